@@ -1,0 +1,38 @@
+namespace Exchange.Contracts;
+
+/// <summary>
+/// Every name the design document's operational commands rely on, derived from the environment name.
+/// The CDK app creates resources with these names and the pipeline finds them by the same names.
+/// </summary>
+public sealed record EnvironmentNames(string Env)
+{
+    public string Stack(StackKind kind) => $"Exchange-{Env}-{kind}";
+    public IReadOnlyList<string> AllStacks => StackKinds.DeployOrder.Select(Stack).ToArray();
+
+    public string Export(string suffix) => $"{Env}-{suffix}";
+
+    public string ClusterName => $"exchange-{Env}";
+    public string NodegroupName => $"exchange-{Env}-spot-nodes";
+    public string DbInstanceIdentifier => $"exchange-{Env}-mysql";
+    public string DbSecretName => $"exchange-{Env}-db-credentials";
+    public string RedisClusterName => $"exchange-{Env}-redis";
+    public string KafkaInstanceName => $"exchange-{Env}-kafka";
+    public string VpcName => $"exchange-{Env}-vpc";
+    public string Namespace => $"exchange-{Env}";
+    public string EksLogGroupPrefix => $"/aws/eks/exchange-{Env}";
+    public string MatchingEngineRepository => "exchange/matching-engine-shard";
+    public string BackendRepository => "exchange/future-backend";
+    public string SecurityGroup(string purpose) => $"exchange-{Env}-{purpose}-sg";
+}
+
+/// <summary>The document's six stacks.</summary>
+public enum StackKind { Vpc, Ecr, Rds, Redis, Kafka, Eks }
+
+public static class StackKinds
+{
+    /// <summary>Dependency order: deploy front to back, destroy back to front.</summary>
+    public static readonly IReadOnlyList<StackKind> DeployOrder =
+        [StackKind.Vpc, StackKind.Ecr, StackKind.Rds, StackKind.Redis, StackKind.Kafka, StackKind.Eks];
+
+    public static IReadOnlyList<StackKind> DestroyOrder => DeployOrder.Reverse().ToArray();
+}

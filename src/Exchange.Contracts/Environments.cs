@@ -1,0 +1,66 @@
+namespace Exchange.Contracts;
+
+/// <summary>The known environments. Add one here and it is selectable with <c>-c env=NAME</c> / <c>--env=NAME</c>.</summary>
+public static class Environments
+{
+    public static readonly EnvironmentConfig Dev = new()
+    {
+        EnvName = "dev",
+        Region = "ap-northeast-2",
+        AvailabilityZones = ["ap-northeast-2a", "ap-northeast-2c"],
+        VpcCidr = "10.0.0.0/16",
+
+        // A NAT instance costs ~$8/month (t4g.nano + its IPv4) against ~$47 for a NAT gateway;
+        // a dev VPC's egress (image pulls, OS updates) fits one small instance.
+        Nat = NatKind.Instance,
+        NatInstanceType = "t4g.nano",
+
+        // 1.29 (the document) is in extended support at $0.60/h; 1.35 is in standard support.
+        KubernetesVersion = "1.35",
+        EksNodeInstanceTypes = ["t3.medium", "t3a.medium"],
+        EksNodesOnSpot = true,
+        EksNodeDesiredSize = 2,
+        EksNodeMinSize = 1,
+        EksNodeMaxSize = 4,
+        EksNodeDiskGb = 50,
+
+        // Graviton micro: cheaper than db.t3.micro; 8.0 left standard support on 2026-07-31.
+        RdsInstanceClass = "db.t4g.micro",
+        MysqlFullVersion = "8.4.7",
+        MysqlMajorVersion = "8.4",
+        RdsAllocatedStorageGb = 20,
+        RdsMaxAllocatedStorageGb = 100,
+
+        RedisNodeType = "cache.t4g.micro",
+        RedisEngineVersion = "7.1",
+
+        KafkaInstanceType = "t3.medium",
+        KafkaVolumeGb = 50,
+        RedpandaImage = "docker.redpanda.com/redpandadata/redpanda:v25.2.10",
+        KafkaPartitions = 3,
+        KafkaReplicas = 1,
+
+        DbUsername = "admin",
+        DbName = "future_exchange",
+        ShardCount = 3,
+    };
+
+    public static IReadOnlyList<EnvironmentConfig> All { get; } = [Dev];
+
+    public static IEnumerable<string> KnownNames => All.Select(e => e.EnvName);
+
+    /// <summary>The configuration of <paramref name="name"/>, or an error listing the known environments.</summary>
+    public static EnvironmentConfig Get(string? name)
+    {
+        var wanted = string.IsNullOrWhiteSpace(name) ? Dev.EnvName : name.Trim();
+        return All.FirstOrDefault(e => string.Equals(e.EnvName, wanted, StringComparison.Ordinal))
+            ?? throw new UnknownEnvironmentException(wanted, KnownNames);
+    }
+}
+
+public sealed class UnknownEnvironmentException(string name, IEnumerable<string> known)
+    : Exception($"Unknown environment '{name}'. Known environments: {string.Join(", ", known)}. " +
+                "Pass one of them (e.g. --env=dev, or -c env=dev for cdk), or add yours to src/Exchange.Contracts/Environments.cs.")
+{
+    public string Name { get; } = name;
+}
