@@ -1,0 +1,60 @@
+using System.Text;
+
+namespace Exchange.Build.Kubernetes;
+
+/// <summary>An image the overlay's workloads should run: kustomize's <c>images:</c> entry.</summary>
+public sealed record ImageOverride(string Name, string NewName, string NewTag)
+{
+    public string Reference => $"{NewName}:{NewTag}";
+}
+
+/// <summary>
+/// Sets image registry and tag the kustomize way without editing the repository: a throw-away
+/// kustomization in a temporary folder whose only resource is the overlay (by relative path;
+/// kustomize refuses absolute ones) and whose <c>images:</c> carries the pushed references.
+/// </summary>
+public static class KustomizeImageLayer
+{
+    /// <summary>Writes the layer into <paramref name="layerDir"/> (created) and returns that folder.</summary>
+    public static string Write(string layerDir, string overlayDir, IReadOnlyCollection<ImageOverride> images)
+    {
+        foreach (var image in images) Validate(image);
+        Directory.CreateDirectory(layerDir);
+        var overlay = Path.GetFullPath(overlayDir);
+        if (!File.Exists(Path.Combine(overlay, "kustomization.yaml")))
+            throw new DirectoryNotFoundException($"No kustomization.yaml in overlay '{overlay}'.");
+        var relative = Path.GetRelativePath(Path.GetFullPath(layerDir), overlay).Replace('\\', '/');
+        File.WriteAllText(Path.Combine(layerDir, "kustomization.yaml"), Render(relative, images));
+        return layerDir;
+    }
+
+    internal static string Render(string overlayRelativePath, IEnumerable<ImageOverride> images)
+    {
+        var yaml = new StringBuilder()
+            .AppendLine("apiVersion: kustomize.config.k8s.io/v1beta1")
+            .AppendLine("kind: Kustomization")
+            .AppendLine("resources:")
+            .AppendLine($"- {Quote(overlayRelativePath)}")
+            .AppendLine("images:");
+        foreach (var image in images)
+        {
+            yaml.AppendLine($"- name: {Quote(image.Name)}")
+                .AppendLine($"  newName: {Quote(image.NewName)}")
+                .AppendLine($"  newTag: {Quote(image.NewTag)}");
+        }
+        return yaml.ToString();
+    }
+
+    private static void Validate(ImageOverride image)
+    {
+        if (string.IsNullOrWhiteSpace(image.Name) || string.IsNullOrWhiteSpace(image.NewName))
+            throw new ArgumentException("An image override needs a name and a new name.");
+        if (string.IsNullOrWhiteSpace(image.NewTag) || image.NewTag == "latest")
+            throw new ArgumentException(
+                $"Image '{image.Name}' needs an explicit immutable tag, not '{image.NewTag}'.");
+        if (image.NewName.Contains(':') && !image.NewName.Contains('/'))
+            throw new ArgumentException($"Image '{image.Name}': new name '{image.NewName}' must not carry a tag.");
+    }
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}
