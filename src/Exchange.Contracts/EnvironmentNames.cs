@@ -20,6 +20,8 @@ public sealed record EnvironmentNames(string Env)
     public string VpcName => $"exchange-{Env}-vpc";
     public string Namespace => $"exchange-{Env}";
     public string EksLogGroupPrefix => $"/aws/eks/exchange-{Env}";
+    /// <summary>The control-plane log group EKS writes to; the EKS stack creates it (short retention, deleted on destroy).</summary>
+    public string EksClusterLogGroupName => $"/aws/eks/{ClusterName}/cluster";
     public string MatchingEngineRepository => "exchange/matching-engine-shard";
     public string BackendRepository => "exchange/future-backend";
     public string SecurityGroup(string purpose) => $"exchange-{Env}-{purpose}-sg";

@@ -26,7 +26,9 @@ public static class Environments
 
         // Graviton micro: cheaper than db.t3.micro; 8.0 left standard support on 2026-07-31.
         RdsInstanceClass = "db.t4g.micro",
-        MysqlFullVersion = "8.4.7",
+        // Major version only: RDS creates the instance on its current default 8.4 minor and auto minor
+        // upgrades move it on. A pinned minor fails new deployments once RDS retires that minor.
+        MysqlFullVersion = "8.4",
         MysqlMajorVersion = "8.4",
         RdsAllocatedStorageGb = 20,
         RdsMaxAllocatedStorageGb = 100,

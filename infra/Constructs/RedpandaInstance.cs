@@ -1,0 +1,115 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.IAM;
+using Constructs;
+using Exchange.Infra.Stacks;
+
+namespace Exchange.Infra.Constructs;
+
+/// <summary>What a Redpanda host needs to know.</summary>
+public sealed record RedpandaInstanceProps
+{
+    public required IVpc Vpc { get; init; }
+    public required string InstanceName { get; init; }
+    public required string SecurityGroupName { get; init; }
+    public required string InstanceType { get; init; }
+    public required string Image { get; init; }
+    public required int DataVolumeGb { get; init; }
+    public required IReadOnlyList<string> Topics { get; init; }
+    public required int Partitions { get; init; }
+    public required int Replicas { get; init; }
+}
+
+/// <summary>
+/// A single-broker Redpanda on an Amazon Linux 2023 instance: private subnet, no public IP, no SSH key
+/// (SSM Session Manager instead), IMDSv2 only, encrypted gp3 root and a separate encrypted gp3 data
+/// volume that outlives the instance. User data installs docker, mounts the data volume, starts the
+/// pinned image, waits until the cluster is healthy and creates the topics idempotently.
+/// </summary>
+public sealed class RedpandaInstance : Construct
+{
+    public const int KafkaPort = 9092;
+    public const int AdminPort = 9644;
+    public const string DataDeviceName = "/dev/sdf";
+
+    public RedpandaInstance(Construct scope, string id, RedpandaInstanceProps props) : base(scope, id)
+    {
+        if (props.Image.EndsWith(":latest", StringComparison.Ordinal) || !props.Image.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Redpanda image '{props.Image}' must be pinned to a version tag, never latest.", nameof(props));
+        }
+
+        // The instance and its data volume must share an AZ: place both in the first private subnet.
+        var subnet = props.Vpc.SelectSubnets(new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS }).Subnets[0];
+        var instanceType = new InstanceType(props.InstanceType);
+
+        SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
+        {
+            Vpc = props.Vpc,
+            SecurityGroupName = props.SecurityGroupName,
+            Description = "Redpanda: ingress only from the EKS cluster security group (added by the EKS stack)",
+            // Egress for dnf, the image pull and SSM, through the NAT.
+            AllowAllOutbound = true,
+        });
+
+        var role = new Role(this, "Role", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
+            Description = $"{props.InstanceName}: SSM Session Manager access",
+            ManagedPolicies = [ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")],
+        });
+
+        DataVolume = new Volume(this, "DataVolume", new VolumeProps
+        {
+            AvailabilityZone = subnet.AvailabilityZone,
+            Size = Size.Gibibytes(props.DataVolumeGb),
+            VolumeType = EbsDeviceVolumeType.GP3,
+            Encrypted = true,
+            VolumeName = $"{props.InstanceName}-data",
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+
+        var userData = UserData.ForLinux();
+        userData.AddCommands(RedpandaUserData.Script(props, DataVolume.VolumeId));
+
+        Instance = new Instance_(this, "Instance", new InstanceProps
+        {
+            InstanceName = props.InstanceName,
+            Vpc = props.Vpc,
+            VpcSubnets = new SubnetSelection { Subnets = [subnet] },
+            InstanceType = instanceType,
+            MachineImage = AmazonLinux.Al2023(instanceType),
+            SecurityGroup = SecurityGroup,
+            Role = role,
+            UserData = userData,
+            RequireImdsv2 = true,
+            AssociatePublicIpAddress = false,
+            CreditSpecification = CpuCredits.STANDARD,
+            BlockDevices =
+            [
+                new BlockDevice
+                {
+                    DeviceName = "/dev/xvda",
+                    Volume = BlockDeviceVolume.Ebs(20, new EbsDeviceOptions { VolumeType = EbsDeviceVolumeType.GP3, Encrypted = true, DeleteOnTermination = true }),
+                },
+            ],
+        });
+
+        CfnLint.Ignore((CfnResource)Instance.Node.DefaultChild!, CfnLint.AmiIdPattern);
+
+        Attachment = new CfnVolumeAttachment(this, "DataVolumeAttachment", new CfnVolumeAttachmentProps
+        {
+            InstanceId = Instance.InstanceId,
+            VolumeId = DataVolume.VolumeId,
+            Device = DataDeviceName,
+        });
+    }
+
+    public SecurityGroup SecurityGroup { get; }
+
+    public Instance_ Instance { get; }
+
+    public Volume DataVolume { get; }
+
+    public CfnVolumeAttachment Attachment { get; }
+}

@@ -1,0 +1,49 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.ECR;
+using Constructs;
+using Exchange.Contracts;
+
+namespace Exchange.Infra.Stacks;
+
+/// <summary>The two image repositories: scanned on push, last 10 images kept, emptied and deleted with the stack.</summary>
+public sealed class EcrStack : ExchangeStack
+{
+    public const string MatchingEngineRepositoryLogicalId = "MatchingEngineRepository";
+    public const string BackendRepositoryLogicalId = "BackendRepository";
+
+    public EcrStack(Construct scope, InfraSettings settings)
+        : base(scope, StackKind.Ecr, settings, "container image repositories")
+    {
+        MatchingEngine = Repository(MatchingEngineRepositoryLogicalId, Names.MatchingEngineRepository);
+        Backend = Repository(BackendRepositoryLogicalId, Names.BackendRepository);
+
+        Output(Outputs.MatchingEngineRepoUri, MatchingEngine.RepositoryUri);
+        Output(Outputs.BackendRepoUri, Backend.RepositoryUri);
+    }
+
+    public Repository MatchingEngine { get; }
+
+    public Repository Backend { get; }
+
+    private Repository Repository(string logicalId, string name)
+    {
+        var repository = new Repository(this, logicalId, new RepositoryProps
+        {
+            RepositoryName = name,
+            ImageScanOnPush = true,
+            // Mutable: the pipeline may push the same commit tag again on a re-run.
+            ImageTagMutability = TagMutability.MUTABLE,
+            Encryption = RepositoryEncryption.AES_256,
+            // A dev registry: images are rebuilt from source, so delete them with the stack
+            // (EmptyOnDelete is a native CloudFormation property: no custom resource).
+            RemovalPolicy = RemovalPolicy.DESTROY,
+            EmptyOnDelete = true,
+            LifecycleRules =
+            [
+                new LifecycleRule { Description = "Keep last 10 images", MaxImageCount = 10, RulePriority = 1, TagStatus = TagStatus.ANY },
+            ],
+        });
+        PinLogicalId(repository, logicalId);
+        return repository;
+    }
+}

@@ -1,0 +1,61 @@
+using Amazon.CDK;
+using Constructs;
+using Exchange.Contracts;
+
+namespace Exchange.Infra.Stacks;
+
+/// <summary>
+/// Base of the six stacks: the Contracts stack name, the environment (region from config, account when
+/// known) and availability zones from config, so synth never asks AWS which AZs exist.
+/// </summary>
+public abstract class ExchangeStack : Stack
+{
+    private readonly string[] availabilityZones;
+
+    protected ExchangeStack(Construct scope, StackKind kind, InfraSettings settings, string description)
+        : base(scope, settings.Config.Names.Stack(kind), new StackProps
+        {
+            Env = new Amazon.CDK.Environment { Region = settings.Config.Region, Account = settings.Account },
+            Description = $"Exchange {settings.Config.EnvName}: {description}",
+        })
+    {
+        Config = settings.Config;
+        Kind = kind;
+        availabilityZones = settings.Config.AvailabilityZones.ToArray();
+    }
+
+    public EnvironmentConfig Config { get; }
+
+    public StackKind Kind { get; }
+
+    public EnvironmentNames Names => Config.Names;
+
+    /// <summary>
+    /// The configured AZs. Without this override an environment-agnostic or offline synth falls back to
+    /// dummy AZs or a context lookup that needs credentials.
+    /// </summary>
+    public override string[] AvailabilityZones => availabilityZones;
+
+    /// <summary>
+    /// Gives a stateful resource a fixed logical ID, independent of where it sits in the construct tree:
+    /// a changed logical ID would make CloudFormation replace (delete) it.
+    /// </summary>
+    protected static void PinLogicalId(IConstruct construct, string logicalId) =>
+        ((CfnElement)construct.Node.DefaultChild!).OverrideLogicalId(logicalId);
+
+    /// <summary>Declares a Contracts output in this stack: its key, description and (when it has one) export name.</summary>
+    protected CfnOutput Output(StackOutput output, string value)
+    {
+        if (output.Stack != Kind)
+        {
+            throw new InvalidOperationException($"Output {output.Key} belongs to the {output.Stack} stack, not {Kind}.");
+        }
+
+        return new CfnOutput(this, output.Key, new CfnOutputProps
+        {
+            Value = value,
+            Description = output.Description,
+            ExportName = output.ExportName(Config.EnvName),
+        });
+    }
+}

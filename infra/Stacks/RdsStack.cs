@@ -1,0 +1,122 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.RDS;
+using Amazon.CDK.AWS.SecretsManager;
+using Constructs;
+using Exchange.Contracts;
+using InstanceType = Amazon.CDK.AWS.EC2.InstanceType;
+
+namespace Exchange.Infra.Stacks;
+
+public sealed record RdsStackProps(IVpc Vpc);
+
+/// <summary>
+/// MySQL 8.4 for the backend: one encrypted db.t4g.micro in the isolated subnets, never public, with
+/// generated credentials in Secrets Manager. Its security group admits nothing on its own; the EKS stack
+/// adds the cluster security group.
+/// </summary>
+public sealed class RdsStack : ExchangeStack
+{
+    public const string DatabaseLogicalId = "Database";
+    public const string SecretLogicalId = "DatabaseSecret";
+    public const string SecurityGroupLogicalId = "RdsSecurityGroup";
+
+    public RdsStack(Construct scope, InfraSettings settings, RdsStackProps props)
+        : base(scope, StackKind.Rds, settings, "MySQL database")
+    {
+        SecurityGroup = new SecurityGroup(this, SecurityGroupLogicalId, new SecurityGroupProps
+        {
+            Vpc = props.Vpc,
+            SecurityGroupName = Names.SecurityGroup("rds"),
+            Description = "MySQL: ingress only from the EKS cluster security group (added by the EKS stack)",
+            AllowAllOutbound = false,
+        });
+        PinLogicalId(SecurityGroup, SecurityGroupLogicalId);
+
+        Secret = new Secret(this, SecretLogicalId, new SecretProps
+        {
+            SecretName = Names.DbSecretName,
+            Description = $"Credentials of {Names.DbInstanceIdentifier}",
+            GenerateSecretString = new SecretStringGenerator
+            {
+                SecretStringTemplate = $$"""{"username":"{{Config.DbUsername}}"}""",
+                GenerateStringKey = "password",
+                // Alphanumeric only: the password goes through shells, URLs and Kubernetes secrets.
+                ExcludePunctuation = true,
+                PasswordLength = 32,
+            },
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+        PinLogicalId(Secret, SecretLogicalId);
+
+        var engine = DatabaseInstanceEngine.Mysql(new MySqlInstanceEngineProps
+        {
+            Version = MysqlEngineVersion.Of(Config.MysqlFullVersion, Config.MysqlMajorVersion),
+        });
+
+        var parameters = new ParameterGroup(this, "ParameterGroup", new ParameterGroupProps
+        {
+            Engine = engine,
+            Description = $"{Names.DbInstanceIdentifier}: utf8mb4",
+            Parameters = new Dictionary<string, string>
+            {
+                ["character_set_server"] = "utf8mb4",
+                ["collation_server"] = "utf8mb4_unicode_ci",
+            },
+        });
+
+        Instance = new DatabaseInstance(this, DatabaseLogicalId, new DatabaseInstanceProps
+        {
+            InstanceIdentifier = Names.DbInstanceIdentifier,
+            Engine = engine,
+            InstanceType = new InstanceType(Config.RdsInstanceClass.StartsWith("db.", StringComparison.Ordinal)
+                ? Config.RdsInstanceClass["db.".Length..]
+                : Config.RdsInstanceClass),
+            Vpc = props.Vpc,
+            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED },
+            SecurityGroups = [SecurityGroup],
+            PubliclyAccessible = false,
+
+            DatabaseName = Config.DbName,
+            Credentials = Credentials.FromSecret(Secret),
+            ParameterGroup = parameters,
+
+            AllocatedStorage = Config.RdsAllocatedStorageGb,
+            MaxAllocatedStorage = Config.RdsMaxAllocatedStorageGb,
+            StorageType = StorageType.GP3,
+            StorageEncrypted = true,
+
+            // Dev trade-offs (see Program.cs): one AZ, deletable, one day of backups, no extra monitoring.
+            MultiAz = false,
+            DeletionProtection = false,
+            RemovalPolicy = RemovalPolicy.DESTROY,
+            DeleteAutomatedBackups = true,
+            BackupRetention = Duration.Days(1),
+            // CloudFormation windows are UTC: 18:00 UTC is 03:00 in Seoul.
+            PreferredBackupWindow = "18:00-19:00",
+            PreferredMaintenanceWindow = "sun:19:30-sun:20:30",
+            AutoMinorVersionUpgrade = true,
+            AllowMajorVersionUpgrade = false,
+            EnablePerformanceInsights = false,
+            MonitoringInterval = Duration.Seconds(0),
+            CopyTagsToSnapshot = true,
+            IamAuthentication = true,
+        });
+        PinLogicalId(Instance, DatabaseLogicalId);
+        if (Config.MysqlFullVersion == Config.MysqlMajorVersion)
+        {
+            CfnLint.Ignore((CfnResource)Instance.Node.DefaultChild!, CfnLint.RdsEngineVersion);
+        }
+
+        Output(Outputs.RdsEndpoint, Instance.DbInstanceEndpointAddress);
+        Output(Outputs.RdsPort, Instance.DbInstanceEndpointPort);
+        Output(Outputs.RdsSecretArn, Secret.SecretArn);
+        Output(Outputs.RdsSecurityGroupId, SecurityGroup.SecurityGroupId);
+    }
+
+    public SecurityGroup SecurityGroup { get; }
+
+    public Secret Secret { get; }
+
+    public DatabaseInstance Instance { get; }
+}

@@ -1,0 +1,71 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ElastiCache;
+using Constructs;
+using Exchange.Contracts;
+
+namespace Exchange.Infra.Stacks;
+
+public sealed record RedisStackProps(IVpc Vpc);
+
+/// <summary>
+/// One Redis node in the isolated subnets. It is a single-node replication group rather than a bare
+/// cache cluster because only replication groups support encryption at rest.
+/// </summary>
+public sealed class RedisStack : ExchangeStack
+{
+    public const string CacheLogicalId = "Cache";
+    public const string SecurityGroupLogicalId = "RedisSecurityGroup";
+    public const int Port = 6379;
+
+    public RedisStack(Construct scope, InfraSettings settings, RedisStackProps props)
+        : base(scope, StackKind.Redis, settings, "Redis cache")
+    {
+        SecurityGroup = new SecurityGroup(this, SecurityGroupLogicalId, new SecurityGroupProps
+        {
+            Vpc = props.Vpc,
+            SecurityGroupName = Names.SecurityGroup("redis"),
+            Description = "Redis: ingress only from the EKS cluster security group (added by the EKS stack)",
+            AllowAllOutbound = false,
+        });
+        PinLogicalId(SecurityGroup, SecurityGroupLogicalId);
+
+        var subnets = new CfnSubnetGroup(this, "SubnetGroup", new CfnSubnetGroupProps
+        {
+            CacheSubnetGroupName = $"{Names.RedisClusterName}-subnet",
+            Description = $"Isolated subnets of {Names.RedisClusterName}",
+            SubnetIds = props.Vpc.SelectSubnets(new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED }).SubnetIds,
+        });
+
+        Cache = new CfnReplicationGroup(this, CacheLogicalId, new CfnReplicationGroupProps
+        {
+            ReplicationGroupId = Names.RedisClusterName,
+            ReplicationGroupDescription = $"Exchange {Config.EnvName} Redis (single node)",
+            Engine = "redis",
+            EngineVersion = Config.RedisEngineVersion,
+            CacheNodeType = Config.RedisNodeType,
+            NumCacheClusters = 1,
+            AutomaticFailoverEnabled = false,
+            MultiAzEnabled = false,
+            Port = Port,
+            CacheSubnetGroupName = subnets.Ref,
+            SecurityGroupIds = [SecurityGroup.SecurityGroupId],
+            AtRestEncryptionEnabled = true,
+            // In-transit TLS would oblige every client to speak TLS; the node is reachable only from
+            // the cluster security group inside the VPC (see the dev trade-offs in Program.cs).
+            TransitEncryptionEnabled = false,
+            AutoMinorVersionUpgrade = true,
+            SnapshotRetentionLimit = 0,
+            PreferredMaintenanceWindow = "sun:19:30-sun:20:30",
+        });
+        Cache.ApplyRemovalPolicy(RemovalPolicy.DESTROY);
+
+        Output(Outputs.RedisEndpoint, Cache.AttrPrimaryEndPointAddress);
+        Output(Outputs.RedisPort, Cache.AttrPrimaryEndPointPort);
+        Output(Outputs.RedisSecurityGroupId, SecurityGroup.SecurityGroupId);
+    }
+
+    public SecurityGroup SecurityGroup { get; }
+
+    public CfnReplicationGroup Cache { get; }
+}

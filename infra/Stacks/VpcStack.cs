@@ -1,0 +1,120 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+using Exchange.Contracts;
+using Exchange.Infra.Constructs;
+
+namespace Exchange.Infra.Stacks;
+
+/// <summary>
+/// The network: public / private-with-egress / isolated /24 subnets in the configured AZs, one NAT
+/// (gateway or Graviton instance), Kubernetes load-balancer subnet tags, a free S3 gateway endpoint and
+/// REJECT-only flow logs.
+/// </summary>
+public sealed class VpcStack : ExchangeStack
+{
+    public const string PublicSubnetGroup = "Public";
+    public const string PrivateSubnetGroup = "Private";
+    public const string IsolatedSubnetGroup = "Database";
+
+    public VpcStack(Construct scope, InfraSettings settings)
+        : base(scope, StackKind.Vpc, settings, "network (VPC, subnets, NAT, S3 endpoint)")
+    {
+        var natInstance = Config.Nat == NatKind.Instance ? NatInstance() : null;
+
+        Vpc = new Vpc(this, "Vpc", new VpcProps
+        {
+            VpcName = Names.VpcName,
+            IpAddresses = IpAddresses.Cidr(Config.VpcCidr),
+            AvailabilityZones = Config.AvailabilityZones.ToArray(),
+            // One NAT for the whole VPC: a dev VPC does not need per-AZ egress redundancy.
+            NatGateways = 1,
+            NatGatewayProvider = natInstance is null ? NatProvider.Gateway() : natInstance,
+            // The restriction is a Lambda-backed custom resource (a Node.js runtime we do not want to
+            // track); nothing in this VPC uses the default security group.
+            RestrictDefaultSecurityGroup = false,
+            SubnetConfiguration =
+            [
+                new SubnetConfiguration { Name = PublicSubnetGroup, SubnetType = SubnetType.PUBLIC, CidrMask = 24 },
+                new SubnetConfiguration { Name = PrivateSubnetGroup, SubnetType = SubnetType.PRIVATE_WITH_EGRESS, CidrMask = 24 },
+                new SubnetConfiguration { Name = IsolatedSubnetGroup, SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 24 },
+            ],
+        });
+
+        // Only now does the NAT instance's security group exist: admit the VPC, nothing from outside.
+        natInstance?.Connections.AllowFrom(Peer.Ipv4(Vpc.VpcCidrBlock), Port.AllTraffic(), "All traffic from inside the VPC (NAT)");
+        // The NAT instance is created inside the provider; require IMDSv2 on it (and any other instance here).
+        Aspects.Of(this).Add(new InstanceRequireImdsv2Aspect());
+        foreach (var instance in natInstance?.GatewayInstances ?? [])
+        {
+            CfnLint.Ignore((CfnResource)instance.Node.DefaultChild!, CfnLint.AmiIdPattern);
+        }
+
+        Vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions
+        {
+            Service = GatewayVpcEndpointAwsService.S3,
+            Subnets = [new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS }, new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED }],
+        });
+
+        TagSubnetsForLoadBalancers();
+        AddRejectFlowLog();
+
+        Output(Outputs.VpcId, Vpc.VpcId);
+    }
+
+    public Vpc Vpc { get; }
+
+    /// <summary>A t4g.nano NAT on Amazon Linux 2023, resolved at launch so a new AMI does not replace it on deploy.</summary>
+    private NatInstanceProviderV2 NatInstance() => NatProvider.InstanceV2(new NatInstanceProps
+    {
+        InstanceType = new InstanceType(Config.NatInstanceType),
+        MachineImage = AmazonLinux.Al2023(new InstanceType(Config.NatInstanceType)),
+        // The provider's default opens the instance to 0.0.0.0/0; we admit the VPC CIDR only (above).
+        DefaultAllowedTraffic = NatTrafficDirection.OUTBOUND_ONLY,
+        CreditSpecification = CpuCredits.STANDARD,
+        UserData = NatInstanceUserData.Create(),
+    });
+
+    /// <summary>
+    /// The tags the AWS load balancer controller uses to pick subnets. Only the subnets themselves carry
+    /// them (not the NAT instance that sits inside a public subnet's construct).
+    /// </summary>
+    private void TagSubnetsForLoadBalancers()
+    {
+        var clusterTag = $"kubernetes.io/cluster/{Names.ClusterName}";
+        void Tag(ISubnet subnet, string key, string value) =>
+            Amazon.CDK.Tags.Of(subnet).Add(key, value, new TagProps { IncludeResourceTypes = ["AWS::EC2::Subnet"] });
+
+        foreach (var subnet in Vpc.PublicSubnets)
+        {
+            Tag(subnet, "kubernetes.io/role/elb", "1");
+            Tag(subnet, clusterTag, "shared");
+        }
+
+        foreach (var subnet in Vpc.PrivateSubnets)
+        {
+            Tag(subnet, "kubernetes.io/role/internal-elb", "1");
+            Tag(subnet, clusterTag, "shared");
+        }
+    }
+
+    /// <summary>
+    /// Rejected flows only: pennies a month, and the first thing to look at when a pod cannot reach the
+    /// database. The log group is ours so that it has a short retention and goes away with the stack.
+    /// </summary>
+    private void AddRejectFlowLog()
+    {
+        var logGroup = new LogGroup(this, "FlowLogGroup", new LogGroupProps
+        {
+            Retention = RetentionDays.ONE_WEEK,
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+
+        Vpc.AddFlowLog("RejectedFlows", new FlowLogOptions
+        {
+            TrafficType = FlowLogTrafficType.REJECT,
+            Destination = FlowLogDestination.ToCloudWatchLogs(logGroup),
+        });
+    }
+}

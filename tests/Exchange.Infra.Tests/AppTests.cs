@@ -1,0 +1,137 @@
+using Amazon.CDK;
+using Exchange.Contracts;
+using Props = System.Collections.Generic.Dictionary<string, object>;
+
+namespace Exchange.Infra.Tests;
+
+/// <summary>What holds for the whole app, across the six stacks.</summary>
+[Collection(SynthesizedAppCollection.Name)]
+public sealed class AppTests(SynthesizedApp app)
+{
+    public static TheoryData<string> OutputKeys => new(Outputs.All.Select(o => $"{o.Stack}/{o.Key}"));
+
+    [Theory]
+    [MemberData(nameof(OutputKeys))]
+    public void Every_contract_output_is_declared_with_its_key_and_export_name(string stackAndKey)
+    {
+        var output = Outputs.All.Single(o => $"{o.Stack}/{o.Key}" == stackAndKey);
+        var declared = app.Json[output.Stack]["Outputs"]?[output.Key];
+
+        Assert.NotNull(declared);
+        Assert.Equal(output.ExportName("dev"), (string?)declared["Export"]?["Name"]);
+        Assert.Equal(output.Description, (string?)declared["Description"]);
+        app[output.Stack].HasOutput(output.Key, new Props { ["Value"] = Amazon.CDK.Assertions.Match.AnyValue() });
+    }
+
+    [Fact]
+    public void The_document_export_names_are_the_ones_declared()
+    {
+        var exports = app.Json.Values
+            .SelectMany(t => t["Outputs"]?.AsObject() ?? [])
+            .Select(o => (string?)o.Value!["Export"]?["Name"])
+            .Where(n => n is not null && !n.Contains(':', StringComparison.Ordinal));
+
+        Assert.Superset(
+            new HashSet<string?>
+            {
+                "dev-VpcId", "dev-MatchingEngineRepoUri", "dev-BackendRepoUri", "dev-RdsEndpoint", "dev-RedisEndpoint",
+                "dev-RedisPort", "dev-KafkaPrivateIp", "dev-KafkaInstanceId", "dev-EksClusterName", "dev-EksClusterEndpoint",
+            },
+            exports.ToHashSet());
+    }
+
+    [Fact]
+    public void Stacks_have_the_contract_names_and_the_configured_region()
+    {
+        Assert.Equal(new EnvironmentNames("dev").AllStacks, app.App.Stacks.Select(s => s.StackName));
+        Assert.All(app.App.Stacks, s => Assert.Equal("ap-northeast-2", s.Region));
+        Assert.All(app.App.Stacks, s => Assert.True(Token.IsUnresolved(s.Account), $"{s.StackName} pins account {s.Account}"));
+    }
+
+    [Fact]
+    public void Data_stacks_never_depend_on_the_eks_stack()
+    {
+        string[] Dependencies(Stack s) => s.Dependencies.Select(d => d.StackName).Order().ToArray();
+
+        Assert.Equal(["Exchange-dev-Kafka", "Exchange-dev-Rds", "Exchange-dev-Redis", "Exchange-dev-Vpc"], Dependencies(app.App.Eks));
+        Assert.Equal(["Exchange-dev-Vpc"], Dependencies(app.App.Rds));
+        Assert.Equal(["Exchange-dev-Vpc"], Dependencies(app.App.Redis));
+        Assert.Equal(["Exchange-dev-Vpc"], Dependencies(app.App.Kafka));
+        Assert.Empty(Dependencies(app.App.Ecr));
+    }
+
+    [Fact]
+    public void No_template_mentions_nodejs20_or_a_latest_tag()
+    {
+        foreach (var (kind, template) in app.Json)
+        {
+            var text = template.ToJsonString();
+            Assert.False(text.Contains("nodejs20.x", StringComparison.OrdinalIgnoreCase), $"{kind} mentions nodejs20.x");
+            Assert.False(text.Contains(":latest", StringComparison.OrdinalIgnoreCase), $"{kind} mentions :latest");
+        }
+    }
+
+    [Fact]
+    public void No_template_has_a_lambda_or_a_custom_resource()
+    {
+        var types = app.Json.Values.SelectMany(TemplateJson.AllResources).Select(r => TemplateJson.Type(r.Resource)!).Distinct().ToArray();
+
+        Assert.DoesNotContain(types, t => t.StartsWith("AWS::Lambda::", StringComparison.Ordinal));
+        Assert.DoesNotContain(types, t => t.StartsWith("Custom::", StringComparison.Ordinal) || t == "AWS::CloudFormation::CustomResource");
+    }
+
+    [Fact]
+    public void No_security_group_rule_admits_the_whole_internet()
+    {
+        var rules = IngressRules.Of(app);
+
+        // The four data-store rules (EKS stack) and the NAT instance's VPC-CIDR rule.
+        Assert.Equal(5, rules.Count);
+        Assert.DoesNotContain(rules, r => r.Source is "cidr:0.0.0.0/0" or "cidr6:::/0");
+    }
+
+    [Fact]
+    public void Every_instance_requires_imdsv2()
+    {
+        var instances = app.Json.SelectMany(t => TemplateJson.AllResources(t.Value)
+            .Where(r => TemplateJson.Type(r.Resource) == "AWS::EC2::Instance")
+            .Select(r => (Stack: t.Key, r.LogicalId, r.Resource))).ToArray();
+
+        Assert.Equal(2, instances.Length);
+        foreach (var (stack, id, instance) in instances)
+        {
+            var launchTemplate = (string)TemplateJson.Properties(instance)["LaunchTemplate"]!["Version"]!["Fn::GetAtt"]![0]!;
+            var options = TemplateJson.Properties(app.Resources(stack, "AWS::EC2::LaunchTemplate")[launchTemplate])["LaunchTemplateData"]!["MetadataOptions"]!;
+            Assert.True((string?)options["HttpTokens"] == "required", $"{stack}/{id} allows IMDSv1");
+        }
+    }
+
+    [Fact]
+    public void All_storage_is_encrypted()
+    {
+        var resources = app.Json.Values.SelectMany(TemplateJson.AllResources).Select(r => r.Resource).ToArray();
+        bool Is(System.Text.Json.Nodes.JsonObject r, string type) => TemplateJson.Type(r) == type;
+
+        Assert.All(resources.Where(r => Is(r, "AWS::RDS::DBInstance")), r => Assert.True((bool?)TemplateJson.Properties(r)["StorageEncrypted"]));
+        Assert.All(resources.Where(r => Is(r, "AWS::ElastiCache::ReplicationGroup")), r => Assert.True((bool?)TemplateJson.Properties(r)["AtRestEncryptionEnabled"]));
+        Assert.All(resources.Where(r => Is(r, "AWS::EC2::Volume")), r => Assert.True((bool?)TemplateJson.Properties(r)["Encrypted"]));
+        Assert.All(
+            resources.Where(r => Is(r, "AWS::EC2::Instance")).SelectMany(r => TemplateJson.Properties(r)["BlockDeviceMappings"]?.AsArray() ?? []),
+            mapping => Assert.True((bool?)mapping!["Ebs"]!["Encrypted"]));
+        Assert.DoesNotContain(resources, r => Is(r, "AWS::ElastiCache::CacheCluster"));
+    }
+
+    [Fact]
+    public void Resources_carry_the_environment_and_project_tags_from_the_app_root()
+    {
+        var taggable = new[] { "AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup", "AWS::EC2::Instance", "AWS::EC2::Volume",
+            "AWS::RDS::DBInstance", "AWS::SecretsManager::Secret", "AWS::ECR::Repository", "AWS::ElastiCache::ReplicationGroup",
+            "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role" };
+        var resources = app.Json.Values.SelectMany(TemplateJson.AllResources).Where(r => taggable.Contains(TemplateJson.Type(r.Resource))).ToArray();
+
+        Assert.NotEmpty(resources);
+        Assert.All(resources, r => Assert.True(
+            TemplateJson.Tag(r.Resource, ResourceTags.EnvironmentKey) == "dev" && TemplateJson.Tag(r.Resource, ResourceTags.ProjectKey) == "exchange",
+            $"{r.LogicalId} ({TemplateJson.Type(r.Resource)}) is missing the Environment/Project tags"));
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK.Assertions;
+using Exchange.Contracts;
+using Props = System.Collections.Generic.Dictionary<string, object>;
+
+namespace Exchange.Infra.Tests;
+
+[Collection(SynthesizedAppCollection.Name)]
+public sealed class EcrStackTests(SynthesizedApp app)
+{
+    private Template Template => app[StackKind.Ecr];
+
+    [Fact]
+    public void Both_repositories_keep_their_pinned_logical_ids_and_contract_names()
+    {
+        var repositories = app.Resources(StackKind.Ecr, "AWS::ECR::Repository")
+            .ToDictionary(r => r.Key, r => (string?)TemplateJson.Properties(r.Value)["RepositoryName"]);
+
+        Assert.Equal(
+            new Dictionary<string, string?>
+            {
+                ["MatchingEngineRepository"] = "exchange/matching-engine-shard",
+                ["BackendRepository"] = "exchange/future-backend",
+            },
+            repositories);
+    }
+
+    [Fact]
+    public void Repositories_scan_on_push_and_are_emptied_and_deleted_with_the_stack()
+    {
+        Template.ResourceCountIs("AWS::ECR::Repository", 2);
+        Template.AllResources("AWS::ECR::Repository", new Props
+        {
+            ["Properties"] = Match.ObjectLike(new Props
+            {
+                ["ImageScanningConfiguration"] = new Props { ["ScanOnPush"] = true },
+                ["EmptyOnDelete"] = true,
+            }),
+            ["DeletionPolicy"] = "Delete",
+            ["UpdateReplacePolicy"] = "Delete",
+        });
+    }
+
+    [Fact]
+    public void Repositories_keep_only_the_last_ten_images()
+    {
+        foreach (var repository in app.Resources(StackKind.Ecr, "AWS::ECR::Repository").Values)
+        {
+            var text = (string)TemplateJson.Properties(repository)["LifecyclePolicy"]!["LifecyclePolicyText"]!;
+            var rule = Assert.Single(JsonNode.Parse(text)!["rules"]!.AsArray())!;
+
+            Assert.Equal("imageCountMoreThan", (string?)rule["selection"]!["countType"]);
+            Assert.Equal(10, (int?)rule["selection"]!["countNumber"]);
+            Assert.Equal("any", (string?)rule["selection"]!["tagStatus"]);
+            Assert.Equal("expire", (string?)rule["action"]!["type"]);
+        }
+    }
+}
