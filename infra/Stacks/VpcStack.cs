@@ -43,12 +43,22 @@ public sealed class VpcStack : ExchangeStack
         });
 
         // Only now does the NAT instance's security group exist: admit the VPC, nothing from outside.
-        natInstance?.Connections.AllowFrom(Peer.Ipv4(Vpc.VpcCidrBlock), Port.AllTraffic(), "All traffic from inside the VPC (NAT)");
+        natInstance?.Connections.AllowFrom(Peer.Ipv4(Config.VpcCidr), Port.AllTraffic(), "All traffic from inside the VPC (NAT)");
         // The NAT instance is created inside the provider; require IMDSv2 on it (and any other instance here).
         Aspects.Of(this).Add(new InstanceRequireImdsv2Aspect());
         foreach (var instance in natInstance?.GatewayInstances ?? [])
         {
-            CfnLint.Ignore((CfnResource)instance.Node.DefaultChild!, CfnLint.AmiIdPattern);
+            var cfnInstance = (CfnResource)instance.Node.DefaultChild!;
+            CfnLint.Ignore(cfnInstance, CfnLint.AmiIdPattern);
+            // The provider takes no block devices; encrypt the root volume like every other volume here.
+            cfnInstance.AddPropertyOverride("BlockDeviceMappings", new object[]
+            {
+                new Dictionary<string, object>
+                {
+                    ["DeviceName"] = "/dev/xvda",
+                    ["Ebs"] = new Dictionary<string, object> { ["Encrypted"] = true, ["VolumeType"] = "gp3", ["DeleteOnTermination"] = true },
+                },
+            });
         }
 
         Vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions

@@ -115,9 +115,13 @@ public sealed class AppTests(SynthesizedApp app)
         Assert.All(resources.Where(r => Is(r, "AWS::RDS::DBInstance")), r => Assert.True((bool?)TemplateJson.Properties(r)["StorageEncrypted"]));
         Assert.All(resources.Where(r => Is(r, "AWS::ElastiCache::ReplicationGroup")), r => Assert.True((bool?)TemplateJson.Properties(r)["AtRestEncryptionEnabled"]));
         Assert.All(resources.Where(r => Is(r, "AWS::EC2::Volume")), r => Assert.True((bool?)TemplateJson.Properties(r)["Encrypted"]));
-        Assert.All(
-            resources.Where(r => Is(r, "AWS::EC2::Instance")).SelectMany(r => TemplateJson.Properties(r)["BlockDeviceMappings"]?.AsArray() ?? []),
-            mapping => Assert.True((bool?)mapping!["Ebs"]!["Encrypted"]));
+        // Instances: every one declares its root volume, and encrypted (the NAT instance too).
+        Assert.All(resources.Where(r => Is(r, "AWS::EC2::Instance")), instance =>
+        {
+            var mappings = TemplateJson.Properties(instance)["BlockDeviceMappings"]?.AsArray() ?? [];
+            Assert.NotEmpty(mappings);
+            Assert.All(mappings, mapping => Assert.True((bool?)mapping!["Ebs"]!["Encrypted"]));
+        });
         Assert.DoesNotContain(resources, r => Is(r, "AWS::ElastiCache::CacheCluster"));
     }
 

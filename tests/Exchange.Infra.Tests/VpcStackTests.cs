@@ -102,7 +102,7 @@ public sealed class VpcStackTests(SynthesizedApp app)
         var rule = Assert.Single(rules);
         Assert.Equal(natGroup.Key, rule.TargetGroup);
         Assert.Equal("-1", rule.Protocol);
-        Assert.Matches("^cidr:.*\"Vpc8378EB38\",\"CidrBlock\"", rule.Source);
+        Assert.Equal("cidr:10.0.0.0/16", rule.Source);
     }
 
     [Fact]
