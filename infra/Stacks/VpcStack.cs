@@ -42,23 +42,9 @@ public sealed class VpcStack : ExchangeStack
             ],
         });
 
-        // Only now does the NAT instance's security group exist: admit the VPC, nothing from outside.
-        natInstance?.Connections.AllowFrom(Peer.Ipv4(Config.VpcCidr), Port.AllTraffic(), "All traffic from inside the VPC (NAT)");
-        // The NAT instance is created inside the provider; require IMDSv2 on it (and any other instance here).
-        Aspects.Of(this).Add(new InstanceRequireImdsv2Aspect());
-        foreach (var instance in natInstance?.GatewayInstances ?? [])
+        if (natInstance is not null)
         {
-            var cfnInstance = (CfnResource)instance.Node.DefaultChild!;
-            CfnLint.Ignore(cfnInstance, CfnLint.AmiIdPattern);
-            // The provider takes no block devices; encrypt the root volume like every other volume here.
-            cfnInstance.AddPropertyOverride("BlockDeviceMappings", new object[]
-            {
-                new Dictionary<string, object>
-                {
-                    ["DeviceName"] = "/dev/xvda",
-                    ["Ebs"] = new Dictionary<string, object> { ["Encrypted"] = true, ["VolumeType"] = "gp3", ["DeleteOnTermination"] = true },
-                },
-            });
+            SecureNatInstance(natInstance);
         }
 
         Vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions
@@ -90,6 +76,30 @@ public sealed class VpcStack : ExchangeStack
     /// The tags the AWS load balancer controller uses to pick subnets. Only the subnets themselves carry
     /// them (not the NAT instance that sits inside a public subnet's construct).
     /// </summary>
+    /// <summary>
+    /// Only now, with the VPC built, do the NAT instance and its security group exist: admit the VPC
+    /// CIDR (nothing from outside), require IMDSv2 and encrypt the root volume (the provider offers
+    /// neither).
+    /// </summary>
+    private void SecureNatInstance(NatInstanceProviderV2 natInstance)
+    {
+        natInstance.Connections.AllowFrom(Peer.Ipv4(Config.VpcCidr), Port.AllTraffic(), "All traffic from inside the VPC (NAT)");
+        Aspects.Of(this).Add(new InstanceRequireImdsv2Aspect());
+        foreach (var instance in natInstance.GatewayInstances)
+        {
+            var cfnInstance = (CfnResource)instance.Node.DefaultChild!;
+            CfnLint.Ignore(cfnInstance, CfnLint.AmiIdPattern);
+            cfnInstance.AddPropertyOverride("BlockDeviceMappings", new object[]
+            {
+                new Dictionary<string, object>
+                {
+                    ["DeviceName"] = "/dev/xvda",
+                    ["Ebs"] = new Dictionary<string, object> { ["Encrypted"] = true, ["VolumeType"] = "gp3", ["DeleteOnTermination"] = true },
+                },
+            });
+        }
+    }
+
     private void TagSubnetsForLoadBalancers()
     {
         var clusterTag = $"kubernetes.io/cluster/{Names.ClusterName}";
