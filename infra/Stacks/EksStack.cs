@@ -116,7 +116,8 @@ public sealed class EksStack : ExchangeStack
             UpdateConfig = new CfnNodegroup.UpdateConfigProperty { MaxUnavailable = 1 },
             Labels = new Dictionary<string, string>
             {
-                ["node-type"] = Config.EksNodesOnSpot ? "spot" : "on-demand",
+                // k8s/overlays/aws-dev selects these nodes by this label.
+                [NodeGroupLabels.NodeType] = Config.EksNodesOnSpot ? NodeGroupLabels.Spot : "on-demand",
                 ["environment"] = Config.EnvName,
             },
         });
