@@ -127,6 +127,20 @@ public partial class ContainerTests
         Assert.Empty(problems);
     }
 
+    [Theory]
+    [MemberData(nameof(Renderings.AllNames), MemberType = typeof(Renderings))]
+    public void No_container_sets_an_environment_variable_twice(string name)
+    {
+        var manifest = Renderings.Named(name).Render();
+
+        // kube-score environment-variable-key-duplication, kube-linter duplicate-env-var: the last one wins silently.
+        var problems = Each(manifest, (_, container) => container.Arr("env")
+            .GroupBy(e => e.Str("name")).Where(g => g.Count() > 1).Select(g => $"{g.Key} is set {g.Count()} times"));
+
+        Assert.NotEmpty(manifest.Containers);
+        Assert.Empty(problems);
+    }
+
     private static string? Handler(JsonObject? probe) =>
         new[] { "httpGet", "tcpSocket", "grpc", "exec" }.Select(h => probe.Obj(h)).FirstOrDefault(h => h is not null)?.ToJsonString();
 

@@ -84,6 +84,14 @@ public class RenderingTests
             if (!LabelSelector.MapMatches(service.Obj("spec", "selector"), set.PodLabels)) found.Add($"{set}: its Service does not select its pods");
             if (manifest.Workloads.Count(w => LabelSelector.MapMatches(service.Obj("spec", "selector"), w.PodLabels)) != 1)
                 found.Add($"{set}: its Service selects pods of other workloads too");
+            // A headless Service translates no ports: clients dial the port it publishes on the pod itself.
+            var containerPorts = set.Containers.SelectMany(c => c.Arr("ports")).ToArray();
+            foreach (var port in service.Arr("spec", "ports"))
+            {
+                var target = containerPorts.FirstOrDefault(p => p.Str("name") == port.Str("targetPort") || p.Str("containerPort") == port.Str("targetPort"));
+                if (target?.Str("containerPort") != port.Str("port"))
+                    found.Add($"{set}: its Service publishes port {port.Str("port")}, the pod listens on {target?.Str("containerPort") ?? "nothing"}");
+            }
             return found;
         });
 
