@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Exchange.Fakes.Tests;
+
+public sealed class KubectlTests : IDisposable
+{
+    private const string Password = "pa55-Word-that-must-never-touch-disk";
+
+    private static readonly string Manifests = $$"""
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: exchange-dev
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: db-credentials
+          namespace: exchange-dev
+        type: Opaque
+        data:
+          MYSQL_PASSWORD: {{Convert.ToBase64String(Encoding.UTF8.GetBytes(Password))}}
+        stringData:
+          MYSQL_HOST: exchange-dev-mysql.abc123.ap-northeast-2.rds.amazonaws.com
+        ---
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata:
+          name: shard-1
+          namespace: exchange-dev
+        spec:
+          replicas: 1
+          selector: { matchLabels: { app: shard-1 } }
+          template:
+            metadata: { labels: { app: shard-1 } }
+            spec:
+              containers: [{ name: engine, image: "127.0.0.1:5999/exchange/matching-engine-shard:abc123" }]
+        """;
+
+    private readonly Sandbox sandbox = new();
+
+    [Fact]
+    public void Applying_the_same_manifests_twice_reports_unchanged()
+    {
+        sandbox.DeployWithCluster();
+
+        var first = Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests));
+        var second = Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests));
+
+        Assert.Equal("namespace/exchange-dev created\nsecret/db-credentials created\nstatefulset.apps/shard-1 created\n", first.Stdout);
+        Assert.Equal("namespace/exchange-dev unchanged\nsecret/db-credentials unchanged\nstatefulset.apps/shard-1 unchanged\n", second.Stdout);
+        Assert.Equal(0, sandbox.Kubectl(["diff", "-f", "-"], Manifests).Exit);
+    }
+
+    [Fact]
+    public void Secret_values_never_touch_the_state_directory_but_the_log_proves_they_went_through()
+    {
+        sandbox.DeployWithCluster();
+
+        Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests));
+
+        var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(Password));
+        foreach (var file in Directory.EnumerateFiles(sandbox.StateDir, "*", SearchOption.AllDirectories))
+        {
+            var text = File.ReadAllText(file);
+            Assert.DoesNotContain(Password, text);
+            Assert.DoesNotContain(base64, text);
+        }
+        var secret = Assert.Single(sandbox.Calls.Last().Secrets!);
+        Assert.Equal(["MYSQL_HOST", "MYSQL_PASSWORD"], secret.Keys);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Password))), secret.ValueSha256["MYSQL_PASSWORD"]);
+        Assert.NotNull(sandbox.Calls.Last().Stdin);
+    }
+
+    [Fact]
+    public void A_namespaced_object_needs_its_namespace()
+    {
+        sandbox.DeployWithCluster();
+
+        var result = sandbox.Kubectl(["apply", "-f", "-"], Manifests[Manifests.IndexOf("apiVersion: apps/v1", StringComparison.Ordinal)..]);
+
+        Assert.Equal(1, result.Exit);
+        Assert.Equal("Error from server (NotFound): error when creating \"STDIN\": namespaces \"exchange-dev\" not found\n", result.Stderr);
+    }
+
+    [Fact]
+    public void Rollouts_complete_with_nodes_and_time_out_when_the_node_group_is_paused()
+    {
+        sandbox.DeployWithCluster();
+        Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests));
+
+        var running = sandbox.Kubectl(["rollout", "status", "statefulset/shard-1", "-n", "exchange-dev", "--timeout=60s"]);
+        Sandbox.Ok(sandbox.Aws("eks", "update-nodegroup-config", "--cluster-name", "exchange-dev", "--nodegroup-name",
+            "exchange-dev-spot-nodes", "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"));
+        var paused = sandbox.Kubectl(["rollout", "status", "statefulset/shard-1", "-n", "exchange-dev", "--timeout=60s"]);
+
+        Assert.Equal("partitioned roll out complete: 1 new pods have been updated...\n", Sandbox.Ok(running).Stdout);
+        Assert.Equal(1, paused.Exit);
+        Assert.Equal("error: timed out waiting for the condition\n", paused.Stderr);
+    }
+
+    [Fact]
+    public void Without_a_kubeconfig_calls_fail_like_kubectl_without_a_server()
+    {
+        var result = sandbox.Kubectl(["get", "pods", "-n", "exchange-dev"]);
+
+        Assert.Equal(1, result.Exit);
+        Assert.EndsWith("The connection to the server localhost:8080 was refused - did you specify the right host or port?\n", result.Stderr);
+    }
+
+    public void Dispose() => sandbox.Dispose();
+}

@@ -1,0 +1,58 @@
+using Exchange.Fakes.Core;
+
+namespace Exchange.Fakes.Kubectl;
+
+/// <summary>`kubectl logs`, `kubectl cluster-info` and `kubectl version` (server part) of the fake cluster.</summary>
+internal static class Info
+{
+    /// <summary>`logs (POD|KIND/NAME) [-n NS] [--tail=N] [-c C]`: a few plausible start-up lines of a running pod.</summary>
+    public static int Logs(KubectlCall call)
+    {
+        call.Connect();
+        var target = call.Args.Positional(1);
+        var pods = Workloads.Pods(call, call.Namespace);
+        var pod = target.Contains('/')
+            ? pods.FirstOrDefault(p => Json.Str(p["metadata"]?["ownerReferences"]?[0], "name") == target.Split('/')[1])
+            : pods.FirstOrDefault(p => Json.Str(p, "metadata", "name") == target);
+        if (pod is null)
+            throw new KubectlException(target.Contains('/')
+                ? $"error: error from server (NotFound): {target.Split('/')[0]} \"{target.Split('/')[1]}\" not found in namespace \"{call.Namespace}\""
+                : $"error: error from server (NotFound): pods \"{target}\" not found in namespace \"{call.Namespace}\"");
+        var name = Json.Str(pod, "metadata", "name");
+        var container = call.Args.Get("-c", "--container") ?? Json.Str(pod["spec"]?["containers"]?[0], "name") ?? "app";
+        if (Json.Str(pod, "status", "phase") != "Running")
+            throw new KubectlException($"Error from server (BadRequest): container \"{container}\" in pod \"{name}\" is waiting to start: ContainerCreating");
+        var time = Json.Str(pod, "metadata", "creationTimestamp");
+        string[] lines =
+        [
+            $"{time} INFO  starting {container} (pod {name})",
+            $"{time} INFO  configuration loaded from environment",
+            $"{time} INFO  connected to dependencies",
+            $"{time} INFO  ready",
+        ];
+        var tail = int.TryParse(call.Args.Get("--tail"), out var n) && n >= 0 ? n : lines.Length;
+        foreach (var line in lines.TakeLast(tail))
+            call.Context.Out.WriteLine(line);
+        return 0;
+    }
+
+    public static int ClusterInfo(KubectlCall call)
+    {
+        call.Connect();
+        var endpoint = call.Cluster.Endpoint;
+        call.Context.Out.Write($"Kubernetes control plane is running at {endpoint}\n" +
+                               $"CoreDNS is running at {endpoint}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\n" +
+                               "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n");
+        return 0;
+    }
+
+    /// <summary>The real client's version lines, then the fake server's.</summary>
+    public static int Version(KubectlCall call)
+    {
+        call.Connect();
+        var (exit, client) = Delegation.Capture(FakeEnv.RealKubectl, "kubectl", ["version", "--client"]);
+        call.Context.Out.Write(client);
+        call.Context.Out.WriteLine($"Server Version: {Workloads.KubeletVersion(call.Cluster)}");
+        return exit;
+    }
+}

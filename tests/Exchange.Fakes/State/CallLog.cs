@@ -1,0 +1,47 @@
+using System.Text;
+using System.Text.Json;
+using Exchange.Fakes.Core;
+
+namespace Exchange.Fakes.State;
+
+/// <summary>stdin as the call log keeps it: size and hash, never the content.</summary>
+public sealed record StdinRecord(long Bytes, string Sha256);
+
+/// <summary>A Secret that went through `kubectl apply` stdin: its keys and the sha256 of each decoded value.</summary>
+public sealed record SecretRecord(string Name, string Namespace, IReadOnlyList<string> Keys,
+    IReadOnlyDictionary<string, string> ValueSha256);
+
+/// <summary>One line of calls.jsonl.</summary>
+public sealed record FakeCall(string Tool, IReadOnlyList<string> Args, StdinRecord? Stdin, int Exit, DateTimeOffset Time,
+    IReadOnlyList<SecretRecord>? Secrets = null)
+{
+    /// <summary>"tool arg1 arg2 ..." for readable assertions.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string CommandLine => string.Join(' ', new[] { Tool }.Concat(Args));
+}
+
+/// <summary>Reads and appends the call log, $FAKE_STATE_DIR/calls.jsonl (one JSON object a line).</summary>
+public static class FakeCalls
+{
+    public const string FileName = "calls.jsonl";
+
+    public static IReadOnlyList<FakeCall> Read(string stateDir)
+    {
+        var path = Path.Combine(stateDir, FileName);
+        if (!File.Exists(path))
+            return [];
+        using var gate = FileLock.Acquire(path + ".lock");
+        return File.ReadAllLines(path)
+            .Where(line => line.Length > 0)
+            .Select(line => JsonSerializer.Deserialize(line, FakeJsonContext.Default.FakeCall)!)
+            .ToList();
+    }
+
+    internal static void Append(string stateDir, FakeCall call)
+    {
+        var path = Path.Combine(stateDir, FileName);
+        var line = JsonSerializer.Serialize(call, FakeJsonContext.Default.FakeCall) + "\n";
+        using var gate = FileLock.Acquire(path + ".lock");
+        File.AppendAllText(path, line, Encoding.UTF8);
+    }
+}
