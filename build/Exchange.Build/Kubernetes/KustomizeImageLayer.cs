@@ -52,7 +52,7 @@ public static class KustomizeImageLayer
         if (string.IsNullOrWhiteSpace(image.NewTag) || image.NewTag == "latest")
             throw new ArgumentException(
                 $"Image '{image.Name}' needs an explicit immutable tag, not '{image.NewTag}'.");
-        if (image.NewName.Contains(':') && !image.NewName.Contains('/'))
+        if (image.NewName.Split('/').Last().Contains(':') || image.NewName.Contains('@'))
             throw new ArgumentException($"Image '{image.Name}': new name '{image.NewName}' must not carry a tag.");
     }
 

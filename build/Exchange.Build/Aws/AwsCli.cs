@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Exchange.Build.Logging;
+using Exchange.Build.Processes;
+using Exchange.Build.Tools;
+
+namespace Exchange.Build.Aws;
+
+public sealed record CallerIdentity(string Account, string Arn, string UserId)
+{
+    /// <summary>The IAM principal behind the caller: an assumed-role session maps to its role ARN
+    /// (what an EKS access entry needs).</summary>
+    public string PrincipalArn
+    {
+        get
+        {
+            var parts = Arn.Split(':', 6);
+            if (parts.Length == 6 && parts[2] == "sts" && parts[5].StartsWith("assumed-role/", StringComparison.Ordinal))
+            {
+                var role = parts[5].Split('/')[1];
+                return $"arn:{parts[1]}:iam::{parts[4]}:role/{role}";
+            }
+            return Arn;
+        }
+    }
+}
+
+/// <summary>
+/// The AWS CLI v2, one method per call the pipeline makes. Every call names the region explicitly
+/// and asks for JSON; the profile comes from AWS_PROFILE like any other AWS tool. Each call also has
+/// a <c>...Command</c> builder so the plan printer and tests see the exact command line.
+/// </summary>
+public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Redactor redactor, string region)
+{
+    public string Region => region;
+
+    public CommandLine Command(params string[] arguments) =>
+        new CommandLine("aws", tools.Resolve(ToolKind.Aws)).Add(arguments).Add("--region", region);
+
+    public CommandLine JsonCommand(params string[] arguments) => Command(arguments).Add("--output", "json");
+
+    public CommandLine CallerIdentityCommand() => JsonCommand("sts", "get-caller-identity");
+
+    public CallerIdentity GetCallerIdentity()
+    {
+        using var json = RunJson(CallerIdentityCommand());
+        var root = json.RootElement;
+        return new CallerIdentity(root.GetProperty("Account").GetString()!, root.GetProperty("Arn").GetString()!,
+            root.GetProperty("UserId").GetString()!);
+    }
+
+    public string Version() => Run(new CommandLine("aws", tools.Resolve(ToolKind.Aws)).Add("--version")).StandardOutput.Trim();
+
+    /// <summary>Runs a call and parses its JSON output.</summary>
+    public JsonDocument RunJson(CommandLine command, ProcessOptions? options = null)
+    {
+        var output = Run(command, options).StandardOutput;
+        return JsonDocument.Parse(string.IsNullOrWhiteSpace(output) ? "{}" : output);
+    }
+
+    /// <summary>Runs a call; credential problems become an error that says how to log in.</summary>
+    public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
+    {
+        try
+        {
+            return runner.Run(command, options);
+        }
+        catch (CommandFailedException e) when (IsCredentialProblem(e.ErrorTail))
+        {
+            throw new AwsCredentialsException(e.Command, e.ErrorTail);
+        }
+    }
+
+    /// <summary>Runs a call that may legitimately report "not found"; returns null then.</summary>
+    public JsonDocument? RunJsonOrNull(CommandLine command, params string[] notFoundMarkers)
+    {
+        var result = Run(command, new ProcessOptions { AllowFailure = true });
+        if (result.Succeeded) return JsonDocument.Parse(string.IsNullOrWhiteSpace(result.StandardOutput) ? "{}" : result.StandardOutput);
+        if (notFoundMarkers.Any(m => result.StandardError.Contains(m, StringComparison.Ordinal))) return null;
+        throw new CommandFailedException(command.RenderSafe(redactor), result.ExitCode,
+            ProcessRunner.Tail(redactor.Redact(result.StandardError)), null);
+    }
+
+    private static bool IsCredentialProblem(string stderr) =>
+        new[] { "Unable to locate credentials", "ExpiredToken", "InvalidClientTokenId", "Token has expired",
+                "The SSO session", "UnrecognizedClientException", "could not be found in the config file" }
+            .Any(m => stderr.Contains(m, StringComparison.Ordinal));
+}
+
+public sealed class AwsCredentialsException(string command, string detail)
+    : Exception($"AWS credentials are missing or expired ('{command}' said: {detail.Trim()}).\n" +
+                "What to do: log in first - `aws sso login --profile NAME` and export AWS_PROFILE=NAME, or `aws configure` " +
+                "(then check with `aws sts get-caller-identity`). In CI, configure the OIDC role before this step.");

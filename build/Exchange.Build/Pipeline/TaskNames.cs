@@ -1,0 +1,42 @@
+namespace Exchange.Build.Pipeline;
+
+/// <summary>Target names: the interface people and CI use. build.cake declares tasks with these.</summary>
+public static class TaskNames
+{
+    public const string Default = "Default";
+    public const string Test = "Test";
+    public const string Render = "Render";
+    public const string Plan = "Plan";
+
+    public const string Doctor = "Doctor";
+    public const string Synth = "Synth";
+    public const string Bootstrap = "Bootstrap";
+    public const string DeployInfra = "DeployInfra";
+    public const string Kubeconfig = "Kubeconfig";
+    public const string BuildImages = "BuildImages";
+    public const string PushImages = "PushImages";
+    public const string Secrets = "Secrets";
+    public const string ApplyK8s = "ApplyK8s";
+    public const string Verify = "Verify";
+    public const string DeployDev = "DeployDev";
+
+    public const string Status = "Status";
+    public const string Diff = "Diff";
+    public const string Pause = "Pause";
+    public const string Resume = "Resume";
+    public const string DestroyDev = "DestroyDev";
+    public const string Cost = "Cost";
+
+    /// <summary>Tasks that call AWS with credentials: they need the account guard.</summary>
+    public static readonly IReadOnlySet<string> TouchAws = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Doctor, Bootstrap, DeployInfra, Kubeconfig, PushImages, Secrets, ApplyK8s, Verify,
+        Status, Diff, Pause, Resume, DestroyDev,
+    };
+
+    /// <summary>Tasks that read the engine and backend source trees.</summary>
+    public static readonly IReadOnlySet<string> NeedSources = new HashSet<string>(StringComparer.Ordinal)
+    {
+        BuildImages,
+    };
+}

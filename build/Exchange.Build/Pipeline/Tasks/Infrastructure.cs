@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+using Exchange.Build.Aws;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Pipeline.Tasks;
+
+/// <summary>Bootstrap, DeployInfra and Kubeconfig: getting the stacks into the account and kubectl onto the cluster.</summary>
+public static partial class Infrastructure
+{
+    public const string ToolkitStack = "CDKToolkit";
+
+    public static void Bootstrap(BuildContext b)
+    {
+        var toolkit = b.Aws.DescribeStack(ToolkitStack);
+        var status = toolkit?.GetProperty("StackStatus").GetString();
+        if (status is not null && status.EndsWith("_COMPLETE", StringComparison.Ordinal) && !status.Contains("ROLLBACK", StringComparison.Ordinal))
+        {
+            b.Log.Information($"aws://{b.Settings.Account}/{b.Settings.Region} is already bootstrapped ({ToolkitStack} {status}).");
+            b.Report.Add(TaskNames.Bootstrap, StepOutcome.Unchanged, $"{ToolkitStack} {status}");
+            return;
+        }
+        if (status is not null)
+            b.Log.Warning($"{ToolkitStack} is in state {status}; running cdk bootstrap to repair it.");
+        Synth.EnsureAssembly(b, TaskNames.Synth);
+        b.Cdk.Run(b.Cdk.BootstrapCommand(b.Settings.Account!, b.Settings.Region, b.Settings.CdkOutDir), b.Settings.RepoRoot,
+            line => b.Log.Information("  cdk | " + line),
+            $"see the {ToolkitStack} stack's events in the CloudFormation console; your role needs permission to create it");
+        b.Report.Add(TaskNames.Bootstrap, StepOutcome.Changed, $"bootstrapped aws://{b.Settings.Account}/{b.Settings.Region}");
+    }
+
+    public static void Deploy(BuildContext b)
+    {
+        Synth.EnsureAssembly(b, TaskNames.Synth);
+        ClearSecretRecoveryWindow(b);
+        var command = b.Cdk.DeployCommand(b.Settings.CdkOutDir, b.Settings.OutputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi);
+        var result = b.Cdk.Run(command, b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+            "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
+            "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`");
+        b.ReloadOutputs();
+        var outputs = b.Outputs;
+        var missing = Outputs.All.Where(o => outputs.TryGet(o) is null).Select(o => $"{b.Names.Stack(o.Stack)}.{o.Key}").ToArray();
+        if (missing.Length > 0)
+            throw new InvalidOperationException($"cdk deploy succeeded but these outputs are missing from {b.Settings.OutputsFile}: {string.Join(", ", missing)}.");
+
+        var text = result.StandardOutput + result.StandardError;
+        var unchanged = b.Names.AllStacks.Count(s => text.Contains($"{s} (no changes)", StringComparison.Ordinal));
+        var all = b.Names.AllStacks.Count;
+        b.Report.Add(TaskNames.DeployInfra, unchanged == all ? StepOutcome.Unchanged : StepOutcome.Changed,
+            unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated");
+    }
+
+    /// <summary>
+    /// A destroyed environment leaves its fixed-name database secret in a 7-30 day recovery window,
+    /// and creating the Rds stack again would fail on the name. Delete it for good first.
+    /// </summary>
+    public static void ClearSecretRecoveryWindow(BuildContext b)
+    {
+        var name = b.Names.DbSecretName;
+        if (!b.Aws.IsSecretPendingDeletion(name)) return;
+        b.Log.Warning($"Secret '{name}' is scheduled for deletion (left by an earlier destroy); deleting it now so the Rds stack can recreate it.");
+        b.Aws.Run(b.Aws.ForceDeleteSecretCommand(name));
+    }
+
+    public static void Kubeconfig(BuildContext b)
+    {
+        var cluster = b.Outputs[Outputs.EksClusterName];
+        var expected = b.ClusterContext;
+        var before = b.Kubectl.CurrentContext();
+        var said = b.Aws.UpdateKubeconfig(cluster);
+        b.Log.Information("  aws | " + said);
+        b.Kubectl.EnsureContext(expected);
+        var updatedInPlace = UpdatedContext().IsMatch(said);
+        b.Report.Add(TaskNames.Kubeconfig, before == expected && updatedInPlace ? StepOutcome.Unchanged : StepOutcome.Changed,
+            $"kubectl context {expected}");
+    }
+
+    [GeneratedRegex(@"^Updated context ")] private static partial Regex UpdatedContext();
+}

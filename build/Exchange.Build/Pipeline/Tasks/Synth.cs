@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Text;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Pipeline.Tasks;
+
+/// <summary>
+/// <c>cdk synth</c> of the C# app into the cloud assembly folder. Skipped when the assembly was made
+/// from the same sources and context (a fingerprint is stored beside it), so reruns cost nothing.
+/// </summary>
+public static class Synth
+{
+    public const string FingerprintFile = "exchange.fingerprint";
+
+    public static void Run(BuildContext b) => EnsureAssembly(b, TaskNames.Synth);
+
+    /// <summary>Makes sure the assembly matches the sources and this run's context; synthesizes when not.</summary>
+    public static void EnsureAssembly(BuildContext b, string reportAs)
+    {
+        var context = Context(b);
+        var fingerprint = Fingerprint(b.Settings.RepoRoot, context);
+        var outDir = b.Settings.CdkOutDir;
+        var stamp = Path.Combine(outDir, FingerprintFile);
+        if (File.Exists(Path.Combine(outDir, "manifest.json")) && File.Exists(stamp) && File.ReadAllText(stamp).Trim() == fingerprint)
+        {
+            b.Log.Information($"Cloud assembly {outDir} is up to date (fingerprint {fingerprint[..12]}); not synthesizing.");
+            b.Report.Add(reportAs, StepOutcome.Unchanged, "cloud assembly up to date");
+            return;
+        }
+        if (File.Exists(stamp)) File.Delete(stamp);
+        b.Log.Information($"Synthesizing {string.Join(", ", b.Names.AllStacks)} into {outDir}");
+        var command = b.Cdk.SynthCommand(outDir, context);
+        b.Cdk.Run(command, b.Settings.InfraDir, line => b.Log.Verbose("  cdk | " + line),
+            "run `cd infra && npx cdk synth` to see the full error; `npm ci --prefix infra` if the CLI is missing");
+        File.WriteAllText(stamp, fingerprint);
+        b.Report.Add(reportAs, StepOutcome.Changed, $"synthesized {b.Names.AllStacks.Count} stacks");
+    }
+
+    /// <summary>The -c values: environment, pinned account, and (when this run deploys) who gets cluster-admin.</summary>
+    public static SortedDictionary<string, string> Context(BuildContext b)
+    {
+        var context = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ContextKeys.Env] = b.Settings.Environment.EnvName };
+        if (b.Settings.Account is { } account) context[ContextKeys.Account] = account;
+        if (b.RunTouchesAws) context[ContextKeys.AdminPrincipalArn] = b.EnsureAccount().PrincipalArn;
+        return context;
+    }
+
+    /// <summary>SHA-256 over the infra sources, the shared contracts, the build props and the context.</summary>
+    public static string Fingerprint(string repoRoot, IReadOnlyDictionary<string, string> context)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var roots = new[] { "infra", Path.Combine("src", "Exchange.Contracts") };
+        var files = roots.SelectMany(r => SourceFiles(Path.Combine(repoRoot, r)))
+            .Concat(new[] { "global.json", "Directory.Build.props", "Directory.Packages.props" }
+                .Select(f => Path.Combine(repoRoot, f)).Where(File.Exists))
+            .Select(f => Path.GetRelativePath(repoRoot, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(file + "\0"));
+            sha.AppendData(SHA256.HashData(File.ReadAllBytes(Path.Combine(repoRoot, file))));
+        }
+        foreach (var (key, value) in context) sha.AppendData(Encoding.UTF8.GetBytes($"-c {key}={value}\n"));
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static readonly HashSet<string> SkippedDirs = new(StringComparer.Ordinal) { "bin", "obj", "node_modules", "cdk.out", ".git" };
+
+    private static IEnumerable<string> SourceFiles(string dir)
+    {
+        if (!Directory.Exists(dir)) yield break;
+        foreach (var file in Directory.EnumerateFiles(dir)) yield return file;
+        foreach (var sub in Directory.EnumerateDirectories(dir))
+            if (!SkippedDirs.Contains(Path.GetFileName(sub)))
+                foreach (var file in SourceFiles(sub)) yield return file;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Exchange.Build.Images;
+using Exchange.Build.Kubernetes;
+using Exchange.Build.Processes;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Pipeline.Tasks;
+
+/// <summary>Secrets, ApplyK8s and Verify: what runs on the cluster.</summary>
+public static class Workloads
+{
+    public static string AppliedManifestFile(BuildContext b) => Path.Combine(b.Settings.ArtifactsDir, "applied-manifests.yaml");
+
+    public static void Secrets(BuildContext b)
+    {
+        var outputs = b.Outputs;
+        var secretJson = b.Aws.GetSecretString(b.Names.DbSecretName);
+        using var credentials = JsonDocument.Parse(secretJson.Reveal());
+        string Field(string name) => credentials.RootElement.TryGetProperty(name, out var v) ? v.ToString() : "";
+
+        var values = new Dictionary<SecretDefinition, IReadOnlyDictionary<string, string>>
+        {
+            [KubernetesSecrets.Db] = new Dictionary<string, string>
+            {
+                [KubernetesSecrets.MysqlHost] = outputs[Outputs.RdsEndpoint],
+                [KubernetesSecrets.MysqlPort] = outputs.TryGet(Outputs.RdsPort) ?? "3306",
+                [KubernetesSecrets.MysqlUsername] = Field("username"),
+                [KubernetesSecrets.MysqlPassword] = Field("password"),
+                [KubernetesSecrets.MysqlDatabase] = b.Settings.Environment.DbName,
+            },
+            [KubernetesSecrets.Kafka] = new Dictionary<string, string>
+            {
+                [KubernetesSecrets.KafkaBootstrapServers] = $"{outputs[Outputs.KafkaPrivateIp]}:9092",
+            },
+            [KubernetesSecrets.Redis] = new Dictionary<string, string>
+            {
+                [KubernetesSecrets.RedisHost] = outputs[Outputs.RedisEndpoint],
+                [KubernetesSecrets.RedisPort] = outputs.TryGet(Outputs.RedisPort) ?? "6379",
+            },
+        };
+        if (values[KubernetesSecrets.Db][KubernetesSecrets.MysqlPassword].Length == 0)
+            throw new InvalidOperationException($"Secret '{b.Names.DbSecretName}' has no password field.");
+
+        // The namespace object comes from the overlay itself, so this apply and ApplyK8s's agree on it.
+        var ns = ManifestDocuments.Parse(b.Kubectl.Render(b.Settings.OverlayDir)).FirstOrDefault(d => d.Kind == "Namespace")
+                 ?? throw new InvalidOperationException($"The overlay {b.Settings.OverlayDir} defines no Namespace.");
+        var stream = new Secret(ns.Text + SecretManifests.Build(b.Names.Namespace, values), b.Redactor);
+        var result = Apply(b, stream, "Secrets");
+        b.Report.Add(TaskNames.Secrets, result.AnyChanged ? StepOutcome.Changed : StepOutcome.Unchanged, result.Describe());
+    }
+
+    public static void ApplyK8s(BuildContext b)
+    {
+        var manifest = ImageManifest.Load(b.Settings.ImagesFile);
+        var images = Images.Workloads(b).Select(w => manifest.Images.GetValueOrDefault(w.Name) is { Repository: not null } r
+                ? new ImageOverride(r.Name, r.Repository, r.Tag)
+                : throw new InvalidOperationException($"No pushed image for '{w.Name}' in {b.Settings.ImagesFile}. Run --target=PushImages first."))
+            .ToArray();
+
+        var layer = Path.Combine(Path.GetTempPath(), $"exchange-layer-{Guid.NewGuid():N}");
+        try
+        {
+            KustomizeImageLayer.Write(layer, b.Settings.OverlayDir, images);
+            var rendered = b.Kubectl.Render(layer);
+            Directory.CreateDirectory(b.Settings.ArtifactsDir);
+            File.WriteAllText(AppliedManifestFile(b), rendered); // no secrets: those are applied by the Secrets task only
+            foreach (var image in images) b.Log.Information($"  image {image.Name} -> {image.Reference}");
+            var result = Apply(b, new Secret(rendered, b.Redactor), "ApplyK8s");
+            b.Report.Add(TaskNames.ApplyK8s, result.AnyChanged ? StepOutcome.Changed : StepOutcome.Unchanged, result.Describe());
+        }
+        finally
+        {
+            Directory.Delete(layer, recursive: true);
+        }
+    }
+
+    private static ApplyResult Apply(BuildContext b, Secret stream, string what)
+    {
+        var context = b.ClusterContext;
+        var output = b.Kubectl.Run(context, b.Kubectl.ApplyCommand(context), new ProcessOptions
+        {
+            StandardInput = stream,
+            FailureHint = $"fix the cause above, then rerun just this step: ./build.sh --target={what} --exclusive",
+        }).StandardOutput;
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
+        return ApplyResult.Parse(output);
+    }
+
+    public static void Verify(BuildContext b)
+    {
+        var file = AppliedManifestFile(b);
+        if (!File.Exists(file)) throw new InvalidOperationException($"{file} is missing: run --target=ApplyK8s first.");
+        var workloads = ManifestDocuments.Workloads(ManifestDocuments.Parse(File.ReadAllText(file))).ToArray();
+        var context = b.ClusterContext;
+        var deadline = DateTime.UtcNow + b.Settings.VerifyTimeout;
+        foreach (var workload in workloads)
+        {
+            var ns = workload.Namespace ?? b.Names.Namespace;
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining < TimeSpan.FromSeconds(1)) remaining = TimeSpan.FromSeconds(1);
+            var result = b.Kubectl.Run(context, b.Kubectl.RolloutStatusCommand(context, workload.Resource, ns, remaining),
+                new ProcessOptions { AllowFailure = true, Timeout = remaining + TimeSpan.FromSeconds(30) });
+            if (!result.Succeeded)
+            {
+                Diagnose(b, context, ns, workload);
+                throw new InvalidOperationException(
+                    $"{workload.Resource} did not roll out within {b.Settings.VerifyTimeout.TotalSeconds:F0}s: {ProcessRunner.Tail(result.StandardError, 3)}\n" +
+                    "The pods, events and logs above show why. Fix it and rerun: ./build.sh --target=Verify --exclusive");
+            }
+            b.Log.Information($"  {workload.Resource}: {result.StandardOutput.Trim().Split('\n').Last()}");
+        }
+        b.Report.Add(TaskNames.Verify, StepOutcome.Checked, $"{workloads.Length} workloads rolled out");
+    }
+
+    /// <summary>What a person needs to see when a rollout fails: pods, recent events, the last log lines.</summary>
+    private static void Diagnose(BuildContext b, string context, string ns, ManifestDocument workload)
+    {
+        var commands = new[]
+        {
+            b.Kubectl.ClusterCommand(context, "get", "pods", "--namespace", ns, "-o", "wide"),
+            b.Kubectl.ClusterCommand(context, "get", "events", "--namespace", ns, "--sort-by=.lastTimestamp"),
+            b.Kubectl.ClusterCommand(context, "logs", workload.Resource, "--namespace", ns, "--all-containers", "--tail=40"),
+        };
+        foreach (var command in commands)
+        {
+            var result = b.Runner.Run(command, new ProcessOptions { AllowFailure = true, Timeout = TimeSpan.FromSeconds(60) });
+            b.Log.Error($"$ {command.RenderSafe(b.Redactor)}");
+            foreach (var line in (result.StandardOutput + result.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(40))
+                b.Log.Error("  " + line);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace Exchange.Build.Processes;
+
+/// <summary>A child process failed. The message names the command (redacted), the exit code, the
+/// last lines of its error output and what to do next.</summary>
+public class CommandFailedException(string command, int exitCode, string errorTail, string? hint)
+    : Exception(Format(command, exitCode, errorTail, hint))
+{
+    public string Command { get; } = command;
+    public int ExitCode { get; } = exitCode;
+    public string ErrorTail { get; } = errorTail;
+
+    private static string Format(string command, int exitCode, string errorTail, string? hint)
+    {
+        var message = $"'{command}' failed with exit code {exitCode}.";
+        if (!string.IsNullOrWhiteSpace(errorTail)) message += "\n" + Indent(errorTail);
+        if (!string.IsNullOrWhiteSpace(hint)) message += "\nWhat to do: " + hint;
+        return message;
+    }
+
+    private static string Indent(string text) => string.Join("\n", text.Split('\n').Select(l => "  | " + l));
+}
+
+public sealed class CommandTimeoutException(string command, TimeSpan timeout, string errorTail)
+    : CommandFailedException(command, -1, errorTail,
+        $"It did not finish within {timeout.TotalSeconds:F0}s and was stopped. Rerun the task alone with --exclusive once the cause is fixed.");

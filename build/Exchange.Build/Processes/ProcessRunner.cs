@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text;
+using Exchange.Build.Logging;
+
+namespace Exchange.Build.Processes;
+
+public sealed record ProcessOptions
+{
+    /// <summary>Text written to the child's stdin, then stdin is closed. Secrets travel only this way.</summary>
+    public Secret? StandardInput { get; init; }
+    public string? WorkingDirectory { get; init; }
+    public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+    public TimeSpan? Timeout { get; init; }
+    /// <summary>Called with each stdout line (already redacted) as it arrives: progress for long commands.</summary>
+    public Action<string>? OnOutputLine { get; init; }
+    public Action<string>? OnErrorLine { get; init; }
+    /// <summary>Return a non-zero exit instead of throwing.</summary>
+    public bool AllowFailure { get; init; }
+    /// <summary>What to tell the user when the command fails.</summary>
+    public string? FailureHint { get; init; }
+}
+
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError, TimeSpan Elapsed)
+{
+    public bool Succeeded => ExitCode == 0;
+}
+
+public interface IProcessRunner
+{
+    ProcessResult Run(CommandLine command, ProcessOptions? options = null);
+}
+
+/// <summary>Runs a child process with an argument list, optional stdin, a timeout and redacted output.</summary>
+public sealed class ProcessRunner(Redactor redactor, IBuildLog log) : IProcessRunner
+{
+    public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
+    {
+        options ??= new ProcessOptions();
+        var shown = command.RenderSafe(redactor);
+        log.Verbose($"$ {shown}");
+
+        var start = new ProcessStartInfo(command.Executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = options.WorkingDirectory ?? string.Empty,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var value in command.Values) start.ArgumentList.Add(value);
+        if (options.Environment is not null)
+            foreach (var (key, value) in options.Environment)
+                if (value is null) start.Environment.Remove(key); else start.Environment[key] = value;
+
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var clock = Stopwatch.StartNew();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Collect(e.Data, stdout, options.OnOutputLine);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data, stderr, options.OnErrorLine);
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new CommandFailedException(shown, -1, e.Message,
+                $"Could not start '{command.Executable}'. {options.FailureHint}".Trim());
+        }
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        WriteInput(process, options.StandardInput);
+
+        var timeout = options.Timeout ?? TimeSpan.FromHours(2);
+        if (!process.WaitForExit(timeout))
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            process.WaitForExit();
+            throw new CommandTimeoutException(shown, timeout, Tail(redactor.Redact(stderr.ToString())));
+        }
+        process.WaitForExit(); // drain the async readers
+
+        var result = new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString(), clock.Elapsed);
+        log.Verbose($"  exit {result.ExitCode} after {result.Elapsed.TotalSeconds:F1}s");
+        if (!result.Succeeded && !options.AllowFailure)
+            throw new CommandFailedException(shown, result.ExitCode,
+                Tail(redactor.Redact(result.StandardError.Length > 0 ? result.StandardError : result.StandardOutput)),
+                options.FailureHint);
+        return result;
+    }
+
+    private void Collect(string? line, StringBuilder into, Action<string>? onLine)
+    {
+        if (line is null) return;
+        lock (into) into.AppendLine(line);
+        onLine?.Invoke(redactor.Redact(line));
+    }
+
+    private static void WriteInput(Process process, Secret? input)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                process.StandardInput.Write(input.Reveal());
+                process.StandardInput.Flush();
+            }
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The child exited without reading its stdin; its exit code tells the story.
+        }
+    }
+
+    /// <summary>The last lines of a stream, for error messages.</summary>
+    public static string Tail(string text, int lines = 15)
+    {
+        var all = text.Replace("\r", "").Split('\n').Where(l => l.Trim().Length > 0).ToArray();
+        return string.Join("\n", all.Skip(Math.Max(0, all.Length - lines)));
+    }
+}

@@ -1,0 +1,23 @@
+namespace Exchange.Build.Settings;
+
+/// <summary>Every command-line argument (<c>--name=value</c>) the build accepts.</summary>
+public static class ArgumentNames
+{
+    public const string Target = "target";
+    public const string Env = "env";
+    public const string EngineDir = "engine-dir";
+    public const string BackendDir = "backend-dir";
+    public const string ImageTag = "image-tag";
+    public const string Account = "account";
+    public const string Artifacts = "artifacts";
+    public const string SkipBootstrap = "skip-bootstrap";
+    public const string SkipInfra = "skip-infra";
+    public const string SkipImages = "skip-images";
+    public const string SkipVerify = "skip-verify";
+    public const string VerifyTimeout = "verify-timeout";
+    public const string CdkConcurrency = "cdk-concurrency";
+    public const string Confirm = "confirm";
+    public const string Deep = "deep";
+    public const string DeleteImages = "delete-images";
+    public const string Configuration = "configuration";
+}

@@ -1,0 +1,23 @@
+namespace Exchange.Build.Settings;
+
+/// <summary>Every environment variable the build reads. Tasks never read the environment themselves.</summary>
+public static class EnvVars
+{
+    public const string CdkPath = "CDK_PATH";
+    public const string AwsPath = "AWS_PATH";
+    public const string DockerPath = "DOCKER_PATH";
+    public const string KubectlPath = "KUBECTL_PATH";
+    public const string Path = "PATH";
+
+    public const string AwsProfile = "AWS_PROFILE";
+    public const string AwsRegion = "AWS_REGION";
+    public const string AwsDefaultRegion = "AWS_DEFAULT_REGION";
+
+    /// <summary>The account the environment must live in, when --account is not given.</summary>
+    public const string Account = "EXCHANGE_ACCOUNT";
+    /// <summary>Where run artefacts go (default: artifacts/&lt;env&gt;).</summary>
+    public const string ArtifactsDir = "EXCHANGE_ARTIFACTS_DIR";
+    /// <summary>Where the cloud assembly is synthesized (default: &lt;artifacts&gt;/cdk.out).</summary>
+    public const string CdkOutDir = "EXCHANGE_CDK_OUT";
+    public const string Ci = "CI";
+}

@@ -1,0 +1,175 @@
+using System.Text.RegularExpressions;
+using Exchange.Build.Pipeline;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Settings;
+
+/// <summary>Everything a run needs to know, resolved once from arguments and environment.</summary>
+public sealed partial record PipelineSettings
+{
+    public required EnvironmentConfig Environment { get; init; }
+    public required string RepoRoot { get; init; }
+    public required string ArtifactsDir { get; init; }
+    public required string CdkOutDir { get; init; }
+    public required string EngineDir { get; init; }
+    public required string BackendDir { get; init; }
+    public string? ImageTag { get; init; }
+    public string? Account { get; init; }
+    public string? AwsProfile { get; init; }
+    public string? AwsRegionVariable { get; init; }
+    public bool SkipBootstrap { get; init; }
+    public bool SkipInfra { get; init; }
+    public bool SkipImages { get; init; }
+    public bool SkipVerify { get; init; }
+    public bool Confirm { get; init; }
+    public bool Deep { get; init; }
+    public bool DeleteImages { get; init; }
+    public bool IsCi { get; init; }
+    public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public int CdkConcurrency { get; init; } = 4;
+
+    public string Region => Environment.Region;
+    public EnvironmentNames Names => Environment.Names;
+    public string InfraDir => Path.Combine(RepoRoot, "infra");
+    public string OverlayDir => Path.Combine(RepoRoot, "k8s", "overlays", $"aws-{Environment.EnvName}");
+    public string OverlaysRoot => Path.Combine(RepoRoot, "k8s", "overlays");
+    public string OutputsFile => Path.Combine(ArtifactsDir, "cdk-outputs.json");
+    public string ImagesFile => Path.Combine(ArtifactsDir, "images.json");
+    public string EngineDockerfile => Path.Combine(EngineDir, "Dockerfile.shard");
+    public string BackendDockerfile => Path.Combine(BackendDir, "Dockerfile");
+
+    public static PipelineSettings From(IBuildInputs inputs, string repoRoot)
+    {
+        var errors = new List<string>();
+        var environment = Environments.Get(inputs.Argument(ArgumentNames.Env));
+        var root = Path.GetFullPath(repoRoot);
+        var artifacts = Full(root, inputs.Argument(ArgumentNames.Artifacts)
+            ?? inputs.Environment(EnvVars.ArtifactsDir) ?? Path.Combine("artifacts", environment.EnvName));
+
+        var settings = new PipelineSettings
+        {
+            Environment = environment,
+            RepoRoot = root,
+            ArtifactsDir = artifacts,
+            CdkOutDir = Full(root, inputs.Environment(EnvVars.CdkOutDir) ?? Path.Combine(artifacts, "cdk.out")),
+            EngineDir = Full(root, inputs.Argument(ArgumentNames.EngineDir) ?? Path.Combine("..", "future-engine")),
+            BackendDir = Full(root, inputs.Argument(ArgumentNames.BackendDir) ?? Path.Combine("..", "future-backend")),
+            ImageTag = ImageTagOrNull(inputs.Argument(ArgumentNames.ImageTag), errors),
+            Account = AccountOrNull(inputs.Argument(ArgumentNames.Account) ?? inputs.Environment(EnvVars.Account)
+                                    ?? environment.Account, errors),
+            AwsProfile = inputs.Environment(EnvVars.AwsProfile),
+            AwsRegionVariable = inputs.Environment(EnvVars.AwsRegion) ?? inputs.Environment(EnvVars.AwsDefaultRegion),
+            SkipBootstrap = Flag(inputs, ArgumentNames.SkipBootstrap, errors),
+            SkipInfra = Flag(inputs, ArgumentNames.SkipInfra, errors),
+            SkipImages = Flag(inputs, ArgumentNames.SkipImages, errors),
+            SkipVerify = Flag(inputs, ArgumentNames.SkipVerify, errors),
+            Confirm = Flag(inputs, ArgumentNames.Confirm, errors),
+            Deep = Flag(inputs, ArgumentNames.Deep, errors),
+            DeleteImages = Flag(inputs, ArgumentNames.DeleteImages, errors),
+            IsCi = IsTrue(inputs.Environment(EnvVars.Ci)),
+            VerifyTimeout = Duration(inputs.Argument(ArgumentNames.VerifyTimeout), TimeSpan.FromMinutes(5), errors),
+            CdkConcurrency = Concurrency(inputs.Argument(ArgumentNames.CdkConcurrency), errors),
+        };
+        if (errors.Count > 0) throw new SettingsException(errors);
+        return settings;
+    }
+
+    /// <summary>Checks what the tasks about to run need, before any of them touches AWS.</summary>
+    public void ValidateFor(IReadOnlyCollection<string> tasks)
+    {
+        var errors = new List<string>();
+        if (!SkipImages && tasks.Any(TaskNames.NeedSources.Contains))
+        {
+            RequireSource("Engine", EngineDir, EngineDockerfile, ArgumentNames.EngineDir, errors);
+            RequireSource("Backend", BackendDir, BackendDockerfile, ArgumentNames.BackendDir, errors);
+        }
+        if (Account is null && tasks.Any(TaskNames.TouchAws.Contains))
+            errors.Add($"No AWS account is configured for environment '{Environment.EnvName}'. Pass --{ArgumentNames.Account}=123456789012 " +
+                       $"or set {EnvVars.Account}. The pipeline refuses to touch an account it was not told to use.");
+        if (errors.Count > 0) throw new SettingsException(errors);
+    }
+
+    /// <summary>The resolved settings, one per line, for the log (nothing secret lives here).</summary>
+    public IEnumerable<string> Describe()
+    {
+        yield return $"environment   {Environment.EnvName} (region {Region}, namespace {Names.Namespace}, cluster {Names.ClusterName})";
+        yield return $"account       {Account ?? "(not set: pass --account for AWS targets)"}{(AwsProfile is null ? "" : $", AWS_PROFILE={AwsProfile}")}";
+        yield return $"engine-dir    {EngineDir}";
+        yield return $"backend-dir   {BackendDir}";
+        yield return $"image-tag     {ImageTag ?? "(derived from the sources)"}";
+        yield return $"artifacts     {ArtifactsDir}";
+        var skips = new[] { (SkipBootstrap, "bootstrap"), (SkipInfra, "infra"), (SkipImages, "images"), (SkipVerify, "verify") }
+            .Where(s => s.Item1).Select(s => s.Item2).ToArray();
+        if (skips.Length > 0) yield return $"skipping      {string.Join(", ", skips)}";
+    }
+
+    private static void RequireSource(string what, string dir, string dockerfile, string argument, List<string> errors)
+    {
+        if (!Directory.Exists(dir))
+            errors.Add($"{what} source directory '{dir}' does not exist. Pass --{argument}=PATH to your checkout.");
+        else if (!File.Exists(dockerfile))
+            errors.Add($"{what} source directory '{dir}' has no {Path.GetFileName(dockerfile)}. Pass --{argument}=PATH to the right checkout.");
+    }
+
+    private static string Full(string root, string path) => Path.GetFullPath(Path.Combine(root, path));
+
+    private static bool IsTrue(string? value) =>
+        value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1");
+
+    private static bool Flag(IBuildInputs inputs, string name, List<string> errors)
+    {
+        var value = inputs.Argument(name);
+        if (value is null) return false;
+        if (value.Length == 0 || IsTrue(value)) return true;
+        if (value.Equals("false", StringComparison.OrdinalIgnoreCase) || value == "0") return false;
+        errors.Add($"--{name} takes true or false, not '{value}'.");
+        return false;
+    }
+
+    private static string? ImageTagOrNull(string? tag, List<string> errors)
+    {
+        if (tag is null) return null;
+        if (tag == "latest") errors.Add("--image-tag=latest is refused: tags must be immutable (omit it to derive one from the sources).");
+        else if (!ImageTagPattern().IsMatch(tag)) errors.Add($"--image-tag '{tag}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}).");
+        return tag;
+    }
+
+    private static string? AccountOrNull(string? account, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(account)) return null;
+        if (!AccountPattern().IsMatch(account)) errors.Add($"--account '{account}' is not a 12-digit AWS account id.");
+        return account;
+    }
+
+    private static TimeSpan Duration(string? text, TimeSpan fallback, List<string> errors)
+    {
+        if (text is null) return fallback;
+        var match = DurationPattern().Match(text);
+        if (!match.Success)
+        {
+            errors.Add($"--{ArgumentNames.VerifyTimeout} '{text}' is not a duration (e.g. 300, 300s, 5m).");
+            return fallback;
+        }
+        var n = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return match.Groups[2].Value == "m" ? TimeSpan.FromMinutes(n) : TimeSpan.FromSeconds(n);
+    }
+
+    private static int Concurrency(string? text, List<string> errors)
+    {
+        if (text is null) return 4;
+        if (int.TryParse(text, out var n) && n is >= 1 and <= 10) return n;
+        errors.Add($"--{ArgumentNames.CdkConcurrency} '{text}' must be a number from 1 to 10.");
+        return 4;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] private static partial Regex ImageTagPattern();
+    [GeneratedRegex("^[0-9]{12}$")] private static partial Regex AccountPattern();
+    [GeneratedRegex("^([0-9]{1,5})(s|m)?$")] private static partial Regex DurationPattern();
+}
+
+/// <summary>Bad arguments or environment: every problem at once, each with what to do.</summary>
+public sealed class SettingsException(IReadOnlyList<string> problems)
+    : Exception(problems.Count == 1 ? problems[0] : "Settings problems:\n" + string.Join("\n", problems.Select(p => "  - " + p)))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

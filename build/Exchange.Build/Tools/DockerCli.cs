@@ -1,0 +1,48 @@
+using System.Text.RegularExpressions;
+using Exchange.Build.Processes;
+
+namespace Exchange.Build.Tools;
+
+/// <summary>The docker client. The engine it talks to comes from DOCKER_HOST like any docker call.</summary>
+public sealed partial class DockerCli(IProcessRunner runner, ToolResolver tools)
+{
+    private CommandLine Command(params string[] args) => new CommandLine("docker", tools.Resolve(ToolKind.Docker)).Add(args);
+
+    public CommandLine VersionCommand() => Command("version", "--format", "{{.Client.Version}} (engine {{.Server.Version}})");
+
+    public CommandLine BuildCommand(string contextDir, string dockerfile, string reference, IReadOnlyDictionary<string, string> labels)
+    {
+        var command = Command("build", "--file", dockerfile, "--tag", reference);
+        foreach (var (key, value) in labels) command.Add("--label", $"{key}={value}");
+        return command.Add(contextDir);
+    }
+
+    public CommandLine ImageInspectCommand(string reference) => Command("image", "inspect", "--format", "{{.Id}}", reference);
+    public CommandLine TagCommand(string source, string target) => Command("tag", source, target);
+    public CommandLine PushCommand(string reference) => Command("push", reference);
+    public CommandLine LoginCommand(string registry) => Command("login", "--username", "AWS", "--password-stdin", registry);
+    public CommandLine ManifestInspectCommand(string reference) => Command("manifest", "inspect", reference);
+
+    public bool LocalImageExists(string reference) =>
+        runner.Run(ImageInspectCommand(reference), new ProcessOptions { AllowFailure = true }).Succeeded;
+
+    /// <summary>True when the registry already has this tag; false when it answers "no such manifest".</summary>
+    public bool RemoteTagExists(string reference, ProcessOptions? options = null)
+    {
+        var result = runner.Run(ManifestInspectCommand(reference), (options ?? new ProcessOptions()) with { AllowFailure = true });
+        if (result.Succeeded) return true;
+        var error = result.StandardError + result.StandardOutput;
+        if (error.Contains("no such manifest", StringComparison.OrdinalIgnoreCase)
+            || error.Contains("manifest unknown", StringComparison.OrdinalIgnoreCase)
+            || error.Contains("not found", StringComparison.OrdinalIgnoreCase)) return false;
+        throw new CommandFailedException(ManifestInspectCommand(reference).RenderSafe(), result.ExitCode,
+            ProcessRunner.Tail(error), "check that the registry is reachable and that `docker login` to it succeeded");
+    }
+
+    /// <summary>The digest `docker push` reports ("tag: digest: sha256:... size: N").</summary>
+    public static string? DigestFromPushOutput(string output) => PushDigest().Match(output) is { Success: true } m ? m.Groups[1].Value : null;
+
+    public ProcessResult Run(CommandLine command, ProcessOptions? options = null) => runner.Run(command, options);
+
+    [GeneratedRegex(@"digest: (sha256:[0-9a-f]{64})")] private static partial Regex PushDigest();
+}

@@ -1,0 +1,95 @@
+namespace Exchange.Build.Tools;
+
+/// <summary>The external programs the pipeline runs.</summary>
+public enum ToolKind { Cdk, Aws, Docker, Kubectl, Node, Npm, Git, Dotnet }
+
+/// <summary>How to find a tool and what to tell a user who lacks it.</summary>
+public sealed record ToolSpec(ToolKind Kind, string Command, string? OverrideVariable, string InstallHint);
+
+/// <summary>
+/// The one place that turns a tool into a file to run: the override variable (CDK_PATH, AWS_PATH,
+/// DOCKER_PATH, KUBECTL_PATH) first, then the repository's pinned copy (infra/node_modules/.bin/cdk),
+/// then PATH. A missing tool is an error that names the tool, the target that needed it and how to
+/// install it.
+/// </summary>
+public sealed class ToolResolver(Func<string, string?> environment, string repoRoot, Func<string?> currentTarget, bool lenient = false)
+{
+    public static readonly IReadOnlyDictionary<ToolKind, ToolSpec> Specs = new Dictionary<ToolKind, ToolSpec>
+    {
+        [ToolKind.Cdk] = new(ToolKind.Cdk, "cdk", Settings.EnvVars.CdkPath,
+            "run `npm ci --prefix infra` (pins aws-cdk 2.1148.1), or set CDK_PATH to a cdk executable"),
+        [ToolKind.Aws] = new(ToolKind.Aws, "aws", Settings.EnvVars.AwsPath,
+            "install AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html), or set AWS_PATH"),
+        [ToolKind.Docker] = new(ToolKind.Docker, "docker", Settings.EnvVars.DockerPath,
+            "install Docker (Debian: apt-get install docker.io) and start the engine, or set DOCKER_PATH"),
+        [ToolKind.Kubectl] = new(ToolKind.Kubectl, "kubectl", Settings.EnvVars.KubectlPath,
+            "install kubectl >= 1.33 (https://kubernetes.io/docs/tasks/tools/), or set KUBECTL_PATH"),
+        [ToolKind.Node] = new(ToolKind.Node, "node", null, "install Node.js 22 LTS (20 works with a warning)"),
+        [ToolKind.Npm] = new(ToolKind.Npm, "npm", null, "install npm (it ships with Node.js)"),
+        [ToolKind.Git] = new(ToolKind.Git, "git", null, "install git"),
+        [ToolKind.Dotnet] = new(ToolKind.Dotnet, "dotnet", null, "install the .NET 10 SDK (see global.json)"),
+    };
+
+    private readonly Dictionary<ToolKind, string> _resolved = [];
+    private readonly Lock _gate = new();
+
+    public string Resolve(ToolKind kind)
+    {
+        lock (_gate)
+        {
+            if (_resolved.TryGetValue(kind, out var known)) return known;
+            var path = lenient ? TryFind(Specs[kind]) : Find(Specs[kind]);
+            _resolved[kind] = path;
+            return path;
+        }
+    }
+
+    /// <summary>The file, or null when the tool is not installed (for Doctor's report).</summary>
+    public string? TryResolve(ToolKind kind)
+    {
+        try { return Resolve(kind); } catch (ToolNotFoundException) { return null; }
+    }
+
+    /// <summary>For printing plans: a tool that is not installed shows as its bare command name.</summary>
+    private string TryFind(ToolSpec spec)
+    {
+        try { return Find(spec); } catch (ToolNotFoundException) { return spec.Command; }
+    }
+
+    private string Find(ToolSpec spec)
+    {
+        if (spec.OverrideVariable is { } variable && environment(variable) is { Length: > 0 } overridden)
+        {
+            if (File.Exists(overridden)) return Path.GetFullPath(overridden);
+            throw new ToolNotFoundException(spec, currentTarget(),
+                $"{variable} is set to '{overridden}', which does not exist");
+        }
+        if (spec.Kind == ToolKind.Cdk)
+        {
+            var pinned = Path.Combine(repoRoot, "infra", "node_modules", ".bin", "cdk");
+            if (File.Exists(pinned)) return pinned;
+        }
+        return SearchPath(spec.Command) ?? throw new ToolNotFoundException(spec, currentTarget(), null);
+    }
+
+    private string? SearchPath(string command)
+    {
+        var dirs = (environment(Settings.EnvVars.Path) ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var names = OperatingSystem.IsWindows() ? new[] { command + ".exe", command + ".cmd", command } : new[] { command };
+        return dirs.SelectMany(d => names.Select(n => Path.Combine(d, n))).FirstOrDefault(IsExecutable);
+    }
+
+    private static bool IsExecutable(string path)
+    {
+        if (!File.Exists(path)) return false;
+        if (OperatingSystem.IsWindows()) return true;
+        return (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+    }
+}
+
+public sealed class ToolNotFoundException(ToolSpec spec, string? target, string? detail)
+    : Exception($"'{spec.Command}' was not found{(detail is null ? "" : $" ({detail})")}" +
+                $"{(target is null ? "" : $"; target '{target}' needs it")}. To fix: {spec.InstallHint}.")
+{
+    public ToolKind Tool { get; } = spec.Kind;
+}

@@ -1,0 +1,103 @@
+// The task graph of the exchange dev environment: tasks, dependencies, criteria, descriptions.
+// The work itself lives in the typed library build/Exchange.Build (built by build.sh into build/.lib).
+#r "./.lib/Exchange.Contracts.dll"
+#r "./.lib/YamlDotNet.dll"
+#r "./.lib/Exchange.Build.dll"
+
+using Exchange.Build;
+using Exchange.Build.Pipeline;
+using Exchange.Build.Pipeline.Tasks;
+using Exchange.Build.Settings;
+
+var target = Argument(ArgumentNames.Target, TaskNames.Default);
+
+Setup<BuildContext>(ctx => BuildContext.From(ctx));
+TaskSetup<BuildContext>((ctx, b) => b.BeginTask(ctx.Task.Name));
+Teardown<BuildContext>((ctx, b) => { foreach (var line in b.Report.Summary()) b.Log.Information(line); });
+
+// --- Offline: no AWS account needed ------------------------------------------------------------
+Task(TaskNames.Synth)
+    .Description("Synthesizes the CDK app (infra/) into the cloud assembly; needs no AWS credentials.")
+    .Does<BuildContext>((ctx, b) => Synth.Run(b));
+
+Task(TaskNames.Render)
+    .Description("Renders every kustomize overlay (k8s/overlays/*) into artifacts/<env>/rendered/.")
+    .Does<BuildContext>((ctx, b) => Offline.Render(b));
+
+Task(TaskNames.Plan)
+    .Description("Prints every command DeployDev would run with the current settings.")
+    .Does<BuildContext>((ctx, b) => Plan.Run(b));
+
+Task(TaskNames.Test)
+    .Description("Runs every test project (installs the npm packages the tests need when missing).")
+    .Does<BuildContext>((ctx, b) => Offline.Test(b));
+
+// --- DeployDev: from an empty account to running pods -------------------------------------------
+Task(TaskNames.Doctor)
+    .Description("Checks tools and versions, the AWS identity against --account, and the region.")
+    .Does<BuildContext>((ctx, b) => Doctor.Run(b));
+
+Task(TaskNames.Bootstrap)
+    .Description("Bootstraps the account and region for CDK when they are not yet (idempotent).")
+    .IsDependentOn(TaskNames.Doctor)
+    .IsDependentOn(TaskNames.Synth)
+    .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipBootstrap, "--skip-bootstrap")
+    .Does<BuildContext>((ctx, b) => Infrastructure.Bootstrap(b));
+
+Task(TaskNames.DeployInfra)
+    .Description("Deploys the six stacks (cdk deploy) and saves their outputs to artifacts/<env>/cdk-outputs.json.")
+    .IsDependentOn(TaskNames.Bootstrap)
+    .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipInfra, "--skip-infra")
+    .Does<BuildContext>((ctx, b) => Infrastructure.Deploy(b));
+
+Task(TaskNames.BuildImages)
+    .Description("Builds the engine (Dockerfile.shard) and backend images in parallel, tagged from their sources.")
+    .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipImages, "--skip-images")
+    .Does<BuildContext>((ctx, b) => Images.Build(b));
+
+Task(TaskNames.PushImages)
+    .Description("Logs in to ECR (token on stdin) and pushes the images the registry does not have yet.")
+    .IsDependentOn(TaskNames.BuildImages)
+    .IsDependentOn(TaskNames.DeployInfra)
+    .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipImages, "--skip-images")
+    .Does<BuildContext>((ctx, b) => Images.Push(b));
+
+Task(TaskNames.Kubeconfig)
+    .Description("Points kubectl at the environment's EKS cluster (aws eks update-kubeconfig).")
+    .IsDependentOn(TaskNames.DeployInfra)
+    .Does<BuildContext>((ctx, b) => Infrastructure.Kubeconfig(b));
+
+Task(TaskNames.Secrets)
+    .Description("Applies the namespace and the db/kafka/redis secrets from the outputs and Secrets Manager, via stdin.")
+    .IsDependentOn(TaskNames.Kubeconfig)
+    .Does<BuildContext>((ctx, b) => Workloads.Secrets(b));
+
+Task(TaskNames.ApplyK8s)
+    .Description("Applies the aws-<env> overlay with the pushed image references.")
+    .IsDependentOn(TaskNames.PushImages)
+    .IsDependentOn(TaskNames.Secrets)
+    .Does<BuildContext>((ctx, b) => Workloads.ApplyK8s(b));
+
+Task(TaskNames.Verify)
+    .Description("Waits for every StatefulSet and Deployment to roll out; shows pods, events and logs on failure.")
+    .IsDependentOn(TaskNames.ApplyK8s)
+    .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipVerify, "--skip-verify")
+    .Does<BuildContext>((ctx, b) => Workloads.Verify(b));
+
+Task(TaskNames.DeployDev)
+    .Description("Everything above in dependency order: from an empty account to running pods.")
+    .IsDependentOn(TaskNames.Doctor)
+    .IsDependentOn(TaskNames.BuildImages)
+    .IsDependentOn(TaskNames.Verify);
+
+Task(TaskNames.Default)
+    .Description("The part that needs no AWS account: Synth, Render and Plan. Start here.")
+    .IsDependentOn(TaskNames.Synth)
+    .IsDependentOn(TaskNames.Render)
+    .IsDependentOn(TaskNames.Plan);
+
+if (!Tasks.Any(t => string.Equals(t.Name, target, StringComparison.OrdinalIgnoreCase)))
+    throw new ArgumentException($"Unknown target '{target}'. Targets: {string.Join(", ", Tasks.Select(t => t.Name))}. " +
+                                "`./build.sh --description` describes each.");
+
+RunTarget(target);
