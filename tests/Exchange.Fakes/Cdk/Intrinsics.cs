@@ -20,7 +20,7 @@ internal static partial class Intrinsics
     {
         try
         {
-            return Text(Resolve(stack, value, imports));
+            return Json.Text(Resolve(stack, value, imports));
         }
         catch (UnresolvableException)
         {
@@ -53,13 +53,13 @@ internal static partial class Intrinsics
 
     private static JsonNode? Function(StackContext stack, string name, JsonNode? arg, Func<string, string?>? imports)
     {
-        string Str(JsonNode? v) => Text(Resolve(stack, v, imports));
+        string Str(JsonNode? v) => Json.Text(Resolve(stack, v, imports));
         var args = arg as JsonArray;
         return name switch
         {
             "Ref" => Ref(stack, Str(arg)),
             "Fn::GetAtt" => GetAtt(stack, args is null ? Str(arg).Split('.', 2) : [Str(args[0]), Str(args[1])]),
-            "Fn::Join" => string.Join(Str(args![0]), ((JsonArray)Resolve(stack, args[1], imports)!).Select(Text)),
+            "Fn::Join" => string.Join(Str(args![0]), ((JsonArray)Resolve(stack, args[1], imports)!).Select(Json.Text)),
             "Fn::Select" => ((JsonArray)Resolve(stack, args![1], imports)!)[int.Parse(Str(args[0]))]?.DeepClone(),
             "Fn::Split" => Json.Strings(Str(args![1]).Split(Str(args[0]))),
             "Fn::Sub" => Sub(stack, args is null ? Str(arg) : Str(args[0]), args?[1] as JsonObject, imports),
@@ -109,22 +109,15 @@ internal static partial class Intrinsics
             if (name.StartsWith('!'))
                 return "${" + name[1..] + "}";
             if (variables?[name] is { } variable)
-                return Text(Resolve(stack, variable, imports));
+                return Json.Text(Resolve(stack, variable, imports));
             var dot = name.IndexOf('.');
-            return dot > 0 && !name.StartsWith("AWS::") ? Text(GetAtt(stack, [name[..dot], name[(dot + 1)..]])) : Text(Ref(stack, name));
+            return dot > 0 && !name.StartsWith("AWS::") ? Json.Text(GetAtt(stack, [name[..dot], name[(dot + 1)..]])) : Json.Text(Ref(stack, name));
         });
 
     private static bool Condition(StackContext stack, string name, Func<string, string?>? imports) =>
         Bool(Resolve(stack, stack.Template["Conditions"]?[name], imports));
 
-    private static bool Bool(JsonNode? node) => node is JsonValue v && v.TryGetValue<bool>(out var b) ? b : Text(node) == "true";
-
-    private static string Text(JsonNode? node) => node switch
-    {
-        null => "",
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        _ => node.ToJsonString(),
-    };
+    private static bool Bool(JsonNode? node) => node is JsonValue v && v.TryGetValue<bool>(out var b) ? b : Json.Text(node) == "true";
 
     [GeneratedRegex(@"\$\{([^}]+)\}")]
     private static partial Regex SubVariable();

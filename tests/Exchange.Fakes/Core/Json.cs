@@ -73,6 +73,14 @@ public static class Json
     public static string StableHex(int length, params string[] parts) =>
         Sha256(string.Join('|', parts))[..length];
 
+    /// <summary>A scalar as text: strings as they are, other values as JSON, null as "".</summary>
+    public static string Text(JsonNode? node) => node switch
+    {
+        null => "",
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        _ => node.ToJsonString(),
+    };
+
     /// <summary>The CLIs omit absent members rather than printing null.</summary>
     public static JsonObject WithoutNulls(JsonObject json)
     {

@@ -37,7 +37,7 @@ internal static partial class JsonPath
             else if (value.StartsWith('"'))
                 text.Append(Regex.Unescape(value.Trim('"')));
             else
-                text.Append(string.Join(' ', Evaluate(data, value).Select(Scalar)));
+                text.Append(string.Join(' ', Evaluate(data, value).Select(Core.Json.Text)));
         }
         return tokens.Count;
     }
@@ -79,13 +79,6 @@ internal static partial class JsonPath
         }
         return current;
     }
-
-    private static string Scalar(JsonNode? node) => node switch
-    {
-        null => "",
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        _ => node.ToJsonString(),
-    };
 
     [GeneratedRegex(@"\{([^{}]*)\}")]
     private static partial Regex Expression();
