@@ -1,0 +1,123 @@
+using Exchange.Build.Pipeline;
+using Exchange.Build.Settings;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Tests;
+
+public class SettingsTests
+{
+    [Fact]
+    public void Defaults_are_the_dev_environment_and_the_sibling_checkouts()
+    {
+        var settings = Contexts.Settings();
+
+        Assert.Equal("dev", settings.Environment.EnvName);
+        Assert.Equal("ap-northeast-2", settings.Region);
+        Assert.Equal(Path.GetFullPath(Path.Combine(Contexts.RepoRoot, "..", "future-engine")), settings.EngineDir);
+        Assert.Equal(Path.Combine(Contexts.RepoRoot, "artifacts", "dev", "cdk-outputs.json"), settings.OutputsFile);
+        Assert.Equal(Path.Combine(Contexts.RepoRoot, "k8s", "overlays", "aws-dev"), settings.OverlayDir);
+    }
+
+    [Fact]
+    public void An_unknown_environment_lists_the_known_ones()
+    {
+        var error = Assert.Throws<UnknownEnvironmentException>(() => Contexts.Settings(new() { ["env"] = "prod" }));
+
+        Assert.Contains("Unknown environment 'prod'", error.Message);
+        Assert.Contains("Known environments: dev", error.Message);
+    }
+
+    [Theory]
+    [InlineData("latest", "is refused")]
+    [InlineData("has space", "not a valid image tag")]
+    [InlineData("-leading-dash", "not a valid image tag")]
+    public void Bad_image_tags_are_refused(string tag, string message)
+    {
+        var error = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["image-tag"] = tag }));
+
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Every_bad_value_is_reported_at_once()
+    {
+        var error = Assert.Throws<SettingsException>(() => Contexts.Settings(new()
+        {
+            ["account"] = "12345", ["verify-timeout"] = "soon", ["cdk-concurrency"] = "99", ["skip-images"] = "maybe",
+        }));
+
+        Assert.Equal(4, error.Problems.Count);
+        Assert.Contains("not a 12-digit AWS account id", error.Message);
+        Assert.Contains("is not a duration", error.Message);
+        Assert.Contains("must be a number from 1 to 10", error.Message);
+        Assert.Contains("--skip-images takes true or false", error.Message);
+    }
+
+    [Fact]
+    public void The_account_comes_from_the_argument_before_the_environment_variable()
+    {
+        var settings = Contexts.Settings(new() { ["account"] = "111122223333" }, new() { ["EXCHANGE_ACCOUNT"] = "444455556666" });
+
+        Assert.Equal("111122223333", settings.Account);
+        Assert.Equal("444455556666", Contexts.Settings(environment: new() { ["EXCHANGE_ACCOUNT"] = "444455556666" }).Account);
+    }
+
+    [Fact]
+    public void Bare_switches_are_true_and_durations_accept_minutes()
+    {
+        var settings = Contexts.Settings(new() { ["skip-verify"] = "", ["confirm"] = "true", ["verify-timeout"] = "7m" });
+
+        Assert.True(settings.SkipVerify);
+        Assert.True(settings.Confirm);
+        Assert.False(settings.SkipImages);
+        Assert.Equal(TimeSpan.FromMinutes(7), settings.VerifyTimeout);
+    }
+
+    [Fact]
+    public void A_missing_engine_directory_is_reported_before_anything_runs()
+    {
+        using var dir = new TempDir();
+        var settings = Contexts.Settings(new() { ["engine-dir"] = dir.Combine("absent"), ["backend-dir"] = dir.Path, ["account"] = "111122223333" });
+
+        var error = Assert.Throws<SettingsException>(() => settings.ValidateFor([TaskNames.Doctor, TaskNames.BuildImages]));
+
+        Assert.Contains($"Engine source directory '{dir.Combine("absent")}' does not exist. Pass --engine-dir=PATH", error.Message);
+        Assert.Contains("has no Dockerfile", error.Message); // the backend dir exists but has no Dockerfile
+    }
+
+    [Fact]
+    public void Source_directories_are_not_checked_when_images_are_skipped_or_not_built()
+    {
+        using var dir = new TempDir();
+        var arguments = new Dictionary<string, string> { ["engine-dir"] = dir.Combine("absent"), ["account"] = "111122223333" };
+
+        Contexts.Settings(arguments).ValidateFor([TaskNames.Secrets]);
+        Contexts.Settings(new(arguments) { ["skip-images"] = "true" }).ValidateFor([TaskNames.BuildImages]);
+    }
+
+    [Fact]
+    public void AWS_targets_without_an_account_are_refused_with_what_to_pass()
+    {
+        var error = Assert.Throws<SettingsException>(() => Contexts.Settings().ValidateFor([TaskNames.Synth, TaskNames.DeployInfra]));
+
+        Assert.Contains("No AWS account is configured for environment 'dev'", error.Message);
+        Assert.Contains("--account=123456789012", error.Message);
+        Assert.Contains("EXCHANGE_ACCOUNT", error.Message);
+    }
+
+    [Fact]
+    public void Offline_targets_need_no_account()
+    {
+        Contexts.Settings().ValidateFor([TaskNames.Synth, TaskNames.Render, TaskNames.Plan, TaskNames.Default]);
+    }
+
+    [Fact]
+    public void The_described_settings_name_the_environment_and_the_skips()
+    {
+        var lines = Contexts.Settings(new() { ["skip-infra"] = "true", ["image-tag"] = "v1.2.3" }).Describe().ToArray();
+
+        Assert.Contains(lines, l => l.Contains("exchange-dev") && l.Contains("ap-northeast-2"));
+        Assert.Contains(lines, l => l.Contains("v1.2.3"));
+        Assert.Contains(lines, l => l.StartsWith("skipping") && l.Contains("infra"));
+    }
+}

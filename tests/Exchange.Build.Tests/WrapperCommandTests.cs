@@ -1,0 +1,99 @@
+using Exchange.Build.Processes;
+using Exchange.Build.Tools;
+
+namespace Exchange.Build.Tests;
+
+/// <summary>The exact command lines each wrapper builds (the contract with the real CLIs).</summary>
+public class WrapperCommandTests
+{
+    private readonly BuildContext _b = Contexts.Build(new RecordingRunner());
+
+    [Fact]
+    public void Every_aws_call_names_the_region_and_asks_for_json()
+    {
+        Assert.Equal("aws sts get-caller-identity --region ap-northeast-2 --output json", _b.Aws.CallerIdentityCommand().RenderSafe());
+        Assert.Equal("aws cloudformation describe-stacks --stack-name Exchange-dev-Rds --region ap-northeast-2 --output json",
+            _b.Aws.DescribeStackCommand("Exchange-dev-Rds").RenderSafe());
+        Assert.Equal("aws secretsmanager get-secret-value --secret-id exchange-dev-db-credentials --region ap-northeast-2 --output json",
+            _b.Aws.GetSecretValueCommand("exchange-dev-db-credentials").RenderSafe());
+        Assert.Equal("aws eks update-kubeconfig --name exchange-dev --region ap-northeast-2", _b.Aws.UpdateKubeconfigCommand("exchange-dev").RenderSafe());
+        Assert.Equal("aws ecr get-login-password --region ap-northeast-2", _b.Aws.EcrLoginPasswordCommand().RenderSafe());
+    }
+
+    [Fact]
+    public void Cdk_deploy_is_non_interactive_writes_outputs_and_deploys_the_synthesized_assembly()
+    {
+        var command = _b.Cdk.DeployCommand("/a/cdk.out", "/a/outputs.json", 4, ci: true);
+
+        Assert.Equal("cdk deploy --app /a/cdk.out --all --require-approval never --outputs-file /a/outputs.json " +
+                     "--concurrency 4 --progress events --no-notices --ci", command.RenderSafe());
+    }
+
+    [Fact]
+    public void Cdk_synth_passes_each_context_value()
+    {
+        var command = _b.Cdk.SynthCommand("/out", new SortedDictionary<string, string> { ["account"] = "111122223333", ["env"] = "dev" });
+
+        Assert.Equal("cdk synth --output /out --quiet --no-notices -c account=111122223333 -c env=dev", command.RenderSafe());
+    }
+
+    [Fact]
+    public void Cdk_destroy_is_forced_per_stack()
+    {
+        Assert.Equal("cdk destroy --app /a Exchange-dev-Eks --force --no-notices", _b.Cdk.DestroyCommand("/a", "Exchange-dev-Eks").RenderSafe());
+    }
+
+    [Fact]
+    public void Docker_login_reads_the_password_from_stdin_never_from_argv()
+    {
+        var command = _b.Docker.LoginCommand("111122223333.dkr.ecr.ap-northeast-2.amazonaws.com");
+
+        Assert.Equal("docker login --username AWS --password-stdin 111122223333.dkr.ecr.ap-northeast-2.amazonaws.com", command.RenderSafe());
+        Assert.DoesNotContain(command.Arguments, a => a.Value == "--password" || a.IsSecret);
+    }
+
+    [Fact]
+    public void Docker_build_names_the_dockerfile_tag_and_labels()
+    {
+        var command = _b.Docker.BuildCommand("/src/engine", "/src/engine/Dockerfile.shard", "matching-engine-shard:git-abc",
+            new Dictionary<string, string> { ["org.opencontainers.image.version"] = "git-abc" });
+
+        Assert.Equal("docker build --file /src/engine/Dockerfile.shard --tag matching-engine-shard:git-abc " +
+                     "--label org.opencontainers.image.version=git-abc /src/engine", command.RenderSafe());
+    }
+
+    [Fact]
+    public void Kubectl_cluster_calls_name_the_context_and_apply_reads_stdin()
+    {
+        const string context = "arn:aws:eks:ap-northeast-2:111122223333:cluster/exchange-dev";
+
+        Assert.Equal($"kubectl apply -f - --context {context}", _b.Kubectl.ApplyCommand(context).RenderSafe());
+        Assert.Equal($"kubectl rollout status statefulset/shard-1 --namespace exchange-dev --timeout=90s --context {context}",
+            _b.Kubectl.RolloutStatusCommand(context, "statefulset/shard-1", "exchange-dev", TimeSpan.FromSeconds(90)).RenderSafe());
+    }
+
+    [Fact]
+    public void A_cluster_call_is_refused_when_kubectl_points_at_another_cluster()
+    {
+        var runner = new RecordingRunner(c => new ProcessResult(0, "arn:aws:eks:us-east-1:999:cluster/prod\n", "", TimeSpan.Zero));
+        var b = Contexts.Build(runner);
+        const string expected = "arn:aws:eks:ap-northeast-2:111122223333:cluster/exchange-dev";
+
+        var error = Assert.Throws<WrongKubeContextException>(() => b.Kubectl.Run(expected, b.Kubectl.ApplyCommand(expected)));
+
+        Assert.Contains("cluster/prod", error.Message);
+        Assert.Contains("--target=Kubeconfig", error.Message);
+        Assert.Single(runner.Calls); // only the context check ran
+        Assert.Equal(["config", "current-context"], runner.Calls[0].Command.Values);
+    }
+
+    [Fact]
+    public void The_push_digest_is_read_from_docker_push_output()
+    {
+        const string output = "The push refers to repository [x/y]\nabc: Pushed\ngit-1: digest: sha256:" +
+                              "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef size: 527\n";
+
+        Assert.Equal("sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", DockerCli.DigestFromPushOutput(output));
+        Assert.Null(DockerCli.DigestFromPushOutput("no digest here"));
+    }
+}
