@@ -51,5 +51,10 @@ public static class Program
         {
             return call.Fail(SetupErrorExit, $"fake {call.Tool}: {e.Message}");
         }
+        catch (Exception e)
+        {
+            // A bug in the fake, not a simulated failure: loud, distinct exit code, still logged.
+            return call.Fail(SetupErrorExit, $"fake {call.Tool}: internal error: {e}");
+        }
     }
 }

@@ -20,13 +20,17 @@ internal static class JmesPath
     {
         var current = data;
         foreach (var part in SplitTopLevel(expression, '|'))
-            current = Eval(current, Parse(part.Trim()), 0);
+        {
+            var steps = Parse(part.Trim());
+            current = Eval(current, steps, 0, steps.Count);
+        }
         return current;
     }
 
-    private static JsonNode? Eval(JsonNode? node, List<Step> steps, int start)
+    /// <summary>Applies steps[start..end); a projection runs the steps after it on each element, up to the next flatten.</summary>
+    private static JsonNode? Eval(JsonNode? node, List<Step> steps, int start, int end)
     {
-        for (var i = start; i < steps.Count && node is not null; i++)
+        for (var i = start; i < end && node is not null; i++)
         {
             switch (steps[i])
             {
@@ -37,7 +41,7 @@ internal static class JmesPath
                     node = node is JsonArray a ? At(a, ix.Value) : null;
                     break;
                 default:
-                    return Project(node, steps, i);
+                    return Project(node, steps, i, end);
             }
         }
         return node?.DeepClone();
@@ -49,22 +53,25 @@ internal static class JmesPath
         return i >= 0 && i < array.Count ? array[i] : null;
     }
 
-    private static JsonNode? Project(JsonNode node, List<Step> steps, int i)
+    private static JsonNode? Project(JsonNode node, List<Step> steps, int i, int end)
     {
         if (node is not JsonArray array)
             return null;
         IEnumerable<JsonNode?> items = steps[i] switch
         {
-            Flatten => array.SelectMany(e => e is JsonArray inner ? inner : [e]),
+            Flatten => array.SelectMany(e => e is JsonArray inner ? inner.AsEnumerable() : new[] { e }),
             Filter f => array.Where(e => Matches(e, f)),
             _ => array,
         };
-        return new JsonArray(items.Select(e => Eval(e, steps, i + 1)).Where(e => e is not null).ToArray());
+        var stop = steps.FindIndex(i + 1, s => s is Flatten);
+        var projectionEnd = stop < 0 || stop >= end ? end : stop;
+        var collected = new JsonArray(items.Select(e => Eval(e, steps, i + 1, projectionEnd)).Where(e => e is not null).ToArray());
+        return projectionEnd < end ? Eval(collected, steps, projectionEnd, end) : collected;
     }
 
     private static bool Matches(JsonNode? element, Filter filter)
     {
-        var left = Eval(element, filter.Left, 0);
+        var left = Eval(element, filter.Left, 0, filter.Left.Count);
         return JsonNode.DeepEquals(left, filter.Literal) == filter.Equal;
     }
 

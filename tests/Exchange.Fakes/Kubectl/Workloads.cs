@@ -34,7 +34,10 @@ internal static class Workloads
             _ => body["status"]?.DeepClone(),
         };
         if (stored.Kind == "Service" && body["spec"] is JsonObject spec)
+        {
+            spec["type"] ??= "ClusterIP";
             spec["clusterIP"] ??= $"172.20.{Convert.ToInt32(stored.Sha256[..2], 16)}.{Convert.ToInt32(stored.Sha256[2..4], 16)}";
+        }
         if (body["status"] is null)
             body.Remove("status");
         return body;
