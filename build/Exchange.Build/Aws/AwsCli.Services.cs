@@ -24,6 +24,16 @@ public sealed partial class AwsCli
     public Secret GetEcrLoginPassword() =>
         new(Run(EcrLoginPasswordCommand()).StandardOutput.Trim(), redactor);
 
+    public CommandLine DescribeImageCommand(string repositoryName, string tag) =>
+        JsonCommand("ecr", "describe-images", "--repository-name", repositoryName, "--image-ids", $"imageTag={tag}");
+
+    /// <summary>True when the ECR repository already holds <paramref name="tag"/>.</summary>
+    public bool ImageTagExists(string repositoryName, string tag)
+    {
+        using var json = RunJsonOrNull(DescribeImageCommand(repositoryName, tag), "ImageNotFoundException");
+        return json is not null && json.RootElement.GetProperty("imageDetails").GetArrayLength() > 0;
+    }
+
     public CommandLine GetSecretValueCommand(string secretId) =>
         JsonCommand("secretsmanager", "get-secret-value", "--secret-id", secretId);
 

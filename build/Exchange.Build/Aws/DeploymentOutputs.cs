@@ -62,6 +62,9 @@ public sealed class DeploymentOutputs
 
     /// <summary>The registry host of a repository URI (what docker login needs).</summary>
     public static string RegistryOf(string repositoryUri) => repositoryUri.Split('/', 2)[0];
+
+    /// <summary>The repository name of a repository URI (what the ECR API calls it).</summary>
+    public static string RepositoryNameOf(string repositoryUri) => repositoryUri.Split('/', 2)[1];
 }
 
 public sealed class MissingOutputException(string stack, string key, string source)

@@ -21,23 +21,9 @@ public sealed partial class DockerCli(IProcessRunner runner, ToolResolver tools)
     public CommandLine TagCommand(string source, string target) => Command("tag", source, target);
     public CommandLine PushCommand(string reference) => Command("push", reference);
     public CommandLine LoginCommand(string registry) => Command("login", "--username", "AWS", "--password-stdin", registry);
-    public CommandLine ManifestInspectCommand(string reference) => Command("manifest", "inspect", reference);
 
     public bool LocalImageExists(string reference) =>
         runner.Run(ImageInspectCommand(reference), new ProcessOptions { AllowFailure = true }).Succeeded;
-
-    /// <summary>True when the registry already has this tag; false when it answers "no such manifest".</summary>
-    public bool RemoteTagExists(string reference, ProcessOptions? options = null)
-    {
-        var result = runner.Run(ManifestInspectCommand(reference), (options ?? new ProcessOptions()) with { AllowFailure = true });
-        if (result.Succeeded) return true;
-        var error = result.StandardError + result.StandardOutput;
-        if (error.Contains("no such manifest", StringComparison.OrdinalIgnoreCase)
-            || error.Contains("manifest unknown", StringComparison.OrdinalIgnoreCase)
-            || error.Contains("not found", StringComparison.OrdinalIgnoreCase)) return false;
-        throw new CommandFailedException(ManifestInspectCommand(reference).RenderSafe(), result.ExitCode,
-            ProcessRunner.Tail(error), "check that the registry is reachable and that `docker login` to it succeeded");
-    }
 
     /// <summary>The digest `docker push` reports ("tag: digest: sha256:... size: N").</summary>
     public static string? DigestFromPushOutput(string output) => PushDigest().Match(output) is { Success: true } m ? m.Groups[1].Value : null;

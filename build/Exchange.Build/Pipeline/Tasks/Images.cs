@@ -69,7 +69,7 @@ public static class Images
         {
             var record = manifest.Images[name] with { Repository = b.Outputs[repositoryOutput] };
             var remote = record.RemoteReference!;
-            if (b.Docker.RemoteTagExists(remote, login.Options))
+            if (b.Aws.ImageTagExists(DeploymentOutputs.RepositoryNameOf(record.Repository), record.Tag))
             {
                 b.Log.Information($"{remote} is already in the registry; not pushing it again.");
             }

@@ -54,7 +54,7 @@ public static class Plan
             $"{Show(aws.EcrLoginPasswordCommand())} | {Show(docker.LoginCommand(registry))}",
             .. images.SelectMany(i => new[]
             {
-                $"(skip when present) {Show(docker.ManifestInspectCommand($"{i.Repository}:{i.Tag}"))}",
+                $"(skip when present) {Show(aws.DescribeImageCommand(DeploymentOutputs.RepositoryNameOf(i.Repository), i.Tag))}",
                 Show(docker.TagCommand($"{i.Name}:{i.Tag}", $"{i.Repository}:{i.Tag}")),
                 Show(docker.PushCommand($"{i.Repository}:{i.Tag}")),
             }),

@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using System.Text;
+using Exchange.Contracts;
+
+namespace Exchange.Pipeline.Tests;
+
+/// <summary>./build.sh --target=DeployDev from an empty (fake) account to running (fake) pods, twice.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class DeployDevTests(PipelineWorld world) : IDisposable
+{
+    private readonly PipelineRun _run = new(world);
+
+    [Fact]
+    public void DeployDev_runs_every_step_in_order_pushes_real_images_and_a_rerun_changes_nothing()
+    {
+        var first = _run.Build("--target=DeployDev");
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        // The order of the steps, as the fake CLIs saw them.
+        var calls = _run.Calls.Select(c => c.CommandLine).ToList();
+        var order = new[]
+        {
+            "aws sts get-caller-identity",
+            "aws cloudformation describe-stacks --stack-name CDKToolkit",
+            "cdk bootstrap aws://111122223333/ap-northeast-2",
+            "aws secretsmanager describe-secret",
+            "cdk deploy --app",
+            "aws ecr get-login-password",
+            "aws ecr describe-images --repository-name exchange/matching-engine-shard",
+            "aws eks update-kubeconfig --name exchange-dev",
+            "aws secretsmanager get-secret-value --secret-id exchange-dev-db-credentials",
+            "kubectl apply -f -",
+            "kubectl kustomize",
+            "kubectl apply -f -",
+            "kubectl rollout status",
+        };
+        var position = -1;
+        foreach (var step in order)
+        {
+            var next = calls.FindIndex(position + 1, c => c.StartsWith(step, StringComparison.Ordinal));
+            Assert.True(next > position, $"'{step}' did not come after step {position} in:\n{string.Join("\n", calls)}");
+            position = next;
+        }
+
+        // The images are really in the registry, and the applied manifests carry exactly those references.
+        var images = ImagesFile();
+        foreach (var (name, repository) in new[] { (WorkloadImages.MatchingEngine, "exchange/matching-engine-shard"), (WorkloadImages.Backend, "exchange/future-backend") })
+        {
+            var tag = images[name].GetProperty("Tag").GetString()!;
+            Assert.StartsWith("src-", tag);
+            Assert.Contains(tag, world.Registry.Tags(repository));
+            Assert.Contains($"image: {world.Registry.Host}/{repository}:{tag}", Applied());
+        }
+        Assert.DoesNotContain("set-by-pipeline", Applied());
+        Assert.DoesNotContain(":latest", Applied());
+
+        // The secrets went through stdin: the fake kubectl saw their values (as hashes) ...
+        var secretCall = _run.Calls.Single(c => c.Secrets is { Count: > 0 });
+        Assert.NotNull(secretCall.Stdin);
+        var db = secretCall.Secrets!.Single(s => s.Name == KubernetesSecrets.Db.Name);
+        Assert.Equal(Sha256(_run.DbPassword), db.ValueSha256[KubernetesSecrets.MysqlPassword]);
+        Assert.Equal(KubernetesSecrets.Db.Keys.Order(), db.Keys.Order());
+        Assert.Equal(["db-credentials", "kafka-credentials", "redis-credentials"], secretCall.Secrets!.Select(s => s.Name).Order());
+        // ... and the values appear nowhere else: not in argv, output, or any file the run wrote.
+        AssertNowhere(_run.DbPassword, first.Output);
+        AssertNowhere(world.Registry.Password, first.Output);
+
+        var second = _run.Build("--target=DeployDev");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("No changes: everything was already up to date.", second.Output);
+        Assert.Contains("already built", second.Output);
+        Assert.Contains("is already in the registry; not pushing it again", second.Output);
+        Assert.Contains("6 stacks, no changes", second.Output);
+        Assert.DoesNotContain("Building matching-engine-shard", second.Output);
+        Assert.DoesNotContain("Pushed ", second.Output);
+        AssertNowhere(_run.DbPassword, second.Output);
+    }
+
+    [Fact]
+    public void A_failing_step_stops_the_run_and_an_exclusive_rerun_of_it_succeeds()
+    {
+        _run.Env["FAKE_FAIL"] = "aws secretsmanager get-secret-value";
+        var failed = _run.Build("--target=DeployDev");
+
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("An error occurred when executing task 'Secrets'", failed.Output);
+        Assert.Contains("aws secretsmanager get-secret-value --secret-id exchange-dev-db-credentials", failed.Output);
+        Assert.Contains("What to do:", failed.Output);
+        Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("kubectl kustomize", StringComparison.Ordinal)); // ApplyK8s never ran
+
+        _run.Env.Remove("FAKE_FAIL");
+        var secrets = _run.Build("--target=Secrets", "--exclusive");
+        Assert.True(secrets.ExitCode == 0, secrets.ToString());
+        Assert.Contains("secret/db-credentials created", secrets.Output);
+
+        var rest = _run.Build("--target=ApplyK8s", "--exclusive");
+        Assert.True(rest.ExitCode == 0, rest.ToString());
+        Assert.Contains("statefulset.apps/matching-engine-shard-1 created", rest.Output);
+    }
+
+    [Fact]
+    public void A_rollout_that_does_not_finish_fails_Verify_with_pods_events_and_logs()
+    {
+        _run.Env["FAKE_ROLLOUT_FAIL"] = "matching-engine-shard-2";
+        var result = _run.Build("--target=DeployDev", "--verify-timeout=5s");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("statefulset/matching-engine-shard-2 did not roll out within 5s", result.Output);
+        Assert.Contains("kubectl get pods --namespace exchange-dev -o wide", result.Output);
+        Assert.Contains("kubectl get events --namespace exchange-dev", result.Output);
+        Assert.Contains("kubectl logs statefulset/matching-engine-shard-2", result.Output);
+        Assert.Contains("--target=Verify --exclusive", result.Output);
+    }
+
+    [Fact]
+    public void Nothing_is_applied_when_kubectl_points_at_another_cluster()
+    {
+        Assert.Equal(0, _run.Build("--target=DeployDev").ExitCode);
+        File.WriteAllText(_run.Kubeconfig, File.ReadAllText(_run.Kubeconfig)
+            .Replace("current-context: arn:aws:eks:ap-northeast-2:111122223333:cluster/exchange-dev", "current-context: someone-elses-cluster"));
+        var appliesBefore = _run.Calls.Count(c => c.CommandLine.StartsWith("kubectl apply", StringComparison.Ordinal));
+
+        var result = _run.Build("--target=ApplyK8s", "--exclusive");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("kubectl's current context is 'someone-elses-cluster', not this environment's cluster", result.Output);
+        Assert.Equal(appliesBefore, _run.Calls.Count(c => c.CommandLine.StartsWith("kubectl apply", StringComparison.Ordinal)));
+    }
+
+    private Dictionary<string, System.Text.Json.JsonElement> ImagesFile()
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_run.Artifacts, "images.json")));
+        return json.RootElement.GetProperty("Images").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
+    }
+
+    private string Applied() => File.ReadAllText(Path.Combine(_run.Artifacts, "applied-manifests.yaml"));
+
+    private void AssertNowhere(string secret, string output)
+    {
+        Assert.DoesNotContain(secret, output);
+        Assert.DoesNotContain(_run.Calls, c => c.Args.Any(a => a.Contains(secret, StringComparison.Ordinal)));
+        foreach (var file in _run.FilesWritten())
+            Assert.False(File.ReadAllText(file).Contains(secret, StringComparison.Ordinal), $"{file} contains a secret value");
+    }
+
+    private static string Sha256(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+
+    public void Dispose() => _run.Dispose();
+}
