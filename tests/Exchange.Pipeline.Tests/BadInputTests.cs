@@ -1,0 +1,99 @@
+namespace Exchange.Pipeline.Tests;
+
+/// <summary>Bad input fails early with a message that says what to do, before anything touches AWS.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class BadInputTests(PipelineWorld world) : IDisposable
+{
+    private readonly PipelineRun _run = new(world);
+
+    [Fact]
+    public void A_missing_engine_directory_stops_DeployDev_before_any_AWS_call()
+    {
+        var result = _run.Build("--target=DeployDev", $"--engine-dir={_run.Root}/no-such-engine");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"Engine source directory '{_run.Root}/no-such-engine' does not exist. Pass --engine-dir=PATH", result.Output);
+        Assert.Empty(_run.Calls);
+    }
+
+    [Fact]
+    public void An_engine_directory_without_Dockerfile_shard_is_refused()
+    {
+        File.Delete(Path.Combine(_run.EngineDir, "Dockerfile.shard"));
+
+        var result = _run.Build("--target=BuildImages", "--exclusive");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("has no Dockerfile.shard", result.Output);
+    }
+
+    [Fact]
+    public void An_unknown_environment_lists_the_known_ones()
+    {
+        var result = _run.Build("--target=DeployDev", "--env=staging");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Unknown environment 'staging'. Known environments: dev", result.Output);
+        Assert.Empty(_run.Calls);
+    }
+
+    [Fact]
+    public void Credentials_for_another_account_are_refused_before_anything_is_deployed()
+    {
+        _run.Env["FAKE_AWS_ACCOUNT"] = "999988887777";
+
+        var result = _run.Build("--target=DeployDev");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("your AWS credentials are for account 999988887777", result.Output);
+        Assert.Contains("configured for account 111122223333", result.Output);
+        Assert.Equal(["aws sts get-caller-identity --region ap-northeast-2 --output json"], _run.Calls.Select(c => c.CommandLine));
+    }
+
+    [Fact]
+    public void No_account_configured_is_refused_for_AWS_targets()
+    {
+        var result = _run.BuildRaw("--target=DeployInfra", $"--engine-dir={_run.EngineDir}", $"--backend-dir={_run.BackendDir}");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("No AWS account is configured for environment 'dev'. Pass --account=123456789012", result.Output);
+        Assert.Empty(_run.Calls);
+    }
+
+    [Fact]
+    public void Missing_AWS_credentials_say_how_to_log_in()
+    {
+        _run.Env["FAKE_AWS_NO_CREDENTIALS"] = "1";
+
+        var result = _run.Build("--target=Doctor");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("AWS credentials are missing or expired", result.Output);
+        Assert.Contains("aws sso login --profile NAME", result.Output);
+    }
+
+    [Fact]
+    public void A_missing_tool_names_the_tool_the_target_and_the_fix()
+    {
+        _run.Env["AWS_PATH"] = "/nonexistent/aws";
+
+        var result = _run.Build("--target=Doctor");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("AWS_PATH is set to '/nonexistent/aws', which does not exist", result.Output);
+        Assert.Contains("target 'Doctor' needs it", result.Output);
+    }
+
+    [Fact]
+    public void Bad_option_values_are_all_reported_at_once()
+    {
+        var result = _run.Build("--target=DeployDev", "--image-tag=latest", "--verify-timeout=soon");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--image-tag=latest is refused", result.Output);
+        Assert.Contains("--verify-timeout 'soon' is not a duration", result.Output);
+        Assert.Empty(_run.Calls);
+    }
+
+    public void Dispose() => _run.Dispose();
+}

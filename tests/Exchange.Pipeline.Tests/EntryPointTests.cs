@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Exchange.Contracts;
+
+namespace Exchange.Pipeline.Tests;
+
+/// <summary>The bootstrap script and the targets people see: description, tree, unknown target, Default.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class EntryPointTests(PipelineWorld world) : IDisposable
+{
+    private static readonly string[] Targets =
+    [
+        "Default", "Test", "Synth", "Render", "Plan", "Doctor", "Bootstrap", "DeployInfra", "Kubeconfig", "BuildImages",
+        "PushImages", "Secrets", "ApplyK8s", "Verify", "DeployDev",
+    ];
+
+    private readonly PipelineRun _run = new(world);
+
+    [Fact]
+    public void The_description_lists_every_target_with_a_description()
+    {
+        var result = _run.BuildRaw("--description");
+
+        Assert.Equal(0, result.ExitCode);
+        foreach (var target in Targets)
+            Assert.Matches($@"(?m)^\s*{target}\s+\S", result.Output);
+    }
+
+    [Fact]
+    public void An_unknown_target_fails_and_lists_the_targets()
+    {
+        var result = _run.BuildRaw("--target=DeployEverything");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Unknown target 'DeployEverything'. Targets:", result.Output);
+        Assert.Contains("DeployDev", result.Output);
+    }
+
+    [Fact]
+    public void The_default_target_needs_no_AWS_and_prints_the_plan_of_DeployDev()
+    {
+        var result = _run.BuildRaw($"--engine-dir={_run.EngineDir}", $"--backend-dir={_run.BackendDir}");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("DeployDev would run, in order", result.Output);
+        Assert.Contains("cdk deploy --app", result.Output);
+        Assert.Contains("kubectl rollout status statefulset/matching-engine-shard-3", result.Output);
+        Assert.Contains("aws-dev:", result.Output); // the overlay was rendered
+        Assert.True(File.Exists(Path.Combine(_run.Artifacts, "rendered", "aws-dev.yaml")));
+        Assert.DoesNotContain(_run.Calls, c => c.Tool == "aws" || c.CommandLine.StartsWith("cdk deploy", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_bootstrap_scripts_pass_shellcheck()
+    {
+        var shellcheck = Registry.Which("shellcheck");
+        foreach (var script in new[] { "build.sh", ".ci/run", "bench/fake-world.sh" })
+        {
+            using var process = Process.Start(new ProcessStartInfo(shellcheck, [Path.Combine(world.RepoRoot, script)]) { RedirectStandardOutput = true })!;
+            var findings = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, $"{script}:\n{findings}");
+        }
+    }
+
+    [Fact]
+    public void Stack_names_in_the_plan_come_from_the_shared_contract()
+    {
+        var result = _run.BuildRaw("--target=Plan", $"--engine-dir={_run.EngineDir}", $"--backend-dir={_run.BackendDir}");
+
+        Assert.Contains(Environments.Dev.Names.DbSecretName, result.Output);
+        Assert.Contains($"--name {Environments.Dev.Names.ClusterName}", result.Output);
+    }
+
+    public void Dispose() => _run.Dispose();
+}
