@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+
+namespace Exchange.Build.Cost;
+
+/// <summary>
+/// Edits of a (cloned) assembly that turn the synthesized configuration into an alternative, for
+/// pricing only: the result is not meant to deploy. Each returns how many resources it changed.
+/// </summary>
+public static class Patches
+{
+    private const string Instance = "AWS::EC2::Instance";
+
+    /// <summary>Replaces each NAT instance (SourceDestCheck false) by a NAT gateway and its Elastic IP, as <c>-c nat=gateway</c> does.</summary>
+    public static int NatGatewayForNatInstances(CloudAssembly assembly)
+    {
+        var natInstances = Of(assembly, Instance).Where(r => !IsWorkload(r.Body)).ToArray();
+        foreach (var (stack, id, body) in natInstances)
+        {
+            stack.Resources.Remove(id);
+            stack.Resources[id + "Eip"] = Resource("AWS::EC2::EIP", new JsonObject { ["Domain"] = "vpc" });
+            stack.Resources[id + "Gateway"] = Resource("AWS::EC2::NatGateway", new JsonObject
+            {
+                ["SubnetId"] = Props(body)["SubnetId"]?.DeepClone(),
+                ["AllocationId"] = new JsonObject { ["Fn::GetAtt"] = new JsonArray(id + "Eip", "AllocationId") },
+            });
+        }
+        return natInstances.Length;
+    }
+
+    public static int Kubernetes(CloudAssembly assembly, string version, string supportType) =>
+        Set(assembly, "AWS::EKS::Cluster", "Version", version)
+        + Set(assembly, "AWS::EKS::Cluster", "UpgradePolicy", new JsonObject { ["SupportType"] = supportType });
+
+    public static int Nodes(CloudAssembly assembly, string capacityType, IReadOnlyList<string> instanceTypes, int desired, int min, int max, int diskGb)
+    {
+        const string nodegroup = "AWS::EKS::Nodegroup";
+        return Set(assembly, nodegroup, "CapacityType", capacityType)
+               + Set(assembly, nodegroup, "InstanceTypes", new JsonArray(instanceTypes.Select(t => (JsonNode)t!).ToArray()))
+               + Set(assembly, nodegroup, "ScalingConfig", new JsonObject { ["DesiredSize"] = desired, ["MinSize"] = min, ["MaxSize"] = max })
+               + Set(assembly, nodegroup, "DiskSize", diskGb);
+    }
+
+    /// <summary>Graviton database and cache classes to their x86 (t3) equivalents.</summary>
+    public static int X86DataClasses(CloudAssembly assembly) =>
+        Map(assembly, "AWS::RDS::DBInstance", "DBInstanceClass", ToX86)
+        + Map(assembly, "AWS::ElastiCache::ReplicationGroup", "CacheNodeType", ToX86)
+        + Map(assembly, "AWS::ElastiCache::CacheCluster", "CacheNodeType", ToX86);
+
+    /// <summary>The instance type of the workload instances (every EC2 instance that is not a NAT instance).</summary>
+    public static int WorkloadInstanceType(CloudAssembly assembly, string type) =>
+        Set(assembly, Instance, "InstanceType", type, IsWorkload);
+
+    /// <summary>Workload instances keep one root volume of <paramref name="gb"/> and lose the separate volumes of their stack.</summary>
+    public static int WorkloadRootVolumeOnly(CloudAssembly assembly, int gb)
+    {
+        var changed = 0;
+        foreach (var (stack, _, body) in Of(assembly, Instance).Where(r => IsWorkload(r.Body)))
+        {
+            Props(body)["BlockDeviceMappings"] = new JsonArray(new JsonObject
+            {
+                ["DeviceName"] = "/dev/xvda",
+                ["Ebs"] = new JsonObject { ["VolumeSize"] = gb, ["VolumeType"] = "gp3" },
+            });
+            var volumes = stack.Resources.Where(e => Type(e.Value) is "AWS::EC2::Volume" or "AWS::EC2::VolumeAttachment").Select(e => e.Key).ToArray();
+            foreach (var id in volumes) stack.Resources.Remove(id);
+            changed += 1 + volumes.Length;
+        }
+        return changed;
+    }
+
+    public static int Set(CloudAssembly assembly, string type, string property, JsonNode value, Func<JsonObject, bool>? where = null)
+    {
+        var changed = 0;
+        foreach (var (_, _, body) in Of(assembly, type))
+        {
+            if (where?.Invoke(body) == false || JsonNode.DeepEquals(Props(body)[property], value)) continue;
+            Props(body)[property] = value.DeepClone();
+            changed++;
+        }
+        return changed;
+    }
+
+    private static int Map(CloudAssembly assembly, string type, string property, Func<string, string> map)
+    {
+        var changed = 0;
+        foreach (var (_, _, body) in Of(assembly, type))
+        {
+            if (Literal.String(Props(body)[property]) is not { } value || map(value) == value) continue;
+            Props(body)[property] = map(value);
+            changed++;
+        }
+        return changed;
+    }
+
+    private static string ToX86(string instanceClass) => instanceClass.Replace(".t4g.", ".t3.", StringComparison.Ordinal);
+
+    private static bool IsWorkload(JsonObject body) => Literal.Bool(Props(body)["SourceDestCheck"]) != false;
+
+    private static (StackTemplate Stack, string Id, JsonObject Body)[] Of(CloudAssembly assembly, string type) =>
+        assembly.Stacks.SelectMany(s => s.Resources.Where(e => Type(e.Value) == type).Select(e => (s, e.Key, (JsonObject)e.Value!))).ToArray();
+
+    private static string? Type(JsonNode? body) => Literal.String(body?["Type"]);
+
+    private static JsonObject Props(JsonObject body) => body["Properties"] as JsonObject ?? (JsonObject)(body["Properties"] = new JsonObject());
+
+    private static JsonObject Resource(string type, JsonObject properties) => new() { ["Type"] = type, ["Properties"] = properties };
+}

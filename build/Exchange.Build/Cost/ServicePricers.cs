@@ -1,0 +1,50 @@
+using static Exchange.Build.Cost.ComputePricers;
+
+namespace Exchange.Build.Cost;
+
+/// <summary>Network egress, logs, registries and secrets. Usage-based lines rest on the table's usage assumptions.</summary>
+public static class ServicePricers
+{
+    /// <summary>Gateway hours (always) and data processed (the assumed monthly GB; none while paused).</summary>
+    public static Priced NatGateway(PricingInput p)
+    {
+        var nat = p.Prices.NatGateway;
+        var gb = p.Prices.Usage.NatGatewayGbPerMonth;
+        return Priced.Of(
+            p.Hourly("NAT gateway hours", nat.PerHour),
+            new Charge($"NAT gateway data processing, {Count(gb)} GB assumed", gb * nat.PerGb.Usd, StopsWhenPaused: true, Estimate: true));
+    }
+
+    public static Priced ElasticIp(PricingInput p) => Priced.Of(p.Hourly("public IPv4 address (Elastic IP)", p.Prices.PublicIpv4PerHour));
+
+    /// <summary>Gateway endpoints (S3, DynamoDB) are free; interface endpoints bill per AZ-hour and GB, not in the table.</summary>
+    public static Priced VpcEndpoint(PricingInput p) =>
+        Literal.String(p.Resource.Properties["VpcEndpointType"]) is null or "Gateway"
+            ? Priced.Free
+            : Priced.NotPriced("interface / load-balancer VPC endpoints bill per AZ-hour and GB: not in the table");
+
+    /// <summary>Ingestion of the assumed GB a month (by name prefix), and the storage its retention keeps.</summary>
+    public static Priced LogGroup(PricingInput p)
+    {
+        var usage = p.Prices.Usage;
+        var name = Literal.String(p.Resource.Properties["LogGroupName"]);
+        var gb = usage.LogGroupGbPerMonthByNamePrefix
+            .Where(e => name?.StartsWith(e.Key, StringComparison.Ordinal) == true)
+            .Select(e => (decimal?)e.Value).FirstOrDefault() ?? usage.LogGroupGbPerMonth;
+        var ingestion = new Charge($"log ingestion, {Count(gb)} GB/month assumed", gb * p.Prices.Logs.IngestionPerGb.Usd, Estimate: true);
+        if (Literal.Number(p.Resource.Properties["RetentionInDays"]) is not { } days)
+            return new Priced([ingestion], [$"no retention: stored logs grow by {Count(gb)} GB every month"]);
+        var stored = gb * days / 30;
+        return Priced.Of(ingestion,
+            new Charge($"log storage, {Count(Math.Round(stored, 2))} GB kept ({Count(days)}-day retention)", stored * p.Prices.Logs.StoragePerGbMonth.Usd, Estimate: true));
+    }
+
+    public static Priced EcrRepository(PricingInput p)
+    {
+        var gb = p.Prices.Usage.EcrGbPerRepository;
+        return Priced.Of(new Charge($"image storage, {Count(gb)} GB assumed", gb * p.Prices.EcrStoragePerGbMonth.Usd, Estimate: true));
+    }
+
+    public static Priced Secret(PricingInput p) =>
+        Priced.Of(new Charge("secret", p.Prices.SecretPerMonth.Usd, Estimate: p.Prices.SecretPerMonth.Estimate));
+}

@@ -1,0 +1,41 @@
+using Exchange.Build.Cost;
+
+namespace Exchange.Build.Pipeline.Tasks;
+
+/// <summary>
+/// Cost: a monthly estimate of the synthesized environment from the dated price table in
+/// build/prices/&lt;region&gt;.json, per resource, running / paused / deep-paused, with the configuration
+/// options and the design document priced from the same table. Needs no AWS account.
+/// </summary>
+public static class CostReport
+{
+    public static string OutputFile(BuildContext b) => Path.Combine(b.Settings.ArtifactsDir, "cost.json");
+
+    public static void Run(BuildContext b)
+    {
+        Synth.EnsureAssembly(b, TaskNames.Synth);
+        var tableFile = PriceTable.PathFor(b.Settings.RepoRoot, b.Settings.Region);
+        var prices = PriceTable.Load(tableFile);
+        var comparison = CostComparison.Of(CloudAssembly.Load(b.Settings.CdkOutDir), prices, PausePlan.For(b.Names));
+        var shownTable = Path.GetRelativePath(b.Settings.RepoRoot, tableFile);
+
+        foreach (var line in CostText.Render(comparison, prices, shownTable)) b.Log.Information(line);
+        var estimate = comparison.Default;
+        if (estimate.NotPriced.Count > 0)
+            b.Log.Warning($"{estimate.NotPriced.Count} billable item(s) are not priced (listed above): the totals are too low by their cost.");
+        var oldest = DateOnly.FromDateTime(DateTime.UtcNow).AddMonths(-6);
+        if (prices.AsOf < oldest)
+            b.Log.Warning($"The price table is from {prices.AsOf:yyyy-MM-dd}, more than six months ago: check it against its sources ({shownTable}).");
+
+        Directory.CreateDirectory(b.Settings.ArtifactsDir);
+        var document = CostDocument.From(b.Settings.Environment.EnvName, comparison, prices, shownTable);
+        File.WriteAllText(OutputFile(b), document.ToJson());
+        b.Log.Information($"Wrote {OutputFile(b)}");
+
+        var totals = estimate.Totals;
+        var notPriced = estimate.NotPriced.Count == 0 ? "" : $", {estimate.NotPriced.Count} item(s) not priced";
+        b.Report.Add(TaskNames.Cost, StepOutcome.Checked,
+            $"~${CostText.Money(totals.Running)}/month running, ${CostText.Money(totals.Paused)} paused, " +
+            $"${CostText.Money(totals.DeepPaused)} deep-paused (prices of {prices.AsOf:yyyy-MM-dd}{notPriced})");
+    }
+}

@@ -1,0 +1,188 @@
+using Exchange.Build.Cost;
+using Exchange.Build.Logging;
+using Exchange.Build.Pipeline;
+using Exchange.Build.Pipeline.Tasks;
+using Exchange.Contracts;
+using Xunit.Abstractions;
+
+namespace Exchange.Build.Tests;
+
+/// <summary>The Cost target: a hand-written assembly priced by the repository's table, and the real synthesized one.</summary>
+public class CostTests(ITestOutputHelper output)
+{
+    private static readonly PriceTable Table = PriceTable.Load(PriceTable.PathFor(Contexts.RepoRoot, "ap-northeast-2"));
+    private static readonly PausePlan Plan = PausePlan.For(Environments.Dev.Names);
+    private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "cost");
+    private static decimal H => Table.HoursPerMonth;
+    private static decimal Gp3 => Table.EbsPerGbMonth["gp3"].Usd;
+    private static decimal OnDemand(string type) => Table.Ec2[type].OnDemand;
+
+    private static CostEstimate PriceFixture() => CostEstimate.Of(CloudAssembly.Load(Fixture), Table, Plan);
+    private static decimal Sum(CostEstimate e, string logicalId, Func<CostLine, decimal> state) => e.Lines.Where(l => l.LogicalId == logicalId).Sum(state);
+    private static decimal Running(CostEstimate e, string logicalId) => Sum(e, logicalId, l => l.Running);
+
+    private static decimal LogGroup(decimal gb) => gb * Table.Logs.IngestionPerGb.Usd + gb * 7 / 30 * Table.Logs.StoragePerGbMonth.Usd;
+
+    // The fixture's pieces, from the table's figures (not from the code under test).
+    private static decimal NodesCompute => 2 * H * OnDemand("t3.medium") * (1 - Table.Spot.Discount);
+    private static decimal NodeDisks => 2 * 50 * Gp3;
+    private static decimal NatInstance => H * OnDemand("t4g.nano") + Table.Usage.RootVolumeGbWhenUnspecified * Gp3 + H * Table.PublicIpv4PerHour.Usd;
+    private static decimal RedpandaCompute => H * OnDemand("t3.medium");
+    private static decimal RdsInstance => H * Table.Rds["db.t4g.micro"].Usd;
+    private static decimal ControlPlane => H * Table.Eks.StandardPerHour.Usd;
+    private static decimal EksLogs => LogGroup(Table.Usage.LogGroupGbPerMonthByNamePrefix["/aws/eks/"]);
+
+    [Fact]
+    public void The_cost_of_a_known_template_is_the_price_tables_arithmetic()
+    {
+        var estimate = PriceFixture();
+
+        Assert.Equal(ControlPlane, Running(estimate, "Cluster"));
+        Assert.Equal(NodesCompute + NodeDisks, Running(estimate, "SpotNodegroup"));
+        Assert.Equal(NatInstance, Running(estimate, "NatInstance"));
+        Assert.Equal(RedpandaCompute + 20 * Gp3, Running(estimate, "RedpandaInstance"));
+        Assert.Equal(50 * Gp3, Running(estimate, "RedpandaDataVolume"));
+        Assert.Equal(RdsInstance + 20 * Table.RdsStoragePerGbMonth["gp3"].Usd, Running(estimate, "Database"));
+        Assert.Equal(H * Table.Cache["cache.t4g.micro"].Usd, Running(estimate, "Cache"));
+        Assert.Equal(Table.SecretPerMonth.Usd, Running(estimate, "DatabaseSecret"));
+        Assert.Equal(Table.Usage.EcrGbPerRepository * Table.EcrStoragePerGbMonth.Usd, Running(estimate, "BackendRepository"));
+        Assert.Equal(LogGroup(Table.Usage.LogGroupGbPerMonth), Running(estimate, "FlowLogGroup"), 20);
+        Assert.Equal(EksLogs, Running(estimate, "ControlPlaneLogs"), 20);
+        Assert.Empty(estimate.NotPriced);
+        Assert.Equal(estimate.Lines.Sum(l => l.Running), estimate.Totals.Running);
+    }
+
+    [Fact]
+    public void Pausing_stops_nodes_the_Redpanda_host_and_the_database_while_their_storage_and_the_rest_keep_billing()
+    {
+        var estimate = PriceFixture();
+
+        Assert.Equal(estimate.Totals.Running - NodesCompute - NodeDisks - RedpandaCompute - RdsInstance, estimate.Totals.Paused, 20);
+        Assert.All(estimate.Lines.Where(l => l.LogicalId is "SpotNodegroup"), l => Assert.Equal(0, l.Paused));
+        Assert.Equal(20 * Gp3, Sum(estimate, "RedpandaInstance", l => l.Paused));
+        Assert.Equal(50 * Gp3, Sum(estimate, "RedpandaDataVolume", l => l.Paused));
+        Assert.Equal(20 * Table.RdsStoragePerGbMonth["gp3"].Usd, Sum(estimate, "Database", l => l.Paused));
+        foreach (var keeps in new[] { "NatInstance", "Cache", "Cluster", "ControlPlaneLogs" })
+            Assert.Equal(Running(estimate, keeps), Sum(estimate, keeps, l => l.Paused));
+    }
+
+    [Fact]
+    public void Deep_pause_also_drops_everything_in_the_EKS_stack_and_nothing_else()
+    {
+        var estimate = PriceFixture();
+
+        Assert.Equal(estimate.Totals.Paused - ControlPlane - EksLogs, estimate.Totals.DeepPaused, 20);
+        Assert.All(estimate.Lines.Where(l => l.Stack == "Exchange-dev-Eks"), l => Assert.Equal(0, l.DeepPaused));
+        Assert.All(estimate.Lines.Where(l => l.Stack != "Exchange-dev-Eks"), l => Assert.Equal(l.Paused, l.DeepPaused));
+    }
+
+    [Fact]
+    public void An_unknown_billable_type_is_listed_as_not_priced_and_a_free_one_is_not()
+    {
+        var assembly = CloudAssembly.FromTemplates(("Exchange-dev-Extra", """
+            { "Resources": {
+                "Notebook": { "Type": "AWS::SageMaker::NotebookInstance", "Properties": { "InstanceType": "ml.t3.medium" } },
+                "Group": { "Type": "AWS::EC2::SecurityGroup", "Properties": { "GroupDescription": "free" } },
+                "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "Engine": "postgres", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20" } } } }
+            """));
+
+        var estimate = CostEstimate.Of(assembly, Table, Plan);
+
+        Assert.Empty(estimate.Lines);
+        Assert.Equal(0, estimate.Totals.Running);
+        Assert.Equal(["Db", "Notebook"], estimate.NotPriced.Select(n => n.LogicalId).Order());
+        Assert.Contains("no pricer for AWS::SageMaker::NotebookInstance", estimate.NotPriced.Single(n => n.LogicalId == "Notebook").Reason);
+        Assert.Contains("RDS for MySQL", estimate.NotPriced.Single(n => n.LogicalId == "Db").Reason);
+    }
+
+    [Fact]
+    public void The_NAT_gateway_option_prices_like_a_synthesized_NAT_gateway_and_differs_by_the_tables_arithmetic()
+    {
+        var instance = CloudAssembly.FromTemplates(("Exchange-dev-Vpc", File.ReadAllText(Path.Combine(Fixture, "Exchange-dev-Vpc.template.json"))));
+        var gateway = CloudAssembly.FromTemplates(("Exchange-dev-Vpc", File.ReadAllText(Path.Combine(Fixture, "variants", "Exchange-dev-Vpc.nat-gateway.template.json"))));
+        var patched = instance.Clone();
+
+        Assert.Equal(1, Configurations.NatGateway.Apply(patched));
+        var patchedTotals = CostEstimate.Of(patched, Table, Plan).Totals;
+        var gatewayTotals = CostEstimate.Of(gateway, Table, Plan).Totals;
+        var instanceTotals = CostEstimate.Of(instance, Table, Plan).Totals;
+
+        Assert.Equal(gatewayTotals, patchedTotals);
+        var gatewayMonth = H * Table.NatGateway.PerHour.Usd + Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd + H * Table.PublicIpv4PerHour.Usd;
+        Assert.Equal(gatewayMonth - NatInstance, gatewayTotals.Running - instanceTotals.Running, 20);
+        Assert.Equal(Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd, gatewayTotals.Running - gatewayTotals.Paused, 20);
+        Assert.Equal(instanceTotals.Running, instanceTotals.Paused);
+        Assert.Single(instance.Stacks[0].Resources, r => r.Key == "NatInstance"); // the original is untouched
+    }
+
+    [Fact]
+    public void Every_option_costs_more_than_the_default_and_the_design_document_is_the_tables_arithmetic()
+    {
+        var comparison = CostComparison.Of(CloudAssembly.Load(Fixture), Table, Plan);
+        var running = comparison.Default.Totals.Running;
+
+        Assert.All(comparison.Options, o => Assert.True(o.Changes > 0 && o.Totals.Running > running, $"{o.Configuration.Name}: {o.Totals.Running} vs {running}"));
+        var onStandard = comparison.DesignDocument.Single(d => d.Configuration == Configurations.DesignDocumentOnStandardSupport).Totals.Running;
+        var asWritten = comparison.DesignDocument.Single(d => d.Configuration == Configurations.DesignDocument).Totals.Running;
+        var documentChanges = H * Table.NatGateway.PerHour.Usd + Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd + H * Table.PublicIpv4PerHour.Usd - NatInstance
+                              + H * (Table.Rds["db.t3.micro"].Usd - Table.Rds["db.t4g.micro"].Usd)
+                              + H * (Table.Cache["cache.t3.micro"].Usd - Table.Cache["cache.t4g.micro"].Usd)
+                              + (50 - 20 - 50) * Gp3; // Redpanda: one 50 GB root volume instead of 20 GB root + 50 GB data
+        Assert.Equal(running + documentChanges, onStandard, 20);
+        Assert.Equal(onStandard + H * (Table.Eks.ExtendedPerHour.Usd - Table.Eks.StandardPerHour.Usd), asWritten, 20);
+        Assert.Contains("The dev default costs", CostText.Verdict(comparison.Default.Totals, comparison.DesignDocument));
+    }
+
+    [Fact]
+    public void A_mistyped_key_in_a_price_table_is_an_error_not_a_missing_price()
+    {
+        using var dir = new TempDir();
+        var json = File.ReadAllText(PriceTable.PathFor(Contexts.RepoRoot, "ap-northeast-2")).Replace("\"secretPerMonth\"", "\"secretsPerMonth\"");
+        var file = dir.Write("ap-northeast-2.json", json);
+
+        var error = Assert.Throws<PriceTableException>(() => PriceTable.Load(file));
+        Assert.Contains("secretsPerMonth", error.Message);
+    }
+
+    [Fact]
+    public void The_repository_price_table_is_dated_sourced_and_marks_its_estimates()
+    {
+        Assert.Equal("ap-northeast-2", Table.Region);
+        Assert.Equal(730, Table.HoursPerMonth);
+        Assert.True(Table.AsOf >= new DateOnly(2026, 11, 1));
+        Assert.Contains(Table.Sources, s => s.Url == "https://aws.amazon.com/eks/pricing/");
+        Assert.True(Table.Spot.Estimate);
+        Assert.All(Table.Rds.Values.Concat(Table.Cache.Values), r => Assert.True(r.Estimate, "RDS/cache Seoul prices were not read from a published page"));
+        Assert.Equal([0.10m, 0.60m], [Table.Eks.StandardPerHour.Usd, Table.Eks.ExtendedPerHour.Usd]);
+    }
+
+    [NeedsCdkFact]
+    public void The_Cost_target_prices_the_real_synthesized_assembly_and_the_dev_default_is_the_cheapest()
+    {
+        using var dir = new TempDir();
+        var env = new Dictionary<string, string> { ["EXCHANGE_ARTIFACTS_DIR"] = dir.Path, ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "" };
+        var log = new MemoryLog();
+        var b = new BuildContext(Contexts.Settings(environment: env), log, n => env.GetValueOrDefault(n), [TaskNames.Cost]);
+
+        CostReport.Run(b);
+        output.WriteLine(log.Text);
+
+        var document = CostDocument.Parse(File.ReadAllText(CostReport.OutputFile(b)));
+        Assert.Empty(document.NotPriced);
+        Assert.All(document.Options, o => Assert.True(o.RunningVsDefault > 0, $"{o.Name} should cost more than the default"));
+        Assert.All(document.DesignDocument, d => Assert.True(d.Totals.Running > document.Totals.Running, $"{d.Name} should cost more than the default"));
+        Assert.True(document.Totals.Running > document.Totals.Paused && document.Totals.Paused > document.Totals.DeepPaused);
+        Assert.StartsWith("The dev default costs", document.Verdict);
+        Assert.Equal(StepOutcome.Checked, b.Report.Results.Single(r => r.Task == TaskNames.Cost).Outcome);
+    }
+}
+
+/// <summary>A test that synthesizes the real CDK app: skipped, with the reason, when the pinned CDK CLI is not installed.</summary>
+public sealed class NeedsCdkFactAttribute : FactAttribute
+{
+    public NeedsCdkFactAttribute()
+    {
+        if (!File.Exists(Path.Combine(Contexts.RepoRoot, "infra", "node_modules", ".bin", "cdk")))
+            Skip = "infra/node_modules is missing, so the CDK app cannot be synthesized: run `npm ci --prefix infra` to run this test.";
+    }
+}
