@@ -90,6 +90,31 @@ Task(TaskNames.DeployDev)
     .IsDependentOn(TaskNames.BuildImages)
     .IsDependentOn(TaskNames.Verify);
 
+// --- Day 2: operating the environment ------------------------------------------------------------
+Task(TaskNames.Status)
+    .Description("Shows stacks and outputs, nodes, pods, Redpanda topics, and whether the environment runs or is paused.")
+    .Does<BuildContext>((ctx, b) => Status.Run(b));
+
+Task(TaskNames.Diff)
+    .Description("Shows what a deploy would change: cdk diff of the stacks and kubectl diff of the overlay.")
+    .Does<BuildContext>((ctx, b) => Status.Diff(b));
+
+Task(TaskNames.Pause)
+    .Description("Scales the nodes to 0 and stops Redpanda and RDS, then checks it took; --deep also removes the EKS stack.")
+    .Does<BuildContext>((ctx, b) => PauseResume.Pause(b));
+
+Task(TaskNames.Resume)
+    .Description("Undoes Pause (recreating the EKS stack after --deep) and waits for nodes and workloads.")
+    .Does<BuildContext>((ctx, b) => PauseResume.Resume(b));
+
+Task(TaskNames.DestroyDev)
+    .Description("Deletes the namespace, then every stack in reverse order, sweeps leftovers; needs --confirm (or CI).")
+    .Does<BuildContext>((ctx, b) => Decommission.Destroy(b));
+
+Task(TaskNames.Cost)
+    .Description("Estimates the monthly cost (running / paused / deep-paused) from the synthesized stacks and build/prices/, with the options and the design document.")
+    .Does<BuildContext>((ctx, b) => CostReport.Run(b));
+
 Task(TaskNames.Default)
     .Description("The part that needs no AWS account: Synth, Render and Plan. Start here.")
     .IsDependentOn(TaskNames.Synth)

@@ -120,4 +120,17 @@ public class SettingsTests
         Assert.Contains(lines, l => l.Contains("v1.2.3"));
         Assert.Contains(lines, l => l.StartsWith("skipping") && l.Contains("infra"));
     }
+
+    [Theory]
+    [InlineData("arn:aws:sts::111122223333:assumed-role/Dev/session", false)]
+    [InlineData("Developer", false)]
+    [InlineData("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_1", true)]
+    [InlineData("arn:aws:iam::111122223333:user/ci", true)]
+    public void The_admin_principal_must_be_an_IAM_role_or_user_ARN(string arn, bool valid)
+    {
+        var arguments = new Dictionary<string, string> { ["admin-principal"] = arn };
+
+        if (valid) Assert.Equal(arn, Contexts.Settings(arguments).AdminPrincipal);
+        else Assert.Contains("is not an IAM role or user ARN", Assert.Throws<SettingsException>(() => Contexts.Settings(arguments)).Message);
+    }
 }

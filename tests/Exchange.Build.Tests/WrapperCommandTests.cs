@@ -18,6 +18,14 @@ public class WrapperCommandTests
             _b.Aws.GetSecretValueCommand("exchange-dev-db-credentials").RenderSafe());
         Assert.Equal("aws eks update-kubeconfig --name exchange-dev --region ap-northeast-2", _b.Aws.UpdateKubeconfigCommand("exchange-dev").RenderSafe());
         Assert.Equal("aws ecr get-login-password --region ap-northeast-2", _b.Aws.EcrLoginPasswordCommand().RenderSafe());
+        Assert.Equal("aws ecr describe-images --repository-name exchange/future-backend --image-ids imageTag=git-abc --region ap-northeast-2 --output json",
+            _b.Aws.DescribeImageCommand("exchange/future-backend", "git-abc").RenderSafe());
+        Assert.Equal("aws eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name exchange-dev-spot-nodes " +
+                     "--scaling-config minSize=0,maxSize=4,desiredSize=0 --region ap-northeast-2 --output json",
+            _b.Aws.UpdateNodegroupScalingCommand("exchange-dev", "exchange-dev-spot-nodes", new Aws.NodegroupScaling(0, 4, 0)).RenderSafe());
+        Assert.Equal("aws ssm send-command --instance-ids i-1 --document-name AWS-RunShellScript --comment 'exchange-build status' " +
+                     "--parameters '{\"commands\":[\"rpk topic list\"]}' --region ap-northeast-2 --output json",
+            _b.Aws.SendShellCommand("i-1", "rpk topic list").RenderSafe());
     }
 
     [Fact]

@@ -9,12 +9,14 @@ public static class ArgumentNames
     public const string BackendDir = "backend-dir";
     public const string ImageTag = "image-tag";
     public const string Account = "account";
+    public const string AdminPrincipal = "admin-principal";
     public const string Artifacts = "artifacts";
     public const string SkipBootstrap = "skip-bootstrap";
     public const string SkipInfra = "skip-infra";
     public const string SkipImages = "skip-images";
     public const string SkipVerify = "skip-verify";
     public const string VerifyTimeout = "verify-timeout";
+    public const string WaitTimeout = "wait-timeout";
     public const string CdkConcurrency = "cdk-concurrency";
     public const string Confirm = "confirm";
     public const string Deep = "deep";

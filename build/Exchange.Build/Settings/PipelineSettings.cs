@@ -15,6 +15,8 @@ public sealed partial record PipelineSettings
     public required string BackendDir { get; init; }
     public string? ImageTag { get; init; }
     public string? Account { get; init; }
+    /// <summary>Who gets cluster-admin (an IAM role or user ARN); null means the deploying identity's role.</summary>
+    public string? AdminPrincipal { get; init; }
     public string? AwsProfile { get; init; }
     public string? AwsRegionVariable { get; init; }
     public bool SkipBootstrap { get; init; }
@@ -26,6 +28,8 @@ public sealed partial record PipelineSettings
     public bool DeleteImages { get; init; }
     public bool IsCi { get; init; }
     public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>How long Pause, Resume and DestroyDev wait for AWS to reach the state they asked for.</summary>
+    public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMinutes(20);
     public int CdkConcurrency { get; init; } = 4;
 
     public string Region => Environment.Region;
@@ -35,6 +39,7 @@ public sealed partial record PipelineSettings
     public string OverlaysRoot => Path.Combine(RepoRoot, "k8s", "overlays");
     public string OutputsFile => Path.Combine(ArtifactsDir, "cdk-outputs.json");
     public string ImagesFile => Path.Combine(ArtifactsDir, "images.json");
+    public string PauseFile => Path.Combine(ArtifactsDir, "pause.json");
     public string EngineDockerfile => Path.Combine(EngineDir, "Dockerfile.shard");
     public string BackendDockerfile => Path.Combine(BackendDir, "Dockerfile");
 
@@ -57,6 +62,7 @@ public sealed partial record PipelineSettings
             ImageTag = ImageTagOrNull(inputs.Argument(ArgumentNames.ImageTag), errors),
             Account = AccountOrNull(inputs.Argument(ArgumentNames.Account) ?? inputs.Environment(EnvVars.Account)
                                     ?? environment.Account, errors),
+            AdminPrincipal = AdminPrincipalOrNull(inputs.Argument(ArgumentNames.AdminPrincipal) ?? inputs.Environment(EnvVars.AdminPrincipal), errors),
             AwsProfile = inputs.Environment(EnvVars.AwsProfile),
             AwsRegionVariable = inputs.Environment(EnvVars.AwsRegion) ?? inputs.Environment(EnvVars.AwsDefaultRegion),
             SkipBootstrap = Flag(inputs, ArgumentNames.SkipBootstrap, errors),
@@ -67,7 +73,8 @@ public sealed partial record PipelineSettings
             Deep = Flag(inputs, ArgumentNames.Deep, errors),
             DeleteImages = Flag(inputs, ArgumentNames.DeleteImages, errors),
             IsCi = IsTrue(inputs.Environment(EnvVars.Ci)),
-            VerifyTimeout = Duration(inputs.Argument(ArgumentNames.VerifyTimeout), TimeSpan.FromMinutes(5), errors),
+            VerifyTimeout = Duration(ArgumentNames.VerifyTimeout, inputs.Argument(ArgumentNames.VerifyTimeout), TimeSpan.FromMinutes(5), errors),
+            WaitTimeout = Duration(ArgumentNames.WaitTimeout, inputs.Argument(ArgumentNames.WaitTimeout), TimeSpan.FromMinutes(20), errors),
             CdkConcurrency = Concurrency(inputs.Argument(ArgumentNames.CdkConcurrency), errors),
         };
         if (errors.Count > 0) throw new SettingsException(errors);
@@ -94,6 +101,7 @@ public sealed partial record PipelineSettings
     {
         yield return $"environment   {Environment.EnvName} (region {Region}, namespace {Names.Namespace}, cluster {Names.ClusterName})";
         yield return $"account       {Account ?? "(not set: pass --account for AWS targets)"}{(AwsProfile is null ? "" : $", AWS_PROFILE={AwsProfile}")}";
+        if (AdminPrincipal is not null) yield return $"admin         {AdminPrincipal}";
         yield return $"engine-dir    {EngineDir}";
         yield return $"backend-dir   {BackendDir}";
         yield return $"image-tag     {ImageTag ?? "(derived from the sources)"}";
@@ -141,13 +149,21 @@ public sealed partial record PipelineSettings
         return account;
     }
 
-    private static TimeSpan Duration(string? text, TimeSpan fallback, List<string> errors)
+    private static string? AdminPrincipalOrNull(string? arn, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(arn)) return null;
+        if (!AdminPrincipalPattern().IsMatch(arn))
+            errors.Add($"--{ArgumentNames.AdminPrincipal} '{arn}' is not an IAM role or user ARN (arn:aws:iam::123456789012:role/NAME, paths allowed).");
+        return arn;
+    }
+
+    private static TimeSpan Duration(string name, string? text, TimeSpan fallback, List<string> errors)
     {
         if (text is null) return fallback;
         var match = DurationPattern().Match(text);
         if (!match.Success)
         {
-            errors.Add($"--{ArgumentNames.VerifyTimeout} '{text}' is not a duration (e.g. 300, 300s, 5m).");
+            errors.Add($"--{name} '{text}' is not a duration (e.g. 300, 300s, 5m).");
             return fallback;
         }
         var n = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -164,6 +180,7 @@ public sealed partial record PipelineSettings
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] private static partial Regex ImageTagPattern();
     [GeneratedRegex("^[0-9]{12}$")] private static partial Regex AccountPattern();
+    [GeneratedRegex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$")] private static partial Regex AdminPrincipalPattern();
     [GeneratedRegex("^([0-9]{1,5})(s|m)?$")] private static partial Regex DurationPattern();
 }
 

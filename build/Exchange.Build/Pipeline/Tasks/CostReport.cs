@@ -38,4 +38,20 @@ public static class CostReport
             $"~${CostText.Money(totals.Running)}/month running, ${CostText.Money(totals.Paused)} paused, " +
             $"${CostText.Money(totals.DeepPaused)} deep-paused (prices of {prices.AsOf:yyyy-MM-dd}{notPriced})");
     }
+
+    /// <summary>After a pause: what still bills and what it costs a month, from the last synthesized assembly.</summary>
+    public static bool PrintPausedCost(BuildContext b, bool deep)
+    {
+        if (!File.Exists(Path.Combine(b.Settings.CdkOutDir, "manifest.json"))) return false;
+        var prices = PriceTable.Load(PriceTable.PathFor(b.Settings.RepoRoot, b.Settings.Region));
+        var estimate = CostEstimate.Of(CloudAssembly.Load(b.Settings.CdkOutDir), prices, PausePlan.For(b.Names));
+        var totals = estimate.Totals;
+        var paused = deep ? totals.DeepPaused : totals.Paused;
+        b.Log.Information($"Paused{(deep ? " deeply" : "")}, this environment costs ~${CostText.Money(paused)}/month " +
+                          $"(running: ~${CostText.Money(totals.Running)}; prices of {prices.AsOf:yyyy-MM-dd}). Still billing:");
+        foreach (var line in estimate.Lines.Where(l => (deep ? l.DeepPaused : l.Paused) > 0.5m).OrderByDescending(l => deep ? l.DeepPaused : l.Paused))
+            b.Log.Information($"  ~${CostText.Money(deep ? line.DeepPaused : line.Paused),8}  {line.Billed} ({line.Stack}/{line.LogicalId})");
+        if (!deep) b.Log.Information("  (--deep also removes the EKS stack: ~$" + CostText.Money(totals.DeepPaused) + "/month)");
+        return true;
+    }
 }

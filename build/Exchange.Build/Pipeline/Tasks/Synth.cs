@@ -41,7 +41,8 @@ public static class Synth
     {
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ContextKeys.Env] = b.Settings.Environment.EnvName };
         if (b.Settings.Account is { } account) context[ContextKeys.Account] = account;
-        if (b.RunTouchesAws) context[ContextKeys.AdminPrincipalArn] = b.EnsureAccount().PrincipalArn;
+        if (b.Settings.AdminPrincipal is { } admin) context[ContextKeys.AdminPrincipalArn] = admin;
+        else if (b.RunTouchesAws) context[ContextKeys.AdminPrincipalArn] = b.EnsureAccount().PrincipalArn;
         return context;
     }
 

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Exchange.Build.Aws;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Operations;
+
+/// <summary>What is deployed and what is running, read from AWS (never from local files).</summary>
+public sealed record EnvironmentState(
+    IReadOnlyDictionary<StackKind, JsonElement?> Stacks,
+    DeploymentOutputs Outputs,
+    NodegroupScaling? Nodes,
+    string? KafkaState,
+    string? DatabaseStatus)
+{
+    public bool IsDeployed(StackKind stack) => Stacks[stack] is not null;
+    public bool AnyDeployed => Stacks.Values.Any(s => s is not null);
+
+    public string Phase
+    {
+        get
+        {
+            if (!AnyDeployed) return "not deployed";
+            if (!IsDeployed(StackKind.Eks)) return "deep-paused";
+            var paused = new[] { Nodes?.DesiredSize == 0, KafkaState == "stopped", DatabaseStatus == "stopped" };
+            if (paused.All(p => p)) return "paused";
+            if (paused.All(p => !p)) return "running";
+            return "partly paused";
+        }
+    }
+
+    public static EnvironmentState Read(BuildContext b)
+    {
+        var stacks = StackKinds.DeployOrder.ToDictionary(k => k, k => b.Aws.DescribeStack(b.Names.Stack(k)));
+        var outputs = DeploymentOutputs.FromStackDescriptions(b.Names, stacks.Values.Where(s => s is not null).Select(s => s!.Value));
+        var nodes = stacks[StackKind.Eks] is null ? null : b.Aws.DescribeNodegroupScaling(b.Names.ClusterName, b.Names.NodegroupName);
+        var kafka = outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance ? b.Aws.InstanceState(instance) : null;
+        var database = stacks[StackKind.Rds] is null ? null : b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier);
+        return new EnvironmentState(stacks, outputs, nodes, kafka, database);
+    }
+}
+
+/// <summary>artifacts/&lt;env&gt;/pause.json: when the environment was paused (RDS restarts itself 7 days later).</summary>
+public sealed record PauseRecord(DateTimeOffset PausedAt, bool Deep)
+{
+    public static readonly TimeSpan RdsAutoStart = TimeSpan.FromDays(7);
+    public DateTimeOffset RdsRestartsAt => PausedAt + RdsAutoStart;
+
+    public static PauseRecord? Load(string path) =>
+        File.Exists(path) ? JsonSerializer.Deserialize<PauseRecord>(File.ReadAllText(path)) : null;
+
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this));
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Exchange.Build.Operations;
+using Exchange.Build.Processes;
+using Exchange.Build.Settings;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Pipeline.Tasks;
+
+/// <summary>
+/// DestroyDev, in the design document's order: the namespace first (and with it any load balancer
+/// Kubernetes made, which would otherwise block the VPC's deletion), then the stacks in reverse
+/// dependency order, then a sweep of what CloudFormation leaves behind, and a report of anything left.
+/// </summary>
+public static class Decommission
+{
+    public static void Destroy(BuildContext b)
+    {
+        if (!b.Settings.Confirm && !b.Settings.IsCi)
+            throw new SettingsException([$"DestroyDev deletes every stack of '{b.Settings.Environment.EnvName}' in account {b.Settings.Account}, " +
+                                         $"including the database. Rerun with --{ArgumentNames.Confirm} to go ahead."]);
+        var state = EnvironmentState.Read(b);
+        var removed = new List<string>();
+        if (state.IsDeployed(StackKind.Eks))
+        {
+            Infrastructure.Kubeconfig(b);
+            DrainCluster(b, state);
+        }
+
+        Synth.EnsureAssembly(b, TaskNames.Synth);
+        foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed))
+        {
+            var stack = b.Names.Stack(kind);
+            b.Log.Information($"Destroying {stack}");
+            b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+                $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun --target=DestroyDev --confirm");
+            removed.Add(stack);
+        }
+
+        foreach (var group in b.Aws.LogGroups(b.Names.EksLogGroupPrefix + "/"))
+        {
+            b.Aws.Run(b.Aws.DeleteLogGroupCommand(group));
+            b.Log.Information($"Deleted log group {group} (EKS leaves it behind; the next create would otherwise reuse it).");
+            removed.Add(group);
+        }
+        Infrastructure.ClearSecretRecoveryWindow(b);
+        foreach (var file in new[] { b.Settings.OutputsFile, b.Settings.PauseFile })
+            if (File.Exists(file)) File.Delete(file);
+
+        var left = LeftBehind(b);
+        if (left.Count > 0)
+            throw new InvalidOperationException("DestroyDev finished, but these are still there (and may still bill):\n" +
+                                                string.Join("\n", left.Select(l => "  - " + l)));
+        b.Log.Information($"Nothing of '{b.Settings.Environment.EnvName}' is left in {b.Settings.Account}/{b.Settings.Region}.");
+        b.Report.Add(TaskNames.DestroyDev, removed.Count > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
+            removed.Count > 0 ? $"removed {removed.Count} stacks/log groups" : "nothing was deployed");
+    }
+
+    /// <summary>Deletes the namespace and waits until the load balancers Kubernetes created for it are gone.</summary>
+    public static void DrainCluster(BuildContext b, EnvironmentState state)
+    {
+        var context = state.Outputs[Contracts.Outputs.EksClusterArn];
+        if (b.Kubectl.CurrentContext() != context) Infrastructure.Kubeconfig(b);
+        var ns = b.Names.Namespace;
+        var services = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "get", "services", "--namespace", ns, "-o", "json"),
+            new ProcessOptions { AllowFailure = true });
+        var balancers = services.Succeeded ? LoadBalancerServices(services.StandardOutput) : [];
+        if (balancers.Count > 0) b.Log.Information($"LoadBalancer services to remove: {string.Join(", ", balancers)}");
+
+        b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "delete", "namespace", ns, "--ignore-not-found", "--wait=true",
+            $"--timeout={(int)b.Settings.WaitTimeout.TotalSeconds}s"), new ProcessOptions { FailureHint = "look for finalizers: kubectl get namespace " + ns + " -o yaml" });
+        if (!Wait.Until(() => b.Aws.TaggedLoadBalancers(b.Names.ClusterName).Count == 0, b.Settings.WaitTimeout))
+            throw new InvalidOperationException($"Load balancers of cluster {b.Names.ClusterName} are still there: " +
+                                                $"{string.Join(", ", b.Aws.TaggedLoadBalancers(b.Names.ClusterName))}. They block the VPC's deletion; " +
+                                                "delete them (aws elbv2 delete-load-balancer) and rerun.");
+    }
+
+    private static List<string> LoadBalancerServices(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("items").EnumerateArray()
+            .Where(s => s.GetProperty("spec").TryGetProperty("type", out var t) && t.GetString() == "LoadBalancer")
+            .Select(s => s.GetProperty("metadata").GetProperty("name").GetString()!).ToList();
+    }
+
+    /// <summary>Everything of this environment that still exists after the destroy.</summary>
+    public static List<string> LeftBehind(BuildContext b)
+    {
+        var left = new List<string>();
+        left.AddRange(StackKinds.DeployOrder.Select(b.Names.Stack).Where(s => b.Aws.DescribeStack(s) is not null).Select(s => $"stack {s}"));
+        left.AddRange(b.Aws.LogGroups(b.Names.EksLogGroupPrefix + "/").Select(g => $"log group {g}"));
+        left.AddRange(b.Aws.TaggedLoadBalancers(b.Names.ClusterName).Select(l => $"load balancer {l}"));
+        if (b.Aws.IsSecretPendingDeletion(b.Names.DbSecretName)) left.Add($"secret {b.Names.DbSecretName} (pending deletion)");
+        return left;
+    }
+}

@@ -1,0 +1,105 @@
+using Exchange.Build.Kubernetes;
+using Exchange.Build.Operations;
+using Exchange.Build.Processes;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Pipeline.Tasks;
+
+/// <summary>Status and Diff: one view of the environment, and what a deploy would change.</summary>
+public static class Status
+{
+    public static void Run(BuildContext b)
+    {
+        var state = EnvironmentState.Read(b);
+        b.Log.Information("Stacks:");
+        foreach (var kind in StackKinds.DeployOrder)
+        {
+            var stack = state.Stacks[kind];
+            b.Log.Information($"  {b.Names.Stack(kind),-20} {stack?.GetProperty("StackStatus").GetString() ?? "not deployed"}");
+            foreach (var output in Contracts.Outputs.Of(kind))
+                if (state.Outputs.TryGet(output) is { } value)
+                    b.Log.Information($"      {output.Key,-24} {value}{(output.ExportName(b.Settings.Environment.EnvName) is { } export ? $"   (export {export})" : "")}");
+        }
+        b.Log.Information("Compute and data:");
+        b.Log.Information($"  node group   {b.Names.NodegroupName}: {state.Nodes?.ToString() ?? "none"}");
+        b.Log.Information($"  redpanda     {state.KafkaState ?? "none"}");
+        b.Log.Information($"  mysql        {b.Names.DbInstanceIdentifier}: {state.DatabaseStatus ?? "none"}");
+        if (state.DatabaseStatus == "stopped")
+            b.Log.Information($"               RDS restarts itself 7 days after a stop{RestartDate(b)}; Pause again before then.");
+
+        if (state.KafkaState == "running" && state.Outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance)
+            Topics(b, instance);
+        if (state.IsDeployed(StackKind.Eks) && (state.Nodes?.DesiredSize ?? 0) > 0) Cluster(b, state);
+
+        b.Log.Information($"Environment '{b.Settings.Environment.EnvName}' is {state.Phase.ToUpperInvariant()}.");
+        b.Report.Add(TaskNames.Status, StepOutcome.Checked, state.Phase);
+    }
+
+    private static string RestartDate(BuildContext b) =>
+        PauseRecord.Load(b.Settings.PauseFile) is { } pause ? $" (paused {pause.PausedAt:yyyy-MM-dd HH:mm} UTC, so on {pause.RdsRestartsAt:yyyy-MM-dd HH:mm} UTC)" : "";
+
+    /// <summary>The Redpanda topics, through SSM Run Command (no SSH, no open port).</summary>
+    private static void Topics(BuildContext b, string instance)
+    {
+        try
+        {
+            var topics = b.Aws.RunOnInstance(instance, "docker exec redpanda rpk topic list", TimeSpan.FromSeconds(60));
+            b.Log.Information("Redpanda topics (rpk topic list via SSM):");
+            foreach (var line in topics.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  " + line);
+        }
+        catch (Exception e) when (e is CommandFailedException or InvalidOperationException or TimeoutException)
+        {
+            b.Log.Warning($"Could not list the Redpanda topics through SSM: {e.Message}");
+        }
+    }
+
+    private static void Cluster(BuildContext b, EnvironmentState state)
+    {
+        var context = state.Outputs[Contracts.Outputs.EksClusterArn];
+        if (b.Kubectl.CurrentContext() != context)
+        {
+            b.Log.Warning($"kubectl does not point at {context}; run --target=Kubeconfig to see nodes and pods.");
+            return;
+        }
+        foreach (var args in new[] { new[] { "get", "nodes", "-o", "wide" }, ["get", "pods", "--namespace", b.Names.Namespace, "-o", "wide"] })
+        {
+            var result = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, args), new ProcessOptions { AllowFailure = true });
+            b.Log.Information($"$ kubectl {string.Join(' ', args)}");
+            foreach (var line in (result.StandardOutput + result.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                b.Log.Information("  " + line);
+        }
+    }
+
+    public static void Diff(BuildContext b)
+    {
+        Synth.EnsureAssembly(b, TaskNames.Synth);
+        var infra = b.Cdk.Run(b.Cdk.DiffCommand(b.Settings.CdkOutDir), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line));
+        var stacks = System.Text.RegularExpressions.Regex.Match(infra.StandardOutput + infra.StandardError,
+            @"Number of stacks with differences: (\d+)") is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+        var manifests = "skipped (nothing pushed yet: run DeployDev first)";
+        var images = Exchange.Build.Images.ImageManifest.Load(b.Settings.ImagesFile);
+        if (images.Images.Values.All(i => i.Repository is not null) && images.Images.Count > 0 && File.Exists(b.Settings.OutputsFile))
+        {
+            var layer = Path.Combine(Path.GetTempPath(), $"exchange-diff-{Guid.NewGuid():N}");
+            try
+            {
+                KustomizeImageLayer.Write(layer, b.Settings.OverlayDir,
+                    images.Images.Values.Select(i => new ImageOverride(i.Name, i.Repository!, i.Tag)).ToArray());
+                var context = b.ClusterContext;
+                var diff = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "diff", "-f", "-"), new ProcessOptions
+                {
+                    StandardInput = new Secret(b.Kubectl.Render(layer), b.Redactor), AllowFailure = true,
+                });
+                if (diff.ExitCode > 1) throw new CommandFailedException("kubectl diff -f -", diff.ExitCode, ProcessRunner.Tail(diff.StandardError), null);
+                foreach (var line in diff.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
+                manifests = diff.ExitCode == 0 ? "no differences" : "differences above";
+            }
+            finally
+            {
+                Directory.Delete(layer, recursive: true);
+            }
+        }
+        b.Report.Add(TaskNames.Diff, StepOutcome.Checked, $"{stacks} stack(s) differ; manifests: {manifests}");
+    }
+}

@@ -1,0 +1,175 @@
+namespace Exchange.Pipeline.Tests;
+
+/// <summary>Day 2: Status, Pause, Resume, Diff and DestroyDev against the fakes, asserting the exact calls and their order.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class OperationsTests(PipelineWorld world) : IDisposable
+{
+    private readonly PipelineRun _run = new(world);
+
+    private void Deployed()
+    {
+        var deploy = _run.Build("--target=DeployDev");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+    }
+
+    private List<string> CallsSince(int index) => _run.Calls.Skip(index).Select(c => c.CommandLine).ToList();
+
+    [Fact]
+    public void Pause_scales_to_zero_stops_Redpanda_and_RDS_reads_the_state_back_and_Resume_undoes_it()
+    {
+        Deployed();
+        var before = _run.Calls.Count;
+
+        var pause = _run.Build("--target=Pause");
+
+        Assert.True(pause.ExitCode == 0, pause.ToString());
+        var calls = CallsSince(before);
+        AssertInOrder(calls,
+            "aws eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name exchange-dev-spot-nodes --scaling-config minSize=0,maxSize=4,desiredSize=0",
+            "aws ec2 stop-instances --instance-ids",
+            "aws rds stop-db-instance --db-instance-identifier exchange-dev-mysql",
+            "aws eks describe-nodegroup",
+            "aws ec2 describe-instances",
+            "aws rds describe-db-instances");
+        Assert.Contains("RDS restarts itself on", pause.Output);
+        Assert.Matches(@"Paused, this environment costs ~\$\d+\.\d\d/month", pause.Output);
+        Assert.Contains("control plane, Kubernetes 1.35", pause.Output); // still billing while paused
+
+        var status = _run.Build("--target=Status");
+        Assert.Contains("Environment 'dev' is PAUSED.", status.Output);
+
+        var again = _run.Build("--target=Pause");
+        Assert.Contains("already paused", again.Output);
+
+        before = _run.Calls.Count;
+        var resume = _run.Build("--target=Resume");
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        AssertInOrder(CallsSince(before),
+            "aws ec2 start-instances --instance-ids",
+            "aws rds start-db-instance --db-instance-identifier exchange-dev-mysql",
+            "aws eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name exchange-dev-spot-nodes --scaling-config minSize=1,maxSize=4,desiredSize=2",
+            "kubectl get nodes -o json",
+            "kubectl rollout status");
+        Assert.Contains("Environment 'dev' is RUNNING.", _run.Build("--target=Status").Output);
+    }
+
+    [Fact]
+    public void A_pause_that_did_not_take_fails_and_says_it_is_still_billing()
+    {
+        Deployed();
+        _run.Env["FAKE_NODEGROUP_IGNORES_SCALING"] = "1";
+
+        var pause = _run.Build("--target=Pause", "--wait-timeout=2s");
+
+        Assert.NotEqual(0, pause.ExitCode);
+        Assert.Contains("The pause did not take within 2s: node group exchange-dev-spot-nodes still wants desired 2", pause.Output);
+        Assert.Contains("It is still billing", pause.Output);
+    }
+
+    [Fact]
+    public void A_deep_pause_removes_the_EKS_stack_and_Resume_brings_the_workloads_back()
+    {
+        Deployed();
+        var before = _run.Calls.Count;
+
+        var pause = _run.Build("--target=Pause", "--deep");
+
+        Assert.True(pause.ExitCode == 0, pause.ToString());
+        AssertInOrder(CallsSince(before), "aws rds stop-db-instance", "kubectl delete namespace exchange-dev", "cdk destroy --app");
+        Assert.Contains(_run.Calls, c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Args.Contains("Exchange-dev-Eks"));
+        Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Args.Contains("Exchange-dev-Rds"));
+        Assert.Contains("Environment 'dev' is DEEP-PAUSED.", _run.Build("--target=Status").Output);
+
+        before = _run.Calls.Count;
+        var resume = _run.Build("--target=Resume");
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        AssertInOrder(CallsSince(before), "cdk deploy --app", "aws rds start-db-instance", "aws eks update-kubeconfig",
+            "kubectl apply -f -", "kubectl apply -f -", "kubectl rollout status");
+        Assert.Contains("statefulset.apps/matching-engine-shard-1 created", resume.Output);
+    }
+
+    [Fact]
+    public void DestroyDev_refuses_without_confirmation_and_under_the_wrong_account()
+    {
+        Deployed();
+        var before = _run.Calls.Count;
+
+        var unconfirmed = _run.Build("--target=DestroyDev");
+        Assert.NotEqual(0, unconfirmed.ExitCode);
+        Assert.Contains("Rerun with --confirm", unconfirmed.Output);
+
+        _run.Env["FAKE_AWS_ACCOUNT"] = "999988887777";
+        var wrongAccount = _run.Build("--target=DestroyDev", "--confirm");
+        Assert.NotEqual(0, wrongAccount.ExitCode);
+        Assert.Contains("your AWS credentials are for account 999988887777", wrongAccount.Output);
+
+        Assert.All(CallsSince(before), c => Assert.StartsWith("aws sts get-caller-identity", c));
+    }
+
+    [Fact]
+    public void DestroyDev_runs_in_the_documented_order_sweeps_leftovers_and_a_redeploy_works()
+    {
+        Deployed();
+        _run.Env["FAKE_LEFTOVER_LOG_GROUPS"] = "/aws/eks/exchange-dev/extra";
+        var before = _run.Calls.Count;
+
+        var destroy = _run.Build("--target=DestroyDev", "--confirm");
+
+        Assert.True(destroy.ExitCode == 0, destroy.ToString());
+        var calls = CallsSince(before);
+        AssertInOrder(calls,
+            "kubectl delete namespace exchange-dev",
+            "aws resourcegroupstaggingapi get-resources --tag-filters Key=kubernetes.io/cluster/exchange-dev",
+            "cdk destroy --app", "cdk destroy --app", "cdk destroy --app", "cdk destroy --app", "cdk destroy --app", "cdk destroy --app",
+            "aws logs describe-log-groups --log-group-name-prefix /aws/eks/exchange-dev/",
+            "aws logs delete-log-group --log-group-name /aws/eks/exchange-dev/");
+        var destroyed = _run.Calls.Skip(before).Where(c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal))
+            .Select(c => c.Args.Single(a => a.StartsWith("Exchange-dev-", StringComparison.Ordinal))).ToArray();
+        Assert.Equal(["Exchange-dev-Eks", "Exchange-dev-Kafka", "Exchange-dev-Redis", "Exchange-dev-Rds", "Exchange-dev-Ecr", "Exchange-dev-Vpc"], destroyed);
+        Assert.Contains(calls, c => c.StartsWith("aws secretsmanager delete-secret --secret-id exchange-dev-db-credentials --force-delete-without-recovery", StringComparison.Ordinal));
+        Assert.Contains("Nothing of 'dev' is left", destroy.Output);
+
+        _run.Env.Remove("FAKE_LEFTOVER_LOG_GROUPS");
+        var redeploy = _run.Build("--target=DeployDev");
+        Assert.True(redeploy.ExitCode == 0, redeploy.ToString());
+    }
+
+    [Fact]
+    public void Diff_after_a_deploy_finds_no_differences()
+    {
+        Deployed();
+
+        var diff = _run.Build("--target=Diff");
+
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+        Assert.Contains("0 stack(s) differ; manifests: no differences", diff.Output);
+    }
+
+    [Fact]
+    public void Status_shows_every_stack_its_outputs_and_the_topics()
+    {
+        Deployed();
+
+        var status = _run.Build("--target=Status");
+
+        Assert.True(status.ExitCode == 0, status.ToString());
+        foreach (var stack in new[] { "Vpc", "Ecr", "Rds", "Redis", "Kafka", "Eks" })
+            Assert.Matches($@"Exchange-dev-{stack}\s+(CREATE|UPDATE)_COMPLETE", status.Output);
+        Assert.Contains("(export dev-RdsEndpoint)", status.Output);
+        Assert.Contains("matching-engine-shard-3-output", status.Output);
+        Assert.Contains("Environment 'dev' is RUNNING.", status.Output);
+    }
+
+    private static void AssertInOrder(List<string> calls, params string[] steps)
+    {
+        var position = -1;
+        foreach (var step in steps)
+        {
+            var next = calls.FindIndex(position + 1, c => c.StartsWith(step, StringComparison.Ordinal));
+            Assert.True(next > position, $"'{step}' did not follow in order:\n{string.Join("\n", calls)}");
+            position = next;
+        }
+    }
+
+    public void Dispose() => _run.Dispose();
+}
