@@ -43,6 +43,23 @@ public abstract class ExchangeStack : Stack
     protected static void PinLogicalId(IConstruct construct, string logicalId) =>
         ((CfnElement)construct.Node.DefaultChild!).OverrideLogicalId(logicalId);
 
+    /// <summary>
+    /// A data store's security group with a pinned logical ID, no egress and no ingress of its own:
+    /// the EKS stack adds the only ingress rule, from the cluster security group.
+    /// </summary>
+    protected Amazon.CDK.AWS.EC2.SecurityGroup ClosedSecurityGroup(Amazon.CDK.AWS.EC2.IVpc vpc, string logicalId, string purpose, string what)
+    {
+        var group = new Amazon.CDK.AWS.EC2.SecurityGroup(this, logicalId, new Amazon.CDK.AWS.EC2.SecurityGroupProps
+        {
+            Vpc = vpc,
+            SecurityGroupName = Names.SecurityGroup(purpose),
+            Description = $"{what}: ingress only from the EKS cluster security group (added by the EKS stack)",
+            AllowAllOutbound = false,
+        });
+        PinLogicalId(group, logicalId);
+        return group;
+    }
+
     /// <summary>Declares a Contracts output in this stack: its key, description and (when it has one) export name.</summary>
     protected CfnOutput Output(StackOutput output, string value)
     {

@@ -24,14 +24,7 @@ public sealed class RdsStack : ExchangeStack
     public RdsStack(Construct scope, InfraSettings settings, RdsStackProps props)
         : base(scope, StackKind.Rds, settings, "MySQL database")
     {
-        SecurityGroup = new SecurityGroup(this, SecurityGroupLogicalId, new SecurityGroupProps
-        {
-            Vpc = props.Vpc,
-            SecurityGroupName = Names.SecurityGroup("rds"),
-            Description = "MySQL: ingress only from the EKS cluster security group (added by the EKS stack)",
-            AllowAllOutbound = false,
-        });
-        PinLogicalId(SecurityGroup, SecurityGroupLogicalId);
+        SecurityGroup = ClosedSecurityGroup(props.Vpc, SecurityGroupLogicalId, "rds", "MySQL");
 
         Secret = new Secret(this, SecretLogicalId, new SecretProps
         {

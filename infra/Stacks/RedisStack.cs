@@ -21,14 +21,7 @@ public sealed class RedisStack : ExchangeStack
     public RedisStack(Construct scope, InfraSettings settings, RedisStackProps props)
         : base(scope, StackKind.Redis, settings, "Redis cache")
     {
-        SecurityGroup = new SecurityGroup(this, SecurityGroupLogicalId, new SecurityGroupProps
-        {
-            Vpc = props.Vpc,
-            SecurityGroupName = Names.SecurityGroup("redis"),
-            Description = "Redis: ingress only from the EKS cluster security group (added by the EKS stack)",
-            AllowAllOutbound = false,
-        });
-        PinLogicalId(SecurityGroup, SecurityGroupLogicalId);
+        SecurityGroup = ClosedSecurityGroup(props.Vpc, SecurityGroupLogicalId, "redis", "Redis");
 
         var subnets = new CfnSubnetGroup(this, "SubnetGroup", new CfnSubnetGroupProps
         {

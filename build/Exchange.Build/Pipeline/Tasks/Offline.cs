@@ -39,7 +39,7 @@ public static class Offline
         }
         var test = new CommandLine("dotnet", b.Tools.Resolve(Tools.ToolKind.Dotnet))
             .Add("test", Path.Combine(b.Settings.RepoRoot, "Exchange.slnx"), "--configuration", "Release", "--nologo",
-                 "--logger", "console;verbosity=normal");
+                 "--logger", "console;verbosity=minimal");
         b.Runner.Run(test, new ProcessOptions
         {
             WorkingDirectory = b.Settings.RepoRoot,
