@@ -11,7 +11,7 @@ set -euo pipefail
 trap 'kill "$EXCHANGE_WORLD_REGISTRY_PID" 2>/dev/null; rm -rf "$EXCHANGE_WORLD"' EXIT
 
 phases() { # the per-task durations from Cake's closing table, in seconds
-  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '/^  [A-Za-z]+ +[0-9]{2}:[0-9]{2}:[0-9.]+ +(Succeeded|Skipped)/ {
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '/^  [A-Za-z0-9]+ +[0-9][0-9]:[0-9][0-9]:[0-9.]+ +(Succeeded|Skipped)/ {
     split($2, t, ":"); printf "  %-12s %7.2f s\n", $1, t[1] * 3600 + t[2] * 60 + t[3] }'
 }
 
@@ -36,12 +36,12 @@ build_pair() { # mode
   tag="bench-$(date +%s%N)"
   start=$(date +%s%N)
   if [[ $1 == parallel ]]; then
-    docker build -q -f "$WORLD_ENGINE/Dockerfile.shard" -t "matching-engine-shard:$tag" "$WORLD_ENGINE" >/dev/null &
-    docker build -q -f "$WORLD_BACKEND/Dockerfile" -t "future-backend:$tag" "$WORLD_BACKEND" >/dev/null &
+    docker build -q -f "$WORLD_ENGINE/Dockerfile.shard" -t "matching-engine-shard:$tag" "$WORLD_ENGINE" >/dev/null 2>&1 &
+    docker build -q -f "$WORLD_BACKEND/Dockerfile" -t "future-backend:$tag" "$WORLD_BACKEND" >/dev/null 2>&1 &
     wait
   else
-    docker build -q -f "$WORLD_ENGINE/Dockerfile.shard" -t "matching-engine-shard:$tag" "$WORLD_ENGINE" >/dev/null
-    docker build -q -f "$WORLD_BACKEND/Dockerfile" -t "future-backend:$tag" "$WORLD_BACKEND" >/dev/null
+    docker build -q -f "$WORLD_ENGINE/Dockerfile.shard" -t "matching-engine-shard:$tag" "$WORLD_ENGINE" >/dev/null 2>&1
+    docker build -q -f "$WORLD_BACKEND/Dockerfile" -t "future-backend:$tag" "$WORLD_BACKEND" >/dev/null 2>&1
   fi
   end=$(date +%s%N)
   echo $(((end - start) / 1000000))
