@@ -11,9 +11,15 @@ using Exchange.Build.Settings;
 
 var target = Argument(ArgumentNames.Target, TaskNames.Default);
 
-Setup<BuildContext>(ctx => BuildContext.From(ctx));
+BuildContext build = null; // kept for Teardown, which must not fail when Setup did
+Setup<BuildContext>(ctx => build = BuildContext.From(ctx));
 TaskSetup<BuildContext>((ctx, b) => b.BeginTask(ctx.Task.Name));
-Teardown<BuildContext>((ctx, b) => { foreach (var line in b.Report.Summary()) b.Log.Information(line); });
+TaskTeardown<BuildContext>((ctx, b) =>
+{
+    if (ctx.Skipped) b.Report.Add(ctx.Task.Name, StepOutcome.Skipped,
+        "skipped: " + string.Join(", ", ((ctx.Task as CakeTask)?.Criterias ?? []).Select(c => c.Message)));
+});
+Teardown(ctx => { foreach (var line in build?.Report.Summary() ?? []) build.Log.Information(line); });
 
 // --- Offline: no AWS account needed ------------------------------------------------------------
 Task(TaskNames.Synth)
@@ -85,7 +91,7 @@ Task(TaskNames.Verify)
     .Does<BuildContext>((ctx, b) => Workloads.Verify(b));
 
 Task(TaskNames.DeployDev)
-    .Description("Everything above in dependency order: from an empty account to running pods.")
+    .Description("Doctor through Verify in dependency order: from an empty account to running pods.")
     .IsDependentOn(TaskNames.Doctor)
     .IsDependentOn(TaskNames.BuildImages)
     .IsDependentOn(TaskNames.Verify);

@@ -58,6 +58,10 @@ public sealed class BuildContext
     public static BuildContext From(ISetupContext context)
     {
         var inputs = new CakeInputs(context);
+        if (inputs.Unknown() is { Count: > 0 } unknown)
+            throw new SettingsException([$"Unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}. " +
+                                         $"Options: {string.Join(", ", ArgumentNames.All.Order(StringComparer.Ordinal).Select(a => "--" + a))} " +
+                                         "(and Cake's own: --exclusive, --dryrun, --tree, --description, --verbosity). See README.md#configuration."]);
         var settings = PipelineSettings.From(inputs, RepositoryRoot(context.Environment.WorkingDirectory.FullPath));
         var tasks = context.TasksToExecute.Select(t => t.Name).ToArray();
         settings.ValidateFor(tasks);

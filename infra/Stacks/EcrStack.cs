@@ -31,8 +31,9 @@ public sealed class EcrStack : ExchangeStack
         {
             RepositoryName = name,
             ImageScanOnPush = true,
-            // Mutable: the pipeline may push the same commit tag again on a re-run.
-            ImageTagMutability = TagMutability.MUTABLE,
+            // Immutable: a tag names one build forever. The pipeline never pushes a tag ECR already has,
+            // so a second push of the same tag can only be a different build under an old name: refused.
+            ImageTagMutability = TagMutability.IMMUTABLE,
             Encryption = RepositoryEncryption.AES_256,
             // A dev registry: images are rebuilt from source, so delete them with the stack
             // (EmptyOnDelete is a native CloudFormation property: no custom resource).

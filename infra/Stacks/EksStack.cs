@@ -160,6 +160,8 @@ public sealed class EksStack : ExchangeStack
         Output(Outputs.EksClusterSecurityGroupId, Cluster.AttrClusterSecurityGroupId);
         Output(Outputs.EksNodegroupName, Nodegroup.AttrNodegroupName);
         Output(Outputs.KubeconfigCommand, KubeconfigCommand(Config));
+        // The pipeline reads this back so a later deploy by another identity keeps the same admin.
+        Output(Outputs.EksAdminPrincipalArn, props.AdminPrincipalArn ?? Outputs.NoAdminPrincipal);
     }
 
     public CfnCluster Cluster { get; }

@@ -44,6 +44,11 @@ public static class Outputs
         "The EKS-created cluster security group that pods use");
     public static readonly StackOutput EksNodegroupName = new(StackKind.Eks, "NodegroupName", null, "Managed node group name");
     public static readonly StackOutput KubeconfigCommand = new(StackKind.Eks, "KubeconfigCommand", null, "Command to update kubeconfig");
+    public static readonly StackOutput EksAdminPrincipalArn = new(StackKind.Eks, "AdminPrincipalArn", null,
+        "IAM principal with cluster-admin through an access entry (none: no access entry)");
+
+    /// <summary>The value <see cref="EksAdminPrincipalArn"/> carries when no access entry was made.</summary>
+    public const string NoAdminPrincipal = "none";
 
     public static IReadOnlyList<StackOutput> All { get; } =
     [
@@ -52,6 +57,7 @@ public static class Outputs
         RedisEndpoint, RedisPort, RedisSecurityGroupId,
         KafkaPrivateIp, KafkaInstanceId, KafkaSecurityGroupId,
         EksClusterName, EksClusterEndpoint, EksClusterArn, EksClusterSecurityGroupId, EksNodegroupName, KubeconfigCommand,
+        EksAdminPrincipalArn,
     ];
 
     public static IEnumerable<StackOutput> Of(StackKind stack) => All.Where(o => o.Stack == stack);

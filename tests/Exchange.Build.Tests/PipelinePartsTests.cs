@@ -47,6 +47,7 @@ public class PipelinePartsTests
 
         report.Add("PushImages", StepOutcome.Changed, "pushed x");
         Assert.Contains("Changed: PushImages.", report.Summary());
+        Assert.DoesNotContain("No changes: everything was already up to date.", report.Summary());
     }
 
     [Fact]
@@ -116,5 +117,20 @@ public class PipelinePartsTests
         var error = Assert.Throws<AwsCredentialsException>(() => b.EnsureAccount());
 
         Assert.Contains("aws sso login", error.Message);
+    }
+
+    [Theory]
+    [InlineData(Tools.ToolKind.Aws, "aws-cli/1.45.11 Python/3.11.7", "is not v2")]
+    [InlineData(Tools.ToolKind.Aws, "aws-cli/2.22.35 Python/3.12.9", null)]
+    [InlineData(Tools.ToolKind.Cdk, "2.1100.0 (build abc)", "not the pinned 2.1148.1")]
+    [InlineData(Tools.ToolKind.Cdk, "2.1148.1 (build 0a1b2c3)", null)]
+    [InlineData(Tools.ToolKind.Kubectl, "Client Version: v1.30.2", "older than 1.33")]
+    [InlineData(Tools.ToolKind.Kubectl, "Client Version: v1.35.0", null)]
+    public void Doctor_warns_about_versions_the_project_is_not_tested_with(Tools.ToolKind tool, string version, string? warning)
+    {
+        var warnings = Doctor.VersionWarnings(tool, version, "2.1148.1").ToArray();
+
+        if (warning is null) Assert.Empty(warnings);
+        else Assert.Contains(warning, Assert.Single(warnings));
     }
 }

@@ -42,6 +42,12 @@ public sealed class EcrStackTests(SynthesizedApp app)
     }
 
     [Fact]
+    public void Tags_are_immutable_so_a_tag_always_names_the_same_build()
+    {
+        Template.AllResourcesProperties("AWS::ECR::Repository", Match.ObjectLike(new Props { ["ImageTagMutability"] = "IMMUTABLE" }));
+    }
+
+    [Fact]
     public void Repositories_keep_only_the_last_ten_images()
     {
         foreach (var repository in app.Resources(StackKind.Ecr, "AWS::ECR::Repository").Values)

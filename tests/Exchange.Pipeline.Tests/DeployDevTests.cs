@@ -13,6 +13,7 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
     [Fact]
     public void DeployDev_runs_every_step_in_order_pushes_real_images_and_a_rerun_changes_nothing()
     {
+        var shmBefore = SharedMemoryLogins();
         var first = _run.Build("--target=DeployDev");
         Assert.True(first.ExitCode == 0, first.ToString());
 
@@ -63,10 +64,13 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
         Assert.Equal(["db-credentials", "kafka-credentials", "redis-credentials"], secretCall.Secrets!.Select(s => s.Name).Order());
         // ... and the values appear nowhere else: not in argv, output, or any file the run wrote.
         AssertNowhere(_run.DbPassword, first.Output);
+        AssertNowhere(Convert.ToBase64String(Encoding.UTF8.GetBytes(_run.DbPassword)), first.Output);
         AssertNowhere(world.Registry.Password, first.Output);
+        Assert.Equal(shmBefore, SharedMemoryLogins()); // the in-memory docker login was removed after the push
 
-        var second = _run.Build("--target=DeployDev");
+        var second = _run.Build("--target=DeployDev", "--skip-verify");
         Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Matches(@"Verify +skipped +skipped: --skip-verify", second.Output);
         Assert.Contains("No changes: everything was already up to date.", second.Output);
         Assert.Contains("already built", second.Output);
         Assert.Contains("is already in the registry; not pushing it again", second.Output);
@@ -142,6 +146,9 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
         foreach (var file in _run.FilesWritten())
             Assert.False(File.ReadAllText(file).Contains(secret, StringComparison.Ordinal), $"{file} contains a secret value");
     }
+
+    private static string[] SharedMemoryLogins() =>
+        Directory.Exists("/dev/shm") ? Directory.GetDirectories("/dev/shm", "exchange-docker-*").Order().ToArray() : [];
 
     private static string Sha256(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 

@@ -22,7 +22,7 @@ public sealed class EntryPointTests(PipelineWorld world) : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         foreach (var target in Targets)
-            Assert.Matches($@"(?m)^\s*{target}\s+\S", result.Output);
+            Assert.Matches($@"(?m)^[ \t]*{target}[ \t]+\S", result.Output);
     }
 
     [Fact]

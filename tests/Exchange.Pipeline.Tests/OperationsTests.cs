@@ -38,8 +38,11 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         var status = _run.Build("--target=Status");
         Assert.Contains("Environment 'dev' is PAUSED.", status.Output);
 
+        before = _run.Calls.Count;
         var again = _run.Build("--target=Pause");
+        Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("already paused", again.Output);
+        Assert.DoesNotContain(CallsSince(before), c => c.Contains("stop-", StringComparison.Ordinal) || c.Contains("update-nodegroup-config", StringComparison.Ordinal));
 
         before = _run.Calls.Count;
         var resume = _run.Build("--target=Resume");
@@ -83,7 +86,8 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         before = _run.Calls.Count;
         var resume = _run.Build("--target=Resume");
         Assert.True(resume.ExitCode == 0, resume.ToString());
-        AssertInOrder(CallsSince(before), "cdk deploy --app", "aws rds start-db-instance", "aws eks update-kubeconfig",
+        // The data stores start first: CloudFormation cannot update a stopped database.
+        AssertInOrder(CallsSince(before), "aws ec2 start-instances", "aws rds start-db-instance", "cdk deploy --app", "aws eks update-kubeconfig",
             "kubectl apply -f -", "kubectl apply -f -", "kubectl rollout status");
         Assert.Contains("statefulset.apps/matching-engine-shard-1 created", resume.Output);
     }
@@ -103,7 +107,9 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         Assert.NotEqual(0, wrongAccount.ExitCode);
         Assert.Contains("your AWS credentials are for account 999988887777", wrongAccount.Output);
 
-        Assert.All(CallsSince(before), c => Assert.StartsWith("aws sts get-caller-identity", c));
+        var refused = CallsSince(before);
+        Assert.Equal(2, refused.Count(c => c.StartsWith("aws sts get-caller-identity", StringComparison.Ordinal)));
+        Assert.All(refused, c => Assert.StartsWith("aws sts get-caller-identity", c)); // nothing was listed, drained or destroyed
     }
 
     [Fact]
@@ -128,6 +134,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         Assert.Equal(["Exchange-dev-Eks", "Exchange-dev-Kafka", "Exchange-dev-Redis", "Exchange-dev-Rds", "Exchange-dev-Ecr", "Exchange-dev-Vpc"], destroyed);
         Assert.Contains(calls, c => c.StartsWith("aws secretsmanager delete-secret --secret-id exchange-dev-db-credentials --force-delete-without-recovery", StringComparison.Ordinal));
         Assert.Contains("Nothing of 'dev' is left", destroy.Output);
+        Assert.Contains(calls, c => c.StartsWith("aws ecr describe-repositories --repository-names exchange/matching-engine-shard", StringComparison.Ordinal));
 
         _run.Env.Remove("FAKE_LEFTOVER_LOG_GROUPS");
         var redeploy = _run.Build("--target=DeployDev");

@@ -29,7 +29,7 @@ public sealed partial class WorkflowTests(PipelineWorld world) : IDisposable
         Assert.Contains("DeployDev", targets);
         Assert.Contains("Synth", targets);
         foreach (var target in targets)
-            Assert.Matches($@"(?m)^\s*{target}\s+\S", description);
+            Assert.Matches($@"(?m)^[ \t]*{target}[ \t]+\S", description);
         Assert.Contains(runs, r => r.Contains("bash .ci/run"));
         Assert.Equal("write", ((YamlScalarNode)((YamlMappingNode)((YamlMappingNode)jobs.Children[new YamlScalarNode("deploy-dev")])
             .Children[new YamlScalarNode("permissions")]).Children[new YamlScalarNode("id-token")]).Value);

@@ -77,6 +77,15 @@ public sealed partial class AwsCli
             .Select(r => r.GetProperty("ResourceARN").GetString()!).ToArray();
     }
 
+    public CommandLine DescribeRepositoryCommand(string name) => JsonCommand("ecr", "describe-repositories", "--repository-names", name);
+
+    /// <summary>True while the ECR repository exists (with whatever images it still holds).</summary>
+    public bool RepositoryExists(string name)
+    {
+        using var json = RunJsonOrNull(DescribeRepositoryCommand(name), "RepositoryNotFoundException");
+        return json is not null;
+    }
+
     public CommandLine SendShellCommand(string instanceId, string shell) =>
         JsonCommand("ssm", "send-command", "--instance-ids", instanceId, "--document-name", "AWS-RunShellScript",
             "--comment", "exchange-build status", "--parameters", JsonSerializer.Serialize(new { commands = new[] { shell } }));

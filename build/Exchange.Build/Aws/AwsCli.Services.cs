@@ -22,7 +22,7 @@ public sealed partial class AwsCli
 
     /// <summary>The ECR registry password, kept as a secret from the moment it exists.</summary>
     public Secret GetEcrLoginPassword() =>
-        new(Run(EcrLoginPasswordCommand()).StandardOutput.Trim(), redactor);
+        new(Run(EcrLoginPasswordCommand(), new ProcessOptions { OutputIsSecret = true }).StandardOutput.Trim(), redactor);
 
     public CommandLine DescribeImageCommand(string repositoryName, string tag) =>
         JsonCommand("ecr", "describe-images", "--repository-name", repositoryName, "--image-ids", $"imageTag={tag}");
@@ -42,6 +42,7 @@ public sealed partial class AwsCli
     {
         var output = Run(GetSecretValueCommand(secretId), new ProcessOptions
         {
+            OutputIsSecret = true,
             FailureHint = $"check that the secret '{secretId}' exists (deploy the Rds stack: --target=DeployInfra) and that your role may read it",
         }).StandardOutput;
         using var response = JsonDocument.Parse(output);

@@ -10,8 +10,9 @@ public sealed record DerivedTag(string Tag, string Source);
 
 /// <summary>
 /// Immutable tags from the sources: <c>git-&lt;commit12&gt;</c> for a clean git checkout,
-/// <c>git-&lt;commit12&gt;-dirty-&lt;digest8&gt;</c> when it has changes (the digest covers the diff and
-/// untracked files, so two different dirty states never share a tag), and <c>src-&lt;digest12&gt;</c>
+/// <c>git-&lt;commit12&gt;-dirty-&lt;digest8&gt;</c> when it has changes (the digest covers the diff,
+/// untracked files and git-ignored files that .dockerignore lets into the context, so two different
+/// states never share a tag), and <c>src-&lt;digest12&gt;</c>
 /// (the build context honouring .dockerignore) outside git. Never <c>latest</c>.
 /// </summary>
 public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
@@ -26,8 +27,13 @@ public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
             if (commit.Length >= 12)
             {
                 var status = Git(git, sourceDir, "status", "--porcelain", "--untracked-files=all", "--", ".");
-                if (status.Trim().Length == 0) return new DerivedTag($"git-{commit[..12]}", "git commit");
-                var digest = DirtyDigest(git, sourceDir);
+                // Git-ignored files that .dockerignore lets into the build context (dist/, a built jar) change the image too.
+                var ignore = DockerIgnore.Load(sourceDir);
+                var ignoredInContext = Git(git, sourceDir, "ls-files", "--others", "--ignored", "--exclude-standard", "-z", "--", ".")
+                    .Split('\0', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Where(f => f.Length > 0 && !ignore.IsIgnored(f)).Order(StringComparer.Ordinal).ToArray();
+                if (status.Trim().Length == 0 && ignoredInContext.Length == 0) return new DerivedTag($"git-{commit[..12]}", "git commit");
+                var digest = DirtyDigest(git, sourceDir, ignoredInContext);
                 return new DerivedTag($"git-{commit[..12]}-dirty-{digest[..8]}", "git commit + uncommitted changes");
             }
         }
@@ -52,13 +58,13 @@ public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private string DirtyDigest(string git, string dir)
+    private string DirtyDigest(string git, string dir, IEnumerable<string> ignoredInContext)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(Encoding.UTF8.GetBytes(Git(git, dir, "diff", "HEAD", "--binary", "--", ".")));
         var untracked = Git(git, dir, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
             .Split('\0', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(f => f.Length > 0).Order(StringComparer.Ordinal);
+            .Where(f => f.Length > 0).Concat(ignoredInContext).Distinct().Order(StringComparer.Ordinal);
         foreach (var file in untracked)
         {
             sha.AppendData(Encoding.UTF8.GetBytes(file + "\0"));

@@ -15,6 +15,9 @@ public sealed class RegistryLogin : IDisposable
     private RegistryLogin(string configDir)
     {
         _configDir = configDir;
+        // Also when the run is interrupted (Ctrl-C ends the process through ProcessExit).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
+        Console.CancelKeyPress += (_, _) => Dispose();
         Options = new ProcessOptions { Environment = new Dictionary<string, string?> { ["DOCKER_CONFIG"] = configDir } };
     }
 
@@ -23,10 +26,17 @@ public sealed class RegistryLogin : IDisposable
 
     public static RegistryLogin Open(BuildContext b, IEnumerable<string> registries)
     {
-        var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-        var dir = Path.Combine(root, $"exchange-docker-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var inMemory = Directory.Exists("/dev/shm");
+        var dir = Path.Combine(inMemory ? "/dev/shm" : Path.GetTempPath(), $"exchange-docker-{Guid.NewGuid():N}");
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
+        else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!inMemory && UserCredentialStore(b) is { } store)
+        {
+            // No /dev/shm (macOS, Windows): let docker keep the token in the OS keychain, as it does for the user.
+            File.WriteAllText(Path.Combine(dir, "config.json"), $$"""{"credsStore":"{{store}}"}""");
+        }
+        else if (!inMemory)
+            b.Log.Warning($"No /dev/shm and no docker credential store: the ECR token (valid 12 h) sits in {dir} until the push ends.");
         var login = new RegistryLogin(dir);
         try
         {
@@ -47,6 +57,21 @@ public sealed class RegistryLogin : IDisposable
             login.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The credential helper the user's docker config names (osxkeychain, desktop, wincred), if any.</summary>
+    private static string? UserCredentialStore(BuildContext b)
+    {
+        var home = b.Environment(Settings.EnvVars.DockerConfig)
+                   ?? Path.Combine(b.Environment(Settings.EnvVars.Home) ?? b.Environment(Settings.EnvVars.UserProfile) ?? "", ".docker");
+        var config = Path.Combine(home, "config.json");
+        if (!File.Exists(config)) return null;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(config));
+            return json.RootElement.TryGetProperty("credsStore", out var store) ? store.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException) { return null; }
     }
 
     public void Dispose()

@@ -20,6 +20,9 @@ public sealed record EnvironmentState(
         get
         {
             if (!AnyDeployed) return "not deployed";
+            if (Stacks.Values.FirstOrDefault(s => s?.GetProperty("StackStatus").GetString() is { } st && (st.Contains("FAILED") || st.Contains("ROLLBACK"))) is { } failed)
+                return $"broken ({failed.GetProperty("StackName").GetString()} is {failed.GetProperty("StackStatus").GetString()}: rerun DeployInfra, or DestroyDev)";
+            if (Stacks.Any(s => s.Key != StackKind.Eks && s.Value is null)) return "partly deployed (rerun DeployDev)";
             if (!IsDeployed(StackKind.Eks)) return "deep-paused";
             var paused = new[] { Nodes?.DesiredSize == 0, KafkaState == "stopped", DatabaseStatus == "stopped" };
             if (paused.All(p => p)) return "paused";
@@ -39,11 +42,11 @@ public sealed record EnvironmentState(
     }
 }
 
-/// <summary>artifacts/&lt;env&gt;/pause.json: when the environment was paused (RDS restarts itself 7 days later).</summary>
-public sealed record PauseRecord(DateTimeOffset PausedAt, bool Deep)
+/// <summary>artifacts/&lt;env&gt;/pause.json: when this machine stopped RDS (it restarts itself 7 days later).</summary>
+public sealed record PauseRecord(DateTimeOffset? RdsStoppedAt, bool Deep)
 {
     public static readonly TimeSpan RdsAutoStart = TimeSpan.FromDays(7);
-    public DateTimeOffset RdsRestartsAt => PausedAt + RdsAutoStart;
+    public DateTimeOffset? RdsRestartsAt => RdsStoppedAt + RdsAutoStart;
 
     public static PauseRecord? Load(string path) =>
         File.Exists(path) ? JsonSerializer.Deserialize<PauseRecord>(File.ReadAllText(path)) : null;

@@ -10,7 +10,15 @@ public static class Wait
         var interval = TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds / 10, 0.2, 10));
         while (true)
         {
-            if (done()) return true;
+            try
+            {
+                if (done()) return true;
+            }
+            catch (Processes.CommandFailedException)
+            {
+                // Throttling or a passing API error: keep polling until the deadline. (Expired
+                // credentials are an AwsCredentialsException and end the wait.)
+            }
             if (DateTime.UtcNow + interval > deadline) return false;
             Thread.Sleep(interval);
         }

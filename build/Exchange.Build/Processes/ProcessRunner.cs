@@ -6,8 +6,12 @@ namespace Exchange.Build.Processes;
 
 public sealed record ProcessOptions
 {
-    /// <summary>Text written to the child's stdin, then stdin is closed. Secrets travel only this way.</summary>
+    /// <summary>A secret written to the child's stdin, then stdin is closed. Secrets travel only this way.</summary>
     public Secret? StandardInput { get; init; }
+    /// <summary>Plain (not secret) text for the child's stdin, e.g. rendered manifests.</summary>
+    public string? StandardInputText { get; init; }
+    /// <summary>The child's stdout is a secret (a token, a secret value): never quote it in an error.</summary>
+    public bool OutputIsSecret { get; init; }
     public string? WorkingDirectory { get; init; }
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
     public TimeSpan? Timeout { get; init; }
@@ -71,22 +75,26 @@ public sealed class ProcessRunner(Redactor redactor, IBuildLog log) : IProcessRu
         }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        WriteInput(process, options.StandardInput);
+        // Written on the side, so a child that never reads its stdin cannot block us past the timeout.
+        var input = Task.Run(() => WriteInput(process, options.StandardInput?.Reveal() ?? options.StandardInputText));
 
         var timeout = options.Timeout ?? TimeSpan.FromHours(2);
         if (!process.WaitForExit(timeout))
         {
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            process.WaitForExit();
+            process.WaitForExit(TimeSpan.FromSeconds(10));
             throw new CommandTimeoutException(shown, timeout, Tail(redactor.Redact(stderr.ToString())));
         }
-        process.WaitForExit(); // drain the async readers
+        // The parameterless wait is the one that drains the output readers; bounded, in case a
+        // grandchild the command left running still holds the pipes open.
+        Task.Run(() => process.WaitForExit()).Wait(TimeSpan.FromSeconds(30));
+        input.Wait(TimeSpan.FromSeconds(5));
 
         var result = new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString(), clock.Elapsed);
         log.Verbose($"  exit {result.ExitCode} after {result.Elapsed.TotalSeconds:F1}s");
         if (!result.Succeeded && !options.AllowFailure)
             throw new CommandFailedException(shown, result.ExitCode,
-                Tail(redactor.Redact(result.StandardError.Length > 0 ? result.StandardError : result.StandardOutput)),
+                Tail(redactor.Redact(result.StandardError.Length > 0 || options.OutputIsSecret ? result.StandardError : result.StandardOutput)),
                 options.FailureHint);
         return result;
     }
@@ -98,20 +106,20 @@ public sealed class ProcessRunner(Redactor redactor, IBuildLog log) : IProcessRu
         onLine?.Invoke(redactor.Redact(line));
     }
 
-    private static void WriteInput(Process process, Secret? input)
+    private static void WriteInput(Process process, string? input)
     {
         try
         {
             if (input is not null)
             {
-                process.StandardInput.Write(input.Reveal());
+                process.StandardInput.Write(input);
                 process.StandardInput.Flush();
             }
             process.StandardInput.Close();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
         {
-            // The child exited without reading its stdin; its exit code tells the story.
+            // The child exited (or was stopped) without reading its stdin; its exit code tells the story.
         }
     }
 

@@ -20,6 +20,9 @@ public static class ArgumentNames
     public const string CdkConcurrency = "cdk-concurrency";
     public const string Confirm = "confirm";
     public const string Deep = "deep";
-    public const string DeleteImages = "delete-images";
-    public const string Configuration = "configuration";
+
+    /// <summary>Every name above (Cake consumes its own options, --exclusive and the like, before we see them).</summary>
+    public static IReadOnlySet<string> All { get; } = typeof(ArgumentNames)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToHashSet(StringComparer.OrdinalIgnoreCase);
 }

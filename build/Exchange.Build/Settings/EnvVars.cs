@@ -22,4 +22,7 @@ public static class EnvVars
     /// <summary>Where the cloud assembly is synthesized (default: &lt;artifacts&gt;/cdk.out).</summary>
     public const string CdkOutDir = "EXCHANGE_CDK_OUT";
     public const string Ci = "CI";
+    public const string Home = "HOME";
+    public const string UserProfile = "USERPROFILE";
+    public const string DockerConfig = "DOCKER_CONFIG";
 }

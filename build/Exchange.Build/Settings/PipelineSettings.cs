@@ -25,7 +25,6 @@ public sealed partial record PipelineSettings
     public bool SkipVerify { get; init; }
     public bool Confirm { get; init; }
     public bool Deep { get; init; }
-    public bool DeleteImages { get; init; }
     public bool IsCi { get; init; }
     public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>How long Pause, Resume and DestroyDev wait for AWS to reach the state they asked for.</summary>
@@ -71,7 +70,6 @@ public sealed partial record PipelineSettings
             SkipVerify = Flag(inputs, ArgumentNames.SkipVerify, errors),
             Confirm = Flag(inputs, ArgumentNames.Confirm, errors),
             Deep = Flag(inputs, ArgumentNames.Deep, errors),
-            DeleteImages = Flag(inputs, ArgumentNames.DeleteImages, errors),
             IsCi = IsTrue(inputs.Environment(EnvVars.Ci)),
             VerifyTimeout = Duration(ArgumentNames.VerifyTimeout, inputs.Argument(ArgumentNames.VerifyTimeout), TimeSpan.FromMinutes(5), errors),
             WaitTimeout = Duration(ArgumentNames.WaitTimeout, inputs.Argument(ArgumentNames.WaitTimeout), TimeSpan.FromMinutes(20), errors),

@@ -20,11 +20,8 @@ public static class Decommission
                                          $"including the database. Rerun with --{ArgumentNames.Confirm} to go ahead."]);
         var state = EnvironmentState.Read(b);
         var removed = new List<string>();
-        if (state.IsDeployed(StackKind.Eks))
-        {
-            Infrastructure.Kubeconfig(b);
-            DrainCluster(b, state);
-        }
+        if (state.Outputs.TryGet(Contracts.Outputs.EksClusterArn) is not null) DrainCluster(b, state);
+        else if (state.IsDeployed(StackKind.Eks)) b.Log.Warning("The Eks stack has no cluster outputs (a failed deploy?): skipping the namespace cleanup.");
 
         Synth.EnsureAssembly(b, TaskNames.Synth);
         foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed))
@@ -59,7 +56,8 @@ public static class Decommission
     public static void DrainCluster(BuildContext b, EnvironmentState state)
     {
         var context = state.Outputs[Contracts.Outputs.EksClusterArn];
-        if (b.Kubectl.CurrentContext() != context) Infrastructure.Kubeconfig(b);
+        if (b.Kubectl.CurrentContext() != context)
+            b.Log.Information("  aws | " + b.Aws.UpdateKubeconfig(b.Names.ClusterName)); // from AWS, not from local artefacts
         var ns = b.Names.Namespace;
         var services = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "get", "services", "--namespace", ns, "-o", "json"),
             new ProcessOptions { AllowFailure = true });
@@ -89,6 +87,8 @@ public static class Decommission
         left.AddRange(StackKinds.DeployOrder.Select(b.Names.Stack).Where(s => b.Aws.DescribeStack(s) is not null).Select(s => $"stack {s}"));
         left.AddRange(b.Aws.LogGroups(b.Names.EksLogGroupPrefix + "/").Select(g => $"log group {g}"));
         left.AddRange(b.Aws.TaggedLoadBalancers(b.Names.ClusterName).Select(l => $"load balancer {l}"));
+        left.AddRange(new[] { b.Names.MatchingEngineRepository, b.Names.BackendRepository }
+            .Where(b.Aws.RepositoryExists).Select(r => $"ECR repository {r} (and its images)"));
         if (b.Aws.IsSecretPendingDeletion(b.Names.DbSecretName)) left.Add($"secret {b.Names.DbSecretName} (pending deletion)");
         return left;
     }

@@ -19,7 +19,9 @@ public static partial class Doctor
                  })
         {
             var version = Probe(b, kind, args, problems);
-            if (kind == ToolKind.Node && version is not null) CheckNode(b, version, problems);
+            if (version is null) continue;
+            if (kind == ToolKind.Node) CheckNode(b, version, problems);
+            foreach (var warning in VersionWarnings(kind, version, PinnedCdk(b))) b.Log.Warning(warning);
         }
 
         var identity = b.EnsureAccount();
@@ -44,14 +46,37 @@ public static partial class Doctor
         var text = (result.StandardOutput + "\n" + result.StandardError).Trim().Split('\n')[0].Trim();
         if (!result.Succeeded)
         {
-            problems.Add(kind == ToolKind.Docker
+            problems.Add(b.Redactor.Redact(kind == ToolKind.Docker
                 ? $"docker cannot reach its engine ({ProcessRunner.Tail(result.StandardError, 2)}). Start Docker, or set DOCKER_HOST."
-                : $"'{spec.Command} {string.Join(' ', args)}' failed: {ProcessRunner.Tail(result.StandardError, 3)}");
+                : $"'{spec.Command} {string.Join(' ', args)}' failed: {ProcessRunner.Tail(result.StandardError, 3)}"));
             return null;
         }
         b.Log.Information($"  {spec.Command,-8} {text}  ({path})");
         return text;
     }
+
+    /// <summary>Versions that work but are not what the project is tested with.</summary>
+    internal static IEnumerable<string> VersionWarnings(ToolKind kind, string version, string? pinnedCdk)
+    {
+        if (kind == ToolKind.Aws && !version.StartsWith("aws-cli/2.", StringComparison.Ordinal))
+            yield return $"AWS CLI '{version}' is not v2: install AWS CLI v2 (v1 lacks some commands and output shapes the pipeline relies on).";
+        if (kind == ToolKind.Cdk && pinnedCdk is not null && !version.StartsWith(pinnedCdk + " ", StringComparison.Ordinal) && version != pinnedCdk)
+            yield return $"cdk is '{version}', not the pinned {pinnedCdk}: run `npm ci --prefix infra` (or unset CDK_PATH).";
+        if (kind == ToolKind.Kubectl && KubectlMinor().Match(version) is { Success: true } m
+            && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < 33)
+            yield return $"kubectl {version} is older than 1.33: EKS 1.35 supports clients within one minor version; install a current kubectl.";
+    }
+
+    /// <summary>The aws-cdk version infra/package.json pins.</summary>
+    private static string? PinnedCdk(BuildContext b)
+    {
+        var file = Path.Combine(b.Settings.InfraDir, "package.json");
+        if (!File.Exists(file)) return null;
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+        return json.RootElement.TryGetProperty("devDependencies", out var dev) && dev.TryGetProperty("aws-cdk", out var cdk) ? cdk.GetString() : null;
+    }
+
+    [GeneratedRegex(@"v1\.(\d+)\.")] private static partial Regex KubectlMinor();
 
     /// <summary>Node &lt; 20 cannot run the CDK CLI; 20 works but left CDK support on 2026-10-30.</summary>
     internal static void CheckNode(BuildContext b, string version, List<string> problems)

@@ -41,7 +41,11 @@ public static class Images
             });
         });
 
-        foreach (var r in records) manifest.Images[r.Name] = r with { Repository = manifest.Images.GetValueOrDefault(r.Name)?.Repository };
+        // A new tag has not been pushed anywhere yet: keep the pushed reference only for an unchanged tag.
+        foreach (var r in records)
+            manifest.Images[r.Name] = manifest.Images.GetValueOrDefault(r.Name) is { } earlier && earlier.Tag == r.Tag
+                ? r with { Repository = earlier.Repository, Digest = earlier.Digest }
+                : r;
         manifest.Save(b.Settings.ImagesFile);
         b.Report.Add(TaskNames.BuildImages, toBuild.Length == 0 ? StepOutcome.Unchanged : StepOutcome.Changed,
             toBuild.Length == 0 ? $"{records.Length} images already built" : $"built {string.Join(", ", toBuild.Select(r => r.LocalReference))}");

@@ -31,6 +31,7 @@ public static partial class Infrastructure
     public static void Deploy(BuildContext b)
     {
         Synth.EnsureAssembly(b, TaskNames.Synth);
+        EnsureNotPaused(b);
         ClearSecretRecoveryWindow(b);
         var command = b.Cdk.DeployCommand(b.Settings.CdkOutDir, b.Settings.OutputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi);
         var result = b.Cdk.Run(command, b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
@@ -57,8 +58,25 @@ public static partial class Infrastructure
     {
         var name = b.Names.DbSecretName;
         if (!b.Aws.IsSecretPendingDeletion(name)) return;
+        if (b.Aws.DescribeStack(b.Names.Stack(StackKind.Rds)) is not null)
+            throw new InvalidOperationException(
+                $"Secret '{name}' is scheduled for deletion although the Rds stack (and its database) still exists: the database password " +
+                $"would be lost. If that was a mistake, undo it: aws secretsmanager restore-secret --secret-id {name} --region {b.Settings.Region}");
         b.Log.Warning($"Secret '{name}' is scheduled for deletion (left by an earlier destroy); deleting it now so the Rds stack can recreate it.");
         b.Aws.Run(b.Aws.ForceDeleteSecretCommand(name));
+    }
+
+    /// <summary>DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front.</summary>
+    public static void EnsureNotPaused(BuildContext b)
+    {
+        var state = Operations.EnvironmentState.Read(b);
+        var paused = new List<string>();
+        if (state.Nodes?.DesiredSize == 0) paused.Add("the node group is at 0");
+        if (state.KafkaState is "stopped" or "stopping") paused.Add("Redpanda is stopped");
+        if (state.DatabaseStatus is "stopped" or "stopping") paused.Add("RDS is stopped");
+        if (paused.Count > 0)
+            throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is paused ({string.Join(", ", paused)}). " +
+                                                "Run ./build.sh --target=Resume first; deploying would not start it.");
     }
 
     public static void Kubeconfig(BuildContext b)

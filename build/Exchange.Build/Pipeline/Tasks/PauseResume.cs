@@ -10,13 +10,15 @@ namespace Exchange.Build.Pipeline.Tasks;
 /// </summary>
 public static class PauseResume
 {
+    private static readonly string[] DatabaseBusy = ["starting", "backing-up", "modifying", "rebooting", "maintenance", "upgrading", "configuring-enhanced-monitoring"];
+
     public static void Pause(BuildContext b)
     {
         var state = EnvironmentState.Read(b);
         if (!state.AnyDeployed) throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is not deployed; nothing to pause.");
         var changed = new List<string>();
-        var cluster = b.Names.ClusterName;
-        var nodegroup = b.Names.NodegroupName;
+        var failures = new List<string>();
+        var (cluster, nodegroup, database) = (b.Names.ClusterName, b.Names.NodegroupName, b.Names.DbInstanceIdentifier);
 
         if (state.Nodes is { DesiredSize: > 0 } nodes)
         {
@@ -29,22 +31,28 @@ public static class PauseResume
             b.Aws.Run(b.Aws.StopInstanceCommand(instance));
             changed.Add("Redpanda stopped");
         }
-        if (state.DatabaseStatus == "available")
+        var rdsStoppedNow = false;
+        if (state.DatabaseStatus is { } status && DatabaseBusy.Contains(status))
         {
-            b.Aws.Run(b.Aws.StopDbInstanceCommand(b.Names.DbInstanceIdentifier));
-            changed.Add("RDS stopped");
+            // Typically RDS restarting itself on day 7: wait until it can be stopped again.
+            b.Log.Information($"RDS is '{status}'; waiting until it is available so it can be stopped.");
+            if (!Wait.Until(() => b.Aws.DbInstanceStatus(database) == "available", b.Settings.WaitTimeout))
+                failures.Add($"RDS {database} stayed '{b.Aws.DbInstanceStatus(database)}' and could not be stopped");
         }
-        else if (state.DatabaseStatus is not null and not "stopped" and not "stopping")
-            b.Log.Warning($"RDS is '{state.DatabaseStatus}' and cannot be stopped now; rerun Pause when it is available.");
+        if (state.DatabaseStatus is not null && b.Aws.DbInstanceStatus(database) == "available")
+        {
+            b.Aws.Run(b.Aws.StopDbInstanceCommand(database));
+            changed.Add("RDS stopped");
+            rdsStoppedNow = true;
+        }
 
         // Read back: AWS accepted the calls, but only the resulting state counts.
-        var failures = new List<string>();
         if (state.Nodes is not null && !Wait.Until(() => b.Aws.DescribeNodegroupScaling(cluster, nodegroup)?.DesiredSize == 0, b.Settings.WaitTimeout))
             failures.Add($"node group {nodegroup} still wants {b.Aws.DescribeNodegroupScaling(cluster, nodegroup)}");
         if (instance is not null && state.KafkaState is not null && !Wait.Until(() => b.Aws.InstanceState(instance) == "stopped", b.Settings.WaitTimeout))
             failures.Add($"Redpanda instance {instance} is {b.Aws.InstanceState(instance)}");
-        if (state.DatabaseStatus is "available" or "stopping" && !Wait.Until(() => b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier) == "stopped", b.Settings.WaitTimeout))
-            failures.Add($"RDS {b.Names.DbInstanceIdentifier} is {b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier)}");
+        if (state.DatabaseStatus is not null && failures.Count == 0 && !Wait.Until(() => b.Aws.DbInstanceStatus(database) == "stopped", b.Settings.WaitTimeout))
+            failures.Add($"RDS {database} is {b.Aws.DbInstanceStatus(database)}");
         if (failures.Count > 0)
             throw new InvalidOperationException($"The pause did not take within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. " +
                                                 "It is still billing. Check the AWS console, then rerun: ./build.sh --target=Pause --exclusive");
@@ -58,10 +66,13 @@ public static class PauseResume
             changed.Add("EKS stack removed");
         }
 
-        var record = PauseRecord.Load(b.Settings.PauseFile) is { } earlier && changed.Count == 0 ? earlier : new PauseRecord(DateTimeOffset.UtcNow, b.Settings.Deep);
-        record.Save(b.Settings.PauseFile);
-        b.Log.Information($"Paused. RDS restarts itself on {record.RdsRestartsAt:yyyy-MM-dd HH:mm} UTC (7 days after a stop): pause again or Resume before then.");
         var deep = b.Settings.Deep || !state.IsDeployed(StackKind.Eks);
+        var earlier = PauseRecord.Load(b.Settings.PauseFile);
+        var record = new PauseRecord(rdsStoppedNow ? DateTimeOffset.UtcNow : earlier?.RdsStoppedAt, deep);
+        record.Save(b.Settings.PauseFile);
+        b.Log.Information(record.RdsRestartsAt is { } restart
+            ? $"Paused. RDS restarts itself on {restart:yyyy-MM-dd HH:mm} UTC (7 days after its stop): pause again or Resume before then."
+            : "Paused. RDS restarts itself 7 days after it was stopped (the stop was not made from here, so the date is unknown).");
         if (!CostReport.PrintPausedCost(b, deep))
             b.Log.Information("Still billing while paused: " + (deep ? "" : "the EKS control plane (--deep removes it), ") +
                               "the NAT instance and its public IPv4, the Redis node, the EBS volumes, RDS storage, log storage.");
@@ -73,46 +84,54 @@ public static class PauseResume
     {
         var state = EnvironmentState.Read(b);
         if (!state.AnyDeployed) throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is not deployed: run --target=DeployDev.");
+        var deep = !state.IsDeployed(StackKind.Eks);
+        if (deep) Workloads.PushedImages(b); // fails early, before anything starts, when the image references are unknown here
         var changed = new List<string>();
         var config = b.Settings.Environment;
+        var database = b.Names.DbInstanceIdentifier;
 
-        if (!state.IsDeployed(StackKind.Eks))
+        // Data first: CloudFormation cannot update a stopped database, and the workloads need all three.
+        var instance = state.Outputs.TryGet(Outputs.KafkaInstanceId);
+        if (instance is not null && state.KafkaState is "stopped" or "stopping")
+        {
+            if (!Wait.Until(() => b.Aws.InstanceState(instance) == "stopped", b.Settings.WaitTimeout))
+                throw new InvalidOperationException($"Redpanda instance {instance} is still {b.Aws.InstanceState(instance)}; rerun Resume when it has stopped.");
+            b.Aws.Run(b.Aws.StartInstanceCommand(instance));
+            changed.Add("Redpanda started");
+        }
+        if (state.DatabaseStatus is "stopped" or "stopping")
+        {
+            if (!Wait.Until(() => b.Aws.DbInstanceStatus(database) == "stopped", b.Settings.WaitTimeout))
+                throw new InvalidOperationException($"RDS {database} is still {b.Aws.DbInstanceStatus(database)}; rerun Resume when it has stopped.");
+            b.Aws.Run(b.Aws.StartDbInstanceCommand(database));
+            changed.Add("RDS started");
+        }
+        var failures = new List<string>();
+        if (instance is not null && !Wait.Until(() => b.Aws.InstanceState(instance) == "running", b.Settings.WaitTimeout))
+            failures.Add($"Redpanda instance is {b.Aws.InstanceState(instance)}");
+        if (state.DatabaseStatus is not null && !Wait.Until(() => b.Aws.DbInstanceStatus(database) == "available", b.Settings.WaitTimeout))
+            failures.Add($"RDS is {b.Aws.DbInstanceStatus(database)}");
+        if (failures.Count > 0)
+            throw new InvalidOperationException($"Resume did not complete within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. Rerun: ./build.sh --target=Resume --exclusive");
+
+        if (deep)
         {
             b.Log.Information("The EKS stack is gone (deep pause): deploying it again.");
             Infrastructure.Deploy(b);
             changed.Add("EKS stack recreated");
             state = EnvironmentState.Read(b);
         }
-        var instance = state.Outputs.TryGet(Outputs.KafkaInstanceId);
-        if (instance is not null && state.KafkaState is "stopped" or "stopping")
-        {
-            if (state.KafkaState == "stopping") Wait.Until(() => b.Aws.InstanceState(instance) == "stopped", b.Settings.WaitTimeout);
-            b.Aws.Run(b.Aws.StartInstanceCommand(instance));
-            changed.Add("Redpanda started");
-        }
-        if (state.DatabaseStatus == "stopped")
-        {
-            b.Aws.Run(b.Aws.StartDbInstanceCommand(b.Names.DbInstanceIdentifier));
-            changed.Add("RDS started");
-        }
         var wanted = new NodegroupScaling(config.EksNodeMinSize, config.EksNodeMaxSize, config.EksNodeDesiredSize);
-        if (state.Nodes is { } nodes && nodes.DesiredSize < wanted.DesiredSize)
+        if (state.Nodes is { } nodes && (nodes.DesiredSize < wanted.DesiredSize || nodes.MinSize < wanted.MinSize))
         {
-            b.Aws.Run(b.Aws.UpdateNodegroupScalingCommand(b.Names.ClusterName, b.Names.NodegroupName, wanted));
-            changed.Add($"node group scaled to {wanted.DesiredSize}");
+            var scaling = wanted with { DesiredSize = Math.Max(nodes.DesiredSize, wanted.DesiredSize), MaxSize = Math.Max(nodes.MaxSize, wanted.MaxSize) };
+            b.Aws.Run(b.Aws.UpdateNodegroupScalingCommand(b.Names.ClusterName, b.Names.NodegroupName, scaling));
+            changed.Add($"node group scaled to {scaling.DesiredSize}");
         }
-
-        var failures = new List<string>();
-        if (instance is not null && !Wait.Until(() => b.Aws.InstanceState(instance) == "running", b.Settings.WaitTimeout))
-            failures.Add($"Redpanda instance is {b.Aws.InstanceState(instance)}");
-        if (!Wait.Until(() => b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier) == "available", b.Settings.WaitTimeout))
-            failures.Add($"RDS is {b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier)}");
-        if (failures.Count > 0)
-            throw new InvalidOperationException($"Resume did not complete within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. Rerun: ./build.sh --target=Resume --exclusive");
 
         Infrastructure.Kubeconfig(b);
         WaitForNodes(b, wanted.DesiredSize);
-        if (changed.Contains("EKS stack recreated"))
+        if (deep)
         {
             Workloads.Secrets(b);
             Workloads.ApplyK8s(b);

@@ -36,7 +36,9 @@ public static class Status
     }
 
     private static string RestartDate(BuildContext b) =>
-        PauseRecord.Load(b.Settings.PauseFile) is { } pause ? $" (paused {pause.PausedAt:yyyy-MM-dd HH:mm} UTC, so on {pause.RdsRestartsAt:yyyy-MM-dd HH:mm} UTC)" : "";
+        PauseRecord.Load(b.Settings.PauseFile) is { RdsStoppedAt: { } stopped, RdsRestartsAt: { } restart }
+            ? $" (stopped {stopped:yyyy-MM-dd HH:mm} UTC, so on {restart:yyyy-MM-dd HH:mm} UTC)"
+            : " (stopped elsewhere: date unknown here)";
 
     /// <summary>The Redpanda topics, through SSM Run Command (no SSH, no open port).</summary>
     private static void Topics(BuildContext b, string instance)
@@ -75,7 +77,7 @@ public static class Status
         Synth.EnsureAssembly(b, TaskNames.Synth);
         var infra = b.Cdk.Run(b.Cdk.DiffCommand(b.Settings.CdkOutDir), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line));
         var stacks = System.Text.RegularExpressions.Regex.Match(infra.StandardOutput + infra.StandardError,
-            @"Number of stacks with differences: (\d+)") is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            @"Number of stacks with differences: (\d+)") is { Success: true } m ? m.Groups[1].Value : "an unknown number of";
 
         var manifests = "skipped (nothing pushed yet: run DeployDev first)";
         var images = Exchange.Build.Images.ImageManifest.Load(b.Settings.ImagesFile);
@@ -89,9 +91,9 @@ public static class Status
                 var context = b.ClusterContext;
                 var diff = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "diff", "-f", "-"), new ProcessOptions
                 {
-                    StandardInput = new Secret(b.Kubectl.Render(layer), b.Redactor), AllowFailure = true,
+                    StandardInputText = b.Kubectl.Render(layer), AllowFailure = true,
                 });
-                if (diff.ExitCode > 1) throw new CommandFailedException("kubectl diff -f -", diff.ExitCode, ProcessRunner.Tail(diff.StandardError), null);
+                if (diff.ExitCode > 1) throw new CommandFailedException("kubectl diff -f -", diff.ExitCode, b.Redactor.Redact(ProcessRunner.Tail(diff.StandardError)), null);
                 foreach (var line in diff.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
                 manifests = diff.ExitCode == 0 ? "no differences" : "differences above";
             }

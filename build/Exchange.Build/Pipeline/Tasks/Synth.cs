@@ -42,8 +42,21 @@ public static class Synth
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ContextKeys.Env] = b.Settings.Environment.EnvName };
         if (b.Settings.Account is { } account) context[ContextKeys.Account] = account;
         if (b.Settings.AdminPrincipal is { } admin) context[ContextKeys.AdminPrincipalArn] = admin;
-        else if (b.RunTouchesAws) context[ContextKeys.AdminPrincipalArn] = b.EnsureAccount().PrincipalArn;
+        else if (b.RunTouchesAws) context[ContextKeys.AdminPrincipalArn] = DeployedAdmin(b) ?? b.EnsureAccount().PrincipalArn;
         return context;
+    }
+
+    /// <summary>
+    /// The admin the deployed cluster already has: a deploy by another identity (CI, a colleague) keeps
+    /// it instead of handing the cluster to whoever ran last. --admin-principal changes it on purpose.
+    /// </summary>
+    private static string? DeployedAdmin(BuildContext b)
+    {
+        var eks = b.Aws.DescribeStack(b.Names.Stack(StackKind.Eks));
+        if (eks is null || !eks.Value.TryGetProperty("Outputs", out var outputs)) return null;
+        var admin = outputs.EnumerateArray().FirstOrDefault(o => o.GetProperty("OutputKey").GetString() == Outputs.EksAdminPrincipalArn.Key);
+        var value = admin.ValueKind == System.Text.Json.JsonValueKind.Object ? admin.GetProperty("OutputValue").GetString() : null;
+        return value is null or Outputs.NoAdminPrincipal ? null : value;
     }
 
     /// <summary>SHA-256 over the infra sources, the shared contracts, the build props and the context.</summary>

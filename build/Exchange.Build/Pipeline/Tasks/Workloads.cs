@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Exchange.Build.Aws;
 using Exchange.Build.Images;
 using Exchange.Build.Kubernetes;
 using Exchange.Build.Processes;
@@ -45,18 +46,31 @@ public static class Workloads
         var ns = ManifestDocuments.Parse(b.Kubectl.Render(b.Settings.OverlayDir)).FirstOrDefault(d => d.Kind == "Namespace")
                  ?? throw new InvalidOperationException($"The overlay {b.Settings.OverlayDir} defines no Namespace.");
         var stream = new Secret(ns.Text + SecretManifests.Build(b.Names.Namespace, values), b.Redactor);
-        var result = Apply(b, stream, "Secrets");
+        var result = Apply(b, new ProcessOptions { StandardInput = stream }, "Secrets");
         b.Report.Add(TaskNames.Secrets, result.AnyChanged ? StepOutcome.Changed : StepOutcome.Unchanged, result.Describe());
+    }
+
+    /// <summary>
+    /// The pushed image references from artifacts/&lt;env&gt;/images.json, each checked to be in ECR
+    /// (a tag that was built but never pushed would only show up as ImagePullBackOff minutes later).
+    /// </summary>
+    public static ImageOverride[] PushedImages(BuildContext b)
+    {
+        var manifest = ImageManifest.Load(b.Settings.ImagesFile);
+        return Images.Workloads(b).Select(w =>
+        {
+            if (manifest.Images.GetValueOrDefault(w.Name) is not { Repository: { } repository } record)
+                throw new InvalidOperationException($"No pushed image for '{w.Name}' in {b.Settings.ImagesFile}. Run --target=PushImages " +
+                                                    "(with --exclusive after BuildImages; nothing is rebuilt or pushed when unchanged).");
+            if (!b.Aws.ImageTagExists(DeploymentOutputs.RepositoryNameOf(repository), record.Tag))
+                throw new InvalidOperationException($"{record.RemoteReference} is not in ECR. Run --target=PushImages first.");
+            return new ImageOverride(record.Name, repository, record.Tag);
+        }).ToArray();
     }
 
     public static void ApplyK8s(BuildContext b)
     {
-        var manifest = ImageManifest.Load(b.Settings.ImagesFile);
-        var images = Images.Workloads(b).Select(w => manifest.Images.GetValueOrDefault(w.Name) is { Repository: not null } r
-                ? new ImageOverride(r.Name, r.Repository, r.Tag)
-                : throw new InvalidOperationException($"No pushed image for '{w.Name}' in {b.Settings.ImagesFile}. Run --target=PushImages first."))
-            .ToArray();
-
+        var images = PushedImages(b);
         var layer = Path.Combine(Path.GetTempPath(), $"exchange-layer-{Guid.NewGuid():N}");
         try
         {
@@ -65,7 +79,7 @@ public static class Workloads
             Directory.CreateDirectory(b.Settings.ArtifactsDir);
             File.WriteAllText(AppliedManifestFile(b), rendered); // no secrets: those are applied by the Secrets task only
             foreach (var image in images) b.Log.Information($"  image {image.Name} -> {image.Reference}");
-            var result = Apply(b, new Secret(rendered, b.Redactor), "ApplyK8s");
+            var result = Apply(b, new ProcessOptions { StandardInputText = rendered }, "ApplyK8s");
             b.Report.Add(TaskNames.ApplyK8s, result.AnyChanged ? StepOutcome.Changed : StepOutcome.Unchanged, result.Describe());
         }
         finally
@@ -74,12 +88,11 @@ public static class Workloads
         }
     }
 
-    private static ApplyResult Apply(BuildContext b, Secret stream, string what)
+    private static ApplyResult Apply(BuildContext b, ProcessOptions input, string what)
     {
         var context = b.ClusterContext;
-        var output = b.Kubectl.Run(context, b.Kubectl.ApplyCommand(context), new ProcessOptions
+        var output = b.Kubectl.Run(context, b.Kubectl.ApplyCommand(context), input with
         {
-            StandardInput = stream,
             FailureHint = $"fix the cause above, then rerun just this step: ./build.sh --target={what} --exclusive",
         }).StandardOutput;
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
@@ -88,9 +101,10 @@ public static class Workloads
 
     public static void Verify(BuildContext b)
     {
+        // The workloads' names do not depend on the images: without this machine's last apply, render the overlay.
         var file = AppliedManifestFile(b);
-        if (!File.Exists(file)) throw new InvalidOperationException($"{file} is missing: run --target=ApplyK8s first.");
-        var workloads = ManifestDocuments.Workloads(ManifestDocuments.Parse(File.ReadAllText(file))).ToArray();
+        var manifests = File.Exists(file) ? File.ReadAllText(file) : b.Kubectl.Render(b.Settings.OverlayDir);
+        var workloads = ManifestDocuments.Workloads(ManifestDocuments.Parse(manifests)).ToArray();
         var context = b.ClusterContext;
         var deadline = DateTime.UtcNow + b.Settings.VerifyTimeout;
         foreach (var workload in workloads)
@@ -115,6 +129,9 @@ public static class Workloads
     /// <summary>What a person needs to see when a rollout fails: pods, recent events, the last log lines.</summary>
     private static void Diagnose(BuildContext b, string context, string ns, ManifestDocument workload)
     {
+        // Apps sometimes log their configuration: make sure the database password is masked in what follows.
+        try { b.Aws.GetSecretString(b.Names.DbSecretName); }
+        catch (Exception e) when (e is CommandFailedException or InvalidOperationException) { b.Log.Verbose("Could not read the DB secret to mask it: " + e.Message); }
         var commands = new[]
         {
             b.Kubectl.ClusterCommand(context, "get", "pods", "--namespace", ns, "-o", "wide"),
