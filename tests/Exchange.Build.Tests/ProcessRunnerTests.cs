@@ -20,14 +20,32 @@ public class ProcessRunnerTests
     }
 
     [Fact]
-    public void Stdin_is_piped_to_the_child_and_never_logged()
+    public void A_secret_is_piped_to_the_childs_stdin_and_not_into_its_arguments()
     {
         var secret = new Secret("s3cr3t-token-value", _redactor);
 
-        var result = Runner.Run(new CommandLine("cat", "/bin/cat"), new ProcessOptions { StandardInput = secret });
+        var result = Runner.Run(new CommandLine("sh", "/bin/sh").Add("-c", "cat; echo \" args=$#\""), new ProcessOptions { StandardInput = secret });
 
-        Assert.Equal("s3cr3t-token-value", result.StandardOutput.TrimEnd());
-        Assert.DoesNotContain("s3cr3t-token-value", _log.Text);
+        Assert.Equal("s3cr3t-token-value args=0", result.StandardOutput.TrimEnd());
+    }
+
+    [Fact]
+    public void Stdin_is_never_written_to_the_log()
+    {
+        // Plain text, not registered with the redactor: only not logging it keeps it out of the log.
+        Runner.Run(new CommandLine("cat", "/bin/cat"), new ProcessOptions { StandardInputText = "rendered-manifest-body" });
+
+        Assert.NotEmpty(_log.Entries);
+        Assert.DoesNotContain("rendered-manifest-body", _log.Text);
+    }
+
+    [Fact]
+    public void A_child_that_never_reads_a_large_stdin_still_times_out()
+    {
+        var big = new string('x', 4 * 1024 * 1024);
+
+        Assert.Throws<CommandTimeoutException>(() => Runner.Run(new CommandLine("sleep", "/bin/sleep").Add("30"),
+            new ProcessOptions { StandardInputText = big, Timeout = TimeSpan.FromMilliseconds(500) }));
     }
 
     [Fact]

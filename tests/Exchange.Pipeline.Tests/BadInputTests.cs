@@ -21,10 +21,11 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
     {
         File.Delete(Path.Combine(_run.EngineDir, "Dockerfile.shard"));
 
-        var result = _run.Build("--target=BuildImages", "--exclusive");
+        var result = _run.Build("--target=DeployDev");
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("has no Dockerfile.shard", result.Output);
+        Assert.Empty(_run.Calls);
     }
 
     [Fact]
