@@ -50,6 +50,8 @@ public sealed class BuildContext
     public ImageTagger Tagger { get; }
     public StepReport Report { get; } = new();
     public string? CurrentTask { get; private set; }
+    /// <summary>Set once Synth has made sure the cloud assembly matches this run's sources and context.</summary>
+    public bool AssemblyChecked { get; set; }
     public EnvironmentNames Names => Settings.Names;
 
     /// <summary>True when this run talks to AWS (so synth may ask who is deploying).</summary>

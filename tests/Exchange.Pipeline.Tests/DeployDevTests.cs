@@ -35,13 +35,7 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
             "kubectl apply -f -",
             "kubectl rollout status",
         };
-        var position = -1;
-        foreach (var step in order)
-        {
-            var next = calls.FindIndex(position + 1, c => c.StartsWith(step, StringComparison.Ordinal));
-            Assert.True(next > position, $"'{step}' did not come after step {position} in:\n{string.Join("\n", calls)}");
-            position = next;
-        }
+        CallOrder.Assert(calls, order);
 
         // The images are really in the registry, and the applied manifests carry exactly those references.
         var images = ImagesFile();

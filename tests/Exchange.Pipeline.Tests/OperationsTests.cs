@@ -24,7 +24,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
 
         Assert.True(pause.ExitCode == 0, pause.ToString());
         var calls = CallsSince(before);
-        AssertInOrder(calls,
+        CallOrder.Assert(calls,
             "aws eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name exchange-dev-spot-nodes --scaling-config minSize=0,maxSize=4,desiredSize=0",
             "aws ec2 stop-instances --instance-ids",
             "aws rds stop-db-instance --db-instance-identifier exchange-dev-mysql",
@@ -47,7 +47,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         before = _run.Calls.Count;
         var resume = _run.Build("--target=Resume");
         Assert.True(resume.ExitCode == 0, resume.ToString());
-        AssertInOrder(CallsSince(before),
+        CallOrder.Assert(CallsSince(before),
             "aws ec2 start-instances --instance-ids",
             "aws rds start-db-instance --db-instance-identifier exchange-dev-mysql",
             "aws eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name exchange-dev-spot-nodes --scaling-config minSize=1,maxSize=4,desiredSize=2",
@@ -78,7 +78,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         var pause = _run.Build("--target=Pause", "--deep");
 
         Assert.True(pause.ExitCode == 0, pause.ToString());
-        AssertInOrder(CallsSince(before), "aws rds stop-db-instance", "kubectl delete namespace exchange-dev", "cdk destroy --app");
+        CallOrder.Assert(CallsSince(before), "aws rds stop-db-instance", "kubectl delete namespace exchange-dev", "cdk destroy --app");
         Assert.Contains(_run.Calls, c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Args.Contains("Exchange-dev-Eks"));
         Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Args.Contains("Exchange-dev-Rds"));
         Assert.Contains("Environment 'dev' is DEEP-PAUSED.", _run.Build("--target=Status").Output);
@@ -87,7 +87,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         var resume = _run.Build("--target=Resume");
         Assert.True(resume.ExitCode == 0, resume.ToString());
         // The data stores start first: CloudFormation cannot update a stopped database.
-        AssertInOrder(CallsSince(before), "aws ec2 start-instances", "aws rds start-db-instance", "cdk deploy --app", "aws eks update-kubeconfig",
+        CallOrder.Assert(CallsSince(before), "aws ec2 start-instances", "aws rds start-db-instance", "cdk deploy --app", "aws eks update-kubeconfig",
             "kubectl apply -f -", "kubectl apply -f -", "kubectl rollout status");
         Assert.Contains("statefulset.apps/matching-engine-shard-1 created", resume.Output);
     }
@@ -123,7 +123,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
 
         Assert.True(destroy.ExitCode == 0, destroy.ToString());
         var calls = CallsSince(before);
-        AssertInOrder(calls,
+        CallOrder.Assert(calls,
             "kubectl delete namespace exchange-dev",
             "aws resourcegroupstaggingapi get-resources --tag-filters Key=kubernetes.io/cluster/exchange-dev",
             "cdk destroy --app", "cdk destroy --app", "cdk destroy --app", "cdk destroy --app", "cdk destroy --app", "cdk destroy --app",
@@ -165,17 +165,6 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         Assert.Contains("(export dev-RdsEndpoint)", status.Output);
         Assert.Contains("matching-engine-shard-3-output", status.Output);
         Assert.Contains("Environment 'dev' is RUNNING.", status.Output);
-    }
-
-    private static void AssertInOrder(List<string> calls, params string[] steps)
-    {
-        var position = -1;
-        foreach (var step in steps)
-        {
-            var next = calls.FindIndex(position + 1, c => c.StartsWith(step, StringComparison.Ordinal));
-            Assert.True(next > position, $"'{step}' did not follow in order:\n{string.Join("\n", calls)}");
-            position = next;
-        }
     }
 
     public void Dispose() => _run.Dispose();

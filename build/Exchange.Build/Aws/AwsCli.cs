@@ -48,7 +48,7 @@ public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Re
             root.GetProperty("UserId").GetString()!);
     }
 
-    public string Version() => Run(new CommandLine("aws", tools.Resolve(ToolKind.Aws)).Add("--version")).StandardOutput.Trim();
+    public CommandLine VersionCommand() => new CommandLine("aws", tools.Resolve(ToolKind.Aws)).Add("--version");
 
     /// <summary>Runs a call and parses its JSON output.</summary>
     public JsonDocument RunJson(CommandLine command, ProcessOptions? options = null)

@@ -25,10 +25,6 @@ public sealed class DeploymentOutputs
     public string? TryGet(StackOutput output) =>
         _byStack.TryGetValue(Names.Stack(output.Stack), out var outputs) && outputs.TryGetValue(output.Key, out var value) ? value : null;
 
-    public bool HasStack(StackKind stack) => _byStack.ContainsKey(Names.Stack(stack));
-
-    public IReadOnlyDictionary<string, Dictionary<string, string>> Stacks => _byStack;
-
     public static DeploymentOutputs Parse(EnvironmentNames names, string json, string source)
     {
         var parsed = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(json)

@@ -29,9 +29,7 @@ public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
                 var status = Git(git, sourceDir, "status", "--porcelain", "--untracked-files=all", "--", ".");
                 // Git-ignored files that .dockerignore lets into the build context (dist/, a built jar) change the image too.
                 var ignore = DockerIgnore.Load(sourceDir);
-                var ignoredInContext = Git(git, sourceDir, "ls-files", "--others", "--ignored", "--exclude-standard", "-z", "--", ".")
-                    .Split('\0', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Where(f => f.Length > 0 && !ignore.IsIgnored(f)).Order(StringComparer.Ordinal).ToArray();
+                var ignoredInContext = GitPaths(git, sourceDir, "--ignored").Where(f => !ignore.IsIgnored(f)).ToArray();
                 if (status.Trim().Length == 0 && ignoredInContext.Length == 0) return new DerivedTag($"git-{commit[..12]}", "git commit");
                 var digest = DirtyDigest(git, sourceDir, ignoredInContext);
                 return new DerivedTag($"git-{commit[..12]}-dirty-{digest[..8]}", "git commit + uncommitted changes");
@@ -62,9 +60,7 @@ public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(Encoding.UTF8.GetBytes(Git(git, dir, "diff", "HEAD", "--binary", "--", ".")));
-        var untracked = Git(git, dir, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
-            .Split('\0', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(f => f.Length > 0).Concat(ignoredInContext).Distinct().Order(StringComparer.Ordinal);
+        var untracked = GitPaths(git, dir).Concat(ignoredInContext).Distinct().Order(StringComparer.Ordinal);
         foreach (var file in untracked)
         {
             sha.AppendData(Encoding.UTF8.GetBytes(file + "\0"));
@@ -72,6 +68,12 @@ public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
+
+    /// <summary>Files git does not track under <paramref name="dir"/> (with "--ignored": the ones it ignores), sorted.</summary>
+    private IEnumerable<string> GitPaths(string git, string dir, params string[] extra) =>
+        Git(git, dir, ["ls-files", "--others", .. extra, "--exclude-standard", "-z", "--", "."])
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(f => f.Length > 0).Order(StringComparer.Ordinal);
 
     private bool IsGitWorkTree(string git, string dir) =>
         runner.Run(new CommandLine("git", git).Add("-C", dir, "rev-parse", "--is-inside-work-tree"),

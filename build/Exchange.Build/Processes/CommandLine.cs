@@ -35,9 +35,6 @@ public sealed class CommandLine
 
     public CommandLine AddIf(bool condition, params string[] values) => condition ? Add(values) : this;
 
-    /// <summary>Adds <c>--name value</c> when the value is present.</summary>
-    public CommandLine Option(string name, string? value) => value is null ? this : Add(name, value);
-
     /// <summary>An argument shown as [REDACTED]. Prefer stdin for secrets; this is the escape hatch.</summary>
     public CommandLine AddSecret(string value)
     {

@@ -13,7 +13,7 @@ public static class CostReport
 
     public static void Run(BuildContext b)
     {
-        Synth.EnsureAssembly(b, TaskNames.Synth);
+        Synth.EnsureAssembly(b);
         var tableFile = PriceTable.PathFor(b.Settings.RepoRoot, b.Settings.Region);
         var prices = PriceTable.Load(tableFile);
         var comparison = CostComparison.Of(CloudAssembly.Load(b.Settings.CdkOutDir), prices, PausePlan.For(b.Names));

@@ -23,7 +23,7 @@ public static class Decommission
         if (state.Outputs.TryGet(Contracts.Outputs.EksClusterArn) is not null) DrainCluster(b, state);
         else if (state.IsDeployed(StackKind.Eks)) b.Log.Warning("The Eks stack has no cluster outputs (a failed deploy?): skipping the namespace cleanup.");
 
-        Synth.EnsureAssembly(b, TaskNames.Synth);
+        Synth.EnsureAssembly(b);
         foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed))
         {
             var stack = b.Names.Stack(kind);

@@ -10,18 +10,18 @@ public static partial class Doctor
     public static void Run(BuildContext b)
     {
         var problems = new List<string>();
-        foreach (var (kind, args) in new (ToolKind, string[])[]
+        var pinnedCdk = PinnedCdk(b);
+        foreach (var (kind, command) in new (ToolKind, Func<CommandLine>)[]
                  {
-                     (ToolKind.Dotnet, ["--version"]), (ToolKind.Node, ["--version"]), (ToolKind.Npm, ["--version"]),
-                     (ToolKind.Cdk, ["--version"]), (ToolKind.Aws, ["--version"]),
-                     (ToolKind.Docker, ["version", "--format", "{{.Client.Version}} (engine {{.Server.Version}})"]),
-                     (ToolKind.Kubectl, ["version", "--client"]),
+                     (ToolKind.Dotnet, () => Plain(b, ToolKind.Dotnet)), (ToolKind.Node, () => Plain(b, ToolKind.Node)),
+                     (ToolKind.Npm, () => Plain(b, ToolKind.Npm)), (ToolKind.Cdk, b.Cdk.VersionCommand), (ToolKind.Aws, b.Aws.VersionCommand),
+                     (ToolKind.Docker, b.Docker.VersionCommand), (ToolKind.Kubectl, b.Kubectl.VersionCommand),
                  })
         {
-            var version = Probe(b, kind, args, problems);
+            var version = Probe(b, kind, command, problems);
             if (version is null) continue;
             if (kind == ToolKind.Node) CheckNode(b, version, problems);
-            foreach (var warning in VersionWarnings(kind, version, PinnedCdk(b))) b.Log.Warning(warning);
+            foreach (var warning in VersionWarnings(kind, version, pinnedCdk)) b.Log.Warning(warning);
         }
 
         var identity = b.EnsureAccount();
@@ -35,20 +35,24 @@ public static partial class Doctor
         b.Report.Add(TaskNames.Doctor, StepOutcome.Checked, $"tools present, account {identity.Account}, region {b.Settings.Region}");
     }
 
-    private static string? Probe(BuildContext b, ToolKind kind, string[] args, List<string> problems)
+    private static CommandLine Plain(BuildContext b, ToolKind kind) =>
+        new CommandLine(ToolResolver.Specs[kind].Command, b.Tools.Resolve(kind)).Add("--version");
+
+    private static string? Probe(BuildContext b, ToolKind kind, Func<CommandLine> version, List<string> problems)
     {
         var spec = ToolResolver.Specs[kind];
-        string path;
-        try { path = b.Tools.Resolve(kind); }
+        CommandLine command;
+        try { command = version(); }
         catch (ToolNotFoundException e) { problems.Add(e.Message); return null; }
-        var result = b.Runner.Run(new CommandLine(spec.Command, path).Add(args),
+        var path = command.Executable;
+        var result = b.Runner.Run(command,
             new ProcessOptions { AllowFailure = true, Timeout = TimeSpan.FromSeconds(60), Environment = CdkCli.Environment });
         var text = (result.StandardOutput + "\n" + result.StandardError).Trim().Split('\n')[0].Trim();
         if (!result.Succeeded)
         {
             problems.Add(b.Redactor.Redact(kind == ToolKind.Docker
                 ? $"docker cannot reach its engine ({ProcessRunner.Tail(result.StandardError, 2)}). Start Docker, or set DOCKER_HOST."
-                : $"'{spec.Command} {string.Join(' ', args)}' failed: {ProcessRunner.Tail(result.StandardError, 3)}"));
+                : $"'{command.RenderSafe()}' failed: {ProcessRunner.Tail(result.StandardError, 3)}"));
             return null;
         }
         b.Log.Information($"  {spec.Command,-8} {text}  ({path})");

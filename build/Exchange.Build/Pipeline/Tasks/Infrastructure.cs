@@ -21,7 +21,7 @@ public static partial class Infrastructure
         }
         if (status is not null)
             b.Log.Warning($"{ToolkitStack} is in state {status}; running cdk bootstrap to repair it.");
-        Synth.EnsureAssembly(b, TaskNames.Synth);
+        Synth.EnsureAssembly(b);
         b.Cdk.Run(b.Cdk.BootstrapCommand(b.Settings.Account!, b.Settings.Region, b.Settings.CdkOutDir), b.Settings.RepoRoot,
             line => b.Log.Information("  cdk | " + line),
             $"see the {ToolkitStack} stack's events in the CloudFormation console; your role needs permission to create it");
@@ -30,7 +30,7 @@ public static partial class Infrastructure
 
     public static void Deploy(BuildContext b)
     {
-        Synth.EnsureAssembly(b, TaskNames.Synth);
+        Synth.EnsureAssembly(b);
         EnsureNotPaused(b);
         ClearSecretRecoveryWindow(b);
         var command = b.Cdk.DeployCommand(b.Settings.CdkOutDir, b.Settings.OutputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi);

@@ -60,7 +60,7 @@ public static class PauseResume
         if (b.Settings.Deep && state.IsDeployed(StackKind.Eks))
         {
             Decommission.DrainCluster(b, state);
-            Synth.EnsureAssembly(b, TaskNames.Synth);
+            Synth.EnsureAssembly(b);
             b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, b.Names.Stack(StackKind.Eks)), b.Settings.RepoRoot,
                 line => b.Log.Information("  cdk | " + line));
             changed.Add("EKS stack removed");

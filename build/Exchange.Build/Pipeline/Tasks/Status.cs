@@ -74,7 +74,7 @@ public static class Status
 
     public static void Diff(BuildContext b)
     {
-        Synth.EnsureAssembly(b, TaskNames.Synth);
+        Synth.EnsureAssembly(b);
         var infra = b.Cdk.Run(b.Cdk.DiffCommand(b.Settings.CdkOutDir), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line));
         var stacks = System.Text.RegularExpressions.Regex.Match(infra.StandardOutput + infra.StandardError,
             @"Number of stacks with differences: (\d+)") is { Success: true } m ? m.Groups[1].Value : "an unknown number of";
@@ -83,24 +83,13 @@ public static class Status
         var images = Exchange.Build.Images.ImageManifest.Load(b.Settings.ImagesFile);
         if (images.Images.Values.All(i => i.Repository is not null) && images.Images.Count > 0 && File.Exists(b.Settings.OutputsFile))
         {
-            var layer = Path.Combine(Path.GetTempPath(), $"exchange-diff-{Guid.NewGuid():N}");
-            try
-            {
-                KustomizeImageLayer.Write(layer, b.Settings.OverlayDir,
-                    images.Images.Values.Select(i => new ImageOverride(i.Name, i.Repository!, i.Tag)).ToArray());
-                var context = b.ClusterContext;
-                var diff = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "diff", "-f", "-"), new ProcessOptions
-                {
-                    StandardInputText = b.Kubectl.Render(layer), AllowFailure = true,
-                });
-                if (diff.ExitCode > 1) throw new CommandFailedException("kubectl diff -f -", diff.ExitCode, b.Redactor.Redact(ProcessRunner.Tail(diff.StandardError)), null);
-                foreach (var line in diff.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
-                manifests = diff.ExitCode == 0 ? "no differences" : "differences above";
-            }
-            finally
-            {
-                Directory.Delete(layer, recursive: true);
-            }
+            var rendered = Workloads.RenderWithImages(b, images.Images.Values.Select(i => new ImageOverride(i.Name, i.Repository!, i.Tag)).ToArray());
+            var context = b.ClusterContext;
+            var diff = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "diff", "-f", "-"),
+                new ProcessOptions { StandardInputText = rendered, AllowFailure = true });
+            if (diff.ExitCode > 1) throw new CommandFailedException("kubectl diff -f -", diff.ExitCode, b.Redactor.Redact(ProcessRunner.Tail(diff.StandardError)), null);
+            foreach (var line in diff.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
+            manifests = diff.ExitCode == 0 ? "no differences" : "differences above";
         }
         b.Report.Add(TaskNames.Diff, StepOutcome.Checked, $"{stacks} stack(s) differ; manifests: {manifests}");
     }

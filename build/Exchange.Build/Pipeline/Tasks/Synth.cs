@@ -12,11 +12,15 @@ public static class Synth
 {
     public const string FingerprintFile = "exchange.fingerprint";
 
-    public static void Run(BuildContext b) => EnsureAssembly(b, TaskNames.Synth);
+    public static void Run(BuildContext b) => EnsureAssembly(b);
 
-    /// <summary>Makes sure the assembly matches the sources and this run's context; synthesizes when not.</summary>
-    public static void EnsureAssembly(BuildContext b, string reportAs)
+    /// <summary>
+    /// Makes sure the assembly matches the sources and this run's context; synthesizes when not.
+    /// Checked once per run: later tasks (Bootstrap, DeployInfra) reuse the answer.
+    /// </summary>
+    public static void EnsureAssembly(BuildContext b)
     {
+        if (b.AssemblyChecked) return;
         var context = Context(b);
         var fingerprint = Fingerprint(b.Settings.RepoRoot, context);
         var outDir = b.Settings.CdkOutDir;
@@ -24,7 +28,8 @@ public static class Synth
         if (File.Exists(Path.Combine(outDir, "manifest.json")) && File.Exists(stamp) && File.ReadAllText(stamp).Trim() == fingerprint)
         {
             b.Log.Information($"Cloud assembly {outDir} is up to date (fingerprint {fingerprint[..12]}); not synthesizing.");
-            b.Report.Add(reportAs, StepOutcome.Unchanged, "cloud assembly up to date");
+            b.Report.Add(TaskNames.Synth, StepOutcome.Unchanged, "cloud assembly up to date");
+            b.AssemblyChecked = true;
             return;
         }
         if (File.Exists(stamp)) File.Delete(stamp);
@@ -33,7 +38,8 @@ public static class Synth
         b.Cdk.Run(command, b.Settings.InfraDir, line => b.Log.Verbose("  cdk | " + line),
             "run `cd infra && npx cdk synth` to see the full error; `npm ci --prefix infra` if the CLI is missing");
         File.WriteAllText(stamp, fingerprint);
-        b.Report.Add(reportAs, StepOutcome.Changed, $"synthesized {b.Names.AllStacks.Count} stacks");
+        b.Report.Add(TaskNames.Synth, StepOutcome.Changed, $"synthesized {b.Names.AllStacks.Count} stacks");
+        b.AssemblyChecked = true;
     }
 
     /// <summary>The -c values: environment, pinned account, and (when this run deploys) who gets cluster-admin.</summary>
@@ -52,10 +58,8 @@ public static class Synth
     /// </summary>
     private static string? DeployedAdmin(BuildContext b)
     {
-        var eks = b.Aws.DescribeStack(b.Names.Stack(StackKind.Eks));
-        if (eks is null || !eks.Value.TryGetProperty("Outputs", out var outputs)) return null;
-        var admin = outputs.EnumerateArray().FirstOrDefault(o => o.GetProperty("OutputKey").GetString() == Outputs.EksAdminPrincipalArn.Key);
-        var value = admin.ValueKind == System.Text.Json.JsonValueKind.Object ? admin.GetProperty("OutputValue").GetString() : null;
+        if (b.Aws.DescribeStack(b.Names.Stack(StackKind.Eks)) is not { } eks) return null;
+        var value = Aws.DeploymentOutputs.FromStackDescriptions(b.Names, [eks]).TryGet(Outputs.EksAdminPrincipalArn);
         return value is null or Outputs.NoAdminPrincipal ? null : value;
     }
 

@@ -71,20 +71,25 @@ public static class Workloads
     public static void ApplyK8s(BuildContext b)
     {
         var images = PushedImages(b);
+        var rendered = RenderWithImages(b, images);
+        Directory.CreateDirectory(b.Settings.ArtifactsDir);
+        File.WriteAllText(AppliedManifestFile(b), rendered); // no secrets: those are applied by the Secrets task only
+        foreach (var image in images) b.Log.Information($"  image {image.Name} -> {image.Reference}");
+        var result = Apply(b, new ProcessOptions { StandardInputText = rendered }, "ApplyK8s");
+        b.Report.Add(TaskNames.ApplyK8s, result.AnyChanged ? StepOutcome.Changed : StepOutcome.Unchanged, result.Describe());
+    }
+
+    /// <summary>The overlay rendered with these images, through a throw-away kustomize layer.</summary>
+    public static string RenderWithImages(BuildContext b, IReadOnlyCollection<ImageOverride> images)
+    {
         var layer = Path.Combine(Path.GetTempPath(), $"exchange-layer-{Guid.NewGuid():N}");
         try
         {
-            KustomizeImageLayer.Write(layer, b.Settings.OverlayDir, images);
-            var rendered = b.Kubectl.Render(layer);
-            Directory.CreateDirectory(b.Settings.ArtifactsDir);
-            File.WriteAllText(AppliedManifestFile(b), rendered); // no secrets: those are applied by the Secrets task only
-            foreach (var image in images) b.Log.Information($"  image {image.Name} -> {image.Reference}");
-            var result = Apply(b, new ProcessOptions { StandardInputText = rendered }, "ApplyK8s");
-            b.Report.Add(TaskNames.ApplyK8s, result.AnyChanged ? StepOutcome.Changed : StepOutcome.Unchanged, result.Describe());
+            return b.Kubectl.Render(KustomizeImageLayer.Write(layer, b.Settings.OverlayDir, images));
         }
         finally
         {
-            Directory.Delete(layer, recursive: true);
+            if (Directory.Exists(layer)) Directory.Delete(layer, recursive: true);
         }
     }
 
