@@ -43,6 +43,19 @@ public sealed record InfraSettings
             };
         }
 
+        var cidrs = Blank(context(ContextKeys.EksPublicAccessCidrs));
+        if (cidrs is not null)
+        {
+            try
+            {
+                config = config with { EksPublicAccessCidrs = EksEndpointAccess.Parse(cidrs, $"Context '{ContextKeys.EksPublicAccessCidrs}'") };
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidSettingException(e.Message);
+            }
+        }
+
         var account = Blank(context(ContextKeys.Account)) ?? Blank(environment("CDK_DEFAULT_ACCOUNT")) ?? config.Account;
         if (account is not null && !(account.Length == 12 && account.All(char.IsAsciiDigit)))
         {

@@ -11,7 +11,9 @@ using Exchange.Infra;
 // - Redis single node, no snapshots, no in-transit TLS / AUTH: a cache, reachable only from the
 //   cluster security group; TLS would oblige every client to be configured for it.
 // - EKS nodes on SPOT (t3.medium, t3a.medium fallback): ~70% cheaper; workloads must tolerate a
-//   two-minute interruption. Public+private API endpoint so developers and CI reach it without a VPN.
+//   two-minute interruption. The API endpoint is private, and public only for the environment's listed
+//   CIDRs (EksPublicAccessCidrs; none by default).
+// Every cdk-nag exception is on its resource with its reason (NagSuppressions; README table).
 // - One NAT instance (t4g.nano, ~$4 + $3.65 IPv4 a month) instead of a NAT gateway (~$43 + $0.059/GB):
 //   no managed availability, one AZ; `-c nat=gateway` switches.
 // - Redpanda as one broker on one instance, replication factor 1: no HA, data on one EBS volume.

@@ -25,7 +25,31 @@ public sealed class EksStack : ExchangeStack
     public const string ClusterLogicalId = "Cluster";
     public const string NodegroupLogicalId = "SpotNodegroup";
     public const string AdminAccessEntryLogicalId = "AdminAccessEntry";
-    public static readonly IReadOnlyList<string> LogTypes = ["api", "audit", "authenticator"];
+    /// <summary>
+    /// Every control-plane log type. audit is the bulk of the volume; controllerManager and scheduler add
+    /// little on a two-node cluster (a few MB a day: cents a month at $0.76/GB ingestion, kept 7 days) and
+    /// are what explains pods that are not created or not scheduled.
+    /// </summary>
+    public static readonly IReadOnlyList<string> LogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+    /// <summary>EKS1 flags any public endpoint; ours admits only the listed CIDRs (suppressed only then, never for 0.0.0.0/0).</summary>
+    public const string PublicEndpointLimitedReason =
+        "The public endpoint admits only the environment's configured CIDRs (the team's office/VPN ranges: " +
+        "EnvironmentConfig.EksPublicAccessCidrs or --eks-public-cidrs), so developers and CI reach kubectl without a VPN " +
+        "into the VPC; private access is on for the nodes, and every call still needs IAM and an EKS access entry.";
+
+    /// <summary>IAM4 on the cluster role.</summary>
+    public const string ClusterRoleManagedPolicyReason =
+        "AmazonEKSClusterPolicy is the policy EKS documents for a cluster role; AWS updates it when EKS needs new " +
+        "permissions, which a copied customer-managed policy would miss.";
+
+    /// <summary>IAM4 on the node role.</summary>
+    public const string NodeRoleManagedPolicyReason =
+        "The AWS managed policies EKS documents for managed node groups (join the cluster, let the VPC CNI assign pod IPs, " +
+        "pull images read-only from ECR); AWS keeps them in step with EKS.";
+
+    public static readonly IReadOnlyList<string> ClusterRolePolicies = ["AmazonEKSClusterPolicy"];
+    public static readonly IReadOnlyList<string> NodeRolePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"];
 
     /// <summary>Installed before the nodes (networking), and after them (workloads that need a node to become ACTIVE).</summary>
     public static readonly IReadOnlyList<string> AddonsBeforeNodes = ["vpc-cni", "kube-proxy"];
@@ -49,8 +73,9 @@ public sealed class EksStack : ExchangeStack
         {
             AssumedBy = new ServicePrincipal("eks.amazonaws.com"),
             Description = $"{Names.ClusterName} control plane",
-            ManagedPolicies = [ManagedPolicy.FromAwsManagedPolicyName("AmazonEKSClusterPolicy")],
+            ManagedPolicies = ClusterRolePolicies.Select(ManagedPolicy.FromAwsManagedPolicyName).ToArray(),
         });
+        SuppressManagedPolicies(clusterRole, ClusterRolePolicies, ClusterRoleManagedPolicyReason);
 
         Cluster = new CfnCluster(this, ClusterLogicalId, new CfnClusterProps
         {
@@ -70,7 +95,9 @@ public sealed class EksStack : ExchangeStack
             ResourcesVpcConfig = new CfnCluster.ResourcesVpcConfigProperty
             {
                 SubnetIds = privateSubnets,
-                EndpointPublicAccess = true,
+                // Public only for the configured CIDRs; none configured means private only (see EksEndpointAccess).
+                EndpointPublicAccess = Config.EksPublicAccessCidrs.Count > 0,
+                PublicAccessCidrs = Config.EksPublicAccessCidrs.Count > 0 ? Config.EksPublicAccessCidrs.ToArray() : null,
                 EndpointPrivateAccess = true,
             },
             Logging = new CfnCluster.LoggingProperty
@@ -82,6 +109,10 @@ public sealed class EksStack : ExchangeStack
             },
         });
         Cluster.Node.AddDependency(logGroup);
+        if (Config.EksPublicAccessCidrs.Count > 0 && !EksEndpointAccess.IsOpenToAnywhere(Config.EksPublicAccessCidrs))
+        {
+            NagSuppressions.Add(Cluster, new NagSuppression(NagSuppressions.EksPublicEndpoint, PublicEndpointLimitedReason));
+        }
 
         var networkAddons = AddonsBeforeNodes.Select(Addon).ToArray();
 
@@ -89,13 +120,9 @@ public sealed class EksStack : ExchangeStack
         {
             AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
             Description = $"{Names.NodegroupName} worker nodes",
-            ManagedPolicies =
-            [
-                ManagedPolicy.FromAwsManagedPolicyName("AmazonEKSWorkerNodePolicy"),
-                ManagedPolicy.FromAwsManagedPolicyName("AmazonEKS_CNI_Policy"),
-                ManagedPolicy.FromAwsManagedPolicyName("AmazonEC2ContainerRegistryPullOnly"),
-            ],
+            ManagedPolicies = NodeRolePolicies.Select(ManagedPolicy.FromAwsManagedPolicyName).ToArray(),
         });
+        SuppressManagedPolicies(nodeRole, NodeRolePolicies, NodeRoleManagedPolicyReason);
 
         Nodegroup = new CfnNodegroup(this, NodegroupLogicalId, new CfnNodegroupProps
         {
@@ -180,6 +207,10 @@ public sealed class EksStack : ExchangeStack
         // No version: EKS installs the default version for the cluster's Kubernetes version.
         ResolveConflicts = "OVERWRITE",
     });
+
+    private static void SuppressManagedPolicies(Role role, IReadOnlyList<string> policies, string reason) =>
+        NagSuppressions.Add((CfnResource)role.Node.DefaultChild!,
+            new NagSuppression(NagSuppressions.ManagedPolicy, reason, policies.Select(NagSuppressions.AwsManagedPolicy).ToArray()));
 
     /// <summary>vpc-cni -> AddonVpcCni.</summary>
     public static string AddonLogicalId(string addonName) =>

@@ -21,6 +21,26 @@ public sealed class RdsStack : ExchangeStack
     public const string SecretLogicalId = "DatabaseSecret";
     public const string SecurityGroupLogicalId = "RdsSecurityGroup";
 
+    /// <summary>RDS3.</summary>
+    public const string SingleAzReason =
+        "Dev data is disposable: a Multi-AZ standby doubles the instance price (about +$18/month for db.t4g.micro) " +
+        "for availability a dev environment does not need.";
+
+    /// <summary>RDS10.</summary>
+    public const string NoDeletionProtectionReason =
+        "DestroyDev removes the whole dev environment unattended and the database goes with its stack on purpose; " +
+        "deletion protection would turn every teardown into a manual console step. Dev data is disposable.";
+
+    /// <summary>RDS11.</summary>
+    public const string DefaultPortReason =
+        "A non-default port is obscurity, not access control: the instance is private, in isolated subnets, and admits " +
+        "only the EKS cluster security group; 3306 keeps client and tool defaults working.";
+
+    /// <summary>SMG4.</summary>
+    public const string NoRotationReason =
+        "Rotation needs a rotation Lambda, and the pipeline copies the password into the db-credentials Kubernetes " +
+        "secret at deploy time, so a rotation would break the backend until the next deploy; the secret is regenerated with the stack.";
+
     public RdsStack(Construct scope, InfraSettings settings, RdsStackProps props)
         : base(scope, StackKind.Rds, settings, "MySQL database")
     {
@@ -41,6 +61,7 @@ public sealed class RdsStack : ExchangeStack
             RemovalPolicy = RemovalPolicy.DESTROY,
         });
         PinLogicalId(Secret, SecretLogicalId);
+        NagSuppressions.Add((CfnResource)Secret.Node.DefaultChild!, new NagSuppression(NagSuppressions.SecretRotation, NoRotationReason));
 
         var engine = DatabaseInstanceEngine.Mysql(new MySqlInstanceEngineProps
         {
@@ -96,6 +117,10 @@ public sealed class RdsStack : ExchangeStack
             IamAuthentication = true,
         });
         PinLogicalId(Instance, DatabaseLogicalId);
+        NagSuppressions.Add((CfnResource)Instance.Node.DefaultChild!,
+            new NagSuppression(NagSuppressions.RdsMultiAz, SingleAzReason),
+            new NagSuppression(NagSuppressions.RdsDeletionProtection, NoDeletionProtectionReason),
+            new NagSuppression(NagSuppressions.RdsDefaultPort, DefaultPortReason));
         if (Config.MysqlFullVersion == Config.MysqlMajorVersion)
         {
             CfnLint.Ignore((CfnResource)Instance.Node.DefaultChild!, CfnLint.RdsEngineVersion);

@@ -18,6 +18,26 @@ public sealed class RedisStack : ExchangeStack
     public const string SecurityGroupLogicalId = "RedisSecurityGroup";
     public const int Port = 6379;
 
+    /// <summary>AEC3: at rest is encrypted, in transit is not.</summary>
+    public const string NoTransitEncryptionReason =
+        "Encrypted at rest. In-transit TLS would oblige every client to speak TLS, and the apps are configured with " +
+        "REDIS_HOST/REDIS_PORT only; the node is in isolated subnets and admits only the EKS cluster security group.";
+
+    /// <summary>AEC4.</summary>
+    public const string SingleNodeReason =
+        "A dev cache: a replica in a second AZ doubles the node price (about +$18/month for cache.t4g.micro), and " +
+        "losing the node loses only cached data.";
+
+    /// <summary>AEC5.</summary>
+    public const string DefaultPortReason =
+        "A non-default port is obscurity, not access control: the node is in isolated subnets and admits only the " +
+        "EKS cluster security group; 6379 keeps client defaults working.";
+
+    /// <summary>AEC6.</summary>
+    public const string NoAuthReason =
+        "Redis AUTH requires in-transit TLS (see AEC3) and a token in every client; the node is reachable only from the " +
+        "EKS cluster security group inside the VPC.";
+
     public RedisStack(Construct scope, InfraSettings settings, RedisStackProps props)
         : base(scope, StackKind.Redis, settings, "Redis cache")
     {
@@ -52,6 +72,11 @@ public sealed class RedisStack : ExchangeStack
             PreferredMaintenanceWindow = "sun:19:30-sun:20:30",
         });
         Cache.ApplyRemovalPolicy(RemovalPolicy.DESTROY);
+        NagSuppressions.Add(Cache,
+            new NagSuppression(NagSuppressions.CacheEncryption, NoTransitEncryptionReason),
+            new NagSuppression(NagSuppressions.CacheMultiAz, SingleNodeReason),
+            new NagSuppression(NagSuppressions.CacheDefaultPort, DefaultPortReason),
+            new NagSuppression(NagSuppressions.CacheAuth, NoAuthReason));
 
         Output(Outputs.RedisEndpoint, Cache.AttrPrimaryEndPointAddress);
         Output(Outputs.RedisPort, Cache.AttrPrimaryEndPointPort);

@@ -18,6 +18,16 @@ public sealed class VpcStack : ExchangeStack
     public const string PrivateSubnetGroup = "Private";
     public const string IsolatedSubnetGroup = "Database";
 
+    /// <summary>EC28 on the NAT instance.</summary>
+    public const string NatBasicMonitoringReason =
+        "Detailed (1-minute) monitoring would bill more than half of the t4g.nano itself (about $2 a month); the free " +
+        "5-minute metrics are enough to see a dev NAT's traffic.";
+
+    /// <summary>EC29 on the NAT instance.</summary>
+    public const string NatNoTerminationProtectionReason =
+        "The NAT instance is stateless and rebuilt from code; termination protection would stop DestroyDev, and a " +
+        "switch to -c nat=gateway, from removing it.";
+
     public VpcStack(Construct scope, InfraSettings settings)
         : base(scope, StackKind.Vpc, settings, "network (VPC, subnets, NAT, S3 endpoint)")
     {
@@ -89,6 +99,9 @@ public sealed class VpcStack : ExchangeStack
         {
             var cfnInstance = (CfnResource)instance.Node.DefaultChild!;
             CfnLint.Ignore(cfnInstance, CfnLint.AmiIdPattern);
+            NagSuppressions.Add(cfnInstance,
+                new NagSuppression(NagSuppressions.Ec2DetailedMonitoring, NatBasicMonitoringReason),
+                new NagSuppression(NagSuppressions.Ec2TerminationProtection, NatNoTerminationProtectionReason));
             cfnInstance.AddPropertyOverride("BlockDeviceMappings", new object[]
             {
                 new Dictionary<string, object>

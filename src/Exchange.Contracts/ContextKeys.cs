@@ -11,4 +11,6 @@ public static class ContextKeys
     public const string AdminPrincipalArn = "adminPrincipalArn";
     /// <summary>Overrides the environment's NAT choice: "gateway" or "instance".</summary>
     public const string Nat = "nat";
+    /// <summary>Overrides the environment's EKS public endpoint CIDRs: comma-separated IPv4 CIDRs, or "private".</summary>
+    public const string EksPublicAccessCidrs = "eksPublicAccessCidrs";
 }

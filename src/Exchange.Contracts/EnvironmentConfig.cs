@@ -31,6 +31,12 @@ public sealed record EnvironmentConfig
     public required int EksNodeMaxSize { get; init; }
     public required int EksNodeDiskGb { get; init; }
 
+    /// <summary>
+    /// IPv4 CIDRs that may reach the EKS API endpoint from the internet: the team's office/VPN ranges.
+    /// Empty: no public endpoint (private only). See <see cref="EksEndpointAccess"/>.
+    /// </summary>
+    public required IReadOnlyList<string> EksPublicAccessCidrs { get; init; }
+
     public required string RdsInstanceClass { get; init; }
     public required string MysqlFullVersion { get; init; }
     public required string MysqlMajorVersion { get; init; }

@@ -23,6 +23,10 @@ public static class Environments
         EksNodeMinSize = 1,
         EksNodeMaxSize = 4,
         EksNodeDiskGb = 50,
+        // Who reaches the cluster API from the internet. List the team's office/VPN ranges here (or pass
+        // --eks-public-cidrs / -c eksPublicAccessCidrs). None listed: no public endpoint at all, so nothing
+        // is exposed by omission; kubectl then works only from inside the VPC.
+        EksPublicAccessCidrs = [],
 
         // Graviton micro: cheaper than db.t3.micro; 8.0 left standard support on 2026-07-31.
         RdsInstanceClass = "db.t4g.micro",

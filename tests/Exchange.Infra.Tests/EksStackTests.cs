@@ -21,8 +21,18 @@ public sealed class EksStackTests(SynthesizedApp app)
             ["Version"] = "1.35",
             ["UpgradePolicy"] = new Props { ["SupportType"] = "STANDARD" },
             ["AccessConfig"] = new Props { ["AuthenticationMode"] = "API", ["BootstrapClusterCreatorAdminPermissions"] = false },
-            ["ResourcesVpcConfig"] = Match.ObjectLike(new Props { ["EndpointPrivateAccess"] = true, ["EndpointPublicAccess"] = true }),
         });
+    }
+
+    [Fact]
+    public void Endpoint_is_private_only_when_the_environment_lists_no_public_cidrs()
+    {
+        var vpcConfig = TemplateJson.Properties(app.Resources(StackKind.Eks, "AWS::EKS::Cluster")["Cluster"])["ResourcesVpcConfig"]!.AsObject();
+
+        Assert.Empty(app.Config.EksPublicAccessCidrs);
+        Assert.True((bool?)vpcConfig["EndpointPrivateAccess"]);
+        Assert.False((bool?)vpcConfig["EndpointPublicAccess"]);
+        Assert.False(vpcConfig.ContainsKey("PublicAccessCidrs"));
     }
 
     [Fact]
@@ -36,7 +46,7 @@ public sealed class EksStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void Control_plane_logs_api_audit_and_authenticator_into_a_log_group_the_stack_owns()
+    public void Control_plane_logs_every_type_into_a_log_group_the_stack_owns()
     {
         Template.HasResourceProperties("AWS::EKS::Cluster", new Props
         {
@@ -44,7 +54,7 @@ public sealed class EksStackTests(SynthesizedApp app)
             {
                 ["ClusterLogging"] = new Props
                 {
-                    ["EnabledTypes"] = new object[] { new Props { ["Type"] = "api" }, new Props { ["Type"] = "audit" }, new Props { ["Type"] = "authenticator" } },
+                    ["EnabledTypes"] = new[] { "api", "audit", "authenticator", "controllerManager", "scheduler" }.Select(t => (object)new Props { ["Type"] = t }).ToArray(),
                 },
             },
         });

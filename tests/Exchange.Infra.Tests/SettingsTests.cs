@@ -69,3 +69,49 @@ public sealed class SettingsTests
         Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.AdminPrincipalArn] = "Admin" }));
     }
 }
+
+/// <summary>Who reaches the EKS API endpoint: parsed once (context and pipeline option), safe by default.</summary>
+public sealed class EksEndpointAccessTests
+{
+    private static InfraSettings From(string cidrs) =>
+        InfraSettings.From(key => key == ContextKeys.EksPublicAccessCidrs ? cidrs : null, _ => null);
+
+    [Fact]
+    public void The_dev_environment_configures_no_public_cidrs_so_the_endpoint_is_private_only()
+    {
+        Assert.Empty(Environments.Dev.EksPublicAccessCidrs);
+        Assert.Equal("private only: no public endpoint (reach it from inside the VPC)", EksEndpointAccess.Describe(Environments.Dev.EksPublicAccessCidrs));
+    }
+
+    [Theory]
+    [InlineData("203.0.113.0/24", new[] { "203.0.113.0/24" })]
+    [InlineData(" 203.0.113.0/24 , 198.51.100.7/32,203.0.113.0/24", new[] { "203.0.113.0/24", "198.51.100.7/32" })]
+    [InlineData("private", new string[0])]
+    [InlineData("0.0.0.0/0", new[] { "0.0.0.0/0" })]
+    public void Context_lists_the_cidrs_or_says_private(string value, string[] expected)
+    {
+        Assert.Equal(expected, From(value).Config.EksPublicAccessCidrs);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.1/8", "'10.0.0.1/8' has host bits set: write 10.0.0.0/8")]
+    [InlineData("203.0.113.0", "'203.0.113.0' is not an IPv4 CIDR like 203.0.113.0/24 (a single address is /32)")]
+    [InlineData("203.0.113.0/33", "is not an IPv4 CIDR")]
+    [InlineData("2001:db8::/32", "is not an IPv4 CIDR")]
+    [InlineData("office", "is not an IPv4 CIDR")]
+    [InlineData(",", "is empty: list IPv4 CIDRs")]
+    public void A_malformed_cidr_is_an_error_that_says_what_to_write(string value, string message)
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => From(value));
+
+        Assert.Contains($"Context '{ContextKeys.EksPublicAccessCidrs}'", error.Message);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Describe_names_an_open_endpoint_loudly()
+    {
+        Assert.Equal("public from ANYWHERE (0.0.0.0/0), and private", EksEndpointAccess.Describe(["0.0.0.0/0"]));
+        Assert.Equal("public from 203.0.113.0/24 only, and private", EksEndpointAccess.Describe(["203.0.113.0/24"]));
+    }
+}

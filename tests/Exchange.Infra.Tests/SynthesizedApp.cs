@@ -19,7 +19,8 @@ public class SynthesizedApp
         foreach (var stack in App.Stacks)
         {
             Templates[stack.Kind] = Template.FromStack(stack);
-            Json[stack.Kind] = JsonNode.Parse(File.ReadAllText(Path.Combine(assembly.Directory, stack.TemplateFile)))!.AsObject();
+            TemplateFiles[stack.Kind] = Path.Combine(assembly.Directory, stack.TemplateFile);
+            Json[stack.Kind] = JsonNode.Parse(File.ReadAllText(TemplateFiles[stack.Kind]))!.AsObject();
         }
     }
 
@@ -32,6 +33,9 @@ public class SynthesizedApp
     public Dictionary<StackKind, Template> Templates { get; } = [];
 
     public Dictionary<StackKind, JsonObject> Json { get; } = [];
+
+    /// <summary>The synthesized template file of each stack (in the assembly's temporary folder).</summary>
+    public Dictionary<StackKind, string> TemplateFiles { get; } = [];
 
     public Template this[StackKind kind] => Templates[kind];
 

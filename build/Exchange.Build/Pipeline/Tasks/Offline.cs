@@ -27,10 +27,18 @@ public static class Offline
         b.Report.Add(TaskNames.Render, StepOutcome.Checked, $"{overlays.Length} overlay(s) rendered");
     }
 
+    /// <summary>The node projects the tests run: the CDK CLI, the Kubernetes schema validator, the cdk-nag checker.</summary>
+    public static IReadOnlyList<string> TestNodeProjects(BuildContext b) =>
+    [
+        b.Settings.InfraDir,
+        Path.Combine(b.Settings.RepoRoot, "tests", "k8s-validate"),
+        Path.Combine(b.Settings.RepoRoot, "tests", "cdk-nag-check"),
+    ];
+
     /// <summary>Every test project of the solution; installs the npm packages the tests need when missing.</summary>
     public static void Test(BuildContext b)
     {
-        foreach (var dir in new[] { b.Settings.InfraDir, Path.Combine(b.Settings.RepoRoot, "tests", "k8s-validate") })
+        foreach (var dir in TestNodeProjects(b))
         {
             if (!File.Exists(Path.Combine(dir, "package-lock.json")) || Directory.Exists(Path.Combine(dir, "node_modules"))) continue;
             b.Log.Information($"npm ci in {dir}");
