@@ -31,7 +31,7 @@ Task(TaskNames.Render)
     .Does<BuildContext>((ctx, b) => Offline.Render(b));
 
 Task(TaskNames.Plan)
-    .Description("Prints every command DeployDev would run with the current settings.")
+    .Description("Prints what the EKS API endpoint admits and every command DeployDev would run with the current settings.")
     .Does<BuildContext>((ctx, b) => Plan.Run(b));
 
 Task(TaskNames.Test)
@@ -40,7 +40,7 @@ Task(TaskNames.Test)
 
 // --- DeployDev: from an empty account to running pods -------------------------------------------
 Task(TaskNames.Doctor)
-    .Description("Checks tools and versions, the AWS identity against --account, and the region.")
+    .Description("Checks tools and versions, the AWS identity against --account, and the region; warns about an EKS endpoint open to 0.0.0.0/0 or one this run cannot reach.")
     .Does<BuildContext>((ctx, b) => Doctor.Run(b));
 
 Task(TaskNames.Bootstrap)

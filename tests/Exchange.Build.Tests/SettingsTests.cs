@@ -1,3 +1,4 @@
+using Exchange.Build.Pipeline.Tasks;
 using Exchange.Build.Pipeline;
 using Exchange.Build.Settings;
 using Exchange.Contracts;
@@ -132,5 +133,68 @@ public class SettingsTests
 
         if (valid) Assert.Equal(arn, Contexts.Settings(arguments).AdminPrincipal);
         else Assert.Contains("is not an IAM role or user ARN", Assert.Throws<SettingsException>(() => Contexts.Settings(arguments)).Message);
+    }
+}
+
+/// <summary>--eks-public-cidrs: who reaches the EKS API endpoint, passed to cdk, printed, and warned about.</summary>
+public class EksEndpointSettingsTests
+{
+    [Fact]
+    public void Without_the_option_the_environment_list_applies_and_nothing_is_passed_to_cdk()
+    {
+        var b = Contexts.Build(new RecordingRunner());
+
+        Assert.Null(b.Settings.EksPublicCidrsOverride);
+        Assert.Equal(Environments.Dev.EksPublicAccessCidrs, b.Settings.Environment.EksPublicAccessCidrs);
+        Assert.DoesNotContain(ContextKeys.EksPublicAccessCidrs, Synth.Context(b).Keys);
+        Assert.Contains("eks endpoint  private only: no public endpoint (reach it from inside the VPC)", b.Settings.Describe());
+    }
+
+    [Fact]
+    public void The_option_replaces_the_environment_list_and_goes_to_cdk_as_context()
+    {
+        var b = Contexts.Build(new RecordingRunner(), new() { ["eks-public-cidrs"] = "203.0.113.0/24, 198.51.100.7/32" });
+
+        Assert.Equal(["203.0.113.0/24", "198.51.100.7/32"], b.Settings.Environment.EksPublicAccessCidrs);
+        Assert.Equal("203.0.113.0/24,198.51.100.7/32", Synth.Context(b)[ContextKeys.EksPublicAccessCidrs]);
+        Assert.Contains("eks endpoint  public from 203.0.113.0/24, 198.51.100.7/32 only, and private", b.Settings.Describe());
+    }
+
+    [Fact]
+    public void The_environment_variable_applies_when_the_option_is_absent_and_private_means_none()
+    {
+        var fromVariable = Contexts.Settings(environment: new() { ["EXCHANGE_EKS_PUBLIC_CIDRS"] = "198.51.100.0/24" });
+        var optionWins = Contexts.Settings(new() { ["eks-public-cidrs"] = "private" }, new() { ["EXCHANGE_EKS_PUBLIC_CIDRS"] = "198.51.100.0/24" });
+        var blankVariable = Contexts.Settings(environment: new() { ["EXCHANGE_EKS_PUBLIC_CIDRS"] = "" });
+
+        Assert.Equal(["198.51.100.0/24"], fromVariable.Environment.EksPublicAccessCidrs);
+        Assert.Empty(optionWins.Environment.EksPublicAccessCidrs);
+        Assert.Equal([], optionWins.EksPublicCidrsOverride);
+        Assert.Null(blankVariable.EksPublicCidrsOverride);
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3/16", "'10.1.2.3/16' has host bits set: write 10.1.0.0/16")]
+    [InlineData("my-office", "'my-office' is not an IPv4 CIDR")]
+    public void A_bad_cidr_is_a_settings_error_with_an_example(string value, string message)
+    {
+        var error = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["eks-public-cidrs"] = value }));
+
+        Assert.Contains(message, error.Message);
+        Assert.Contains("Example: --eks-public-cidrs=203.0.113.0/24,198.51.100.7/32", error.Message);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0/0", false, "open to 0.0.0.0/0: anyone on the internet can reach it")]
+    [InlineData("0.0.0.0/0", true, "open to 0.0.0.0/0: anyone on the internet can reach it")]
+    [InlineData("private", true, "private only (no public CIDRs configured): kubectl steps")]
+    [InlineData("private", false, null)]
+    [InlineData("203.0.113.0/24", true, null)]
+    public void Doctor_warns_about_an_open_endpoint_and_about_a_private_one_this_run_needs(string cidrs, bool usesKubectl, string? warning)
+    {
+        var warnings = Doctor.EndpointWarnings(EksEndpointAccess.Parse(cidrs, "test"), usesKubectl).ToArray();
+
+        if (warning is null) Assert.Empty(warnings);
+        else Assert.Contains(warning, Assert.Single(warnings));
     }
 }

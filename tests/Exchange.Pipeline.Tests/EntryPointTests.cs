@@ -71,5 +71,16 @@ public sealed class EntryPointTests(PipelineWorld world) : IDisposable
         Assert.Contains($"--name {Environments.Dev.Names.ClusterName}", result.Output);
     }
 
+    [Fact]
+    public void The_plan_prints_what_the_eks_endpoint_admits_and_passes_the_cidrs_to_cdk()
+    {
+        var result = _run.BuildRaw("--target=Plan", $"--engine-dir={_run.EngineDir}", $"--backend-dir={_run.BackendDir}",
+            "--eks-public-cidrs=203.0.113.0/24,198.51.100.7/32");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("EKS API endpoint: public from 203.0.113.0/24, 198.51.100.7/32 only, and private", result.Output);
+        Assert.Contains("-c eksPublicAccessCidrs=203.0.113.0/24,198.51.100.7/32", result.Output);
+    }
+
     public void Dispose() => _run.Dispose();
 }

@@ -34,6 +34,12 @@ public static class TaskNames
         Status, Diff, Pause, Resume, DestroyDev,
     };
 
+    /// <summary>Tasks that talk to the cluster's API endpoint (kubectl).</summary>
+    public static readonly IReadOnlySet<string> UseClusterApi = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Kubeconfig, Secrets, ApplyK8s, Verify, Status, Diff, Resume, DestroyDev,
+    };
+
     /// <summary>Tasks that read the engine and backend source trees.</summary>
     public static readonly IReadOnlySet<string> NeedSources = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -20,6 +20,7 @@ public static class ArgumentNames
     public const string CdkConcurrency = "cdk-concurrency";
     public const string Confirm = "confirm";
     public const string Deep = "deep";
+    public const string EksPublicCidrs = "eks-public-cidrs";
 
     /// <summary>Every name above (Cake consumes its own options, --exclusive and the like, before we see them).</summary>
     public static IReadOnlySet<string> All { get; } = typeof(ArgumentNames)

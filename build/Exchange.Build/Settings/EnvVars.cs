@@ -17,6 +17,8 @@ public static class EnvVars
     public const string Account = "EXCHANGE_ACCOUNT";
     /// <summary>The IAM role/user that gets cluster-admin, when not the deploying identity's role.</summary>
     public const string AdminPrincipal = "EXCHANGE_ADMIN_PRINCIPAL";
+    /// <summary>Who reaches the EKS API endpoint from the internet, when --eks-public-cidrs is not given.</summary>
+    public const string EksPublicCidrs = "EXCHANGE_EKS_PUBLIC_CIDRS";
     /// <summary>Where run artefacts go (default: artifacts/&lt;env&gt;).</summary>
     public const string ArtifactsDir = "EXCHANGE_ARTIFACTS_DIR";
     /// <summary>Where the cloud assembly is synthesized (default: &lt;artifacts&gt;/cdk.out).</summary>

@@ -17,6 +17,8 @@ public sealed partial record PipelineSettings
     public string? Account { get; init; }
     /// <summary>Who gets cluster-admin (an IAM role or user ARN); null means the deploying identity's role.</summary>
     public string? AdminPrincipal { get; init; }
+    /// <summary>--eks-public-cidrs / EXCHANGE_EKS_PUBLIC_CIDRS when given (already applied to <see cref="Environment"/>); null keeps the environment's list.</summary>
+    public IReadOnlyList<string>? EksPublicCidrsOverride { get; init; }
     public string? AwsProfile { get; init; }
     public string? AwsRegionVariable { get; init; }
     public bool SkipBootstrap { get; init; }
@@ -46,6 +48,8 @@ public sealed partial record PipelineSettings
     {
         var errors = new List<string>();
         var environment = Environments.Get(inputs.Argument(ArgumentNames.Env));
+        var cidrs = EksPublicCidrsOrNull(inputs.Argument(ArgumentNames.EksPublicCidrs) ?? inputs.Environment(EnvVars.EksPublicCidrs), errors);
+        if (cidrs is not null) environment = environment with { EksPublicAccessCidrs = cidrs };
         var root = Path.GetFullPath(repoRoot);
         var artifacts = Full(root, inputs.Argument(ArgumentNames.Artifacts)
             ?? inputs.Environment(EnvVars.ArtifactsDir) ?? Path.Combine("artifacts", environment.EnvName));
@@ -53,6 +57,7 @@ public sealed partial record PipelineSettings
         var settings = new PipelineSettings
         {
             Environment = environment,
+            EksPublicCidrsOverride = cidrs,
             RepoRoot = root,
             ArtifactsDir = artifacts,
             CdkOutDir = Full(root, inputs.Environment(EnvVars.CdkOutDir) ?? Path.Combine(artifacts, "cdk.out")),
@@ -100,6 +105,7 @@ public sealed partial record PipelineSettings
         yield return $"environment   {Environment.EnvName} (region {Region}, namespace {Names.Namespace}, cluster {Names.ClusterName})";
         yield return $"account       {Account ?? "(not set: pass --account for AWS targets)"}{(AwsProfile is null ? "" : $", AWS_PROFILE={AwsProfile}")}";
         if (AdminPrincipal is not null) yield return $"admin         {AdminPrincipal}";
+        yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.EksPublicAccessCidrs)}";
         yield return $"engine-dir    {EngineDir}";
         yield return $"backend-dir   {BackendDir}";
         yield return $"image-tag     {ImageTag ?? "(derived from the sources)"}";
@@ -153,6 +159,21 @@ public sealed partial record PipelineSettings
         if (!AdminPrincipalPattern().IsMatch(arn))
             errors.Add($"--{ArgumentNames.AdminPrincipal} '{arn}' is not an IAM role or user ARN (arn:aws:iam::123456789012:role/NAME, paths allowed).");
         return arn;
+    }
+
+    private static IReadOnlyList<string>? EksPublicCidrsOrNull(string? text, List<string> errors)
+    {
+        // Blank counts as not given: CI passes an unset repository variable as an empty string.
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try
+        {
+            return EksEndpointAccess.Parse(text, $"--{ArgumentNames.EksPublicCidrs}");
+        }
+        catch (FormatException e)
+        {
+            errors.Add($"{e.Message} Example: --{ArgumentNames.EksPublicCidrs}=203.0.113.0/24,198.51.100.7/32, or '{EksEndpointAccess.PrivateOnly}'.");
+            return null;
+        }
     }
 
     private static TimeSpan Duration(string name, string? text, TimeSpan fallback, List<string> errors)

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Exchange.Build.Processes;
+using Exchange.Build.Settings;
 using Exchange.Build.Tools;
+using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
 
@@ -30,9 +32,24 @@ public static partial class Doctor
         if (b.Settings.AwsRegionVariable is { } variable && variable != b.Settings.Region)
             b.Log.Warning($"AWS_REGION/AWS_DEFAULT_REGION is {variable}, but environment '{b.Settings.Environment.EnvName}' lives in " +
                           $"{b.Settings.Region}; the pipeline always passes --region {b.Settings.Region}.");
+        b.Log.Information($"  {"eks api",-8} {EksEndpointAccess.Describe(b.Settings.Environment.EksPublicAccessCidrs)}");
+        foreach (var warning in EndpointWarnings(b.Settings.Environment.EksPublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
+            b.Log.Warning(warning);
         if (problems.Count > 0)
             throw new InvalidOperationException("Doctor found problems:\n" + string.Join("\n", problems.Select(p => "  - " + p)));
         b.Report.Add(TaskNames.Doctor, StepOutcome.Checked, $"tools present, account {identity.Account}, region {b.Settings.Region}");
+    }
+
+    /// <summary>An endpoint open to the internet, or one that this run's kubectl steps cannot reach from outside the VPC.</summary>
+    internal static IEnumerable<string> EndpointWarnings(IReadOnlyList<string> cidrs, bool runUsesClusterApi)
+    {
+        var how = $"--{ArgumentNames.EksPublicCidrs}=<office/VPN CIDRs> (or EksPublicAccessCidrs in src/Exchange.Contracts/Environments.cs)";
+        if (EksEndpointAccess.IsOpenToAnywhere(cidrs))
+            yield return $"The EKS API endpoint is open to {EksEndpointAccess.Anywhere}: anyone on the internet can reach it (IAM and " +
+                         $"access entries still guard every call). This was chosen explicitly; to limit it, pass {how}.";
+        else if (cidrs.Count == 0 && runUsesClusterApi)
+            yield return "The EKS API endpoint is private only (no public CIDRs configured): kubectl steps (Kubeconfig, Secrets, ApplyK8s, " +
+                         $"Verify, Status) reach it only from inside the VPC (VPN, a runner in the VPC). To use it from here, pass {how}.";
     }
 
     private static CommandLine Plain(BuildContext b, ToolKind kind) =>

@@ -16,6 +16,7 @@ public static class Plan
     public static void Run(BuildContext b)
     {
         var steps = Steps(b).ToArray();
+        b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(b.Settings.Environment.EksPublicAccessCidrs)}");
         b.Log.Information($"DeployDev would run, in order ({b.Settings.Environment.EnvName}, {b.Settings.Region}):");
         foreach (var (task, commands) in steps)
         {
@@ -41,6 +42,7 @@ public static class Plan
 
         yield return (TaskNames.Doctor, [Show(aws.CallerIdentityCommand()), "(versions of dotnet, node, npm, cdk, aws, docker, kubectl)"]);
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ContextKeys.Env] = s.Environment.EnvName, [ContextKeys.Account] = account, [ContextKeys.AdminPrincipalArn] = "<your role ARN>" };
+        if (s.EksPublicCidrsOverride is { } cidrs) context[ContextKeys.EksPublicAccessCidrs] = EksEndpointAccess.Format(cidrs);
         yield return (TaskNames.Synth, [$"(in infra/) {Show(cdk.SynthCommand(s.CdkOutDir, context))}"]);
         yield return (TaskNames.Bootstrap, [Show(aws.DescribeStackCommand(Infrastructure.ToolkitStack)), $"(only when missing) {Show(cdk.BootstrapCommand(account, s.Region, s.CdkOutDir))}"]);
         yield return (TaskNames.DeployInfra, [Show(aws.DescribeSecretCommand(b.Names.DbSecretName)), Show(cdk.DeployCommand(s.CdkOutDir, s.OutputsFile, s.CdkConcurrency, s.IsCi))]);
