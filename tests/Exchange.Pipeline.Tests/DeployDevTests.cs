@@ -16,6 +16,8 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
         var shmBefore = SharedMemoryLogins();
         var first = _run.Build("--target=DeployDev");
         Assert.True(first.ExitCode == 0, first.ToString());
+        // dev lists no public CIDRs: Doctor says what that means for the kubectl steps of this run.
+        Assert.Contains("The EKS API endpoint is private only (no public CIDRs configured)", first.Output);
 
         // The order of the steps, as the fake CLIs saw them.
         var calls = _run.Calls.Select(c => c.CommandLine).ToList();
