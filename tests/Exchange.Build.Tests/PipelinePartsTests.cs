@@ -133,4 +133,23 @@ public class PipelinePartsTests
         if (warning is null) Assert.Empty(warnings);
         else Assert.Contains(warning, Assert.Single(warnings));
     }
+
+    [Fact]
+    public void Every_node_project_under_tests_is_pinned_by_a_lock_file_and_installed_by_CI_and_the_Test_target()
+    {
+        var b = Contexts.Build(new RecordingRunner());
+        var ci = File.ReadAllText(Path.Combine(Contexts.RepoRoot, ".ci", "run"));
+        var underTests = Directory.GetDirectories(Path.Combine(Contexts.RepoRoot, "tests"))
+            .Where(d => File.Exists(Path.Combine(d, "package.json"))).Select(Path.GetFullPath).Order().ToArray();
+
+        var installed = Offline.TestNodeProjects(b).Select(Path.GetFullPath).ToArray();
+
+        Assert.Contains(Path.Combine(Contexts.RepoRoot, "tests", "cdk-nag-check"), underTests);
+        Assert.All(underTests, d => Assert.Contains(d, installed));
+        Assert.All(installed, d =>
+        {
+            Assert.True(File.Exists(Path.Combine(d, "package-lock.json")), $"{d} has no package-lock.json: `npm ci` needs one");
+            Assert.Contains($"npm ci --prefix {Path.GetRelativePath(Contexts.RepoRoot, d).Replace('\\', '/')} ", ci);
+        });
+    }
 }
