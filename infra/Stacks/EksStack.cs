@@ -26,9 +26,9 @@ public sealed class EksStack : ExchangeStack
     public const string NodegroupLogicalId = "SpotNodegroup";
     public const string AdminAccessEntryLogicalId = "AdminAccessEntry";
     /// <summary>
-    /// Every control-plane log type. audit is the bulk of the volume; controllerManager and scheduler add
-    /// little on a two-node cluster (a few MB a day: cents a month at $0.76/GB ingestion, kept 7 days) and
-    /// are what explains pods that are not created or not scheduled.
+    /// Every control-plane log type (cdk-nag EKS2). audit is the bulk of the volume; controllerManager and
+    /// scheduler add little on a two-node cluster (our estimate: a few MB a day, cents a month at $0.76/GB
+    /// ingestion, kept 7 days) and explain pods that are not created or not scheduled.
     /// </summary>
     public static readonly IReadOnlyList<string> LogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
