@@ -30,7 +30,7 @@ public sealed record RedpandaInstanceProps
 /// </summary>
 public sealed class RedpandaInstance : Construct
 {
-    public const int KafkaPort = 9092;
+    public const int KafkaPort = Exchange.Contracts.DataStorePorts.Kafka;
     public const int AdminPort = 9644;
     public const string DataDeviceName = "/dev/sdf";
 

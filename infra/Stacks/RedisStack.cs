@@ -16,7 +16,7 @@ public sealed class RedisStack : ExchangeStack
 {
     public const string CacheLogicalId = "Cache";
     public const string SecurityGroupLogicalId = "RedisSecurityGroup";
-    public const int Port = 6379;
+    public const int Port = DataStorePorts.Redis;
 
     public RedisStack(Construct scope, InfraSettings settings, RedisStackProps props)
         : base(scope, StackKind.Redis, settings, "Redis cache")
