@@ -167,6 +167,32 @@ public class DeployPathTests
         Assert.All(plan, c => Assert.Contains("--platform linux/amd64", c));
     }
 
+    [Fact]
+    public void An_image_that_comes_out_for_another_platform_is_refused_before_it_is_pushed()
+    {
+        // What the classic builder does with FROM scratch: it accepts --platform and builds for the engine's own CPU.
+        using var dir = new TempDir();
+        var built = new HashSet<string>();
+        var runner = new RecordingRunner(c => c.Values.ToArray() switch
+        {
+            ["image", "inspect", .., var reference] => built.Contains(reference) ? new ProcessResult(0, "linux/arm64\n", "", TimeSpan.Zero) : new ProcessResult(1, "", "No such image", TimeSpan.Zero),
+            ["build", .. var args] => Built(args[Array.IndexOf(args, "--tag") + 1]),
+            _ => new ProcessResult(0, "", "", TimeSpan.Zero),
+        });
+        ProcessResult Built(string reference)
+        {
+            built.Add(reference);
+            return new ProcessResult(0, "", "", TimeSpan.Zero);
+        }
+        var b = Contexts.Build(runner, Sources(dir), tasks: TaskNames.BuildImages);
+
+        var error = Assert.Throws<InvalidOperationException>(() => Pipeline.Tasks.Images.Build(b));
+
+        Assert.Contains("came out linux/arm64, but the nodes (t3.medium, t3a.medium) run linux/amd64", error.Message);
+        Assert.Contains("docker-buildx", error.Message);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "images.json")));
+    }
+
     private static Dictionary<string, string> Sources(TempDir dir) => new()
     {
         ["artifacts"] = dir.Path,

@@ -76,8 +76,8 @@ public static class Synth
         {
             throw new SettingsException([$"Cannot find the IAM role behind your session {identity.Arn}: `aws iam get-role --role-name {role}` failed ({e.ErrorTail.Trim()}). " +
                                          $"EKS rejects the role's ARN without its path. {pass} " +
-                                         $"(e.g. --{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/aws-reserved/sso.amazonaws.com/{b.Settings.Region}/{role} for an SSO role; " +
-                                         "the IAM console shows the ARN), or ask for iam:GetRole on your role."]);
+                                         $"(for an SSO role: --{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/aws-reserved/sso.amazonaws.com/REGION/{role}, " +
+                                         "REGION being your IAM Identity Center's; the IAM console shows the ARN), or ask for iam:GetRole on your role."]);
         }
     }
 
