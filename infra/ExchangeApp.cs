@@ -24,7 +24,7 @@ public sealed class ExchangeApp
         Eks = new EksStack(app, settings, new EksStackProps(
             Vpc.Vpc,
             [
-                new DataStoreAccess("Rds", Rds.SecurityGroup, [3306]),
+                new DataStoreAccess("Rds", Rds.SecurityGroup, [DataStorePorts.Mysql]),
                 new DataStoreAccess("Redis", Redis.SecurityGroup, [RedisStack.Port]),
                 new DataStoreAccess("Redpanda", Kafka.SecurityGroup, [RedpandaInstance.KafkaPort, RedpandaInstance.AdminPort]),
             ],

@@ -11,6 +11,7 @@ public sealed record RedpandaInstanceProps
 {
     public required IVpc Vpc { get; init; }
     public required string InstanceName { get; init; }
+    /// <summary>The security group's Name tag (not its GroupName, which would make replacing it fail).</summary>
     public required string SecurityGroupName { get; init; }
     public required string InstanceType { get; init; }
     public required string Image { get; init; }
@@ -24,11 +25,12 @@ public sealed record RedpandaInstanceProps
 /// A single-broker Redpanda on an Amazon Linux 2023 instance: private subnet, no public IP, no SSH key
 /// (SSM Session Manager instead), IMDSv2 only, encrypted gp3 root and a separate encrypted gp3 data
 /// volume that outlives the instance. User data installs docker, mounts the data volume, starts the
-/// pinned image, waits until the cluster is healthy and creates the topics idempotently.
+/// pinned image, waits until the cluster is healthy and creates the topics idempotently; CloudFormation
+/// waits for it to signal (<see cref="BootScript"/>).
 /// </summary>
 public sealed class RedpandaInstance : Construct
 {
-    public const int KafkaPort = 9092;
+    public const int KafkaPort = Exchange.Contracts.DataStorePorts.Kafka;
     public const int AdminPort = 9644;
     public const string DataDeviceName = "/dev/sdf";
 
@@ -46,11 +48,12 @@ public sealed class RedpandaInstance : Construct
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
             Vpc = props.Vpc,
-            SecurityGroupName = props.SecurityGroupName,
             Description = "Redpanda: ingress only from the EKS cluster security group (added by the EKS stack)",
             // Egress for dnf, the image pull and SSM, through the NAT.
             AllowAllOutbound = true,
         });
+        // No GroupName: editing the description replaces the group, and a fixed name would fail that.
+        Tags.Of(SecurityGroup).Add("Name", props.SecurityGroupName);
 
         var role = new Role(this, "Role", new RoleProps
         {
@@ -70,7 +73,6 @@ public sealed class RedpandaInstance : Construct
         });
 
         var userData = UserData.ForLinux();
-        userData.AddCommands(RedpandaUserData.Script(props, DataVolume.VolumeId));
 
         Instance = new Instance_(this, "Instance", new InstanceProps
         {
@@ -95,13 +97,16 @@ public sealed class RedpandaInstance : Construct
             ],
         });
 
-        CfnLint.Ignore((CfnResource)Instance.Node.DefaultChild!, CfnLint.AmiIdPattern);
-
-        Attachment = new CfnVolumeAttachment(this, "DataVolumeAttachment", new CfnVolumeAttachmentProps
+        var cfnInstance = (CfnResource)Instance.Node.DefaultChild!;
+        CfnLint.Ignore(cfnInstance, CfnLint.AmiIdPattern);
+        // User data is rendered at synth, so the script can name the instance it signals for.
+        userData.AddCommands(RedpandaUserData.Script(props, DataVolume.VolumeId, cfnInstance));
+        BootScript.RequireSignal(cfnInstance);
+        // Attached as part of the instance, not by an AWS::EC2::VolumeAttachment: that resource would wait
+        // for the instance to be complete, i.e. for the boot script that waits for the volume.
+        cfnInstance.AddPropertyOverride("Volumes", new object[]
         {
-            InstanceId = Instance.InstanceId,
-            VolumeId = DataVolume.VolumeId,
-            Device = DataDeviceName,
+            new Dictionary<string, object> { ["Device"] = DataDeviceName, ["VolumeId"] = DataVolume.VolumeId },
         });
     }
 
@@ -110,6 +115,4 @@ public sealed class RedpandaInstance : Construct
     public Instance_ Instance { get; }
 
     public Volume DataVolume { get; }
-
-    public CfnVolumeAttachment Attachment { get; }
 }

@@ -127,12 +127,14 @@ public sealed class EksStack : ExchangeStack
         Nodegroup = new CfnNodegroup(this, NodegroupLogicalId, new CfnNodegroupProps
         {
             ClusterName = Cluster.Ref,
-            NodegroupName = Names.NodegroupName,
+            // No NodegroupName: changing instance types, capacity type or disk size replaces the node
+            // group, and CloudFormation creates the new one before it deletes the old: a fixed name fails.
+            // The pipeline reads the generated name from the NodegroupName output.
             NodeRole = nodeRole.RoleArn,
             Subnets = privateSubnets,
             CapacityType = Config.EksNodesOnSpot ? "SPOT" : "ON_DEMAND",
             InstanceTypes = Config.EksNodeInstanceTypes.ToArray(),
-            AmiType = AmiType(Config.EksNodeInstanceTypes),
+            AmiType = Config.NodeArchitecture.AmiType(),
             DiskSize = Config.EksNodeDiskGb,
             ScalingConfig = new CfnNodegroup.ScalingConfigProperty
             {
@@ -147,6 +149,7 @@ public sealed class EksStack : ExchangeStack
                 [NodeGroupLabels.NodeType] = Config.EksNodesOnSpot ? NodeGroupLabels.Spot : "on-demand",
                 ["environment"] = Config.EnvName,
             },
+            Tags = new Dictionary<string, string> { ["Name"] = Names.NodegroupName },
         });
         foreach (var addon in networkAddons)
         {
@@ -206,11 +209,20 @@ public sealed class EksStack : ExchangeStack
         AddonName = name,
         // No version: EKS installs the default version for the cluster's Kubernetes version.
         ResolveConflicts = "OVERWRITE",
+        ConfigurationValues = AddonConfiguration.GetValueOrDefault(name),
     });
 
     private static void SuppressManagedPolicies(Role role, IReadOnlyList<string> policies, string reason) =>
         NagSuppressions.Add((CfnResource)role.Node.DefaultChild!,
             new NagSuppression(NagSuppressions.ManagedPolicy, reason, policies.Select(NagSuppressions.AwsManagedPolicy).ToArray()));
+    /// <summary>
+    /// Add-on settings. vpc-cni enforces NetworkPolicies only with its network policy agent on: without it
+    /// k8s/base/network-policies.yaml would be accepted and do nothing.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> AddonConfiguration = new Dictionary<string, string>
+    {
+        ["vpc-cni"] = """{"enableNetworkPolicy":"true"}""",
+    };
 
     /// <summary>vpc-cni -> AddonVpcCni.</summary>
     public static string AddonLogicalId(string addonName) =>
@@ -231,16 +243,5 @@ public sealed class EksStack : ExchangeStack
                 Description = $"{store.Name} {port} from EKS pods (cluster security group)",
             });
         }
-    }
-
-    private static string AmiType(IReadOnlyList<string> instanceTypes)
-    {
-        var architectures = instanceTypes.Select(t => new Amazon.CDK.AWS.EC2.InstanceType(t).Architecture).Distinct().ToArray();
-        if (architectures.Length != 1)
-        {
-            throw new InvalidOperationException($"Node instance types {string.Join(", ", instanceTypes)} mix CPU architectures; a node group has one AMI type.");
-        }
-
-        return architectures[0] == InstanceArchitecture.ARM_64 ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
     }
 }

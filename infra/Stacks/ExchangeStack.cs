@@ -44,7 +44,7 @@ public abstract class ExchangeStack : Stack
         ((CfnElement)construct.Node.DefaultChild!).OverrideLogicalId(logicalId);
 
     /// <summary>
-    /// A data store's security group with a pinned logical ID, no egress and no ingress of its own:
+    /// A data store's security group with a pinned logical ID, a Name tag, no egress and no ingress of its own:
     /// the EKS stack adds the only ingress rule, from the cluster security group.
     /// </summary>
     protected Amazon.CDK.AWS.EC2.SecurityGroup ClosedSecurityGroup(Amazon.CDK.AWS.EC2.IVpc vpc, string logicalId, string purpose, string what)
@@ -52,10 +52,12 @@ public abstract class ExchangeStack : Stack
         var group = new Amazon.CDK.AWS.EC2.SecurityGroup(this, logicalId, new Amazon.CDK.AWS.EC2.SecurityGroupProps
         {
             Vpc = vpc,
-            SecurityGroupName = Names.SecurityGroup(purpose),
             Description = $"{what}: ingress only from the EKS cluster security group (added by the EKS stack)",
             AllowAllOutbound = false,
         });
+        // No GroupName: CloudFormation creates a replacement (e.g. after a description edit) before it
+        // deletes the old group, and a fixed name would fail that. People find it by its Name tag.
+        Amazon.CDK.Tags.Of(group).Add("Name", Names.SecurityGroup(purpose));
         PinLogicalId(group, logicalId);
         return group;
     }

@@ -16,7 +16,7 @@ public sealed class RedisStack : ExchangeStack
 {
     public const string CacheLogicalId = "Cache";
     public const string SecurityGroupLogicalId = "RedisSecurityGroup";
-    public const int Port = 6379;
+    public const int Port = DataStorePorts.Redis;
 
     /// <summary>AEC3: at rest is encrypted, in transit is not.</summary>
     public const string NoTransitEncryptionReason =

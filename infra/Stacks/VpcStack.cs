@@ -31,7 +31,8 @@ public sealed class VpcStack : ExchangeStack
     public VpcStack(Construct scope, InfraSettings settings)
         : base(scope, StackKind.Vpc, settings, "network (VPC, subnets, NAT, S3 endpoint)")
     {
-        var natInstance = Config.Nat == NatKind.Instance ? NatInstance() : null;
+        var natUserData = NatInstanceUserData.Create();
+        var natInstance = Config.Nat == NatKind.Instance ? NatInstance(natUserData) : null;
 
         Vpc = new Vpc(this, "Vpc", new VpcProps
         {
@@ -54,7 +55,7 @@ public sealed class VpcStack : ExchangeStack
 
         if (natInstance is not null)
         {
-            SecureNatInstance(natInstance);
+            SecureNatInstance(natInstance, natUserData);
         }
 
         Vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions
@@ -72,14 +73,14 @@ public sealed class VpcStack : ExchangeStack
     public Vpc Vpc { get; }
 
     /// <summary>A t4g.nano NAT on Amazon Linux 2023, resolved at launch so a new AMI does not replace it on deploy.</summary>
-    private NatInstanceProviderV2 NatInstance() => NatProvider.InstanceV2(new NatInstanceProps
+    private NatInstanceProviderV2 NatInstance(UserData userData) => NatProvider.InstanceV2(new NatInstanceProps
     {
         InstanceType = new InstanceType(Config.NatInstanceType),
         MachineImage = AmazonLinux.Al2023(new InstanceType(Config.NatInstanceType)),
         // The provider's default opens the instance to 0.0.0.0/0; we admit the VPC CIDR only (above).
         DefaultAllowedTraffic = NatTrafficDirection.OUTBOUND_ONLY,
         CreditSpecification = CpuCredits.STANDARD,
-        UserData = NatInstanceUserData.Create(),
+        UserData = userData,
     });
 
     /// <summary>
@@ -89,10 +90,15 @@ public sealed class VpcStack : ExchangeStack
     /// <summary>
     /// Only now, with the VPC built, do the NAT instance and its security group exist: admit the VPC
     /// CIDR (nothing from outside), require IMDSv2 and encrypt the root volume (the provider offers
-    /// neither).
+    /// neither), and complete its user data with the signal CloudFormation waits for.
     /// </summary>
-    private void SecureNatInstance(NatInstanceProviderV2 natInstance)
+    private void SecureNatInstance(NatInstanceProviderV2 natInstance, UserData userData)
     {
+        if (natInstance.GatewayInstances.Length != 1)
+        {
+            throw new InvalidOperationException($"Expected one NAT instance, found {natInstance.GatewayInstances.Length}: its user data signals for one instance.");
+        }
+
         natInstance.Connections.AllowFrom(Peer.Ipv4(Config.VpcCidr), Port.AllTraffic(), "All traffic from inside the VPC (NAT)");
         Aspects.Of(this).Add(new InstanceRequireImdsv2Aspect());
         foreach (var instance in natInstance.GatewayInstances)
@@ -102,6 +108,8 @@ public sealed class VpcStack : ExchangeStack
             NagSuppressions.Add(cfnInstance,
                 new NagSuppression(NagSuppressions.Ec2DetailedMonitoring, NatBasicMonitoringReason),
                 new NagSuppression(NagSuppressions.Ec2TerminationProtection, NatNoTerminationProtectionReason));
+            NatInstanceUserData.Complete(userData, cfnInstance);
+            BootScript.RequireSignal(cfnInstance);
             cfnInstance.AddPropertyOverride("BlockDeviceMappings", new object[]
             {
                 new Dictionary<string, object>

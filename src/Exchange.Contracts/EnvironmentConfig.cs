@@ -63,6 +63,9 @@ public sealed record EnvironmentConfig
 
     public EnvironmentNames Names => new(EnvName);
 
+    /// <summary>The nodes' CPU architecture, from <see cref="EksNodeInstanceTypes"/> (the node AMI type and the image platform follow).</summary>
+    public NodeArchitecture NodeArchitecture => NodePlatform.ArchitectureOf(EksNodeInstanceTypes);
+
     /// <summary>The six shard topics: matching-engine-shard-N-input / -output.</summary>
     public IReadOnlyList<string> KafkaTopics =>
         Enumerable.Range(1, ShardCount)

@@ -12,6 +12,7 @@ public sealed record EnvironmentNames(string Env)
     public string Export(string suffix) => $"{Env}-{suffix}";
 
     public string ClusterName => $"exchange-{Env}";
+    /// <summary>The node group's Name tag; its real name is generated (the NodegroupName output), so edits that replace it work.</summary>
     public string NodegroupName => $"exchange-{Env}-spot-nodes";
     public string DbInstanceIdentifier => $"exchange-{Env}-mysql";
     public string DbSecretName => $"exchange-{Env}-db-credentials";
@@ -24,6 +25,7 @@ public sealed record EnvironmentNames(string Env)
     public string EksClusterLogGroupName => $"/aws/eks/{ClusterName}/cluster";
     public string MatchingEngineRepository => "exchange/matching-engine-shard";
     public string BackendRepository => "exchange/future-backend";
+    /// <summary>A security group's Name tag; its GroupName is generated, so a replacement (e.g. a new description) works.</summary>
     public string SecurityGroup(string purpose) => $"exchange-{Env}-{purpose}-sg";
 }
 

@@ -31,3 +31,19 @@ public static class WorkloadImages
     /// <summary>Image name used in k8s/base for the backend.</summary>
     public const string Backend = "future-backend";
 }
+
+/// <summary>The TCP ports of the data stores: the security-group rules the CDK app opens and the egress the NetworkPolicies must allow.</summary>
+public static class DataStorePorts
+{
+    public const int Mysql = 3306;
+    public const int Redis = 6379;
+    public const int Kafka = 9092;
+
+    /// <summary>The port a workload needs to reach once it reads a secret's connection settings.</summary>
+    public static readonly IReadOnlyDictionary<string, int> BySecret = new Dictionary<string, int>
+    {
+        [KubernetesSecrets.Db.Name] = Mysql,
+        [KubernetesSecrets.Redis.Name] = Redis,
+        [KubernetesSecrets.Kafka.Name] = Kafka,
+    };
+}

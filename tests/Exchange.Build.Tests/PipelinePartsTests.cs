@@ -10,11 +10,16 @@ namespace Exchange.Build.Tests;
 public class PipelinePartsTests
 {
     [Theory]
-    [InlineData("arn:aws:sts::111122223333:assumed-role/Developer/jane", "arn:aws:iam::111122223333:role/Developer")]
-    [InlineData("arn:aws:iam::111122223333:user/ci", "arn:aws:iam::111122223333:user/ci")]
-    public void The_admin_principal_of_an_assumed_role_session_is_its_role(string arn, string principal)
+    [InlineData("arn:aws:sts::111122223333:assumed-role/Developer/jane", "Developer", false)]
+    [InlineData("arn:aws:sts::111122223333:federated-user/jane", null, false)]
+    [InlineData("arn:aws:iam::111122223333:user/ops/ci", null, true)]
+    [InlineData("arn:aws:iam::111122223333:root", null, false)]
+    public void An_assumed_role_session_names_its_role_and_only_iam_users_and_roles_are_principals(string arn, string? role, bool principal)
     {
-        Assert.Equal(principal, new CallerIdentity("111122223333", arn, "AID").PrincipalArn);
+        var identity = new CallerIdentity("111122223333", arn, "AID");
+
+        Assert.Equal(role, identity.AssumedRoleName);
+        Assert.Equal(principal, identity.IsIamPrincipal);
     }
 
     [Fact]

@@ -123,7 +123,6 @@ public class SettingsTests
     }
 
     [Theory]
-    [InlineData("arn:aws:sts::111122223333:assumed-role/Dev/session", false)]
     [InlineData("Developer", false)]
     [InlineData("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_1", true)]
     [InlineData("arn:aws:iam::111122223333:user/ci", true)]

@@ -61,12 +61,12 @@ public class WrapperCommandTests
     }
 
     [Fact]
-    public void Docker_build_names_the_dockerfile_tag_and_labels()
+    public void Docker_build_names_the_platform_dockerfile_tag_and_labels()
     {
-        var command = _b.Docker.BuildCommand("/src/engine", "/src/engine/Dockerfile.shard", "matching-engine-shard:git-abc",
+        var command = _b.Docker.BuildCommand("/src/engine", "/src/engine/Dockerfile.shard", "matching-engine-shard:git-abc", "linux/arm64",
             new Dictionary<string, string> { ["org.opencontainers.image.version"] = "git-abc" });
 
-        Assert.Equal("docker build --file /src/engine/Dockerfile.shard --tag matching-engine-shard:git-abc " +
+        Assert.Equal("docker build --platform linux/arm64 --file /src/engine/Dockerfile.shard --tag matching-engine-shard:git-abc " +
                      "--label org.opencontainers.image.version=git-abc /src/engine", command.RenderSafe());
     }
 

@@ -61,6 +61,25 @@ public sealed class AppTests(SynthesizedApp app)
     }
 
     [Fact]
+    public void No_node_group_or_security_group_has_a_fixed_name_and_each_keeps_a_name_tag()
+    {
+        // CloudFormation creates a replacement before it deletes the old resource: with a fixed name,
+        // any edit that replaces it (instance types, a description) fails on the name.
+        var resources = app.Json.Values.SelectMany(TemplateJson.AllResources).ToArray();
+        var named = resources.Where(r => TemplateJson.Type(r.Resource) switch
+            {
+                "AWS::EKS::Nodegroup" => TemplateJson.Properties(r.Resource).ContainsKey("NodegroupName"),
+                "AWS::EC2::SecurityGroup" => TemplateJson.Properties(r.Resource).ContainsKey("GroupName"),
+                _ => false,
+            }).Select(r => r.LogicalId);
+        var untagged = resources.Where(r => TemplateJson.Type(r.Resource) is "AWS::EKS::Nodegroup" or "AWS::EC2::SecurityGroup")
+            .Where(r => TemplateJson.Tag(r.Resource, "Name") is null).Select(r => r.LogicalId);
+
+        Assert.Empty(named);
+        Assert.Empty(untagged);
+    }
+
+    [Fact]
     public void No_template_mentions_nodejs20_or_a_latest_tag()
     {
         foreach (var (kind, template) in app.Json)

@@ -83,13 +83,25 @@ public sealed class EksStackTests(SynthesizedApp app)
     }
 
     [Fact]
+    public void Vpc_cni_enforces_network_policies()
+    {
+        var vpcCni = app.Resources(StackKind.Eks, "AWS::EKS::Addon").Values
+            .Single(a => (string?)TemplateJson.Properties(a)["AddonName"] == "vpc-cni");
+        var values = (string?)TemplateJson.Properties(vpcCni)["ConfigurationValues"];
+
+        Assert.NotNull(values);
+        Assert.Equal("true", (string?)System.Text.Json.Nodes.JsonNode.Parse(values)!["enableNetworkPolicy"]);
+    }
+
+    [Fact]
     public void Node_group_is_spot_al2023_in_the_private_subnets_with_the_configured_size_and_labels()
     {
         Assert.Equal(["SpotNodegroup"], app.Resources(StackKind.Eks, "AWS::EKS::Nodegroup").Keys);
         Template.HasResourceProperties("AWS::EKS::Nodegroup", new Props
         {
             ["ClusterName"] = new Props { ["Ref"] = "Cluster" },
-            ["NodegroupName"] = "exchange-dev-spot-nodes",
+            ["NodegroupName"] = Match.Absent(),
+            ["Tags"] = Match.ObjectLike(new Props { ["Name"] = "exchange-dev-spot-nodes" }),
             ["CapacityType"] = "SPOT",
             ["InstanceTypes"] = new[] { "t3.medium", "t3a.medium" },
             ["AmiType"] = "AL2023_x86_64_STANDARD",

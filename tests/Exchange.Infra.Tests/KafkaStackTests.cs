@@ -65,12 +65,6 @@ public sealed class KafkaStackTests(SynthesizedApp app)
             ["Encrypted"] = true,
             ["AvailabilityZone"] = "ap-northeast-2a",
         });
-        Template.HasResourceProperties("AWS::EC2::VolumeAttachment", new Props
-        {
-            ["InstanceId"] = new Props { ["Ref"] = "RedpandaInstance" },
-            ["VolumeId"] = new Props { ["Ref"] = "RedpandaDataVolume" },
-            ["Device"] = "/dev/sdf",
-        });
         Template.HasResourceProperties("AWS::EC2::Instance", new Props
         {
             ["AvailabilityZone"] = "ap-northeast-2a",
@@ -90,7 +84,8 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         });
         Template.HasResourceProperties("AWS::EC2::SecurityGroup", new Props
         {
-            ["GroupName"] = "exchange-dev-kafka-sg",
+            ["GroupName"] = Match.Absent(),
+            ["Tags"] = Match.ArrayWith(new object[] { new Props { ["Key"] = "Name", ["Value"] = "exchange-dev-kafka-sg" } }),
             ["SecurityGroupIngress"] = Match.Absent(),
         });
     }
@@ -136,6 +131,111 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         var result = Tools.Run("shellcheck", ["--severity=warning", "--shell=bash", "-"], stdin: UserData);
 
         Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
+    public void Redpanda_host_makes_CloudFormation_wait_up_to_15_minutes_for_its_boot_script_to_signal()
+    {
+        var instance = app.Resources(StackKind.Kafka, "AWS::EC2::Instance")["RedpandaInstance"];
+
+        Assert.Equal(1, (int?)instance["CreationPolicy"]?["ResourceSignal"]?["Count"]);
+        Assert.Equal("PT15M", (string?)instance["CreationPolicy"]?["ResourceSignal"]?["Timeout"]);
+        Assert.Contains("dnf install -y aws-cfn-bootstrap", UserData);
+        Assert.Contains("--stack 'Exchange-dev-Kafka' --resource 'RedpandaInstance' --region 'ap-northeast-2'", UserData);
+    }
+
+    [Fact]
+    public void The_data_volume_is_attached_with_the_instance_so_the_boot_never_waits_for_a_resource_created_after_it()
+    {
+        // A separate VolumeAttachment would only be created once the instance is CREATE_COMPLETE, which
+        // with a creation policy means after the boot script signalled: the script would wait for the
+        // volume and the volume for the script.
+        var instance = app.Resources(StackKind.Kafka, "AWS::EC2::Instance")["RedpandaInstance"];
+
+        Template.ResourceCountIs("AWS::EC2::VolumeAttachment", 0);
+        var volume = Assert.Single(TemplateJson.Properties(instance)["Volumes"]!.AsArray())!;
+        Assert.Equal("/dev/sdf", (string?)volume["Device"]);
+        Assert.Equal("RedpandaDataVolume", (string?)volume["VolumeId"]!["Ref"]);
+        var dependents = TemplateJson.AllResources(app.Json[StackKind.Kafka])
+            .Where(r => r.LogicalId != "RedpandaInstance" && r.Resource.ToJsonString().Contains("\"RedpandaInstance\"", StringComparison.Ordinal))
+            .Select(r => r.LogicalId);
+        Assert.Empty(dependents);
+    }
+
+    [Fact]
+    public void Redpanda_runs_as_a_dev_container_broker()
+    {
+        Assert.Contains("redpanda start --mode dev-container", System.Text.RegularExpressions.Regex.Replace(UserData.Replace("\\\n", " "), @"\s+", " "));
+    }
+
+    [Fact]
+    public void No_readiness_check_pipes_into_a_reader_that_stops_early()
+    {
+        // Under pipefail, `rpk ... | grep -q` fails with SIGPIPE when grep exits before rpk has written everything.
+        Assert.DoesNotMatch(@"\|\s*grep\s+-[A-Za-z]*q", UserData);
+        Assert.DoesNotMatch(@"\|\s*head\b", UserData);
+    }
+
+    private string SandboxScript => UserData.Replace("{\"Ref\":\"RedpandaDataVolume\"}", "vol-0abc123");
+
+    private static readonly string[] DataDevice = ["disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0abc123"];
+
+    [FactRequiringBootSandbox]
+    public void A_normal_boot_creates_the_topics_and_signals_success_once()
+    {
+        var run = BootSandbox.Run(SandboxScript, DataDevice);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["0"], run.Signals);
+        Assert.Equal(6, run.Count("docker exec redpanda rpk topic create"));
+        Assert.Single(run.Calls, c => c.StartsWith("docker run -d --name redpanda", StringComparison.Ordinal) && c.Contains("--mode dev-container", StringComparison.Ordinal));
+        Assert.Contains("Healthy", run.BootLog);
+    }
+
+    [FactRequiringBootSandbox]
+    public void A_healthy_report_longer_than_the_pipe_buffer_still_counts_as_healthy()
+    {
+        var run = BootSandbox.Run(SandboxScript, DataDevice, new Dictionary<string, string?> { ["HEALTH_PADDING_KB"] = "1024" });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(1, run.Count("docker exec redpanda rpk cluster health"));
+        Assert.Equal(["0"], run.Signals);
+    }
+
+    [FactRequiringBootSandbox]
+    public void Dnf_and_the_image_pull_are_retried_through_transient_failures()
+    {
+        var run = BootSandbox.Run(SandboxScript, DataDevice, new Dictionary<string, string?>
+        {
+            ["DNF_FAIL_PACKAGE"] = "docker", ["DNF_FAIL_TIMES"] = "2", ["PULL_FAIL_TIMES"] = "2",
+        });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(3, run.Count("dnf install -y docker"));
+        Assert.Equal(3, run.Count("docker pull "));
+        Assert.Equal(["0"], run.Signals);
+    }
+
+    [FactRequiringBootSandbox]
+    public void A_failed_install_signals_failure_with_the_reason_in_the_boot_log()
+    {
+        var run = BootSandbox.Run(SandboxScript, DataDevice, new Dictionary<string, string?> { ["DNF_FAIL_PACKAGE"] = "docker" });
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(["1"], run.Signals);
+        Assert.Equal(0, run.Count("docker run"));
+        Assert.Contains("failed during 'installing docker'", run.BootLog);
+        Assert.Contains("dnf install -y docker", run.BootLog);
+    }
+
+    [FactRequiringBootSandbox]
+    public void A_data_volume_that_never_appears_signals_failure_and_says_so()
+    {
+        var run = BootSandbox.Run(SandboxScript, []);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(["1"], run.Signals);
+        Assert.Contains("data volume vol-0abc123 is not attached", run.BootLog);
     }
 
     [Fact]

@@ -111,7 +111,8 @@ public sealed class RdsStackTests(SynthesizedApp app)
     {
         Template.HasResourceProperties("AWS::EC2::SecurityGroup", new Props
         {
-            ["GroupName"] = "exchange-dev-rds-sg",
+            ["GroupName"] = Match.Absent(),
+            ["Tags"] = Match.ArrayWith(new object[] { new Props { ["Key"] = "Name", ["Value"] = "exchange-dev-rds-sg" } }),
             ["SecurityGroupIngress"] = Match.Absent(),
             // CDK's "no egress" marker rule: nothing real leaves.
             ["SecurityGroupEgress"] = new object[] { Match.ObjectLike(new Props { ["CidrIp"] = "255.255.255.255/32" }) },

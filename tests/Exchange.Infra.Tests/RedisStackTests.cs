@@ -53,7 +53,8 @@ public sealed class RedisStackTests(SynthesizedApp app)
     {
         Template.HasResourceProperties("AWS::EC2::SecurityGroup", new Props
         {
-            ["GroupName"] = "exchange-dev-redis-sg",
+            ["GroupName"] = Match.Absent(),
+            ["Tags"] = Match.ArrayWith(new object[] { new Props { ["Key"] = "Name", ["Value"] = "exchange-dev-redis-sg" } }),
             ["SecurityGroupIngress"] = Match.Absent(),
         });
         Template.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 0);

@@ -115,3 +115,65 @@ public sealed class EksEndpointAccessTests
         Assert.Equal("public from 203.0.113.0/24 only, and private", EksEndpointAccess.Describe(["203.0.113.0/24"]));
     }
 }
+/// <summary>The one definition of the nodes' architecture, checked against CDK's reading of instance type names.</summary>
+public sealed class NodePlatformTests
+{
+    [Theory]
+    [InlineData("t3.medium")]
+    [InlineData("t3a.medium")]
+    [InlineData("m7i-flex.large")]
+    [InlineData("c6in.xlarge")]
+    [InlineData("g4dn.xlarge")]
+    [InlineData("t4g.medium")]
+    [InlineData("m7g.large")]
+    [InlineData("c7gn.large")]
+    [InlineData("r8gd.large")]
+    [InlineData("im4gn.large")]
+    [InlineData("a1.large")]
+    public void The_architecture_of_an_instance_type_agrees_with_cdk(string instanceType)
+    {
+        var cdk = new Amazon.CDK.AWS.EC2.InstanceType(instanceType).Architecture;
+
+        Assert.Equal(cdk == Amazon.CDK.AWS.EC2.InstanceArchitecture.ARM_64 ? NodeArchitecture.Arm64 : NodeArchitecture.X86_64,
+            NodePlatform.ArchitectureOf(instanceType));
+    }
+
+    [Fact]
+    public void Graviton_nodes_get_the_arm64_ami_and_mixed_architectures_are_refused()
+    {
+        var graviton = Environments.Dev with { EksNodeInstanceTypes = ["t4g.medium", "m7g.large"] };
+        var template = Amazon.CDK.Assertions.Template.FromStack(ExchangeApp.Create(new InfraSettings { Config = graviton }).Eks);
+
+        template.HasResourceProperties("AWS::EKS::Nodegroup", new Dictionary<string, object> { ["AmiType"] = "AL2023_ARM_64_STANDARD" });
+        Assert.Equal("linux/arm64", graviton.NodeArchitecture.ImagePlatform());
+        Assert.Equal("linux/amd64", Environments.Dev.NodeArchitecture.ImagePlatform());
+        var mixed = Environments.Dev with { EksNodeInstanceTypes = ["t3.medium", "t4g.medium"] };
+        Assert.Contains("mix CPU architectures", Assert.Throws<ArgumentException>(() => mixed.NodeArchitecture).Message);
+    }
+}
+
+/// <summary>The configured Kubernetes version is still in EKS standard support (this test reads today's date on purpose).</summary>
+public sealed class KubernetesSupportTests
+{
+    [Theory]
+    [MemberData(nameof(EnvironmentNames))]
+    public void The_configured_Kubernetes_version_is_still_in_standard_support(string env)
+    {
+        var config = Environments.Get(env);
+        var end = KubernetesSupport.StandardSupportEnd(config.KubernetesVersion);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+
+        Assert.True(today <= end,
+            $"Kubernetes {config.KubernetesVersion} ({env}) left EKS standard support on {end:yyyy-MM-dd}: EKS bills extended support or upgrades " +
+            "the cluster by itself, and a redeploy of the old version fails. Move KubernetesVersion in src/Exchange.Contracts/Environments.cs " +
+            "to a supported version (README: Kubernetes version).");
+    }
+
+    [Fact]
+    public void A_version_without_an_end_date_says_where_to_add_it()
+    {
+        Assert.Contains("KubernetesSupport.cs", Assert.Throws<ArgumentException>(() => KubernetesSupport.StandardSupportEnd("1.99")).Message);
+    }
+
+    public static TheoryData<string> EnvironmentNames => new(Environments.KnownNames);
+}

@@ -94,6 +94,28 @@ public sealed class VpcStackTests(SynthesizedApp app)
     }
 
     [Fact]
+    public void Nat_instance_makes_CloudFormation_wait_for_its_boot_script_to_signal()
+    {
+        var (logicalId, instance) = app.Resources(StackKind.Vpc, "AWS::EC2::Instance").Single();
+        var userData = TemplateJson.UserData(instance);
+
+        Assert.Equal(1, (int?)instance["CreationPolicy"]?["ResourceSignal"]?["Count"]);
+        Assert.Equal("PT15M", (string?)instance["CreationPolicy"]?["ResourceSignal"]?["Timeout"]);
+        Assert.Contains("dnf install -y aws-cfn-bootstrap", userData);
+        Assert.Contains($"--stack 'Exchange-dev-Vpc' --resource '{logicalId}' --region 'ap-northeast-2'", userData);
+        Assert.Contains("trap on_exit EXIT", userData);
+        Assert.EndsWith("signal 0 'NAT is forwarding'", userData.TrimEnd());
+    }
+
+    [Fact]
+    public void Nat_instance_user_data_is_valid_bash()
+    {
+        var result = Tools.Run("bash", ["-n"], stdin: TemplateJson.UserData(app.Resources(StackKind.Vpc, "AWS::EC2::Instance").Values.Single()));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
     public void Nat_instance_admits_only_the_vpc_cidr()
     {
         var natGroup = app.Resources(StackKind.Vpc, "AWS::EC2::SecurityGroup").Single();

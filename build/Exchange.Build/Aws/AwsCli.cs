@@ -7,21 +7,21 @@ namespace Exchange.Build.Aws;
 
 public sealed record CallerIdentity(string Account, string Arn, string UserId)
 {
-    /// <summary>The IAM principal behind the caller: an assumed-role session maps to its role ARN
-    /// (what an EKS access entry needs).</summary>
-    public string PrincipalArn
-    {
-        get
-        {
-            var parts = Arn.Split(':', 6);
-            if (parts.Length == 6 && parts[2] == "sts" && parts[5].StartsWith("assumed-role/", StringComparison.Ordinal))
-            {
-                var role = parts[5].Split('/')[1];
-                return $"arn:{parts[1]}:iam::{parts[4]}:role/{role}";
-            }
-            return Arn;
-        }
-    }
+    /// <summary>
+    /// The role behind an assumed-role session (<c>arn:aws:sts::ACCT:assumed-role/NAME/SESSION</c>), else null.
+    /// The session ARN drops the role's path (SSO roles live under /aws-reserved/sso.amazonaws.com/REGION/),
+    /// so the role's real ARN must be asked of IAM (<see cref="AwsCli.GetRoleArn"/>).
+    /// </summary>
+    public string? AssumedRoleName => AssumedRole(Arn);
+
+    /// <summary>The caller is an IAM user or role itself (its ARN is what an EKS access entry takes).</summary>
+    public bool IsIamPrincipal => Arn.Split(':', 6) is [_, _, "iam", _, _, var resource] &&
+                                  (resource.StartsWith("user/", StringComparison.Ordinal) || resource.StartsWith("role/", StringComparison.Ordinal));
+
+    public static string? AssumedRole(string arn) =>
+        arn.Split(':', 6) is [_, _, "sts", _, _, var resource] && resource.StartsWith("assumed-role/", StringComparison.Ordinal)
+            ? resource.Split('/')[1]
+            : null;
 }
 
 /// <summary>
@@ -46,6 +46,15 @@ public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Re
         var root = json.RootElement;
         return new CallerIdentity(root.GetProperty("Account").GetString()!, root.GetProperty("Arn").GetString()!,
             root.GetProperty("UserId").GetString()!);
+    }
+
+    public CommandLine GetRoleCommand(string roleName) => JsonCommand("iam", "get-role", "--role-name", roleName);
+
+    /// <summary>The role's ARN as IAM knows it, path included.</summary>
+    public string GetRoleArn(string roleName)
+    {
+        using var json = RunJson(GetRoleCommand(roleName));
+        return json.RootElement.GetProperty("Role").GetProperty("Arn").GetString()!;
     }
 
     public CommandLine VersionCommand() => new CommandLine("aws", tools.Resolve(ToolKind.Aws)).Add("--version");

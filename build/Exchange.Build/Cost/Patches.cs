@@ -61,6 +61,7 @@ public static class Patches
                 ["DeviceName"] = "/dev/xvda",
                 ["Ebs"] = new JsonObject { ["VolumeSize"] = gb, ["VolumeType"] = "gp3" },
             });
+            Props(body).Remove("Volumes"); // the attachments of the volumes removed below
             var volumes = stack.Resources.Where(e => Type(e.Value) is "AWS::EC2::Volume" or "AWS::EC2::VolumeAttachment").Select(e => e.Key).ToArray();
             foreach (var id in volumes) stack.Resources.Remove(id);
             changed += 1 + volumes.Length;

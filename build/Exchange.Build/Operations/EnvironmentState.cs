@@ -12,6 +12,9 @@ public sealed record EnvironmentState(
     string? KafkaState,
     string? DatabaseStatus)
 {
+    /// <summary>The node group's generated name (the Eks stack's NodegroupName output), or null without one.</summary>
+    public string? NodegroupName => Outputs.TryGet(Contracts.Outputs.EksNodegroupName);
+
     public bool IsDeployed(StackKind stack) => Stacks[stack] is not null;
     public bool AnyDeployed => Stacks.Values.Any(s => s is not null);
 
@@ -35,7 +38,9 @@ public sealed record EnvironmentState(
     {
         var stacks = StackKinds.DeployOrder.ToDictionary(k => k, k => b.Aws.DescribeStack(b.Names.Stack(k)));
         var outputs = DeploymentOutputs.FromStackDescriptions(b.Names, stacks.Values.Where(s => s is not null).Select(s => s!.Value));
-        var nodes = stacks[StackKind.Eks] is null ? null : b.Aws.DescribeNodegroupScaling(b.Names.ClusterName, b.Names.NodegroupName);
+        var nodes = stacks[StackKind.Eks] is null || outputs.TryGet(Contracts.Outputs.EksNodegroupName) is not { } nodegroup
+            ? null
+            : b.Aws.DescribeNodegroupScaling(b.Names.ClusterName, nodegroup);
         var kafka = outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance ? b.Aws.InstanceState(instance) : null;
         var database = stacks[StackKind.Rds] is null ? null : b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier);
         return new EnvironmentState(stacks, outputs, nodes, kafka, database);

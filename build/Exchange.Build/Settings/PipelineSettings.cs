@@ -156,7 +156,10 @@ public sealed partial record PipelineSettings
     private static string? AdminPrincipalOrNull(string? arn, List<string> errors)
     {
         if (string.IsNullOrWhiteSpace(arn)) return null;
-        if (!AdminPrincipalPattern().IsMatch(arn))
+        if (Aws.CallerIdentity.AssumedRole(arn) is { } role)
+            errors.Add($"--{ArgumentNames.AdminPrincipal} '{arn}' is an STS session (assumed-role) ARN, which EKS access entries reject. " +
+                       $"Pass the IAM role's ARN, path included; `aws iam get-role --role-name {role} --query Role.Arn --output text` prints it.");
+        else if (!AdminPrincipalPattern().IsMatch(arn))
             errors.Add($"--{ArgumentNames.AdminPrincipal} '{arn}' is not an IAM role or user ARN (arn:aws:iam::123456789012:role/NAME, paths allowed).");
         return arn;
     }

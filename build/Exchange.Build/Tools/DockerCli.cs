@@ -10,9 +10,14 @@ public sealed partial class DockerCli(IProcessRunner runner, ToolResolver tools)
 
     public CommandLine VersionCommand() => Command("version", "--format", "{{.Client.Version}} (engine {{.Server.Version}})");
 
-    public CommandLine BuildCommand(string contextDir, string dockerfile, string reference, IReadOnlyDictionary<string, string> labels)
+    /// <summary>
+    /// <c>docker build --platform</c>: the engine's default builder honours it (BuildKit, and buildx where
+    /// installed, with emulation for foreign RUN steps; the classic builder picks the base image of that
+    /// platform). <see cref="ImagePlatform"/> checks what came out.
+    /// </summary>
+    public CommandLine BuildCommand(string contextDir, string dockerfile, string reference, string platform, IReadOnlyDictionary<string, string> labels)
     {
-        var command = Command("build", "--file", dockerfile, "--tag", reference);
+        var command = Command("build", "--platform", platform, "--file", dockerfile, "--tag", reference);
         foreach (var (key, value) in labels) command.Add("--label", $"{key}={value}");
         return command.Add(contextDir);
     }
@@ -21,6 +26,14 @@ public sealed partial class DockerCli(IProcessRunner runner, ToolResolver tools)
     public CommandLine TagCommand(string source, string target) => Command("tag", source, target);
     public CommandLine PushCommand(string reference) => Command("push", reference);
     public CommandLine LoginCommand(string registry) => Command("login", "--username", "AWS", "--password-stdin", registry);
+
+    public CommandLine ImagePlatformCommand(string reference) => Command("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", reference);
+
+    /// <summary>The platform of a local image (linux/amd64), or null when the engine does not have it.</summary>
+    public string? ImagePlatform(string reference) =>
+        runner.Run(ImagePlatformCommand(reference), new ProcessOptions { AllowFailure = true }) is { Succeeded: true } result
+            ? result.StandardOutput.Trim()
+            : null;
 
     public bool LocalImageExists(string reference) =>
         runner.Run(ImageInspectCommand(reference), new ProcessOptions { AllowFailure = true }).Succeeded;

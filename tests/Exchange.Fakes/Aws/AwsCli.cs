@@ -31,7 +31,7 @@ internal static class AwsCli
 
     private static readonly IReadOnlyList<AwsOperation> Operations =
     [
-        .. Sts.Operations, .. CloudFormation.Operations, .. Ecr.Operations, .. SecretsManager.Operations,
+        .. Sts.Operations, .. Iam.Operations, .. CloudFormation.Operations, .. Ecr.Operations, .. SecretsManager.Operations,
         .. Eks.Operations, .. Ec2.Operations, .. Rds.Operations, .. Logs.Operations, .. Tagging.Operations, .. Ssm.Operations,
     ];
 

@@ -80,7 +80,7 @@ internal static class Deploy
         var events = new StackEvents(call.Console, stack, changed.Count + 1);
         events.Stack($"{verb}_IN_PROGRESS", "User Initiated");
 
-        if (SecretConflict(state, stack) is { } conflict)
+        if ((SecretConflict(state, stack) ?? LogGroupConflict(state, stack, live)) is { } conflict)
             Fail(state, stack, artifact, live, events, conflict);
 
         foreach (var (logicalId, _) in changed)
@@ -122,11 +122,28 @@ internal static class Deploy
         return null;
     }
 
+    /// <summary>
+    /// A log group the template names that already exists outside this stack (EKS recreates its control-plane
+    /// log group while a cluster is deleted) fails the create, as in AWS.
+    /// </summary>
+    private static (string LogicalId, string Reason)? LogGroupConflict(FakeStateData state, StackContext stack, StackState? live)
+    {
+        foreach (var (logicalId, _) in stack.Resources.Where(r => stack.Type(r.Key) == "AWS::Logs::LogGroup"))
+        {
+            var name = stack.Property(logicalId, "LogGroupName");
+            if (name is null || live?.Resources.ContainsKey(logicalId) == true || !state.LogGroups.ContainsKey(name))
+                continue;
+            return (logicalId, $"Resource handler returned message: \"Resource of type 'AWS::Logs::LogGroup' with identifier '{name}' already exists.\" " +
+                               "(RequestToken: 5b1d8c1e-8f2a-4c1b-9a57-1d2f3e4a5b6c, HandlerErrorCode: AlreadyExists)");
+        }
+        return null;
+    }
+
     private static void Fail(FakeStateData state, StackContext stack, StackArtifact artifact, StackState? live, StackEvents events,
         (string LogicalId, string Reason) conflict)
     {
         var verb = live is null ? "CREATE" : "UPDATE";
-        events.Resource(conflict.LogicalId, "", "AWS::SecretsManager::Secret", $"{verb}_FAILED", conflict.Reason);
+        events.Resource(conflict.LogicalId, "", stack.Type(conflict.LogicalId) ?? "AWS::Unknown", $"{verb}_FAILED", conflict.Reason);
         events.Stack(live is null ? "ROLLBACK_IN_PROGRESS" : "UPDATE_ROLLBACK_IN_PROGRESS");
         var final = live is null ? "ROLLBACK_COMPLETE" : "UPDATE_ROLLBACK_COMPLETE";
         events.Stack(final);

@@ -32,6 +32,11 @@ internal static class Destroy
                                            $"ValidationError: Export {importer.Imports.First(exports.Contains)} cannot be deleted as it is in use by {importer.StackName}");
                 foreach (var resource in stack.Resources.Values)
                     Provisioner.Remove(state, resource);
+                // EKS writes the control-plane log group while it deletes the cluster, after the stack's own
+                // LogGroup resource (if any) is gone: the group outlives the stack, as in AWS.
+                foreach (var cluster in stack.Resources.Values.Where(r => r.Type == "AWS::EKS::Cluster" && !r.Retain))
+                    state.LogGroups.TryAdd($"/aws/eks/{cluster.PhysicalId}/cluster",
+                        new LogGroupState($"/aws/eks/{cluster.PhysicalId}/cluster", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 0));
                 state.Stacks.Remove(artifact.StackName);
             }
             call.Console.Info($"\n✅  {artifact.DisplayName}: destroyed");

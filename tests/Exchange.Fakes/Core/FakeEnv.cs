@@ -11,6 +11,8 @@ public static class FakeEnv
     public const string RolloutFail = "FAKE_ROLLOUT_FAIL";
     public const string AwsAccount = "FAKE_AWS_ACCOUNT";
     public const string AwsArn = "FAKE_AWS_ARN";
+    /// <summary>Path of the caller's role that `iam get-role` reports (default "/").</summary>
+    public const string AwsRolePath = "FAKE_AWS_ROLE_PATH";
     /// <summary>"1": every aws call fails like the real CLI without credentials; cdk deploy too.</summary>
     public const string AwsNoCredentials = "FAKE_AWS_NO_CREDENTIALS";
     /// <summary>host:port of the real registry that stands in for ECR (e.g. 127.0.0.1:5000).</summary>

@@ -33,12 +33,7 @@ public static class Decommission
             removed.Add(stack);
         }
 
-        foreach (var group in b.Aws.LogGroups(b.Names.EksLogGroupPrefix + "/"))
-        {
-            b.Aws.Run(b.Aws.DeleteLogGroupCommand(group));
-            b.Log.Information($"Deleted log group {group} (EKS leaves it behind; the next create would otherwise reuse it).");
-            removed.Add(group);
-        }
+        removed.AddRange(SweepControlPlaneLogs(b));
         Infrastructure.ClearSecretRecoveryWindow(b);
         foreach (var file in new[] { b.Settings.OutputsFile, b.Settings.PauseFile })
             if (File.Exists(file)) File.Delete(file);
@@ -50,6 +45,18 @@ public static class Decommission
         b.Log.Information($"Nothing of '{b.Settings.Environment.EnvName}' is left in {b.Settings.Account}/{b.Settings.Region}.");
         b.Report.Add(TaskNames.DestroyDev, removed.Count > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
             removed.Count > 0 ? $"removed {removed.Count} stacks/log groups" : "nothing was deployed");
+    }
+
+    /// <summary>The cluster's log groups that EKS leaves behind once the Eks stack is gone; deleted, and named in the log.</summary>
+    public static IReadOnlyList<string> SweepControlPlaneLogs(BuildContext b)
+    {
+        var groups = b.Aws.LogGroups(b.Names.EksLogGroupPrefix + "/");
+        foreach (var group in groups)
+        {
+            b.Aws.Run(b.Aws.DeleteLogGroupCommand(group));
+            b.Log.Information($"Deleted log group {group} (EKS leaves it behind; creating the Eks stack again would fail on it).");
+        }
+        return groups;
     }
 
     /// <summary>Deletes the namespace and waits until the load balancers Kubernetes created for it are gone.</summary>

@@ -19,27 +19,35 @@ public static class Images
     public static void Build(BuildContext b)
     {
         var manifest = ImageManifest.Load(b.Settings.ImagesFile);
+        var platform = Platform(b);
         var records = Workloads(b).Select(w => Describe(b, w.Name, w.Dir, w.Dockerfile, manifest)).ToArray();
-        var toBuild = records.Where(r => !b.Docker.LocalImageExists(r.LocalReference)).ToArray();
+        var toBuild = records.Where(r => b.Docker.ImagePlatform(r.LocalReference) != platform).ToArray();
         foreach (var r in records.Except(toBuild))
-            b.Log.Information($"{r.LocalReference} already built ({r.TagSource}); not building again.");
+            b.Log.Information($"{r.LocalReference} already built for {platform} ({r.TagSource}); not building again.");
 
         // Both builds at once: the engine and the backend share nothing, and each mostly waits on I/O.
         Parallel.ForEach(toBuild, new ParallelOptions { MaxDegreeOfParallelism = 2 }, r =>
         {
-            b.Log.Information($"Building {r.LocalReference} from {r.SourceDir} ({Path.GetFileName(r.Dockerfile)}, tag from {r.TagSource})");
+            b.Log.Information($"Building {r.LocalReference} for {platform} from {r.SourceDir} ({Path.GetFileName(r.Dockerfile)}, tag from {r.TagSource})");
             var labels = new Dictionary<string, string>
             {
                 ["org.opencontainers.image.version"] = r.Tag,
                 ["org.opencontainers.image.title"] = r.Name,
             };
-            b.Docker.Run(b.Docker.BuildCommand(r.SourceDir, r.Dockerfile, r.LocalReference, labels), new ProcessOptions
+            b.Docker.Run(b.Docker.BuildCommand(r.SourceDir, r.Dockerfile, r.LocalReference, platform, labels), new ProcessOptions
             {
                 OnOutputLine = line => b.Log.Verbose($"  {r.Name} | {line}"),
                 OnErrorLine = line => b.Log.Verbose($"  {r.Name} | {line}"),
-                FailureHint = $"fix the build of {r.Dockerfile}; try `docker build -f {r.Dockerfile} {r.SourceDir}` by hand",
+                FailureHint = $"fix the build of {r.Dockerfile}; try `docker build --platform {platform} -f {r.Dockerfile} {r.SourceDir}` by hand",
             });
         });
+        // A builder that ignores --platform (the classic builder on FROM scratch) would push images every pod
+        // fails to start ("exec format error"): refuse them here.
+        foreach (var r in toBuild)
+            if (b.Docker.ImagePlatform(r.LocalReference) is { } got && got != platform)
+                throw new InvalidOperationException($"{r.LocalReference} came out {got}, but the nodes ({string.Join(", ", b.Settings.Environment.EksNodeInstanceTypes)}) " +
+                                                    $"run {platform}. Build with BuildKit (install docker-buildx; for RUN steps of another CPU also QEMU: " +
+                                                    "docker run --privileged --rm tonistiigi/binfmt --install all), then rerun --target=BuildImages.");
 
         // A new tag has not been pushed anywhere yet: keep the pushed reference only for an unchanged tag.
         foreach (var r in records)
@@ -50,6 +58,9 @@ public static class Images
         b.Report.Add(TaskNames.BuildImages, toBuild.Length == 0 ? StepOutcome.Unchanged : StepOutcome.Changed,
             toBuild.Length == 0 ? $"{records.Length} images already built" : $"built {string.Join(", ", toBuild.Select(r => r.LocalReference))}");
     }
+
+    /// <summary>The platform the nodes run, from their instance types (the definition the CDK app picks the AMI type from).</summary>
+    public static string Platform(BuildContext b) => b.Settings.Environment.NodeArchitecture.ImagePlatform();
 
     private static ImageRecord Describe(BuildContext b, string name, string dir, string dockerfile, ImageManifest manifest)
     {

@@ -33,6 +33,7 @@ public static partial class Infrastructure
         Synth.EnsureAssembly(b);
         EnsureNotPaused(b);
         ClearSecretRecoveryWindow(b);
+        RemoveLeftoverControlPlaneLogs(b);
         var command = b.Cdk.DeployCommand(b.Settings.CdkOutDir, b.Settings.OutputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi);
         var result = b.Cdk.Run(command, b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
             "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
@@ -64,6 +65,21 @@ public static partial class Infrastructure
                 $"would be lost. If that was a mistake, undo it: aws secretsmanager restore-secret --secret-id {name} --region {b.Settings.Region}");
         b.Log.Warning($"Secret '{name}' is scheduled for deletion (left by an earlier destroy); deleting it now so the Rds stack can recreate it.");
         b.Aws.Run(b.Aws.ForceDeleteSecretCommand(name));
+    }
+
+    /// <summary>
+    /// EKS recreates the control-plane log group while a cluster is deleted (Pause --deep, a create that
+    /// rolled back), and the Eks stack declares that log group by name: creating the stack again would fail
+    /// with ResourceAlreadyExistsException. Only while the stack does not exist is the group a leftover.
+    /// </summary>
+    public static void RemoveLeftoverControlPlaneLogs(BuildContext b)
+    {
+        var name = b.Names.EksClusterLogGroupName;
+        if (b.Aws.DescribeStack(b.Names.Stack(StackKind.Eks)) is not null) return;
+        if (!b.Aws.LogGroups(name).Contains(name)) return;
+        b.Log.Warning($"Log group {name} was left by an earlier cluster (EKS writes to it while a cluster is deleted); " +
+                      "deleting it so the Eks stack can create it.");
+        b.Aws.Run(b.Aws.DeleteLogGroupCommand(name));
     }
 
     /// <summary>DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front.</summary>

@@ -18,9 +18,9 @@ public static class PauseResume
         if (!state.AnyDeployed) throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is not deployed; nothing to pause.");
         var changed = new List<string>();
         var failures = new List<string>();
-        var (cluster, nodegroup, database) = (b.Names.ClusterName, b.Names.NodegroupName, b.Names.DbInstanceIdentifier);
+        var (cluster, nodegroup, database) = (b.Names.ClusterName, state.NodegroupName, b.Names.DbInstanceIdentifier);
 
-        if (state.Nodes is { DesiredSize: > 0 } nodes)
+        if (state.Nodes is { DesiredSize: > 0 } nodes && nodegroup is not null)
         {
             b.Aws.Run(b.Aws.UpdateNodegroupScalingCommand(cluster, nodegroup, new NodegroupScaling(0, Math.Max(1, nodes.MaxSize), 0)));
             changed.Add("node group scaled to 0");
@@ -47,7 +47,7 @@ public static class PauseResume
         }
 
         // Read back: AWS accepted the calls, but only the resulting state counts.
-        if (state.Nodes is not null && !Wait.Until(() => b.Aws.DescribeNodegroupScaling(cluster, nodegroup)?.DesiredSize == 0, b.Settings.WaitTimeout))
+        if (state.Nodes is not null && nodegroup is not null && !Wait.Until(() => b.Aws.DescribeNodegroupScaling(cluster, nodegroup)?.DesiredSize == 0, b.Settings.WaitTimeout))
             failures.Add($"node group {nodegroup} still wants {b.Aws.DescribeNodegroupScaling(cluster, nodegroup)}");
         if (instance is not null && state.KafkaState is not null && !Wait.Until(() => b.Aws.InstanceState(instance) == "stopped", b.Settings.WaitTimeout))
             failures.Add($"Redpanda instance {instance} is {b.Aws.InstanceState(instance)}");
@@ -64,6 +64,7 @@ public static class PauseResume
             b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, b.Names.Stack(StackKind.Eks)), b.Settings.RepoRoot,
                 line => b.Log.Information("  cdk | " + line));
             changed.Add("EKS stack removed");
+            Decommission.SweepControlPlaneLogs(b);
         }
 
         var deep = b.Settings.Deep || !state.IsDeployed(StackKind.Eks);
@@ -122,10 +123,10 @@ public static class PauseResume
             state = EnvironmentState.Read(b);
         }
         var wanted = new NodegroupScaling(config.EksNodeMinSize, config.EksNodeMaxSize, config.EksNodeDesiredSize);
-        if (state.Nodes is { } nodes && (nodes.DesiredSize < wanted.DesiredSize || nodes.MinSize < wanted.MinSize))
+        if (state.Nodes is { } nodes && state.NodegroupName is { } nodegroup && (nodes.DesiredSize < wanted.DesiredSize || nodes.MinSize < wanted.MinSize))
         {
             var scaling = wanted with { DesiredSize = Math.Max(nodes.DesiredSize, wanted.DesiredSize), MaxSize = Math.Max(nodes.MaxSize, wanted.MaxSize) };
-            b.Aws.Run(b.Aws.UpdateNodegroupScalingCommand(b.Names.ClusterName, b.Names.NodegroupName, scaling));
+            b.Aws.Run(b.Aws.UpdateNodegroupScalingCommand(b.Names.ClusterName, nodegroup, scaling));
             changed.Add($"node group scaled to {scaling.DesiredSize}");
         }
 

@@ -43,14 +43,18 @@ public static class Plan
         yield return (TaskNames.Doctor, [Show(aws.CallerIdentityCommand()), "(versions of dotnet, node, npm, cdk, aws, docker, kubectl)"]);
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ContextKeys.Env] = s.Environment.EnvName, [ContextKeys.Account] = account, [ContextKeys.AdminPrincipalArn] = "<your role ARN>" };
         if (s.EksPublicCidrsOverride is { } cidrs) context[ContextKeys.EksPublicAccessCidrs] = EksEndpointAccess.Format(cidrs);
-        yield return (TaskNames.Synth, [$"(in infra/) {Show(cdk.SynthCommand(s.CdkOutDir, context))}"]);
+        yield return (TaskNames.Synth,
+        [
+            $"(without --admin-principal, for an assumed-role session: its role ARN, path included) {Show(aws.GetRoleCommand("<role of your session>"))}",
+            $"(in infra/) {Show(cdk.SynthCommand(s.CdkOutDir, context))}",
+        ]);
         yield return (TaskNames.Bootstrap, [Show(aws.DescribeStackCommand(Infrastructure.ToolkitStack)), $"(only when missing) {Show(cdk.BootstrapCommand(account, s.Region, s.CdkOutDir))}"]);
         yield return (TaskNames.DeployInfra, [Show(aws.DescribeSecretCommand(b.Names.DbSecretName)), Show(cdk.DeployCommand(s.CdkOutDir, s.OutputsFile, s.CdkConcurrency, s.IsCi))]);
 
         var images = Images.Workloads(b).Select(w => (w.Name, w.Dir, w.Dockerfile,
             Tag: s.ImageTag ?? (Directory.Exists(w.Dir) ? b.Tagger.Derive(w.Dir, w.Dockerfile).Tag : "<tag from the sources>"),
             Repository: $"{registry}/{(w.Name == WorkloadImages.MatchingEngine ? b.Names.MatchingEngineRepository : b.Names.BackendRepository)}")).ToArray();
-        yield return (TaskNames.BuildImages, images.Select(i => Show(docker.BuildCommand(i.Dir, i.Dockerfile, $"{i.Name}:{i.Tag}", new Dictionary<string, string>()))).ToArray());
+        yield return (TaskNames.BuildImages, images.Select(i => Show(docker.BuildCommand(i.Dir, i.Dockerfile, $"{i.Name}:{i.Tag}", Images.Platform(b), new Dictionary<string, string>()))).ToArray());
         yield return (TaskNames.PushImages,
         [
             $"{Show(aws.EcrLoginPasswordCommand())} | {Show(docker.LoginCommand(registry))}",

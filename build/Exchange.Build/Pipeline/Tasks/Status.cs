@@ -21,7 +21,7 @@ public static class Status
                     b.Log.Information($"      {output.Key,-24} {value}{(output.ExportName(b.Settings.Environment.EnvName) is { } export ? $"   (export {export})" : "")}");
         }
         b.Log.Information("Compute and data:");
-        b.Log.Information($"  node group   {b.Names.NodegroupName}: {state.Nodes?.ToString() ?? "none"}");
+        b.Log.Information($"  node group   {state.NodegroupName ?? b.Names.NodegroupName}: {state.Nodes?.ToString() ?? "none"}");
         b.Log.Information($"  redpanda     {state.KafkaState ?? "none"}");
         b.Log.Information($"  mysql        {b.Names.DbInstanceIdentifier}: {state.DatabaseStatus ?? "none"}");
         if (state.DatabaseStatus == "stopped")

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using Exchange.Build.Processes;
+using Exchange.Build.Settings;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
@@ -49,8 +51,35 @@ public static class Synth
         if (b.Settings.Account is { } account) context[ContextKeys.Account] = account;
         if (b.Settings.EksPublicCidrsOverride is { } cidrs) context[ContextKeys.EksPublicAccessCidrs] = EksEndpointAccess.Format(cidrs);
         if (b.Settings.AdminPrincipal is { } admin) context[ContextKeys.AdminPrincipalArn] = admin;
-        else if (b.RunTouchesAws) context[ContextKeys.AdminPrincipalArn] = DeployedAdmin(b) ?? b.EnsureAccount().PrincipalArn;
+        else if (b.RunTouchesAws) context[ContextKeys.AdminPrincipalArn] = DeployedAdmin(b) ?? CallerPrincipal(b);
         return context;
+    }
+
+    /// <summary>
+    /// The deploying identity as an EKS access entry takes it: an IAM user or role ARN, path included.
+    /// An assumed-role session (SSO, a CI role) is looked up with <c>aws iam get-role</c>; when that is not
+    /// possible the run stops here, before anything is deployed, and says what to pass instead.
+    /// </summary>
+    public static string CallerPrincipal(BuildContext b)
+    {
+        var identity = b.EnsureAccount();
+        if (identity.IsIamPrincipal) return identity.Arn;
+        var pass = $"Pass the cluster admin's IAM role ARN, path included, with --{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/PATH/NAME";
+        if (identity.AssumedRoleName is not { } role)
+            throw new SettingsException([$"Your identity {identity.Arn} is neither an IAM user nor an assumed role, so it cannot be the cluster admin. {pass}."]);
+        try
+        {
+            var arn = b.Aws.GetRoleArn(role);
+            if (arn != $"arn:aws:iam::{identity.Account}:role/{role}") b.Log.Information($"Cluster admin: {arn} (the role behind {identity.Arn})");
+            return arn;
+        }
+        catch (CommandFailedException e)
+        {
+            throw new SettingsException([$"Cannot find the IAM role behind your session {identity.Arn}: `aws iam get-role --role-name {role}` failed ({e.ErrorTail.Trim()}). " +
+                                         $"EKS rejects the role's ARN without its path. {pass} " +
+                                         $"(for an SSO role: --{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/aws-reserved/sso.amazonaws.com/REGION/{role}, " +
+                                         "REGION being your IAM Identity Center's; the IAM console shows the ARN), or ask for iam:GetRole on your role."]);
+        }
     }
 
     /// <summary>

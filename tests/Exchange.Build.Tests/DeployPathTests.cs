@@ -1,0 +1,224 @@
+using System.Text.Json;
+using Exchange.Build.Pipeline;
+using Exchange.Build.Pipeline.Tasks;
+using Exchange.Build.Processes;
+using Exchange.Build.Settings;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Tests;
+
+/// <summary>What a real AWS account would reject, with a scripted AWS: admin principal, leftover log group, image platform, generated names.</summary>
+public class DeployPathTests
+{
+    private const string Account = "111122223333";
+    private const string SsoSession = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_abc123/jane@example.com";
+    private const string SsoRole = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_abc123";
+
+    private static ProcessResult Ok(object json) => new(0, JsonSerializer.Serialize(json), "", TimeSpan.Zero);
+    private static ProcessResult Error(string message) => new(254, "", $"\nAn error occurred ({message})\n", TimeSpan.Zero);
+    private static readonly ProcessResult NoStack = Error("ValidationError) when calling the DescribeStacks operation: Stack with id X does not exist");
+
+    private static ProcessResult Identity(string arn) => Ok(new { UserId = "AROA:jane", Account, Arn = arn });
+
+    private static object Stack(string name, params (string Key, string Value)[] outputs) => new
+    {
+        Stacks = new[] { new { StackName = name, StackStatus = "CREATE_COMPLETE", Outputs = outputs.Select(o => new { OutputKey = o.Key, OutputValue = o.Value }) } },
+    };
+
+    private static List<string> Lines(RecordingRunner runner) => runner.Calls.Select(c => string.Join(' ', c.Command.Values)).ToList();
+
+    [Fact]
+    public void An_SSO_session_gets_its_role_ARN_with_the_path_from_iam_get_role()
+    {
+        var runner = new RecordingRunner(c => c.Values.ToArray() switch
+        {
+            ["sts", "get-caller-identity", ..] => Identity(SsoSession),
+            ["iam", "get-role", "--role-name", "AWSReservedSSO_Admin_abc123", ..] => Ok(new { Role = new { RoleName = "AWSReservedSSO_Admin_abc123", Arn = SsoRole } }),
+            ["cloudformation", "describe-stacks", ..] => NoStack,
+            _ => Ok(new { }),
+        });
+        var b = Contexts.Build(runner, new() { ["account"] = Account }, tasks: TaskNames.DeployInfra);
+
+        var context = Synth.Context(b);
+
+        Assert.Equal(SsoRole, context[ContextKeys.AdminPrincipalArn]);
+    }
+
+    [Fact]
+    public void An_admin_that_cannot_be_resolved_stops_the_run_before_cdk_and_says_to_pass_admin_principal()
+    {
+        var runner = new RecordingRunner(c => c.Values.ToArray() switch
+        {
+            ["sts", "get-caller-identity", ..] => Identity(SsoSession),
+            ["iam", "get-role", ..] => throw new CommandFailedException(c.RenderSafe(), 254,
+                "An error occurred (AccessDenied) when calling the GetRole operation: User: " + SsoSession + " is not authorized to perform: iam:GetRole", null),
+            ["cloudformation", "describe-stacks", ..] => NoStack,
+            _ => Ok(new { }),
+        });
+        var b = Contexts.Build(runner, new() { ["account"] = Account }, tasks: TaskNames.DeployInfra);
+
+        var error = Assert.ThrowsAny<Exception>(() => Synth.Context(b));
+
+        Assert.Contains("--admin-principal=arn:aws:iam::111122223333:role/", error.Message);
+        Assert.Contains("AWSReservedSSO_Admin_abc123", error.Message);
+        Assert.DoesNotContain(Lines(runner), c => c.StartsWith("synth") || c.StartsWith("deploy"));
+    }
+
+    [Fact]
+    public void A_session_ARN_given_as_admin_principal_is_refused_with_the_command_that_finds_the_role_ARN()
+    {
+        var error = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["admin-principal"] = SsoSession }));
+
+        Assert.Contains("is an STS session", error.Message);
+        Assert.Contains("aws iam get-role --role-name AWSReservedSSO_Admin_abc123 --query Role.Arn --output text", error.Message);
+    }
+
+    /// <summary>A scripted account with nothing deployed; cdk deploy writes a complete outputs file.</summary>
+    private static RecordingRunner EmptyAccount(TempDir dir, bool eksStackExists, List<string>? logGroups = null)
+    {
+        logGroups ??= [Environments.Dev.Names.EksClusterLogGroupName];
+        return new RecordingRunner(c => c.Values.ToArray() switch
+        {
+            ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] when eksStackExists => Ok(Stack("Exchange-dev-Eks")),
+            ["cloudformation", "describe-stacks", ..] => NoStack,
+            ["eks", "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
+            ["logs", "describe-log-groups", _, var prefix, ..] => Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
+            ["logs", "delete-log-group", _, var name, ..] => Deleted(name),
+            ["deploy", ..] => WriteOutputs(dir),
+            _ => Ok(new { }),
+        });
+
+        ProcessResult Deleted(string name)
+        {
+            logGroups.Remove(name);
+            return Ok(new { });
+        }
+    }
+
+    /// <summary>A DeployInfra run whose cloud assembly is already checked (no synth).</summary>
+    private static BuildContext Deploying(RecordingRunner runner, TempDir dir, Logging.IBuildLog log)
+    {
+        var tools = new Dictionary<string, string> { ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
+        var settings = Contexts.Settings(new() { ["account"] = Account, ["artifacts"] = dir.Path });
+        return new BuildContext(settings, log, n => tools.GetValueOrDefault(n), [TaskNames.DeployInfra], runner) { AssemblyChecked = true };
+    }
+
+    private static ProcessResult WriteOutputs(TempDir dir)
+    {
+        var names = Environments.Dev.Names;
+        var byStack = Outputs.All.GroupBy(o => names.Stack(o.Stack)).ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key, o => "value-" + o.Key));
+        dir.Write("cdk-outputs.json", JsonSerializer.Serialize(byStack));
+        return new ProcessResult(0, "", "", TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void A_leftover_control_plane_log_group_is_deleted_before_the_first_Eks_deploy_and_the_log_says_so()
+    {
+        using var dir = new TempDir();
+        var runner = EmptyAccount(dir, eksStackExists: false);
+        var log = new Logging.MemoryLog();
+        var b = Deploying(runner, dir, log);
+
+        Infrastructure.Deploy(b);
+
+        var calls = Lines(runner);
+        var deleted = calls.FindIndex(c => c.StartsWith("logs delete-log-group --log-group-name /aws/eks/exchange-dev/cluster ", StringComparison.Ordinal));
+        var deployed = calls.FindIndex(c => c.StartsWith("deploy ", StringComparison.Ordinal));
+        Assert.InRange(deleted, 0, deployed);
+        Assert.Contains(log.Entries, e => e.Message.Contains("/aws/eks/exchange-dev/cluster", StringComparison.Ordinal) && e.Message.Contains("left", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_control_plane_log_group_of_a_deployed_Eks_stack_is_left_alone()
+    {
+        using var dir = new TempDir();
+        var runner = EmptyAccount(dir, eksStackExists: true);
+        var b = Deploying(runner, dir, new Logging.MemoryLog());
+
+        Infrastructure.Deploy(b);
+
+        Assert.DoesNotContain(Lines(runner), c => c.StartsWith("logs delete-log-group", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Images_are_built_for_the_nodes_platform_and_Plan_shows_the_flag()
+    {
+        using var dir = new TempDir();
+        var built = new HashSet<string>();
+        var runner = new RecordingRunner(c => c.Values.ToArray() switch
+        {
+            ["image", "inspect", .., var reference] => built.Contains(reference) ? new ProcessResult(0, "linux/amd64\n", "", TimeSpan.Zero) : new ProcessResult(1, "", "No such image", TimeSpan.Zero),
+            ["build", .. var args] => Built(args[Array.IndexOf(args, "--tag") + 1]),
+            _ => new ProcessResult(0, "", "", TimeSpan.Zero),
+        });
+        ProcessResult Built(string reference)
+        {
+            built.Add(reference);
+            return new ProcessResult(0, "", "", TimeSpan.Zero);
+        }
+        var b = Contexts.Build(runner, Sources(dir), tasks: TaskNames.BuildImages);
+
+        Pipeline.Tasks.Images.Build(b);
+        var plan = Plan.Steps(b).Single(s => s.Task == TaskNames.BuildImages).Commands;
+
+        var builds = Lines(runner).Where(c => c.StartsWith("build ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, builds.Length);
+        Assert.All(builds, c => Assert.Contains("--platform linux/amd64", c));
+        Assert.All(plan, c => Assert.Contains("--platform linux/amd64", c));
+    }
+
+    [Fact]
+    public void An_image_that_comes_out_for_another_platform_is_refused_before_it_is_pushed()
+    {
+        // What the classic builder does with FROM scratch: it accepts --platform and builds for the engine's own CPU.
+        using var dir = new TempDir();
+        var built = new HashSet<string>();
+        var runner = new RecordingRunner(c => c.Values.ToArray() switch
+        {
+            ["image", "inspect", .., var reference] => built.Contains(reference) ? new ProcessResult(0, "linux/arm64\n", "", TimeSpan.Zero) : new ProcessResult(1, "", "No such image", TimeSpan.Zero),
+            ["build", .. var args] => Built(args[Array.IndexOf(args, "--tag") + 1]),
+            _ => new ProcessResult(0, "", "", TimeSpan.Zero),
+        });
+        ProcessResult Built(string reference)
+        {
+            built.Add(reference);
+            return new ProcessResult(0, "", "", TimeSpan.Zero);
+        }
+        var b = Contexts.Build(runner, Sources(dir), tasks: TaskNames.BuildImages);
+
+        var error = Assert.Throws<InvalidOperationException>(() => Pipeline.Tasks.Images.Build(b));
+
+        Assert.Contains("came out linux/arm64, but the nodes (t3.medium, t3a.medium) run linux/amd64", error.Message);
+        Assert.Contains("docker-buildx", error.Message);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "images.json")));
+    }
+
+    private static Dictionary<string, string> Sources(TempDir dir) => new()
+    {
+        ["artifacts"] = dir.Path,
+        ["engine-dir"] = Path.Combine(Contexts.RepoRoot, "tests", "fixtures", "future-engine"),
+        ["backend-dir"] = Path.Combine(Contexts.RepoRoot, "tests", "fixtures", "future-backend"),
+        ["image-tag"] = "t1",
+    };
+
+    [Fact]
+    public void Pause_scales_the_node_group_by_the_name_in_the_stack_outputs()
+    {
+        const string generated = "SpotNodegroup-9WZlbLk7Yzz2";
+        var runner = new RecordingRunner(c => c.Values.ToArray() switch
+        {
+            ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] => Ok(Stack("Exchange-dev-Eks", ("NodegroupName", generated), ("ClusterName", "exchange-dev"))),
+            ["cloudformation", "describe-stacks", _, var stack, ..] => Ok(Stack(stack)),
+            ["eks", "describe-nodegroup", _, _, _, var name, ..] when name == generated => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
+            ["eks", "describe-nodegroup", ..] => Error("ResourceNotFoundException) when calling the DescribeNodegroup operation: No node group found for name: exchange-dev-spot-nodes."),
+            ["rds", "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = "stopped" } } }),
+            _ => Ok(new { }),
+        });
+        using var dir = new TempDir();
+        var b = Contexts.Build(runner, new() { ["account"] = Account, ["wait-timeout"] = "1s", ["artifacts"] = dir.Path }, tasks: TaskNames.Pause);
+
+        _ = Assert.ThrowsAny<Exception>(() => PauseResume.Pause(b)); // the scripted node group never reaches 0: only the call matters
+
+        Assert.Contains(Lines(runner), c => c.StartsWith($"eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name {generated} ", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+
+namespace Exchange.Pipeline.Tests;
+
+/// <summary>What a real AWS account does that a first fake run does not: SSO identities, leftover log groups, the nodes' platform.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class RealAccountTests(PipelineWorld world) : IDisposable
+{
+    private const string SsoRole = "AWSReservedSSO_Admin_abc123";
+    private const string SsoPath = "/aws-reserved/sso.amazonaws.com/ap-northeast-2/";
+    private readonly PipelineRun _run = new(world);
+
+    [Fact]
+    public void An_SSO_identity_gets_an_access_entry_for_its_role_ARN_with_the_path()
+    {
+        _run.Env["FAKE_AWS_ARN"] = $"arn:aws:sts::{PipelineRun.Account}:assumed-role/{SsoRole}/jane@example.com";
+        _run.Env["FAKE_AWS_ROLE_PATH"] = SsoPath;
+
+        var deploy = _run.Build("--target=DeployInfra");
+
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        var expected = $"arn:aws:iam::{PipelineRun.Account}:role{SsoPath}{SsoRole}";
+        Assert.Contains(_run.Calls, c => c.CommandLine.StartsWith($"aws iam get-role --role-name {SsoRole}", StringComparison.Ordinal));
+        var template = JsonNode.Parse(File.ReadAllText(Path.Combine(world.CdkOut, "Exchange-dev-Eks.template.json")))!;
+        var entry = template["Resources"]!.AsObject().Select(r => r.Value!).Single(r => (string?)r["Type"] == "AWS::EKS::AccessEntry");
+        Assert.Equal(expected, (string?)entry["Properties"]!["PrincipalArn"]);
+        Assert.Contains($"Cluster admin: {expected}", deploy.Output);
+    }
+
+    [Fact]
+    public void An_SSO_role_that_cannot_be_looked_up_stops_before_cdk_and_says_to_pass_admin_principal()
+    {
+        _run.Env["FAKE_AWS_ARN"] = $"arn:aws:sts::{PipelineRun.Account}:assumed-role/{SsoRole}/jane@example.com";
+        _run.Env["FAKE_FAIL"] = "aws iam get-role";
+
+        var deploy = _run.Build("--target=DeployInfra");
+
+        Assert.NotEqual(0, deploy.ExitCode);
+        Assert.Contains($"--admin-principal=arn:aws:iam::{PipelineRun.Account}:role/", deploy.Output);
+        Assert.DoesNotContain(_run.Calls, c => c.Tool == "cdk" && c.Args.FirstOrDefault() is "synth" or "bootstrap" or "deploy");
+    }
+
+    [Fact]
+    public void A_leftover_control_plane_log_group_is_deleted_before_the_first_deploy_and_the_images_are_built_for_the_nodes()
+    {
+        _run.Env["FAKE_LEFTOVER_LOG_GROUPS"] = "/aws/eks/exchange-dev/cluster";
+
+        var deploy = _run.Build("--target=DeployDev");
+
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        CallOrder.Assert(_run.Calls.Select(c => c.CommandLine).ToList(),
+            "aws logs describe-log-groups --log-group-name-prefix /aws/eks/exchange-dev/cluster",
+            "aws logs delete-log-group --log-group-name /aws/eks/exchange-dev/cluster",
+            "cdk deploy --app");
+        Assert.Contains("Log group /aws/eks/exchange-dev/cluster was left by an earlier cluster", deploy.Output);
+        Assert.Contains("Building matching-engine-shard", deploy.Output);
+        Assert.Contains("for linux/amd64", deploy.Output);
+    }
+
+    public void Dispose() => _run.Dispose();
+}
