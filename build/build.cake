@@ -32,7 +32,7 @@ Task(TaskNames.Render)
 
 Task(TaskNames.Plan)
     .Description("Prints every command DeployDev would run with the current settings.")
-    .Does<BuildContext>((ctx, b) => Plan.Run(b));
+    .Does<BuildContext>((ctx, b) => Plan.Run(b, TaskGraph.Order(Tasks, TaskNames.DeployDev)));
 
 Task(TaskNames.Test)
     .Description("Runs every test project (installs the npm packages the tests need when missing).")

@@ -15,9 +15,7 @@ public static class Decommission
 {
     public static void Destroy(BuildContext b)
     {
-        if (!b.Settings.Confirm && !b.Settings.IsCi)
-            throw new SettingsException([$"DestroyDev deletes every stack of '{b.Settings.Environment.EnvName}' in account {b.Settings.Account}, " +
-                                         $"including the database. Rerun with --{ArgumentNames.Confirm} to go ahead."]);
+        // --confirm is checked with the other settings before the run's first task (PipelineSettings.ProblemsFor).
         var state = EnvironmentState.Read(b);
         var removed = new List<string>();
         if (state.Outputs.TryGet(Contracts.Outputs.EksClusterArn) is not null) DrainCluster(b, state);

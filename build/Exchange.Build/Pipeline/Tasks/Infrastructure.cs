@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Exchange.Build.Aws;
+using Exchange.Build.Logging;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
@@ -34,9 +35,10 @@ public static partial class Infrastructure
         EnsureNotPaused(b);
         ClearSecretRecoveryWindow(b);
         var command = b.Cdk.DeployCommand(b.Settings.CdkOutDir, b.Settings.OutputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi);
-        var result = b.Cdk.Run(command, b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+        var result = b.Log.Timed($"Deploying {b.Names.AllStacks.Count} stacks (cdk deploy)", () => b.Cdk.Run(command, b.Settings.RepoRoot,
+            line => b.Log.Information("  cdk | " + line),
             "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
-            "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`");
+            "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`"));
         b.ReloadOutputs();
         var outputs = b.Outputs;
         var missing = Outputs.All.Where(o => outputs.TryGet(o) is null).Select(o => $"{b.Names.Stack(o.Stack)}.{o.Key}").ToArray();
