@@ -51,6 +51,20 @@ public class PipelinePartsTests
     }
 
     [Fact]
+    public void An_offline_run_checks_and_never_claims_no_changes_and_its_summary_fits_120_columns()
+    {
+        var report = new StepReport();
+        report.Add(TaskNames.Synth, StepOutcome.Unchanged, "cloud assembly up to date");
+        report.Add(TaskNames.Cost, StepOutcome.Checked, string.Join(' ', Enumerable.Repeat("a long detail", 15)));
+
+        var summary = report.Summary().ToArray();
+
+        Assert.DoesNotContain(summary, l => l.StartsWith("No changes", StringComparison.Ordinal) || l.StartsWith("Changed:", StringComparison.Ordinal));
+        Assert.Contains(summary, l => l.StartsWith("  Cost   checked", StringComparison.Ordinal));
+        Assert.All(summary, l => Assert.True(l.Length <= 120, $"{l.Length}: {l}"));
+    }
+
+    [Fact]
     public void A_task_reported_twice_keeps_its_strongest_outcome()
     {
         var report = new StepReport();

@@ -36,6 +36,9 @@ public static class TaskNames
         Status, Diff, Pause, Resume, DestroyDev,
     };
 
+    /// <summary>Tasks that work on local files only (the cloud assembly, rendered manifests, reports).</summary>
+    public static readonly IReadOnlySet<string> Offline = new HashSet<string>(StringComparer.Ordinal) { Synth, Render, Plan, Test, Cost };
+
     /// <summary>Tasks that check AWS only when an account is configured, and say they skipped it when not.</summary>
     public static readonly IReadOnlySet<string> AwsOptional = new HashSet<string>(StringComparer.Ordinal) { Doctor };
 
