@@ -117,7 +117,7 @@ public static partial class Doctor
             case ToolKind.Node when Major(version) < 20:
                 return ok with { Status = ToolStatus.Missing, Detail = $"Node.js {version} is too old for the CDK CLI: install Node.js 22 LTS" };
             case ToolKind.Node when Major(version) < 22:
-                return Warn($"works, but CDK support for Node 20 ended on 2026-10-30: install Node.js 22 LTS (`npm install -g node@22` works offline)");
+                return Warn($"works, but CDK support for Node 20 ended on 2026-10-30: install Node.js 22 LTS");
             case ToolKind.Aws when !firstLine.StartsWith("aws-cli/2.", StringComparison.Ordinal):
                 return Warn("AWS CLI v1: install AWS CLI v2 (v1 lacks some commands and output shapes the pipeline relies on)");
             case ToolKind.Cdk when pinnedCdk is not null && version != pinnedCdk:
