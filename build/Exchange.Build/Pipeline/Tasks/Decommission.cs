@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Exchange.Build.Logging;
 using Exchange.Build.Operations;
 using Exchange.Build.Processes;
 using Exchange.Build.Settings;
@@ -25,9 +26,9 @@ public static class Decommission
         foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed))
         {
             var stack = b.Names.Stack(kind);
-            b.Log.Information($"Destroying {stack}");
-            b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
-                $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun --target=DestroyDev --confirm");
+            b.Log.Timed($"Destroying {stack} (cdk destroy)", () =>
+                b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+                    $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun --target=DestroyDev --confirm"));
             removed.Add(stack);
         }
 

@@ -23,9 +23,10 @@ public static partial class Infrastructure
         if (status is not null)
             b.Log.Warning($"{ToolkitStack} is in state {status}; running cdk bootstrap to repair it.");
         Synth.EnsureAssembly(b);
-        b.Cdk.Run(b.Cdk.BootstrapCommand(b.Settings.Account!, b.Settings.Region, b.Settings.CdkOutDir), b.Settings.RepoRoot,
-            line => b.Log.Information("  cdk | " + line),
-            $"see the {ToolkitStack} stack's events in the CloudFormation console; your role needs permission to create it");
+        b.Log.Timed($"Bootstrapping aws://{b.Settings.Account}/{b.Settings.Region} (cdk bootstrap)", () =>
+            b.Cdk.Run(b.Cdk.BootstrapCommand(b.Settings.Account!, b.Settings.Region, b.Settings.CdkOutDir), b.Settings.RepoRoot,
+                line => b.Log.Information("  cdk | " + line),
+                $"see the {ToolkitStack} stack's events in the CloudFormation console; your role needs permission to create it"));
         b.Report.Add(TaskNames.Bootstrap, StepOutcome.Changed, $"bootstrapped aws://{b.Settings.Account}/{b.Settings.Region}");
     }
 
