@@ -114,4 +114,44 @@ public class FirstContactTests
         Assert.Equal(ShellWrap.Words(command), lines.SelectMany(l => ShellWrap.Words(l.TrimEnd('\\'))).ToArray());
         Assert.Contains("'a b c'", lines[^1]);
     }
+
+    [Fact]
+    public void A_run_that_synthesizes_installs_the_pinned_CDK_CLI_when_it_is_missing_and_says_so_in_one_line()
+    {
+        using var dir = new TempDir();
+        dir.Write("infra/package-lock.json", "{}");
+        var npm = dir.Script("bin/npm", "exit 0");
+        var runner = new RecordingRunner();
+        var log = new Logging.MemoryLog();
+        var env = new Dictionary<string, string> { ["PATH"] = dir.Combine("bin") };
+        var b = new BuildContext(Contexts.Settings() with { RepoRoot = dir.Path }, log, env.GetValueOrDefault, [TaskNames.Synth, TaskNames.Render], runner);
+
+        b.CheckBeforeFirstTask();
+
+        var call = Assert.Single(runner.Calls);
+        Assert.Equal(npm, call.Command.Executable);
+        Assert.Equal(["ci", "--prefix", dir.Combine("infra"), "--no-audit", "--no-fund"], call.Command.Values);
+        Assert.Single(log.Entries, e => e.Message == "Installing the pinned CDK CLI: npm ci --prefix infra (infra/node_modules is missing) ...");
+    }
+
+    [Theory]
+    [InlineData("node_modules present")]
+    [InlineData("CDK_PATH set")]
+    [InlineData("no task needs cdk")]
+    public void The_pinned_CDK_CLI_is_not_installed_when_it_is_there_overridden_or_not_needed(string situation)
+    {
+        using var dir = new TempDir();
+        dir.Write("infra/package-lock.json", "{}");
+        dir.Script("bin/npm", "exit 0");
+        var env = new Dictionary<string, string> { ["PATH"] = dir.Combine("bin") };
+        if (situation == "node_modules present") Directory.CreateDirectory(dir.Combine("infra", "node_modules"));
+        if (situation == "CDK_PATH set") env["CDK_PATH"] = dir.Script("my-cdk", "exit 0");
+        string[] tasks = situation == "no task needs cdk" ? [TaskNames.Render, TaskNames.Plan] : [TaskNames.Synth];
+        var runner = new RecordingRunner();
+        var b = new BuildContext(Contexts.Settings() with { RepoRoot = dir.Path }, new Logging.MemoryLog(), env.GetValueOrDefault, tasks, runner);
+
+        b.CheckBeforeFirstTask();
+
+        Assert.Empty(runner.Calls);
+    }
 }
