@@ -31,16 +31,16 @@ Task(TaskNames.Render)
     .Does<BuildContext>((ctx, b) => Offline.Render(b));
 
 Task(TaskNames.Plan)
-    .Description("Prints what the EKS API endpoint admits and every command DeployDev would run with the current settings.")
-    .Does<BuildContext>((ctx, b) => Plan.Run(b));
+    .Description("Prints what the EKS API endpoint admits and every command DeployDev would run, in DeployDev's order (from the task graph).")
+    .Does<BuildContext>((ctx, b) => Plan.Run(b, TaskGraph.Order(Tasks, TaskNames.DeployDev)));
 
 Task(TaskNames.Test)
-    .Description("Runs every test project (installs the npm packages the tests need when missing).")
+    .Description("Checks the tests' prerequisites, then runs every test project (installs the npm packages the tests need when missing).")
     .Does<BuildContext>((ctx, b) => Offline.Test(b));
 
 // --- DeployDev: from an empty account to running pods -------------------------------------------
 Task(TaskNames.Doctor)
-    .Description("Checks tools and versions, the AWS identity against --account, and the region; warns about an EKS endpoint open to 0.0.0.0/0 or one this run cannot reach.")
+    .Description("One table of the tools and their versions (ok / warning / missing); with --account, also the AWS identity and the region; warns about an EKS endpoint open to 0.0.0.0/0 or one this run cannot reach.")
     .Does<BuildContext>((ctx, b) => Doctor.Run(b));
 
 Task(TaskNames.Bootstrap)

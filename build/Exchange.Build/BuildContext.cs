@@ -18,6 +18,7 @@ public sealed class BuildContext
 {
     private CallerIdentity? _identity;
     private DeploymentOutputs? _outputs;
+    private bool _checked;
 
     public BuildContext(PipelineSettings settings, IBuildLog sink, Func<string, string?> environment,
         IReadOnlyCollection<string> tasksToRun, IProcessRunner? runner = null)
@@ -66,7 +67,6 @@ public sealed class BuildContext
                                          "(and Cake's own: --exclusive, --dryrun, --tree, --description, --verbosity). See README.md#configuration."]);
         var settings = PipelineSettings.From(inputs, RepositoryRoot(context.Environment.WorkingDirectory.FullPath));
         var tasks = context.TasksToExecute.Select(t => t.Name).ToArray();
-        settings.ValidateFor(tasks);
         var build = new BuildContext(settings, new CakeBuildLog(context.Log), inputs.Environment, tasks);
         foreach (var line in settings.Describe()) build.Log.Information(line);
         return build;
@@ -80,10 +80,28 @@ public sealed class BuildContext
         throw new InvalidOperationException($"No Exchange.slnx above {start}: run build.sh from the repository.");
     }
 
+    /// <summary>
+    /// Before the first task (not in Setup: a <c>--dryrun</c> runs Setup but no task, and must work
+    /// without an account or source checkouts): every settings problem and broken tool override at once.
+    /// </summary>
+    public void CheckBeforeFirstTask()
+    {
+        if (_checked) return;
+        _checked = true;
+        var problems = Settings.ProblemsFor(TasksToRun);
+        problems.AddRange(Tools.BrokenOverrides(TasksToRun.SelectMany(t => TaskNames.OverridableTools.GetValueOrDefault(t) ?? [])));
+        if (problems.Count > 0) throw new SettingsException(problems);
+        // The pinned CDK CLI is installed when a task needs it (Doctor only reports it, with the fix).
+        if (Environment(EnvVars.CdkPath) is not { Length: > 0 }
+            && TasksToRun.Any(t => (TaskNames.OverridableTools.GetValueOrDefault(t) ?? []).Contains(ToolKind.Cdk)))
+            NpmPackages.EnsureInstalled(this, Settings.InfraDir, "the pinned CDK CLI");
+    }
+
     public void BeginTask(string task)
     {
+        CheckBeforeFirstTask();
         CurrentTask = task;
-        if (TaskNames.TouchAws.Contains(task)) EnsureAccount();
+        if (TaskNames.TouchAws.Contains(task) && !(TaskNames.AwsOptional.Contains(task) && Settings.Account is null)) EnsureAccount();
     }
 
     /// <summary>The caller's identity, checked once per run against the configured account.</summary>

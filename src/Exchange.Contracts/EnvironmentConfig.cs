@@ -11,7 +11,7 @@ public enum NatKind
 
 /// <summary>
 /// Everything that differs between environments. The design document's <c>config/dev.ts</c>,
-/// updated to the facts of Nov 2026 (see ../shared/design/ARCHITECTURE.md).
+/// updated to the facts of Nov 2026 (README.md, "What differs from the design document").
 /// </summary>
 public sealed record EnvironmentConfig
 {

@@ -134,6 +134,30 @@ public class CostTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_cost_report_fits_120_columns_and_speaks_of_the_design_document_not_an_issue()
+    {
+        var comparison = CostComparison.Of(CloudAssembly.Load(Fixture), Table, Plan);
+
+        var lines = CostText.Render(comparison, Table, "build/prices/ap-northeast-2.json").ToArray();
+
+        Assert.All(lines, l => Assert.True(l.Length <= 120, $"{l.Length}: {l}"));
+        Assert.DoesNotContain(lines, l => l.Contains("issue", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(lines, l => l.StartsWith("Eks/SpotNodegroup", StringComparison.Ordinal)); // stack prefix left out
+        var text = string.Join("\n", lines);
+        foreach (var line in comparison.Default.Lines) Assert.Contains(CostText.Money(line.Running), text);
+    }
+
+    [Fact]
+    public void A_short_resource_drops_the_shared_stack_prefix_and_the_CDK_hash()
+    {
+        string[] stacks = ["Exchange-dev-Vpc", "Exchange-dev-Eks"];
+
+        Assert.Equal("Vpc/VpcPublicSubnet1NatInstance", CostText.ShortResource(stacks, "Exchange-dev-Vpc", "VpcPublicSubnet1NatInstance57B636B8"));
+        Assert.Equal("Vpc/VpcPublicSubnet1NatInstanceEip", CostText.ShortResource(stacks, "Exchange-dev-Vpc", "VpcPublicSubnet1NatInstance57B636B8Eip"));
+        Assert.Equal("Eks/Cluster", CostText.ShortResource(stacks, "Exchange-dev-Eks", "Cluster"));
+    }
+
+    [Fact]
     public void A_mistyped_key_in_a_price_table_is_an_error_not_a_missing_price()
     {
         using var dir = new TempDir();

@@ -56,6 +56,20 @@ public class PipelinePartsTests
     }
 
     [Fact]
+    public void An_offline_run_checks_and_never_claims_no_changes_and_its_summary_fits_120_columns()
+    {
+        var report = new StepReport();
+        report.Add(TaskNames.Synth, StepOutcome.Unchanged, "cloud assembly up to date");
+        report.Add(TaskNames.Cost, StepOutcome.Checked, string.Join(' ', Enumerable.Repeat("a long detail", 15)));
+
+        var summary = report.Summary().ToArray();
+
+        Assert.DoesNotContain(summary, l => l.StartsWith("No changes", StringComparison.Ordinal) || l.StartsWith("Changed:", StringComparison.Ordinal));
+        Assert.Contains(summary, l => l.StartsWith("  Cost   checked", StringComparison.Ordinal));
+        Assert.All(summary, l => Assert.True(l.Length <= 120, $"{l.Length}: {l}"));
+    }
+
+    [Fact]
     public void A_task_reported_twice_keeps_its_strongest_outcome()
     {
         var report = new StepReport();
@@ -82,21 +96,15 @@ public class PipelinePartsTests
     }
 
     [Theory]
-    [InlineData("v18.19.0", "too old")]
-    [InlineData("v20.20.2", "warning")]
-    [InlineData("v22.11.0", "")]
-    public void Node_below_20_is_refused_and_20_is_warned_about(string version, string expected)
+    [InlineData("v18.19.0", ToolStatus.Missing, "too old for the CDK CLI")]
+    [InlineData("v20.20.2", ToolStatus.Warning, "CDK support for Node 20 ended on 2026-10-30")]
+    [InlineData("v22.11.0", ToolStatus.Ok, "/usr/bin/node")]
+    public void Node_below_20_is_missing_and_20_is_warned_about(string version, ToolStatus status, string detail)
     {
-        var log = new MemoryLog();
-        var b = Contexts.Build(new RecordingRunner());
-        var problems = new List<string>();
-        var logged = new BuildContext(b.Settings, log, _ => null, [TaskNames.Doctor], new RecordingRunner());
+        var check = Doctor.Assess(Tools.ToolKind.Node, true, version, "/usr/bin/node", "2.1148.1", "1.35");
 
-        Doctor.CheckNode(logged, version, problems);
-
-        if (expected == "too old") Assert.Contains("too old for the CDK CLI", Assert.Single(problems));
-        else Assert.Empty(problems);
-        Assert.Equal(expected == "warning", log.Entries.Any(e => e.Level == "warning" && e.Message.Contains("Node.js 22")));
+        Assert.Equal(status, check.Status);
+        Assert.Contains(detail, check.Detail);
     }
 
     [Fact]
@@ -125,18 +133,44 @@ public class PipelinePartsTests
     }
 
     [Theory]
-    [InlineData(Tools.ToolKind.Aws, "aws-cli/1.45.11 Python/3.11.7", "is not v2")]
+    [InlineData(Tools.ToolKind.Aws, "aws-cli/1.45.11 Python/3.11.7", "AWS CLI v1")]
     [InlineData(Tools.ToolKind.Aws, "aws-cli/2.22.35 Python/3.12.9", null)]
     [InlineData(Tools.ToolKind.Cdk, "2.1100.0 (build abc)", "not the pinned 2.1148.1")]
     [InlineData(Tools.ToolKind.Cdk, "2.1148.1 (build 0a1b2c3)", null)]
-    [InlineData(Tools.ToolKind.Kubectl, "Client Version: v1.30.2", "older than 1.33")]
-    [InlineData(Tools.ToolKind.Kubectl, "Client Version: v1.35.0", null)]
+    [InlineData(Tools.ToolKind.Kubectl, "Client Version: v1.33.2", "older than 1.34: the cluster runs 1.35")]
+    [InlineData(Tools.ToolKind.Kubectl, "Client Version: v1.32.4-dispatcher\nKustomize Version: v5.5.0", "older than 1.34")]
+    [InlineData(Tools.ToolKind.Kubectl, "Client Version: v1.34.0", null)]
+    [InlineData(Tools.ToolKind.Kubectl, "Client Version: v1.36.1", null)]
     public void Doctor_warns_about_versions_the_project_is_not_tested_with(Tools.ToolKind tool, string version, string? warning)
     {
-        var warnings = Doctor.VersionWarnings(tool, version, "2.1148.1").ToArray();
+        var check = Doctor.Assess(tool, true, version, "/usr/bin/x", "2.1148.1", "1.35");
 
-        if (warning is null) Assert.Empty(warnings);
-        else Assert.Contains(warning, Assert.Single(warnings));
+        Assert.Equal(warning is null ? ToolStatus.Ok : ToolStatus.Warning, check.Status);
+        if (warning is not null) Assert.Contains(warning, check.Detail);
+    }
+
+    [Fact]
+    public void A_docker_client_without_an_engine_is_missing_and_says_how_to_start_one()
+    {
+        var check = Doctor.Assess(Tools.ToolKind.Docker, false,
+            "28.2.2 (engine \nCannot connect to the Docker daemon at unix:///nowhere. Is the docker daemon running?", "/usr/bin/docker", null, "1.35");
+
+        Assert.Equal(ToolStatus.Missing, check.Status);
+        Assert.Equal("28.2.2", check.Version);
+        Assert.Contains("no Docker engine answers", check.Detail);
+        Assert.Contains("DOCKER_HOST", check.Detail);
+    }
+
+    [Fact]
+    public void The_Doctor_table_keeps_every_line_within_120_columns()
+    {
+        var checks = Doctor.Tools.Select(t => new ToolCheck(t, ToolStatus.Warning, "v1.32.4-dispatcher",
+            string.Join(' ', Enumerable.Repeat("a long reason", 20)))).ToArray();
+
+        var lines = Doctor.Table(checks).ToArray();
+
+        Assert.All(lines, l => Assert.True(l.Length <= 120, $"{l.Length}: {l}"));
+        Assert.Equal(Doctor.Tools.Count, lines.Count(l => l.StartsWith("  ", StringComparison.Ordinal) && l.Contains("warning", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -147,7 +181,7 @@ public class PipelinePartsTests
         var underTests = Directory.GetDirectories(Path.Combine(Contexts.RepoRoot, "tests"))
             .Where(d => File.Exists(Path.Combine(d, "package.json"))).Select(Path.GetFullPath).Order().ToArray();
 
-        var installed = Offline.TestNodeProjects(b).Select(Path.GetFullPath).ToArray();
+        var installed = Offline.TestNodeProjects(b).Select(p => Path.GetFullPath(p.Dir)).ToArray();
 
         Assert.Contains(Path.Combine(Contexts.RepoRoot, "tests", "cdk-nag-check"), underTests);
         Assert.All(underTests, d => Assert.Contains(d, installed));

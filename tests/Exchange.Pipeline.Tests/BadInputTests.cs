@@ -96,5 +96,46 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
         Assert.Empty(_run.Calls);
     }
 
+    [Fact]
+    public void DestroyDev_without_confirm_is_refused_before_anything_touches_AWS()
+    {
+        var result = _run.Build("--target=DestroyDev");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Rerun with --confirm to go ahead", result.Output);
+        Assert.Empty(_run.Calls);
+    }
+
+    [Fact]
+    public void A_CDK_PATH_that_points_nowhere_fails_Synth_even_when_the_cloud_assembly_is_up_to_date()
+    {
+        var first = _run.BuildRaw("--target=Synth");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        _run.Env["CDK_PATH"] = "/nonexistent/cdk";
+
+        var result = _run.BuildRaw("--target=Synth");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("CDK_PATH is set to '/nonexistent/cdk', which does not exist", result.Output);
+        Assert.Contains("unset CDK_PATH", result.Output);
+        Assert.DoesNotContain("is up to date", result.Output);
+    }
+
+    [Fact]
+    public void Test_with_no_Docker_engine_fails_in_seconds_and_its_last_lines_name_the_missing_engine()
+    {
+        _run.Env["DOCKER_HOST"] = $"unix://{_run.Root}/no-engine.sock";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = _run.BuildRaw("--target=Test");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"took {clock.Elapsed}");
+        var last = string.Join("\n", result.Output.TrimEnd().Split('\n').TakeLast(6));
+        Assert.Contains($"Docker engine: none answers at DOCKER_HOST=unix://{_run.Root}/no-engine.sock", last);
+        Assert.Contains("sudo bash .ci/run", last);
+        Assert.DoesNotContain("Building the solution", result.Output);
+    }
+
     public void Dispose() => _run.Dispose();
 }

@@ -112,6 +112,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         var unconfirmed = _run.Build("--target=DestroyDev");
         Assert.NotEqual(0, unconfirmed.ExitCode);
         Assert.Contains("Rerun with --confirm", unconfirmed.Output);
+        Assert.Equal(before, _run.Calls.Count); // --confirm is checked before anything touches AWS
 
         _run.Env["FAKE_AWS_ACCOUNT"] = "999988887777";
         var wrongAccount = _run.Build("--target=DestroyDev", "--confirm");
@@ -119,7 +120,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         Assert.Contains("your AWS credentials are for account 999988887777", wrongAccount.Output);
 
         var refused = CallsSince(before);
-        Assert.Equal(2, refused.Count(c => c.StartsWith("aws sts get-caller-identity", StringComparison.Ordinal)));
+        Assert.Equal(1, refused.Count(c => c.StartsWith("aws sts get-caller-identity", StringComparison.Ordinal)));
         Assert.All(refused, c => Assert.StartsWith("aws sts get-caller-identity", c)); // nothing was listed, drained or destroyed
     }
 

@@ -4,7 +4,7 @@ namespace Exchange.Build.Cost;
 public sealed record CostConfiguration(string Name, string Description, Func<CloudAssembly, int> Apply);
 
 /// <summary>
-/// The configuration options the issue compares, each alone against the synthesized dev default,
+/// The configuration options worth comparing, each alone against the synthesized dev default,
 /// and the design document's configuration priced from the same table.
 /// </summary>
 public static class Configurations
@@ -37,7 +37,7 @@ public static class Configurations
         a => DocumentResources(a) + Patches.Kubernetes(a, "1.29", "EXTENDED"));
 
     public static readonly CostConfiguration DesignDocumentOnStandardSupport = new("Design document on standard support",
-        "the document's resources with the cluster on a version in standard support (what the issue's 'about $230 today' refers to)",
+        "the document's resources with the cluster on a version in standard support (the design document's 'about $200/month', at today's prices)",
         DocumentResources);
 
     public static IReadOnlyList<CostConfiguration> DesignDocumentVariants { get; } = [DesignDocument, DesignDocumentOnStandardSupport];

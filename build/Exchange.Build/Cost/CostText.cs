@@ -1,10 +1,16 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using Exchange.Build.Text;
 using static Exchange.Build.Cost.ComputePricers;
 
 namespace Exchange.Build.Cost;
 
-/// <summary>The cost report as aligned text lines for the build log.</summary>
-public static class CostText
+/// <summary>
+/// The cost report as aligned text lines for the build log, each within <see cref="ShellWrap.Width"/>
+/// columns: long cells and sentences wrap, resources show as stack/logical ID without the common stack
+/// prefix and CDK's hash suffix. cost.json keeps the full stack names, logical IDs and types.
+/// </summary>
+public static partial class CostText
 {
     public const string States =
         "Running: everything up. Paused: node group at 0, Redpanda host and RDS stopped (NAT, control plane, cache, storage and IPv4 keep billing). " +
@@ -13,42 +19,72 @@ public static class CostText
     public static IEnumerable<string> Render(CostComparison comparison, PriceTable prices, string priceTableFile)
     {
         var estimate = comparison.Default;
-        yield return $"Monthly cost estimate, {prices.Region}, {prices.Currency}, {prices.HoursPerMonth:0} h/month, prices as of {prices.AsOf:yyyy-MM-dd} ({priceTableFile})";
-        yield return States;
+        var stacks = estimate.Lines.Select(l => l.Stack).Distinct().ToArray();
+        string Resource(string stack, string logicalId) => ShortResource(stacks, stack, logicalId);
+        foreach (var line in Wrap($"Monthly cost estimate, {prices.Region}, {prices.Currency}, {prices.HoursPerMonth:0} h/month, " +
+                                  $"prices as of {prices.AsOf:yyyy-MM-dd} ({priceTableFile})")) yield return line;
+        foreach (var line in Wrap(States)) yield return line;
         yield return "";
         var rows = estimate.Lines
-            .Select(l => new[] { l.Stack, l.LogicalId, l.Type.Replace("AWS::", "", StringComparison.Ordinal), (l.Estimate ? "~ " : "  ") + l.Billed, Money(l.Running), Money(l.Paused), Money(l.DeepPaused) })
-            .Append(["Total", "", "", "", Money(estimate.Totals.Running), Money(estimate.Totals.Paused), Money(estimate.Totals.DeepPaused)]);
-        foreach (var line in Table(["Stack", "Resource", "Type", "  Billed", "Running", "Paused", "Deep-paused"], rows, textColumns: 4)) yield return line;
-        foreach (var line in Legend(prices)) yield return line;
+            .Select(l => new[] { Resource(l.Stack, l.LogicalId), (l.Estimate ? "~ " : "  ") + l.Billed, Money(l.Running), Money(l.Paused), Money(l.DeepPaused) })
+            .Append(["Total", "", Money(estimate.Totals.Running), Money(estimate.Totals.Paused), Money(estimate.Totals.DeepPaused)]);
+        foreach (var line in Table(["Resource", "  Billed", "Running", "Paused", "Deep-paused"], rows, textColumns: 2, wrapColumn: 1)) yield return line;
+        foreach (var line in Legend(prices, stacks)) yield return line;
         yield return "";
 
         if (estimate.NotPriced.Count == 0) yield return "Not priced: none (every billable resource type is in the table).";
         else
         {
             yield return $"NOT PRICED ({estimate.NotPriced.Count}): billable but not in the table, so the totals leave them out:";
-            foreach (var n in estimate.NotPriced) yield return $"  {n.Stack}/{n.LogicalId} ({n.Type}): {n.Reason}";
+            foreach (var n in estimate.NotPriced)
+                foreach (var line in Wrap($"{Resource(n.Stack, n.LogicalId)} ({n.Type}): {n.Reason}", "  ", "      ")) yield return line;
         }
         yield return "";
 
         yield return "Options, each alone against the synthesized configuration:";
-        foreach (var line in Comparison(estimate, comparison.Options)) yield return line;
+        foreach (var line in Comparison(estimate, comparison.Options, Resource)) yield return line;
         yield return "";
         yield return "Dev default vs the design document:";
-        foreach (var line in Comparison(estimate, comparison.DesignDocument)) yield return line;
+        foreach (var line in Comparison(estimate, comparison.DesignDocument, Resource)) yield return line;
         yield return "";
-        yield return Verdict(estimate.Totals, comparison.DesignDocument);
+        foreach (var line in Wrap(Verdict(estimate.Totals, comparison.DesignDocument))) yield return line;
     }
 
-    private static IEnumerable<string> Legend(PriceTable prices)
+    /// <summary>
+    /// "Vpc/VpcPublicSubnet1NatInstance" for Exchange-dev-Vpc's VpcPublicSubnet1NatInstance57B636B8:
+    /// the prefix every stack shares and the 8-hex-digit hash CDK appends are left out.
+    /// </summary>
+    public static string ShortResource(IReadOnlyList<string> stacks, string stack, string logicalId)
     {
+        var prefix = stacks.Count > 1 ? CommonPrefix(stacks) : "";
+        var shortStack = stack.Length > prefix.Length ? stack[prefix.Length..] : stack;
+        return $"{shortStack}/{CdkHash().Replace(logicalId, "", 1)}";
+    }
+
+    private static string CommonPrefix(IReadOnlyList<string> names)
+    {
+        var prefix = names[0];
+        foreach (var name in names.Skip(1))
+            while (!name.StartsWith(prefix, StringComparison.Ordinal)) prefix = prefix[..^1];
+        var cut = prefix.LastIndexOf('-'); // whole words only: "Exchange-dev-"
+        return cut < 0 ? "" : prefix[..(cut + 1)];
+    }
+
+    private static IEnumerable<string> Wrap(string text, string indent = "", string hanging = "  ") => ShellWrap.Prose(text, indent, hanging);
+
+    private static IEnumerable<string> Legend(PriceTable prices, IReadOnlyList<string> stacks)
+    {
+        var prefix = stacks.Count > 1 ? CommonPrefix(stacks) : "";
+        foreach (var line in Wrap($"Resource: stack/logical ID{(prefix.Length > 0 ? $" (stacks without '{prefix}')" : "")}, without CDK's hash suffix; " +
+                                  "cost.json has the full names and resource types.")) yield return line;
         var u = prices.Usage;
         var prefixes = string.Concat(u.LogGroupGbPerMonthByNamePrefix.Select(e => $", {Count(e.Value)} GB for {e.Key}*"));
         yield return "~ marks an estimate: a price not read from a published Seoul figure (see the table's notes), or an assumed usage:";
-        yield return $"  NAT gateway {Count(u.NatGatewayGbPerMonth)} GB/month; logs {Count(u.LogGroupGbPerMonth)} GB/month per group{prefixes}; " +
+        foreach (var line in Wrap($"  NAT gateway {Count(u.NatGatewayGbPerMonth)} GB/month; logs {Count(u.LogGroupGbPerMonth)} GB/month per group{prefixes}; " +
                      $"ECR {Count(u.EcrGbPerRepository)} GB per repository; unsized root volumes {Count(u.RootVolumeGbWhenUnspecified)} GB; " +
-                     $"Spot {Percent(prices.Spot.Discount)} off on-demand ({prices.Spot.AsOf}).";
-        yield return $"  Not counted: internet data transfer out, API requests, T-instance CPU credit surplus, snapshots. Sources: {prices.Sources.Count} listed in the table.";
+                     $"Spot {Percent(prices.Spot.Discount)} off on-demand ({prices.Spot.AsOf}).", "  ", "    ")) yield return line;
+        foreach (var line in Wrap($"  Not counted: internet data transfer out, API requests, T-instance CPU credit surplus, snapshots. " +
+                                  $"Sources: {prices.Sources.Count} listed in the table.", "  ", "    ")) yield return line;
     }
 
     /// <summary>Whether the synthesized default is below every design-document variant, with the amounts.</summary>
@@ -61,7 +97,7 @@ public static class CostText
             : $"WARNING: the dev default (${Money(defaults.Running)}/month) is not cheaper than '{cheapest.Configuration.Name}' (${Money(cheapest.Totals.Running)}).";
     }
 
-    private static IEnumerable<string> Comparison(CostEstimate baseline, IReadOnlyList<ConfigurationCost> alternatives)
+    private static IEnumerable<string> Comparison(CostEstimate baseline, IReadOnlyList<ConfigurationCost> alternatives, Func<string, string, string> resource)
     {
         var rows = alternatives.Select(a => new[]
             {
@@ -69,25 +105,44 @@ public static class CostText
                 Money(a.Totals.Running), Money(a.Totals.Paused), Money(a.Totals.DeepPaused), Signed(a.Totals.Running - baseline.Totals.Running),
             })
             .Prepend(["Synthesized (dev default)", Money(baseline.Totals.Running), Money(baseline.Totals.Paused), Money(baseline.Totals.DeepPaused), ""]);
-        foreach (var line in Table(["Configuration", "Running", "Paused", "Deep-paused", "vs default"], rows, textColumns: 1)) yield return "  " + line;
+        foreach (var line in Table(["Configuration", "Running", "Paused", "Deep-paused", "vs default"], rows, textColumns: 1, wrapColumn: 0, width: ShellWrap.Width - 2))
+            yield return "  " + line;
         foreach (var a in alternatives.Where(a => a.Differences.Count > 0))
         {
-            yield return $"  {a.Configuration.Name}: {a.Configuration.Description}";
+            foreach (var line in Wrap($"{a.Configuration.Name}: {a.Configuration.Description}", "  ", "    ")) yield return line;
             foreach (var d in a.Differences)
-                yield return $"    {Signed(d.Delta),9}  {d.Stack}/{d.LogicalId}: {d.From} ({Money(d.FromRunning)}) -> {d.To} ({Money(d.ToRunning)})";
+                foreach (var line in Wrap($"{resource(d.Stack, d.LogicalId)}: {d.From} ({Money(d.FromRunning)}) -> {d.To} ({Money(d.ToRunning)})",
+                             $"    {Signed(d.Delta),9}  ", new string(' ', 17)))
+                    yield return line;
         }
     }
 
-    /// <summary>The first <paramref name="textColumns"/> columns left-aligned, the amounts after them right-aligned.</summary>
-    private static IEnumerable<string> Table(string[] header, IEnumerable<string[]> body, int textColumns)
+    /// <summary>
+    /// The first <paramref name="textColumns"/> columns left-aligned, the amounts after them right-aligned;
+    /// when the table is wider than <paramref name="width"/>, the cells of <paramref name="wrapColumn"/> wrap onto more lines.
+    /// </summary>
+    private static IEnumerable<string> Table(string[] header, IEnumerable<string[]> body, int textColumns, int wrapColumn, int width = ShellWrap.Width)
     {
         var rows = body.Prepend(header).ToArray();
         var widths = header.Select((_, i) => rows.Max(r => r[i].Length)).ToArray();
+        var others = widths.Where((_, i) => i != wrapColumn).Sum() + 2 * (widths.Length - 1);
+        widths[wrapColumn] = Math.Max(header[wrapColumn].Length, Math.Min(widths[wrapColumn], width - others));
         foreach (var row in rows)
-            yield return string.Join("  ", row.Select((cell, i) => i >= textColumns ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]))).TrimEnd();
+        {
+            var cell = row[wrapColumn];
+            var marker = cell.StartsWith("  ", StringComparison.Ordinal) || cell.StartsWith("~ ", StringComparison.Ordinal) ? cell[..2] : "";
+            var parts = ShellWrap.Prose(cell[marker.Length..], marker, new string(' ', marker.Length), widths[wrapColumn]).ToArray();
+            for (var p = 0; p < parts.Length; p++)
+            {
+                var cells = row.Select((c, i) => i == wrapColumn ? parts[p] : p == 0 ? c : "").ToArray();
+                yield return string.Join("  ", cells.Select((c, i) => i >= textColumns ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))).TrimEnd();
+            }
+        }
     }
 
     public static string Money(decimal usd) => usd.ToString("0.00", CultureInfo.InvariantCulture);
     private static string Signed(decimal usd) => (usd >= 0 ? "+" : "") + Money(usd);
     private static string Percent(decimal fraction) => (fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
+
+    [GeneratedRegex("[0-9A-F]{8}(?=$|[A-Z][a-z])")] private static partial Regex CdkHash();
 }

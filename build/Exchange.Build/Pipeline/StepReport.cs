@@ -4,7 +4,7 @@ public enum StepOutcome { Changed, Unchanged, Checked, Skipped }
 
 public sealed record StepResult(string Task, StepOutcome Outcome, string Detail);
 
-/// <summary>What each task did, for the closing summary ("no changes" when nothing changed).</summary>
+/// <summary>What each task did, for the closing summary (within 120 columns; "no changes" when a deploy changed nothing).</summary>
 public sealed class StepReport
 {
     private readonly List<StepResult> _results = [];
@@ -31,9 +31,13 @@ public sealed class StepReport
         if (results.Count == 0) yield break;
         var width = results.Max(r => r.Task.Length);
         yield return "Summary:";
+        var indent = new string(' ', width + 15);
         foreach (var r in results)
-            yield return $"  {r.Task.PadRight(width)}  {r.Outcome.ToString().ToLowerInvariant(),-9}  {r.Detail}";
-        if (results.Any(r => r.Outcome is StepOutcome.Changed or StepOutcome.Unchanged))
+            foreach (var line in Text.ShellWrap.Prose(r.Detail, $"  {r.Task.PadRight(width)}  {r.Outcome.ToString().ToLowerInvariant(),-9}  ", indent))
+                yield return line;
+        // Whether anything changed is a statement about the environment: only runs that deploy or operate it make it
+        // (a Cost or Default run that found the cloud assembly up to date has only checked things).
+        if (results.Any(r => r.Outcome is StepOutcome.Changed or StepOutcome.Unchanged && !TaskNames.Offline.Contains(r.Task)))
             yield return AnyChanges
                 ? $"Changed: {string.Join(", ", results.Where(r => r.Outcome == StepOutcome.Changed).Select(r => r.Task))}."
                 : "No changes: everything was already up to date.";

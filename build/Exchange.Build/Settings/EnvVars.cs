@@ -27,4 +27,6 @@ public static class EnvVars
     public const string Home = "HOME";
     public const string UserProfile = "USERPROFILE";
     public const string DockerConfig = "DOCKER_CONFIG";
+    /// <summary>The Docker engine's socket (read only to say where the tests looked).</summary>
+    public const string DockerHost = "DOCKER_HOST";
 }

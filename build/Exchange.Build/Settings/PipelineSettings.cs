@@ -84,8 +84,14 @@ public sealed partial record PipelineSettings
         return settings;
     }
 
-    /// <summary>Checks what the tasks about to run need, before any of them touches AWS.</summary>
+    /// <summary>Throws every problem of <see cref="ProblemsFor"/> at once.</summary>
     public void ValidateFor(IReadOnlyCollection<string> tasks)
+    {
+        if (ProblemsFor(tasks) is { Count: > 0 } errors) throw new SettingsException(errors);
+    }
+
+    /// <summary>What is wrong for the tasks about to run (checked before any of them touches AWS).</summary>
+    public List<string> ProblemsFor(IReadOnlyCollection<string> tasks)
     {
         var errors = new List<string>();
         if (!SkipImages && tasks.Any(TaskNames.NeedSources.Contains))
@@ -93,10 +99,13 @@ public sealed partial record PipelineSettings
             RequireSource("Engine", EngineDir, EngineDockerfile, ArgumentNames.EngineDir, errors);
             RequireSource("Backend", BackendDir, BackendDockerfile, ArgumentNames.BackendDir, errors);
         }
-        if (Account is null && tasks.Any(TaskNames.TouchAws.Contains))
+        if (Account is null && tasks.Any(t => TaskNames.TouchAws.Contains(t) && !TaskNames.AwsOptional.Contains(t)))
             errors.Add($"No AWS account is configured for environment '{Environment.EnvName}'. Pass --{ArgumentNames.Account}=123456789012 " +
                        $"or set {EnvVars.Account}. The pipeline refuses to touch an account it was not told to use.");
-        if (errors.Count > 0) throw new SettingsException(errors);
+        if (!Confirm && !IsCi && tasks.Contains(TaskNames.DestroyDev))
+            errors.Add($"DestroyDev deletes every stack of '{Environment.EnvName}'{(Account is null ? "" : $" in account {Account}")}, " +
+                       $"including the database. Rerun with --{ArgumentNames.Confirm} to go ahead.");
+        return errors;
     }
 
     /// <summary>The resolved settings, one per line, for the log (nothing secret lives here).</summary>

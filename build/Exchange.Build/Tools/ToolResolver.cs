@@ -1,7 +1,7 @@
 namespace Exchange.Build.Tools;
 
 /// <summary>The external programs the pipeline runs.</summary>
-public enum ToolKind { Cdk, Aws, Docker, Kubectl, Node, Npm, Git, Dotnet }
+public enum ToolKind { Cdk, Aws, Docker, Kubectl, Node, Npm, Git, Dotnet, DockerRegistry, Htpasswd, Shellcheck }
 
 /// <summary>How to find a tool and what to tell a user who lacks it.</summary>
 public sealed record ToolSpec(ToolKind Kind, string Command, string? OverrideVariable, string InstallHint);
@@ -28,6 +28,10 @@ public sealed class ToolResolver(Func<string, string?> environment, string repoR
         [ToolKind.Npm] = new(ToolKind.Npm, "npm", null, "install npm (it ships with Node.js)"),
         [ToolKind.Git] = new(ToolKind.Git, "git", null, "install git"),
         [ToolKind.Dotnet] = new(ToolKind.Dotnet, "dotnet", null, "install the .NET 10 SDK (see global.json)"),
+        // Needed by the tests only (a real registry on 127.0.0.1, its password file, the script linter).
+        [ToolKind.DockerRegistry] = new(ToolKind.DockerRegistry, "docker-registry", null, "apt-get install docker-registry"),
+        [ToolKind.Htpasswd] = new(ToolKind.Htpasswd, "htpasswd", null, "apt-get install apache2-utils"),
+        [ToolKind.Shellcheck] = new(ToolKind.Shellcheck, "shellcheck", null, "apt-get install shellcheck"),
     };
 
     private readonly Dictionary<ToolKind, string> _resolved = [];
@@ -61,8 +65,7 @@ public sealed class ToolResolver(Func<string, string?> environment, string repoR
         if (spec.OverrideVariable is { } variable && environment(variable) is { Length: > 0 } overridden)
         {
             if (File.Exists(overridden)) return Path.GetFullPath(overridden);
-            throw new ToolNotFoundException(spec, currentTarget(),
-                $"{variable} is set to '{overridden}', which does not exist");
+            throw new ToolNotFoundException(spec, currentTarget(), BrokenOverride(spec, overridden), OverrideFix(spec));
         }
         if (spec.Kind == ToolKind.Cdk)
         {
@@ -71,6 +74,23 @@ public sealed class ToolResolver(Func<string, string?> environment, string repoR
         }
         return SearchPath(spec.Command) ?? throw new ToolNotFoundException(spec, currentTarget(), null);
     }
+
+    /// <summary>
+    /// Every override variable of these tools that is set but points at no file, as messages that say
+    /// to fix or unset it. Checked before a run starts, so a cached result (an up-to-date cloud
+    /// assembly) cannot hide a broken override.
+    /// </summary>
+    public IReadOnlyList<string> BrokenOverrides(IEnumerable<ToolKind> kinds) =>
+        kinds.Distinct().Order().Select(k => Specs[k])
+            .Where(s => s.OverrideVariable is { } v && environment(v) is { Length: > 0 } path && !File.Exists(path))
+            .Select(s => $"{BrokenOverride(s, environment(s.OverrideVariable!)!)}. To fix: {OverrideFix(s)}.")
+            .ToArray();
+
+    private static string BrokenOverride(ToolSpec spec, string path) => $"{spec.OverrideVariable} is set to '{path}', which does not exist";
+
+    private static string OverrideFix(ToolSpec spec) =>
+        $"point {spec.OverrideVariable} at an existing {spec.Command} executable, or unset it " +
+        $"(`unset {spec.OverrideVariable}`) to use {(spec.Kind == ToolKind.Cdk ? "the pinned infra/node_modules/.bin/cdk, else " : "")}the {spec.Command} on PATH";
 
     private string? SearchPath(string command)
     {
@@ -87,9 +107,9 @@ public sealed class ToolResolver(Func<string, string?> environment, string repoR
     }
 }
 
-public sealed class ToolNotFoundException(ToolSpec spec, string? target, string? detail)
+public sealed class ToolNotFoundException(ToolSpec spec, string? target, string? detail, string? fix = null)
     : Exception($"'{spec.Command}' was not found{(detail is null ? "" : $" ({detail})")}" +
-                $"{(target is null ? "" : $"; target '{target}' needs it")}. To fix: {spec.InstallHint}.")
+                $"{(target is null ? "" : $"; target '{target}' needs it")}. To fix: {fix ?? spec.InstallHint}.")
 {
     public ToolKind Tool { get; } = spec.Kind;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Exchange.Build.Logging;
 using Exchange.Build.Operations;
 using Exchange.Build.Processes;
 using Exchange.Build.Settings;
@@ -15,9 +16,7 @@ public static class Decommission
 {
     public static void Destroy(BuildContext b)
     {
-        if (!b.Settings.Confirm && !b.Settings.IsCi)
-            throw new SettingsException([$"DestroyDev deletes every stack of '{b.Settings.Environment.EnvName}' in account {b.Settings.Account}, " +
-                                         $"including the database. Rerun with --{ArgumentNames.Confirm} to go ahead."]);
+        // --confirm is checked with the other settings before the run's first task (PipelineSettings.ProblemsFor).
         var state = EnvironmentState.Read(b);
         var removed = new List<string>();
         if (state.Outputs.TryGet(Contracts.Outputs.EksClusterArn) is not null) DrainCluster(b, state);
@@ -27,9 +26,9 @@ public static class Decommission
         foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed))
         {
             var stack = b.Names.Stack(kind);
-            b.Log.Information($"Destroying {stack}");
-            b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
-                $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun --target=DestroyDev --confirm");
+            b.Log.Timed($"Destroying {stack} (cdk destroy)", () =>
+                b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+                    $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun --target=DestroyDev --confirm"));
             removed.Add(stack);
         }
 

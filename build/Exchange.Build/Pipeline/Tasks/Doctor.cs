@@ -1,43 +1,66 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Exchange.Build.Processes;
 using Exchange.Build.Settings;
+using Exchange.Build.Text;
 using Exchange.Build.Tools;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
 
-/// <summary>Prerequisites and versions, the AWS identity behind the account guard, and the region.</summary>
+public enum ToolStatus { Ok, Warning, Missing }
+
+/// <summary>One row of Doctor's table.</summary>
+public sealed record ToolCheck(ToolKind Tool, ToolStatus Status, string Version, string Detail);
+
+/// <summary>
+/// Prerequisites and their versions in one table (works with no account and no credentials), then,
+/// when an account is configured, the AWS identity behind the account guard and the region.
+/// </summary>
 public static partial class Doctor
 {
+    /// <summary>The tools Doctor checks, in the order of its table.</summary>
+    public static readonly IReadOnlyList<ToolKind> Tools =
+        [ToolKind.Dotnet, ToolKind.Node, ToolKind.Npm, ToolKind.Cdk, ToolKind.Aws, ToolKind.Docker, ToolKind.Kubectl, ToolKind.Git];
+
     public static void Run(BuildContext b)
     {
-        var problems = new List<string>();
         var pinnedCdk = PinnedCdk(b);
-        foreach (var (kind, command) in new (ToolKind, Func<CommandLine>)[]
-                 {
-                     (ToolKind.Dotnet, () => Plain(b, ToolKind.Dotnet)), (ToolKind.Node, () => Plain(b, ToolKind.Node)),
-                     (ToolKind.Npm, () => Plain(b, ToolKind.Npm)), (ToolKind.Cdk, b.Cdk.VersionCommand), (ToolKind.Aws, b.Aws.VersionCommand),
-                     (ToolKind.Docker, b.Docker.VersionCommand), (ToolKind.Kubectl, b.Kubectl.VersionCommand),
-                 })
+        var cluster = b.Settings.Environment.KubernetesVersion;
+        var checks = Tools.Select(kind => Probe(b, kind, pinnedCdk, cluster)).ToArray();
+        foreach (var line in Table(checks)) b.Log.Information(line);
+
+        string aws;
+        if (b.Settings.Account is null)
         {
-            var version = Probe(b, kind, command, problems);
-            if (version is null) continue;
-            if (kind == ToolKind.Node) CheckNode(b, version, problems);
-            foreach (var warning in VersionWarnings(kind, version, pinnedCdk)) b.Log.Warning(warning);
+            aws = "AWS skipped (no account)";
+            foreach (var line in ShellWrap.Prose(
+                         $"AWS checks skipped: no account is configured. To check the identity and the region, log in (`aws sso login " +
+                         $"--profile NAME`, export AWS_PROFILE=NAME) and run `./build.sh --target=Doctor --{ArgumentNames.Account}=123456789012` " +
+                         $"(or set {EnvVars.Account}).", "", "  "))
+                b.Log.Information(line);
+        }
+        else
+        {
+            var identity = b.EnsureAccount();
+            b.Log.Information($"  {"identity",-8} {identity.Arn}");
+            b.Log.Information($"  {"region",-8} {b.Settings.Region}");
+            if (b.Settings.AwsRegionVariable is { } variable && variable != b.Settings.Region)
+                b.Log.Warning($"AWS_REGION/AWS_DEFAULT_REGION is {variable}, but environment '{b.Settings.Environment.EnvName}' lives in " +
+                              $"{b.Settings.Region}; the pipeline always passes --region {b.Settings.Region}.");
+            aws = $"account {identity.Account}, region {b.Settings.Region}";
         }
 
-        var identity = b.EnsureAccount();
-        b.Log.Information($"  {"identity",-8} {identity.Arn}");
-        b.Log.Information($"  {"region",-8} {b.Settings.Region}");
-        if (b.Settings.AwsRegionVariable is { } variable && variable != b.Settings.Region)
-            b.Log.Warning($"AWS_REGION/AWS_DEFAULT_REGION is {variable}, but environment '{b.Settings.Environment.EnvName}' lives in " +
-                          $"{b.Settings.Region}; the pipeline always passes --region {b.Settings.Region}.");
         b.Log.Information($"  {"eks api",-8} {EksEndpointAccess.Describe(b.Settings.Environment.EksPublicAccessCidrs)}");
         foreach (var warning in EndpointWarnings(b.Settings.Environment.EksPublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
             b.Log.Warning(warning);
-        if (problems.Count > 0)
-            throw new InvalidOperationException("Doctor found problems:\n" + string.Join("\n", problems.Select(p => "  - " + p)));
-        b.Report.Add(TaskNames.Doctor, StepOutcome.Checked, $"tools present, account {identity.Account}, region {b.Settings.Region}");
+
+        var missing = checks.Where(c => c.Status == ToolStatus.Missing).ToArray();
+        if (missing.Length > 0)
+            throw new InvalidOperationException($"Doctor: {missing.Length} of {checks.Length} tools missing or not working:\n" +
+                                                string.Join("\n", missing.Select(m => $"  - {Name(m.Tool)}: {m.Detail}")));
+        var warnings = checks.Count(c => c.Status == ToolStatus.Warning);
+        b.Report.Add(TaskNames.Doctor, StepOutcome.Checked, $"{checks.Length} tools, {warnings} warning(s); {aws}");
     }
 
     /// <summary>An endpoint open to the internet, or one that this run's kubectl steps cannot reach from outside the VPC.</summary>
@@ -52,40 +75,84 @@ public static partial class Doctor
                          $"Verify, Status) reach it only from inside the VPC (VPN, a runner in the VPC). To use it from here, pass {how}.";
     }
 
-    private static CommandLine Plain(BuildContext b, ToolKind kind) =>
-        new CommandLine(ToolResolver.Specs[kind].Command, b.Tools.Resolve(kind)).Add("--version");
-
-    private static string? Probe(BuildContext b, ToolKind kind, Func<CommandLine> version, List<string> problems)
+    /// <summary>The table: tool, status, version, and the path or the reason (wrapped to the terminal width).</summary>
+    public static IEnumerable<string> Table(IReadOnlyList<ToolCheck> checks)
     {
-        var spec = ToolResolver.Specs[kind];
-        CommandLine command;
-        try { command = version(); }
-        catch (ToolNotFoundException e) { problems.Add(e.Message); return null; }
-        var path = command.Executable;
-        var result = b.Runner.Run(command,
-            new ProcessOptions { AllowFailure = true, Timeout = TimeSpan.FromSeconds(60), Environment = CdkCli.Environment });
-        var text = (result.StandardOutput + "\n" + result.StandardError).Trim().Split('\n')[0].Trim();
-        if (!result.Succeeded)
-        {
-            problems.Add(b.Redactor.Redact(kind == ToolKind.Docker
-                ? $"docker cannot reach its engine ({ProcessRunner.Tail(result.StandardError, 2)}). Start Docker, or set DOCKER_HOST."
-                : $"'{command.RenderSafe()}' failed: {ProcessRunner.Tail(result.StandardError, 3)}"));
-            return null;
-        }
-        b.Log.Information($"  {spec.Command,-8} {text}  ({path})");
-        return text;
+        var version = Math.Clamp(checks.Max(c => c.Version.Length), "version".Length, 30);
+        string Row(string tool, string status, string v, string detail) => $"  {tool,-8} {status,-8} {v.PadRight(version)} {detail}";
+        var indent = new string(' ', Row("", "", "", "").Length);
+        yield return Row("tool", "status", "version", "path, or what to do").TrimEnd();
+        foreach (var c in checks)
+            foreach (var line in ShellWrap.Prose(c.Detail, Row(Name(c.Tool), c.Status.ToString().ToLowerInvariant(), c.Version, ""), indent))
+                yield return line;
     }
 
-    /// <summary>Versions that work but are not what the project is tested with.</summary>
-    internal static IEnumerable<string> VersionWarnings(ToolKind kind, string version, string? pinnedCdk)
+    private static string Name(ToolKind kind) => kind == ToolKind.Docker ? "docker" : ToolResolver.Specs[kind].Command;
+
+    private static ToolCheck Probe(BuildContext b, ToolKind kind, string? pinnedCdk, string clusterVersion)
     {
-        if (kind == ToolKind.Aws && !version.StartsWith("aws-cli/2.", StringComparison.Ordinal))
-            yield return $"AWS CLI '{version}' is not v2: install AWS CLI v2 (v1 lacks some commands and output shapes the pipeline relies on).";
-        if (kind == ToolKind.Cdk && pinnedCdk is not null && !version.StartsWith(pinnedCdk + " ", StringComparison.Ordinal) && version != pinnedCdk)
-            yield return $"cdk is '{version}', not the pinned {pinnedCdk}: run `npm ci --prefix infra` (or unset CDK_PATH).";
-        if (kind == ToolKind.Kubectl && KubectlMinor().Match(version) is { Success: true } m
-            && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < 33)
-            yield return $"kubectl {version} is older than 1.33: EKS 1.35 supports clients within one minor version; install a current kubectl.";
+        CommandLine command;
+        try
+        {
+            command = kind switch
+            {
+                ToolKind.Cdk => b.Cdk.VersionCommand(),
+                ToolKind.Aws => b.Aws.VersionCommand(),
+                ToolKind.Docker => b.Docker.VersionCommand(),
+                ToolKind.Kubectl => b.Kubectl.VersionCommand(),
+                _ => new CommandLine(ToolResolver.Specs[kind].Command, b.Tools.Resolve(kind)).Add("--version"),
+            };
+        }
+        catch (ToolNotFoundException e) { return new ToolCheck(kind, ToolStatus.Missing, "-", e.Message); }
+        var result = b.Runner.Run(command,
+            new ProcessOptions { AllowFailure = true, Timeout = TimeSpan.FromSeconds(60), Environment = CdkCli.Environment });
+        var output = (result.StandardOutput + "\n" + result.StandardError).Trim();
+        var check = Assess(kind, result.Succeeded, output, command.Executable, pinnedCdk, clusterVersion);
+        return check with { Detail = b.Redactor.Redact(check.Detail) };
+    }
+
+    /// <summary>
+    /// What one tool's version output means: ok, a warning (works, but not what the project is
+    /// tested with or soon unsupported) or missing (does not run, or cannot work).
+    /// </summary>
+    public static ToolCheck Assess(ToolKind kind, bool succeeded, string output, string path, string? pinnedCdk, string clusterVersion)
+    {
+        var firstLine = output.Split('\n')[0].Trim();
+        if (!succeeded)
+            return kind == ToolKind.Docker
+                ? new ToolCheck(kind, ToolStatus.Missing, Version(firstLine) ?? "-",
+                    $"no Docker engine answers ({ProcessRunner.Tail(output, 1)}): start Docker (`sudo bash .ci/run` starts one), " +
+                    "or set DOCKER_HOST to the engine's socket")
+                : new ToolCheck(kind, ToolStatus.Missing, "-", $"'{path} --version' failed: {ProcessRunner.Tail(output, 2)}");
+        var version = Version(firstLine) ?? firstLine;
+        var ok = new ToolCheck(kind, ToolStatus.Ok, version, path);
+        ToolCheck Warn(string why) => ok with { Status = ToolStatus.Warning, Detail = why };
+        switch (kind)
+        {
+            case ToolKind.Node when Major(version) is not { } major:
+                return ok with { Status = ToolStatus.Missing, Detail = $"could not read the Node.js version from '{firstLine}'" };
+            case ToolKind.Node when Major(version) < 20:
+                return ok with { Status = ToolStatus.Missing, Detail = $"Node.js {version} is too old for the CDK CLI: install Node.js 22 LTS" };
+            case ToolKind.Node when Major(version) < 22:
+                return Warn($"works, but CDK support for Node 20 ended on 2026-10-30: install Node.js 22 LTS");
+            case ToolKind.Aws when !firstLine.StartsWith("aws-cli/2.", StringComparison.Ordinal):
+                return Warn("AWS CLI v1: install AWS CLI v2 (v1 lacks some commands and output shapes the pipeline relies on)");
+            case ToolKind.Cdk when pinnedCdk is not null && version != pinnedCdk:
+                return Warn($"not the pinned {pinnedCdk}: run `npm ci --prefix infra` (or unset CDK_PATH)");
+            case ToolKind.Kubectl when KubectlMinor().Match(output) is { Success: true } m && MinimumKubectl(clusterVersion) is var (major, minor)
+                                       && (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)) is var (km, kn)
+                                       && (km < major || (km == major && kn < minor)):
+                return Warn($"older than {major}.{minor}: the cluster runs {clusterVersion} and kubectl supports one minor version either side; install a current kubectl");
+            default:
+                return ok;
+        }
+    }
+
+    /// <summary>The oldest kubectl that supports a cluster of this version (one minor version older).</summary>
+    public static (int Major, int Minor) MinimumKubectl(string clusterVersion)
+    {
+        var parts = clusterVersion.Split('.');
+        return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture) - 1);
     }
 
     /// <summary>The aws-cdk version infra/package.json pins.</summary>
@@ -97,19 +164,18 @@ public static partial class Doctor
         return json.RootElement.TryGetProperty("devDependencies", out var dev) && dev.TryGetProperty("aws-cdk", out var cdk) ? cdk.GetString() : null;
     }
 
-    [GeneratedRegex(@"v1\.(\d+)\.")] private static partial Regex KubectlMinor();
-
-    /// <summary>Node &lt; 20 cannot run the CDK CLI; 20 works but left CDK support on 2026-10-30.</summary>
-    internal static void CheckNode(BuildContext b, string version, List<string> problems)
+    private static string? Version(string line)
     {
-        var major = NodeMajor(version);
-        if (major is null) problems.Add($"Could not read the Node.js version from '{version}'.");
-        else if (major < 20) problems.Add($"Node.js {version} is too old for the CDK CLI: install Node.js 22 LTS.");
-        else if (major < 22) b.Log.Warning($"Node.js {version} works, but CDK support for Node 20 ended on 2026-10-30: install Node.js 22 LTS.");
+        if (line.StartsWith("aws-cli/", StringComparison.Ordinal)) return line.Split(' ')[0];
+        var docker = DockerVersions().Match(line);
+        if (docker.Success) return docker.Groups[2].Success ? $"{docker.Groups[1].Value}, engine {docker.Groups[2].Value}" : docker.Groups[1].Value;
+        return VersionNumber().Match(line) is { Success: true } m ? m.Value : null;
     }
 
-    internal static int? NodeMajor(string version) =>
-        NodeVersion().Match(version) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    private static int? Major(string version) =>
+        VersionNumber().Match(version) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
 
-    [GeneratedRegex(@"v?(\d+)\.\d+")] private static partial Regex NodeVersion();
+    [GeneratedRegex(@"v?(\d+)\.\d+(\.\d+)?[\w.+-]*")] private static partial Regex VersionNumber();
+    [GeneratedRegex(@"^(\S+) \(engine ?(\S+)?\)")] private static partial Regex DockerVersions();
+    [GeneratedRegex(@"v(\d+)\.(\d+)\.")] private static partial Regex KubectlMinor();
 }

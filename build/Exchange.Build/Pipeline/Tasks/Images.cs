@@ -1,5 +1,6 @@
 using Exchange.Build.Aws;
 using Exchange.Build.Images;
+using Exchange.Build.Logging;
 using Exchange.Build.Processes;
 using Exchange.Build.Tools;
 using Exchange.Contracts;
@@ -28,18 +29,18 @@ public static class Images
         // Both builds at once: the engine and the backend share nothing, and each mostly waits on I/O.
         Parallel.ForEach(toBuild, new ParallelOptions { MaxDegreeOfParallelism = 2 }, r =>
         {
-            b.Log.Information($"Building {r.LocalReference} for {platform} from {r.SourceDir} ({Path.GetFileName(r.Dockerfile)}, tag from {r.TagSource})");
             var labels = new Dictionary<string, string>
             {
                 ["org.opencontainers.image.version"] = r.Tag,
                 ["org.opencontainers.image.title"] = r.Name,
             };
+            b.Log.Timed($"Building {r.LocalReference} for {platform} from {r.SourceDir} ({Path.GetFileName(r.Dockerfile)}, tag from {r.TagSource})", () =>
             b.Docker.Run(b.Docker.BuildCommand(r.SourceDir, r.Dockerfile, r.LocalReference, platform, labels), new ProcessOptions
             {
                 OnOutputLine = line => b.Log.Verbose($"  {r.Name} | {line}"),
                 OnErrorLine = line => b.Log.Verbose($"  {r.Name} | {line}"),
                 FailureHint = $"fix the build of {r.Dockerfile}; try `docker build --platform {platform} -f {r.Dockerfile} {r.SourceDir}` by hand",
-            });
+            }));
         });
         // A builder that ignores --platform (the classic builder on FROM scratch) would push images every pod
         // fails to start ("exec format error"): refuse them here.
@@ -93,11 +94,11 @@ public static class Images
                 if (!b.Docker.LocalImageExists(record.LocalReference))
                     throw new InvalidOperationException($"{record.LocalReference} is not in the local Docker engine. Run --target=BuildImages first.");
                 b.Docker.Run(b.Docker.TagCommand(record.LocalReference, remote));
-                var output = b.Docker.Run(b.Docker.PushCommand(remote), login.Options with
+                var output = b.Log.Timed($"Pushing {remote}", () => b.Docker.Run(b.Docker.PushCommand(remote), login.Options with
                 {
                     OnOutputLine = line => b.Log.Verbose($"  push | {line}"),
                     FailureHint = "check that the repository exists (DeployInfra) and that the login above succeeded",
-                }).StandardOutput;
+                })).StandardOutput;
                 record = record with { Digest = DockerCli.DigestFromPushOutput(output) };
                 b.Log.Information($"Pushed {remote}{(record.Digest is null ? "" : $" ({record.Digest})")}");
                 pushed.Add(remote);

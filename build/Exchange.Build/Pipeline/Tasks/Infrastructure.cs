@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Exchange.Build.Aws;
+using Exchange.Build.Logging;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
@@ -22,9 +23,10 @@ public static partial class Infrastructure
         if (status is not null)
             b.Log.Warning($"{ToolkitStack} is in state {status}; running cdk bootstrap to repair it.");
         Synth.EnsureAssembly(b);
-        b.Cdk.Run(b.Cdk.BootstrapCommand(b.Settings.Account!, b.Settings.Region, b.Settings.CdkOutDir), b.Settings.RepoRoot,
-            line => b.Log.Information("  cdk | " + line),
-            $"see the {ToolkitStack} stack's events in the CloudFormation console; your role needs permission to create it");
+        b.Log.Timed($"Bootstrapping aws://{b.Settings.Account}/{b.Settings.Region} (cdk bootstrap)", () =>
+            b.Cdk.Run(b.Cdk.BootstrapCommand(b.Settings.Account!, b.Settings.Region, b.Settings.CdkOutDir), b.Settings.RepoRoot,
+                line => b.Log.Information("  cdk | " + line),
+                $"see the {ToolkitStack} stack's events in the CloudFormation console; your role needs permission to create it"));
         b.Report.Add(TaskNames.Bootstrap, StepOutcome.Changed, $"bootstrapped aws://{b.Settings.Account}/{b.Settings.Region}");
     }
 
@@ -35,9 +37,10 @@ public static partial class Infrastructure
         ClearSecretRecoveryWindow(b);
         RemoveLeftoverControlPlaneLogs(b);
         var command = b.Cdk.DeployCommand(b.Settings.CdkOutDir, b.Settings.OutputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi);
-        var result = b.Cdk.Run(command, b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+        var result = b.Log.Timed($"Deploying {b.Names.AllStacks.Count} stacks (cdk deploy)", () => b.Cdk.Run(command, b.Settings.RepoRoot,
+            line => b.Log.Information("  cdk | " + line),
             "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
-            "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`");
+            "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`"));
         b.ReloadOutputs();
         var outputs = b.Outputs;
         var missing = Outputs.All.Where(o => outputs.TryGet(o) is null).Select(o => $"{b.Names.Stack(o.Stack)}.{o.Key}").ToArray();

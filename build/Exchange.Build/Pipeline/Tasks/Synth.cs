@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Exchange.Build.Processes;
 using Exchange.Build.Settings;
+using Exchange.Build.Logging;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
@@ -35,10 +36,10 @@ public static class Synth
             return;
         }
         if (File.Exists(stamp)) File.Delete(stamp);
-        b.Log.Information($"Synthesizing {string.Join(", ", b.Names.AllStacks)} into {outDir}");
         var command = b.Cdk.SynthCommand(outDir, context);
-        b.Cdk.Run(command, b.Settings.InfraDir, line => b.Log.Verbose("  cdk | " + line),
-            "run `cd infra && npx cdk synth` to see the full error; `npm ci --prefix infra` if the CLI is missing");
+        b.Log.Timed($"Synthesizing {b.Names.AllStacks.Count} stacks into {Path.GetRelativePath(b.Settings.RepoRoot, outDir)} (cdk synth)", () =>
+            b.Cdk.Run(command, b.Settings.InfraDir, line => b.Log.Verbose("  cdk | " + line),
+                "run `cd infra && npx cdk synth` to see the full error"));
         File.WriteAllText(stamp, fingerprint);
         b.Report.Add(TaskNames.Synth, StepOutcome.Changed, $"synthesized {b.Names.AllStacks.Count} stacks");
         b.AssemblyChecked = true;

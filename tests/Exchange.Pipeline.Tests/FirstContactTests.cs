@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Exchange.Pipeline.Tests;
+
+/// <summary>What a newcomer runs first, with no account, no credentials and no source checkouts.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed partial class FirstContactTests(PipelineWorld world) : IDisposable
+{
+    private readonly PipelineRun _run = new(world);
+
+    [Fact]
+    public void Plan_lists_DeployDevs_steps_in_the_order_Cake_runs_them_and_the_README_says_so()
+    {
+        var dryRun = _run.BuildRaw("--target=DeployDev", "--dryrun");
+        var plan = _run.BuildRaw("--target=Plan");
+
+        Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
+        Assert.True(plan.ExitCode == 0, plan.ToString());
+        var executed = DryRunStep().Matches(dryRun.Output).Select(m => m.Groups[1].Value).Where(t => t != "DeployDev").ToArray();
+        var planned = PlanStep().Matches(plan.Output[plan.Output.IndexOf("DeployDev would run, in order", StringComparison.Ordinal)..])
+            .Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(10, executed.Length);
+        Assert.Equal(executed, planned);
+        Assert.Equal(executed, ReadmeOrder());
+        Assert.DoesNotContain(_run.Calls, c => c.Tool is "aws" or "cdk");
+    }
+
+    [Fact]
+    public void A_dry_run_of_DeployDev_needs_no_account_and_no_source_checkouts()
+    {
+        var result = _run.BuildRaw("--target=DeployDev", "--dryrun", $"--engine-dir={_run.Root}/absent-engine");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("This was a dry run.", result.Output);
+        Assert.Empty(_run.Calls);
+    }
+
+    [Fact]
+    public void Plan_without_account_or_sources_shows_placeholders_and_keeps_lines_within_120_columns()
+    {
+        var result = _run.BuildRaw("--target=Plan", $"--engine-dir={_run.Root}/absent-engine", $"--backend-dir={_run.Root}/absent-backend");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("docker build --file '<engine-dir>/Dockerfile.shard' --tag 'matching-engine-shard:<tag>' '<engine-dir>'", result.Output);
+        Assert.Contains("'<account>.dkr.ecr.ap-northeast-2.amazonaws.com'", result.Output);
+        var planLines = result.Output[result.Output.IndexOf("DeployDev would run", StringComparison.Ordinal)..].Split('\n')
+            .TakeWhile(l => l.Length == 0 || l.StartsWith(' ') || l.StartsWith("DeployDev", StringComparison.Ordinal)).ToArray();
+        Assert.True(planLines.Length > 30, string.Join("\n", planLines));
+        Assert.All(planLines, l => Assert.True(l.TrimEnd('\r').Length <= 120, $"{l.Length}: {l}"));
+        Assert.Contains(planLines, l => l.EndsWith(" \\", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Doctor_without_an_account_shows_the_tool_table_says_AWS_was_skipped_and_succeeds()
+    {
+        var result = _run.BuildRaw("--target=Doctor");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (var tool in new[] { "dotnet", "node", "npm", "cdk", "aws", "docker", "kubectl", "git" })
+            Assert.Matches($@"(?m)^  {tool} +(ok|warning) ", result.Output);
+        Assert.Contains("AWS checks skipped: no account is configured", result.Output);
+        Assert.Contains("./build.sh --target=Doctor --account=123456789012", result.Output);
+        Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("aws sts", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Doctor_fails_when_a_tool_is_missing_and_still_shows_the_whole_table()
+    {
+        _run.Env["KUBECTL_PATH"] = "/nonexistent/kubectl";
+
+        var result = _run.BuildRaw("--target=Doctor");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Matches(@"(?m)^  kubectl +missing ", result.Output);
+        Assert.Matches(@"(?m)^  git +(ok|warning) ", result.Output);
+        Assert.Contains("KUBECTL_PATH is set to '/nonexistent/kubectl', which does not exist", result.Output);
+        Assert.Contains("or unset it", result.Output);
+    }
+
+    private string[] ReadmeOrder()
+    {
+        var readme = File.ReadAllText(Path.Combine(world.RepoRoot, "README.md"));
+        var sentence = ReadmeSentence().Match(readme);
+        Assert.True(sentence.Success, "README.md has no 'DeployDev runs: ...' sentence");
+        return Parenthesis().Replace(sentence.Groups[1].Value.Replace('\n', ' '), "")
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public void Dispose() => _run.Dispose();
+
+    [GeneratedRegex(@"(?m)^\d+\. (\w+)\s*$")] private static partial Regex DryRunStep();
+    [GeneratedRegex(@"(?m)^  (\w+)\s*$")] private static partial Regex PlanStep();
+    [GeneratedRegex(@"DeployDev runs: ([^.]+)\.")] private static partial Regex ReadmeSentence();
+    [GeneratedRegex(@"\([^)]*\)")] private static partial Regex Parenthesis();
+}
