@@ -159,7 +159,7 @@ public class DeployPathTests
         var b = Contexts.Build(runner, Sources(dir), tasks: TaskNames.BuildImages);
 
         Pipeline.Tasks.Images.Build(b);
-        var plan = Plan.Steps(b).Single(s => s.Task == TaskNames.BuildImages).Commands;
+        var plan = Plan.Steps(b)[TaskNames.BuildImages].Where(c => !c.StartsWith('#'));
 
         var builds = Lines(runner).Where(c => c.StartsWith("build ", StringComparison.Ordinal)).ToArray();
         Assert.Equal(2, builds.Length);
