@@ -20,15 +20,17 @@ public sealed class BuildContext
     private DeploymentOutputs? _outputs;
 
     public BuildContext(PipelineSettings settings, IBuildLog sink, Func<string, string?> environment,
-        IReadOnlyCollection<string> tasksToRun, IProcessRunner? runner = null)
+        IReadOnlyCollection<string> tasksToRun, IProcessRunner? runner = null, Operations.IClock? clock = null)
     {
+        Clock = clock ?? Operations.SystemClock.Instance;
         Settings = settings;
         TasksToRun = tasksToRun;
         Environment = environment;
         Log = new RedactingLog(sink, Redactor);
         Runner = runner ?? new ProcessRunner(Redactor, Log);
         Tools = new ToolResolver(environment, settings.RepoRoot, () => CurrentTask);
-        Aws = new AwsCli(Runner, Tools, Redactor, settings.Region);
+        Aws = new AwsCli(Runner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask, Interruption.Token);
+        Waits = new Operations.Waiter(Log, Clock, Interruption.Token);
         Cdk = new CdkCli(Runner, Tools);
         Docker = new DockerCli(Runner, Tools);
         Kubectl = new KubectlCli(Runner, Tools);
@@ -42,6 +44,11 @@ public sealed class BuildContext
     public Redactor Redactor { get; } = new();
     public IBuildLog Log { get; }
     public IProcessRunner Runner { get; }
+    public Operations.IClock Clock { get; }
+    /// <summary>Cancelled when the run is interrupted (SIGINT/SIGTERM): sleeps end and child processes are stopped.</summary>
+    public CancellationTokenSource Interruption { get; } = new();
+    /// <summary>Every wait for an AWS or cluster state goes through this (progress, classification, deadline).</summary>
+    public Operations.Waiter Waits { get; }
     public ToolResolver Tools { get; }
     public AwsCli Aws { get; }
     public CdkCli Cdk { get; }
