@@ -121,6 +121,10 @@ Task(TaskNames.Cost)
     .Description("Estimates the monthly cost (running / paused / deep-paused) from the synthesized stacks and build/prices/, with the options and the design document.")
     .Does<BuildContext>((ctx, b) => CostReport.Run(b));
 
+Task(TaskNames.Permissions)
+    .Description("Prints the least-privilege IAM policy the deploy role needs and writes artifacts/<env>/deploy-policy.json (no AWS call).")
+    .Does<BuildContext>((ctx, b) => Permissions.Run(b));
+
 Task(TaskNames.Default)
     .Description("The part that needs no AWS account: Synth, Render and Plan. Start here.")
     .IsDependentOn(TaskNames.Synth)

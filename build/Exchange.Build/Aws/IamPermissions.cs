@@ -83,9 +83,21 @@ public static class IamPermissions
             G("ssm:SendCommand", Instances, KafkaInstance),
         ],
         ["aws ssm get-command-invocation"] = [G("ssm:GetCommandInvocation", IamGrant.AnyResource)],
+        // The CDK CLI: deploy/diff/destroy act through the bootstrap roles. `cdk bootstrap` creates IAM roles and the
+        // CDKToolkit stack: an administrator runs it once per account and region, so it is not the deploy role's job
+        // (the Bootstrap task only checks CDKToolkit with describe-stacks when the account is bootstrapped).
+        ["cdk --version"] = [],
+        ["cdk synth"] = [],
+        ["cdk bootstrap"] = [],
         ["cdk deploy"] = CdkCaller,
         ["cdk diff"] = CdkCaller,
         ["cdk destroy"] = CdkCaller,
+        // Docker talks to ECR with the token from `aws ecr get-login-password`; only the push is authorized by IAM.
+        ["docker version"] = [],
+        ["docker build"] = [],
+        ["docker image"] = [],
+        ["docker tag"] = [],
+        ["docker login"] = [],
         ["docker push"] =
         [
             G("ecr:BatchCheckLayerAvailability", s => s.Repositories), G("ecr:InitiateLayerUpload", s => s.Repositories),

@@ -37,7 +37,7 @@ public static class Synth
         var command = b.Cdk.SynthCommand(outDir, context);
         b.Cdk.Run(command, b.Settings.InfraDir, line => b.Log.Verbose("  cdk | " + line),
             "run `cd infra && npx cdk synth` to see the full error; `npm ci --prefix infra` if the CLI is missing");
-        File.WriteAllText(stamp, fingerprint);
+        Files.AtomicFile.WriteAllText(stamp, fingerprint);
         b.Report.Add(TaskNames.Synth, StepOutcome.Changed, $"synthesized {b.Names.AllStacks.Count} stacks");
         b.AssemblyChecked = true;
     }
