@@ -90,6 +90,9 @@ public sealed partial class AwsCli
         JsonCommand("ssm", "send-command", "--instance-ids", instanceId, "--document-name", "AWS-RunShellScript",
             "--comment", "exchange-build status", "--parameters", JsonSerializer.Serialize(new { commands = new[] { shell } }));
 
+    public CommandLine CommandInvocationCommand(string commandId, string instanceId) =>
+        JsonCommand("ssm", "get-command-invocation", "--command-id", commandId, "--instance-id", instanceId);
+
     /// <summary>Runs a shell command on an instance through SSM Run Command (no SSH) and returns its output.</summary>
     public string RunOnInstance(string instanceId, string shell, TimeSpan timeout)
     {
@@ -98,7 +101,7 @@ public sealed partial class AwsCli
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var result = Run(JsonCommand("ssm", "get-command-invocation", "--command-id", commandId, "--instance-id", instanceId),
+            var result = Run(CommandInvocationCommand(commandId, instanceId),
                 new ProcessOptions { AllowFailure = true });
             if (result.Succeeded)
             {
