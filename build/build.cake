@@ -19,7 +19,11 @@ TaskTeardown<BuildContext>((ctx, b) =>
     if (ctx.Skipped) b.Report.Add(ctx.Task.Name, StepOutcome.Skipped,
         "skipped: " + string.Join(", ", ((ctx.Task as CakeTask)?.Criterias ?? []).Select(c => c.Message)));
 });
-Teardown(ctx => { foreach (var line in build?.Report.Summary() ?? []) build.Log.Information(line); });
+Teardown(ctx =>
+{
+    foreach (var line in build?.Report.Summary() ?? []) build.Log.Information(line);
+    foreach (var line in build?.InterruptionSummary() ?? []) build.Log.Warning(line);
+});
 
 // --- Offline: no AWS account needed ------------------------------------------------------------
 Task(TaskNames.Synth)
