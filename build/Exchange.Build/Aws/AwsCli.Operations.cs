@@ -98,7 +98,7 @@ public sealed partial class AwsCli
     {
         using var sent = RunJson(SendShellCommand(instanceId, shell));
         var commandId = sent.RootElement.GetProperty("Command").GetProperty("CommandId").GetString()!;
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = _clock.UtcNow + timeout;
         while (true)
         {
             var result = Run(CommandInvocationCommand(commandId, instanceId),
@@ -112,8 +112,8 @@ public sealed partial class AwsCli
                     throw new InvalidOperationException($"SSM command on {instanceId} ended {status}: " +
                                                         json.RootElement.GetProperty("StandardErrorContent").GetString());
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"SSM command on {instanceId} did not finish within {timeout.TotalSeconds:F0}s.");
-            Thread.Sleep(TimeSpan.FromSeconds(1));
+            if (_clock.UtcNow > deadline) throw new TimeoutException($"SSM command on {instanceId} did not finish within {timeout.TotalSeconds:F0}s.");
+            _clock.Sleep(TimeSpan.FromSeconds(1), cancel);
         }
     }
 }
