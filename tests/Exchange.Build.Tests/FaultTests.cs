@@ -220,4 +220,36 @@ public class FaultTests
         Assert.Contains("node group exchange-dev-spot-nodes still wants desired 2 (min 1, max 4)", error.Message);
         Assert.True(clock.Slept >= TimeSpan.FromMinutes(5));
     }
+
+    [Fact]
+    public void A_refused_describe_stacks_is_not_mistaken_for_a_stack_that_does_not_exist()
+    {
+        var (b, _, _) = Context(new RecordingRunner(_ => Failed("cloudformation-access-denied")));
+
+        var error = Assert.Throws<AwsCallException>(() => b.Aws.DescribeStack("Exchange-dev-Vpc"));
+
+        Assert.Equal("cloudformation:DescribeStacks", error.Action);
+    }
+
+    [Fact]
+    public void A_stack_that_does_not_exist_is_reported_as_missing_not_as_an_error()
+    {
+        var (b, _, _) = Context(new RecordingRunner(_ => Failed("cloudformation-validation-error")));
+
+        Assert.Null(b.Aws.DescribeStack("Exchange-dev-Vpc"));
+    }
+
+    [Fact]
+    public void An_interrupted_run_stops_the_running_child_at_once_and_starts_no_other()
+    {
+        using var interruption = new CancellationTokenSource();
+        var runner = new ProcessRunner(new Redactor(), new MemoryLog(), interruption.Token);
+        var sleep = new CommandLine("sleep", "/bin/sleep").Add("30");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        interruption.CancelAfter(TimeSpan.FromMilliseconds(300));
+
+        Assert.Throws<RunInterruptedException>(() => runner.Run(sleep));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Throws<RunInterruptedException>(() => runner.Run(new CommandLine("true", "/bin/true")));
+    }
 }
