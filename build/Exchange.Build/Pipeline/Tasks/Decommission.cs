@@ -63,6 +63,9 @@ public static class Decommission
             new ProcessOptions { AllowFailure = true });
         var balancers = services.Succeeded ? LoadBalancerServices(services.StandardOutput) : [];
         if (balancers.Count > 0) b.Log.Information($"LoadBalancer services to remove: {string.Join(", ", balancers)}");
+        // Asked before anything is deleted: a role that may not list them fails here, not after the namespace is gone.
+        if (b.Aws.TaggedLoadBalancers(b.Names.ClusterName) is { Count: > 0 } tagged)
+            b.Log.Information($"Load balancers of the cluster (they go with the namespace): {string.Join(", ", tagged)}");
 
         b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "delete", "namespace", ns, "--ignore-not-found", "--wait=true",
             $"--timeout={(int)b.Settings.WaitTimeout.TotalSeconds}s"), new ProcessOptions { FailureHint = "look for finalizers: kubectl get namespace " + ns + " -o yaml" });
