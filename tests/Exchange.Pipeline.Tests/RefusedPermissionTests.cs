@@ -34,6 +34,34 @@ public sealed class RefusedPermissionTests(PipelineWorld world) : IDisposable
         Console.WriteLine($"DestroyDev with tag:GetResources refused failed after {clock.Elapsed.TotalSeconds:F1}s");
     }
 
+    [Fact]
+    public void A_refused_permission_in_Status_or_Pause_ends_that_step_quickly_naming_the_action_and_nothing_after_it_runs()
+    {
+        var deploy = _run.Build("--target=DeployDev");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        foreach (var (target, refused, action, notAfter) in new[]
+                 {
+                     ("Status", "aws ssm send-command", "ssm:SendCommand", "kubectl get nodes"),
+                     ("Pause", "aws eks update-nodegroup-config", "eks:UpdateNodegroupConfig", "aws ec2 stop-instances"),
+                 })
+        {
+            _run.Env["FAKE_FAIL"] = refused;
+            var before = _run.Calls.Count;
+            var clock = Stopwatch.StartNew();
+
+            var result = _run.Build($"--target={target}");
+
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"{target} took {clock.Elapsed}");
+            Assert.Contains($"IAM action: {action}", result.Output);
+            Assert.Contains($"./build.sh --target={target} --exclusive", result.Output);
+            var calls = _run.Calls.Skip(before).Select(c => c.CommandLine).ToList();
+            var refusedAt = calls.FindIndex(c => c.StartsWith(refused, StringComparison.Ordinal));
+            Assert.True(refusedAt >= 0, string.Join("\n", calls));
+            Assert.DoesNotContain(calls.Skip(refusedAt), c => c.StartsWith(notAfter, StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>
     /// The IAM action of an aws CLI call, worked out here independently of the pipeline's own table: the service's
     /// IAM prefix and the operation in PascalCase, except the two CLI conveniences that call another API.
