@@ -72,7 +72,10 @@ public sealed class ProcessRunner(Redactor redactor, IBuildLog log, Cancellation
         var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         using var exit = new ManualResetEventSlim();
-        process.Exited += (_, _) => exit.Set();
+        process.Exited += (_, _) =>
+        {
+            try { exit.Set(); } catch (ObjectDisposedException) { } // a child stopped after we stopped waiting for it
+        };
         process.OutputDataReceived += (_, e) => Collect(e.Data, stdout, options.OnOutputLine);
         process.ErrorDataReceived += (_, e) => Collect(e.Data, stderr, options.OnErrorLine);
         try
