@@ -252,4 +252,17 @@ public class FaultTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         Assert.Throws<RunInterruptedException>(() => runner.Run(new CommandLine("true", "/bin/true")));
     }
+
+    [Fact]
+    public void A_known_secret_inside_AWS_error_text_is_masked_in_the_message()
+    {
+        var (b, _, _) = Context(new RecordingRunner(_ => new ProcessResult(255, "",
+            "\nAn error occurred (ValidationError) when calling the DescribeStacks operation: bad value hunter2-secret-value\n", TimeSpan.Zero)));
+        b.Redactor.Add("hunter2-secret-value");
+
+        var error = Assert.Throws<AwsCallException>(() => b.Aws.RunJson(b.Aws.DescribeStackCommand("Exchange-dev-Vpc")));
+
+        Assert.DoesNotContain("hunter2-secret-value", error.Message);
+        Assert.DoesNotContain("hunter2-secret-value", error.Failure.Message);
+    }
 }

@@ -85,7 +85,7 @@ public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Re
         {
             var result = runner.Run(command, options with { AllowFailure = true });
             if (result.Succeeded) return result;
-            var failure = AwsFailure.Classify(result.ExitCode, result.StandardError);
+            var failure = AwsFailure.Classify(result.ExitCode, redactor.Redact(result.StandardError)); // AWS's text is quoted: masked first
             if (failure.IsTransient && attempt < MaxAttempts)
             {
                 var delay = _backoff.Delay(attempt);
