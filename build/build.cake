@@ -19,7 +19,11 @@ TaskTeardown<BuildContext>((ctx, b) =>
     if (ctx.Skipped) b.Report.Add(ctx.Task.Name, StepOutcome.Skipped,
         "skipped: " + string.Join(", ", ((ctx.Task as CakeTask)?.Criterias ?? []).Select(c => c.Message)));
 });
-Teardown(ctx => { foreach (var line in build?.Report.Summary() ?? []) build.Log.Information(line); });
+Teardown(ctx =>
+{
+    foreach (var line in build?.Report.Summary() ?? []) build.Log.Information(line);
+    foreach (var line in build?.InterruptionSummary() ?? []) build.Log.Warning(line);
+});
 
 // --- Offline: no AWS account needed ------------------------------------------------------------
 Task(TaskNames.Synth)
@@ -120,6 +124,10 @@ Task(TaskNames.DestroyDev)
 Task(TaskNames.Cost)
     .Description("Estimates the monthly cost (running / paused / deep-paused) from the synthesized stacks and build/prices/, with the options and the design document.")
     .Does<BuildContext>((ctx, b) => CostReport.Run(b));
+
+Task(TaskNames.Permissions)
+    .Description("Prints the least-privilege IAM policy the deploy role needs and writes artifacts/<env>/deploy-policy.json (no AWS call).")
+    .Does<BuildContext>((ctx, b) => Permissions.Run(b));
 
 Task(TaskNames.Default)
     .Description("The part that needs no AWS account: Synth, Render and Plan. Start here.")

@@ -21,15 +21,17 @@ public sealed class BuildContext
     private bool _checked;
 
     public BuildContext(PipelineSettings settings, IBuildLog sink, Func<string, string?> environment,
-        IReadOnlyCollection<string> tasksToRun, IProcessRunner? runner = null)
+        IReadOnlyCollection<string> tasksToRun, IProcessRunner? runner = null, Operations.IClock? clock = null)
     {
+        Clock = clock ?? Operations.SystemClock.Instance;
         Settings = settings;
         TasksToRun = tasksToRun;
         Environment = environment;
         Log = new RedactingLog(sink, Redactor);
-        Runner = runner ?? new ProcessRunner(Redactor, Log);
+        Runner = runner ?? new ProcessRunner(Redactor, Log, Interruption.Token);
         Tools = new ToolResolver(environment, settings.RepoRoot, () => CurrentTask);
-        Aws = new AwsCli(Runner, Tools, Redactor, settings.Region);
+        Aws = new AwsCli(Runner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask, Interruption.Token);
+        Waits = new Operations.Waiter(Log, Clock, Interruption.Token);
         Cdk = new CdkCli(Runner, Tools);
         Docker = new DockerCli(Runner, Tools);
         Kubectl = new KubectlCli(Runner, Tools);
@@ -43,6 +45,11 @@ public sealed class BuildContext
     public Redactor Redactor { get; } = new();
     public IBuildLog Log { get; }
     public IProcessRunner Runner { get; }
+    public Operations.IClock Clock { get; }
+    /// <summary>Cancelled when the run is interrupted (SIGINT/SIGTERM): sleeps end and child processes are stopped.</summary>
+    public CancellationTokenSource Interruption { get; } = new();
+    /// <summary>Every wait for an AWS or cluster state goes through this (progress, classification, deadline).</summary>
+    public Operations.Waiter Waits { get; }
     public ToolResolver Tools { get; }
     public AwsCli Aws { get; }
     public CdkCli Cdk { get; }
@@ -68,8 +75,48 @@ public sealed class BuildContext
         var settings = PipelineSettings.From(inputs, RepositoryRoot(context.Environment.WorkingDirectory.FullPath));
         var tasks = context.TasksToExecute.Select(t => t.Name).ToArray();
         var build = new BuildContext(settings, new CakeBuildLog(context.Log), inputs.Environment, tasks);
+        build.HandleInterruptions();
         foreach (var line in settings.Describe()) build.Log.Information(line);
         return build;
+    }
+
+    private readonly List<System.Runtime.InteropServices.PosixSignalRegistration> _signals = [];
+
+    /// <summary>The signal that interrupted the run (SIGINT, SIGTERM), and the task it interrupted.</summary>
+    public string? InterruptedBy { get; private set; }
+    public string? InterruptedTask { get; private set; }
+
+    /// <summary>
+    /// Ctrl-C (SIGINT) and SIGTERM no longer kill the run outright: the running child process is stopped,
+    /// the step unwinds (removing its temporary docker login and kustomize layer), and the run ends saying how to
+    /// resume. A second signal ends the process at once.
+    /// </summary>
+    public void HandleInterruptions()
+    {
+        foreach (var signal in new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM })
+            _signals.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = InterruptedBy is null;
+                Interrupt(context.Signal.ToString());
+            }));
+    }
+
+    public void Interrupt(string signal)
+    {
+        if (InterruptedBy is not null) return;
+        (InterruptedBy, InterruptedTask) = (signal, CurrentTask);
+        Log.Warning($"{signal} received during {CurrentTask ?? "setup"}: stopping child processes and cleaning up (send it again to end at once).");
+        Interruption.Cancel();
+    }
+
+    /// <summary>What to tell the user at the end of an interrupted run.</summary>
+    public IEnumerable<string> InterruptionSummary()
+    {
+        if (InterruptedBy is null) yield break;
+        yield return $"Interrupted ({InterruptedBy}) during {InterruptedTask ?? "setup"}: child processes were stopped, temporary docker logins " +
+                     "and kustomize layers removed; every file in the artifacts folder is either complete or untouched.";
+        if (InterruptedTask is not null)
+            yield return $"Resume with: ./build.sh --target={InterruptedTask} --exclusive (with the same options), then run the target you wanted.";
     }
 
     /// <summary>The folder holding Exchange.slnx, found upwards from where Cake runs (build/).</summary>

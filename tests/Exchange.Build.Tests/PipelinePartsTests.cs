@@ -123,8 +123,9 @@ public class PipelinePartsTests
     [Fact]
     public void Missing_credentials_become_an_error_that_says_how_to_log_in()
     {
-        var runner = new RecordingRunner(c => throw new CommandFailedException(c.RenderSafe(), 253,
-            "Unable to locate credentials. You can configure credentials by running \"aws configure\".", null));
+        // The aws CLI v1.45 exits 255 here (v2: 253); the text decides.
+        var runner = new RecordingRunner(_ => new ProcessResult(255, "",
+            "Unable to locate credentials. You can configure credentials by running \"aws configure\".\n", TimeSpan.Zero));
         var b = Contexts.Build(runner, new() { ["account"] = "111122223333" });
 
         var error = Assert.Throws<AwsCredentialsException>(() => b.EnsureAccount());

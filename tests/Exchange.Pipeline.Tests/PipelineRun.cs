@@ -51,16 +51,28 @@ public sealed partial class PipelineRun : IDisposable
     /// <summary>Runs ./build.sh with the given arguments (plus --account and the source dirs unless given).</summary>
     public BuildResult Build(params string[] args)
     {
-        var all = new List<string>(args);
-        if (!all.Any(a => a.StartsWith("--account", StringComparison.Ordinal))) all.Add($"--account={Account}");
-        if (!all.Any(a => a.StartsWith("--engine-dir", StringComparison.Ordinal))) all.Add($"--engine-dir={EngineDir}");
-        if (!all.Any(a => a.StartsWith("--backend-dir", StringComparison.Ordinal))) all.Add($"--backend-dir={BackendDir}");
-        return BuildRaw(all.ToArray());
+        using var running = Start(args);
+        return running.WaitForExit(TimeSpan.FromMinutes(10));
     }
 
     /// <summary>Runs ./build.sh with exactly these arguments.</summary>
     public BuildResult BuildRaw(params string[] args)
     {
+        using var running = Start(args, withDefaults: false);
+        return running.WaitForExit(TimeSpan.FromMinutes(10));
+    }
+
+    /// <summary>Starts ./build.sh (with the defaults Build adds) and returns at once, so a test can signal it.</summary>
+    public RunningBuild Start(string[] args, bool withDefaults = true)
+    {
+        var all = new List<string>(args);
+        if (withDefaults)
+        {
+            if (!all.Any(a => a.StartsWith("--account", StringComparison.Ordinal))) all.Add($"--account={Account}");
+            if (!all.Any(a => a.StartsWith("--engine-dir", StringComparison.Ordinal))) all.Add($"--engine-dir={EngineDir}");
+            if (!all.Any(a => a.StartsWith("--backend-dir", StringComparison.Ordinal))) all.Add($"--backend-dir={BackendDir}");
+        }
+        args = all.ToArray();
         var start = new ProcessStartInfo("bash", [Path.Combine(_world.RepoRoot, "build.sh"), .. args])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
@@ -90,21 +102,63 @@ public sealed partial class PipelineRun : IDisposable
         foreach (var (key, value) in env)
             if (value is null) start.Environment.Remove(key); else start.Environment[key] = value;
 
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var output = new StringBuilder();
-        var lines = new object();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (lines) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (lines) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        return new RunningBuild(Process.Start(start)!);
+    }
+
+    /// <summary>A ./build.sh that is still running.</summary>
+    public sealed class RunningBuild : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+        private readonly Lock _lines = new();
+
+        public RunningBuild(Process process)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("build.sh did not finish within 10 minutes:\n" + output);
+            _process = process;
+            process.StandardInput.Close();
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_lines) _output.AppendLine(e.Data); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_lines) _output.AppendLine(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
         }
-        process.WaitForExit();
-        lock (lines) return new BuildResult(process.ExitCode, Ansi().Replace(output.ToString(), ""));
+
+        public string Output { get { lock (_lines) return Ansi().Replace(_output.ToString(), ""); } }
+
+        /// <summary>Waits until the output contains <paramref name="text"/>; throws with the output so far otherwise.</summary>
+        public void WaitForOutput(string text, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (!Output.Contains(text, StringComparison.Ordinal))
+            {
+                if (_process.HasExited || DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"build.sh never printed '{text}':\n{Output}");
+                Thread.Sleep(100);
+            }
+        }
+
+        /// <summary>Sends a signal (INT, TERM) to the run, as Ctrl-C in a terminal does (build.sh execs the Cake process).</summary>
+        public void Signal(string name)
+        {
+            using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            kill.WaitForExit();
+        }
+
+        public BuildResult WaitForExit(TimeSpan timeout)
+        {
+            if (!_process.WaitForExit(timeout))
+            {
+                _process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"build.sh did not finish within {timeout}:\n" + Output);
+            }
+            _process.WaitForExit();
+            return new BuildResult(_process.ExitCode, Output);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.Dispose();
+        }
     }
 
     /// <summary>Every file the run could have written: its whole sandbox (HOME, artefacts, fake state, kubeconfig)

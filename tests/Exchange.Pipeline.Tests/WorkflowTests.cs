@@ -28,6 +28,7 @@ public sealed partial class WorkflowTests(PipelineWorld world) : IDisposable
 
         Assert.Contains("DeployDev", targets);
         Assert.Contains("Synth", targets);
+        Assert.Contains("Permissions", targets); // the deploy role's policy comes from the target, not from a hand-written list
         foreach (var target in targets)
             Assert.Matches($@"(?m)^[ \t]*{target}[ \t]+\S", description);
         Assert.Contains(runs, r => r.Contains("bash .ci/run"));

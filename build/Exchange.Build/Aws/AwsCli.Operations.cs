@@ -90,15 +90,18 @@ public sealed partial class AwsCli
         JsonCommand("ssm", "send-command", "--instance-ids", instanceId, "--document-name", "AWS-RunShellScript",
             "--comment", "exchange-build status", "--parameters", JsonSerializer.Serialize(new { commands = new[] { shell } }));
 
+    public CommandLine CommandInvocationCommand(string commandId, string instanceId) =>
+        JsonCommand("ssm", "get-command-invocation", "--command-id", commandId, "--instance-id", instanceId);
+
     /// <summary>Runs a shell command on an instance through SSM Run Command (no SSH) and returns its output.</summary>
     public string RunOnInstance(string instanceId, string shell, TimeSpan timeout)
     {
         using var sent = RunJson(SendShellCommand(instanceId, shell));
         var commandId = sent.RootElement.GetProperty("Command").GetProperty("CommandId").GetString()!;
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = _clock.UtcNow + timeout;
         while (true)
         {
-            var result = Run(JsonCommand("ssm", "get-command-invocation", "--command-id", commandId, "--instance-id", instanceId),
+            var result = Run(CommandInvocationCommand(commandId, instanceId),
                 new ProcessOptions { AllowFailure = true });
             if (result.Succeeded)
             {
@@ -109,8 +112,8 @@ public sealed partial class AwsCli
                     throw new InvalidOperationException($"SSM command on {instanceId} ended {status}: " +
                                                         json.RootElement.GetProperty("StandardErrorContent").GetString());
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"SSM command on {instanceId} did not finish within {timeout.TotalSeconds:F0}s.");
-            Thread.Sleep(TimeSpan.FromSeconds(1));
+            if (_clock.UtcNow > deadline) throw new TimeoutException($"SSM command on {instanceId} did not finish within {timeout.TotalSeconds:F0}s.");
+            _clock.Sleep(TimeSpan.FromSeconds(1), cancel);
         }
     }
 }

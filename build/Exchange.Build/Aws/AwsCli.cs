@@ -25,16 +25,31 @@ public sealed record CallerIdentity(string Account, string Arn, string UserId)
 }
 
 /// <summary>
-/// The AWS CLI v2, one method per call the pipeline makes. Every call names the region explicitly
-/// and asks for JSON; the profile comes from AWS_PROFILE like any other AWS tool. Each call also has
-/// a <c>...Command</c> builder so the plan printer and tests see the exact command line.
+/// The aws CLI, one method per call the pipeline makes. Every call names the region explicitly and
+/// asks for JSON; the profile comes from AWS_PROFILE like any other AWS tool. Each call also has a
+/// <c>...Command</c> builder (which declares the call's IAM action, see <see cref="IamPermissions"/>)
+/// so the plan printer, the Permissions target and tests see the exact command line. Failures are
+/// classified once (<see cref="AwsFailure"/>): transient ones are retried with backoff, the rest end
+/// the step with AWS's text, the refused IAM action and what to do.
 /// </summary>
-public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Redactor redactor, string region)
+public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Redactor redactor, string region,
+    IBuildLog? log = null, Operations.IClock? clock = null, Func<string?>? currentTask = null, CancellationToken cancel = default)
 {
+    /// <summary>Attempts per call when AWS answers with a transient error (throttling, 5xx, dropped connection).</summary>
+    public const int MaxAttempts = 5;
+
+    private readonly Operations.IClock _clock = clock ?? Operations.SystemClock.Instance;
+    private readonly Operations.Backoff _backoff = Operations.Backoff.ForRetries();
+
     public string Region => region;
 
-    public CommandLine Command(params string[] arguments) =>
-        new CommandLine("aws", tools.Resolve(ToolKind.Aws)).Add(arguments).Add("--region", region);
+    /// <summary>A call <c>aws SERVICE OPERATION ARGS...</c>; its IAM grants come from <see cref="IamPermissions"/>.</summary>
+    public CommandLine Command(params string[] arguments)
+    {
+        if (arguments.Length < 2) throw new ArgumentException("An aws call needs a service and an operation.", nameof(arguments));
+        return new CommandLine("aws", tools.Resolve(ToolKind.Aws)).Add(arguments).Add("--region", region)
+            .Needs(IamPermissions.For($"aws {arguments[0]} {arguments[1]}"));
+    }
 
     public CommandLine JsonCommand(params string[] arguments) => Command(arguments).Add("--output", "json");
 
@@ -57,7 +72,7 @@ public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Re
         return json.RootElement.GetProperty("Role").GetProperty("Arn").GetString()!;
     }
 
-    public CommandLine VersionCommand() => new CommandLine("aws", tools.Resolve(ToolKind.Aws)).Add("--version");
+    public CommandLine VersionCommand() => new CommandLine("aws", tools.Resolve(ToolKind.Aws)).Add("--version").Needs([]);
 
     /// <summary>Runs a call and parses its JSON output.</summary>
     public JsonDocument RunJson(CommandLine command, ProcessOptions? options = null)
@@ -66,33 +81,96 @@ public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Re
         return JsonDocument.Parse(string.IsNullOrWhiteSpace(output) ? "{}" : output);
     }
 
-    /// <summary>Runs a call; credential problems become an error that says how to log in.</summary>
+    /// <summary>
+    /// Runs a call, retrying transient failures with capped exponential backoff and jitter. Any other
+    /// failure throws at once: <see cref="AwsCredentialsException"/> for credentials, otherwise
+    /// <see cref="AwsCallException"/>. With <see cref="ProcessOptions.AllowFailure"/> a persistent
+    /// failure is returned instead (the caller reads it).
+    /// </summary>
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
-        try
+        options ??= new ProcessOptions();
+        for (var attempt = 1; ; attempt++)
         {
-            return runner.Run(command, options);
-        }
-        catch (CommandFailedException e) when (IsCredentialProblem(e.ErrorTail))
-        {
-            throw new AwsCredentialsException(e.Command, e.ErrorTail);
+            var result = runner.Run(command, options with { AllowFailure = true });
+            if (result.Succeeded) return result;
+            var failure = AwsFailure.Classify(result.ExitCode, redactor.Redact(result.StandardError)); // AWS's text is quoted: masked first
+            if (failure.IsTransient && attempt < MaxAttempts)
+            {
+                var delay = _backoff.Delay(attempt);
+                log?.Warning($"  aws | {failure} - retrying in {Operations.Backoff.Format(delay)} (attempt {attempt + 1} of {MaxAttempts})");
+                _clock.Sleep(delay, cancel);
+                continue;
+            }
+            // A caller that reads failures itself still never sees a refused permission or bad credentials as "not yet".
+            if (options.AllowFailure && failure.Kind is not (AwsFailureKind.Permission or AwsFailureKind.Credentials or AwsFailureKind.Invalid))
+                return result;
+            throw Fail(command, result, failure, options.FailureHint, attempt);
         }
     }
 
     /// <summary>Runs a call that may legitimately report "not found"; returns null then.</summary>
     public JsonDocument? RunJsonOrNull(CommandLine command, params string[] notFoundMarkers)
     {
-        var result = Run(command, new ProcessOptions { AllowFailure = true });
-        if (result.Succeeded) return JsonDocument.Parse(string.IsNullOrWhiteSpace(result.StandardOutput) ? "{}" : result.StandardOutput);
-        if (notFoundMarkers.Any(m => result.StandardError.Contains(m, StringComparison.Ordinal))) return null;
-        throw new CommandFailedException(command.RenderSafe(redactor), result.ExitCode,
-            ProcessRunner.Tail(redactor.Redact(result.StandardError)), null);
+        try
+        {
+            var output = Run(command).StandardOutput;
+            return JsonDocument.Parse(string.IsNullOrWhiteSpace(output) ? "{}" : output);
+        }
+        catch (AwsCallException e) when (notFoundMarkers.Any(m => e.ErrorTail.Contains(m, StringComparison.Ordinal)))
+        {
+            return null;
+        }
     }
 
-    private static bool IsCredentialProblem(string stderr) =>
-        new[] { "Unable to locate credentials", "ExpiredToken", "InvalidClientTokenId", "Token has expired",
-                "The SSO session", "UnrecognizedClientException", "could not be found in the config file" }
-            .Any(m => stderr.Contains(m, StringComparison.Ordinal));
+    private Exception Fail(CommandLine command, ProcessResult result, AwsFailure failure, string? hint, int attempts)
+    {
+        var shown = command.RenderSafe(redactor);
+        var tail = ProcessRunner.Tail(redactor.Redact(result.StandardError));
+        if (failure.Kind == AwsFailureKind.Credentials) return new AwsCredentialsException(shown, tail);
+        return new AwsCallException(shown, result.ExitCode, tail, failure, ActionOf(command, failure), currentTask?.Invoke(), hint, attempts);
+    }
+
+    /// <summary>The IAM action behind a failure: the one AWS names, else the command's declared action for that operation.</summary>
+    public static string? ActionOf(CommandLine command, AwsFailure failure)
+    {
+        if (failure.RefusedAction is not null) return failure.RefusedAction;
+        var declared = command.Permissions ?? [];
+        return declared.FirstOrDefault(g => failure.Operation is not null &&
+                                            g.Action.EndsWith(":" + failure.Operation, StringComparison.OrdinalIgnoreCase))?.Action
+               ?? declared.FirstOrDefault()?.Action;
+    }
+}
+
+/// <summary>An aws CLI call failed for good (or kept failing): AWS's text, the IAM action, and what to do.</summary>
+public sealed class AwsCallException(string command, int exitCode, string errorTail, AwsFailure failure, string? action,
+    string? task, string? hint, int attempts)
+    : CommandFailedException(command, exitCode, errorTail, hint, Format(command, failure, action, task, hint, attempts))
+{
+    public AwsFailure Failure { get; } = failure;
+    /// <summary>The IAM action the call needs (e.g. tag:GetResources).</summary>
+    public string? Action { get; } = action;
+
+    private static string Format(string command, AwsFailure failure, string? action, string? task, string? hint, int attempts)
+    {
+        var rerun = task is null ? "rerun the step" : $"rerun: ./build.sh --target={task} --exclusive";
+        var (headline, todo) = failure.Kind switch
+        {
+            AwsFailureKind.Permission => ($"AWS refused '{command}': the role you run as may not call {action ?? "this action"}.",
+                $"allow {action ?? "the action above"} for your role on this environment's resources (./build.sh --target=Permissions " +
+                $"prints the policy the deploy role needs), or use a role that has it; then {rerun}."),
+            AwsFailureKind.Transient => ($"'{command}' kept failing after {attempts} attempts ({failure.Code ?? "connection problem"}).",
+                $"AWS is throttling or unavailable, or the endpoint cannot be reached: wait a minute, check your network/AWS_ENDPOINT_URL, then {rerun}."),
+            AwsFailureKind.NotFound => ($"'{command}' failed: {failure.Code ?? "not found"}.", hint ?? $"check that the resource exists (./build.sh --target=Status), then {rerun}."),
+            AwsFailureKind.Conflict => ($"'{command}' failed: the resource is busy ({failure.Code}).", hint ?? $"wait until the operation in progress finishes, then {rerun}."),
+            AwsFailureKind.Invalid => ($"'{command}' was rejected as invalid ({failure.Code ?? "bad request"}).",
+                hint ?? $"check the settings the command was built from (./build.sh --target=Plan shows them); if they are right, this is a bug in the pipeline."),
+            _ => ($"'{command}' failed{(failure.Code is null ? "" : $" ({failure.Code})")}.", hint ?? $"read AWS's message above, fix the cause, then {rerun}."),
+        };
+        var text = headline + "\n" + string.Join("\n", failure.ToString().Split('\n').Select(l => "  | " + l));
+        if (action is not null && failure.Kind == AwsFailureKind.Permission) text += $"\nIAM action: {action}";
+        return text + "\nWhat to do: " + (failure.Kind is AwsFailureKind.Permission or AwsFailureKind.Transient && hint is not null ? $"{todo} ({hint})" : todo);
+    }
 }
 
 public sealed class AwsCredentialsException(string command, string detail)

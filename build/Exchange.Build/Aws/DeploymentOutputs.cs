@@ -53,7 +53,7 @@ public sealed class DeploymentOutputs
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(_byStack, new JsonSerializerOptions { WriteIndented = true }));
+        Files.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(_byStack, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>The registry host of a repository URI (what docker login needs).</summary>

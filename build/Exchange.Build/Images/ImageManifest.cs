@@ -36,6 +36,6 @@ public sealed record ImageManifest
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+        Files.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
     }
 }

@@ -15,9 +15,8 @@ public sealed class RegistryLogin : IDisposable
     private RegistryLogin(string configDir)
     {
         _configDir = configDir;
-        // Also when the run is interrupted (Ctrl-C ends the process through ProcessExit).
+        // An interrupted run unwinds through the caller's `using`; this is the backstop for a hard exit.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
-        Console.CancelKeyPress += (_, _) => Dispose();
         Options = new ProcessOptions { Environment = new Dictionary<string, string?> { ["DOCKER_CONFIG"] = configDir } };
     }
 

@@ -59,6 +59,6 @@ public sealed record PauseRecord(DateTimeOffset? RdsStoppedAt, bool Deep)
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(this));
+        Files.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this));
     }
 }

@@ -28,6 +28,7 @@ public static class TaskNames
     public const string Resume = "Resume";
     public const string DestroyDev = "DestroyDev";
     public const string Cost = "Cost";
+    public const string Permissions = "Permissions";
 
     /// <summary>Tasks that call AWS with credentials: they need the account guard.</summary>
     public static readonly IReadOnlySet<string> TouchAws = new HashSet<string>(StringComparer.Ordinal)

@@ -2,12 +2,24 @@ namespace Exchange.Build.Processes;
 
 /// <summary>A child process failed. The message names the command (redacted), the exit code, the
 /// last lines of its error output and what to do next.</summary>
-public class CommandFailedException(string command, int exitCode, string errorTail, string? hint)
-    : Exception(Format(command, exitCode, errorTail, hint))
+public class CommandFailedException : Exception
 {
-    public string Command { get; } = command;
-    public int ExitCode { get; } = exitCode;
-    public string ErrorTail { get; } = errorTail;
+    public CommandFailedException(string command, int exitCode, string errorTail, string? hint)
+        : this(command, exitCode, errorTail, hint, Format(command, exitCode, errorTail, hint)) { }
+
+    /// <summary>For failures that word their own message (see AwsCallException).</summary>
+    protected CommandFailedException(string command, int exitCode, string errorTail, string? hint, string message) : base(message)
+    {
+        Command = command;
+        ExitCode = exitCode;
+        ErrorTail = errorTail;
+        Hint = hint;
+    }
+
+    public string Command { get; }
+    public int ExitCode { get; }
+    public string ErrorTail { get; }
+    public string? Hint { get; }
 
     private static string Format(string command, int exitCode, string errorTail, string? hint)
     {
@@ -17,7 +29,7 @@ public class CommandFailedException(string command, int exitCode, string errorTa
         return message;
     }
 
-    private static string Indent(string text) => string.Join("\n", text.Split('\n').Select(l => "  | " + l));
+    protected static string Indent(string text) => string.Join("\n", text.Split('\n').Select(l => "  | " + l));
 }
 
 public sealed class CommandTimeoutException(string command, TimeSpan timeout, string errorTail)

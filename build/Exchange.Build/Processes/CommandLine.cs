@@ -33,6 +33,16 @@ public sealed class CommandLine
         return this;
     }
 
+    /// <summary>What IAM must allow for this command to work: null when undeclared, empty when it calls no AWS API.</summary>
+    public IReadOnlyList<Aws.IamGrant>? Permissions { get; private set; }
+
+    /// <summary>Declares the IAM grants this command needs (from <see cref="Aws.IamPermissions"/>).</summary>
+    public CommandLine Needs(IReadOnlyList<Aws.IamGrant> grants)
+    {
+        Permissions = grants;
+        return this;
+    }
+
     public CommandLine AddIf(bool condition, params string[] values) => condition ? Add(values) : this;
 
     /// <summary>An argument shown as [REDACTED]. Prefer stdin for secrets; this is the escape hatch.</summary>

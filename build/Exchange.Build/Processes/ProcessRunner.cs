@@ -34,13 +34,22 @@ public interface IProcessRunner
     ProcessResult Run(CommandLine command, ProcessOptions? options = null);
 }
 
-/// <summary>Runs a child process with an argument list, optional stdin, a timeout and redacted output.</summary>
-public sealed class ProcessRunner(Redactor redactor, IBuildLog log) : IProcessRunner
+/// <summary>A child process was stopped (or never started) because the run was interrupted (SIGINT/SIGTERM).</summary>
+public sealed class RunInterruptedException(string command)
+    : OperationCanceledException($"'{command}' was stopped: the run was interrupted.");
+
+/// <summary>
+/// Runs a child process with an argument list, optional stdin, a timeout and redacted output. When
+/// <paramref name="interrupted"/> fires, the running child's whole process tree is stopped and no
+/// new child starts.
+/// </summary>
+public sealed class ProcessRunner(Redactor redactor, IBuildLog log, CancellationToken interrupted = default) : IProcessRunner
 {
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
         options ??= new ProcessOptions();
         var shown = command.RenderSafe(redactor);
+        if (interrupted.IsCancellationRequested) throw new RunInterruptedException(shown);
         log.Verbose($"$ {shown}");
 
         var start = new ProcessStartInfo(command.Executable)
@@ -61,7 +70,12 @@ public sealed class ProcessRunner(Redactor redactor, IBuildLog log) : IProcessRu
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         var clock = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = start };
+        using var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        using var exit = new ManualResetEventSlim();
+        process.Exited += (_, _) =>
+        {
+            try { exit.Set(); } catch (ObjectDisposedException) { } // a child stopped after we stopped waiting for it
+        };
         process.OutputDataReceived += (_, e) => Collect(e.Data, stdout, options.OnOutputLine);
         process.ErrorDataReceived += (_, e) => Collect(e.Data, stderr, options.OnErrorLine);
         try
@@ -79,7 +93,15 @@ public sealed class ProcessRunner(Redactor redactor, IBuildLog log) : IProcessRu
         var input = Task.Run(() => WriteInput(process, options.StandardInput?.Reveal() ?? options.StandardInputText));
 
         var timeout = options.Timeout ?? TimeSpan.FromHours(2);
-        if (!process.WaitForExit(timeout))
+        var exited = WaitHandle.WaitAny([exit.WaitHandle, interrupted.WaitHandle], timeout);
+        if (exited == 1)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+            log.Warning($"Stopped '{shown}' (the run was interrupted).");
+            throw new RunInterruptedException(shown);
+        }
+        if (exited == WaitHandle.WaitTimeout)
         {
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             process.WaitForExit(TimeSpan.FromSeconds(10));

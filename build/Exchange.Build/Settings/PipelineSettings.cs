@@ -41,6 +41,8 @@ public sealed partial record PipelineSettings
     public string OutputsFile => Path.Combine(ArtifactsDir, "cdk-outputs.json");
     public string ImagesFile => Path.Combine(ArtifactsDir, "images.json");
     public string PauseFile => Path.Combine(ArtifactsDir, "pause.json");
+    /// <summary>The deploy role's IAM policy (the Permissions target).</summary>
+    public string PolicyFile => Path.Combine(ArtifactsDir, "deploy-policy.json");
     public string EngineDockerfile => Path.Combine(EngineDir, "Dockerfile.shard");
     public string BackendDockerfile => Path.Combine(BackendDir, "Dockerfile");
 

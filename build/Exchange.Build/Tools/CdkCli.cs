@@ -16,7 +16,8 @@ public sealed class CdkCli(IProcessRunner runner, ToolResolver tools)
         ["JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION"] = "1",
     };
 
-    private CommandLine Command(params string[] args) => new CommandLine("cdk", tools.Resolve(ToolKind.Cdk)).Add(args);
+    private CommandLine Command(params string[] args) =>
+        new CommandLine("cdk", tools.Resolve(ToolKind.Cdk)).Add(args).Needs(Aws.IamPermissions.For("cdk " + args[0]));
 
     public CommandLine VersionCommand() => Command("--version");
 

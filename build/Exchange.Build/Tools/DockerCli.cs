@@ -6,7 +6,8 @@ namespace Exchange.Build.Tools;
 /// <summary>The docker client. The engine it talks to comes from DOCKER_HOST like any docker call.</summary>
 public sealed partial class DockerCli(IProcessRunner runner, ToolResolver tools)
 {
-    private CommandLine Command(params string[] args) => new CommandLine("docker", tools.Resolve(ToolKind.Docker)).Add(args);
+    private CommandLine Command(params string[] args) =>
+        new CommandLine("docker", tools.Resolve(ToolKind.Docker)).Add(args).Needs(Aws.IamPermissions.For("docker " + args[0]));
 
     public CommandLine VersionCommand() => Command("version", "--format", "{{.Client.Version}} (engine {{.Server.Version}})");
 

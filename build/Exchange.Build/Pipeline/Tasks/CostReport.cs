@@ -29,7 +29,7 @@ public static class CostReport
 
         Directory.CreateDirectory(b.Settings.ArtifactsDir);
         var document = CostDocument.From(b.Settings.Environment.EnvName, comparison, prices, shownTable);
-        File.WriteAllText(OutputFile(b), document.ToJson());
+        Files.AtomicFile.WriteAllText(OutputFile(b), document.ToJson());
         b.Log.Information($"Wrote {OutputFile(b)}");
 
         var totals = estimate.Totals;

@@ -69,13 +69,17 @@ public static class Decommission
             new ProcessOptions { AllowFailure = true });
         var balancers = services.Succeeded ? LoadBalancerServices(services.StandardOutput) : [];
         if (balancers.Count > 0) b.Log.Information($"LoadBalancer services to remove: {string.Join(", ", balancers)}");
+        // Asked before anything is deleted: a role that may not list them fails here, not after the namespace is gone.
+        if (b.Aws.TaggedLoadBalancers(b.Names.ClusterName) is { Count: > 0 } tagged)
+            b.Log.Information($"Load balancers of the cluster (they go with the namespace): {string.Join(", ", tagged)}");
 
         b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "delete", "namespace", ns, "--ignore-not-found", "--wait=true",
             $"--timeout={(int)b.Settings.WaitTimeout.TotalSeconds}s"), new ProcessOptions { FailureHint = "look for finalizers: kubectl get namespace " + ns + " -o yaml" });
-        if (!Wait.Until(() => b.Aws.TaggedLoadBalancers(b.Names.ClusterName).Count == 0, b.Settings.WaitTimeout))
-            throw new InvalidOperationException($"Load balancers of cluster {b.Names.ClusterName} are still there: " +
-                                                $"{string.Join(", ", b.Aws.TaggedLoadBalancers(b.Names.ClusterName))}. They block the VPC's deletion; " +
-                                                "delete them (aws elbv2 delete-load-balancer) and rerun.");
+        if (b.Waits.For($"the load balancers of cluster {b.Names.ClusterName} to be deleted", () => b.Aws.TaggedLoadBalancers(b.Names.ClusterName),
+                l => l.Count == 0, l => l.Count == 0 ? "none left" : $"{l.Count} left ({string.Join(", ", l)})", b.Settings.WaitTimeout,
+                b.Aws.TaggedLoadBalancersCommand(b.Names.ClusterName).RenderSafe()) is { Done: false } left)
+            throw new InvalidOperationException($"Load balancers of cluster {b.Names.ClusterName} are still there: {left.LastState}. " +
+                                                "They block the VPC's deletion; delete them (aws elbv2 delete-load-balancer) and rerun.");
     }
 
     private static List<string> LoadBalancerServices(string json)

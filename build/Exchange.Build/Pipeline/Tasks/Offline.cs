@@ -24,7 +24,7 @@ public static class Offline
             var name = Path.GetFileName(overlay);
             var documents = ManifestDocuments.Parse(b.Kubectl.Render(overlay));
             var file = Path.Combine(RenderedDir(b), name + ".yaml");
-            File.WriteAllText(file, string.Join("---\n", documents.Select(d => d.Text)));
+            Files.AtomicFile.WriteAllText(file, string.Join("---\n", documents.Select(d => d.Text)));
             b.Log.Information($"  {name}: {documents.Count} objects ({string.Join(", ", documents.GroupBy(d => d.Kind).Select(g => $"{g.Count()} {g.Key}"))}) -> {file}");
         }
         b.Report.Add(TaskNames.Render, StepOutcome.Checked, $"{overlays.Length} overlay(s) rendered");

@@ -36,8 +36,8 @@ public static class PauseResume
         {
             // Typically RDS restarting itself on day 7: wait until it can be stopped again.
             b.Log.Information($"RDS is '{status}'; waiting until it is available so it can be stopped.");
-            if (!Wait.Until(() => b.Aws.DbInstanceStatus(database) == "available", b.Settings.WaitTimeout))
-                failures.Add($"RDS {database} stayed '{b.Aws.DbInstanceStatus(database)}' and could not be stopped");
+            if (WaitForDatabase(b, "available") is { Done: false } busy)
+                failures.Add($"RDS {database} stayed '{busy.LastState}' and could not be stopped");
         }
         if (state.DatabaseStatus is not null && b.Aws.DbInstanceStatus(database) == "available")
         {
@@ -47,12 +47,14 @@ public static class PauseResume
         }
 
         // Read back: AWS accepted the calls, but only the resulting state counts.
-        if (state.Nodes is not null && nodegroup is not null && !Wait.Until(() => b.Aws.DescribeNodegroupScaling(cluster, nodegroup)?.DesiredSize == 0, b.Settings.WaitTimeout))
-            failures.Add($"node group {nodegroup} still wants {b.Aws.DescribeNodegroupScaling(cluster, nodegroup)}");
-        if (instance is not null && state.KafkaState is not null && !Wait.Until(() => b.Aws.InstanceState(instance) == "stopped", b.Settings.WaitTimeout))
-            failures.Add($"Redpanda instance {instance} is {b.Aws.InstanceState(instance)}");
-        if (state.DatabaseStatus is not null && failures.Count == 0 && !Wait.Until(() => b.Aws.DbInstanceStatus(database) == "stopped", b.Settings.WaitTimeout))
-            failures.Add($"RDS {database} is {b.Aws.DbInstanceStatus(database)}");
+        if (state.Nodes is not null && nodegroup is not null && b.Waits.For($"node group {nodegroup} to scale to 0", () => b.Aws.DescribeNodegroupScaling(cluster, nodegroup),
+                s => s?.DesiredSize == 0, s => s?.ToString() ?? "gone", b.Settings.WaitTimeout,
+                b.Aws.DescribeNodegroupCommand(cluster, nodegroup).RenderSafe()) is { Done: false } nodesLeft)
+            failures.Add($"node group {nodegroup} still wants {nodesLeft.LastState}");
+        if (instance is not null && state.KafkaState is not null && WaitForInstance(b, instance, "stopped") is { Done: false } kafkaLeft)
+            failures.Add($"Redpanda instance {instance} is {kafkaLeft.LastState}");
+        if (state.DatabaseStatus is not null && failures.Count == 0 && WaitForDatabase(b, "stopped") is { Done: false } databaseLeft)
+            failures.Add($"RDS {database} is {databaseLeft.LastState}");
         if (failures.Count > 0)
             throw new InvalidOperationException($"The pause did not take within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. " +
                                                 "It is still billing. Check the AWS console, then rerun: ./build.sh --target=Pause --exclusive");
@@ -95,23 +97,23 @@ public static class PauseResume
         var instance = state.Outputs.TryGet(Outputs.KafkaInstanceId);
         if (instance is not null && state.KafkaState is "stopped" or "stopping")
         {
-            if (!Wait.Until(() => b.Aws.InstanceState(instance) == "stopped", b.Settings.WaitTimeout))
-                throw new InvalidOperationException($"Redpanda instance {instance} is still {b.Aws.InstanceState(instance)}; rerun Resume when it has stopped.");
+            if (WaitForInstance(b, instance, "stopped") is { Done: false } stopping)
+                throw new InvalidOperationException($"Redpanda instance {instance} is still {stopping.LastState}; rerun Resume when it has stopped.");
             b.Aws.Run(b.Aws.StartInstanceCommand(instance));
             changed.Add("Redpanda started");
         }
         if (state.DatabaseStatus is "stopped" or "stopping")
         {
-            if (!Wait.Until(() => b.Aws.DbInstanceStatus(database) == "stopped", b.Settings.WaitTimeout))
-                throw new InvalidOperationException($"RDS {database} is still {b.Aws.DbInstanceStatus(database)}; rerun Resume when it has stopped.");
+            if (WaitForDatabase(b, "stopped") is { Done: false } stopping)
+                throw new InvalidOperationException($"RDS {database} is still {stopping.LastState}; rerun Resume when it has stopped.");
             b.Aws.Run(b.Aws.StartDbInstanceCommand(database));
             changed.Add("RDS started");
         }
         var failures = new List<string>();
-        if (instance is not null && !Wait.Until(() => b.Aws.InstanceState(instance) == "running", b.Settings.WaitTimeout))
-            failures.Add($"Redpanda instance is {b.Aws.InstanceState(instance)}");
-        if (state.DatabaseStatus is not null && !Wait.Until(() => b.Aws.DbInstanceStatus(database) == "available", b.Settings.WaitTimeout))
-            failures.Add($"RDS is {b.Aws.DbInstanceStatus(database)}");
+        if (instance is not null && WaitForInstance(b, instance, "running") is { Done: false } starting)
+            failures.Add($"Redpanda instance is {starting.LastState}");
+        if (state.DatabaseStatus is not null && WaitForDatabase(b, "available") is { Done: false } databaseStarting)
+            failures.Add($"RDS is {databaseStarting.LastState}");
         if (failures.Count > 0)
             throw new InvalidOperationException($"Resume did not complete within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. Rerun: ./build.sh --target=Resume --exclusive");
 
@@ -143,21 +145,28 @@ public static class PauseResume
             changed.Count > 0 ? string.Join(", ", changed) : "already running");
     }
 
+    private static WaitResult WaitForDatabase(BuildContext b, string status) =>
+        b.Waits.For($"RDS {b.Names.DbInstanceIdentifier} to be {status}", () => b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier),
+            s => s == status, s => s ?? "gone", b.Settings.WaitTimeout, b.Aws.DescribeDbInstanceCommand(b.Names.DbInstanceIdentifier).RenderSafe());
+
+    private static WaitResult WaitForInstance(BuildContext b, string instance, string state) =>
+        b.Waits.For($"Redpanda instance {instance} to be {state}", () => b.Aws.InstanceState(instance),
+            s => s == state, s => s ?? "gone", b.Settings.WaitTimeout, b.Aws.DescribeInstanceCommand(instance).RenderSafe());
+
     /// <summary>Waits until the cluster has <paramref name="count"/> Ready nodes.</summary>
     private static void WaitForNodes(BuildContext b, int count)
     {
         var context = b.ClusterContext;
         var ready = 0;
-        var ok = Wait.Until(() =>
+        var nodes = b.Kubectl.ClusterCommand(context, "get", "nodes", "-o", "json");
+        var ok = b.Waits.For($"{count} Ready node(s)", () =>
         {
-            var result = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "get", "nodes", "-o", "json"),
-                new Processes.ProcessOptions { AllowFailure = true });
-            if (!result.Succeeded) return false;
+            var result = b.Kubectl.Run(context, nodes, new Processes.ProcessOptions { AllowFailure = true });
+            if (!result.Succeeded) return (int?)null;
             using var json = System.Text.Json.JsonDocument.Parse(result.StandardOutput);
-            ready = json.RootElement.GetProperty("items").EnumerateArray().Count(n => n.GetProperty("status").GetProperty("conditions")
+            return ready = json.RootElement.GetProperty("items").EnumerateArray().Count(n => n.GetProperty("status").GetProperty("conditions")
                 .EnumerateArray().Any(c => c.GetProperty("type").GetString() == "Ready" && c.GetProperty("status").GetString() == "True"));
-            return ready >= count;
-        }, b.Settings.WaitTimeout);
+        }, n => n >= count, n => n is null ? "the cluster did not answer" : $"{n} of {count} Ready", b.Settings.WaitTimeout, nodes.RenderSafe()).Done;
         if (!ok) throw new InvalidOperationException($"Only {ready} of {count} nodes became Ready within {b.Settings.WaitTimeout.TotalSeconds:F0}s. " +
                                                      "Spot capacity may be short: check the node group's health in the EKS console, then rerun Resume.");
         b.Log.Information($"{ready} node(s) Ready.");

@@ -49,7 +49,9 @@ public static class Status
             b.Log.Information("Redpanda topics (rpk topic list via SSM):");
             foreach (var line in topics.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  " + line);
         }
-        catch (Exception e) when (e is CommandFailedException or InvalidOperationException or TimeoutException)
+        // A refused permission is not "the instance is busy": it ends the step like everywhere else.
+        catch (Exception e) when (e is CommandFailedException or InvalidOperationException or TimeoutException &&
+                                  e is not Aws.AwsCallException { Failure.Kind: Aws.AwsFailureKind.Permission })
         {
             b.Log.Warning($"Could not list the Redpanda topics through SSM: {e.Message}");
         }

@@ -40,7 +40,7 @@ public static class Synth
         b.Log.Timed($"Synthesizing {b.Names.AllStacks.Count} stacks into {Path.GetRelativePath(b.Settings.RepoRoot, outDir)} (cdk synth)", () =>
             b.Cdk.Run(command, b.Settings.InfraDir, line => b.Log.Verbose("  cdk | " + line),
                 "run `cd infra && npx cdk synth` to see the full error"));
-        File.WriteAllText(stamp, fingerprint);
+        Files.AtomicFile.WriteAllText(stamp, fingerprint);
         b.Report.Add(TaskNames.Synth, StepOutcome.Changed, $"synthesized {b.Names.AllStacks.Count} stacks");
         b.AssemblyChecked = true;
     }

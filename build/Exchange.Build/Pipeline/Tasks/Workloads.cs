@@ -73,7 +73,7 @@ public static class Workloads
         var images = PushedImages(b);
         var rendered = RenderWithImages(b, images);
         Directory.CreateDirectory(b.Settings.ArtifactsDir);
-        File.WriteAllText(AppliedManifestFile(b), rendered); // no secrets: those are applied by the Secrets task only
+        Files.AtomicFile.WriteAllText(AppliedManifestFile(b), rendered); // no secrets: those are applied by the Secrets task only
         foreach (var image in images) b.Log.Information($"  image {image.Name} -> {image.Reference}");
         var result = Apply(b, new ProcessOptions { StandardInputText = rendered }, "ApplyK8s");
         b.Report.Add(TaskNames.ApplyK8s, result.AnyChanged ? StepOutcome.Changed : StepOutcome.Unchanged, result.Describe());

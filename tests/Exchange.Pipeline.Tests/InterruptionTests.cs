@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Exchange.Pipeline.Tests;
+
+/// <summary>Ctrl-C (SIGINT) in the middle of a step: children stop, temporary credentials go, artefacts stay whole, and the run says how to resume.</summary>
+[Collection(PipelineCollection.Name)]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class InterruptionTests(PipelineWorld world) : IDisposable
+{
+    private readonly PipelineRun _run = new(world);
+
+    private static bool Alive(int pid) => Directory.Exists($"/proc/{pid}") &&
+                                          !File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2].Equals("Z", StringComparison.Ordinal);
+
+    private void AssertArtifactsWhole()
+    {
+        if (!Directory.Exists(_run.Artifacts)) return;
+        var files = Directory.GetFiles(_run.Artifacts, "*", SearchOption.AllDirectories);
+        Assert.DoesNotContain(files, f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        foreach (var json in files.Where(f => f.EndsWith(".json", StringComparison.Ordinal))) JsonDocument.Parse(File.ReadAllText(json)).Dispose();
+    }
+
+    [Fact]
+    public void SIGINT_during_PushImages_stops_the_push_removes_the_docker_login_and_says_how_to_resume()
+    {
+        // A docker whose push hangs (the real docker does everything else), recording the login folder and its pid.
+        var marks = Path.Combine(_run.Root, "marks");
+        Directory.CreateDirectory(marks);
+        var docker = Path.Combine(_run.Root, "slow-docker");
+        File.WriteAllText(docker, $"""
+            #!/bin/sh
+            if [ "$1" = push ]; then echo "$DOCKER_CONFIG" > {marks}/docker-config; echo $$ > {marks}/push.pid; exec sleep 300; fi
+            exec docker "$@"
+            """.Replace("            ", ""));
+        File.SetUnixFileMode(docker, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _run.Env["DOCKER_PATH"] = docker;
+        using var build = _run.Start(["--target=DeployDev"]);
+        var pidFile = Path.Combine(marks, "push.pid");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(8);
+        while (!File.Exists(pidFile) || File.ReadAllText(pidFile).Trim().Length == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the push never started:\n" + build.Output);
+            Thread.Sleep(200);
+        }
+        var pushPid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var loginDir = File.ReadAllText(Path.Combine(marks, "docker-config")).Trim();
+        Assert.True(Directory.Exists(loginDir), "the temporary docker login should exist while pushing");
+        var clock = Stopwatch.StartNew();
+
+        build.Signal("INT");
+        var result = build.WaitForExit(TimeSpan.FromMinutes(1));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed} to stop");
+        Assert.False(Alive(pushPid), "the docker push child is still running");
+        Assert.False(Directory.Exists(loginDir), $"the temporary docker login {loginDir} was left behind");
+        Assert.Contains("SIGINT received during PushImages", result.Output);
+        Assert.Contains("Resume with: ./build.sh --target=PushImages --exclusive", result.Output);
+        Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("kubectl apply", StringComparison.Ordinal));
+        AssertArtifactsWhole();
+    }
+
+    [Fact]
+    public void SIGINT_during_a_wait_ends_the_wait_at_once_and_says_how_to_resume()
+    {
+        var deploy = _run.Build("--target=DeployDev");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        _run.Env["FAKE_NODEGROUP_IGNORES_SCALING"] = "1"; // the wait for 0 nodes never ends
+        using var build = _run.Start(["--target=Pause", "--wait-timeout=20m"]);
+        build.WaitForOutput("waiting for node group exchange-dev-spot-nodes to scale to 0", TimeSpan.FromMinutes(3));
+        var clock = Stopwatch.StartNew();
+
+        build.Signal("INT");
+        var result = build.WaitForExit(TimeSpan.FromMinutes(1));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed} to stop");
+        Assert.Contains("SIGINT received during Pause", result.Output);
+        Assert.Contains("Resume with: ./build.sh --target=Pause --exclusive", result.Output);
+        Assert.DoesNotContain("Paused.", result.Output);
+        Assert.False(File.Exists(Path.Combine(_run.Artifacts, "pause.json")), "an interrupted pause must not record itself as done");
+        AssertArtifactsWhole();
+    }
+
+    public void Dispose() => _run.Dispose();
+}
