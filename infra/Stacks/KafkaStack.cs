@@ -33,6 +33,11 @@ public sealed class KafkaStack : ExchangeStack
         PinLogicalId(Redpanda.DataVolume, DataVolumeLogicalId);
         PinLogicalId(Redpanda.SecurityGroup, SecurityGroupLogicalId);
 
+        Sleep = SleepAction.For(this, Config, SleepTarget.Kafka, "ec2", "stopInstances", "ec2:StopInstances",
+            FormatArn(new Amazon.CDK.ArnComponents { Service = "ec2", Resource = "instance", ResourceName = Redpanda.Instance.InstanceId }),
+            new Dictionary<string, object> { ["InstanceIds"] = new[] { Redpanda.Instance.InstanceId } },
+            $"Redpanda host {Names.KafkaInstanceName}");
+
         Output(Outputs.KafkaPrivateIp, Redpanda.Instance.InstancePrivateIp);
         Output(Outputs.KafkaInstanceId, Redpanda.Instance.InstanceId);
         Output(Outputs.KafkaSecurityGroupId, Redpanda.SecurityGroup.SecurityGroupId);
@@ -41,4 +46,6 @@ public sealed class KafkaStack : ExchangeStack
     public RedpandaInstance Redpanda { get; }
 
     public ISecurityGroup SecurityGroup => Redpanda.SecurityGroup;
+
+    public SleepAction? Sleep { get; }
 }
