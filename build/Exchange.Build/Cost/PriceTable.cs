@@ -54,6 +54,7 @@ public sealed record PriceTable
     public required Rate EcrStoragePerGbMonth { get; init; }
     public required Rate SecretPerMonth { get; init; }
     public required IReadOnlyList<string> FreeResourceTypes { get; init; }
+    public string? FreeResourceTypesNote { get; init; }
     public required UsageAssumptions Usage { get; init; }
 
     /// <summary>The hourly price of a node on Spot: on-demand less the assumed discount.</summary>
