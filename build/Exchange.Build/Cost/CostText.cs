@@ -61,7 +61,8 @@ public static class CostText
             yield return "No sleep schedule: the environment runs until someone pauses it (effective = running).";
             yield break;
         }
-        yield return $"Effective monthly cost under the sleep schedule ({schedule.Describe()}):";
+        yield return "Effective monthly cost under the sleep schedule:";
+        yield return "  " + schedule.Describe();
         var configured = schedule.Deep ? "deep" : "shallow";
         var rows = new[]
         {
@@ -69,8 +70,8 @@ public static class CostText
             ["Deep sleep (asleep = deep-paused)" + (configured == "deep" ? " *" : ""), Count(sleep.DeepUpHours), Count(sleep.DeepAsleepHours), Money(sleep.Deep)],
         };
         foreach (var line in Table(["Sleep", "Up h/month", "Asleep h/month", "Effective"], rows, textColumns: 1)) yield return "  " + line;
-        yield return $"  * configured. Up {schedule.AwakeHoursPerWeek:0.#} of 168 h a week (deep: plus {schedule.DeepWakeLead.TotalMinutes:0} min " +
-                     "a work day to recreate the EKS stack); holidays not subtracted.";
+        yield return $"  * configured. Up {schedule.AwakeHoursPerWeek:0.#} of 168 h a week (deep sleep: +{schedule.DeepWakeLead.TotalMinutes:0} min " +
+                     "a work day to recreate EKS); holidays not subtracted.";
     }
 
     private static string Count(decimal hours) => hours.ToString("0.0", CultureInfo.InvariantCulture);
