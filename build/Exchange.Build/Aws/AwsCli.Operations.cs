@@ -138,7 +138,9 @@ public sealed partial class AwsCli
     public IReadOnlyList<string> ListSchedules(string namePrefix)
     {
         using var json = RunJson(ListSchedulesCommand(namePrefix));
-        return json.RootElement.GetProperty("Schedules").EnumerateArray().Select(s => s.GetProperty("Name").GetString()!).ToArray();
+        return json.RootElement.TryGetProperty("Schedules", out var schedules)
+            ? schedules.EnumerateArray().Select(s => s.GetProperty("Name").GetString()!).ToArray()
+            : [];
     }
 
     /// <summary>UpdateSchedule replaces the whole definition: pass what GetSchedule returned, changed.</summary>
