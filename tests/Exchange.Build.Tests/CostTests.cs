@@ -30,7 +30,7 @@ public class CostTests(ITestOutputHelper output)
     private static decimal RedpandaCompute => H * OnDemand("t4g.small");
     private static decimal RdsInstance => H * Table.Rds["db.t4g.micro"].Usd;
     private static decimal ControlPlane => H * Table.Eks.StandardPerHour.Usd;
-    private static decimal EksLogs => LogGroup(Table.Usage.LogGroupGbPerMonthByNamePrefix["/aws/eks/"]);
+    private static decimal EksLogs => LogGroup(new[] { "api", "audit", "authenticator" }.Sum(t => Table.Usage.EksLogGbPerMonthByType![t]));
 
     [Fact]
     public void The_cost_of_a_known_template_is_the_price_tables_arithmetic()

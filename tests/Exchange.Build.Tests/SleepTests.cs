@@ -287,3 +287,33 @@ public class SleepCostTests(ITestOutputHelper output)
         return outDir;
     }
 }
+
+/// <summary>The EKS control-plane log group is priced by the log types its cluster enables.</summary>
+public class ControlPlaneLogCostTests
+{
+    private static readonly PriceTable Table = PriceTable.Load(PriceTable.PathFor(Contexts.RepoRoot, "ap-northeast-2"));
+    private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "cost");
+
+    private static decimal Logs(CostEstimate e) => e.Lines.Where(l => l.LogicalId == "ControlPlaneLogs").Sum(l => l.Running);
+
+    [Fact]
+    public void Each_enabled_log_type_adds_its_assumed_volume_and_a_group_without_its_cluster_falls_back_to_the_prefix()
+    {
+        var plan = PausePlan.For(Environments.Dev.Names);
+        var assembly = CloudAssembly.Load(Fixture);
+        var three = CostEstimate.Of(assembly, Table, plan);
+        var copy = assembly.Clone();
+        Assert.Equal(1, Configurations.AllControlPlaneLogs.Apply(copy));
+        var five = CostEstimate.Of(copy, Table, plan);
+
+        var perType = Table.Usage.EksLogGbPerMonthByType!;
+        var extraGb = perType["controllerManager"] + perType["scheduler"];
+        Assert.Equal(extraGb * (Table.Logs.IngestionPerGb.Usd + 7m / 30 * Table.Logs.StoragePerGbMonth.Usd), Logs(five) - Logs(three), 10);
+        Assert.Contains(three.Lines, l => l.Billed == "log ingestion, 5 GB/month assumed (api, audit, authenticator)");
+
+        var orphan = CloudAssembly.FromTemplates(("Exchange-dev-Eks",
+            """{ "Resources": { "ControlPlaneLogs": { "Type": "AWS::Logs::LogGroup", "Properties": { "LogGroupName": "/aws/eks/other/cluster", "RetentionInDays": 7 } } } }"""));
+        var gb = Table.Usage.LogGroupGbPerMonthByNamePrefix["/aws/eks/"];
+        Assert.Equal(gb * Table.Logs.IngestionPerGb.Usd + gb * 7 / 30 * Table.Logs.StoragePerGbMonth.Usd, Logs(CostEstimate.Of(orphan, Table, plan)), 10);
+    }
+}

@@ -38,8 +38,19 @@ public static class Configurations
         "a 50 GB Redpanda data volume instead of 10 GB",
         a => Patches.Set(a, "AWS::EC2::Volume", "Size", 50));
 
+    public static readonly CostConfiguration AllControlPlaneLogs = new("All five control-plane log types",
+        "api, audit, authenticator, controllerManager and scheduler logs instead of api, audit and authenticator",
+        a => Patches.Set(a, "AWS::EKS::Cluster", "Logging", new System.Text.Json.Nodes.JsonObject
+        {
+            ["ClusterLogging"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["EnabledTypes"] = new System.Text.Json.Nodes.JsonArray(new[] { "api", "audit", "authenticator", "controllerManager", "scheduler" }
+                    .Select(t => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["Type"] = t }).ToArray()),
+            },
+        }));
+
     public static IReadOnlyList<CostConfiguration> Options { get; } =
-        [NatGateway, OnDemandNodes, X86Data, ExtendedSupport, X86Redpanda, LargeNodeDisks, LargeKafkaVolume];
+        [NatGateway, OnDemandNodes, X86Data, ExtendedSupport, X86Redpanda, LargeNodeDisks, LargeKafkaVolume, AllControlPlaneLogs];
 
     /// <summary>
     /// The design document (section 2.1 config/dev.ts and section 3): one NAT gateway, 2 x t3.medium Spot

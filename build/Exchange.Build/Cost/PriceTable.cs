@@ -27,7 +27,9 @@ public sealed record UsageAssumptions(
     decimal LogGroupGbPerMonth,
     IReadOnlyDictionary<string, decimal> LogGroupGbPerMonthByNamePrefix,
     decimal EcrGbPerRepository,
-    decimal RootVolumeGbWhenUnspecified);
+    decimal RootVolumeGbWhenUnspecified,
+    IReadOnlyDictionary<string, decimal>? EksLogGbPerMonthByType = null,
+    string? EksLogGbPerMonthByTypeNote = null);
 
 /// <summary>
 /// The dated price table for one region (build/prices/&lt;region&gt;.json), with its sources. Unknown
