@@ -114,8 +114,12 @@ Task(TaskNames.Pause)
     .Does<BuildContext>((ctx, b) => PauseResume.Pause(b));
 
 Task(TaskNames.Resume)
-    .Description("Undoes Pause (recreating the EKS stack after --deep) and waits for nodes and workloads.")
+    .Description("Undoes Pause (recreating the EKS stack after --deep) and waits for nodes and workloads; --until=22:00 skips the sleep before then.")
     .Does<BuildContext>((ctx, b) => PauseResume.Resume(b));
+
+Task(TaskNames.FollowSchedule)
+    .Description("Does what the sleep schedule says now: in working hours builds/pushes (if changed), Resumes and re-applies; at night, with deep sleep, Pause --deep. CI runs it on the schedule.")
+    .Does<BuildContext>((ctx, b) => Sleep.FollowSchedule(b));
 
 Task(TaskNames.DestroyDev)
     .Description("Deletes the namespace, then every stack in reverse order, sweeps leftovers; needs --confirm (or CI).")
@@ -128,6 +132,10 @@ Task(TaskNames.Cost)
 Task(TaskNames.Permissions)
     .Description("Prints the least-privilege IAM policy the deploy role needs and writes artifacts/<env>/deploy-policy.json (no AWS call).")
     .Does<BuildContext>((ctx, b) => Permissions.Run(b));
+
+Task(TaskNames.CostDiff)
+    .Description("Compares Cost with the base branch's assembly (--base-assembly=DIR): per resource, running and effective, as markdown; --cost-threshold=USD fails on a larger increase.")
+    .Does<BuildContext>((ctx, b) => CostReport.Diff(b));
 
 Task(TaskNames.Default)
     .Description("The part that needs no AWS account: Synth, Render and Plan. Start here.")

@@ -31,7 +31,7 @@ try
     app.Synth();
     return 0;
 }
-catch (Exception e) when (e is UnknownEnvironmentException or InvalidSettingException)
+catch (Exception e) when (e is UnknownEnvironmentException or InvalidSettingException or InvalidSleepScheduleException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;

@@ -62,6 +62,9 @@ public sealed class BuildContext
     public bool AssemblyChecked { get; set; }
     public EnvironmentNames Names => Settings.Names;
 
+    /// <summary>The time the sleep schedule is read at: now, or EXCHANGE_NOW when set (tests; "what would happen at ...").</summary>
+    public DateTimeOffset Now() => Settings.FixedNow ?? DateTimeOffset.UtcNow;
+
     /// <summary>True when this run talks to AWS (so synth may ask who is deploying).</summary>
     public bool RunTouchesAws => TasksToRun.Any(TaskNames.TouchAws.Contains);
 

@@ -34,12 +34,36 @@ public sealed class RedpandaInstance : Construct
     public const int AdminPort = 9644;
     public const string DataDeviceName = "/dev/sdf";
 
+    /// <summary>What the user data gives Redpanda (<c>--memory 1G</c>), and what the OS, docker and the SSM agent keep.</summary>
+    public const int RedpandaMemoryMiB = 1024;
+    public const int HostReserveMiB = 640;
+
+    /// <summary>Memory of the burstable sizes a Redpanda host may use (t3, t3a, t4g share them).</summary>
+    public static readonly IReadOnlyDictionary<string, int> MemoryMiBBySize = new Dictionary<string, int>
+    {
+        ["nano"] = 512, ["micro"] = 1024, ["small"] = 2048, ["medium"] = 4096, ["large"] = 8192, ["xlarge"] = 16384, ["2xlarge"] = 32768,
+    };
+
+    /// <summary>Throws unless <paramref name="instanceType"/> holds Redpanda's memory plus the host's reserve.</summary>
+    public static void CheckMemoryBudget(string instanceType)
+    {
+        var parts = instanceType.Split('.');
+        if (parts.Length != 2 || parts[0] is not ("t3" or "t3a" or "t4g") || !MemoryMiBBySize.TryGetValue(parts[1], out var memory))
+            throw new ArgumentException($"Redpanda instance type '{instanceType}': its memory is not known here; use a t3, t3a or t4g size " +
+                                        "(or add the family to RedpandaInstance.MemoryMiBBySize).");
+        if (memory < RedpandaMemoryMiB + HostReserveMiB)
+            throw new ArgumentException($"Redpanda instance type '{instanceType}' has {memory} MiB; Redpanda needs {RedpandaMemoryMiB} MiB plus " +
+                                        $"{HostReserveMiB} MiB for the OS and docker. Use t4g.small (2 GiB) or larger.");
+    }
+
     public RedpandaInstance(Construct scope, string id, RedpandaInstanceProps props) : base(scope, id)
     {
         if (props.Image.EndsWith(":latest", StringComparison.Ordinal) || !props.Image.Contains(':', StringComparison.Ordinal))
         {
             throw new ArgumentException($"Redpanda image '{props.Image}' must be pinned to a version tag, never latest.", nameof(props));
         }
+
+        CheckMemoryBudget(props.InstanceType);
 
         // The instance and its data volume must share an AZ: place both in the first private subnet.
         var subnet = props.Vpc.SelectSubnets(new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS }).Subnets[0];

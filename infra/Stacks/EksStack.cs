@@ -5,6 +5,7 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
 using Exchange.Contracts;
+using Exchange.Infra.Constructs;
 
 namespace Exchange.Infra.Stacks;
 
@@ -184,6 +185,17 @@ public sealed class EksStack : ExchangeStack
             AdmitClusterTo(store);
         }
 
+        // Sleep: the node group to 0 (max unchanged). Here, not in a stack of its own: Pause --deep removes it with the cluster.
+        Sleep = SleepAction.For(this, Config, SleepTarget.Nodes, "eks", "updateNodegroupConfig", "eks:UpdateNodegroupConfig",
+            Nodegroup.AttrArn,
+            new Dictionary<string, object>
+            {
+                ["ClusterName"] = Cluster.Ref,
+                ["NodegroupName"] = Nodegroup.AttrNodegroupName,
+                ["ScalingConfig"] = new Dictionary<string, object> { ["MinSize"] = 0, ["MaxSize"] = Config.EksNodeMaxSize, ["DesiredSize"] = 0 },
+            },
+            $"node group {Names.NodegroupName} to 0");
+
         Output(Outputs.EksClusterName, Cluster.Ref);
         Output(Outputs.EksClusterEndpoint, Cluster.AttrEndpoint);
         Output(Outputs.EksClusterArn, Cluster.AttrArn);
@@ -199,6 +211,8 @@ public sealed class EksStack : ExchangeStack
     public CfnNodegroup Nodegroup { get; }
 
     public CfnAccessEntry? AdminAccessEntry { get; }
+
+    public SleepAction? Sleep { get; }
 
     public static string KubeconfigCommand(EnvironmentConfig config) =>
         $"aws eks update-kubeconfig --region {config.Region} --name {config.Names.ClusterName}";

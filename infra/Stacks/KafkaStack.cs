@@ -53,6 +53,11 @@ public sealed class KafkaStack : ExchangeStack
         NagSuppressions.Add((CfnResource)Redpanda.Instance.Role.Node.DefaultChild!,
             new NagSuppression(NagSuppressions.ManagedPolicy, SsmManagedPolicyReason, [NagSuppressions.AwsManagedPolicy("AmazonSSMManagedInstanceCore")]));
 
+        Sleep = SleepAction.For(this, Config, SleepTarget.Kafka, "ec2", "stopInstances", "ec2:StopInstances",
+            FormatArn(new Amazon.CDK.ArnComponents { Service = "ec2", Resource = "instance", ResourceName = Redpanda.Instance.InstanceId }),
+            new Dictionary<string, object> { ["InstanceIds"] = new[] { Redpanda.Instance.InstanceId } },
+            $"Redpanda host {Names.KafkaInstanceName}");
+
         Output(Outputs.KafkaPrivateIp, Redpanda.Instance.InstancePrivateIp);
         Output(Outputs.KafkaInstanceId, Redpanda.Instance.InstanceId);
         Output(Outputs.KafkaSecurityGroupId, Redpanda.SecurityGroup.SecurityGroupId);
@@ -61,4 +66,6 @@ public sealed class KafkaStack : ExchangeStack
     public RedpandaInstance Redpanda { get; }
 
     public ISecurityGroup SecurityGroup => Redpanda.SecurityGroup;
+
+    public SleepAction? Sleep { get; }
 }

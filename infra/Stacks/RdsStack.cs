@@ -126,6 +126,12 @@ public sealed class RdsStack : ExchangeStack
             CfnLint.Ignore((CfnResource)Instance.Node.DefaultChild!, CfnLint.RdsEngineVersion);
         }
 
+        // Daily, weekends included: RDS starts a database again 7 days after a stop, the next evening stops it again.
+        Sleep = Constructs.SleepAction.For(this, Config, SleepTarget.Database, "rds", "stopDBInstance", "rds:StopDBInstance",
+            Instance.InstanceArn,
+            new Dictionary<string, object> { ["DbInstanceIdentifier"] = Names.DbInstanceIdentifier },
+            $"database {Names.DbInstanceIdentifier}");
+
         Output(Outputs.RdsEndpoint, Instance.DbInstanceEndpointAddress);
         Output(Outputs.RdsPort, Instance.DbInstanceEndpointPort);
         Output(Outputs.RdsSecretArn, Secret.SecretArn);
@@ -137,4 +143,6 @@ public sealed class RdsStack : ExchangeStack
     public Secret Secret { get; }
 
     public DatabaseInstance Instance { get; }
+
+    public Constructs.SleepAction? Sleep { get; }
 }

@@ -58,6 +58,9 @@ public sealed record EnvironmentConfig
     /// <summary>Engine shards (the document runs three: shard-1..3).</summary>
     public required int ShardCount { get; init; }
 
+    /// <summary>When the environment sleeps (in-AWS schedules, the workflow's wake-up, Cost); null: it never sleeps on its own.</summary>
+    public SleepSchedule? Sleep { get; init; }
+
     /// <summary>The AWS account this environment lives in, when pinned; null means "pass --account".</summary>
     public string? Account { get; init; }
 

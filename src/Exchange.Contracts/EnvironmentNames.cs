@@ -27,7 +27,15 @@ public sealed record EnvironmentNames(string Env)
     public string BackendRepository => "exchange/future-backend";
     /// <summary>A security group's Name tag; its GroupName is generated, so a replacement (e.g. a new description) works.</summary>
     public string SecurityGroup(string purpose) => $"exchange-{Env}-{purpose}-sg";
+    /// <summary>The in-AWS sleep schedule (EventBridge Scheduler, default group) that stops one resource.</summary>
+    public string SleepScheduleName(SleepTarget target) => $"exchange-{Env}-sleep-{target.ToString().ToLowerInvariant()}";
+    /// <summary>The one-time schedule <c>Resume --until</c> creates to put that resource to sleep later instead.</summary>
+    public string SleepUntilScheduleName(SleepTarget target) => SleepScheduleName(target) + "-until";
+    public string SleepSchedulePrefix => $"exchange-{Env}-sleep-";
 }
+
+/// <summary>What the in-AWS sleep stops: the node group (to 0), the Redpanda host, the database.</summary>
+public enum SleepTarget { Nodes, Kafka, Database }
 
 /// <summary>The document's six stacks.</summary>
 public enum StackKind { Vpc, Ecr, Rds, Redis, Kafka, Eks }

@@ -25,12 +25,12 @@ public class CostTests(ITestOutputHelper output)
 
     // The fixture's pieces, from the table's figures (not from the code under test).
     private static decimal NodesCompute => 2 * H * OnDemand("t3.medium") * (1 - Table.Spot.Discount);
-    private static decimal NodeDisks => 2 * 50 * Gp3;
+    private static decimal NodeDisks => 2 * 20 * Gp3;
     private static decimal NatInstance => H * OnDemand("t4g.nano") + Table.Usage.RootVolumeGbWhenUnspecified * Gp3 + H * Table.PublicIpv4PerHour.Usd;
-    private static decimal RedpandaCompute => H * OnDemand("t3.medium");
+    private static decimal RedpandaCompute => H * OnDemand("t4g.small");
     private static decimal RdsInstance => H * Table.Rds["db.t4g.micro"].Usd;
     private static decimal ControlPlane => H * Table.Eks.StandardPerHour.Usd;
-    private static decimal EksLogs => LogGroup(Table.Usage.LogGroupGbPerMonthByNamePrefix["/aws/eks/"]);
+    private static decimal EksLogs => LogGroup(new[] { "api", "audit", "authenticator" }.Sum(t => Table.Usage.EksLogGbPerMonthByType![t]));
 
     [Fact]
     public void The_cost_of_a_known_template_is_the_price_tables_arithmetic()
@@ -41,7 +41,7 @@ public class CostTests(ITestOutputHelper output)
         Assert.Equal(NodesCompute + NodeDisks, Running(estimate, "SpotNodegroup"));
         Assert.Equal(NatInstance, Running(estimate, "NatInstance"));
         Assert.Equal(RedpandaCompute + 20 * Gp3, Running(estimate, "RedpandaInstance"));
-        Assert.Equal(50 * Gp3, Running(estimate, "RedpandaDataVolume"));
+        Assert.Equal(10 * Gp3, Running(estimate, "RedpandaDataVolume"));
         Assert.Equal(RdsInstance + 20 * Table.RdsStoragePerGbMonth["gp3"].Usd, Running(estimate, "Database"));
         Assert.Equal(H * Table.Cache["cache.t4g.micro"].Usd, Running(estimate, "Cache"));
         Assert.Equal(Table.SecretPerMonth.Usd, Running(estimate, "DatabaseSecret"));
@@ -60,7 +60,7 @@ public class CostTests(ITestOutputHelper output)
         Assert.Equal(estimate.Totals.Running - NodesCompute - NodeDisks - RedpandaCompute - RdsInstance, estimate.Totals.Paused, 20);
         Assert.All(estimate.Lines.Where(l => l.LogicalId is "SpotNodegroup"), l => Assert.Equal(0, l.Paused));
         Assert.Equal(20 * Gp3, Sum(estimate, "RedpandaInstance", l => l.Paused));
-        Assert.Equal(50 * Gp3, Sum(estimate, "RedpandaDataVolume", l => l.Paused));
+        Assert.Equal(10 * Gp3, Sum(estimate, "RedpandaDataVolume", l => l.Paused));
         Assert.Equal(20 * Table.RdsStoragePerGbMonth["gp3"].Usd, Sum(estimate, "Database", l => l.Paused));
         foreach (var keeps in new[] { "NatInstance", "Cache", "Cluster", "ControlPlaneLogs" })
             Assert.Equal(Running(estimate, keeps), Sum(estimate, keeps, l => l.Paused));
@@ -127,7 +127,9 @@ public class CostTests(ITestOutputHelper output)
         var documentChanges = H * Table.NatGateway.PerHour.Usd + Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd + H * Table.PublicIpv4PerHour.Usd - NatInstance
                               + H * (Table.Rds["db.t3.micro"].Usd - Table.Rds["db.t4g.micro"].Usd)
                               + H * (Table.Cache["cache.t3.micro"].Usd - Table.Cache["cache.t4g.micro"].Usd)
-                              + (50 - 20 - 50) * Gp3; // Redpanda: one 50 GB root volume instead of 20 GB root + 50 GB data
+                              + H * (OnDemand("t3.medium") - OnDemand("t4g.small")) // Redpanda on t3.medium
+                              + 2 * (50 - 20) * Gp3 // 50 GB node disks
+                              + (50 - 20 - 10) * Gp3; // Redpanda: one 50 GB root volume instead of 20 GB root + 10 GB data
         Assert.Equal(running + documentChanges, onStandard, 20);
         Assert.Equal(onStandard + H * (Table.Eks.ExtendedPerHour.Usd - Table.Eks.StandardPerHour.Usd), asWritten, 20);
         Assert.Contains("The dev default costs", CostText.Verdict(comparison.Default.Totals, comparison.DesignDocument));

@@ -23,6 +23,29 @@ public sealed class AwsTests : IDisposable
     }
 
     [Fact]
+    public void Scheduler_schedules_are_created_read_replaced_whole_and_deleted_like_EventBridge_Scheduler()
+    {
+        const string definition = """{"Name":"s1","ScheduleExpression":"at(2026-12-01T22:00:00)","ScheduleExpressionTimezone":"Asia/Seoul","FlexibleTimeWindow":{"Mode":"OFF"},"Target":{"Arn":"arn:aws:scheduler:::aws-sdk:rds:stopDBInstance","RoleArn":"arn:aws:iam::111122223333:role/r","Input":"{}"},"ActionAfterCompletion":"DELETE"}""";
+
+        Sandbox.Ok(sandbox.Aws("scheduler", "create-schedule", "--cli-input-json", definition));
+        var again = sandbox.Aws("scheduler", "create-schedule", "--cli-input-json", definition);
+        var got = JsonNode.Parse(Sandbox.Ok(sandbox.Aws("scheduler", "get-schedule", "--name", "s1")).Stdout)!;
+        var partial = sandbox.Aws("scheduler", "update-schedule", "--cli-input-json", """{"Name":"s1","ScheduleExpression":"cron(0 20 * * ? *)"}""");
+        var readOnly = sandbox.Aws("scheduler", "update-schedule", "--cli-input-json", got.ToJsonString());
+        var listed = JsonNode.Parse(Sandbox.Ok(sandbox.Aws("scheduler", "list-schedules", "--name-prefix", "s")).Stdout)!;
+        Sandbox.Ok(sandbox.Aws("scheduler", "delete-schedule", "--name", "s1"));
+        var gone = sandbox.Aws("scheduler", "get-schedule", "--name", "s1");
+
+        Assert.Contains("(ConflictException)", again.Stderr);
+        Assert.Equal("at(2026-12-01T22:00:00)", (string?)got["ScheduleExpression"]);
+        Assert.Equal("arn:aws:scheduler:::aws-sdk:rds:stopDBInstance", (string?)got["Target"]!["Arn"]);
+        Assert.Contains("Missing required parameter in input: \"FlexibleTimeWindow\"", partial.Stderr);
+        Assert.Contains("Unknown parameter in input: \"Arn\"", readOnly.Stderr); // GetSchedule output is not UpdateSchedule input as is
+        Assert.Equal(["s1"], listed["Schedules"]!.AsArray().Select(x => (string?)x!["Name"]));
+        Assert.Contains("(ResourceNotFoundException)", gone.Stderr);
+    }
+
+    [Fact]
     public void A_paused_node_group_reads_back_desired_size_zero()
     {
         sandbox.Deploy();

@@ -27,8 +27,8 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     {
         Template.HasResourceProperties("AWS::EC2::Instance", new Props
         {
-            ["InstanceType"] = "t3.medium",
-            ["ImageId"] = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+            ["InstanceType"] = "t4g.small",
+            ["ImageId"] = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
             ["KeyName"] = Match.Absent(),
             ["NetworkInterfaces"] = new object[]
             {
@@ -56,11 +56,11 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void Redpanda_storage_is_encrypted_gp3_with_a_50_gb_data_volume_in_the_instance_zone()
+    public void Redpanda_storage_is_encrypted_gp3_with_a_10_gb_data_volume_in_the_instance_zone()
     {
         Template.HasResourceProperties("AWS::EC2::Volume", new Props
         {
-            ["Size"] = 50,
+            ["Size"] = 10,
             ["VolumeType"] = "gp3",
             ["Encrypted"] = true,
             ["AvailabilityZone"] = "ap-northeast-2a",

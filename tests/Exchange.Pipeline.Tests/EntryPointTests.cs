@@ -11,6 +11,7 @@ public sealed class EntryPointTests(PipelineWorld world) : IDisposable
     [
         "Default", "Test", "Synth", "Render", "Plan", "Doctor", "Bootstrap", "DeployInfra", "Kubeconfig", "BuildImages",
         "PushImages", "Secrets", "ApplyK8s", "Verify", "DeployDev", "Status", "Diff", "Pause", "Resume", "DestroyDev", "Cost",
+        "FollowSchedule", "CostDiff",
     ];
 
     private readonly PipelineRun _run = new(world);

@@ -66,6 +66,74 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
     }
 
     [Fact]
+    public void Resume_until_postpones_the_daily_sleeps_adds_one_time_sleeps_Status_shows_it_and_Pause_cancels_it()
+    {
+        Deployed();
+        _run.Env["EXCHANGE_NOW"] = "2026-12-01T10:00:00Z"; // Tuesday 19:00 in Seoul, an hour before the daily sleep
+        var before = _run.Calls.Count;
+
+        var resume = _run.Build("--target=Resume", "--until=22:00");
+
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Contains("Awake until 2026-12-01 22:00 Asia/Seoul (2026-12-01 13:00 UTC); skipping the sleep at 2026-12-01 20:00 Asia/Seoul", resume.Output);
+        var calls = CallsSince(before);
+        foreach (var target in new[] { "nodes", "kafka", "database" })
+        {
+            Assert.Contains(calls, c => c.StartsWith("aws scheduler update-schedule --cli-input-json", StringComparison.Ordinal)
+                                        && c.Contains($"\"Name\":\"exchange-dev-sleep-{target}\"", StringComparison.Ordinal)
+                                        && c.Contains("\"StartDate\":\"2026-12-01T13:00:00Z\"", StringComparison.Ordinal));
+            Assert.Contains(calls, c => c.StartsWith("aws scheduler create-schedule --cli-input-json", StringComparison.Ordinal)
+                                        && c.Contains($"\"Name\":\"exchange-dev-sleep-{target}-until\"", StringComparison.Ordinal)
+                                        && c.Contains("at(2026-12-01T22:00:00)", StringComparison.Ordinal));
+        }
+        var state = Exchange.Fakes.State.FakeState.Read(_run.Toolbox.StateDir);
+        var once = state.Schedules["exchange-dev-sleep-database-until"];
+        Assert.Equal(state.Schedules["exchange-dev-sleep-database"].Target, once.Target); // the same universal target, input and role
+        Assert.Contains("rds:stopDBInstance", once.Target);
+
+        var status = _run.Build("--target=Status");
+        Assert.Contains("on demand    awake until 2026-12-01 22:00 Asia/Seoul", status.Output);
+        Assert.Contains("so           awake by the schedule", status.Output);
+        Assert.Contains("next         sleeps at 2026-12-01 20:00 Asia/Seoul", status.Output);
+
+        var again = _run.Build("--target=Resume", "--until=23:00"); // idempotent: updates, never a second schedule
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(6, Exchange.Fakes.State.FakeState.Read(_run.Toolbox.StateDir).Schedules.Count);
+
+        before = _run.Calls.Count;
+        var pause = _run.Build("--target=Pause");
+        Assert.True(pause.ExitCode == 0, pause.ToString());
+        Assert.Contains("Cancelled the wake-on-demand", pause.Output);
+        Assert.Contains(CallsSince(before), c => c == "aws scheduler delete-schedule --name exchange-dev-sleep-nodes-until --region ap-northeast-2 --output json");
+        var after = Exchange.Fakes.State.FakeState.Read(_run.Toolbox.StateDir).Schedules;
+        Assert.Equal(["exchange-dev-sleep-database", "exchange-dev-sleep-kafka", "exchange-dev-sleep-nodes"], after.Keys.Order());
+        Assert.All(after.Values, s => Assert.Null(s.StartDate));
+        Assert.Contains("so           asleep by hand", _run.Build("--target=Status").Output);
+    }
+
+    [Fact]
+    public void FollowSchedule_at_night_leaves_a_shallow_sleep_to_the_in_AWS_schedules_and_in_the_morning_resumes()
+    {
+        Deployed();
+        Assert.True(_run.Build("--target=Pause").ExitCode == 0);
+        _run.Env["EXCHANGE_NOW"] = "2026-12-01T14:00:00Z"; // 23:00 in Seoul
+        var before = _run.Calls.Count;
+
+        var night = _run.Build("--target=FollowSchedule");
+
+        Assert.True(night.ExitCode == 0, night.ToString());
+        Assert.Contains("the in-AWS schedules do the shallow sleep", night.Output);
+        Assert.DoesNotContain(CallsSince(before), c => c.Contains("start-", StringComparison.Ordinal) || c.Contains("update-nodegroup-config", StringComparison.Ordinal));
+
+        _run.Env["EXCHANGE_NOW"] = "2026-12-01T23:05:00Z"; // Wednesday 08:05 in Seoul
+        var morning = _run.Build("--target=FollowSchedule");
+
+        Assert.True(morning.ExitCode == 0, morning.ToString());
+        Assert.Contains("woken by the schedule", morning.Output);
+        Assert.Contains("Environment 'dev' is RUNNING.", _run.Build("--target=Status").Output);
+    }
+
+    [Fact]
     public void A_pause_that_did_not_take_fails_and_says_it_is_still_billing()
     {
         Deployed();

@@ -36,6 +36,58 @@ public sealed partial class WorkflowTests(PipelineWorld world) : IDisposable
             .Children[new YamlScalarNode("permissions")]).Children[new YamlScalarNode("id-token")]).Value);
     }
 
+    [Fact]
+    public void The_workflow_wakes_on_exactly_the_cron_entries_the_sleep_schedule_derives_and_runs_FollowSchedule_then()
+    {
+        var root = Workflow();
+        var on = (YamlMappingNode)root.Children[new YamlScalarNode("on")];
+        var crons = ((YamlSequenceNode)on.Children[new YamlScalarNode("schedule")]).Children.Cast<YamlMappingNode>()
+            .Select(e => ((YamlScalarNode)e.Children[new YamlScalarNode("cron")]).Value!).Order().ToArray();
+        var schedule = Exchange.Contracts.Environments.Dev.Sleep!;
+
+        Assert.Equal(schedule.WorkflowWakeCrons.Concat(schedule.WorkflowSleepCrons).Order(), crons);
+        Assert.Contains("0 23 * * 0-4", crons); // 08:00 Asia/Seoul, Monday to Friday
+        var job = Job(root, "follow-schedule");
+        Assert.Equal("github.event_name == 'schedule'", Scalar(job, "if"));
+        Assert.Contains(Runs(job), r => r.Contains("--target=FollowSchedule", StringComparison.Ordinal));
+        foreach (var other in new[] { "test", "synth-and-render" })
+            Assert.Equal("github.event_name != 'schedule'", Scalar(Job(root, other), "if"));
+    }
+
+    [Fact]
+    public void Pull_requests_get_the_cost_difference_against_their_base_with_a_threshold()
+    {
+        var job = Job(Workflow(), "cost");
+        var runs = Runs(job);
+
+        Assert.Equal("github.event_name == 'pull_request'", Scalar(job, "if"));
+        Assert.Contains(runs, r => r.Contains("--target=CostDiff", StringComparison.Ordinal)
+                                   && r.Contains("--base-assembly=base/artifacts/dev/cdk.out", StringComparison.Ordinal)
+                                   && r.Contains("--cost-threshold=", StringComparison.Ordinal));
+        var checkouts = ((YamlSequenceNode)job.Children[new YamlScalarNode("steps")]).Children.Cast<YamlMappingNode>()
+            .Where(s => s.Children.TryGetValue(new YamlScalarNode("with"), out var with) && ((YamlMappingNode)with).Children.ContainsKey(new YamlScalarNode("ref")))
+            .Select(s => Scalar((YamlMappingNode)s.Children[new YamlScalarNode("with")], "ref"));
+        Assert.Equal(["${{ github.event.pull_request.base.sha }}"], checkouts);
+    }
+
+    private YamlMappingNode Workflow()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(world.RepoRoot, ".github", "workflows", "exchange-dev.yml"))));
+        return (YamlMappingNode)yaml.Documents.Single().RootNode;
+    }
+
+    private static YamlMappingNode Job(YamlMappingNode root, string name) =>
+        (YamlMappingNode)((YamlMappingNode)root.Children[new YamlScalarNode("jobs")]).Children[new YamlScalarNode(name)];
+
+    private static string? Scalar(YamlMappingNode node, string key) => ((YamlScalarNode)node.Children[new YamlScalarNode(key)]).Value;
+
+    private static string[] Runs(YamlMappingNode job) =>
+        ((YamlSequenceNode)job.Children[new YamlScalarNode("steps")]).Children.Cast<YamlMappingNode>()
+            .Where(s => s.Children.ContainsKey(new YamlScalarNode("run")))
+            .Select(s => ((YamlScalarNode)s.Children[new YamlScalarNode("run")]).Value!)
+            .ToArray();
+
     [GeneratedRegex(@"--target=(\w+)")] private static partial Regex TargetOption();
 
     public void Dispose() => _run.Dispose();

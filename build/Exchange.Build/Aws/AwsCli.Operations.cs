@@ -117,3 +117,48 @@ public sealed partial class AwsCli
         }
     }
 }
+
+/// <summary>EventBridge Scheduler: the sleep schedules the stacks declare and the one-time ones <c>Resume --until</c> makes.</summary>
+public sealed partial class AwsCli
+{
+    private static readonly string[] ScheduleMissing = ["ResourceNotFoundException"];
+
+    /// <summary>Fields GetSchedule returns that CreateSchedule/UpdateSchedule do not take.</summary>
+    private static readonly string[] ReadOnlyScheduleFields = ["Arn", "CreationDate", "LastModificationDate"];
+
+    public CommandLine GetScheduleCommand(string name) => JsonCommand("scheduler", "get-schedule", "--name", name);
+
+    /// <summary>The schedule's definition, or null when it does not exist.</summary>
+    public System.Text.Json.Nodes.JsonObject? GetSchedule(string name)
+    {
+        using var json = RunJsonOrNull(GetScheduleCommand(name), ScheduleMissing);
+        return json is null ? null : System.Text.Json.Nodes.JsonNode.Parse(json.RootElement.GetRawText())!.AsObject();
+    }
+
+    public CommandLine ListSchedulesCommand(string namePrefix) => JsonCommand("scheduler", "list-schedules", "--name-prefix", namePrefix);
+
+    /// <summary>Names of the schedules starting with <paramref name="namePrefix"/>.</summary>
+    public IReadOnlyList<string> ListSchedules(string namePrefix)
+    {
+        using var json = RunJson(ListSchedulesCommand(namePrefix));
+        return json.RootElement.TryGetProperty("Schedules", out var schedules)
+            ? schedules.EnumerateArray().Select(s => s.GetProperty("Name").GetString()!).ToArray()
+            : [];
+    }
+
+    /// <summary>UpdateSchedule replaces the whole definition: pass what GetSchedule returned, changed.</summary>
+    public CommandLine UpdateScheduleCommand(System.Text.Json.Nodes.JsonObject definition) =>
+        JsonCommand("scheduler", "update-schedule", "--cli-input-json", WritableSchedule(definition));
+
+    public CommandLine CreateScheduleCommand(System.Text.Json.Nodes.JsonObject definition) =>
+        JsonCommand("scheduler", "create-schedule", "--cli-input-json", WritableSchedule(definition));
+
+    public CommandLine DeleteScheduleCommand(string name) => JsonCommand("scheduler", "delete-schedule", "--name", name);
+
+    private static string WritableSchedule(System.Text.Json.Nodes.JsonObject definition)
+    {
+        var copy = (System.Text.Json.Nodes.JsonObject)definition.DeepClone();
+        foreach (var field in ReadOnlyScheduleFields) copy.Remove(field);
+        return copy.ToJsonString();
+    }
+}

@@ -56,6 +56,19 @@ public sealed class CloudAssembly
         select new TemplateResource(stack.Name, entry.Key, body["Type"]?.GetValue<string>() ?? "(no type)",
             body["Properties"] as JsonObject ?? [], stack.Resources);
 
+    /// <summary>
+    /// The sleep schedule the CDK app put on its AWS::Scheduler::Schedule resources (metadata
+    /// <c>ExchangeSleepSchedule</c>), or null when the assembly has none: then it never sleeps on its own.
+    /// </summary>
+    public Exchange.Contracts.SleepSchedule? SleepSchedule =>
+        Stacks.SelectMany(s => s.Resources)
+            .Select(r => r.Value as JsonObject)
+            .Where(r => r?["Type"]?.GetValue<string>() == "AWS::Scheduler::Schedule")
+            .Select(r => Literal.String(r!["Metadata"]?[Exchange.Contracts.SleepSchedule.MetadataKey]))
+            .OfType<string>()
+            .Select(Exchange.Contracts.SleepSchedule.FromJson)
+            .FirstOrDefault();
+
     private static JsonObject ParseTemplate(string file) =>
         JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? throw new InvalidDataException($"{file} is not a JSON object.");
 }

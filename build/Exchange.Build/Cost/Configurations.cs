@@ -25,7 +25,32 @@ public static class Configurations
         "EKS 1.29 (the design document's version) with the EXTENDED upgrade policy, CloudFormation's default",
         a => Patches.Kubernetes(a, "1.29", "EXTENDED"));
 
-    public static IReadOnlyList<CostConfiguration> Options { get; } = [NatGateway, OnDemandNodes, X86Data, ExtendedSupport];
+    // The defaults before issue 15 revisited them: each alone, so Cost shows what each cheaper choice saves.
+    public static readonly CostConfiguration X86Redpanda = new("Redpanda on t3.medium",
+        "the Redpanda host on an x86 t3.medium (4 GiB) instead of a Graviton t4g.small (2 GiB: --memory 1G plus the OS)",
+        a => Patches.WorkloadInstanceType(a, "t3.medium"));
+
+    public static readonly CostConfiguration LargeNodeDisks = new("50 GB node disks",
+        "node root volumes of 50 GB instead of the EKS default 20 GB",
+        a => Patches.Set(a, "AWS::EKS::Nodegroup", "DiskSize", 50));
+
+    public static readonly CostConfiguration LargeKafkaVolume = new("50 GB Redpanda data volume",
+        "a 50 GB Redpanda data volume instead of 10 GB",
+        a => Patches.Set(a, "AWS::EC2::Volume", "Size", 50));
+
+    public static readonly CostConfiguration AllControlPlaneLogs = new("All five control-plane log types",
+        "api, audit, authenticator, controllerManager and scheduler logs instead of api, audit and authenticator",
+        a => Patches.Set(a, "AWS::EKS::Cluster", "Logging", new System.Text.Json.Nodes.JsonObject
+        {
+            ["ClusterLogging"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["EnabledTypes"] = new System.Text.Json.Nodes.JsonArray(new[] { "api", "audit", "authenticator", "controllerManager", "scheduler" }
+                    .Select(t => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["Type"] = t }).ToArray()),
+            },
+        }));
+
+    public static IReadOnlyList<CostConfiguration> Options { get; } =
+        [NatGateway, OnDemandNodes, X86Data, ExtendedSupport, X86Redpanda, LargeNodeDisks, LargeKafkaVolume, AllControlPlaneLogs];
 
     /// <summary>
     /// The design document (section 2.1 config/dev.ts and section 3): one NAT gateway, 2 x t3.medium Spot

@@ -15,6 +15,9 @@ public sealed record ConfigurationCost(CostConfiguration Configuration, int Chan
 /// <summary>The synthesized configuration, each option alone, and the design document, all from one price table.</summary>
 public sealed record CostComparison(CostEstimate Default, IReadOnlyList<ConfigurationCost> Options, IReadOnlyList<ConfigurationCost> DesignDocument)
 {
+    /// <summary>The default's effective cost under the assembly's own sleep schedule.</summary>
+    public required SleepCost Sleep { get; init; }
+
     public static CostComparison Of(CloudAssembly assembly, PriceTable prices, PausePlan plan)
     {
         var baseline = CostEstimate.Of(assembly, prices, plan);
@@ -27,7 +30,10 @@ public sealed record CostComparison(CostEstimate Default, IReadOnlyList<Configur
         }
         return new CostComparison(baseline,
             Configurations.Options.Select(Price).ToArray(),
-            Configurations.DesignDocumentVariants.Select(Price).ToArray());
+            Configurations.DesignDocumentVariants.Select(Price).ToArray())
+        {
+            Sleep = SleepCost.Of(baseline, assembly.SleepSchedule, prices.HoursPerMonth),
+        };
     }
 
     /// <summary>Per resource (stack and logical id), where the running cost or what is billed changed.</summary>

@@ -3,6 +3,13 @@ using System.Text.Json.Serialization;
 
 namespace Exchange.Build.Cost;
 
+/// <summary>The effective monthly cost under the sleep schedule (null schedule: none, effective = running).</summary>
+public sealed record SleepSummary(string? Schedule, bool Deep, decimal UpHoursShallow, decimal UpHoursDeep, decimal Shallow, decimal DeepSleep, decimal Configured)
+{
+    public static SleepSummary From(SleepCost s) =>
+        new(s.Schedule?.Describe(), s.Schedule?.Deep == true, s.ShallowUpHours, s.DeepUpHours, s.Shallow, s.Deep, s.Configured);
+}
+
 public sealed record ConfigurationSummary(string Name, string Description, bool AlreadySynthesized,
     StateTotals Totals, decimal RunningVsDefault, IReadOnlyList<ResourceDifference> Differences);
 
@@ -11,7 +18,7 @@ public sealed record CostDocument(
     string Environment, string Region, string Currency, DateOnly PricesAsOf, string PriceTable, decimal HoursPerMonth, string States,
     StateTotals Totals, IReadOnlyList<CostLine> Lines, IReadOnlyList<NotPricedResource> NotPriced,
     IReadOnlyList<ConfigurationSummary> Options, IReadOnlyList<ConfigurationSummary> DesignDocument, string Verdict,
-    SpotEstimate Spot, UsageAssumptions Usage, IReadOnlyList<PriceSource> Sources)
+    SpotEstimate Spot, UsageAssumptions Usage, IReadOnlyList<PriceSource> Sources, SleepSummary? Sleep = null)
 {
     public static CostDocument From(string environment, CostComparison comparison, PriceTable prices, string priceTableFile)
     {
@@ -21,7 +28,7 @@ public sealed record CostDocument(
         return new CostDocument(environment, prices.Region, prices.Currency, prices.AsOf, priceTableFile, prices.HoursPerMonth, CostText.States,
             defaults, comparison.Default.Lines, comparison.Default.NotPriced,
             comparison.Options.Select(Summary).ToArray(), comparison.DesignDocument.Select(Summary).ToArray(),
-            CostText.Verdict(defaults, comparison.DesignDocument), prices.Spot, prices.Usage, prices.Sources);
+            CostText.Verdict(defaults, comparison.DesignDocument), prices.Spot, prices.Usage, prices.Sources, SleepSummary.From(comparison.Sleep));
     }
 
     private static readonly JsonSerializerOptions Json = new()

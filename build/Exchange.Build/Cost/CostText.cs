@@ -31,6 +31,8 @@ public static partial class CostText
         foreach (var line in Table(["Resource", "  Billed", "Running", "Paused", "Deep-paused"], rows, textColumns: 2, wrapColumn: 1)) yield return line;
         foreach (var line in Legend(prices, stacks)) yield return line;
         yield return "";
+        foreach (var line in Sleep(comparison.Sleep)) yield return line;
+        yield return "";
 
         if (estimate.NotPriced.Count == 0) yield return "Not priced: none (every billable resource type is in the table).";
         else
@@ -86,6 +88,29 @@ public static partial class CostText
         foreach (var line in Wrap($"  Not counted: internet data transfer out, API requests, T-instance CPU credit surplus, snapshots. " +
                                   $"Sources: {prices.Sources.Count} listed in the table.", "  ", "    ")) yield return line;
     }
+
+    /// <summary>The effective monthly cost under the assembly's sleep schedule: shallow and deep, hours up and asleep.</summary>
+    public static IEnumerable<string> Sleep(SleepCost sleep)
+    {
+        if (sleep.Schedule is not { } schedule)
+        {
+            yield return "No sleep schedule: the environment runs until someone pauses it (effective = running).";
+            yield break;
+        }
+        yield return "Effective monthly cost under the sleep schedule:";
+        yield return "  " + schedule.Describe();
+        var configured = schedule.Deep ? "deep" : "shallow";
+        var rows = new[]
+        {
+            new[] { "Shallow sleep (asleep = paused)" + (configured == "shallow" ? " *" : ""), Count(sleep.ShallowUpHours), Count(sleep.ShallowAsleepHours), Money(sleep.Shallow) },
+            ["Deep sleep (asleep = deep-paused)" + (configured == "deep" ? " *" : ""), Count(sleep.DeepUpHours), Count(sleep.DeepAsleepHours), Money(sleep.Deep)],
+        };
+        foreach (var line in Table(["Sleep", "Up h/month", "Asleep h/month", "Effective"], rows, textColumns: 1)) yield return "  " + line;
+        yield return $"  * configured. Up {schedule.AwakeHoursPerWeek:0.#} of 168 h a week (deep sleep: +{schedule.DeepWakeLead.TotalMinutes:0} min " +
+                     "a work day to recreate EKS); holidays not subtracted.";
+    }
+
+    private static string Count(decimal hours) => hours.ToString("0.0", CultureInfo.InvariantCulture);
 
     /// <summary>Whether the synthesized default is below every design-document variant, with the amounts.</summary>
     public static string Verdict(StateTotals defaults, IReadOnlyList<ConfigurationCost> designDocument)

@@ -27,7 +27,9 @@ public sealed record UsageAssumptions(
     decimal LogGroupGbPerMonth,
     IReadOnlyDictionary<string, decimal> LogGroupGbPerMonthByNamePrefix,
     decimal EcrGbPerRepository,
-    decimal RootVolumeGbWhenUnspecified);
+    decimal RootVolumeGbWhenUnspecified,
+    IReadOnlyDictionary<string, decimal>? EksLogGbPerMonthByType = null,
+    string? EksLogGbPerMonthByTypeNote = null);
 
 /// <summary>
 /// The dated price table for one region (build/prices/&lt;region&gt;.json), with its sources. Unknown
@@ -54,6 +56,7 @@ public sealed record PriceTable
     public required Rate EcrStoragePerGbMonth { get; init; }
     public required Rate SecretPerMonth { get; init; }
     public required IReadOnlyList<string> FreeResourceTypes { get; init; }
+    public string? FreeResourceTypesNote { get; init; }
     public required UsageAssumptions Usage { get; init; }
 
     /// <summary>The hourly price of a node on Spot: on-demand less the assumed discount.</summary>

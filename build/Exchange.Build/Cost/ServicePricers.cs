@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using static Exchange.Build.Cost.ComputePricers;
 
 namespace Exchange.Build.Cost;
@@ -23,20 +24,51 @@ public static class ServicePricers
             ? Priced.Free
             : Priced.NotPriced("interface / load-balancer VPC endpoints bill per AZ-hour and GB: not in the table");
 
-    /// <summary>Ingestion of the assumed GB a month (by name prefix), and the storage its retention keeps.</summary>
+    /// <summary>
+    /// Ingestion of the assumed GB a month and the storage its retention keeps. An EKS cluster's own log group
+    /// (<c>/aws/eks/NAME/cluster</c>, with the cluster in the same stack) is sized by the log types the cluster
+    /// enables; other groups by name prefix, else the default.
+    /// </summary>
     public static Priced LogGroup(PricingInput p)
     {
         var usage = p.Prices.Usage;
         var name = Literal.String(p.Resource.Properties["LogGroupName"]);
-        var gb = usage.LogGroupGbPerMonthByNamePrefix
-            .Where(e => name?.StartsWith(e.Key, StringComparison.Ordinal) == true)
-            .Select(e => (decimal?)e.Value).FirstOrDefault() ?? usage.LogGroupGbPerMonth;
-        var ingestion = new Charge($"log ingestion, {Count(gb)} GB/month assumed", gb * p.Prices.Logs.IngestionPerGb.Usd, Estimate: true);
+        var types = ControlPlaneLogTypes(p.Resource, name);
+        var unpriced = new List<string>();
+        decimal gb;
+        var basis = "";
+        if (types is not null && usage.EksLogGbPerMonthByType is { } perType)
+        {
+            unpriced.AddRange(types.Where(t => !perType.ContainsKey(t)).Select(t => $"no assumed volume for control-plane log type '{t}' in the table"));
+            gb = types.Sum(t => perType.GetValueOrDefault(t));
+            basis = types.Count == 0 ? " (no log types enabled)" : $" ({string.Join(", ", types)})";
+        }
+        else
+        {
+            gb = usage.LogGroupGbPerMonthByNamePrefix
+                .Where(e => name?.StartsWith(e.Key, StringComparison.Ordinal) == true)
+                .Select(e => (decimal?)e.Value).FirstOrDefault() ?? usage.LogGroupGbPerMonth;
+        }
+        var ingestion = new Charge($"log ingestion, {Count(gb)} GB/month assumed{basis}", gb * p.Prices.Logs.IngestionPerGb.Usd, Estimate: true);
         if (Literal.Number(p.Resource.Properties["RetentionInDays"]) is not { } days)
-            return new Priced([ingestion], [$"no retention: stored logs grow by {Count(gb)} GB every month"]);
+            return new Priced([ingestion], [$"no retention: stored logs grow by {Count(gb)} GB every month", .. unpriced]);
         var stored = gb * days / 30;
-        return Priced.Of(ingestion,
-            new Charge($"log storage, {Count(Math.Round(stored, 2))} GB kept ({Count(days)}-day retention)", stored * p.Prices.Logs.StoragePerGbMonth.Usd, Estimate: true));
+        return new Priced([ingestion,
+            new Charge($"log storage, {Count(Math.Round(stored, 2))} GB kept ({Count(days)}-day retention)", stored * p.Prices.Logs.StoragePerGbMonth.Usd, Estimate: true)],
+            unpriced);
+    }
+
+    /// <summary>The enabled control-plane log types of the EKS cluster in this stack that writes to <paramref name="logGroupName"/>; null when none does.</summary>
+    private static IReadOnlyList<string>? ControlPlaneLogTypes(TemplateResource group, string? logGroupName)
+    {
+        if (logGroupName is null || !logGroupName.StartsWith("/aws/eks/", StringComparison.Ordinal) || !logGroupName.EndsWith("/cluster", StringComparison.Ordinal))
+            return null;
+        var clusterName = logGroupName["/aws/eks/".Length..^"/cluster".Length];
+        var cluster = group.Siblings.Select(e => e.Value as JsonObject)
+            .FirstOrDefault(r => Literal.String(r?["Type"]) == "AWS::EKS::Cluster" && Literal.String(r?["Properties"]?["Name"]) == clusterName);
+        if (cluster is null) return null;
+        return (cluster["Properties"]?["Logging"]?["ClusterLogging"]?["EnabledTypes"] as JsonArray ?? [])
+            .Select(t => Literal.String(t?["Type"])).OfType<string>().ToArray();
     }
 
     public static Priced EcrRepository(PricingInput p)

@@ -29,12 +29,14 @@ public static class TaskNames
     public const string DestroyDev = "DestroyDev";
     public const string Cost = "Cost";
     public const string Permissions = "Permissions";
+    public const string CostDiff = "CostDiff";
+    public const string FollowSchedule = "FollowSchedule";
 
     /// <summary>Tasks that call AWS with credentials: they need the account guard.</summary>
     public static readonly IReadOnlySet<string> TouchAws = new HashSet<string>(StringComparer.Ordinal)
     {
         Doctor, Bootstrap, DeployInfra, Kubeconfig, PushImages, Secrets, ApplyK8s, Verify,
-        Status, Diff, Pause, Resume, DestroyDev,
+        Status, Diff, Pause, Resume, DestroyDev, FollowSchedule,
     };
 
     /// <summary>Tasks that talk to the cluster's API endpoint (kubectl).</summary>
@@ -52,7 +54,7 @@ public static class TaskNames
     /// <summary>Tasks that read the engine and backend source trees.</summary>
     public static readonly IReadOnlySet<string> NeedSources = new HashSet<string>(StringComparer.Ordinal)
     {
-        BuildImages,
+        BuildImages, FollowSchedule,
     };
 
     /// <summary>

@@ -21,6 +21,12 @@ public static class ArgumentNames
     public const string Confirm = "confirm";
     public const string Deep = "deep";
     public const string EksPublicCidrs = "eks-public-cidrs";
+    /// <summary>Resume: stay up until this local time (HH:mm, or yyyy-MM-ddTHH:mm) in the sleep schedule's zone, skipping the sleep before it.</summary>
+    public const string Until = "until";
+    /// <summary>CostDiff: the base branch's cloud assembly (its artifacts/&lt;env&gt;/cdk.out).</summary>
+    public const string BaseAssembly = "base-assembly";
+    /// <summary>CostDiff: fail when the running monthly cost rises by more than this many USD.</summary>
+    public const string CostThreshold = "cost-threshold";
 
     /// <summary>Every name above (Cake consumes its own options, --exclusive and the like, before we see them).</summary>
     public static IReadOnlySet<string> All { get; } = typeof(ArgumentNames)

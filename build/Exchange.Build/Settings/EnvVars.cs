@@ -24,6 +24,10 @@ public static class EnvVars
     /// <summary>Where the cloud assembly is synthesized (default: &lt;artifacts&gt;/cdk.out).</summary>
     public const string CdkOutDir = "EXCHANGE_CDK_OUT";
     public const string Ci = "CI";
+    /// <summary>Pretend it is this instant (ISO 8601) when reading the sleep schedule: tests, and "what would FollowSchedule do at ...".</summary>
+    public const string Now = "EXCHANGE_NOW";
+    /// <summary>GitHub Actions' job summary file; CostDiff appends its markdown there.</summary>
+    public const string GitHubStepSummary = "GITHUB_STEP_SUMMARY";
     public const string Home = "HOME";
     public const string UserProfile = "USERPROFILE";
     public const string DockerConfig = "DOCKER_CONFIG";

@@ -28,6 +28,12 @@ public sealed partial record PipelineSettings
     public bool Confirm { get; init; }
     public bool Deep { get; init; }
     public bool IsCi { get; init; }
+    /// <summary>Resume --until, as typed (validated); <see cref="Operations.WakeRequest"/> resolves it against the schedule and the clock.</summary>
+    public string? Until { get; init; }
+    public string? BaseAssemblyDir { get; init; }
+    public decimal? CostThreshold { get; init; }
+    public string? StepSummaryFile { get; init; }
+    public DateTimeOffset? FixedNow { get; init; }
     public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>How long Pause, Resume and DestroyDev wait for AWS to reach the state they asked for.</summary>
     public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMinutes(20);
@@ -78,6 +84,11 @@ public sealed partial record PipelineSettings
             Confirm = Flag(inputs, ArgumentNames.Confirm, errors),
             Deep = Flag(inputs, ArgumentNames.Deep, errors),
             IsCi = IsTrue(inputs.Environment(EnvVars.Ci)),
+            Until = UntilOrNull(inputs.Argument(ArgumentNames.Until), environment, errors),
+            BaseAssemblyDir = inputs.Argument(ArgumentNames.BaseAssembly) is { Length: > 0 } baseDir ? Full(root, baseDir) : null,
+            CostThreshold = ThresholdOrNull(inputs.Argument(ArgumentNames.CostThreshold), errors),
+            StepSummaryFile = inputs.Environment(EnvVars.GitHubStepSummary) is { Length: > 0 } summary ? summary : null,
+            FixedNow = NowOrNull(inputs.Environment(EnvVars.Now), errors),
             VerifyTimeout = Duration(ArgumentNames.VerifyTimeout, inputs.Argument(ArgumentNames.VerifyTimeout), TimeSpan.FromMinutes(5), errors),
             WaitTimeout = Duration(ArgumentNames.WaitTimeout, inputs.Argument(ArgumentNames.WaitTimeout), TimeSpan.FromMinutes(20), errors),
             CdkConcurrency = Concurrency(inputs.Argument(ArgumentNames.CdkConcurrency), errors),
@@ -101,6 +112,9 @@ public sealed partial record PipelineSettings
             RequireSource("Engine", EngineDir, EngineDockerfile, ArgumentNames.EngineDir, errors);
             RequireSource("Backend", BackendDir, BackendDockerfile, ArgumentNames.BackendDir, errors);
         }
+        if (BaseAssemblyDir is null && tasks.Contains(TaskNames.CostDiff))
+            errors.Add($"CostDiff compares with the base branch's cloud assembly: pass --{ArgumentNames.BaseAssembly}=DIR " +
+                       "(synthesize the base checkout first: ./build.sh --target=Synth there, then its artifacts/<env>/cdk.out).");
         if (Account is null && tasks.Any(t => TaskNames.TouchAws.Contains(t) && !TaskNames.AwsOptional.Contains(t)))
             errors.Add($"No AWS account is configured for environment '{Environment.EnvName}'. Pass --{ArgumentNames.Account}=123456789012 " +
                        $"or set {EnvVars.Account}. The pipeline refuses to touch an account it was not told to use.");
@@ -188,6 +202,35 @@ public sealed partial record PipelineSettings
             errors.Add($"{e.Message} Example: --{ArgumentNames.EksPublicCidrs}=203.0.113.0/24,198.51.100.7/32, or '{EksEndpointAccess.PrivateOnly}'.");
             return null;
         }
+    }
+
+    private static string? UntilOrNull(string? text, EnvironmentConfig environment, List<string> errors)
+    {
+        if (text is null) return null;
+        if (environment.Sleep is null)
+            errors.Add($"--{ArgumentNames.Until}: environment '{environment.EnvName}' has no sleep schedule, so there is no sleep to skip; run Resume without it.");
+        else if (!Operations.WakeRequest.IsValid(text))
+            errors.Add($"--{ArgumentNames.Until} '{text}' is not a time: pass HH:mm (e.g. --{ArgumentNames.Until}=22:00) or yyyy-MM-ddTHH:mm, " +
+                       $"in {environment.Sleep.TimeZone}.");
+        return text;
+    }
+
+    private static DateTimeOffset? NowOrNull(string? text, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var now))
+            return now;
+        errors.Add($"{EnvVars.Now} '{text}' is not an ISO 8601 time (e.g. 2026-12-01T11:00:00Z); unset it to use the clock.");
+        return null;
+    }
+
+    private static decimal? ThresholdOrNull(string? text, List<string> errors)
+    {
+        if (text is null) return null;
+        if (decimal.TryParse(text.TrimStart('$'), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var usd) && usd >= 0)
+            return usd;
+        errors.Add($"--{ArgumentNames.CostThreshold} '{text}' is not an amount in USD (e.g. --{ArgumentNames.CostThreshold}=10).");
+        return null;
     }
 
     private static TimeSpan Duration(string name, string? text, TimeSpan fallback, List<string> errors)

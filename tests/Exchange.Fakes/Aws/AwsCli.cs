@@ -33,6 +33,7 @@ internal static class AwsCli
     [
         .. Sts.Operations, .. Iam.Operations, .. CloudFormation.Operations, .. Ecr.Operations, .. SecretsManager.Operations,
         .. Eks.Operations, .. Ec2.Operations, .. Rds.Operations, .. Logs.Operations, .. Tagging.Operations, .. Ssm.Operations,
+        .. Scheduler.Operations,
     ];
 
     private const string Usage =

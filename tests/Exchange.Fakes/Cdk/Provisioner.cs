@@ -43,6 +43,7 @@ internal static class Provisioner
             case "AWS::RDS::DBInstance": state.DbInstances.Remove(id); break;
             case "AWS::ECR::Repository": state.EcrRepositories.Remove(id); break;
             case "AWS::Logs::LogGroup": state.LogGroups.Remove(id); break;
+            case "AWS::Scheduler::Schedule": state.Schedules.Remove(id); break;
             case "AWS::SecretsManager::Secret":
                 if (state.Secrets.Values.FirstOrDefault(s => s.Arn == id) is { } secret)
                     secret.DeletedDate ??= DateTimeOffset.UtcNow; // scheduled for deletion (recovery window)
@@ -103,6 +104,11 @@ internal static class Provisioner
                 break;
             case "AWS::Logs::LogGroup":
                 state.LogGroups[id] = new LogGroupState(id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 0);
+                break;
+            case "AWS::Scheduler::Schedule":
+                var definition = Intrinsics.Resolve(stack, p, null)!.AsObject();
+                definition["Name"] = id;
+                state.Schedules[id] = Scheduler.FromDefinition(definition, stack.StackName);
                 break;
         }
     }

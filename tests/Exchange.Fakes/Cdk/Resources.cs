@@ -57,6 +57,7 @@ internal static class Resources
             "AWS::ElastiCache::CacheCluster" => p("ClusterName") ?? $"{stack.StackName}-{logicalId}".ToLowerInvariant(),
             "AWS::ElastiCache::ReplicationGroup" => p("ReplicationGroupId") ?? $"{stack.StackName}-{logicalId}".ToLowerInvariant(),
             "AWS::Logs::LogGroup" => p("LogGroupName") ?? $"{stack.StackName}-{logicalId}-{stack.Hex(12, logicalId)}",
+            "AWS::Scheduler::Schedule" => p("Name") ?? $"{stack.StackName}-{logicalId}-{stack.Hex(12, logicalId)}",
             _ => $"{stack.StackName}-{logicalId}-{stack.Hex(12, logicalId).ToUpperInvariant()}",
         };
     }

@@ -14,6 +14,8 @@ public sealed class FakeStateData
     public Dictionary<string, InstanceState> Instances { get; set; } = [];
     public Dictionary<string, DbInstanceState> DbInstances { get; set; } = [];
     public Dictionary<string, LogGroupState> LogGroups { get; set; } = [];
+    /// <summary>EventBridge Scheduler schedules by name (default group).</summary>
+    public Dictionary<string, ScheduleState> Schedules { get; set; } = [];
     /// <summary>ECR repository name -> the stack that created it (the images live in the real registry).</summary>
     public Dictionary<string, string> EcrRepositories { get; set; } = [];
     /// <summary>ARN -> tags, for resourcegroupstaggingapi (e.g. load balancers a cluster left behind).</summary>
@@ -115,6 +117,22 @@ public sealed class DbInstanceState
     public string InstanceClass { get; set; } = "db.t4g.micro";
     public string Address { get; set; } = "";
     public int Port { get; set; } = 3306;
+}
+
+public sealed class ScheduleState
+{
+    public required string Name { get; set; }
+    /// <summary>The stack that declared it; null for one the pipeline created.</summary>
+    public string? StackName { get; set; }
+    public required string Expression { get; set; }
+    public string? Timezone { get; set; }
+    public string State { get; set; } = "ENABLED";
+    public string? StartDate { get; set; }
+    public string? Description { get; set; }
+    public string? ActionAfterCompletion { get; set; }
+    public string FlexibleTimeWindowMode { get; set; } = "OFF";
+    /// <summary>The target as JSON (Arn, RoleArn, Input, RetryPolicy).</summary>
+    public required string Target { get; set; }
 }
 
 public sealed record LogGroupState(string LogGroupName, long CreationTime, long StoredBytes);

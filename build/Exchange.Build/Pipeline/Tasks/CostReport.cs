@@ -34,10 +34,40 @@ public static class CostReport
 
         var totals = estimate.Totals;
         var notPriced = estimate.NotPriced.Count == 0 ? "" : $", {estimate.NotPriced.Count} item(s) not priced";
+        var sleep = comparison.Sleep.Schedule is null ? ""
+            : $", effective ${CostText.Money(comparison.Sleep.Shallow)} shallow / ${CostText.Money(comparison.Sleep.Deep)} deep sleep";
         b.Report.Add(TaskNames.Cost, StepOutcome.Checked,
             $"~${CostText.Money(totals.Running)}/month running, ${CostText.Money(totals.Paused)} paused, " +
-            $"${CostText.Money(totals.DeepPaused)} deep-paused (prices of {prices.AsOf:yyyy-MM-dd}{notPriced})");
+            $"${CostText.Money(totals.DeepPaused)} deep-paused{sleep} (prices of {prices.AsOf:yyyy-MM-dd}{notPriced})");
     }
+
+    public static string DiffFile(BuildContext b) => Path.Combine(b.Settings.ArtifactsDir, "cost-diff.md");
+
+    /// <summary>
+    /// CostDiff: this checkout's assembly against the base branch's (--base-assembly), per resource, running and
+    /// effective, as markdown (artifacts/&lt;env&gt;/cost-diff.md and the GitHub job summary). Fails when the running
+    /// monthly increase exceeds --cost-threshold.
+    /// </summary>
+    public static void Diff(BuildContext b)
+    {
+        Synth.EnsureAssembly(b);
+        var prices = PriceTable.Load(PriceTable.PathFor(b.Settings.RepoRoot, b.Settings.Region));
+        var diff = CostDiff.Of(CloudAssembly.Load(b.Settings.BaseAssemblyDir!), CloudAssembly.Load(b.Settings.CdkOutDir), prices, PausePlan.For(b.Names));
+        var markdown = diff.ToMarkdown(prices, b.Settings.CostThreshold);
+        Directory.CreateDirectory(b.Settings.ArtifactsDir);
+        File.WriteAllText(DiffFile(b), markdown);
+        if (b.Settings.StepSummaryFile is { } summary) File.AppendAllText(summary, markdown + Environment.NewLine);
+        foreach (var line in markdown.Split('\n')) b.Log.Information(line.TrimEnd());
+        b.Log.Information($"Wrote {DiffFile(b)}" + (b.Settings.StepSummaryFile is null ? "" : " and the job summary"));
+        var outcome = $"running {Signed(diff.RunningDelta)}/month, effective {Signed(diff.EffectiveDelta)}/month, {diff.Resources.Count} resource(s) changed";
+        b.Report.Add(TaskNames.CostDiff, StepOutcome.Checked, outcome);
+        if (diff.Exceeds(b.Settings.CostThreshold))
+            throw new InvalidOperationException($"This change raises the running cost by ${CostText.Money(diff.RunningDelta)}/month, more than " +
+                                                $"--cost-threshold={CostText.Money(b.Settings.CostThreshold!.Value)}. See {DiffFile(b)}; " +
+                                                "make it cheaper, or raise the threshold on purpose.");
+    }
+
+    private static string Signed(decimal usd) => (usd >= 0 ? "+$" : "-$") + CostText.Money(Math.Abs(usd));
 
     /// <summary>After a pause: what still bills and what it costs a month, from the last synthesized assembly.</summary>
     public static bool PrintPausedCost(BuildContext b, bool deep)

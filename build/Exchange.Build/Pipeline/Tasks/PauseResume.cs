@@ -12,7 +12,10 @@ public static class PauseResume
 {
     private static readonly string[] DatabaseBusy = ["starting", "backing-up", "modifying", "rebooting", "maintenance", "upgrading", "configuring-enhanced-monitoring"];
 
-    public static void Pause(BuildContext b)
+    public static void Pause(BuildContext b) => Pause(b, b.Settings.Deep);
+
+    /// <summary>Pause, deep or not (FollowSchedule asks for deep sleep without --deep on the command line).</summary>
+    public static void Pause(BuildContext b, bool deepRequested)
     {
         var state = EnvironmentState.Read(b);
         if (!state.AnyDeployed) throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is not deployed; nothing to pause.");
@@ -59,7 +62,7 @@ public static class PauseResume
             throw new InvalidOperationException($"The pause did not take within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. " +
                                                 "It is still billing. Check the AWS console, then rerun: ./build.sh --target=Pause --exclusive");
 
-        if (b.Settings.Deep && state.IsDeployed(StackKind.Eks))
+        if (deepRequested && state.IsDeployed(StackKind.Eks))
         {
             Decommission.DrainCluster(b, state);
             Synth.EnsureAssembly(b);
@@ -69,7 +72,8 @@ public static class PauseResume
             Decommission.SweepControlPlaneLogs(b);
         }
 
-        var deep = b.Settings.Deep || !state.IsDeployed(StackKind.Eks);
+        var deep = deepRequested || !state.IsDeployed(StackKind.Eks);
+        Sleep.ClearAwakeUntil(b); // a Pause by hand ends a wake-on-demand
         var earlier = PauseRecord.Load(b.Settings.PauseFile);
         var record = new PauseRecord(rdsStoppedNow ? DateTimeOffset.UtcNow : earlier?.RdsStoppedAt, deep);
         record.Save(b.Settings.PauseFile);
@@ -87,6 +91,7 @@ public static class PauseResume
     {
         var state = EnvironmentState.Read(b);
         if (!state.AnyDeployed) throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is not deployed: run --target=DeployDev.");
+        if (b.Settings.Until is { } untilText) _ = WakeRequest.Resolve(untilText, b.Settings.Environment.Sleep!, b.Now()); // a bad --until fails before anything starts
         var deep = !state.IsDeployed(StackKind.Eks);
         if (deep) Workloads.PushedImages(b); // fails early, before anything starts, when the image references are unknown here
         var changed = new List<string>();
@@ -141,6 +146,8 @@ public static class PauseResume
         }
         Workloads.Verify(b);
         if (File.Exists(b.Settings.PauseFile)) File.Delete(b.Settings.PauseFile);
+        if (b.Settings.Until is { } until) Sleep.StayAwakeUntil(b, until);
+        else Sleep.ClearAwakeUntil(b);
         b.Report.Add(TaskNames.Resume, changed.Count > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
             changed.Count > 0 ? string.Join(", ", changed) : "already running");
     }
