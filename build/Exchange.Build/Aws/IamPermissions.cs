@@ -44,6 +44,13 @@ public static class IamPermissions
     private static IReadOnlyList<string> Database(IamScope s) => [s.Arn("rds", $"db:{s.Names.DbInstanceIdentifier}")];
     private static IReadOnlyList<string> Instances(IamScope s) => [s.Arn("ec2", "instance/*")];
 
+    private static IReadOnlyList<string> Schedules(IamScope s) => [s.Arn("scheduler", $"schedule/default/{s.Names.SleepSchedulePrefix}*")];
+
+    /// <summary>The sleep schedules' roles: named by CloudFormation after their stack.</summary>
+    private static IReadOnlyList<string> StackRoles(IamScope s) => [$"arn:{s.Partition}:iam::{s.Account}:role/Exchange-{s.Names.Env}-*"];
+
+    private static IamCondition ToScheduler(IamScope s) => new("StringEquals", "iam:PassedToService", "scheduler.amazonaws.com");
+
     /// <summary>EC2 instance ids are not known before deploy: scope by the tag CloudFormation puts on the Kafka stack's instance.</summary>
     private static IamCondition KafkaInstance(IamScope s) =>
         new("StringEquals", "aws:ResourceTag/aws:cloudformation:stack-name", s.Names.Stack(StackKind.Kafka));
@@ -85,6 +92,12 @@ public static class IamPermissions
             G("ssm:SendCommand", s => [$"arn:{s.Partition}:ssm:{s.Region}::document/AWS-RunShellScript"]),
             G("ssm:SendCommand", Instances, KafkaInstance),
         ],
+        // The sleep schedules: Resume --until postpones the daily ones and adds one-time ones with the same role.
+        ["aws scheduler get-schedule"] = [G("scheduler:GetSchedule", Schedules)],
+        ["aws scheduler list-schedules"] = [G("scheduler:ListSchedules", IamGrant.AnyResource)],
+        ["aws scheduler update-schedule"] = [G("scheduler:UpdateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
+        ["aws scheduler create-schedule"] = [G("scheduler:CreateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
+        ["aws scheduler delete-schedule"] = [G("scheduler:DeleteSchedule", Schedules)],
         ["aws ssm get-command-invocation"] = [G("ssm:GetCommandInvocation", IamGrant.AnyResource)],
         // The CDK CLI: deploy/diff/destroy act through the bootstrap roles. `cdk bootstrap` creates IAM roles and the
         // CDKToolkit stack: an administrator runs it once per account and region, so it is not the deploy role's job
