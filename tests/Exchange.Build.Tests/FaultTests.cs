@@ -43,7 +43,7 @@ public class FaultTests
         var clock = new FakeClock();
         var log = new MemoryLog();
         var env = new Dictionary<string, string> { ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
-        var arguments = new Dictionary<string, string> { ["account"] = "111122223333", ["wait-timeout"] = waitTimeout };
+        var arguments = new Dictionary<string, string> { ["account"] = "111122223333", ["wait-timeout"] = waitTimeout, ["confirm"] = "true" };
         if (artifacts is not null) arguments["artifacts"] = artifacts;
         var b = new BuildContext(Contexts.Settings(arguments, env), log, n => env.GetValueOrDefault(n), [Pipeline.TaskNames.DestroyDev],
             new IdentityFirst(runner), clock);
@@ -207,7 +207,10 @@ public class FaultTests
     {
         var runner = new RecordingRunner(c => c.Values.ToArray() switch
         {
-            [_, "describe-stacks", _, var stack, ..] => Ok(new { Stacks = new[] { new { StackName = stack, StackStatus = "CREATE_COMPLETE" } } }),
+            [_, "describe-stacks", _, var stack, ..] => Ok(new { Stacks = new[] { new { StackName = stack, StackStatus = "CREATE_COMPLETE",
+                // The node group's name is generated: Pause reads it from the Eks stack's output.
+                Outputs = stack.EndsWith("-Eks", StringComparison.Ordinal)
+                    ? new[] { new { OutputKey = "NodegroupName", OutputValue = "exchange-dev-spot-nodes" } } : [] } } }),
             [_, "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
             [_, "describe-db-instances", ..] => Failed("rds-not-found"),
             _ => Ok(new { }),

@@ -32,6 +32,7 @@ public class PermissionsTests
         var t when t == typeof(TimeSpan) => TimeSpan.FromMinutes(1),
         var t when t == typeof(NodegroupScaling) => new NodegroupScaling(0, 1, 0),
         var t when t == typeof(IReadOnlyDictionary<string, string>) => new Dictionary<string, string>(),
+        var t when t == typeof(System.Text.Json.Nodes.JsonObject) => new System.Text.Json.Nodes.JsonObject { ["Name"] = "placeholder" },
         var t => throw new InvalidOperationException($"No placeholder for {t.Name} ({p.Member.Name}): add one here."),
     };
 
@@ -89,7 +90,7 @@ public class PermissionsTests
     [InlineData("ecr:PutImage", "arn:aws:ecr:ap-northeast-2:111122223333:repository/exchange/future-backend")]
     [InlineData("ecr:DescribeImages", "arn:aws:ecr:ap-northeast-2:111122223333:repository/exchange/matching-engine-shard")]
     [InlineData("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:exchange-dev-db-credentials-??????")]
-    [InlineData("eks:UpdateNodegroupConfig", "arn:aws:eks:ap-northeast-2:111122223333:nodegroup/exchange-dev/exchange-dev-spot-nodes/*")]
+    [InlineData("eks:UpdateNodegroupConfig", "arn:aws:eks:ap-northeast-2:111122223333:nodegroup/exchange-dev/*/*")]
     [InlineData("rds:StopDBInstance", "arn:aws:rds:ap-northeast-2:111122223333:db:exchange-dev-mysql")]
     [InlineData("logs:DeleteLogGroup", "arn:aws:logs:ap-northeast-2:111122223333:log-group:/aws/eks/exchange-dev/*")]
     public void Actions_that_take_a_resource_are_scoped_to_this_environment(string action, string resource)
