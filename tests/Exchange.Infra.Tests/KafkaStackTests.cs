@@ -156,8 +156,10 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         var volume = Assert.Single(TemplateJson.Properties(instance)["Volumes"]!.AsArray())!;
         Assert.Equal("/dev/sdf", (string?)volume["Device"]);
         Assert.Equal("RedpandaDataVolume", (string?)volume["VolumeId"]!["Ref"]);
+        // The sleep schedule (and its role) act on the running instance later; the boot needs neither.
         var dependents = TemplateJson.AllResources(app.Json[StackKind.Kafka])
             .Where(r => r.LogicalId != "RedpandaInstance" && r.Resource.ToJsonString().Contains("\"RedpandaInstance\"", StringComparison.Ordinal))
+            .Where(r => !r.LogicalId.StartsWith("Sleep", StringComparison.Ordinal))
             .Select(r => r.LogicalId);
         Assert.Empty(dependents);
     }
