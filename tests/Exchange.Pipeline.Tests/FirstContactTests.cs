@@ -42,7 +42,7 @@ public sealed partial class FirstContactTests(PipelineWorld world) : IDisposable
         var result = _run.BuildRaw("--target=Plan", $"--engine-dir={_run.Root}/absent-engine", $"--backend-dir={_run.Root}/absent-backend");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("docker build --file '<engine-dir>/Dockerfile.shard' --tag 'matching-engine-shard:<tag>' '<engine-dir>'", result.Output);
+        Assert.Contains("docker build --platform linux/amd64 --file '<engine-dir>/Dockerfile.shard' --tag 'matching-engine-shard:<tag>'", result.Output);
         Assert.Contains("'<account>.dkr.ecr.ap-northeast-2.amazonaws.com'", result.Output);
         var planLines = result.Output[result.Output.IndexOf("DeployDev would run", StringComparison.Ordinal)..].Split('\n')
             .TakeWhile(l => l.Length == 0 || l.StartsWith(' ') || l.StartsWith("DeployDev", StringComparison.Ordinal)).ToArray();

@@ -68,7 +68,7 @@ public sealed class InterruptionTests(PipelineWorld world) : IDisposable
         Assert.True(deploy.ExitCode == 0, deploy.ToString());
         _run.Env["FAKE_NODEGROUP_IGNORES_SCALING"] = "1"; // the wait for 0 nodes never ends
         using var build = _run.Start(["--target=Pause", "--wait-timeout=20m"]);
-        build.WaitForOutput("waiting for node group exchange-dev-spot-nodes to scale to 0", TimeSpan.FromMinutes(3));
+        build.WaitForOutput("to scale to 0: desired", TimeSpan.FromMinutes(3));
         var clock = Stopwatch.StartNew();
 
         build.Signal("INT");
