@@ -144,18 +144,7 @@ public class DeployPathTests
     public void Images_are_built_for_the_nodes_platform_and_Plan_shows_the_flag()
     {
         using var dir = new TempDir();
-        var built = new HashSet<string>();
-        var runner = new RecordingRunner(c => c.Values.ToArray() switch
-        {
-            ["image", "inspect", .., var reference] => built.Contains(reference) ? new ProcessResult(0, "linux/amd64\n", "", TimeSpan.Zero) : new ProcessResult(1, "", "No such image", TimeSpan.Zero),
-            ["build", .. var args] => Built(args[Array.IndexOf(args, "--tag") + 1]),
-            _ => new ProcessResult(0, "", "", TimeSpan.Zero),
-        });
-        ProcessResult Built(string reference)
-        {
-            built.Add(reference);
-            return new ProcessResult(0, "", "", TimeSpan.Zero);
-        }
+        var runner = DockerEngineBuildingFor("linux/amd64");
         var b = Contexts.Build(runner, Sources(dir), tasks: TaskNames.BuildImages);
 
         Pipeline.Tasks.Images.Build(b);
@@ -172,18 +161,7 @@ public class DeployPathTests
     {
         // What the classic builder does with FROM scratch: it accepts --platform and builds for the engine's own CPU.
         using var dir = new TempDir();
-        var built = new HashSet<string>();
-        var runner = new RecordingRunner(c => c.Values.ToArray() switch
-        {
-            ["image", "inspect", .., var reference] => built.Contains(reference) ? new ProcessResult(0, "linux/arm64\n", "", TimeSpan.Zero) : new ProcessResult(1, "", "No such image", TimeSpan.Zero),
-            ["build", .. var args] => Built(args[Array.IndexOf(args, "--tag") + 1]),
-            _ => new ProcessResult(0, "", "", TimeSpan.Zero),
-        });
-        ProcessResult Built(string reference)
-        {
-            built.Add(reference);
-            return new ProcessResult(0, "", "", TimeSpan.Zero);
-        }
+        var runner = DockerEngineBuildingFor("linux/arm64");
         var b = Contexts.Build(runner, Sources(dir), tasks: TaskNames.BuildImages);
 
         var error = Assert.Throws<InvalidOperationException>(() => Pipeline.Tasks.Images.Build(b));
@@ -220,5 +198,23 @@ public class DeployPathTests
         _ = Assert.ThrowsAny<Exception>(() => PauseResume.Pause(b)); // the scripted node group never reaches 0: only the call matters
 
         Assert.Contains(Lines(runner), c => c.StartsWith($"eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name {generated} ", StringComparison.Ordinal));
+    }
+
+    /// <summary>A Docker engine whose builds come out for <paramref name="platform"/>, whatever --platform asked.</summary>
+    private static RecordingRunner DockerEngineBuildingFor(string platform)
+    {
+        var built = new HashSet<string>();
+        return new RecordingRunner(c => c.Values.ToArray() switch
+        {
+            ["image", "inspect", .., var reference] => built.Contains(reference)
+                ? new ProcessResult(0, platform + "\n", "", TimeSpan.Zero) : new ProcessResult(1, "", "No such image", TimeSpan.Zero),
+            ["build", .. var args] => Built(args[Array.IndexOf(args, "--tag") + 1]),
+            _ => new ProcessResult(0, "", "", TimeSpan.Zero),
+        });
+        ProcessResult Built(string reference)
+        {
+            built.Add(reference);
+            return new ProcessResult(0, "", "", TimeSpan.Zero);
+        }
     }
 }
