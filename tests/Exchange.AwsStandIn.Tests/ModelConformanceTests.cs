@@ -1,0 +1,154 @@
+using System.Text.Json.Nodes;
+
+namespace Exchange.AwsStandIn.Tests;
+
+/// <summary>
+/// Every response is checked against botocore's own model before it is sent. These tests walk every
+/// operation the stand-in implements through the real aws CLI, and show that a response bent out of
+/// shape is caught.
+/// </summary>
+public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixture<RegistryFixture>
+{
+    private const string Template = """
+        { "Resources": {
+            "Bucket": { "Type": "AWS::S3::Bucket", "Properties": { "BucketName": "conformance-bucket" } },
+            "Param": { "Type": "AWS::SSM::Parameter", "Properties": { "Name": "/conformance/version", "Type": "String", "Value": "7" } },
+            "Repo": { "Type": "AWS::ECR::Repository", "Properties": { "RepositoryName": "conformance/app" } },
+            "Cluster": { "Type": "AWS::EKS::Cluster", "Properties": { "Name": "conformance", "Version": "1.35", "RoleArn": "arn:aws:iam::111122223333:role/eks",
+              "ResourcesVpcConfig": { "SubnetIds": ["subnet-1", "subnet-2"] }, "Logging": { "ClusterLogging": { "EnabledTypes": [{ "Type": "api" }] } } } },
+            "Nodes": { "Type": "AWS::EKS::Nodegroup", "Properties": { "ClusterName": { "Ref": "Cluster" }, "NodegroupName": "spot", "CapacityType": "SPOT",
+              "InstanceTypes": ["t3.medium"], "ScalingConfig": { "MinSize": 1, "MaxSize": 4, "DesiredSize": 2 }, "Subnets": ["subnet-1"], "NodeRole": "arn:aws:iam::111122223333:role/node" } },
+            "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small" } },
+            "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "conformance-db", "Engine": "mysql", "AllocatedStorage": "20" } },
+            "Secret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "conformance-secret", "GenerateSecretString": {} } }
+          },
+          "Outputs": { "Repo": { "Value": { "Fn::GetAtt": ["Repo", "RepositoryUri"] }, "Export": { "Name": "conformance-repo" } } } }
+        """;
+
+    [Fact]
+    public void Every_operation_the_stand_in_implements_answers_in_the_shape_botocore_defines()
+    {
+        using var world = new World(registry.Endpoint);
+        var aws = (string[] args) =>
+        {
+            var result = world.Aws(args);
+            Assert.True(result.ExitCode == 0, $"aws {string.Join(' ', args)}: {result}");
+            return result.Stdout;
+        };
+        world.Cloud.TaggedResources.Add(JsonNode.Parse("""
+            { "ResourceARN": "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:loadbalancer/net/k8s-x/0123", "Tags": [{ "Key": "kubernetes.io/cluster/conformance", "Value": "owned" }] }
+            """)!.AsObject());
+
+        aws(["sts", "get-caller-identity"]);
+        var role = JsonNode.Parse(aws(["iam", "get-role", "--role-name", Cloud.SsoRole]))!["Role"]!["Arn"]!.GetValue<string>();
+        aws(["sts", "assume-role", "--role-arn", role, "--role-session-name", "conformance"]);
+        aws(["cloudformation", "deploy", "--template-file", world.Write("t.json", Template), "--stack-name", "Conformance"]);
+        aws(["cloudformation", "describe-stack-events", "--stack-name", "Conformance"]);
+        aws(["cloudformation", "get-template", "--stack-name", "Conformance"]);
+        aws(["cloudformation", "list-stack-resources", "--stack-name", "Conformance"]);
+        aws(["cloudformation", "list-exports"]);
+        aws(["cloudformation", "create-change-set", "--stack-name", "Conformance", "--change-set-name", "again", "--use-previous-template"]);
+        aws(["cloudformation", "delete-change-set", "--stack-name", "Conformance", "--change-set-name", "again"]);
+
+        var file = world.Write("object.txt", "hello");
+        aws(["s3api", "put-object", "--bucket", "conformance-bucket", "--key", "a/object.txt", "--body", file]);
+        aws(["s3api", "list-objects-v2", "--bucket", "conformance-bucket", "--prefix", "a/"]);
+        aws(["s3api", "head-object", "--bucket", "conformance-bucket", "--key", "a/object.txt"]);
+        aws(["s3api", "get-object", "--bucket", "conformance-bucket", "--key", "a/object.txt", Path.Combine(world.Root, "copy.txt")]);
+        Assert.Equal("hello", File.ReadAllText(Path.Combine(world.Root, "copy.txt")));
+        aws(["s3api", "get-bucket-location", "--bucket", "conformance-bucket"]);
+
+        aws(["ssm", "get-parameter", "--name", "/conformance/version"]);
+        var host = world.Cloud.Instances.Keys.Single();
+        world.Cloud.RunShell = (_, shell) => shell == "uptime" ? "up 3 days" : "";
+        var command = JsonNode.Parse(aws(["ssm", "send-command", "--instance-ids", host, "--document-name", "AWS-RunShellScript", "--parameters", """{"commands":["uptime"]}"""]))!;
+        var invocation = aws(["ssm", "get-command-invocation", "--command-id", command["Command"]!["CommandId"]!.GetValue<string>(), "--instance-id", host]);
+        Assert.Contains("up 3 days", invocation);
+
+        var password = aws(["ecr", "get-login-password"]).Trim();
+        Assert.Equal(registry.Registry.Password, password);
+        PushImage(world, "conformance/app", "v1", password);
+        aws(["ecr", "describe-repositories", "--repository-names", "conformance/app"]);
+        Assert.Contains("sha256:", aws(["ecr", "describe-images", "--repository-name", "conformance/app", "--image-ids", "imageTag=v1"]));
+
+        aws(["eks", "update-kubeconfig", "--name", "conformance", "--kubeconfig", Path.Combine(world.Root, "kubeconfig")]);
+        aws(["eks", "describe-nodegroup", "--cluster-name", "conformance", "--nodegroup-name", "spot"]);
+        aws(["eks", "update-nodegroup-config", "--cluster-name", "conformance", "--nodegroup-name", "spot", "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"]);
+
+        aws(["ec2", "stop-instances", "--instance-ids", host]);
+        aws(["ec2", "describe-instances", "--instance-ids", host]);
+        aws(["ec2", "start-instances", "--instance-ids", host]);
+        aws(["rds", "stop-db-instance", "--db-instance-identifier", "conformance-db"]);
+        aws(["rds", "describe-db-instances", "--db-instance-identifier", "conformance-db"]);
+        aws(["rds", "start-db-instance", "--db-instance-identifier", "conformance-db"]);
+
+        aws(["secretsmanager", "get-secret-value", "--secret-id", "conformance-secret"]);
+        aws(["secretsmanager", "describe-secret", "--secret-id", "conformance-secret"]);
+        aws(["secretsmanager", "delete-secret", "--secret-id", "conformance-secret", "--force-delete-without-recovery"]);
+        aws(["logs", "describe-log-groups", "--log-group-name-prefix", "/aws/eks/conformance/"]);
+        aws(["logs", "delete-log-group", "--log-group-name", "/aws/eks/conformance/cluster"]);
+        Assert.Contains("k8s-x", aws(["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=kubernetes.io/cluster/conformance",
+            "--resource-type-filters", "elasticloadbalancing:loadbalancer"]));
+        aws(["cloudformation", "delete-stack", "--stack-name", "Conformance"]);
+
+        Assert.Empty(world.Cloud.Violations);
+        var answered = world.StandIn.Requests.Where(r => r.Status == 200).Select(r => (r.Service, r.Operation)).ToHashSet();
+        Assert.All(Services.All, o => Assert.True(answered.Contains(o), $"{o.Service}:{o.Operation} was not walked"));
+    }
+
+    private static void PushImage(World world, string repository, string tag, string password)
+    {
+        var reference = $"{RegistryHost(world)}/{repository}:{tag}";
+        world.Write("image/Dockerfile", "FROM scratch\nCOPY hello.txt /hello.txt\n");
+        world.Write("image/hello.txt", Guid.NewGuid().ToString());
+        foreach (var (args, stdin) in new (string[], string?)[]
+                 {
+                     (["build", "--quiet", "--tag", reference, Path.Combine(world.Root, "image")], null),
+                     (["login", "--username", "AWS", "--password-stdin", RegistryHost(world)], password),
+                     (["push", "--quiet", reference], null),
+                 })
+        {
+            var result = world.Run("docker", args, stdin);
+            Assert.True(result.ExitCode == 0, $"docker {string.Join(' ', args)}: {result}");
+        }
+    }
+
+    private static string RegistryHost(World world) => world.Cloud.Registry!.Host;
+
+    [Fact]
+    public void The_checker_reports_unknown_members_wrong_types_enums_and_missing_required_members()
+    {
+        var model = ServiceModel.Load("cloudformation");
+
+        var errors = model.Check("DescribeStacks", JsonNode.Parse("""
+            { "Stacks": [ { "StackName": "X", "StackStatus": "RUNNING", "CreationTime": 5, "Outputz": [] },
+                          { "StackStatus": "CREATE_COMPLETE", "CreationTime": "2026-12-01T00:00:00Z", "Outputs": { "Key": "a" } } ] }
+            """)!.AsObject());
+
+        Assert.Contains(errors, e => e.StartsWith("DescribeStacks.Stacks[0].StackStatus: 'RUNNING' is not one of CREATE_IN_PROGRESS, ", StringComparison.Ordinal));
+        Assert.Contains("DescribeStacks.Stacks[0].CreationTime: expected a timestamp (ISO 8601)", errors);
+        Assert.Contains("DescribeStacks.Stacks[0].Outputz: no such member", errors);
+        Assert.Contains("DescribeStacks.Stacks[1].StackName: required member missing", errors);
+        Assert.Contains("DescribeStacks.Stacks[1].Outputs: expected a list", errors);
+        Assert.Equal(5, errors.Count);
+        Assert.Empty(model.Check("DescribeStacks", JsonNode.Parse("""{ "Stacks": [ { "StackName": "X", "StackStatus": "CREATE_COMPLETE", "CreationTime": "2026-12-01T00:00:00Z" } ] }""")!.AsObject()));
+    }
+
+    [Fact]
+    public void A_response_bent_out_of_shape_never_reaches_the_client()
+    {
+        using var world = new World();
+        world.StandIn.BendResponse = (operation, output) =>
+        {
+            if (operation == "GetCallerIdentity") output["Acount"] = output["Account"]!.GetValue<string>(); // a misspelt member
+            return output;
+        };
+        world.Env["AWS_MAX_ATTEMPTS"] = "1";
+
+        var result = world.Aws("sts", "get-caller-identity");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("GetCallerIdentity.Acount: no such member", result.Stderr);
+        Assert.Contains("sts:GetCallerIdentity response does not match botocore's model: GetCallerIdentity.Acount: no such member", Assert.Single(world.Cloud.Violations));
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Exchange.AwsStandIn;
+
+/// <summary>
+/// The stand-in's own HTTP API under /_standin (for a stand-in running as a separate process; tests in
+/// the same process use <see cref="StandIn.Faults"/> and <see cref="StandIn.Requests"/>). See README.md.
+/// </summary>
+internal static class Admin
+{
+    public static async Task Handle(StandIn standIn, HttpContext http, byte[] body)
+    {
+        var path = http.Request.Path.Value!["/_standin".Length..];
+        var json = body.Length > 0 && path != "/faults/policy" ? JsonNode.Parse(body)?.AsObject() ?? [] : [];
+        string Str(string key) => json[key]?.GetValue<string>() ?? throw new ArgumentException($"'{key}' is required");
+        int Times() => json["times"]?.GetValue<int>() ?? int.MaxValue;
+        object? result;
+        try
+        {
+            lock (standIn.Cloud)
+                result = (http.Request.Method, path) switch
+                {
+                    ("GET", "/requests") => standIn.Requests,
+                    ("DELETE", "/requests") => Done(standIn.ClearRequests),
+                    ("POST", "/faults/deny") => Done(() => standIn.Faults.Deny(Str("action"), Times())),
+                    ("POST", "/faults/throttle") => Done(() => standIn.Faults.Throttle(Str("action"), json["times"]?.GetValue<int>() ?? 1)),
+                    ("POST", "/faults/stall") => Done(() => standIn.Faults.Stall(Str("action"))),
+                    ("POST", "/faults/fail-resource") => Done(() => standIn.Faults.FailResource(Str("resource"), Str("reason"))),
+                    ("POST", "/faults/policy") => Done(() => standIn.Faults.EnforcePolicy(Encoding.UTF8.GetString(body))),
+                    ("DELETE", "/faults") => Done(standIn.Faults.Clear),
+                    ("POST", "/identities") => standIn.Cloud.AddIdentity(Str("accessKeyId"), Str("account"), Str("arn")),
+                    ("GET", "/violations") => standIn.Cloud.Violations.ToArray(),
+                    ("GET", "/eks") => new JsonObject // what the kubectl stand-in needs to know about clusters and their nodes
+                    {
+                        ["clusters"] = new JsonArray(standIn.Cloud.Clusters.Values.Select(c => c.DeepClone()).ToArray()),
+                        ["nodegroups"] = new JsonArray(standIn.Cloud.Nodegroups.Values.Select(n => n.DeepClone()).ToArray()),
+                    },
+                    _ => throw new KeyNotFoundException($"No {http.Request.Method} {path} in the stand-in's API: see tests/Exchange.AwsStandIn/README.md"),
+                };
+        }
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or JsonException)
+        {
+            http.Response.StatusCode = e is KeyNotFoundException ? 404 : 400;
+            await http.Response.WriteAsync(e.Message + "\n");
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(JsonSerializer.Serialize(result) + "\n");
+    }
+
+    private static object Done(Action action)
+    {
+        action();
+        return new { ok = true };
+    }
+}

@@ -1,0 +1,98 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Exchange.AwsStandIn;
+
+/// <summary>Who signed a request: the credentials' access key and the principal they stand for.</summary>
+public sealed record Identity(string AccessKeyId, string Account, string Arn, string UserId);
+
+/// <summary>The local registry that stands in for ECR: where it listens and the password `get-login-password` hands out.</summary>
+public sealed record RegistryEndpoint(string Host, string Password);
+
+/// <summary>
+/// The account's state: what the stand-in's services know. Stacks create most of it (see
+/// <see cref="Provisioner"/>); tests may seed more (a leftover log group, a load balancer).
+/// </summary>
+public sealed class Cloud(string account = "111122223333", string region = "ap-northeast-2", RegistryEndpoint? registry = null)
+{
+    public const string SsoRole = "AWSReservedSSO_AdministratorAccess_0123456789abcdef";
+    private readonly Dictionary<string, Identity> _identities = [];
+
+    public string Account { get; } = account;
+    public string Region { get; } = region;
+    public RegistryEndpoint? Registry { get; } = registry;
+    public Faults Faults { get; } = new();
+    public List<string> Violations { get; } = [];
+
+    /// <summary>The developer's SSO session: an assumed role whose real ARN has the SSO path.</summary>
+    public Identity DefaultCaller { get { WithDefaultCaller(); return _identities.Values.First(); } }
+
+    public Dictionary<string, StackRecord> Stacks { get; } = []; // by name, live stacks
+    public List<StackRecord> DeletedStacks { get; } = [];
+    public Dictionary<string, (string Value, string Stack)> Exports { get; } = [];
+    public Dictionary<string, Dictionary<string, byte[]>> Buckets { get; } = [];
+    public Dictionary<string, JsonObject> Parameters { get; } = []; // SSM
+    public Dictionary<string, JsonObject> Repositories { get; } = []; // ECR, by name
+    public Dictionary<string, JsonObject> Clusters { get; } = [];
+    public Dictionary<string, JsonObject> Nodegroups { get; } = []; // "cluster/nodegroup"
+    public Dictionary<string, JsonObject> Instances { get; } = [];
+    public Dictionary<string, JsonObject> Databases { get; } = [];
+    public Dictionary<string, SecretRecord> Secrets { get; } = []; // by name
+    public Dictionary<string, JsonObject> LogGroups { get; } = [];
+    public Dictionary<string, JsonObject> Roles { get; } = []; // IAM, by name
+    public List<JsonObject> TaggedResources { get; } = []; // ResourceTagMapping, e.g. load balancers Kubernetes made
+    public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
+
+    /// <summary>What SSM Run Command prints for a shell command on an instance (tests set it; default: nothing).</summary>
+    public Func<string, string, string> RunShell { get; set; } = (_, _) => "";
+
+    public Cloud WithDefaultCaller()
+    {
+        if (_identities.Count == 0) AddIdentity("AKIASTANDIN0DEVELOPER", Account, $"arn:aws:sts::{Account}:assumed-role/{SsoRole}/developer");
+        var role = SsoRole;
+        Roles.TryAdd(role, Role(role, $"/aws-reserved/sso.amazonaws.com/{Region}/"));
+        return this;
+    }
+
+    /// <summary>Registers credentials (e.g. another account's) a client may sign with.</summary>
+    public Identity AddIdentity(string accessKeyId, string account, string arn)
+    {
+        var identity = new Identity(accessKeyId, account, arn, "AROA" + Hex(16, arn).ToUpperInvariant() + (arn.Contains("assumed-role") ? ":" + arn.Split('/').Last() : ""));
+        _identities[accessKeyId] = identity;
+        return identity;
+    }
+
+    public Identity? Caller(string accessKeyId) { WithDefaultCaller(); return _identities.GetValueOrDefault(accessKeyId); }
+
+    public static AwsError UnknownCredentials(string protocol) => protocol is "json" or "rest-json"
+        ? new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.", 400)
+        : new AwsError("InvalidClientTokenId", "The security token included in the request is invalid.", 403);
+
+    public JsonObject Role(string name, string path = "/") => new()
+    {
+        ["Path"] = path, ["RoleName"] = name, ["RoleId"] = "AROA" + Hex(17, name).ToUpperInvariant(),
+        ["Arn"] = $"arn:aws:iam::{Account}:role{path}{name}", ["CreateDate"] = Time(DateTimeOffset.UtcNow.AddDays(-30)),
+    };
+
+    /// <summary>ECR's registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com) is the local registry: templates build repository URIs from it.</summary>
+    public string LocalEcr(string value) =>
+        Registry is null ? value : value.Replace($"{Account}.dkr.ecr.{Region}.amazonaws.com", Registry.Host, StringComparison.Ordinal);
+
+    public string Hex(int length, params string[] parts) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Account + "/" + Region + "/" + string.Join("/", parts))))[..length];
+
+    public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>A Secrets Manager secret; DeletedDate set means scheduled for deletion (the recovery window).</summary>
+public sealed class SecretRecord
+{
+    public required string Name { get; init; }
+    public required string Arn { get; init; }
+    public required string VersionId { get; init; }
+    public required JsonObject Value { get; set; }
+    public required DateTimeOffset Created { get; init; }
+    public DateTimeOffset? Deleted { get; set; }
+    public string Description { get; init; } = "";
+}

@@ -1,0 +1,372 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Exchange.AwsStandIn;
+
+/// <summary>
+/// The operations the pipeline and the CDK CLI call, one line each; everything else is refused with
+/// the operation's name, so a new call shows up as a clear failure instead of a guess.
+/// </summary>
+public static class Services
+{
+    private delegate JsonObject Handler(Cloud cloud, AwsRequest r);
+
+    private static readonly Dictionary<string, Dictionary<string, Handler>> Handlers = new()
+    {
+        ["sts"] = new()
+        {
+            ["GetCallerIdentity"] = (_, r) => new() { ["UserId"] = r.Caller.UserId, ["Account"] = r.Caller.Account, ["Arn"] = r.Caller.Arn },
+            ["AssumeRole"] = AssumeRole,
+        },
+        ["iam"] = new() { ["GetRole"] = (c, r) => new() { ["Role"] = Found(c.Roles, r.Required("RoleName"), "NoSuchEntity", $"The role with name {r.Required("RoleName")} cannot be found.").DeepClone() } },
+        ["cloudformation"] = CloudFormation.Operations.ToDictionary(p => p.Key, p => (Handler)((c, r) => p.Value(c, r))),
+        ["s3"] = new()
+        {
+            ["ListObjectsV2"] = ListObjects,
+            ["PutObject"] = (c, r) =>
+            {
+                Bucket(c, r)[r.Route["Key"]] = r.Body;
+                return new() { ["ETag"] = ETag(r.Body) };
+            },
+            ["GetObject"] = (c, r) => Bucket(c, r).TryGetValue(r.Route["Key"], out var data)
+                ? new() { ["Body"] = Convert.ToBase64String(data), ["ContentLength"] = data.Length, ["ETag"] = ETag(data) }
+                : throw new AwsError("NoSuchKey", "The specified key does not exist.", 404),
+            ["HeadObject"] = (c, r) => Bucket(c, r).TryGetValue(r.Route["Key"], out var data)
+                ? new() { ["ContentLength"] = data.Length, ["ETag"] = ETag(data) }
+                : throw new AwsError("NotFound", "Not Found", 404),
+            ["GetBucketLocation"] = (c, r) => { Bucket(c, r); return new() { ["LocationConstraint"] = c.Region }; },
+        },
+        ["ssm"] = new()
+        {
+            ["GetParameter"] = (c, r) => new() { ["Parameter"] = Found(c.Parameters, Str(r, "Name"), "ParameterNotFound", "").DeepClone() },
+            ["SendCommand"] = SendCommand,
+            ["GetCommandInvocation"] = (c, r) => Found(c.Commands, Str(r, "CommandId") + "/" + Str(r, "InstanceId"), "InvocationDoesNotExist", "").DeepClone().AsObject(),
+        },
+        ["ecr"] = new()
+        {
+            ["GetAuthorizationToken"] = GetAuthorizationToken,
+            ["DescribeRepositories"] = (c, r) => new()
+            {
+                ["repositories"] = new JsonArray((r.Json["repositoryNames"]?.AsArray().Select(n => n!.GetValue<string>()) ?? c.Repositories.Keys)
+                    .Select(n => Repository(c, r, n).DeepClone()).ToArray()),
+            },
+            ["DescribeImages"] = DescribeImages,
+        },
+        ["eks"] = new()
+        {
+            ["DescribeCluster"] = (c, r) => new() { ["cluster"] = Found(c.Clusters, r.Route["name"], "ResourceNotFoundException", $"No cluster found for name: {r.Route["name"]}.").DeepClone() },
+            ["DescribeNodegroup"] = (c, r) => new() { ["nodegroup"] = Nodegroup(c, r).DeepClone() },
+            ["UpdateNodegroupConfig"] = UpdateNodegroupConfig,
+        },
+        ["ec2"] = new()
+        {
+            ["DescribeInstances"] = DescribeInstances,
+            ["StopInstances"] = (c, r) => new() { ["StoppingInstances"] = Transition(c, r, "stopping", "stopped", 64) },
+            ["StartInstances"] = (c, r) => new() { ["StartingInstances"] = Transition(c, r, "pending", "running", 0) },
+        },
+        ["rds"] = new()
+        {
+            ["DescribeDBInstances"] = (c, r) => new() { ["DBInstances"] = new JsonArray(Database(c, r.Required("DBInstanceIdentifier"), settle: true).DeepClone()) },
+            ["StopDBInstance"] = (c, r) => new() { ["DBInstance"] = DatabaseTransition(c, r, "available", "stopping", "stopped").DeepClone() },
+            ["StartDBInstance"] = (c, r) => new() { ["DBInstance"] = DatabaseTransition(c, r, "stopped", "starting", "available").DeepClone() },
+        },
+        ["secretsmanager"] = new()
+        {
+            ["GetSecretValue"] = GetSecretValue,
+            ["DescribeSecret"] = DescribeSecret,
+            ["DeleteSecret"] = DeleteSecret,
+        },
+        ["logs"] = new()
+        {
+            ["DescribeLogGroups"] = (c, r) => new()
+            {
+                ["logGroups"] = new JsonArray(c.LogGroups.Where(g => g.Key.StartsWith(r.Json["logGroupNamePrefix"]?.GetValue<string>() ?? "", StringComparison.Ordinal))
+                    .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Value.DeepClone()).ToArray()),
+            },
+            ["DeleteLogGroup"] = (c, r) => c.LogGroups.Remove(Str(r, "logGroupName")) ? [] : throw new AwsError("ResourceNotFoundException", "The specified log group does not exist."),
+        },
+        ["resourcegroupstaggingapi"] = new()
+        {
+            ["GetResources"] = (c, r) => new()
+            {
+                ["ResourceTagMappingList"] = new JsonArray(c.TaggedResources.Where(t => Tagged(t, r)).Select(t => t.DeepClone()).ToArray()),
+                ["PaginationToken"] = "",
+            },
+        },
+    };
+
+    /// <summary>The botocore model folder of a SigV4 signing name.</summary>
+    public static string ModelName(string signingName) => signingName switch { "tagging" => "resourcegroupstaggingapi", _ => signingName };
+
+    public static IEnumerable<string> Implemented(string service) => Handlers.GetValueOrDefault(service)?.Keys ?? Enumerable.Empty<string>();
+
+    public static IEnumerable<(string Service, string Operation)> All => Handlers.SelectMany(s => s.Value.Keys.Select(o => (s.Key, o)));
+
+    public static JsonObject Dispatch(Cloud cloud, AwsRequest r) =>
+        Handlers.GetValueOrDefault(r.Model.Service)?.GetValueOrDefault(r.Operation!) is { } handler
+            ? handler(cloud, r)
+            : throw new AwsError("InvalidAction", $"The aws stand-in does not implement {r.Model.Service}:{r.Operation}. Add it to tests/Exchange.AwsStandIn if the pipeline now calls it.");
+
+    private static string Str(AwsRequest r, string name) =>
+        r.Json[name]?.GetValue<string>() ?? throw new AwsError("ValidationException", $"1 validation error detected: Value null at '{name}' failed to satisfy constraint: Member must not be null");
+
+    private static JsonObject Found(Dictionary<string, JsonObject> map, string key, string code, string message) =>
+        map.TryGetValue(key, out var value) ? value : throw new AwsError(code, message, code == "ResourceNotFoundException" && map.Count >= 0 ? 404 : 400);
+
+    private static JsonObject AssumeRole(Cloud c, AwsRequest r)
+    {
+        var roleArn = r.Required("RoleArn");
+        var roleName = roleArn.Split('/').Last();
+        if (!c.Roles.ContainsKey(roleName))
+            throw new AwsError("AccessDenied", $"User: {r.Caller.Arn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
+        var session = r.Required("RoleSessionName");
+        var key = "ASIA" + c.Hex(16, roleArn, session, Guid.NewGuid().ToString()).ToUpperInvariant();
+        var identity = c.AddIdentity(key, c.Account, $"arn:aws:sts::{c.Account}:assumed-role/{roleName}/{session}");
+        return new()
+        {
+            ["Credentials"] = new JsonObject
+            {
+                ["AccessKeyId"] = key, ["SecretAccessKey"] = "standin-" + key, ["SessionToken"] = "standin-session-" + key,
+                ["Expiration"] = Cloud.Time(DateTimeOffset.UtcNow.AddHours(1)),
+            },
+            ["AssumedRoleUser"] = new JsonObject { ["AssumedRoleId"] = identity.UserId, ["Arn"] = identity.Arn },
+        };
+    }
+
+    // ---- S3 ----
+    private static Dictionary<string, byte[]> Bucket(Cloud c, AwsRequest r) =>
+        c.Buckets.TryGetValue(r.Route["Bucket"], out var b) ? b : throw new AwsError("NoSuchBucket", "The specified bucket does not exist", 404);
+
+    private static string ETag(byte[] data) => "\"" + Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(data)) + "\"";
+
+    private static JsonObject ListObjects(Cloud c, AwsRequest r)
+    {
+        var prefix = r.Query("prefix");
+        var max = int.TryParse(r.Query("max-keys"), out var m) ? m : 1000;
+        var keys = Bucket(c, r).Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(o => o.Key, StringComparer.Ordinal).Take(max).ToList();
+        return new()
+        {
+            ["Name"] = r.Route["Bucket"], ["Prefix"] = prefix, ["KeyCount"] = keys.Count, ["MaxKeys"] = max, ["IsTruncated"] = false,
+            ["Contents"] = new JsonArray(keys.Select(o => (JsonNode)new JsonObject
+            {
+                ["Key"] = o.Key, ["Size"] = o.Value.Length, ["ETag"] = ETag(o.Value), ["StorageClass"] = "STANDARD",
+                ["LastModified"] = Cloud.Time(DateTimeOffset.UtcNow),
+            }).ToArray()),
+        };
+    }
+
+    // ---- SSM Run Command ----
+    private static JsonObject SendCommand(Cloud c, AwsRequest r)
+    {
+        var id = Guid.NewGuid().ToString();
+        var instances = r.Json["InstanceIds"]!.AsArray().Select(i => i!.GetValue<string>()).ToList();
+        var shell = string.Join("\n", r.Json["Parameters"]?["commands"]?.AsArray().Select(x => x!.GetValue<string>()) ?? []);
+        foreach (var instance in instances)
+        {
+            if (!c.Instances.ContainsKey(instance)) throw new AwsError("InvalidInstanceId", "Instances not in a valid state for account " + c.Account);
+            c.Commands[id + "/" + instance] = new()
+            {
+                ["CommandId"] = id, ["InstanceId"] = instance, ["DocumentName"] = Str(r, "DocumentName"), ["Status"] = "Success", ["StatusDetails"] = "Success",
+                ["ResponseCode"] = 0, ["StandardOutputContent"] = c.RunShell(instance, shell), ["StandardErrorContent"] = "", ["PluginName"] = "aws:runShellScript",
+            };
+        }
+        return new()
+        {
+            ["Command"] = new JsonObject
+            {
+                ["CommandId"] = id, ["DocumentName"] = Str(r, "DocumentName"), ["InstanceIds"] = new JsonArray(instances.Select(i => JsonValue.Create(i)).ToArray<JsonNode?>()),
+                ["Status"] = "Pending", ["RequestedDateTime"] = Cloud.Time(DateTimeOffset.UtcNow),
+            },
+        };
+    }
+
+    // ---- ECR over the local registry ----
+    private static JsonObject GetAuthorizationToken(Cloud c, AwsRequest r)
+    {
+        var registry = c.Registry ?? throw new AwsError("ServerException", "This stand-in has no registry behind ECR (start it with one).");
+        return new()
+        {
+            ["authorizationData"] = new JsonArray(new JsonObject
+            {
+                ["authorizationToken"] = Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + registry.Password)),
+                ["expiresAt"] = Cloud.Time(DateTimeOffset.UtcNow.AddHours(12)), ["proxyEndpoint"] = "https://" + registry.Host,
+            }),
+        };
+    }
+
+    private static JsonObject Repository(Cloud c, AwsRequest r, string name) =>
+        c.Repositories.TryGetValue(name, out var repository) ? repository
+            : throw new AwsError("RepositoryNotFoundException", $"The repository with name '{name}' does not exist in the registry with id '{c.Account}'");
+
+    private static JsonObject DescribeImages(Cloud c, AwsRequest r)
+    {
+        var name = Str(r, "repositoryName");
+        Repository(c, r, name);
+        var tags = RegistryClient.Tags(c.Registry!, name);
+        var wanted = r.Json["imageIds"]?.AsArray().Select(i => i!["imageTag"]?.GetValue<string>()).Where(t => t is not null).ToList() ?? tags.Cast<string?>().ToList();
+        var details = new JsonArray();
+        foreach (var tag in wanted)
+        {
+            if (!tags.Contains(tag!))
+                throw new AwsError("ImageNotFoundException", $"The image with imageId {{imageDigest:'null', imageTag:'{tag}'}} does not exist within the repository with name '{name}' in the registry with id '{c.Account}'");
+            var (digest, size, mediaType) = RegistryClient.Manifest(c.Registry!, name, tag!);
+            details.Add(new JsonObject
+            {
+                ["registryId"] = c.Account, ["repositoryName"] = name, ["imageDigest"] = digest, ["imageTags"] = new JsonArray(tag),
+                ["imageSizeInBytes"] = size, ["imagePushedAt"] = Cloud.Time(DateTimeOffset.UtcNow), ["imageManifestMediaType"] = mediaType,
+            });
+        }
+        return new() { ["imageDetails"] = details };
+    }
+
+    // ---- EKS ----
+    private static JsonObject Nodegroup(Cloud c, AwsRequest r) =>
+        Found(c.Nodegroups, r.Route["name"] + "/" + r.Route["nodegroupName"], "ResourceNotFoundException", $"No node group found for name: {r.Route["nodegroupName"]}.");
+
+    private static JsonObject UpdateNodegroupConfig(Cloud c, AwsRequest r)
+    {
+        var nodegroup = Nodegroup(c, r);
+        var scaling = r.Json["scalingConfig"]?.AsObject();
+        if (scaling is not null && !c.Faults.IsStalled("eks:UpdateNodegroupConfig"))
+            foreach (var (key, value) in scaling) nodegroup["scalingConfig"]![key] = value!.DeepClone();
+        return new()
+        {
+            ["update"] = new JsonObject
+            {
+                ["id"] = Guid.NewGuid().ToString(), ["status"] = "InProgress", ["type"] = "ConfigUpdate", ["createdAt"] = Cloud.Time(DateTimeOffset.UtcNow),
+                ["params"] = new JsonArray((scaling ?? []).Select(p => (JsonNode)new JsonObject { ["type"] = char.ToUpperInvariant(p.Key[0]) + p.Key[1..], ["value"] = p.Value!.ToString() }).ToArray()),
+                ["errors"] = new JsonArray(),
+            },
+        };
+    }
+
+    // ---- EC2 and RDS: transitions settle on the next describe, unless stalled ----
+    private static JsonObject DescribeInstances(Cloud c, AwsRequest r)
+    {
+        var ids = r.List("InstanceId");
+        foreach (var id in ids)
+            if (!c.Instances.ContainsKey(id)) throw new AwsError("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
+        var instances = c.Instances.Where(i => ids.Count == 0 || ids.Contains(i.Key)).Select(i => i.Value).ToList();
+        foreach (var instance in instances)
+            if (instance["Settles"]?.GetValue<string>() is { } next && !c.Faults.IsStalled(instance["StalledBy"]!.GetValue<string>()))
+            {
+                instance["State"] = InstanceState(next);
+                instance.Remove("Settles");
+                instance.Remove("StalledBy");
+            }
+        return new()
+        {
+            ["Reservations"] = new JsonArray(instances.Select(i =>
+            {
+                var copy = i.DeepClone().AsObject();
+                copy.Remove("Settles");
+                copy.Remove("StalledBy");
+                return (JsonNode)new JsonObject { ["ReservationId"] = "r-0" + c.Hex(16, i["InstanceId"]!.ToString()), ["OwnerId"] = c.Account, ["Instances"] = new JsonArray(copy) };
+            }).ToArray()),
+        };
+    }
+
+    public static JsonObject InstanceState(string name) => new()
+    {
+        ["Code"] = name switch { "pending" => 0, "running" => 16, "shutting-down" => 32, "terminated" => 48, "stopping" => 64, _ => 80 }, ["Name"] = name,
+    };
+
+    private static JsonArray Transition(Cloud c, AwsRequest r, string transitional, string final, int _)
+    {
+        var changes = new JsonArray();
+        foreach (var id in r.List("InstanceId"))
+        {
+            var instance = c.Instances.GetValueOrDefault(id) ?? throw new AwsError("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
+            var previous = instance["State"]!.DeepClone();
+            if (previous["Name"]!.GetValue<string>() != final)
+            {
+                instance["State"] = InstanceState(transitional);
+                instance["Settles"] = final;
+                instance["StalledBy"] = Actions.Of("ec2", r.Operation!);
+            }
+            changes.Add(new JsonObject { ["InstanceId"] = id, ["CurrentState"] = instance["State"]!.DeepClone(), ["PreviousState"] = previous });
+        }
+        return changes;
+    }
+
+    private static JsonObject Database(Cloud c, string id, bool settle)
+    {
+        var db = c.Databases.GetValueOrDefault(id) ?? throw new AwsError("DBInstanceNotFound", $"DBInstance {id} not found.", 404);
+        if (settle && db["Settles"]?.GetValue<string>() is { } next && !c.Faults.IsStalled(db["StalledBy"]!.GetValue<string>()))
+        {
+            db["DBInstanceStatus"] = next;
+            db.Remove("Settles");
+            db.Remove("StalledBy");
+        }
+        var copy = db.DeepClone().AsObject();
+        copy.Remove("Settles");
+        copy.Remove("StalledBy");
+        return copy;
+    }
+
+    private static JsonObject DatabaseTransition(Cloud c, AwsRequest r, string from, string transitional, string final)
+    {
+        var id = r.Required("DBInstanceIdentifier");
+        Database(c, id, settle: false);
+        var db = c.Databases[id];
+        var status = db["DBInstanceStatus"]!.GetValue<string>();
+        if (status != from)
+            throw new AwsError("InvalidDBInstanceState", $"Instance {id} is not in {from} state.");
+        db["DBInstanceStatus"] = transitional;
+        db["Settles"] = final;
+        db["StalledBy"] = Actions.Of("rds", r.Operation!);
+        return Database(c, id, settle: false);
+    }
+
+    // ---- Secrets Manager ----
+    private static SecretRecord Secret(Cloud c, AwsRequest r)
+    {
+        var id = Str(r, "SecretId");
+        return c.Secrets.Values.FirstOrDefault(s => s.Name == id || s.Arn == id)
+               ?? throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+    }
+
+    private static JsonObject GetSecretValue(Cloud c, AwsRequest r)
+    {
+        var secret = Secret(c, r);
+        if (secret.Deleted is not null)
+            throw new AwsError("InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.");
+        return new()
+        {
+            ["ARN"] = secret.Arn, ["Name"] = secret.Name, ["VersionId"] = secret.VersionId, ["SecretString"] = secret.Value.ToJsonString(),
+            ["VersionStages"] = new JsonArray("AWSCURRENT"), ["CreatedDate"] = Cloud.Time(secret.Created),
+        };
+    }
+
+    private static JsonObject DescribeSecret(Cloud c, AwsRequest r)
+    {
+        var secret = Secret(c, r);
+        var result = new JsonObject
+        {
+            ["ARN"] = secret.Arn, ["Name"] = secret.Name, ["Description"] = secret.Description, ["CreatedDate"] = Cloud.Time(secret.Created),
+            ["LastChangedDate"] = Cloud.Time(secret.Created), ["VersionIdsToStages"] = new JsonObject { [secret.VersionId] = new JsonArray("AWSCURRENT") },
+        };
+        if (secret.Deleted is { } deleted) result["DeletedDate"] = Cloud.Time(deleted);
+        return result;
+    }
+
+    private static JsonObject DeleteSecret(Cloud c, AwsRequest r)
+    {
+        var secret = Secret(c, r);
+        var force = r.Json["ForceDeleteWithoutRecovery"]?.GetValue<bool>() == true;
+        if (force) c.Secrets.Remove(secret.Name);
+        else secret.Deleted ??= DateTimeOffset.UtcNow;
+        var days = r.Json["RecoveryWindowInDays"]?.GetValue<long>() ?? 30;
+        return new() { ["ARN"] = secret.Arn, ["Name"] = secret.Name, ["DeletionDate"] = Cloud.Time(force ? DateTimeOffset.UtcNow : secret.Deleted!.Value.AddDays(days)) };
+    }
+
+    private static bool Tagged(JsonObject resource, AwsRequest r)
+    {
+        var types = r.Json["ResourceTypeFilters"]?.AsArray().Select(t => t!.GetValue<string>()).ToList() ?? [];
+        var arn = resource["ResourceARN"]!.GetValue<string>();
+        if (types.Count > 0 && !types.Any(t => arn.Contains(":" + t.Split(':')[0] + ":", StringComparison.Ordinal) && arn.Contains(t.Split(':')[1].Replace("loadbalancer", "loadbalancer/"), StringComparison.Ordinal)))
+            return false;
+        var tags = resource["Tags"]!.AsArray().Select(t => t!["Key"]!.GetValue<string>()).ToHashSet();
+        return (r.Json["TagFilters"]?.AsArray() ?? []).All(f => tags.Contains(f!["Key"]!.GetValue<string>()));
+    }
+}
