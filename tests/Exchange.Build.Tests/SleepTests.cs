@@ -303,7 +303,14 @@ public class ControlPlaneLogCostTests
         var assembly = CloudAssembly.Load(Fixture);
         var three = CostEstimate.Of(assembly, Table, plan);
         var copy = assembly.Clone();
-        Assert.Equal(1, Configurations.AllControlPlaneLogs.Apply(copy));
+        Assert.Equal(1, Patches.Set(copy, "AWS::EKS::Cluster", "Logging", new System.Text.Json.Nodes.JsonObject
+        {
+            ["ClusterLogging"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["EnabledTypes"] = new System.Text.Json.Nodes.JsonArray(new[] { "api", "audit", "authenticator", "controllerManager", "scheduler" }
+                    .Select(t => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["Type"] = t }).ToArray()),
+            },
+        }));
         var five = CostEstimate.Of(copy, Table, plan);
 
         var perType = Table.Usage.EksLogGbPerMonthByType!;

@@ -38,18 +38,6 @@ public static class Configurations
         "a 50 GB Redpanda data volume instead of 10 GB",
         a => Patches.Set(a, "AWS::EC2::Volume", "Size", 50));
 
-    // Not an option: the default enables all five (cdk-nag EKS2), so this only prices an assembly that has fewer.
-    public static readonly CostConfiguration AllControlPlaneLogs = new("All five control-plane log types",
-        "api, audit, authenticator, controllerManager and scheduler logs instead of api, audit and authenticator",
-        a => Patches.Set(a, "AWS::EKS::Cluster", "Logging", new System.Text.Json.Nodes.JsonObject
-        {
-            ["ClusterLogging"] = new System.Text.Json.Nodes.JsonObject
-            {
-                ["EnabledTypes"] = new System.Text.Json.Nodes.JsonArray(new[] { "api", "audit", "authenticator", "controllerManager", "scheduler" }
-                    .Select(t => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["Type"] = t }).ToArray()),
-            },
-        }));
-
     public static IReadOnlyList<CostConfiguration> Options { get; } =
         [NatGateway, OnDemandNodes, X86Data, ExtendedSupport, X86Redpanda, LargeNodeDisks, LargeKafkaVolume];
 
