@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# DeployDev against the fakes (fake aws/cdk/kubectl, the real Docker engine and a real registry):
+# DeployDev in the test world (the real aws and cdk CLIs against the AWS stand-in, the kubectl stand-in,
+# the real Docker engine and a real registry):
 # the time of each phase for the first run and for the no-op rerun, then the two image builds in
 # parallel vs one after the other. Needs what the pipeline tests need (see .ci/run).
 # Usage: bench/deploydev.sh
@@ -8,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=fake-world.sh disable=SC1091
 source bench/fake-world.sh
 set -euo pipefail
-trap 'kill "$EXCHANGE_WORLD_REGISTRY_PID" 2>/dev/null; rm -rf "$EXCHANGE_WORLD"' EXIT
+trap 'kill "$EXCHANGE_WORLD_STANDIN_PID" "$EXCHANGE_WORLD_REGISTRY_PID" 2>/dev/null; rm -rf "$EXCHANGE_WORLD"' EXIT
 
 phases() { # the per-task durations from Cake's closing table, in seconds
   sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '/^  [A-Za-z0-9]+ +[0-9][0-9]:[0-9][0-9]:[0-9.]+ +(Succeeded|Skipped)/ {
@@ -24,7 +25,7 @@ run() { # label, log file
   phases "$2"
 }
 
-run "DeployDev, first run (empty fake account; synth, bootstrap, builds and pushes)" "$EXCHANGE_WORLD/first.log"
+run "DeployDev, first run (empty account; synth, bootstrap, builds and pushes)" "$EXCHANGE_WORLD/first.log"
 run "DeployDev, no-op rerun" "$EXCHANGE_WORLD/second.log"
 if grep -qE 'Building |Pushed ' "$EXCHANGE_WORLD/second.log"; then echo "ERROR: the rerun built or pushed" >&2; exit 1; fi
 grep -q 'No changes: everything was already up to date.' "$EXCHANGE_WORLD/second.log" && echo "  rerun said: No changes"

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Source this to point the pipeline at the fakes (fake aws/cdk/kubectl, a real registry on
-# 127.0.0.1, a real Docker engine) in a throw-away directory: `source bench/fake-world.sh`.
-# Used by the benchmarks; also handy to try the pipeline without an AWS account.
-# Needs: a Docker engine (DOCKER_HOST), docker-registry and htpasswd on PATH, npm ci in infra/.
+# Source this to point the pipeline at the test world in a throw-away directory:
+# `source bench/fake-world.sh`. The real aws CLI and the real CDK CLI talk to the AWS stand-in
+# (tests/Exchange.AwsStandIn) through AWS_ENDPOINT_URL; kubectl is the recording stand-in
+# (tests/Exchange.Fakes); a real registry on 127.0.0.1 stands in for ECR; the Docker engine is real.
+# Used by the benchmarks; also the way to try DeployDev by hand without an AWS account.
+# Needs: a Docker engine (DOCKER_HOST), docker-registry and htpasswd on PATH, the aws CLI v1, npm ci in infra/.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 world="$(mktemp -d /tmp/exchange-world-XXXXXX)"
 
 dotnet build "$repo/tests/Exchange.Fakes" --configuration Release --nologo --verbosity quiet >/dev/null
-fakes_dll="$repo/tests/Exchange.Fakes/bin/Release/net10.0/Exchange.Fakes.dll"
+dotnet build "$repo/tests/Exchange.AwsStandIn" --configuration Release --nologo --verbosity quiet >/dev/null
+bin="$repo/tests/Exchange.Fakes/bin/Release/net10.0"
 mkdir -p "$world/bin" "$world/state" "$world/registry" "$world/engine" "$world/backend"
-for tool in aws cdk kubectl; do
-  printf '#!/bin/sh\nexec dotnet %q %s "$@"\n' "$fakes_dll" "$tool" >"$world/bin/$tool"
-  chmod +x "$world/bin/$tool"
-done
+printf '#!/bin/sh\nexec dotnet %q kubectl "$@"\n' "$bin/Exchange.Fakes.dll" >"$world/bin/kubectl"
+chmod +x "$world/bin/kubectl"
 
 password="ecr-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 port=$((20000 + RANDOM % 20000))
@@ -29,16 +30,27 @@ docker-registry serve "$world/registry/config.yml" >"$world/registry/log" 2>&1 &
 registry_pid=$!
 for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
 
+# The AWS stand-in prints the environment a client needs (export lines), then serves until stopped.
+printf '%s\n' "$password" | dotnet "$repo/tests/Exchange.AwsStandIn/bin/Release/net10.0/Exchange.AwsStandIn.dll" \
+  --registry "127.0.0.1:$port" >"$world/standin.env" 2>"$world/standin.log" &
+standin_pid=$!
+for _ in $(seq 1 100); do grep -q AWS_ENDPOINT_URL "$world/standin.env" 2>/dev/null && break; sleep 0.1; done
+# shellcheck disable=SC1091
+source "$world/standin.env"
+
 cp -r "$repo/tests/fixtures/future-engine/." "$world/engine/"
 cp -r "$repo/tests/fixtures/future-backend/." "$world/backend/"
 date +%s%N >"$world/engine/build-marker.txt"
 date +%s%N >"$world/backend/build-marker.txt"
 
-export AWS_PATH="$world/bin/aws" CDK_PATH="$world/bin/cdk" KUBECTL_PATH="$world/bin/kubectl"
-export FAKE_STATE_DIR="$world/state" FAKE_REAL_CDK="$repo/infra/node_modules/.bin/cdk" FAKE_REAL_KUBECTL
+export KUBECTL_PATH="$world/bin/kubectl" FAKE_STATE_DIR="$world/state" FAKE_REAL_KUBECTL
 FAKE_REAL_KUBECTL="$(command -v kubectl)"
-export FAKE_ECR_REGISTRY="127.0.0.1:$port" FAKE_ECR_PASSWORD="$password" FAKE_AWS_ACCOUNT=111122223333
+export CDK_DISABLE_CLI_TELEMETRY=true
 export KUBECONFIG="$world/kubeconfig" EXCHANGE_ARTIFACTS_DIR="$world/artifacts" EXCHANGE_ACCOUNT=111122223333
-export EXCHANGE_WORLD="$world" EXCHANGE_WORLD_REGISTRY_PID="$registry_pid"
+export EXCHANGE_WORLD="$world" EXCHANGE_WORLD_REGISTRY_PID="$registry_pid" EXCHANGE_WORLD_STANDIN_PID="$standin_pid"
 export WORLD_ENGINE="$world/engine" WORLD_BACKEND="$world/backend"
+echo "Test world in $world: AWS stand-in at $AWS_ENDPOINT_URL, registry 127.0.0.1:$port."
+echo "Try: ./build.sh --target=DeployDev --engine-dir=\$WORLD_ENGINE --backend-dir=\$WORLD_BACKEND"
+echo "Requests the stand-in answered: curl -s \$AWS_ENDPOINT_URL/_standin/requests; when done:"
+echo "  kill \$EXCHANGE_WORLD_STANDIN_PID \$EXCHANGE_WORLD_REGISTRY_PID; rm -rf \$EXCHANGE_WORLD"
 set +euo pipefail

@@ -43,9 +43,40 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Dictionary<string, JsonObject> Roles { get; } = []; // IAM, by name
     public List<JsonObject> TaggedResources { get; } = []; // ResourceTagMapping, e.g. load balancers Kubernetes made
     public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
+    public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler, default group, by name
 
     /// <summary>What SSM Run Command prints for a shell command on an instance (tests set it; default: nothing).</summary>
     public Func<string, string, string> RunShell { get; set; } = (_, _) => "";
+
+    /// <summary>
+    /// An independent copy of the account as it is now (identities, stacks, exports and every service's state), with
+    /// no faults: tests that start from a deployed environment each get their own copy of one deployment.
+    /// </summary>
+    public Cloud Clone()
+    {
+        WithDefaultCaller();
+        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell };
+        foreach (var (key, identity) in _identities) copy._identities[key] = identity;
+        foreach (var (name, stack) in Stacks) copy.Stacks[name] = stack.Copy();
+        copy.DeletedStacks.AddRange(DeletedStacks.Select(s => s.Copy()));
+        foreach (var (name, export) in Exports) copy.Exports[name] = export;
+        foreach (var (name, bucket) in Buckets) copy.Buckets[name] = new Dictionary<string, byte[]>(bucket);
+        foreach (var (name, secret) in Secrets)
+            copy.Secrets[name] = new SecretRecord
+            {
+                Name = secret.Name, Arn = secret.Arn, VersionId = secret.VersionId, Value = (JsonObject)secret.Value.DeepClone(),
+                Created = secret.Created, Deleted = secret.Deleted, Description = secret.Description,
+            };
+        foreach (var (mine, theirs) in new[]
+                 {
+                     (Parameters, copy.Parameters), (Repositories, copy.Repositories), (Clusters, copy.Clusters), (Nodegroups, copy.Nodegroups),
+                     (Instances, copy.Instances), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
+                     (Commands, copy.Commands), (Schedules, copy.Schedules),
+                 })
+            foreach (var (key, value) in mine) theirs[key] = (JsonObject)value.DeepClone();
+        copy.TaggedResources.AddRange(TaggedResources.Select(t => (JsonObject)t.DeepClone()));
+        return copy;
+    }
 
     public Cloud WithDefaultCaller()
     {

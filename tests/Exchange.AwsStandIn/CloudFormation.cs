@@ -9,7 +9,7 @@ public sealed class StackRecord
     public required string Id { get; init; }
     public string Status { get; set; } = "REVIEW_IN_PROGRESS";
     public string? StatusReason { get; set; }
-    public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
     public DateTimeOffset? Updated { get; set; }
     public DateTimeOffset? Deleted { get; set; }
     public string TemplateBody { get; set; } = "{}";
@@ -22,6 +22,20 @@ public sealed class StackRecord
     public JsonArray Outputs { get; set; } = [];
     public List<JsonObject> Events { get; } = []; // newest first
     public Dictionary<string, ChangeSetRecord> ChangeSets { get; } = [];
+
+    /// <summary>An independent copy (change sets are shared: they do not change once executed).</summary>
+    public StackRecord Copy()
+    {
+        var copy = new StackRecord
+        {
+            Name = Name, Id = Id, Status = Status, StatusReason = StatusReason, Created = Created, Updated = Updated, Deleted = Deleted,
+            TemplateBody = TemplateBody, Template = (JsonObject)Template.DeepClone(), Parameters = new(Parameters), Tags = (JsonArray)Tags.DeepClone(),
+            Capabilities = (JsonArray)Capabilities.DeepClone(), Description = Description, Resources = new(Resources), Outputs = (JsonArray)Outputs.DeepClone(),
+        };
+        copy.Events.AddRange(Events.Select(e => (JsonObject)e.DeepClone()));
+        foreach (var (name, changeSet) in ChangeSets) copy.ChangeSets[name] = changeSet;
+        return copy;
+    }
 }
 
 public sealed class ChangeSetRecord

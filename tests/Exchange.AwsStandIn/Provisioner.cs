@@ -32,6 +32,7 @@ public static class Provisioner
             "AWS::RDS::DBInstance" => (P("DBInstanceIdentifier") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}").ToLowerInvariant(),
             "AWS::SecretsManager::Secret" => SecretArn(s.Cloud, P("Name") ?? $"{id}-{s.Hex(12, id)}"),
             "AWS::Logs::LogGroup" => P("LogGroupName") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}",
+            "AWS::Scheduler::Schedule" => P("Name") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
             "AWS::ElastiCache::CacheCluster" => P("ClusterName") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             "AWS::ElastiCache::ReplicationGroup" => P("ReplicationGroupId") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             _ => $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
@@ -76,6 +77,7 @@ public static class Provisioner
             ("AWS::EKS::Cluster", "OpenIdConnectIssuerUrl") => $"https://oidc.eks.{c.Region}.amazonaws.com/id/{s.Hex(32, id).ToUpperInvariant()}",
             ("AWS::EKS::Nodegroup", "NodegroupName") => NodegroupName(s, id),
             ("AWS::EKS::Nodegroup", "ClusterName") => s.Property(id, "ClusterName") ?? "",
+            ("AWS::Scheduler::Schedule", "Arn") => $"arn:aws:scheduler:{c.Region}:{c.Account}:schedule/default/{physical}",
             ("AWS::EKS::Nodegroup", "Arn") => $"arn:aws:eks:{c.Region}:{c.Account}:nodegroup/{physical}/{s.Hex(8, id)}",
             (var type, "Arn") => $"arn:aws:{type.Split("::")[1].ToLowerInvariant()}:{c.Region}:{c.Account}:{physical}",
             _ => $"{id}-{attribute.Replace('.', '-')}-{s.Hex(8, id, attribute)}",
@@ -198,6 +200,12 @@ public static class Provisioner
                     if (db["DBName"]!.GetValue<string>() is { Length: > 0 } dbName) target.Value["dbname"] = dbName;
                 }
                 break;
+            case "AWS::Scheduler::Schedule":
+                var definition = new JsonObject();
+                foreach (var property in s.Properties(id).Select(p => p.Key).ToList())
+                    definition[property] = s.Resolved(id, property)?.DeepClone();
+                Services.PutSchedule(c, name, definition, c.Schedules.GetValueOrDefault(name)?["CreationDate"]?.GetValue<string>());
+                break;
             case "AWS::Logs::LogGroup":
                 c.LogGroups[name] = LogGroup(c, name, int.TryParse(s.Property(id, "RetentionInDays"), CultureInfo.InvariantCulture, out var days) ? days : null);
                 break;
@@ -218,6 +226,7 @@ public static class Provisioner
             case "AWS::EC2::Instance": c.Instances.Remove(physicalId); break;
             case "AWS::RDS::DBInstance": c.Databases.Remove(physicalId); break;
             case "AWS::Logs::LogGroup": c.LogGroups.Remove(physicalId); break;
+            case "AWS::Scheduler::Schedule": c.Schedules.Remove(physicalId); break;
             case "AWS::SecretsManager::Secret":
                 if (c.Secrets.Values.FirstOrDefault(x => x.Arn == physicalId) is { } secret) secret.Deleted ??= DateTimeOffset.UtcNow;
                 break;

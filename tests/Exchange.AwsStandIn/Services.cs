@@ -85,6 +85,29 @@ public static class Services
             },
             ["DeleteLogGroup"] = (c, r) => c.LogGroups.Remove(Str(r, "logGroupName")) ? [] : throw new AwsError("ResourceNotFoundException", "The specified log group does not exist."),
         },
+        ["scheduler"] = new()
+        {
+            ["GetSchedule"] = (c, r) => Schedule(c, r).DeepClone().AsObject(),
+            ["ListSchedules"] = (c, r) => new()
+            {
+                ["Schedules"] = new JsonArray(c.Schedules.Values.Where(s => s["Name"]!.GetValue<string>().StartsWith(r.Query("NamePrefix"), StringComparison.Ordinal))
+                    .OrderBy(s => s["Name"]!.GetValue<string>(), StringComparer.Ordinal)
+                    .Select(s => (JsonNode)new JsonObject
+                    {
+                        ["Arn"] = s["Arn"]!.DeepClone(), ["Name"] = s["Name"]!.DeepClone(), ["GroupName"] = "default", ["State"] = s["State"]!.DeepClone(),
+                        ["Target"] = new JsonObject { ["Arn"] = s["Target"]!["Arn"]!.DeepClone() },
+                        ["CreationDate"] = s["CreationDate"]!.DeepClone(), ["LastModificationDate"] = s["LastModificationDate"]!.DeepClone(),
+                    }).ToArray()),
+            },
+            ["CreateSchedule"] = (c, r) =>
+            {
+                var name = r.Route["Name"];
+                if (c.Schedules.ContainsKey(name)) throw new AwsError("ConflictException", $"Schedule {name} already exists.", 409);
+                return new() { ["ScheduleArn"] = PutSchedule(c, name, r.Json, null) };
+            },
+            ["UpdateSchedule"] = (c, r) => new() { ["ScheduleArn"] = PutSchedule(c, r.Route["Name"], r.Json, Schedule(c, r)["CreationDate"]!.GetValue<string>()) },
+            ["DeleteSchedule"] = (c, r) => { c.Schedules.Remove(Schedule(c, r)["Name"]!.GetValue<string>()); return []; },
+        },
         ["resourcegroupstaggingapi"] = new()
         {
             ["GetResources"] = (c, r) => new()
@@ -131,6 +154,27 @@ public static class Services
             },
             ["AssumedRoleUser"] = new JsonObject { ["AssumedRoleId"] = identity.UserId, ["Arn"] = identity.Arn },
         };
+    }
+
+    // ---- EventBridge Scheduler (default group): stacks declare schedules, Resume --until adds and changes them ----
+    private static JsonObject Schedule(Cloud c, AwsRequest r) =>
+        Found(c.Schedules, r.Route["Name"], "ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.");
+
+    /// <summary>Stores a schedule as GetSchedule returns it (a create or update replaces the whole definition, as in AWS); returns its ARN.</summary>
+    public static string PutSchedule(Cloud c, string name, JsonObject definition, string? created)
+    {
+        foreach (var required in new[] { "ScheduleExpression", "FlexibleTimeWindow", "Target" })
+            if (definition[required] is null)
+                throw new AwsError("ValidationException", $"1 validation error detected: Value null at '{char.ToLowerInvariant(required[0])}{required[1..]}' failed to satisfy constraint: Member must not be null");
+        var arn = $"arn:aws:scheduler:{c.Region}:{c.Account}:schedule/default/{name}";
+        var now = Cloud.Time(DateTimeOffset.UtcNow);
+        var schedule = new JsonObject { ["Arn"] = arn, ["Name"] = name, ["GroupName"] = "default", ["State"] = "ENABLED" };
+        foreach (var (key, value) in definition)
+            if (key is not ("Name" or "GroupName" or "ClientToken") && value is not null) schedule[key] = value.DeepClone();
+        schedule["CreationDate"] = created ?? now;
+        schedule["LastModificationDate"] = now;
+        c.Schedules[name] = schedule;
+        return arn;
     }
 
     // ---- S3 ----

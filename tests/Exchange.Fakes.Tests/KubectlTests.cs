@@ -43,7 +43,7 @@ public sealed class KubectlTests : IDisposable
     [Fact]
     public void Applying_the_same_manifests_twice_reports_unchanged()
     {
-        sandbox.DeployWithCluster();
+        sandbox.UseCluster();
 
         var first = Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests));
         var second = Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests));
@@ -56,7 +56,7 @@ public sealed class KubectlTests : IDisposable
     [Fact]
     public void Secret_values_never_touch_the_state_directory_but_the_log_proves_they_went_through()
     {
-        sandbox.DeployWithCluster();
+        sandbox.UseCluster();
 
         Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests));
 
@@ -71,12 +71,14 @@ public sealed class KubectlTests : IDisposable
         Assert.Equal(["MYSQL_HOST", "MYSQL_PASSWORD"], secret.Keys);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Password))), secret.ValueSha256["MYSQL_PASSWORD"]);
         Assert.NotNull(sandbox.Calls.Last().Stdin);
+        // The recording shim logged the real aws call before it, arguments and all.
+        Assert.Equal("aws eks update-kubeconfig --name exchange-dev", sandbox.Calls.First().CommandLine);
     }
 
     [Fact]
     public void A_namespaced_object_needs_its_namespace()
     {
-        sandbox.DeployWithCluster();
+        sandbox.UseCluster();
 
         var result = sandbox.Kubectl(["apply", "-f", "-"], Manifests[Manifests.IndexOf("apiVersion: apps/v1", StringComparison.Ordinal)..]);
 
@@ -87,17 +89,40 @@ public sealed class KubectlTests : IDisposable
     [Fact]
     public void Rollouts_complete_with_nodes_and_time_out_when_the_node_group_is_paused()
     {
-        sandbox.DeployWithCluster();
+        sandbox.UseCluster();
         Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests));
 
         var running = sandbox.Kubectl(["rollout", "status", "statefulset/shard-1", "-n", "exchange-dev", "--timeout=60s"]);
-        Sandbox.Ok(sandbox.Aws("eks", "update-nodegroup-config", "--cluster-name", "exchange-dev", "--nodegroup-name",
-            "exchange-dev-spot-nodes", "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"));
+        Sandbox.Ok(sandbox.Aws("eks", "update-nodegroup-config", "--cluster-name", Sandbox.Cluster, "--nodegroup-name",
+            Sandbox.Nodegroup, "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"));
         var paused = sandbox.Kubectl(["rollout", "status", "statefulset/shard-1", "-n", "exchange-dev", "--timeout=60s"]);
 
         Assert.Equal("partitioned roll out complete: 1 new pods have been updated...\n", Sandbox.Ok(running).Stdout);
         Assert.Equal(1, paused.Exit);
         Assert.Equal("error: timed out waiting for the condition\n", paused.Stderr);
+    }
+
+    [Fact]
+    public void A_cluster_the_AWS_stand_in_does_not_know_is_not_reachable()
+    {
+        sandbox.UseCluster();
+        sandbox.Cloud.Clusters.Remove(Sandbox.Cluster); // its stack was destroyed
+
+        var result = sandbox.Kubectl(["get", "pods", "-n", "exchange-dev"]);
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains("Unable to connect to the server: dial tcp: lookup 0123456789abcdef0123456789abcdef.gr7.ap-northeast-2.eks.amazonaws.com", result.Stderr);
+    }
+
+    [Fact]
+    public void Commands_the_pipeline_does_not_issue_are_refused_by_name()
+    {
+        sandbox.UseCluster();
+
+        var result = sandbox.Kubectl(["scale", "statefulset/shard-1", "--replicas=0", "-n", "exchange-dev"]);
+
+        Assert.Equal(97, result.Exit);
+        Assert.Contains("'kubectl scale' is not simulated (supported: apply, diff, get, rollout, delete, logs", result.Stderr);
     }
 
     [Fact]

@@ -1,40 +1,57 @@
 using System.Diagnostics;
-using System.Text;
+using System.Text.Json.Nodes;
+using Exchange.AwsStandIn;
 using Exchange.Fakes.State;
 
 namespace Exchange.Fakes.Tests;
 
-/// <summary>What a fake printed and returned.</summary>
+/// <summary>What a tool printed and returned.</summary>
 public sealed record Result(int Exit, string Stdout, string Stderr)
 {
     public string Output => Stdout + Stderr;
 }
 
 /// <summary>
-/// A throw-away directory with the fakes installed: runs the shims as real processes with a controlled
-/// environment (no inherited AWS_*, FAKE_*, KUBECONFIG or CI), like the pipeline tests will.
+/// A throw-away directory with the tools installed (the real aws behind its recording shim, the kubectl
+/// stand-in) and an AWS stand-in whose account has the dev cluster and its node group: runs them as real
+/// processes with a controlled environment (no inherited AWS_*, FAKE_*, KUBECONFIG or CI), as the pipeline does.
 /// </summary>
 public sealed class Sandbox : IDisposable
 {
-    public const string Registry = "127.0.0.1:5999";
-    public static readonly string Assembly = Path.Combine(AppContext.BaseDirectory, "Fixtures", "assembly");
+    public const string Cluster = "exchange-dev";
+    public const string Nodegroup = "SpotNodes-0123456789ab";
 
     public Sandbox()
     {
-        Root = Directory.CreateTempSubdirectory("fakes-").FullName;
-        Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"));
+        Root = Directory.CreateTempSubdirectory("kubectl-standin-").FullName;
+        var aws = FakeToolbox.FindOnPath("aws", null) ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH: pip install awscli.");
+        Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"), aws, "/nonexistent/cdk");
         Kubeconfig = Path.Combine(Root, "kube", "config");
+        Cloud = new Cloud();
+        var now = Cloud.Time(DateTimeOffset.UtcNow);
+        Cloud.Clusters[Cluster] = new JsonObject
+        {
+            ["name"] = Cluster, ["arn"] = $"arn:aws:eks:{Cloud.Region}:{Cloud.Account}:cluster/{Cluster}", ["createdAt"] = now, ["version"] = "1.35",
+            ["endpoint"] = "https://0123456789ABCDEF0123456789ABCDEF.gr7.ap-northeast-2.eks.amazonaws.com", ["status"] = "ACTIVE",
+            ["certificateAuthority"] = new JsonObject { ["data"] = Convert.ToBase64String("stand-in CA"u8.ToArray()) },
+        };
+        Cloud.Nodegroups[$"{Cluster}/{Nodegroup}"] = new JsonObject
+        {
+            ["nodegroupName"] = Nodegroup, ["clusterName"] = Cluster, ["status"] = "ACTIVE", ["capacityType"] = "SPOT", ["createdAt"] = now,
+            ["nodegroupArn"] = $"arn:aws:eks:{Cloud.Region}:{Cloud.Account}:nodegroup/{Cluster}/{Nodegroup}/0a1b2c3d",
+            ["scalingConfig"] = new JsonObject { ["minSize"] = 1, ["maxSize"] = 4, ["desiredSize"] = 2 },
+        };
+        StandIn = StandIn.Start(Cloud);
     }
 
     public string Root { get; }
     public FakeToolbox Toolbox { get; }
     public string Kubeconfig { get; }
+    public Cloud Cloud { get; }
+    public StandIn StandIn { get; }
     public string StateDir => Toolbox.StateDir;
 
-    /// <summary>Extra environment for every call (null removes a variable).</summary>
-    public Dictionary<string, string?> Env { get; } = [];
-
-    public Result Run(string tool, string[] args, string? stdin = null, Dictionary<string, string?>? env = null)
+    public Result Run(string tool, string[] args, string? stdin = null)
     {
         var start = new ProcessStartInfo(Path.Combine(Toolbox.BinDir, tool))
         {
@@ -44,11 +61,10 @@ public sealed class Sandbox : IDisposable
             start.ArgumentList.Add(arg);
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AWS_") || k.StartsWith("FAKE_") || k is "KUBECONFIG" or "CI").ToList())
             start.Environment.Remove(key);
-        start.Environment["AWS_REGION"] = "ap-northeast-2";
-        start.Environment["KUBECONFIG"] = Kubeconfig;
-        start.Environment["FAKE_ECR_REGISTRY"] = Registry;
-        foreach (var (key, value) in Env.Concat(env ?? []))
+        foreach (var (key, value) in StandIn.ClientEnvironment)
             start.Environment[key] = value;
+        start.Environment["HOME"] = Root;
+        start.Environment["KUBECONFIG"] = Kubeconfig;
 
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -60,23 +76,10 @@ public sealed class Sandbox : IDisposable
     }
 
     public Result Aws(params string[] args) => Run("aws", args);
-    public Result Cdk(params string[] args) => Run("cdk", args);
     public Result Kubectl(string[] args, string? stdin = null) => Run("kubectl", args, stdin);
 
-    /// <summary>Bootstrap and deploy the fixture assembly (two stacks), writing the outputs file.</summary>
-    public Result Deploy(string outputsFile = "outputs.json")
-    {
-        Ok(Cdk("bootstrap", "aws://111122223333/ap-northeast-2"));
-        return Ok(Cdk("deploy", "--app", Assembly, "--all", "--require-approval", "never", "--outputs-file",
-            Path.Combine(Root, outputsFile), "--concurrency", "2", "--progress", "events", "--ci"));
-    }
-
-    /// <summary>Deploy, then point the kubeconfig at the fixture's cluster.</summary>
-    public void DeployWithCluster()
-    {
-        Deploy();
-        Ok(Aws("eks", "update-kubeconfig", "--region", "ap-northeast-2", "--name", "exchange-dev"));
-    }
+    /// <summary>Points the kubeconfig at the dev cluster the way the pipeline does: the real `aws eks update-kubeconfig`.</summary>
+    public void UseCluster() => Ok(Aws("eks", "update-kubeconfig", "--name", Cluster));
 
     public static Result Ok(Result result)
     {
@@ -89,6 +92,7 @@ public sealed class Sandbox : IDisposable
 
     public void Dispose()
     {
+        StandIn.DisposeAsync().AsTask().GetAwaiter().GetResult();
         try { Directory.Delete(Root, recursive: true); }
         catch (IOException) { }
     }

@@ -4,25 +4,21 @@ using Exchange.Fakes.Core;
 namespace Exchange.Fakes;
 
 /// <summary>
-/// Installs the fakes for a test: executable shims `aws`, `cdk`, `kubectl` in a bin directory, each
-/// `exec dotnet Exchange.Fakes.dll TOOL "$@"` with FAKE_STATE_DIR (and any other defaults) preset.
-/// Point AWS_PATH / CDK_PATH / KUBECTL_PATH at them (see <see cref="Environment"/>).
+/// The tools a test run uses, as executables in a bin directory: `aws` and `cdk` are the REAL clients
+/// behind a two-line recording shim (the argument list goes to the call log, then `exec`), and
+/// `kubectl` is the recording stand-in (`dotnet Exchange.Fakes.dll kubectl`), since no API server can
+/// run here. Point AWS_PATH / CDK_PATH / KUBECTL_PATH at them (see <see cref="Environment"/>).
 /// </summary>
 public sealed class FakeToolbox
 {
-    public static readonly string[] Tools = ["aws", "cdk", "kubectl"];
-
-    private FakeToolbox(string binDir, string stateDir, IReadOnlyDictionary<string, string> defaults)
+    private FakeToolbox(string binDir, string stateDir)
     {
         BinDir = binDir;
         StateDir = stateDir;
-        Defaults = defaults;
     }
 
     public string BinDir { get; }
     public string StateDir { get; }
-    /// <summary>The environment defaults baked into the shims (the caller's environment still wins).</summary>
-    public IReadOnlyDictionary<string, string> Defaults { get; }
 
     public string AwsPath => Path.Combine(BinDir, "aws");
     public string CdkPath => Path.Combine(BinDir, "cdk");
@@ -38,34 +34,45 @@ public sealed class FakeToolbox
     };
 
     /// <summary>
-    /// Writes the shims. <paramref name="defaults"/> are exported by the shims unless already set (e.g.
-    /// FAKE_ECR_REGISTRY, FAKE_REAL_CDK, AWS_REGION). FAKE_REAL_KUBECTL defaults to the first kubectl on
-    /// PATH outside <paramref name="binDir"/>.
+    /// Writes the executables: <paramref name="realAws"/> and <paramref name="realCdk"/> behind recording shims,
+    /// and the kubectl stand-in (its client-side commands go to the first real kubectl on PATH).
     /// </summary>
-    public static FakeToolbox Install(string binDir, string stateDir, IReadOnlyDictionary<string, string>? defaults = null)
+    public static FakeToolbox Install(string binDir, string stateDir, string realAws, string realCdk)
     {
         binDir = Path.GetFullPath(binDir);
         stateDir = Path.GetFullPath(stateDir);
         Directory.CreateDirectory(binDir);
         Directory.CreateDirectory(stateDir);
-        var all = new Dictionary<string, string>(defaults ?? new Dictionary<string, string>()) { [FakeEnv.StateDir] = stateDir };
-        if (!all.ContainsKey(FakeEnv.RealKubectl) && FindOnPath("kubectl", binDir) is { } kubectl)
-            all[FakeEnv.RealKubectl] = kubectl;
+        var log = Path.Combine(stateDir, FakeCallsFile);
+        Write(Path.Combine(binDir, "aws"), RecordingShim("aws", realAws, log));
+        Write(Path.Combine(binDir, "cdk"), RecordingShim("cdk", realCdk, log));
 
-        var dll = typeof(FakeToolbox).Assembly.Location;
-        foreach (var tool in Tools)
-        {
-            var shim = new StringBuilder("#!/bin/sh\n# Fake ").Append(tool).Append(" for tests (Exchange.Fakes FakeToolbox.Install).\n");
-            foreach (var (name, value) in all.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                shim.Append($"[ -n \"${{{name}:-}}\" ] || {name}={Quote(value)}; export {name}\n");
-            shim.Append($"exec {Quote(DotnetHost())} {Quote(dll)} {tool} \"$@\"\n");
-            var path = Path.Combine(binDir, tool);
-            File.WriteAllText(path, shim.ToString());
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-                    UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        }
-        return new FakeToolbox(binDir, stateDir, all);
+        var kubectl = new StringBuilder("#!/bin/sh\n# The kubectl stand-in for tests (Exchange.Fakes FakeToolbox.Install).\n");
+        kubectl.Append($"[ -n \"${{{FakeEnv.StateDir}:-}}\" ] || {FakeEnv.StateDir}={Quote(stateDir)}; export {FakeEnv.StateDir}\n");
+        if (FindOnPath("kubectl", binDir) is { } real)
+            kubectl.Append($"[ -n \"${{{FakeEnv.RealKubectl}:-}}\" ] || {FakeEnv.RealKubectl}={Quote(real)}; export {FakeEnv.RealKubectl}\n");
+        kubectl.Append($"exec {Quote(DotnetHost())} {Quote(typeof(FakeToolbox).Assembly.Location)} kubectl \"$@\"\n");
+        Write(Path.Combine(binDir, "kubectl"), kubectl.ToString());
+        return new FakeToolbox(binDir, stateDir);
+    }
+
+    private const string FakeCallsFile = State.FakeCalls.FileName;
+
+    /// <summary>
+    /// Appends one record (RS, then the tool and its arguments each followed by US) to the call log, then
+    /// becomes the real tool: its output, exit code and signals are the real tool's own.
+    /// </summary>
+    private static string RecordingShim(string tool, string real, string log) =>
+        $"#!/bin/sh\n# The real {tool}, its arguments recorded for the tests (Exchange.Fakes FakeToolbox.Install).\n" +
+        $"printf '\\036%s\\n' \"$(printf '%s\\037' {tool} \"$@\")\" >>{Quote(log)}\n" +
+        $"exec {Quote(real)} \"$@\"\n";
+
+    private static void Write(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
     }
 
     /// <summary>The dotnet host running this process (tests run under it), else dotnet from PATH.</summary>
@@ -77,7 +84,7 @@ public sealed class FakeToolbox
         return FakeEnv.Get("DOTNET_HOST_PATH") ?? FindOnPath("dotnet", null) ?? "dotnet";
     }
 
-    private static string? FindOnPath(string name, string? except) =>
+    public static string? FindOnPath(string name, string? except) =>
         (FakeEnv.Get("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Where(dir => except is null || Path.GetFullPath(dir) != except)
             .Select(dir => Path.Combine(dir, name))

@@ -3,16 +3,16 @@ using Exchange.Fakes.State;
 
 namespace Exchange.Fakes;
 
-/// <summary>`dotnet Exchange.Fakes.dll aws|cdk|kubectl ARGS...`: the first argument picks the personality.</summary>
+/// <summary>`dotnet Exchange.Fakes.dll kubectl ARGS...`: the recording kubectl stand-in.</summary>
 public static class Program
 {
     public const int SetupErrorExit = 97;
 
     public static int Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("aws" or "cdk" or "kubectl"))
+        if (args.Length == 0 || args[0] != "kubectl")
         {
-            Console.Error.WriteLine("usage: Exchange.Fakes (aws|cdk|kubectl) ARGS...");
+            Console.Error.WriteLine("usage: Exchange.Fakes kubectl ARGS...");
             return SetupErrorExit;
         }
         string stateDir;
@@ -23,7 +23,7 @@ public static class Program
         }
         catch (FakeSetupException e)
         {
-            Console.Error.WriteLine($"fake {args[0]}: {e.Message}");
+            Console.Error.WriteLine($"kubectl stand-in: {e.Message}");
             return SetupErrorExit;
         }
 
@@ -40,21 +40,16 @@ public static class Program
     {
         try
         {
-            return call.Tool switch
-            {
-                "aws" => Aws.AwsCli.Run(call),
-                "cdk" => Cdk.CdkCli.Run(call),
-                _ => Kubectl.KubectlCli.Run(call),
-            };
+            return Kubectl.KubectlCli.Run(call);
         }
         catch (FakeSetupException e)
         {
-            return call.Fail(SetupErrorExit, $"fake {call.Tool}: {e.Message}");
+            return call.Fail(SetupErrorExit, $"kubectl stand-in: {e.Message}");
         }
         catch (Exception e)
         {
-            // A bug in the fake, not a simulated failure: loud, distinct exit code, still logged.
-            return call.Fail(SetupErrorExit, $"fake {call.Tool}: internal error: {e}");
+            // A bug in the stand-in, not a simulated failure: loud, distinct exit code, still logged.
+            return call.Fail(SetupErrorExit, $"kubectl stand-in: internal error: {e}");
         }
     }
 }

@@ -41,7 +41,7 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
     [Fact]
     public void Credentials_for_another_account_are_refused_before_anything_is_deployed()
     {
-        _run.Env["FAKE_AWS_ACCOUNT"] = "999988887777";
+        _run.SignInAs("999988887777", "arn:aws:sts::999988887777:assumed-role/Developer/jane");
 
         var result = _run.Build("--target=DeployDev");
 
@@ -49,6 +49,7 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
         Assert.Contains("your AWS credentials are for account 999988887777", result.Output);
         Assert.Contains("configured for account 111122223333", result.Output);
         Assert.Equal(["aws sts get-caller-identity --region ap-northeast-2 --output json"], _run.Calls.Select(c => c.CommandLine));
+        Assert.Equal(["sts:GetCallerIdentity"], _run.StandIn.Requests.Select(r => r.Action));
     }
 
     [Fact]
@@ -64,7 +65,8 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
     [Fact]
     public void Missing_AWS_credentials_say_how_to_log_in()
     {
-        _run.Env["FAKE_AWS_NO_CREDENTIALS"] = "1";
+        _run.Env["AWS_ACCESS_KEY_ID"] = null; // what the real aws CLI finds without credentials (HOME has no ~/.aws)
+        _run.Env["AWS_SECRET_ACCESS_KEY"] = null;
 
         var result = _run.Build("--target=Doctor");
 

@@ -4,7 +4,7 @@ using Exchange.Contracts;
 
 namespace Exchange.Pipeline.Tests;
 
-/// <summary>./build.sh --target=DeployDev from an empty (fake) account to running (fake) pods, twice.</summary>
+/// <summary>./build.sh --target=DeployDev from an empty account (the AWS stand-in) to running pods (the kubectl stand-in), twice.</summary>
 [Collection(PipelineCollection.Name)]
 public sealed class DeployDevTests(PipelineWorld world) : IDisposable
 {
@@ -19,7 +19,15 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
         // dev lists no public CIDRs: Doctor says what that means for the kubectl steps of this run.
         Assert.Contains("The EKS API endpoint is private only (no public CIDRs configured)", first.Output);
 
-        // The order of the steps, as the fake CLIs saw them.
+        // The real aws and cdk CLIs did the work: dozens of aws calls, a cdk deploy of every stack through change sets.
+        var requests = _run.StandIn.Requests;
+        Assert.True(_run.Calls.Count(c => c.Tool == "aws") >= 20, string.Join("\n", _run.Calls.Select(c => c.CommandLine)));
+        var executed = requests.Where(r => r.Action == "cloudformation:ExecuteChangeSet").Select(r => r.Detail).ToList();
+        foreach (var stack in StackKinds.DeployOrder.Select(k => new EnvironmentNames("dev").Stack(k)))
+            Assert.Contains(executed, d => d.Contains(stack, StringComparison.Ordinal));
+        Assert.Contains(requests, r => r.Action == "sts:AssumeRole"); // cdk deploys through the bootstrap roles
+
+        // The order of the steps, as the CLIs were called.
         var calls = _run.Calls.Select(c => c.CommandLine).ToList();
         var order = new[]
         {
@@ -71,6 +79,7 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
         Assert.Contains("already built", second.Output);
         Assert.Contains("is already in the registry; not pushing it again", second.Output);
         Assert.Contains("6 stacks, no changes", second.Output);
+        Assert.Matches(@"Exchange-dev-Eks\s*\(no changes\)", second.Output); // the real cdk says so, from GetTemplate
         Assert.DoesNotContain("Building matching-engine-shard", second.Output);
         Assert.DoesNotContain("Pushed ", second.Output);
         AssertNowhere(_run.DbPassword, second.Output);
@@ -79,16 +88,17 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
     [Fact]
     public void A_failing_step_stops_the_run_and_an_exclusive_rerun_of_it_succeeds()
     {
-        _run.Env["FAKE_FAIL"] = "aws secretsmanager get-secret-value";
+        _run.Faults.Deny("secretsmanager:GetSecretValue");
         var failed = _run.Build("--target=DeployDev");
 
         Assert.NotEqual(0, failed.ExitCode);
         Assert.Contains("An error occurred when executing task 'Secrets'", failed.Output);
         Assert.Contains("aws secretsmanager get-secret-value --secret-id exchange-dev-db-credentials", failed.Output);
         Assert.Contains("What to do:", failed.Output);
+        Assert.Contains("secretsmanager:GetSecretValue", failed.Output); // the IAM action, from AWS's AccessDenied
         Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("kubectl kustomize", StringComparison.Ordinal)); // ApplyK8s never ran
 
-        _run.Env.Remove("FAKE_FAIL");
+        _run.Faults.Clear();
         var secrets = _run.Build("--target=Secrets", "--exclusive");
         Assert.True(secrets.ExitCode == 0, secrets.ToString());
         Assert.Contains("secret/db-credentials created", secrets.Output);
@@ -101,6 +111,7 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
     [Fact]
     public void A_rollout_that_does_not_finish_fails_Verify_with_pods_events_and_logs()
     {
+        _run.Deployed();
         _run.Env["FAKE_ROLLOUT_FAIL"] = "matching-engine-shard-2";
         var result = _run.Build("--target=DeployDev", "--verify-timeout=5s");
 
@@ -115,7 +126,7 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
     [Fact]
     public void Nothing_is_applied_when_kubectl_points_at_another_cluster()
     {
-        Assert.Equal(0, _run.Build("--target=DeployDev").ExitCode);
+        _run.Deployed();
         File.WriteAllText(_run.Kubeconfig, File.ReadAllText(_run.Kubeconfig)
             .Replace("current-context: arn:aws:eks:ap-northeast-2:111122223333:cluster/exchange-dev", "current-context: someone-elses-cluster"));
         var appliesBefore = _run.Calls.Count(c => c.CommandLine.StartsWith("kubectl apply", StringComparison.Ordinal));

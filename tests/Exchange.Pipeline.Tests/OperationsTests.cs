@@ -1,15 +1,16 @@
 namespace Exchange.Pipeline.Tests;
 
-/// <summary>Day 2: Status, Pause, Resume, Diff and DestroyDev against the fakes, asserting the exact calls and their order.</summary>
+/// <summary>Day 2: Status, Pause, Resume, Diff and DestroyDev from a deployed environment, asserting the exact calls and their order.</summary>
 [Collection(PipelineCollection.Name)]
 public sealed class OperationsTests(PipelineWorld world) : IDisposable
 {
     private readonly PipelineRun _run = new(world);
 
-    private void Deployed()
+    private void Deployed() => _run.Deployed();
+
+    private Dictionary<string, System.Text.Json.Nodes.JsonObject> Schedules()
     {
-        var deploy = _run.Build("--target=DeployDev");
-        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        lock (_run.Cloud) return _run.Cloud.Schedules.ToDictionary(s => s.Key, s => (System.Text.Json.Nodes.JsonObject)s.Value.DeepClone());
     }
 
     private List<string> CallsSince(int index) => _run.Calls.Skip(index).Select(c => c.CommandLine).ToList();
@@ -86,10 +87,10 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
                                         && c.Contains($"\"Name\":\"exchange-dev-sleep-{target}-until\"", StringComparison.Ordinal)
                                         && c.Contains("at(2026-12-01T22:00:00)", StringComparison.Ordinal));
         }
-        var state = Exchange.Fakes.State.FakeState.Read(_run.Toolbox.StateDir);
-        var once = state.Schedules["exchange-dev-sleep-database-until"];
-        Assert.Equal(state.Schedules["exchange-dev-sleep-database"].Target, once.Target); // the same universal target, input and role
-        Assert.Contains("rds:stopDBInstance", once.Target);
+        var schedules = Schedules();
+        var once = schedules["exchange-dev-sleep-database-until"];
+        Assert.Equal(schedules["exchange-dev-sleep-database"]["Target"]!.ToJsonString(), once["Target"]!.ToJsonString()); // the same universal target, input and role
+        Assert.Contains("rds:stopDBInstance", once["Target"]!.ToJsonString());
 
         var status = _run.Build("--target=Status");
         Assert.Contains("on demand    awake until 2026-12-01 22:00 Asia/Seoul", status.Output);
@@ -98,16 +99,16 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
 
         var again = _run.Build("--target=Resume", "--until=23:00"); // idempotent: updates, never a second schedule
         Assert.True(again.ExitCode == 0, again.ToString());
-        Assert.Equal(6, Exchange.Fakes.State.FakeState.Read(_run.Toolbox.StateDir).Schedules.Count);
+        Assert.Equal(6, Schedules().Count);
 
         before = _run.Calls.Count;
         var pause = _run.Build("--target=Pause");
         Assert.True(pause.ExitCode == 0, pause.ToString());
         Assert.Contains("Cancelled the wake-on-demand", pause.Output);
         Assert.Contains(CallsSince(before), c => c == "aws scheduler delete-schedule --name exchange-dev-sleep-nodes-until --region ap-northeast-2 --output json");
-        var after = Exchange.Fakes.State.FakeState.Read(_run.Toolbox.StateDir).Schedules;
+        var after = Schedules();
         Assert.Equal(["exchange-dev-sleep-database", "exchange-dev-sleep-kafka", "exchange-dev-sleep-nodes"], after.Keys.Order());
-        Assert.All(after.Values, s => Assert.Null(s.StartDate));
+        Assert.All(after.Values, s => Assert.Null(s["StartDate"]));
         Assert.Contains("so           asleep by hand", _run.Build("--target=Status").Output);
     }
 
@@ -137,7 +138,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
     public void A_pause_that_did_not_take_fails_and_says_it_is_still_billing()
     {
         Deployed();
-        _run.Env["FAKE_NODEGROUP_IGNORES_SCALING"] = "1";
+        _run.Faults.Stall("eks:UpdateNodegroupConfig");
 
         var pause = _run.Build("--target=Pause", "--wait-timeout=2s");
 
@@ -182,7 +183,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         Assert.Contains("Rerun with --confirm", unconfirmed.Output);
         Assert.Equal(before, _run.Calls.Count); // --confirm is checked before anything touches AWS
 
-        _run.Env["FAKE_AWS_ACCOUNT"] = "999988887777";
+        _run.SignInAs("999988887777", "arn:aws:sts::999988887777:assumed-role/Developer/jane");
         var wrongAccount = _run.Build("--target=DestroyDev", "--confirm");
         Assert.NotEqual(0, wrongAccount.ExitCode);
         Assert.Contains("your AWS credentials are for account 999988887777", wrongAccount.Output);
@@ -196,7 +197,7 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
     public void DestroyDev_runs_in_the_documented_order_sweeps_leftovers_and_a_redeploy_works()
     {
         Deployed();
-        _run.Env["FAKE_LEFTOVER_LOG_GROUPS"] = "/aws/eks/exchange-dev/extra";
+        _run.LeftoverLogGroup("/aws/eks/exchange-dev/extra");
         var before = _run.Calls.Count;
 
         var destroy = _run.Build("--target=DestroyDev", "--confirm");
@@ -216,7 +217,6 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         Assert.Contains("Nothing of 'dev' is left", destroy.Output);
         Assert.Contains(calls, c => c.StartsWith("aws ecr describe-repositories --repository-names exchange/matching-engine-shard", StringComparison.Ordinal));
 
-        _run.Env.Remove("FAKE_LEFTOVER_LOG_GROUPS");
         var redeploy = _run.Build("--target=DeployDev");
         Assert.True(redeploy.ExitCode == 0, redeploy.ToString());
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using Exchange.AwsStandIn;
 using Exchange.Fakes;
 using Exchange.Fakes.State;
 
@@ -13,25 +14,67 @@ public sealed record BuildResult(int ExitCode, string Output)
 }
 
 /// <summary>
-/// One simulated developer machine and AWS account: its own HOME, fake AWS state, kubeconfig,
-/// artefacts and copies of the engine and backend sources (with a unique marker, so their image
-/// tags are new to the shared Docker engine and registry).
+/// One developer machine and AWS account: its own HOME, kubeconfig, artefacts, an AWS stand-in (its own
+/// account state) that the real aws and cdk CLIs talk to, the kubectl stand-in's cluster objects, and
+/// copies of the engine and backend sources (with a unique marker, so their image tags are new to the
+/// shared Docker engine and registry).
 /// </summary>
 public sealed partial class PipelineRun : IDisposable
 {
     public const string Account = "111122223333";
+    public const string Region = "ap-northeast-2";
     private readonly PipelineWorld _world;
+    private Cloud _cloud;
+    private StandIn? _standIn;
 
     public PipelineRun(PipelineWorld world)
     {
         _world = world;
         Root = Directory.CreateTempSubdirectory("exchange-run-").FullName;
-        DbPassword = "Db" + Guid.NewGuid().ToString("N")[..20];
-        Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"));
+        _cloud = new Cloud(Account, Region, new RegistryEndpoint(world.Registry.Host, world.Registry.Password)) { RunShell = Redpanda };
+        Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"), world.RealAws, world.RealCdk);
         EngineDir = CopyFixture("future-engine");
         BackendDir = CopyFixture("future-backend");
         Directory.CreateDirectory(Home);
     }
+
+    /// <summary>The account's state, which tests may seed (a leftover log group, another identity) and inspect.</summary>
+    public Cloud Cloud => _cloud;
+
+    /// <summary>The AWS stand-in, started on first use: its faults and every request it answered.</summary>
+    public StandIn StandIn => _standIn ??= StandIn.Start(_cloud);
+
+    public Faults Faults => StandIn.Faults;
+
+    /// <summary>
+    /// Starts from a deployed environment: a copy of the state one DeployDev left (the account, the
+    /// cluster's objects, the artefacts, HOME and the sources it built), made once per test session.
+    /// Call before the first run.
+    /// </summary>
+    public void Deployed()
+    {
+        if (_standIn is not null) throw new InvalidOperationException("Deployed() must come before the run's first build.");
+        var (cloud, root) = _world.Deployment();
+        _cloud = cloud.Clone();
+        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(root, file);
+            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.GetFileName(file).StartsWith(FakeCalls.FileName, StringComparison.Ordinal))
+                continue;
+            var target = Path.Combine(Root, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
+        }
+    }
+
+    /// <summary>What the Redpanda instance answers over SSM Run Command: `rpk topic list` lists the topics its boot script created.</summary>
+    private static string Redpanda(string instance, string shell) =>
+        shell.Contains("rpk topic list", StringComparison.Ordinal)
+            ? string.Concat(new[] { "NAME  PARTITIONS  REPLICAS" }.Concat(Exchange.Contracts.Environments.Dev.KafkaTopics.Select(t => $"{t}  3  1")).Select(l => l + "\n"))
+            : "";
+
+    /// <summary>The database password Secrets Manager generated (tests check it never shows).</summary>
+    public string DbPassword => _cloud.Secrets.Values.Single(s => s.Name.EndsWith("-db-credentials", StringComparison.Ordinal)).Value["password"]!.GetValue<string>();
 
     public string Root { get; }
     public string Home => Path.Combine(Root, "home");
@@ -39,27 +82,36 @@ public sealed partial class PipelineRun : IDisposable
     public string Kubeconfig => Path.Combine(Root, "kube", "config");
     public string EngineDir { get; }
     public string BackendDir { get; }
-    public string DbPassword { get; }
     public FakeToolbox Toolbox { get; }
     public PipelineWorld World => _world;
 
     /// <summary>Extra environment for the next runs (null removes a variable).</summary>
     public Dictionary<string, string?> Env { get; } = [];
 
+    /// <summary>Every aws, cdk and kubectl call of the run, in order.</summary>
     public IReadOnlyList<FakeCall> Calls => FakeCalls.Read(Toolbox.StateDir);
 
     /// <summary>Runs ./build.sh with the given arguments (plus --account and the source dirs unless given).</summary>
     public BuildResult Build(params string[] args)
     {
         using var running = Start(args);
-        return running.WaitForExit(TimeSpan.FromMinutes(10));
+        return Checked(running.WaitForExit(TimeSpan.FromMinutes(10)));
     }
 
     /// <summary>Runs ./build.sh with exactly these arguments.</summary>
     public BuildResult BuildRaw(params string[] args)
     {
         using var running = Start(args, withDefaults: false);
-        return running.WaitForExit(TimeSpan.FromMinutes(10));
+        return Checked(running.WaitForExit(TimeSpan.FromMinutes(10)));
+    }
+
+    /// <summary>Fails the test when the stand-in sent any answer botocore's model would not accept.</summary>
+    private BuildResult Checked(BuildResult result)
+    {
+        lock (_cloud)
+            if (_cloud.Violations.Count > 0)
+                Assert.Fail("The AWS stand-in broke botocore's models:\n" + string.Join("\n", _cloud.Violations) + "\n" + result);
+        return result;
     }
 
     /// <summary>Starts ./build.sh (with the defaults Build adds) and returns at once, so a test can signal it.</summary>
@@ -79,7 +131,8 @@ public sealed partial class PipelineRun : IDisposable
             WorkingDirectory = _world.RepoRoot,
         };
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("FAKE_", StringComparison.Ordinal)
-                     || k.StartsWith("EXCHANGE_", StringComparison.Ordinal) || k is "KUBECONFIG" or "CI" or "CDK_PATH" or "KUBECTL_PATH").ToList())
+                     || k.StartsWith("EXCHANGE_", StringComparison.Ordinal) || k.StartsWith("CDK_", StringComparison.Ordinal)
+                     || k is "KUBECONFIG" or "CI" or "KUBECTL_PATH").ToList())
             start.Environment.Remove(key);
         var nuget = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                     ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
@@ -90,13 +143,11 @@ public sealed partial class PipelineRun : IDisposable
             ["KUBECONFIG"] = Kubeconfig,
             ["EXCHANGE_ARTIFACTS_DIR"] = Artifacts,
             ["EXCHANGE_CDK_OUT"] = _world.CdkOut,
-            ["FAKE_REAL_CDK"] = _world.RealCdk,
-            ["FAKE_ECR_REGISTRY"] = _world.Registry.Host,
-            ["FAKE_ECR_PASSWORD"] = _world.Registry.Password,
-            ["FAKE_DB_PASSWORD"] = DbPassword,
-            ["FAKE_AWS_ACCOUNT"] = Account,
+            ["CDK_DISABLE_CLI_TELEMETRY"] = "true",
+            ["JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"] = "1",
             ["NO_COLOR"] = "1",
         };
+        foreach (var (key, value) in StandIn.ClientEnvironment) env[key] = value;
         foreach (var (key, value) in Toolbox.Environment) env[key] = value;
         foreach (var (key, value) in Env) env[key] = value;
         foreach (var (key, value) in env)
@@ -161,7 +212,7 @@ public sealed partial class PipelineRun : IDisposable
         }
     }
 
-    /// <summary>Every file the run could have written: its whole sandbox (HOME, artefacts, fake state, kubeconfig)
+    /// <summary>Every file the run could have written: its whole sandbox (HOME, artefacts, kubectl stand-in state, kubeconfig)
     /// and the shared cloud assembly.</summary>
     public IEnumerable<string> FilesWritten() =>
         Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
@@ -181,8 +232,23 @@ public sealed partial class PipelineRun : IDisposable
         return target;
     }
 
+    /// <summary>A log group an earlier environment left in the account (EKS recreates its control-plane log group on its own).</summary>
+    public void LeftoverLogGroup(string name)
+    {
+        lock (_cloud) _cloud.LogGroups[name] = Provisioner.LogGroup(_cloud, name, retention: null);
+    }
+
+    /// <summary>Credentials of another account for the next runs (the stand-in knows them; STS says whose they are).</summary>
+    public void SignInAs(string account, string arn)
+    {
+        var key = "AKIA" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(arn)))[..16];
+        Cloud.AddIdentity(key, account, arn);
+        Env["AWS_ACCESS_KEY_ID"] = key;
+    }
+
     public void Dispose()
     {
+        _standIn?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 

@@ -4,7 +4,8 @@ namespace Exchange.Pipeline.Tests;
 
 /// <summary>
 /// What every end-to-end run shares: the repository, the Docker engine (checked once), one registry,
-/// and one cloud-assembly folder (the real `cdk synth` runs once; later runs find it up to date).
+/// the real aws and cdk CLIs, one cloud-assembly folder (the real `cdk synth` runs once; later runs find
+/// it up to date), and one deployment that tests starting from a deployed environment each get a copy of.
 /// </summary>
 public sealed class PipelineWorld : IDisposable
 {
@@ -16,6 +17,7 @@ public sealed class PipelineWorld : IDisposable
         RealCdk = Path.Combine(RepoRoot, "infra", "node_modules", ".bin", "cdk");
         if (!File.Exists(RealCdk))
             throw new InvalidOperationException($"{RealCdk} is missing: run `npm ci --prefix infra` (.ci/run does).");
+        RealAws = FindOnPath("aws") ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH: pip install awscli (.ci/run checks it).");
         DockerEngine = CheckDockerEngine();
         Registry = new Registry(Directory.CreateDirectory(Path.Combine(Root, "registry")).FullName);
     }
@@ -24,8 +26,40 @@ public sealed class PipelineWorld : IDisposable
     public string Root { get; }
     public string CdkOut { get; }
     public string RealCdk { get; }
+    public string RealAws { get; }
     public string DockerEngine { get; }
     public Registry Registry { get; }
+
+    private readonly Lock _deploying = new();
+    private PipelineRun? _deployment;
+    private string? _deploymentFailure;
+
+    /// <summary>The account and the run directory right after one successful DeployDev (made on first use).</summary>
+    public (AwsStandIn.Cloud Cloud, string Root) Deployment()
+    {
+        lock (_deploying)
+        {
+            if (_deploymentFailure is not null) throw new InvalidOperationException(_deploymentFailure);
+            if (_deployment is null)
+            {
+                var run = new PipelineRun(this);
+                var deploy = run.Build("--target=DeployDev");
+                run.StandIn.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                if (deploy.ExitCode != 0)
+                {
+                    _deploymentFailure = "The shared DeployDev failed:\n" + deploy;
+                    run.Dispose();
+                    throw new InvalidOperationException(_deploymentFailure);
+                }
+                _deployment = run;
+            }
+            return (_deployment.Cloud, _deployment.Root);
+        }
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
     private static string FindRepoRoot()
     {
@@ -51,6 +85,7 @@ public sealed class PipelineWorld : IDisposable
 
     public void Dispose()
     {
+        _deployment?.Dispose();
         Registry.Dispose();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }

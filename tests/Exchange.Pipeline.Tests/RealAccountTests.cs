@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Exchange.Pipeline.Tests;
 
-/// <summary>What a real AWS account does that a first fake run does not: SSO identities, leftover log groups, the nodes' platform.</summary>
+/// <summary>What a real AWS account has that an empty one does not: SSO identities, leftover log groups, the nodes' platform.</summary>
 [Collection(PipelineCollection.Name)]
 public sealed class RealAccountTests(PipelineWorld world) : IDisposable
 {
@@ -13,8 +13,8 @@ public sealed class RealAccountTests(PipelineWorld world) : IDisposable
     [Fact]
     public void An_SSO_identity_gets_an_access_entry_for_its_role_ARN_with_the_path()
     {
-        _run.Env["FAKE_AWS_ARN"] = $"arn:aws:sts::{PipelineRun.Account}:assumed-role/{SsoRole}/jane@example.com";
-        _run.Env["FAKE_AWS_ROLE_PATH"] = SsoPath;
+        _run.SignInAs(PipelineRun.Account, $"arn:aws:sts::{PipelineRun.Account}:assumed-role/{SsoRole}/jane@example.com");
+        _run.Cloud.Roles[SsoRole] = _run.Cloud.Role(SsoRole, SsoPath);
 
         var deploy = _run.Build("--target=DeployInfra");
 
@@ -30,8 +30,9 @@ public sealed class RealAccountTests(PipelineWorld world) : IDisposable
     [Fact]
     public void An_SSO_role_that_cannot_be_looked_up_stops_before_cdk_and_says_to_pass_admin_principal()
     {
-        _run.Env["FAKE_AWS_ARN"] = $"arn:aws:sts::{PipelineRun.Account}:assumed-role/{SsoRole}/jane@example.com";
-        _run.Env["FAKE_FAIL"] = "aws iam get-role";
+        _run.SignInAs(PipelineRun.Account, $"arn:aws:sts::{PipelineRun.Account}:assumed-role/{SsoRole}/jane@example.com");
+        _run.Cloud.Roles[SsoRole] = _run.Cloud.Role(SsoRole, SsoPath);
+        _run.Faults.Deny("iam:GetRole");
 
         var deploy = _run.Build("--target=DeployInfra");
 
@@ -43,7 +44,7 @@ public sealed class RealAccountTests(PipelineWorld world) : IDisposable
     [Fact]
     public void A_leftover_control_plane_log_group_is_deleted_before_the_first_deploy_and_the_images_are_built_for_the_nodes()
     {
-        _run.Env["FAKE_LEFTOVER_LOG_GROUPS"] = "/aws/eks/exchange-dev/cluster";
+        _run.LeftoverLogGroup("/aws/eks/exchange-dev/cluster");
 
         var deploy = _run.Build("--target=DeployDev");
 

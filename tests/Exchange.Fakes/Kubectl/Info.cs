@@ -35,24 +35,4 @@ internal static class Info
             call.Context.Out.WriteLine(line);
         return 0;
     }
-
-    public static int ClusterInfo(KubectlCall call)
-    {
-        call.Connect();
-        var endpoint = call.Cluster.Endpoint;
-        call.Context.Out.Write($"Kubernetes control plane is running at {endpoint}\n" +
-                               $"CoreDNS is running at {endpoint}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\n" +
-                               "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n");
-        return 0;
-    }
-
-    /// <summary>The real client's version lines, then the fake server's.</summary>
-    public static int Version(KubectlCall call)
-    {
-        call.Connect();
-        var (exit, client) = Delegation.Capture(FakeEnv.RealKubectl, "kubectl", ["version", "--client"]);
-        call.Context.Out.Write(client);
-        call.Context.Out.WriteLine($"Server Version: {Workloads.KubeletVersion(call.Cluster)}");
-        return exit;
-    }
 }

@@ -12,7 +12,7 @@ internal sealed class KubectlException(string message, int exit = 1) : Exception
 
 /// <summary>
 /// One kubectl call against the fake API server: the kubeconfig context it talks to (which must name a
-/// live EKS cluster of the fake aws state), the default namespace, and the stored objects.
+/// live EKS cluster of the AWS stand-in), the default namespace, and the stored objects.
 /// </summary>
 internal sealed class KubectlCall(CallContext context, CommandLine args) : IDisposable
 {
@@ -20,12 +20,14 @@ internal sealed class KubectlCall(CallContext context, CommandLine args) : IDisp
 
     private StateSession? session;
     private ClusterState? cluster;
+    private (IReadOnlyList<ClusterState> Clusters, IReadOnlyList<NodegroupState> Nodegroups)? eks;
     private string contextNamespace = "default";
 
     public CallContext Context { get; } = context;
     public CommandLine Args { get; } = args;
     public FakeStateData State => (session ??= FakeState.Open(Context.StateDir)).Data;
     public ClusterState Cluster => cluster ?? throw new InvalidOperationException("Connect() first");
+    private (IReadOnlyList<ClusterState> Clusters, IReadOnlyList<NodegroupState> Nodegroups) Aws => eks ??= Eks.Load();
 
     /// <summary>-n/--namespace, else the context's namespace, else default.</summary>
     public string Namespace => Args.Get("-n", "--namespace") ?? contextNamespace;
@@ -46,11 +48,7 @@ internal sealed class KubectlCall(CallContext context, CommandLine args) : IDisp
         contextNamespace = Json.Str(entry, "namespace") ?? "default";
         var clusterName = Json.Str(entry, "cluster") ?? "";
         var server = Json.Str(Kubeconfig.Entry(paths, "clusters", clusterName, "cluster"), "server") ?? "";
-        var user = Kubeconfig.Entry(paths, "users", Json.Str(entry, "user") ?? "", "user");
-        if (Json.Str(user, "exec", "command") == "aws" && FakeEnv.IsOn(FakeEnv.AwsNoCredentials))
-            throw new KubectlException("Unable to locate credentials. You can configure credentials by running \"aws configure\".\n" +
-                                       "Unable to connect to the server: getting credentials: exec: executable aws failed with exit code 253");
-        cluster = State.Clusters.Values.FirstOrDefault(c => c.Endpoint == server || c.Arn == clusterName && server == "")
+        cluster = Aws.Clusters.FirstOrDefault(c => c.Endpoint == server || c.Arn == clusterName && server == "")
             ?? throw new KubectlException($"Unable to connect to the server: dial tcp: lookup {new Uri(server is "" ? "https://localhost" : server).Host} " +
                                           "on 127.0.0.53:53: no such host");
     }
@@ -59,7 +57,7 @@ internal sealed class KubectlCall(CallContext context, CommandLine args) : IDisp
     public IReadOnlyList<(string Name, NodegroupState Group)> Nodes()
     {
         var nodes = new List<(string, NodegroupState)>();
-        foreach (var group in State.Nodegroups.Values.Where(n => n.ClusterName == Cluster.Name).OrderBy(n => n.NodegroupName))
+        foreach (var group in Aws.Nodegroups.Where(n => n.ClusterName == Cluster.Name).OrderBy(n => n.NodegroupName, StringComparer.Ordinal))
             for (var i = 0; i < group.DesiredSize; i++)
                 nodes.Add(($"ip-10-0-11-{10 + nodes.Count}.{Cluster.Region}.compute.internal", group));
         return nodes;

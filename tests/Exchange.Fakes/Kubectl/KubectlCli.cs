@@ -3,8 +3,8 @@ using Exchange.Fakes.Core;
 namespace Exchange.Fakes.Kubectl;
 
 /// <summary>
-/// The recording stand-in for kubectl. Client-side commands (kustomize, config, version --client,
-/// create --dry-run=client) run the real kubectl; the rest act on a fake API server kept in state.
+/// The recording stand-in for kubectl, for exactly the commands the pipeline issues. Client-side commands
+/// (kustomize, config, version --client) run the real kubectl; the rest act on a fake API server kept in state.
 /// </summary>
 internal static class KubectlCli
 {
@@ -16,15 +16,14 @@ internal static class KubectlCli
     ];
 
     private static readonly string[] Simulated =
-        ["apply", "diff", "get", "rollout", "wait", "delete", "logs", "scale", "cluster-info", "create", "version"];
+        ["apply", "diff", "get", "rollout", "delete", "logs"];
 
     public static int Run(CallContext context)
     {
         var isLogs = context.Args.FirstOrDefault(a => !a.StartsWith('-')) == "logs";
         var args = CommandLine.Parse(context.Args, a => Flags.Contains(a) || isLogs && a is "-f" or "--follow");
         var command = args.Positional(0);
-        if (command is "kustomize" or "config" or "completion" || command == "version" && args.Flag("--client")
-            || command == "create" && args.Get("--dry-run") == "client")
+        if (command is "kustomize" or "config" || command == "version" && args.Flag("--client"))
             return Delegation.Exec(FakeEnv.RealKubectl, "kubectl", context.Args);
         if (!Simulated.Contains(command))
             return command == ""
@@ -43,13 +42,8 @@ internal static class KubectlCli
                 "diff" => KubeDiff.Run(call),
                 "get" => Get.Run(call),
                 "rollout" => Rollout.Status(call),
-                "wait" => Rollout.Wait(call),
                 "delete" => Mutate.Delete(call),
-                "scale" => Mutate.Scale(call),
-                "create" => Mutate.Create(call),
-                "logs" => Info.Logs(call),
-                "cluster-info" => Info.ClusterInfo(call),
-                _ => Info.Version(call),
+                _ => Info.Logs(call),
             };
         }
         catch (KubectlException e)

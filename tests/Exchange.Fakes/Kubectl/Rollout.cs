@@ -47,38 +47,6 @@ internal static class Rollout
         throw new KubectlException(TimedOut);
     }
 
-    /// <summary>`kubectl wait --for=condition=X (TYPE/NAME|TYPE --all) [--timeout=D]` and `--for=delete`.</summary>
-    public static int Wait(KubectlCall call)
-    {
-        call.Connect();
-        var condition = call.Args.Get("--for") ?? throw new KubectlException("error: --for must be specified");
-        var words = call.Args.Positionals.Skip(1).ToList();
-        var (kind, name) = words.Count > 0 && (words[0].Contains('/') || words.Count > 1) ? Target(call, words) : (Kind(words.FirstOrDefault() ?? ""), "");
-        var ns = kind.Namespaced ? call.Namespace : null;
-        var items = Get.Items(call, kind, ns).Where(i => name == "" || Json.Str(i, "metadata", "name") == name).ToList();
-        if (condition == "delete")
-            return 0;
-        if (items.Count == 0)
-            throw new KubectlException(name == "" ? "error: no matching resources found"
-                : $"Error from server (NotFound): {kind.Resource} \"{name}\" not found");
-        foreach (var item in items)
-        {
-            if (!Met(call, kind, item))
-                throw new KubectlException($"error: timed out waiting for the condition on {kind.Plural}/{Json.Str(item, "metadata", "name")}");
-            call.Context.Out.WriteLine($"{kind.Singular}/{Json.Str(item, "metadata", "name")} condition met");
-        }
-        return 0;
-    }
-
-    private static bool Met(KubectlCall call, KubeKind kind, JsonObject item) => kind.Kind switch
-    {
-        "Node" => true,
-        "Pod" => Json.Str(item, "status", "phase") == "Running",
-        "Deployment" or "StatefulSet" => Json.Int(item, "status", "readyReplicas") == Workloads.Replicas(item)
-                                         && !FakeEnv.List(FakeEnv.RolloutFail).Contains(Json.Str(item, "metadata", "name") ?? ""),
-        _ => call.Nodes().Count > 0,
-    };
-
     /// <summary>"KIND/NAME" or "KIND NAME".</summary>
     public static (KubeKind Kind, string Name) Target(KubectlCall call, IReadOnlyList<string> words)
     {

@@ -21,7 +21,11 @@ public sealed record FakeCall(string Tool, IReadOnlyList<string> Args,
     public string CommandLine => string.Join(' ', new[] { Tool }.Concat(Args));
 }
 
-/// <summary>Reads and appends the call log, $FAKE_STATE_DIR/calls.jsonl (one JSON object a line).</summary>
+/// <summary>
+/// Reads and appends the call log, $FAKE_STATE_DIR/calls.jsonl: one JSON object a line from the kubectl
+/// stand-in, and one record a line from the recording shims of the real aws and cdk (RS, then the tool and
+/// each argument followed by US; they record what was called, not how it ended).
+/// </summary>
 public static class FakeCalls
 {
     public const string FileName = "calls.jsonl";
@@ -34,8 +38,16 @@ public static class FakeCalls
         using var gate = FileLock.Acquire(path + ".lock");
         return File.ReadAllLines(path)
             .Where(line => line.Length > 0)
-            .Select(line => JsonSerializer.Deserialize(line, FakeJsonContext.Default.FakeCall)!)
+            .Select(line => line[0] == Record ? Shim(line) : JsonSerializer.Deserialize(line, FakeJsonContext.Default.FakeCall)!)
             .ToList();
+    }
+
+    private const char Record = '\u001e', Unit = '\u001f';
+
+    private static FakeCall Shim(string line)
+    {
+        var fields = line[1..].Split(Unit);
+        return new FakeCall(fields[0], fields[1..^1], null, Exit: -1, DateTimeOffset.MinValue);
     }
 
     internal static void Append(string stateDir, FakeCall call)

@@ -3,7 +3,7 @@ using Exchange.Fakes.Core;
 
 namespace Exchange.Fakes.State;
 
-/// <summary>Reads the fakes' state ($FAKE_STATE_DIR/state.json) for assertions, and opens it for the fakes.</summary>
+/// <summary>Reads the kubectl stand-in's state ($FAKE_STATE_DIR/state.json) for assertions, and opens it for the kubectl stand-in.</summary>
 public static class FakeState
 {
     public const string FileName = "state.json";
@@ -25,7 +25,6 @@ public static class FakeState
         {
             var data = Load(stateDir);
             var before = Serialize(data);
-            LeftoverSeeds.Apply(data);
             return new StateSession(stateDir, gate, data, before);
         }
         catch
@@ -67,50 +66,5 @@ internal sealed class StateSession(string stateDir, FileLock gate, FakeStateData
         {
             gate.Dispose();
         }
-    }
-}
-
-/// <summary>FAKE_LEFTOVER_*: resources a previous environment left behind, seeded once each.</summary>
-internal static class LeftoverSeeds
-{
-    public static void Apply(FakeStateData data)
-    {
-        foreach (var name in FakeEnv.List(FakeEnv.LeftoverLogGroups))
-            if (Once(data, "loggroup:" + name))
-                data.LogGroups[name] = new LogGroupState(name, DateTimeOffset.UtcNow.AddDays(-3).ToUnixTimeMilliseconds(), 2048);
-
-        foreach (var entry in FakeEnv.List(FakeEnv.LeftoverLoadBalancers))
-        {
-            // "arn" or "arn|Key=Value,Key2=Value2"
-            var parts = entry.Split('|', 2);
-            if (!Once(data, "loadbalancer:" + parts[0]))
-                continue;
-            data.TaggedResources[parts[0]] = parts.Length == 2 ? ParseTags(parts[1]) : DefaultLoadBalancerTags(data);
-        }
-    }
-
-    private static bool Once(FakeStateData data, string key)
-    {
-        if (data.AppliedSeeds.Contains(key))
-            return false;
-        data.AppliedSeeds.Add(key);
-        return true;
-    }
-
-    private static Dictionary<string, string> ParseTags(string text) =>
-        text.Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('=', 2))
-            .ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
-
-    /// <summary>The tags the AWS Load Balancer Controller puts on what it creates for a Service.</summary>
-    private static Dictionary<string, string> DefaultLoadBalancerTags(FakeStateData data)
-    {
-        var cluster = data.Clusters.Keys.FirstOrDefault() ?? "exchange-dev";
-        return new()
-        {
-            ["elbv2.k8s.aws/cluster"] = cluster,
-            [$"kubernetes.io/cluster/{cluster}"] = "owned",
-            ["service.k8s.aws/resource"] = "LoadBalancer",
-        };
     }
 }
