@@ -425,6 +425,11 @@ public static class CloudFormation
             Provisioner.Remove(c, resource.Type, resource.PhysicalId);
             Event(stack, id, resource.PhysicalId, resource.Type, "DELETE_COMPLETE");
         }
+        // EKS delivers a logging cluster's last control-plane logs while it is deleted, and so recreates the
+        // log group CloudFormation has just removed: it outlives the stack, as in AWS.
+        foreach (var (id, resource) in stack.Resources.Where(r => r.Value.Type == "AWS::EKS::Cluster"))
+            if ((stack.Template["Resources"]?[id]?["Properties"]?["Logging"]?["ClusterLogging"]?["EnabledTypes"] as JsonArray)?.Count > 0)
+                c.LogGroups.TryAdd($"/aws/eks/{resource.PhysicalId}/cluster", Provisioner.LogGroup(c, $"/aws/eks/{resource.PhysicalId}/cluster", null));
         foreach (var export in c.Exports.Where(e => e.Value.Stack == stack.Name).Select(e => e.Key).ToList()) c.Exports.Remove(export);
         StackEvent(stack, "DELETE_COMPLETE");
         stack.Deleted = DateTimeOffset.UtcNow;

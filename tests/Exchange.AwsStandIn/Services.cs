@@ -170,7 +170,10 @@ public static class Services
         var now = Cloud.Time(DateTimeOffset.UtcNow);
         var schedule = new JsonObject { ["Arn"] = arn, ["Name"] = name, ["GroupName"] = "default", ["State"] = "ENABLED" };
         foreach (var (key, value) in definition)
-            if (key is not ("Name" or "GroupName" or "ClientToken") && value is not null) schedule[key] = value.DeepClone();
+            if (key is not ("Name" or "GroupName" or "ClientToken") && value is not null)
+                schedule[key] = key is "StartDate" or "EndDate" && value.GetValueKind() == System.Text.Json.JsonValueKind.Number
+                    ? Cloud.Time(DateTimeOffset.FromUnixTimeMilliseconds((long)(value.GetValue<double>() * 1000))) // the CLI sends epoch seconds
+                    : value.DeepClone();
         schedule["CreationDate"] = created ?? now;
         schedule["LastModificationDate"] = now;
         c.Schedules[name] = schedule;

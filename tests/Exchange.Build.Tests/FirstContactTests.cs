@@ -19,7 +19,7 @@ public class FirstContactTests
 
         var missing = TestPrerequisites.Missing(b);
 
-        foreach (var tool in new[] { "docker:", "docker-registry:", "htpasswd:", "shellcheck:", "kubectl:", "node:", "npm:", "git:" })
+        foreach (var tool in new[] { "docker:", "docker-registry:", "htpasswd:", "shellcheck:", "kubectl:", "node:", "npm:", "git:", "aws CLI v1:" })
             Assert.Contains(missing, m => m.StartsWith(tool, StringComparison.Ordinal));
         Assert.Contains(missing, m => m.StartsWith("docker-registry: not on PATH; apt-get install docker-registry", StringComparison.Ordinal));
         Assert.Contains(missing, m => m.StartsWith("htpasswd: not on PATH; apt-get install apache2-utils", StringComparison.Ordinal));
@@ -30,18 +30,40 @@ public class FirstContactTests
     public void An_engine_that_does_not_answer_is_reported_even_when_every_tool_is_installed()
     {
         using var dir = new TempDir();
-        foreach (var tool in new[] { "docker", "docker-registry", "htpasswd", "shellcheck", "kubectl", "node", "npm", "git" })
-            dir.Script($"bin/{tool}", "exit 0");
-        var env = new Dictionary<string, string> { ["PATH"] = dir.Combine("bin"), ["DOCKER_PATH"] = "", ["KUBECTL_PATH"] = "", ["DOCKER_HOST"] = "tcp://127.0.0.1:9" };
-        var runner = new RecordingRunner(c => c.Values.FirstOrDefault() == "version"
-            ? new ProcessResult(1, "", "Cannot connect to the Docker daemon at tcp://127.0.0.1:9. Is the docker daemon running?", TimeSpan.Zero)
-            : new ProcessResult(0, "", "", TimeSpan.Zero));
-        var b = Contexts.Build(runner, environment: env, tasks: TaskNames.Test);
+        var b = WithEveryTool(dir, awsVersion: "aws-cli/1.45.0 Python/3.11.2 Linux/6.1.0 botocore/1.37.0", engineAnswers: false);
 
         var missing = TestPrerequisites.Missing(b);
 
         var engine = Assert.Single(missing);
         Assert.StartsWith("Docker engine: none answers at DOCKER_HOST=tcp://127.0.0.1:9 (Cannot connect", engine);
+    }
+
+    [Fact]
+    public void An_aws_CLI_v2_is_reported_because_the_tests_need_the_v1_that_honours_AWS_ENDPOINT_URL()
+    {
+        using var dir = new TempDir();
+        var b = WithEveryTool(dir, awsVersion: "aws-cli/2.9.19 Python/3.11.2 Linux/6.1.0 source/x86_64.debian.12 prompt/off", engineAnswers: true);
+
+        var missing = TestPrerequisites.Missing(b);
+
+        var aws = Assert.Single(missing);
+        Assert.Contains("reports 'aws-cli/2.9.19", aws);
+        Assert.Contains("the tests need v1 (it honours AWS_ENDPOINT_URL); install it with `pip install awscli`", aws);
+    }
+
+    /// <summary>Every tool on PATH; the engine and `aws --version` answer as given.</summary>
+    private static BuildContext WithEveryTool(TempDir dir, string awsVersion, bool engineAnswers)
+    {
+        foreach (var tool in new[] { "docker", "docker-registry", "htpasswd", "shellcheck", "kubectl", "node", "npm", "git", "aws" })
+            dir.Script($"bin/{tool}", "exit 0");
+        var env = new Dictionary<string, string> { ["PATH"] = dir.Combine("bin"), ["DOCKER_PATH"] = "", ["KUBECTL_PATH"] = "", ["AWS_PATH"] = "", ["DOCKER_HOST"] = "tcp://127.0.0.1:9" };
+        var runner = new RecordingRunner(c => c.Values.FirstOrDefault() switch
+        {
+            "version" when !engineAnswers => new ProcessResult(1, "", "Cannot connect to the Docker daemon at tcp://127.0.0.1:9. Is the docker daemon running?", TimeSpan.Zero),
+            "--version" => new ProcessResult(0, awsVersion, "", TimeSpan.Zero),
+            _ => new ProcessResult(0, "", "", TimeSpan.Zero),
+        });
+        return Contexts.Build(runner, environment: env, tasks: TaskNames.Test);
     }
 
     [Fact]

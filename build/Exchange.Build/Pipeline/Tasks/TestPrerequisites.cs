@@ -7,7 +7,8 @@ namespace Exchange.Build.Pipeline.Tasks;
 /// <summary>
 /// What the tests need on this machine, checked before anything is built: the tools the tests run
 /// (a real Docker engine, docker-registry and htpasswd for the registry on 127.0.0.1, shellcheck,
-/// kubectl with kustomize, Node and npm for the CDK CLI and the schema validator, git for image tags).
+/// kubectl with kustomize, Node and npm for the CDK CLI and the schema validator, git for image tags,
+/// and the aws CLI v1 with botocore, which the end-to-end tests point at the AWS stand-in).
 /// </summary>
 public static class TestPrerequisites
 {
@@ -47,7 +48,25 @@ public static class TestPrerequisites
             }
             if (kind == ToolKind.Docker && EngineProblem(b, path) is { } problem) missing.Add(EngineMissing(b, problem));
         }
+        if (AwsCliV1Problem(b) is { } aws) missing.Add(aws);
         return missing;
+    }
+
+    /// <summary>
+    /// The tests run the machine's aws CLI v1 (its botocore models also check the AWS stand-in's answers): null
+    /// when `aws --version` says aws-cli/1.x; Debian's awscli 2.9 ignores AWS_ENDPOINT_URL and cannot stand in.
+    /// </summary>
+    private static string? AwsCliV1Problem(BuildContext b)
+    {
+        const string Fix = "install it with `pip install awscli` (v1, which brings botocore)";
+        string aws;
+        try { aws = b.Tools.Resolve(ToolKind.Aws); }
+        catch (ToolNotFoundException) { return $"aws CLI v1: not on PATH; {Fix}"; }
+        var result = b.Runner.Run(new CommandLine("aws", aws).Add("--version"), new ProcessOptions { AllowFailure = true, Timeout = TimeSpan.FromSeconds(20) });
+        var version = (result.StandardOutput + result.StandardError).Trim();
+        return result.Succeeded && version.StartsWith("aws-cli/1.", StringComparison.Ordinal)
+            ? null
+            : $"aws CLI v1: {aws} reports '{ProcessRunner.Tail(version, 1)}'; the tests need v1 (it honours AWS_ENDPOINT_URL); {Fix}";
     }
 
     private static string EngineMissing(BuildContext b, string why) =>
