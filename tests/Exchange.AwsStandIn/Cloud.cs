@@ -4,8 +4,11 @@ using System.Text.Json.Nodes;
 
 namespace Exchange.AwsStandIn;
 
-/// <summary>Who signed a request: the credentials' access key and the principal they stand for.</summary>
-public sealed record Identity(string AccessKeyId, string Account, string Arn, string UserId);
+/// <summary>
+/// Who signed a request: the credentials' access key and the principal they stand for. <paramref name="ByAssumeRole"/>: a session
+/// the stand-in's sts:AssumeRole handed out (a CDK bootstrap role's), which acts with its role's permissions, not the caller's.
+/// </summary>
+public sealed record Identity(string AccessKeyId, string Account, string Arn, string UserId, bool ByAssumeRole = false);
 
 /// <summary>The local registry that stands in for ECR: where it listens and the password `get-login-password` hands out.</summary>
 public sealed record RegistryEndpoint(string Host, string Password);
@@ -56,9 +59,10 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     }
 
     /// <summary>Registers credentials (e.g. another account's) a client may sign with.</summary>
-    public Identity AddIdentity(string accessKeyId, string account, string arn)
+    public Identity AddIdentity(string accessKeyId, string account, string arn, bool byAssumeRole = false)
     {
-        var identity = new Identity(accessKeyId, account, arn, "AROA" + Hex(16, arn).ToUpperInvariant() + (arn.Contains("assumed-role") ? ":" + arn.Split('/').Last() : ""));
+        var identity = new Identity(accessKeyId, account, arn, "AROA" + Hex(16, arn).ToUpperInvariant() + (arn.Contains("assumed-role") ? ":" + arn.Split('/').Last() : ""),
+            byAssumeRole);
         _identities[accessKeyId] = identity;
         return identity;
     }

@@ -121,7 +121,7 @@ public static class Services
             throw new AwsError("AccessDenied", $"User: {r.Caller.Arn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
         var session = r.Required("RoleSessionName");
         var key = "ASIA" + c.Hex(16, roleArn, session, Guid.NewGuid().ToString()).ToUpperInvariant();
-        var identity = c.AddIdentity(key, c.Account, $"arn:aws:sts::{c.Account}:assumed-role/{roleName}/{session}");
+        var identity = c.AddIdentity(key, c.Account, $"arn:aws:sts::{c.Account}:assumed-role/{roleName}/{session}", byAssumeRole: true);
         return new()
         {
             ["Credentials"] = new JsonObject
