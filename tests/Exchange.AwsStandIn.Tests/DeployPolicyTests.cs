@@ -17,10 +17,6 @@ public sealed class DeployPolicyTests : IDisposable
     private static readonly EnvironmentNames Dev = Environments.Dev.Names;
     private readonly World _world = new();
 
-    /// <summary>The calls the stand-in does not implement (EventBridge Scheduler): their grants are checked against AWS's ARN form only.</summary>
-    private static readonly string[] NotInTheStandIn =
-        ["aws scheduler create-schedule", "aws scheduler delete-schedule", "aws scheduler get-schedule", "aws scheduler list-schedules", "aws scheduler update-schedule"];
-
     private static string Policy => DeployPolicy.Render(new IamScope(World.Account, Region, Dev));
 
     /// <summary>The pipeline's aws wrapper; only its command builders are used (the test runs the commands itself).</summary>
@@ -56,6 +52,18 @@ public sealed class DeployPolicyTests : IDisposable
                 }),
                 ["Db"] = Resource("AWS::RDS::DBInstance", new() { ["DBInstanceIdentifier"] = Dev.DbInstanceIdentifier, ["Engine"] = "mysql", ["DBInstanceClass"] = "db.t4g.micro" }),
                 ["Kafka"] = Resource("AWS::EC2::Instance", new() { ["InstanceType"] = "t3.small", ["ImageId"] = "ami-0123456789abcdef0" }),
+                // A sleep schedule as SleepAction declares it, with its role (named by CloudFormation after the stack).
+                ["SleepNodesRole"] = Resource("AWS::IAM::Role", new() { ["AssumeRolePolicyDocument"] = new JsonObject() }),
+                ["SleepNodes"] = Resource("AWS::Scheduler::Schedule", new()
+                {
+                    ["Name"] = Dev.SleepScheduleName(SleepTarget.Nodes), ["ScheduleExpression"] = "cron(0 20 ? * MON-FRI *)", ["ScheduleExpressionTimezone"] = "Asia/Seoul",
+                    ["FlexibleTimeWindow"] = new JsonObject { ["Mode"] = "OFF" }, ["State"] = "ENABLED",
+                    ["Target"] = new JsonObject
+                    {
+                        ["Arn"] = "arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig", ["RoleArn"] = new JsonObject { ["Fn::GetAtt"] = new JsonArray("SleepNodesRole", "Arn") },
+                        ["Input"] = "{}", ["RetryPolicy"] = new JsonObject { ["MaximumRetryAttempts"] = 0 },
+                    },
+                }),
             },
         };
         var deployed = _world.Aws("cloudformation", "deploy", "--template-file", _world.Write("env.json", template.ToJsonString()), "--stack-name", Dev.Stack(StackKind.Eks));
@@ -91,7 +99,20 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.DescribeLogGroupsCommand(n.EksLogGroupPrefix);
         yield return () => Cli.TaggedLoadBalancersCommand(n.ClusterName);
         yield return () => Cli.DeleteLogGroupCommand(n.EksClusterLogGroupName);
+        yield return () => Cli.GetScheduleCommand(n.SleepScheduleName(SleepTarget.Nodes));
+        yield return () => Cli.ListSchedulesCommand(n.SleepSchedulePrefix);
+        yield return () => Cli.UpdateScheduleCommand(Definition(n.SleepScheduleName(SleepTarget.Nodes)));
+        yield return () => Cli.CreateScheduleCommand(Definition(n.SleepUntilScheduleName(SleepTarget.Nodes)));
+        yield return () => Cli.DeleteScheduleCommand(n.SleepUntilScheduleName(SleepTarget.Nodes));
         yield return () => Cli.ForceDeleteSecretCommand(n.DbSecretName);
+    }
+
+    /// <summary>The deployed sleep schedule's definition (what Resume --until reads and writes back), under another name.</summary>
+    private JsonObject Definition(string name)
+    {
+        var definition = _world.Cloud.Schedules[Dev.SleepScheduleName(SleepTarget.Nodes)].DeepClone().AsObject();
+        definition["Name"] = name;
+        return definition;
     }
 
     [Fact]
@@ -112,9 +133,10 @@ public sealed class DeployPolicyTests : IDisposable
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks describe-nodegroup").Item2.ExitCode); // reached the service, not just past IAM
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws secretsmanager get-secret-value").Item2.ExitCode);
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm send-command").Item2.ExitCode);
-        // Every aws call the IAM table declares was made here, except the scheduler's (the stand-in has no EventBridge Scheduler).
-        Assert.Empty(Services.Implemented("scheduler"));
-        Assert.Equal(IamPermissions.All.Keys.Where(k => k.StartsWith("aws ", StringComparison.Ordinal)).Except(NotInTheStandIn).Order(StringComparer.Ordinal),
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler create-schedule").Item2.ExitCode); // with iam:PassRole on the stack's role
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler update-schedule").Item2.ExitCode);
+        // Every aws call the IAM table declares was made here.
+        Assert.Equal(IamPermissions.All.Keys.Where(k => k.StartsWith("aws ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
                      deployed.Select(c => c.Item1).Distinct().Order(StringComparer.Ordinal));
     }
 
@@ -127,26 +149,13 @@ public sealed class DeployPolicyTests : IDisposable
         // Scoped by name (EC2's are scoped by a tag condition, which the stand-in does not evaluate; the rest are account-wide or "*").
         string[] byName = ["aws cloudformation describe-stacks", "aws secretsmanager describe-secret", "aws secretsmanager get-secret-value",
                            "aws eks update-kubeconfig", "aws eks describe-nodegroup", "aws eks update-nodegroup-config", "aws rds describe-db-instances",
-                           "aws rds stop-db-instance", "aws rds start-db-instance", "aws logs delete-log-group", "aws secretsmanager delete-secret"];
+                           "aws rds stop-db-instance", "aws rds start-db-instance", "aws logs delete-log-group", "aws secretsmanager delete-secret",
+                           "aws scheduler get-schedule", "aws scheduler update-schedule", "aws scheduler create-schedule", "aws scheduler delete-schedule"];
 
         var calls = Calls(prod).Select(build => build()).Where(c => byName.Contains(Key(c))).Select(c => (Key(c), Run(c))).ToList();
 
         Assert.Equal(byName.Order(StringComparer.Ordinal), calls.Select(c => c.Item1).Order(StringComparer.Ordinal));
         Assert.All(calls, call => Assert.True(Refused(call.Item2), $"{call.Item1} on prod was not refused: {call.Item2}"));
-    }
-
-    [Fact]
-    public void The_policys_resource_patterns_take_the_ARN_forms_of_the_calls_the_stand_in_does_not_implement()
-    {
-        // EventBridge Scheduler: arn:aws:scheduler:REGION:ACCOUNT:schedule/GROUP/NAME, the sleep schedules in the default group.
-        var statements = JsonNode.Parse(Policy)!["Statement"]!.AsArray().Select(s => s!.AsObject()).ToList();
-        foreach (var target in Enum.GetValues<SleepTarget>())
-            foreach (var name in new[] { Dev.SleepScheduleName(target), Dev.SleepUntilScheduleName(target) })
-                foreach (var action in new[] { "scheduler:GetSchedule", "scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule" })
-                    Assert.Equal("Allow", Faults.Decide(statements, action, $"arn:aws:scheduler:{Region}:{World.Account}:schedule/default/{name}"));
-        Assert.Equal("ImplicitDeny", Faults.Decide(statements, "scheduler:DeleteSchedule", $"arn:aws:scheduler:{Region}:{World.Account}:schedule/default/exchange-prod-sleep-nodes"));
-        Assert.Equal("Allow", Faults.Decide(statements, "scheduler:ListSchedules", "*"));
-        Assert.Equal("Allow", Faults.Decide(statements, "iam:PassRole", $"arn:aws:iam::{World.Account}:role/{Dev.Stack(StackKind.Eks)}-SleepRole-ABCDEF123456"));
     }
 
     [Fact]

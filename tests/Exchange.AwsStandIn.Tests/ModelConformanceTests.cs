@@ -20,7 +20,11 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
               "InstanceTypes": ["t3.medium"], "ScalingConfig": { "MinSize": 1, "MaxSize": 4, "DesiredSize": 2 }, "Subnets": ["subnet-1"], "NodeRole": "arn:aws:iam::111122223333:role/node" } },
             "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small" } },
             "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "conformance-db", "Engine": "mysql", "AllocatedStorage": "20" } },
-            "Secret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "conformance-secret", "GenerateSecretString": {} } }
+            "Secret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "conformance-secret", "GenerateSecretString": {} } },
+            "Sleep": { "Type": "AWS::Scheduler::Schedule", "Properties": { "Name": "conformance-sleep", "ScheduleExpression": "cron(0 20 * * ? *)",
+              "ScheduleExpressionTimezone": "Asia/Seoul", "FlexibleTimeWindow": { "Mode": "OFF" }, "State": "ENABLED",
+              "Target": { "Arn": "arn:aws:scheduler:::aws-sdk:ec2:stopInstances", "RoleArn": "arn:aws:iam::111122223333:role/sleep",
+                          "Input": "{}", "RetryPolicy": { "MaximumRetryAttempts": 0 } } } }
           },
           "Outputs": { "Repo": { "Value": { "Fn::GetAtt": ["Repo", "RepositoryUri"] }, "Export": { "Name": "conformance-repo" } } } }
         """;
@@ -89,6 +93,14 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         aws(["logs", "delete-log-group", "--log-group-name", "/aws/eks/conformance/cluster"]);
         Assert.Contains("k8s-x", aws(["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=kubernetes.io/cluster/conformance",
             "--resource-type-filters", "elasticloadbalancing:loadbalancer"]));
+        var schedule = JsonNode.Parse(aws(["scheduler", "get-schedule", "--name", "conformance-sleep"]))!.AsObject();
+        Assert.Contains("conformance-sleep", aws(["scheduler", "list-schedules", "--name-prefix", "conformance-"]));
+        foreach (var field in new[] { "Arn", "CreationDate", "LastModificationDate" }) schedule.Remove(field);
+        aws(["scheduler", "update-schedule", "--cli-input-json", schedule.ToJsonString()]);
+        schedule["Name"] = "conformance-sleep-once";
+        schedule["ScheduleExpression"] = "at(2026-12-02T22:00:00)";
+        aws(["scheduler", "create-schedule", "--cli-input-json", schedule.ToJsonString()]);
+        aws(["scheduler", "delete-schedule", "--name", "conformance-sleep-once"]);
         aws(["cloudformation", "delete-stack", "--stack-name", "Conformance"]);
 
         Assert.Empty(world.Cloud.Violations);

@@ -143,6 +143,28 @@ public sealed class PolicyTests : IDisposable
     }
 
     [Fact]
+    public void A_schedule_with_a_target_role_needs_iam_PassRole_on_that_role()
+    {
+        var role = $"arn:aws:iam::{World.Account}:role/Exchange-dev-Eks-SleepNodesRole-0123456789AB";
+        var schedule = _world.Write("schedule.json", $$"""
+            { "Name": "exchange-dev-sleep-nodes-until", "ScheduleExpression": "at(2026-12-02T22:00:00)", "FlexibleTimeWindow": { "Mode": "OFF" },
+              "Target": { "Arn": "arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig", "RoleArn": "{{role}}", "Input": "{}" } }
+            """);
+        CliResult Create() => _world.Aws("scheduler", "create-schedule", "--cli-input-json", "file://" + schedule);
+        const string CreateGrant = """{ "Effect": "Allow", "Action": "scheduler:CreateSchedule", "Resource": "arn:aws:scheduler:*:*:schedule/default/exchange-dev-sleep-*" }""";
+        _world.Faults.EnforcePolicy(Policy(CreateGrant));
+
+        var refused = Create();
+        _world.Faults.EnforcePolicy(Policy(CreateGrant, $$"""{ "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::{{World.Account}}:role/Exchange-dev-*" }"""));
+        var created = Create();
+
+        Assert.Contains($"(AccessDeniedException) when calling the CreateSchedule operation: User: {Caller} is not authorized to perform: iam:PassRole on resource: {role}", refused.Stderr);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Equal($"arn:aws:scheduler:{Region}:{World.Account}:schedule/default/exchange-dev-sleep-nodes-until",
+                     _world.Cloud.Schedules["exchange-dev-sleep-nodes-until"]["Arn"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void A_statement_IAM_would_reject_is_refused_when_the_policy_is_set()
     {
         var error = Assert.Throws<ArgumentException>(() => _world.Faults.EnforcePolicy(Policy("""{ "Effect": "Allow", "Action": "sts:GetCallerIdentity" }""")));

@@ -46,6 +46,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Dictionary<string, JsonObject> Roles { get; } = []; // IAM, by name
     public List<JsonObject> TaggedResources { get; } = []; // ResourceTagMapping, e.g. load balancers Kubernetes made
     public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
+    public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler (default group), by name, as GetSchedule answers
 
     /// <summary>What SSM Run Command prints for a shell command on an instance (tests set it; default: nothing).</summary>
     public Func<string, string, string> RunShell { get; set; } = (_, _) => "";

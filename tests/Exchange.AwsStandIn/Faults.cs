@@ -100,9 +100,9 @@ public sealed class Faults
         {
             if (Take(_denied, action)) throw AccessDenied(r, action, Resources(cloud, r, action)[0], explicitDeny: false);
             if (_policy is not null && !r.Caller.ByAssumeRole)
-                foreach (var resource in Resources(cloud, r, action))
-                    if (Decide(_policy, action, resource) is var allowed and not "Allow")
-                        throw AccessDenied(r, action, resource, explicitDeny: allowed == "Deny");
+                foreach (var (needed, resource) in Resources(cloud, r, action).Select(x => (action, x)).Concat(PassedRoles(r).Select(role => ("iam:PassRole", role))))
+                    if (Decide(_policy, needed, resource) is var allowed and not "Allow")
+                        throw AccessDenied(r, needed, resource, explicitDeny: allowed == "Deny");
             if (Take(_throttled, action))
                 throw r.Model.Protocol switch
                 {
@@ -154,6 +154,10 @@ public sealed class Faults
         };
     }
 
+    /// <summary>Roles a request hands to a service, which IAM checks as iam:PassRole on each (a schedule's target role).</summary>
+    private static IEnumerable<string> PassedRoles(AwsRequest r) =>
+        r.Model.Service == "scheduler" && r.Operation is "CreateSchedule" or "UpdateSchedule" && r.Json["Target"]?["RoleArn"]?.GetValue<string>() is { } role ? [role] : [];
+
     /// <summary>
     /// The resources IAM authorizes a request against, as ARNs in AWS's form (the service authorization reference's
     /// resource types): the stack's ARN with its id once it exists (stack/NAME/* before), a secret's ARN with its
@@ -188,6 +192,8 @@ public sealed class Faults
             // What AWS names when DescribeLogGroups is refused: it lists, so no group of its own.
             "logs:DescribeLogGroups" => [Arn("logs", "log-group::log-stream:")],
             _ when action.StartsWith("logs:", StringComparison.Ordinal) && Json("logGroupName") is { } group => [Arn("logs", $"log-group:{group}:*")],
+            _ when action.StartsWith("scheduler:", StringComparison.Ordinal) && r.Route.TryGetValue("Name", out var schedule) =>
+                [Arn("scheduler", $"schedule/{(r.Query("groupName") is { Length: > 0 } g ? g : Json("GroupName") ?? "default")}/{schedule}")],
             "ssm:GetParameter" => [Arn("ssm", "parameter" + (Json("Name") is ['/', ..] name ? name : "/" + Json("Name")))],
             "ssm:SendCommand" => [$"arn:aws:ssm:{region}::document/{Json("DocumentName")}", .. Each(r.Json["InstanceIds"]?.AsArray().Select(i => i!.GetValue<string>()) ?? [], i => Arn("ec2", $"instance/{i}"))],
             _ => ["*"],

@@ -32,6 +32,7 @@ public static class Provisioner
             "AWS::RDS::DBInstance" => (P("DBInstanceIdentifier") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}").ToLowerInvariant(),
             "AWS::SecretsManager::Secret" => SecretArn(s.Cloud, P("Name") ?? $"{id}-{s.Hex(12, id)}"),
             "AWS::Logs::LogGroup" => P("LogGroupName") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}",
+            "AWS::Scheduler::Schedule" => P("Name") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
             "AWS::ElastiCache::CacheCluster" => P("ClusterName") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             "AWS::ElastiCache::ReplicationGroup" => P("ReplicationGroupId") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             _ => $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
@@ -77,6 +78,7 @@ public static class Provisioner
             ("AWS::EKS::Nodegroup", "NodegroupName") => NodegroupName(s, id),
             ("AWS::EKS::Nodegroup", "ClusterName") => s.Property(id, "ClusterName") ?? "",
             ("AWS::EKS::Nodegroup", "Arn") => $"arn:aws:eks:{c.Region}:{c.Account}:nodegroup/{physical}/{s.Hex(8, id)}",
+            ("AWS::Scheduler::Schedule", "Arn") => $"arn:aws:scheduler:{c.Region}:{c.Account}:schedule/{s.Property(id, "GroupName") ?? "default"}/{physical}",
             (var type, "Arn") => $"arn:aws:{type.Split("::")[1].ToLowerInvariant()}:{c.Region}:{c.Account}:{physical}",
             _ => $"{id}-{attribute.Replace('.', '-')}-{s.Hex(8, id, attribute)}",
         };
@@ -201,6 +203,13 @@ public static class Provisioner
             case "AWS::Logs::LogGroup":
                 c.LogGroups[name] = LogGroup(c, name, int.TryParse(s.Property(id, "RetentionInDays"), CultureInfo.InvariantCulture, out var days) ? days : null);
                 break;
+            case "AWS::Scheduler::Schedule":
+                var definition = new JsonObject();
+                foreach (var member in new[] { "ActionAfterCompletion", "Description", "EndDate", "FlexibleTimeWindow", "KmsKeyArn", "ScheduleExpression",
+                                               "ScheduleExpressionTimezone", "StartDate", "State", "Target" })
+                    if (s.Resolved(id, member) is { } value) definition[member] = value.DeepClone();
+                c.Schedules[name] = Services.Schedule(c, name, definition, c.Schedules.GetValueOrDefault(name)?["CreationDate"]?.GetValue<string>());
+                break;
         }
     }
 
@@ -218,6 +227,7 @@ public static class Provisioner
             case "AWS::EC2::Instance": c.Instances.Remove(physicalId); break;
             case "AWS::RDS::DBInstance": c.Databases.Remove(physicalId); break;
             case "AWS::Logs::LogGroup": c.LogGroups.Remove(physicalId); break;
+            case "AWS::Scheduler::Schedule": c.Schedules.Remove(physicalId); break;
             case "AWS::SecretsManager::Secret":
                 if (c.Secrets.Values.FirstOrDefault(x => x.Arn == physicalId) is { } secret) secret.Deleted ??= DateTimeOffset.UtcNow;
                 break;
