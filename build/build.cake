@@ -147,4 +147,7 @@ if (!Tasks.Any(t => string.Equals(t.Name, target, StringComparison.OrdinalIgnore
     throw new ArgumentException($"Unknown target '{target}'. Targets: {string.Join(", ", Tasks.Select(t => t.Name))}. " +
                                 "`./build.sh --description` describes each.");
 
-RunTarget(target);
+// An interrupted run exits 130 (SIGINT) or 143 (SIGTERM), as the shell would for a process the signal ended.
+try { RunTarget(target); }
+catch (Exception failure) { build?.EndRun(failure); throw; }
+build?.EndRun(null);

@@ -7,6 +7,7 @@ using Exchange.Build.Processes;
 using Exchange.Build.Settings;
 using Exchange.Build.Tools;
 using Exchange.Contracts;
+using System.Runtime.InteropServices;
 
 namespace Exchange.Build;
 
@@ -83,11 +84,16 @@ public sealed class BuildContext
         return build;
     }
 
-    private readonly List<System.Runtime.InteropServices.PosixSignalRegistration> _signals = [];
+    private readonly List<PosixSignalRegistration> _signals = [];
+
+    /// <summary>The signals that interrupt a run, each with the number the shell adds to 128 for a process it ended.</summary>
+    private static readonly Dictionary<PosixSignal, int> SignalNumbers = new() { [PosixSignal.SIGINT] = 2, [PosixSignal.SIGTERM] = 15 };
 
     /// <summary>The signal that interrupted the run (SIGINT, SIGTERM), and the task it interrupted.</summary>
     public string? InterruptedBy { get; private set; }
     public string? InterruptedTask { get; private set; }
+    /// <summary>What an interrupted run exits with, the shell's convention: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).</summary>
+    public int? InterruptionExitCode { get; private set; }
 
     /// <summary>
     /// Ctrl-C (SIGINT) and SIGTERM no longer kill the run outright: the running child process is stopped,
@@ -96,20 +102,33 @@ public sealed class BuildContext
     /// </summary>
     public void HandleInterruptions()
     {
-        foreach (var signal in new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM })
-            _signals.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, context =>
+        foreach (var signal in SignalNumbers.Keys)
+            _signals.Add(PosixSignalRegistration.Create(signal, context =>
             {
                 context.Cancel = InterruptedBy is null;
-                Interrupt(context.Signal.ToString());
+                Interrupt(context.Signal);
             }));
     }
 
-    public void Interrupt(string signal)
+    public void Interrupt(PosixSignal signal)
     {
         if (InterruptedBy is not null) return;
-        (InterruptedBy, InterruptedTask) = (signal, CurrentTask);
-        Log.Warning($"{signal} received during {CurrentTask ?? "setup"}: stopping child processes and cleaning up (send it again to end at once).");
+        var number = SignalNumbers.TryGetValue(signal, out var n) ? n
+            : throw new ArgumentOutOfRangeException(nameof(signal), signal, $"Only {string.Join(" and ", SignalNumbers.Keys)} interrupt a run.");
+        (InterruptedBy, InterruptedTask, InterruptionExitCode) = (signal.ToString(), CurrentTask, 128 + number);
+        Log.Warning($"{InterruptedBy} received during {CurrentTask ?? "setup"}: stopping child processes and cleaning up (send it again to end at once).");
         Interruption.Cancel();
+    }
+
+    /// <summary>
+    /// Called by the script once the target has run (<paramref name="failure"/> is what it threw, if anything): an
+    /// interrupted run ends with <see cref="InterruptionExitCode"/>, whether the interrupted step failed (the usual
+    /// case) or finished anyway; any other run ends as the target did.
+    /// </summary>
+    public void EndRun(Exception? failure)
+    {
+        if (InterruptionExitCode is not { } code) return;
+        throw new CakeException(code, failure?.Message ?? $"Interrupted ({InterruptedBy}) during {InterruptedTask ?? "setup"}.", failure);
     }
 
     /// <summary>What to tell the user at the end of an interrupted run.</summary>

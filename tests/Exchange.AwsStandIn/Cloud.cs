@@ -4,8 +4,11 @@ using System.Text.Json.Nodes;
 
 namespace Exchange.AwsStandIn;
 
-/// <summary>Who signed a request: the credentials' access key and the principal they stand for.</summary>
-public sealed record Identity(string AccessKeyId, string Account, string Arn, string UserId);
+/// <summary>
+/// Who signed a request: the credentials' access key and the principal they stand for. <paramref name="ByAssumeRole"/>: a session
+/// the stand-in's sts:AssumeRole handed out (a CDK bootstrap role's), which acts with its role's permissions, not the caller's.
+/// </summary>
+public sealed record Identity(string AccessKeyId, string Account, string Arn, string UserId, bool ByAssumeRole = false);
 
 /// <summary>The local registry that stands in for ECR: where it listens and the password `get-login-password` hands out.</summary>
 public sealed record RegistryEndpoint(string Host, string Password);
@@ -43,7 +46,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Dictionary<string, JsonObject> Roles { get; } = []; // IAM, by name
     public List<JsonObject> TaggedResources { get; } = []; // ResourceTagMapping, e.g. load balancers Kubernetes made
     public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
-    public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler, default group, by name
+    public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler (default group), by name, as GetSchedule answers
 
     /// <summary>What SSM Run Command prints for a shell command on an instance (tests set it; default: nothing).</summary>
     public Func<string, string, string> RunShell { get; set; } = (_, _) => "";
@@ -87,9 +90,10 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     }
 
     /// <summary>Registers credentials (e.g. another account's) a client may sign with.</summary>
-    public Identity AddIdentity(string accessKeyId, string account, string arn)
+    public Identity AddIdentity(string accessKeyId, string account, string arn, bool byAssumeRole = false)
     {
-        var identity = new Identity(accessKeyId, account, arn, "AROA" + Hex(16, arn).ToUpperInvariant() + (arn.Contains("assumed-role") ? ":" + arn.Split('/').Last() : ""));
+        var identity = new Identity(accessKeyId, account, arn, "AROA" + Hex(16, arn).ToUpperInvariant() + (arn.Contains("assumed-role") ? ":" + arn.Split('/').Last() : ""),
+            byAssumeRole);
         _identities[accessKeyId] = identity;
         return identity;
     }

@@ -13,10 +13,29 @@ public static class Actions
         _ => $"{service}:{operation}",
     };
 
-    /// <summary>IAM's pattern match: * and ? wildcards, case-insensitive.</summary>
-    public static bool Matches(string pattern, string action) =>
-        Regex.IsMatch(action, "^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-            RegexOptions.IgnoreCase);
+    /// <summary>IAM's match of an action: * and ? wildcards, case-insensitive.</summary>
+    public static bool Matches(string pattern, string action) => Wildcard(pattern, action, ignoreCase: true);
+
+    /// <summary>
+    /// IAM's match of a policy's Resource (or NotResource) entry against a request's resource ARN: * and ? wildcards.
+    /// The partition, service, region and account fields match case-insensitively and a wildcard in them stays in
+    /// its field; the resource part is case-sensitive and a wildcard there spans ':' and '/'. A request that names
+    /// no resource ("*": an action IAM cannot scope, such as ec2:DescribeInstances) matches only "*".
+    /// </summary>
+    public static bool ResourceMatches(string pattern, string resource)
+    {
+        if (pattern == "*") return true;
+        var p = pattern.Split(':', 6);
+        var r = resource.Split(':', 6);
+        if (p.Length < 6 || r.Length < 6) return p.Length == r.Length && Wildcard(pattern, resource, ignoreCase: false);
+        for (var i = 0; i < 5; i++)
+            if (!Wildcard(p[i], r[i], ignoreCase: true)) return false;
+        return Wildcard(p[5], r[5], ignoreCase: false);
+    }
+
+    private static bool Wildcard(string pattern, string value, bool ignoreCase) =>
+        Regex.IsMatch(value, "^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
+            (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None) | RegexOptions.Singleline);
 }
 
 /// <summary>
@@ -44,11 +63,22 @@ public sealed class Faults
     /// <summary>Fails the resource (logical id or resource type) whenever CloudFormation creates or updates it, with this reason.</summary>
     public Faults FailResource(string logicalIdOrType, string reason) { lock (this) _failing[logicalIdOrType] = reason; return this; }
 
-    /// <summary>Allows only what this IAM policy document allows (Allow/Deny statements; actions matched with wildcards, resources not checked).</summary>
+    /// <summary>
+    /// Allows only what this IAM policy document allows, as IAM evaluates an identity-based policy: a request passes when
+    /// an Allow statement matches its action (Action/NotAction, wildcards) and every resource it touches
+    /// (Resource/NotResource against the ARNs of <see cref="Resources"/>), and no Deny statement matches; a Deny wins.
+    /// Conditions are not evaluated (a statement with one applies as if it held). The policy is the one of the principals
+    /// the clients sign as; sessions of roles assumed through the stand-in (the CDK bootstrap roles) act with their roles'
+    /// own permissions and are not checked against it.
+    /// </summary>
     public Faults EnforcePolicy(string document)
     {
         var root = JsonNode.Parse(document)!;
         var statements = root["Statement"] is JsonArray a ? a.Select(s => s!.AsObject()).ToList() : [root["Statement"]!.AsObject()];
+        foreach (var statement in statements)
+            if (statement["Effect"]?.GetValue<string>() is not ("Allow" or "Deny") || (statement["Action"] ?? statement["NotAction"]) is null
+                || (statement["Resource"] ?? statement["NotResource"]) is null)
+                throw new ArgumentException($"Not a statement IAM accepts (Effect Allow or Deny, Action or NotAction, Resource or NotResource): {statement.ToJsonString()}");
         lock (this) _policy = statements;
         return this;
     }
@@ -63,13 +93,16 @@ public sealed class Faults
     public string? ResourceFailure(string logicalId, string type) { lock (this) return _failing.GetValueOrDefault(logicalId) ?? _failing.GetValueOrDefault(type); }
 
     /// <summary>Throws the AWS error a refused or throttled request gets.</summary>
-    public void Check(AwsRequest r)
+    public void Check(Cloud cloud, AwsRequest r)
     {
         var action = Actions.Of(r.Model.Service, r.Operation!);
         lock (this)
         {
-            if (Take(_denied, action) || (_policy is not null && !Allowed(_policy, action)))
-                throw AccessDenied(r, action);
+            if (Take(_denied, action)) throw AccessDenied(r, action, Resources(cloud, r, action)[0], explicitDeny: false);
+            if (_policy is not null && !r.Caller.ByAssumeRole)
+                foreach (var (needed, resource) in Resources(cloud, r, action).Select(x => (action, x)).Concat(PassedRoles(r).Select(role => ("iam:PassRole", role))))
+                    if (Decide(_policy, needed, resource) is var allowed and not "Allow")
+                        throw AccessDenied(r, needed, resource, explicitDeny: allowed == "Deny");
             if (Take(_throttled, action))
                 throw r.Model.Protocol switch
                 {
@@ -90,19 +123,27 @@ public sealed class Faults
         return true;
     }
 
-    private static bool Allowed(List<JsonObject> statements, string action)
+    private static IEnumerable<string> Strings(JsonNode? node) =>
+        node is JsonArray list ? list.Select(x => x!.GetValue<string>()) : node is null ? [] : [node.GetValue<string>()];
+
+    /// <summary>Whether a statement covers the action on the resource: Action or NotAction, Resource or NotResource.</summary>
+    private static bool Covers(JsonObject statement, string action, string resource) =>
+        (statement["Action"] is { } actions ? Strings(actions).Any(p => Actions.Matches(p, action)) : !Strings(statement["NotAction"]).Any(p => Actions.Matches(p, action)))
+        && (statement["Resource"] is { } resources ? Strings(resources).Any(p => Actions.ResourceMatches(p, resource))
+            : !Strings(statement["NotResource"]).Any(p => Actions.ResourceMatches(p, resource)));
+
+    /// <summary>IAM's decision for one action on one resource: "Deny" (an explicit deny), "Allow", or "ImplicitDeny".</summary>
+    public static string Decide(IReadOnlyList<JsonObject> statements, string action, string resource)
     {
-        bool Lists(JsonObject s) => (s["Action"] is JsonArray list ? list.Select(x => x!.GetValue<string>()) : [s["Action"]!.GetValue<string>()])
-            .Any(p => Actions.Matches(p, action));
-        var matching = statements.Where(s => s["Action"] is not null && Lists(s)).ToList();
-        return matching.Any(s => s["Effect"]?.GetValue<string>() == "Allow") && matching.All(s => s["Effect"]?.GetValue<string>() != "Deny");
+        var covering = statements.Where(s => Covers(s, action, resource)).Select(s => s["Effect"]!.GetValue<string>()).ToList();
+        return covering.Contains("Deny") ? "Deny" : covering.Contains("Allow") ? "Allow" : "ImplicitDeny";
     }
 
-    /// <summary>AccessDenied in each protocol's wording (query: AccessDenied; JSON: AccessDeniedException; EC2: UnauthorizedOperation).</summary>
-    public static AwsError AccessDenied(AwsRequest r, string action)
+    /// <summary>AccessDenied in each protocol's wording (query: AccessDenied; JSON: AccessDeniedException; EC2: UnauthorizedOperation), naming the resource.</summary>
+    public static AwsError AccessDenied(AwsRequest r, string action, string resource, bool explicitDeny)
     {
-        var resource = Resource(r, action);
-        var message = $"User: {r.Caller.Arn} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action";
+        var message = $"User: {r.Caller.Arn} is not authorized to perform: {action} on resource: {resource} " +
+                      (explicitDeny ? "with an explicit deny in an identity-based policy" : $"because no identity-based policy allows the {action} action");
         return r.Model.Protocol switch
         {
             "ec2" => new AwsError("UnauthorizedOperation", $"You are not authorized to perform this operation. {message}. Encoded authorization failure message: " +
@@ -113,22 +154,49 @@ public sealed class Faults
         };
     }
 
-    private static string Resource(AwsRequest r, string action)
+    /// <summary>Roles a request hands to a service, which IAM checks as iam:PassRole on each (a schedule's target role).</summary>
+    private static IEnumerable<string> PassedRoles(AwsRequest r) =>
+        r.Model.Service == "scheduler" && r.Operation is "CreateSchedule" or "UpdateSchedule" && r.Json["Target"]?["RoleArn"]?.GetValue<string>() is { } role ? [role] : [];
+
+    /// <summary>
+    /// The resources IAM authorizes a request against, as ARNs in AWS's form (the service authorization reference's
+    /// resource types): the stack's ARN with its id once it exists (stack/NAME/* before), a secret's ARN with its
+    /// random suffix, a node group's with its id, a role's with its path. "*" for actions IAM cannot scope to a
+    /// resource (sts:GetCallerIdentity, ecr:GetAuthorizationToken, ec2:DescribeInstances, tag:GetResources,
+    /// ssm:GetCommandInvocation) and for calls that list without naming one.
+    /// </summary>
+    public static IReadOnlyList<string> Resources(Cloud c, AwsRequest r, string action)
     {
-        var account = r.Caller.Account;
-        var service = action.Split(':')[0];
-        return service switch
+        var (region, account) = (r.Region, c.Account);
+        string Arn(string service, string resource) => $"arn:aws:{service}:{region}:{account}:{resource}";
+        string? Json(string name) => r.Json[name]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? r.Json[name]!.GetValue<string>() : null;
+        List<string> Each(IEnumerable<string> ids, Func<string, string> arn) => ids.Select(arn).DefaultIfEmpty("*").ToList();
+        return action switch
         {
-            "cloudformation" when r.Param("StackName") is { } stack => $"arn:aws:cloudformation:{r.Region}:{account}:stack/{stack}/*",
-            "s3" => $"arn:aws:s3:::{r.Route.GetValueOrDefault("Bucket")}" + (r.Route.TryGetValue("Key", out var key) ? "/" + key : ""),
-            "eks" when r.Route.TryGetValue("nodegroupName", out var n) => $"arn:aws:eks:{r.Region}:{account}:nodegroup/{r.Route["name"]}/{n}/*",
-            "eks" when r.Route.TryGetValue("name", out var cluster) => $"arn:aws:eks:{r.Region}:{account}:cluster/{cluster}",
-            "ssm" when r.Json["Name"] is { } name => $"arn:aws:ssm:{r.Region}:{account}:parameter{name}",
-            "secretsmanager" when r.Json["SecretId"] is { } id => $"arn:aws:secretsmanager:{r.Region}:{account}:secret:{id}",
-            "iam" when r.Param("RoleName") is { } role => $"arn:aws:iam::{account}:role/{role}",
-            "rds" when r.Param("DBInstanceIdentifier") is { } db => $"arn:aws:rds:{r.Region}:{account}:db:{db}",
-            "ec2" when r.Param("InstanceId.1") is { } i => $"arn:aws:ec2:{r.Region}:{account}:instance/{i}",
-            _ => "*",
+            "sts:AssumeRole" => [r.Required("RoleArn")],
+            "iam:GetRole" => [c.Roles.GetValueOrDefault(r.Required("RoleName"))?["Arn"]?.GetValue<string>() ?? $"arn:aws:iam::{account}:role/{r.Required("RoleName")}"],
+            _ when action.StartsWith("cloudformation:", StringComparison.Ordinal) && r.Param("StackName") is { } stack =>
+                [stack.StartsWith("arn:", StringComparison.Ordinal) ? stack : c.Stacks.GetValueOrDefault(stack)?.Id ?? Arn("cloudformation", $"stack/{stack}/*")],
+            _ when action.StartsWith("s3:", StringComparison.Ordinal) =>
+                [$"arn:aws:s3:::{r.Route.GetValueOrDefault("Bucket")}" + (r.Route.TryGetValue("Key", out var key) ? "/" + key : "")],
+            "ecr:DescribeRepositories" => Each(r.Json["repositoryNames"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [], n => Arn("ecr", $"repository/{n}")),
+            _ when action.StartsWith("ecr:", StringComparison.Ordinal) && Json("repositoryName") is { } repository => [Arn("ecr", $"repository/{repository}")],
+            _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("nodegroupName", out var nodegroup) =>
+                [c.Nodegroups.GetValueOrDefault($"{r.Route["name"]}/{nodegroup}")?["nodegroupArn"]?.GetValue<string>() ?? Arn("eks", $"nodegroup/{r.Route["name"]}/{nodegroup}/*")],
+            _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("name", out var cluster) => [Arn("eks", $"cluster/{cluster}")],
+            "ec2:StopInstances" or "ec2:StartInstances" => Each(r.List("InstanceId"), i => Arn("ec2", $"instance/{i}")),
+            _ when action.StartsWith("rds:", StringComparison.Ordinal) && r.Param("DBInstanceIdentifier") is { } db => [Arn("rds", $"db:{db.ToLowerInvariant()}")],
+            // A secret that exists is authorized against its ARN (with the random suffix); one that does not, against the ARN its name gives.
+            _ when action.StartsWith("secretsmanager:", StringComparison.Ordinal) && Json("SecretId") is { } id =>
+                [c.Secrets.Values.FirstOrDefault(s => s.Name == id || s.Arn == id)?.Arn ?? (id.StartsWith("arn:", StringComparison.Ordinal) ? id : Arn("secretsmanager", $"secret:{id}"))],
+            // What AWS names when DescribeLogGroups is refused: it lists, so no group of its own.
+            "logs:DescribeLogGroups" => [Arn("logs", "log-group::log-stream:")],
+            _ when action.StartsWith("logs:", StringComparison.Ordinal) && Json("logGroupName") is { } group => [Arn("logs", $"log-group:{group}:*")],
+            _ when action.StartsWith("scheduler:", StringComparison.Ordinal) && r.Route.TryGetValue("Name", out var schedule) =>
+                [Arn("scheduler", $"schedule/{(r.Query("groupName") is { Length: > 0 } g ? g : Json("GroupName") ?? "default")}/{schedule}")],
+            "ssm:GetParameter" => [Arn("ssm", "parameter" + (Json("Name") is ['/', ..] name ? name : "/" + Json("Name")))],
+            "ssm:SendCommand" => [$"arn:aws:ssm:{region}::document/{Json("DocumentName")}", .. Each(r.Json["InstanceIds"]?.AsArray().Select(i => i!.GetValue<string>()) ?? [], i => Arn("ec2", $"instance/{i}"))],
+            _ => ["*"],
         };
     }
 }

@@ -77,8 +77,8 @@ public static class Provisioner
             ("AWS::EKS::Cluster", "OpenIdConnectIssuerUrl") => $"https://oidc.eks.{c.Region}.amazonaws.com/id/{s.Hex(32, id).ToUpperInvariant()}",
             ("AWS::EKS::Nodegroup", "NodegroupName") => NodegroupName(s, id),
             ("AWS::EKS::Nodegroup", "ClusterName") => s.Property(id, "ClusterName") ?? "",
-            ("AWS::Scheduler::Schedule", "Arn") => $"arn:aws:scheduler:{c.Region}:{c.Account}:schedule/default/{physical}",
             ("AWS::EKS::Nodegroup", "Arn") => $"arn:aws:eks:{c.Region}:{c.Account}:nodegroup/{physical}/{s.Hex(8, id)}",
+            ("AWS::Scheduler::Schedule", "Arn") => $"arn:aws:scheduler:{c.Region}:{c.Account}:schedule/{s.Property(id, "GroupName") ?? "default"}/{physical}",
             (var type, "Arn") => $"arn:aws:{type.Split("::")[1].ToLowerInvariant()}:{c.Region}:{c.Account}:{physical}",
             _ => $"{id}-{attribute.Replace('.', '-')}-{s.Hex(8, id, attribute)}",
         };
@@ -200,14 +200,15 @@ public static class Provisioner
                     if (db["DBName"]!.GetValue<string>() is { Length: > 0 } dbName) target.Value["dbname"] = dbName;
                 }
                 break;
-            case "AWS::Scheduler::Schedule":
-                var definition = new JsonObject();
-                foreach (var property in s.Properties(id).Select(p => p.Key).ToList())
-                    definition[property] = s.Resolved(id, property)?.DeepClone();
-                Services.PutSchedule(c, name, definition, c.Schedules.GetValueOrDefault(name)?["CreationDate"]?.GetValue<string>());
-                break;
             case "AWS::Logs::LogGroup":
                 c.LogGroups[name] = LogGroup(c, name, int.TryParse(s.Property(id, "RetentionInDays"), CultureInfo.InvariantCulture, out var days) ? days : null);
+                break;
+            case "AWS::Scheduler::Schedule":
+                var definition = new JsonObject();
+                foreach (var member in new[] { "ActionAfterCompletion", "Description", "EndDate", "FlexibleTimeWindow", "KmsKeyArn", "ScheduleExpression",
+                                               "ScheduleExpressionTimezone", "StartDate", "State", "Target" })
+                    if (s.Resolved(id, member) is { } value) definition[member] = value.DeepClone();
+                c.Schedules[name] = Services.Schedule(c, name, definition, c.Schedules.GetValueOrDefault(name)?["CreationDate"]?.GetValue<string>());
                 break;
         }
     }

@@ -87,26 +87,21 @@ public static class Services
         },
         ["scheduler"] = new()
         {
-            ["GetSchedule"] = (c, r) => Schedule(c, r).DeepClone().AsObject(),
+            ["GetSchedule"] = (c, r) => Found(c.Schedules, r.Route["Name"], "ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.").DeepClone().AsObject(),
             ["ListSchedules"] = (c, r) => new()
             {
                 ["Schedules"] = new JsonArray(c.Schedules.Values.Where(s => s["Name"]!.GetValue<string>().StartsWith(r.Query("NamePrefix"), StringComparison.Ordinal))
                     .OrderBy(s => s["Name"]!.GetValue<string>(), StringComparer.Ordinal)
                     .Select(s => (JsonNode)new JsonObject
                     {
-                        ["Arn"] = s["Arn"]!.DeepClone(), ["Name"] = s["Name"]!.DeepClone(), ["GroupName"] = "default", ["State"] = s["State"]!.DeepClone(),
-                        ["Target"] = new JsonObject { ["Arn"] = s["Target"]!["Arn"]!.DeepClone() },
+                        ["Arn"] = s["Arn"]!.DeepClone(), ["Name"] = s["Name"]!.DeepClone(), ["GroupName"] = s["GroupName"]!.DeepClone(), ["State"] = s["State"]!.DeepClone(),
                         ["CreationDate"] = s["CreationDate"]!.DeepClone(), ["LastModificationDate"] = s["LastModificationDate"]!.DeepClone(),
+                        ["Target"] = new JsonObject { ["Arn"] = s["Target"]!["Arn"]!.DeepClone() },
                     }).ToArray()),
             },
-            ["CreateSchedule"] = (c, r) =>
-            {
-                var name = r.Route["Name"];
-                if (c.Schedules.ContainsKey(name)) throw new AwsError("ConflictException", $"Schedule {name} already exists.", 409);
-                return new() { ["ScheduleArn"] = PutSchedule(c, name, r.Json, null) };
-            },
-            ["UpdateSchedule"] = (c, r) => new() { ["ScheduleArn"] = PutSchedule(c, r.Route["Name"], r.Json, Schedule(c, r)["CreationDate"]!.GetValue<string>()) },
-            ["DeleteSchedule"] = (c, r) => { c.Schedules.Remove(Schedule(c, r)["Name"]!.GetValue<string>()); return []; },
+            ["CreateSchedule"] = (c, r) => PutSchedule(c, r, create: true),
+            ["UpdateSchedule"] = (c, r) => PutSchedule(c, r, create: false),
+            ["DeleteSchedule"] = (c, r) => c.Schedules.Remove(r.Route["Name"]) ? [] : throw new AwsError("ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.", 404),
         },
         ["resourcegroupstaggingapi"] = new()
         {
@@ -144,7 +139,7 @@ public static class Services
             throw new AwsError("AccessDenied", $"User: {r.Caller.Arn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
         var session = r.Required("RoleSessionName");
         var key = "ASIA" + c.Hex(16, roleArn, session, Guid.NewGuid().ToString()).ToUpperInvariant();
-        var identity = c.AddIdentity(key, c.Account, $"arn:aws:sts::{c.Account}:assumed-role/{roleName}/{session}");
+        var identity = c.AddIdentity(key, c.Account, $"arn:aws:sts::{c.Account}:assumed-role/{roleName}/{session}", byAssumeRole: true);
         return new()
         {
             ["Credentials"] = new JsonObject
@@ -154,30 +149,6 @@ public static class Services
             },
             ["AssumedRoleUser"] = new JsonObject { ["AssumedRoleId"] = identity.UserId, ["Arn"] = identity.Arn },
         };
-    }
-
-    // ---- EventBridge Scheduler (default group): stacks declare schedules, Resume --until adds and changes them ----
-    private static JsonObject Schedule(Cloud c, AwsRequest r) =>
-        Found(c.Schedules, r.Route["Name"], "ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.");
-
-    /// <summary>Stores a schedule as GetSchedule returns it (a create or update replaces the whole definition, as in AWS); returns its ARN.</summary>
-    public static string PutSchedule(Cloud c, string name, JsonObject definition, string? created)
-    {
-        foreach (var required in new[] { "ScheduleExpression", "FlexibleTimeWindow", "Target" })
-            if (definition[required] is null)
-                throw new AwsError("ValidationException", $"1 validation error detected: Value null at '{char.ToLowerInvariant(required[0])}{required[1..]}' failed to satisfy constraint: Member must not be null");
-        var arn = $"arn:aws:scheduler:{c.Region}:{c.Account}:schedule/default/{name}";
-        var now = Cloud.Time(DateTimeOffset.UtcNow);
-        var schedule = new JsonObject { ["Arn"] = arn, ["Name"] = name, ["GroupName"] = "default", ["State"] = "ENABLED" };
-        foreach (var (key, value) in definition)
-            if (key is not ("Name" or "GroupName" or "ClientToken") && value is not null)
-                schedule[key] = key is "StartDate" or "EndDate" && value.GetValueKind() == System.Text.Json.JsonValueKind.Number
-                    ? Cloud.Time(DateTimeOffset.FromUnixTimeMilliseconds((long)(value.GetValue<double>() * 1000))) // the CLI sends epoch seconds
-                    : value.DeepClone();
-        schedule["CreationDate"] = created ?? now;
-        schedule["LastModificationDate"] = now;
-        c.Schedules[name] = schedule;
-        return arn;
     }
 
     // ---- S3 ----
@@ -405,6 +376,52 @@ public static class Services
         else secret.Deleted ??= DateTimeOffset.UtcNow;
         var days = r.Json["RecoveryWindowInDays"]?.GetValue<long>() ?? 30;
         return new() { ["ARN"] = secret.Arn, ["Name"] = secret.Name, ["DeletionDate"] = Cloud.Time(force ? DateTimeOffset.UtcNow : secret.Deleted!.Value.AddDays(days)) };
+    }
+
+    // ---- EventBridge Scheduler (the default group): create and update take the whole definition, as the API does ----
+    private static readonly string[] ScheduleMembers =
+        ["ActionAfterCompletion", "Description", "EndDate", "FlexibleTimeWindow", "KmsKeyArn", "ScheduleExpression", "ScheduleExpressionTimezone", "StartDate", "State", "Target"];
+
+    private static JsonObject PutSchedule(Cloud c, AwsRequest r, bool create)
+    {
+        var name = r.Route["Name"];
+        var existing = c.Schedules.GetValueOrDefault(name);
+        if (create && existing is not null) throw new AwsError("ConflictException", $"Schedule {name} already exists.", 409);
+        if (!create && existing is null) throw new AwsError("ResourceNotFoundException", $"Schedule {name} does not exist.", 404);
+        foreach (var required in new[] { "FlexibleTimeWindow", "ScheduleExpression", "Target" })
+            if (r.Json[required] is null) throw new AwsError("ValidationException", $"1 validation error detected: Value null at '{required}' failed to satisfy constraint: Member must not be null");
+        if (r.Json["Target"]!["Arn"] is null || r.Json["Target"]!["RoleArn"] is null)
+            throw new AwsError("ValidationException", "1 validation error detected: a target needs its Arn and RoleArn");
+        c.Schedules[name] = Schedule(c, name, r.Json, existing?["CreationDate"]?.GetValue<string>());
+        return new() { ["ScheduleArn"] = c.Schedules[name]["Arn"]!.DeepClone() };
+    }
+
+    /// <summary>A schedule as GetSchedule answers, from a request's or a template's definition (timestamps as epoch seconds or ISO 8601).</summary>
+    public static JsonObject Schedule(Cloud c, string name, JsonObject definition, string? created)
+    {
+        var now = Cloud.Time(DateTimeOffset.UtcNow);
+        var schedule = new JsonObject
+        {
+            ["Arn"] = $"arn:aws:scheduler:{c.Region}:{c.Account}:schedule/default/{name}", ["Name"] = name, ["GroupName"] = "default",
+            ["CreationDate"] = created ?? now, ["LastModificationDate"] = now, ["State"] = "ENABLED",
+        };
+        foreach (var member in ScheduleMembers)
+            if (definition[member] is { } value)
+                schedule[member] = member is "StartDate" or "EndDate" && value.GetValueKind() == System.Text.Json.JsonValueKind.Number
+                    ? Cloud.Time(DateTimeOffset.FromUnixTimeMilliseconds((long)(value.GetValue<double>() * 1000)))
+                    : Numbers(value.DeepClone());
+        return schedule;
+    }
+
+    /// <summary>A template's numbers may arrive as strings ("0"); the API's are numbers.</summary>
+    private static JsonNode Numbers(JsonNode node)
+    {
+        if (node is JsonObject o)
+            foreach (var key in o.Select(p => p.Key).ToList())
+                o[key] = key is "MaximumRetryAttempts" or "MaximumEventAgeInSeconds" or "MaximumWindowInMinutes" && o[key]?.GetValueKind() == System.Text.Json.JsonValueKind.String
+                    ? long.Parse(o[key]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
+                    : o[key] is { } child ? Numbers(child.DeepClone()) : null;
+        return node;
     }
 
     private static bool Tagged(JsonObject resource, AwsRequest r)

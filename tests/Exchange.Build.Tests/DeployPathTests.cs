@@ -74,8 +74,9 @@ public class DeployPathTests
     }
 
     /// <summary>A scripted account with nothing deployed; cdk deploy writes a complete outputs file.</summary>
-    private static RecordingRunner EmptyAccount(TempDir dir, bool eksStackExists, List<string>? logGroups = null)
+    private static RecordingRunner EmptyAccount(bool eksStackExists, List<string>? logGroups = null, Func<CommandLine, ProcessResult>? deploy = null)
     {
+        deploy ??= WriteOutputs;
         logGroups ??= [Environments.Dev.Names.EksClusterLogGroupName];
         return new RecordingRunner(c => c.Values.ToArray() switch
         {
@@ -84,7 +85,7 @@ public class DeployPathTests
             ["eks", "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
             ["logs", "describe-log-groups", _, var prefix, ..] => Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
             ["logs", "delete-log-group", _, var name, ..] => Deleted(name),
-            ["deploy", ..] => WriteOutputs(dir),
+            ["deploy", ..] => deploy(c),
             _ => Ok(new { }),
         });
 
@@ -103,19 +104,105 @@ public class DeployPathTests
         return new BuildContext(settings, log, n => tools.GetValueOrDefault(n), [TaskNames.DeployInfra], runner) { AssemblyChecked = true };
     }
 
-    private static ProcessResult WriteOutputs(TempDir dir)
+    /// <summary>What every stack outputs, as cdk writes it; <paramref name="value"/> tells one deploy's values from another's.</summary>
+    private static string OutputsJson(string value = "value-")
     {
         var names = Environments.Dev.Names;
-        var byStack = Outputs.All.GroupBy(o => names.Stack(o.Stack)).ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key, o => "value-" + o.Key));
-        dir.Write("cdk-outputs.json", JsonSerializer.Serialize(byStack));
+        return JsonSerializer.Serialize(Outputs.All.GroupBy(o => names.Stack(o.Stack)).ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key, o => value + o.Key)));
+    }
+
+    /// <summary>The file a cdk deploy command was told to write its outputs to.</summary>
+    private static string OutputsFileOf(CommandLine deploy)
+    {
+        var args = deploy.Values.ToList();
+        return args[args.IndexOf("--outputs-file") + 1];
+    }
+
+    /// <summary>What cdk deploy does when it succeeds: it writes every stack's outputs to the file it was given.</summary>
+    private static ProcessResult WriteOutputs(CommandLine deploy)
+    {
+        File.WriteAllText(OutputsFileOf(deploy), OutputsJson());
         return new ProcessResult(0, "", "", TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void Cdk_writes_its_outputs_beside_the_outputs_file_and_a_successful_deploy_renames_them_into_place()
+    {
+        using var dir = new TempDir();
+        dir.Write("cdk-outputs.json", OutputsJson("old-"));
+        string? given = null;
+        var runner = EmptyAccount(eksStackExists: true, deploy: c =>
+        {
+            given = OutputsFileOf(c);
+            Assert.False(File.Exists(given), "cdk gets a fresh temporary file");
+            Assert.Contains("old-", File.ReadAllText(dir.Combine("cdk-outputs.json"))); // untouched while cdk runs
+            return WriteOutputs(c);
+        });
+        var b = Deploying(runner, dir, new Logging.MemoryLog());
+
+        Infrastructure.Deploy(b);
+
+        Assert.NotNull(given);
+        Assert.NotEqual(b.Settings.OutputsFile, given);
+        Assert.Equal(Path.GetDirectoryName(b.Settings.OutputsFile), Path.GetDirectoryName(given)); // a rename, not a copy across file systems
+        Assert.False(File.Exists(given));
+        Assert.Equal(OutputsJson(), File.ReadAllText(b.Settings.OutputsFile));
+        Assert.Equal("value-" + Outputs.EksClusterName.Key, b.Outputs[Outputs.EksClusterName]);
+        Assert.Equal(["cdk-outputs.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+    }
+
+    public static TheoryData<string, bool> FailedDeploys => new()
+    {
+        { "failed", true }, { "failed", false }, { "interrupted", true }, { "interrupted", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(FailedDeploys))]
+    public void A_failed_or_interrupted_deploy_leaves_the_last_complete_outputs_file_or_none(string how, bool deployedBefore)
+    {
+        using var dir = new TempDir();
+        if (deployedBefore) dir.Write("cdk-outputs.json", OutputsJson("old-"));
+        var runner = EmptyAccount(eksStackExists: true, deploy: c =>
+        {
+            var names = Environments.Dev.Names;
+            if (how == "failed") // cdk writes the outputs of the stacks that made it, then fails
+            {
+                File.WriteAllText(OutputsFileOf(c), JsonSerializer.Serialize(new Dictionary<string, object> { [names.Stack(StackKind.Vpc)] = new { VpcId = "vpc-new" } }));
+                throw new CommandFailedException(c.RenderSafe(), 1, "Exchange-dev-Eks failed: CREATE_FAILED", null);
+            }
+            File.WriteAllText(OutputsFileOf(c), "{\"Exchange-dev-Vpc\": {\"VpcId\": \"vp"); // stopped half-way through writing
+            throw new RunInterruptedException(c.RenderSafe());
+        });
+        var b = Deploying(runner, dir, new Logging.MemoryLog());
+
+        var error = Assert.ThrowsAny<Exception>(() => Infrastructure.Deploy(b));
+
+        Assert.IsType(how == "failed" ? typeof(CommandFailedException) : typeof(RunInterruptedException), error);
+
+        if (deployedBefore) Assert.Equal(OutputsJson("old-"), File.ReadAllText(b.Settings.OutputsFile));
+        else Assert.False(File.Exists(b.Settings.OutputsFile), "no outputs file beats a partial one: the next step reads CloudFormation");
+        Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_deploy_that_wrote_no_outputs_leaves_the_outputs_file_as_it_was_and_says_so()
+    {
+        using var dir = new TempDir();
+        dir.Write("cdk-outputs.json", OutputsJson("old-"));
+        var runner = EmptyAccount(eksStackExists: true, deploy: _ => new ProcessResult(0, "", "", TimeSpan.Zero));
+        var b = Deploying(runner, dir, new Logging.MemoryLog());
+
+        var error = Assert.Throws<FileNotFoundException>(() => Infrastructure.Deploy(b));
+
+        Assert.Contains($"{b.Settings.OutputsFile} was left as it was", error.Message);
+        Assert.Equal(OutputsJson("old-"), File.ReadAllText(b.Settings.OutputsFile));
     }
 
     [Fact]
     public void A_leftover_control_plane_log_group_is_deleted_before_the_first_Eks_deploy_and_the_log_says_so()
     {
         using var dir = new TempDir();
-        var runner = EmptyAccount(dir, eksStackExists: false);
+        var runner = EmptyAccount(eksStackExists: false);
         var log = new Logging.MemoryLog();
         var b = Deploying(runner, dir, log);
 
@@ -132,7 +219,7 @@ public class DeployPathTests
     public void The_control_plane_log_group_of_a_deployed_Eks_stack_is_left_alone()
     {
         using var dir = new TempDir();
-        var runner = EmptyAccount(dir, eksStackExists: true);
+        var runner = EmptyAccount(eksStackExists: true);
         var b = Deploying(runner, dir, new Logging.MemoryLog());
 
         Infrastructure.Deploy(b);

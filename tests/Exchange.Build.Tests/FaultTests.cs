@@ -3,6 +3,7 @@ using System.Text.Json;
 using Exchange.Build.Aws;
 using Exchange.Build.Logging;
 using Exchange.Build.Operations;
+using Exchange.Build.Pipeline;
 using Exchange.Build.Processes;
 using Exchange.Build.Tools;
 
@@ -254,6 +255,49 @@ public class FaultTests
         Assert.Throws<RunInterruptedException>(() => runner.Run(sleep));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         Assert.Throws<RunInterruptedException>(() => runner.Run(new CommandLine("true", "/bin/true")));
+    }
+
+    [Theory]
+    [InlineData(System.Runtime.InteropServices.PosixSignal.SIGINT, 130)]
+    [InlineData(System.Runtime.InteropServices.PosixSignal.SIGTERM, 143)]
+    public void An_interrupted_run_ends_with_the_shells_exit_code_for_the_signal(System.Runtime.InteropServices.PosixSignal signal, int expected)
+    {
+        var b = Contexts.Build(new RecordingRunner());
+        b.BeginTask(TaskNames.Plan);
+        b.Interrupt(signal);
+        var stopped = new RunInterruptedException("docker push");
+
+        var failed = Assert.Throws<Cake.Core.CakeException>(() => b.EndRun(stopped));
+        var finished = Assert.Throws<Cake.Core.CakeException>(() => b.EndRun(null)); // the step ended before the signal reached a child
+
+        Assert.Equal(expected, failed.ExitCode);
+        Assert.Same(stopped, failed.InnerException);
+        Assert.Equal(stopped.Message, failed.Message);
+        Assert.Equal(expected, finished.ExitCode);
+        Assert.Contains($"Interrupted ({signal}) during Plan", finished.Message);
+        Assert.True(b.Interruption.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void A_run_that_was_not_interrupted_ends_as_its_target_did()
+    {
+        var b = Contexts.Build(new RecordingRunner());
+
+        b.EndRun(null); // success stays success
+        b.EndRun(new InvalidOperationException("a failed step")); // the script rethrows it: Cake's exit code 1
+
+        Assert.Null(b.InterruptionExitCode);
+    }
+
+    [Fact]
+    public void The_first_of_two_signals_sets_the_exit_code()
+    {
+        var b = Contexts.Build(new RecordingRunner());
+        b.Interrupt(System.Runtime.InteropServices.PosixSignal.SIGTERM);
+        b.Interrupt(System.Runtime.InteropServices.PosixSignal.SIGINT);
+
+        Assert.Equal(143, b.InterruptionExitCode);
+        Assert.Equal("SIGTERM", b.InterruptedBy);
     }
 
     [Fact]

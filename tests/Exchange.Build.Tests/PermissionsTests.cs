@@ -90,6 +90,7 @@ public class PermissionsTests
     [InlineData("ecr:PutImage", "arn:aws:ecr:ap-northeast-2:111122223333:repository/exchange/future-backend")]
     [InlineData("ecr:DescribeImages", "arn:aws:ecr:ap-northeast-2:111122223333:repository/exchange/matching-engine-shard")]
     [InlineData("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:exchange-dev-db-credentials-??????")]
+    [InlineData("secretsmanager:DescribeSecret", "arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:exchange-dev-db-credentials")] // before it exists
     [InlineData("eks:UpdateNodegroupConfig", "arn:aws:eks:ap-northeast-2:111122223333:nodegroup/exchange-dev/*/*")]
     [InlineData("rds:StopDBInstance", "arn:aws:rds:ap-northeast-2:111122223333:db:exchange-dev-mysql")]
     [InlineData("logs:DeleteLogGroup", "arn:aws:logs:ap-northeast-2:111122223333:log-group:/aws/eks/exchange-dev/*")]

@@ -36,11 +36,14 @@ public static partial class Infrastructure
         EnsureNotPaused(b);
         ClearSecretRecoveryWindow(b);
         RemoveLeftoverControlPlaneLogs(b);
-        var command = b.Cdk.DeployCommand(b.Settings.CdkOutDir, b.Settings.OutputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi);
-        var result = b.Log.Timed($"Deploying {b.Names.AllStacks.Count} stacks (cdk deploy)", () => b.Cdk.Run(command, b.Settings.RepoRoot,
-            line => b.Log.Information("  cdk | " + line),
-            "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
-            "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`"));
+        // cdk writes the outputs file itself, also after a failed deploy (only the stacks that made it): it writes to a
+        // temporary file beside ours, which replaces ours only when cdk succeeds. A failed or interrupted deploy leaves
+        // the last complete file (or none: the outputs are then read from CloudFormation).
+        var result = b.Log.Timed($"Deploying {b.Names.AllStacks.Count} stacks (cdk deploy)", () => Files.AtomicFile.Write(b.Settings.OutputsFile,
+            outputsFile => b.Cdk.Run(b.Cdk.DeployCommand(b.Settings.CdkOutDir, outputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi), b.Settings.RepoRoot,
+                line => b.Log.Information("  cdk | " + line),
+                "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
+                "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`")));
         b.ReloadOutputs();
         var outputs = b.Outputs;
         var missing = Outputs.All.Where(o => outputs.TryGet(o) is null).Select(o => $"{b.Names.Stack(o.Stack)}.{o.Key}").ToArray();

@@ -1,0 +1,202 @@
+using System.Text.Json.Nodes;
+using Exchange.Build.Aws;
+using Exchange.Build.Processes;
+using Exchange.Build.Tools;
+using Exchange.Contracts;
+
+namespace Exchange.AwsStandIn.Tests;
+
+/// <summary>
+/// The deploy role's generated policy (<see cref="DeployPolicy"/>, what `--target=Permissions` writes) against the ARNs the
+/// stand-in authorizes requests against: every aws call the pipeline makes, built by the pipeline's own command builders and
+/// run by the real aws CLI, passes for this environment's resources, and the same calls on another environment's are refused.
+/// </summary>
+public sealed class DeployPolicyTests : IDisposable
+{
+    private const string Region = "ap-northeast-2";
+    private static readonly EnvironmentNames Dev = Environments.Dev.Names;
+    private readonly World _world = new();
+
+    private static string Policy => DeployPolicy.Render(new IamScope(World.Account, Region, Dev));
+
+    /// <summary>The pipeline's aws wrapper; only its command builders are used (the test runs the commands itself).</summary>
+    private static readonly AwsCli Cli = new(new NotRun(), new ToolResolver(Environment.GetEnvironmentVariable, World.RepoRoot, () => null), new Exchange.Build.Logging.Redactor(), Region);
+
+    private sealed class NotRun : IProcessRunner
+    {
+        public ProcessResult Run(CommandLine command, ProcessOptions? options = null) => throw new InvalidOperationException("the test runs the commands");
+    }
+
+    private static string Key(CommandLine command) => $"aws {command.Values.ElementAt(0)} {command.Values.ElementAt(1)}";
+
+    private CliResult Run(CommandLine command) => _world.Aws([.. command.Values]);
+
+    private static bool Refused(CliResult result) => result.Stderr.Contains("(AccessDenied", StringComparison.Ordinal) || result.Stderr.Contains("(UnauthorizedOperation)", StringComparison.Ordinal);
+
+    /// <summary>What the six stacks create that the pipeline calls by name, in one stack named as the environment's Eks stack.</summary>
+    private void DeployEnvironment()
+    {
+        var template = new JsonObject
+        {
+            ["Resources"] = new JsonObject
+            {
+                ["Cluster"] = Resource("AWS::EKS::Cluster", new() { ["Name"] = Dev.ClusterName, ["RoleArn"] = $"arn:aws:iam::{World.Account}:role/eks" }),
+                ["Nodes"] = Resource("AWS::EKS::Nodegroup", new() { ["ClusterName"] = Dev.ClusterName, ["ScalingConfig"] = new JsonObject { ["MinSize"] = 1, ["MaxSize"] = 4, ["DesiredSize"] = 2 } }),
+                ["ControlPlaneLogs"] = Resource("AWS::Logs::LogGroup", new() { ["LogGroupName"] = Dev.EksClusterLogGroupName }),
+                ["Engine"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.MatchingEngineRepository }),
+                ["Backend"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.BackendRepository }),
+                ["DbSecret"] = Resource("AWS::SecretsManager::Secret", new()
+                {
+                    ["Name"] = Dev.DbSecretName,
+                    ["GenerateSecretString"] = new JsonObject { ["SecretStringTemplate"] = """{"username":"admin"}""", ["GenerateStringKey"] = "password" },
+                }),
+                ["Db"] = Resource("AWS::RDS::DBInstance", new() { ["DBInstanceIdentifier"] = Dev.DbInstanceIdentifier, ["Engine"] = "mysql", ["DBInstanceClass"] = "db.t4g.micro" }),
+                ["Kafka"] = Resource("AWS::EC2::Instance", new() { ["InstanceType"] = "t3.small", ["ImageId"] = "ami-0123456789abcdef0" }),
+                // A sleep schedule as SleepAction declares it, with its role (named by CloudFormation after the stack).
+                ["SleepNodesRole"] = Resource("AWS::IAM::Role", new() { ["AssumeRolePolicyDocument"] = new JsonObject() }),
+                ["SleepNodes"] = Resource("AWS::Scheduler::Schedule", new()
+                {
+                    ["Name"] = Dev.SleepScheduleName(SleepTarget.Nodes), ["ScheduleExpression"] = "cron(0 20 ? * MON-FRI *)", ["ScheduleExpressionTimezone"] = "Asia/Seoul",
+                    ["FlexibleTimeWindow"] = new JsonObject { ["Mode"] = "OFF" }, ["State"] = "ENABLED",
+                    ["Target"] = new JsonObject
+                    {
+                        ["Arn"] = "arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig", ["RoleArn"] = new JsonObject { ["Fn::GetAtt"] = new JsonArray("SleepNodesRole", "Arn") },
+                        ["Input"] = "{}", ["RetryPolicy"] = new JsonObject { ["MaximumRetryAttempts"] = 0 },
+                    },
+                }),
+            },
+        };
+        var deployed = _world.Aws("cloudformation", "deploy", "--template-file", _world.Write("env.json", template.ToJsonString()), "--stack-name", Dev.Stack(StackKind.Eks));
+        Assert.True(deployed.ExitCode == 0, deployed.ToString());
+
+        static JsonObject Resource(string type, JsonObject properties) => new() { ["Type"] = type, ["Properties"] = properties };
+    }
+
+    /// <summary>Every aws call the pipeline makes, as its wrappers build them, on <paramref name="n"/>'s resources.</summary>
+    private IEnumerable<Func<CommandLine>> Calls(EnvironmentNames n)
+    {
+        var nodegroup = _world.Cloud.Nodegroups.Values.FirstOrDefault()?["nodegroupName"]?.GetValue<string>() ?? "nodes-0123456789ab";
+        var instance = _world.Cloud.Instances.Keys.FirstOrDefault() ?? "i-0123456789abcdef0";
+        yield return Cli.CallerIdentityCommand;
+        yield return () => Cli.GetRoleCommand(Cloud.SsoRole);
+        yield return () => Cli.DescribeStackCommand(n.Stack(StackKind.Eks));
+        yield return Cli.EcrLoginPasswordCommand;
+        yield return () => Cli.DescribeRepositoryCommand(n.BackendRepository);
+        yield return () => Cli.DescribeImageCommand(n.MatchingEngineRepository, "git-0123456");
+        yield return () => Cli.DescribeSecretCommand(n.DbSecretName);
+        yield return () => Cli.GetSecretValueCommand(n.DbSecretName);
+        yield return () => Cli.UpdateKubeconfigCommand(n.ClusterName);
+        yield return () => Cli.DescribeNodegroupCommand(n.ClusterName, nodegroup);
+        yield return () => Cli.UpdateNodegroupScalingCommand(n.ClusterName, nodegroup, new NodegroupScaling(0, 4, 0));
+        yield return () => Cli.DescribeInstanceCommand(instance);
+        yield return () => Cli.StopInstanceCommand(instance);
+        yield return () => Cli.StartInstanceCommand(instance);
+        yield return () => Cli.SendShellCommand(instance, "docker ps");
+        yield return () => Cli.CommandInvocationCommand(_world.Cloud.Commands.Values.LastOrDefault()?["CommandId"]?.GetValue<string>() ?? Guid.NewGuid().ToString(), instance);
+        yield return () => Cli.DescribeDbInstanceCommand(n.DbInstanceIdentifier);
+        yield return () => Cli.StopDbInstanceCommand(n.DbInstanceIdentifier);
+        yield return () => Cli.StartDbInstanceCommand(n.DbInstanceIdentifier);
+        yield return () => Cli.DescribeLogGroupsCommand(n.EksLogGroupPrefix);
+        yield return () => Cli.TaggedLoadBalancersCommand(n.ClusterName);
+        yield return () => Cli.DeleteLogGroupCommand(n.EksClusterLogGroupName);
+        yield return () => Cli.GetScheduleCommand(n.SleepScheduleName(SleepTarget.Nodes));
+        yield return () => Cli.ListSchedulesCommand(n.SleepSchedulePrefix);
+        yield return () => Cli.UpdateScheduleCommand(Definition(n.SleepScheduleName(SleepTarget.Nodes)));
+        yield return () => Cli.CreateScheduleCommand(Definition(n.SleepUntilScheduleName(SleepTarget.Nodes)));
+        yield return () => Cli.DeleteScheduleCommand(n.SleepUntilScheduleName(SleepTarget.Nodes));
+        yield return () => Cli.ForceDeleteSecretCommand(n.DbSecretName);
+    }
+
+    /// <summary>The deployed sleep schedule's definition (what Resume --until reads and writes back), under another name.</summary>
+    private JsonObject Definition(string name)
+    {
+        var definition = _world.Cloud.Schedules[Dev.SleepScheduleName(SleepTarget.Nodes)].DeepClone().AsObject();
+        definition["Name"] = name;
+        return definition;
+    }
+
+    [Fact]
+    public void Every_aws_call_of_the_pipeline_passes_the_generated_policy_on_this_environments_resources()
+    {
+        // Before the first deploy: the stacks and the secret do not exist yet (DeployInfra looks for a secret left in its recovery window).
+        _world.Faults.EnforcePolicy(Policy);
+        var fresh = new[] { Cli.DescribeStackCommand(Dev.Stack(StackKind.Eks)), Cli.DescribeStackCommand("CDKToolkit"), Cli.DescribeSecretCommand(Dev.DbSecretName),
+                            Cli.DescribeLogGroupsCommand(Dev.EksLogGroupPrefix) }.Select(c => (Key(c), Run(c))).ToList();
+        _world.Faults.Clear();
+        DeployEnvironment();
+        _world.Faults.EnforcePolicy(Policy);
+
+        var deployed = Calls(Dev).Select(build => build()).Select(c => (Key(c), Run(c))).ToList();
+
+        Assert.All(fresh.Concat(deployed), call => Assert.False(Refused(call.Item2), $"{call.Item1}: {call.Item2}"));
+        Assert.DoesNotContain(_world.StandIn.Requests, r => r.Error is "AccessDenied" or "AccessDeniedException" or "UnauthorizedOperation");
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks describe-nodegroup").Item2.ExitCode); // reached the service, not just past IAM
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws secretsmanager get-secret-value").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm send-command").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler create-schedule").Item2.ExitCode); // with iam:PassRole on the stack's role
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler update-schedule").Item2.ExitCode);
+        // Every aws call the IAM table declares was made here.
+        Assert.Equal(IamPermissions.All.Keys.Where(k => k.StartsWith("aws ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+                     deployed.Select(c => c.Item1).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_same_calls_on_another_environments_resources_are_refused()
+    {
+        DeployEnvironment();
+        _world.Faults.EnforcePolicy(Policy);
+        var prod = new EnvironmentNames("prod");
+        // Scoped by name (EC2's are scoped by a tag condition, which the stand-in does not evaluate; the rest are account-wide or "*").
+        string[] byName = ["aws cloudformation describe-stacks", "aws secretsmanager describe-secret", "aws secretsmanager get-secret-value",
+                           "aws eks update-kubeconfig", "aws eks describe-nodegroup", "aws eks update-nodegroup-config", "aws rds describe-db-instances",
+                           "aws rds stop-db-instance", "aws rds start-db-instance", "aws logs delete-log-group", "aws secretsmanager delete-secret",
+                           "aws scheduler get-schedule", "aws scheduler update-schedule", "aws scheduler create-schedule", "aws scheduler delete-schedule"];
+
+        var calls = Calls(prod).Select(build => build()).Where(c => byName.Contains(Key(c))).Select(c => (Key(c), Run(c))).ToList();
+
+        Assert.Equal(byName.Order(StringComparer.Ordinal), calls.Select(c => c.Item1).Order(StringComparer.Ordinal));
+        Assert.All(calls, call => Assert.True(Refused(call.Item2), $"{call.Item1} on prod was not refused: {call.Item2}"));
+    }
+
+    [Fact]
+    public void The_CDK_CLI_deploys_diffs_and_destroys_under_the_generated_policy_through_the_bootstrap_roles()
+    {
+        var bootstrap = _world.Cdk("bootstrap", $"aws://{World.Account}/{Region}"); // an administrator's job, once per account and region
+        Assert.True(bootstrap.ExitCode == 0, bootstrap.ToString());
+        // A cloud assembly as the CDK's default synthesizer writes it: cdk acts through the bootstrap deploy role.
+        var stack = Dev.Stack(StackKind.Vpc);
+        _world.Write($"assembly/{stack}.template.json", """
+            { "Parameters": { "BootstrapVersion": { "Type": "AWS::SSM::Parameter::Value<String>", "Default": "/cdk-bootstrap/hnb659fds/version" } },
+              "Resources": { "Logs": { "Type": "AWS::Logs::LogGroup", "Properties": { "LogGroupName": "/exchange/dev/policy-test" } } },
+              "Outputs": { "Group": { "Value": { "Ref": "Logs" } } } }
+            """);
+        _world.Write("assembly/manifest.json", $$"""
+            { "version": "36.0.0", "artifacts": { "{{stack}}": { "type": "aws:cloudformation:stack", "environment": "aws://{{World.Account}}/{{Region}}",
+              "properties": { "templateFile": "{{stack}}.template.json", "validateOnSynth": false,
+                "assumeRoleArn": "arn:${AWS::Partition}:iam::{{World.Account}}:role/cdk-hnb659fds-deploy-role-{{World.Account}}-{{Region}}",
+                "cloudFormationExecutionRoleArn": "arn:${AWS::Partition}:iam::{{World.Account}}:role/cdk-hnb659fds-cfn-exec-role-{{World.Account}}-{{Region}}",
+                "lookupRole": { "arn": "arn:${AWS::Partition}:iam::{{World.Account}}:role/cdk-hnb659fds-lookup-role-{{World.Account}}-{{Region}}",
+                                "requiresBootstrapStackVersion": 8, "bootstrapStackVersionSsmParameter": "/cdk-bootstrap/hnb659fds/version" },
+                "requiresBootstrapStackVersion": 6, "bootstrapStackVersionSsmParameter": "/cdk-bootstrap/hnb659fds/version" },
+              "displayName": "{{stack}}" } } }
+            """);
+        var app = Path.Combine(_world.Root, "assembly");
+        _world.Faults.EnforcePolicy(Policy);
+        _world.StandIn.ClearRequests();
+
+        var deploy = _world.Cdk("deploy", "--app", app, "--all", "--require-approval", "never", "--outputs-file", Path.Combine(_world.Root, "outputs.json"));
+        var diff = _world.Cdk("diff", "--app", app, "--all");
+        var destroy = _world.Cdk("destroy", "--app", app, stack, "--force");
+
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+        Assert.True(destroy.ExitCode == 0, destroy.ToString());
+        Assert.DoesNotContain(_world.StandIn.Requests, r => r.Error is "AccessDenied" or "AccessDeniedException" or "UnauthorizedOperation");
+        var caller = _world.Cloud.DefaultCaller.Arn;
+        Assert.Contains(_world.StandIn.Requests, r => r.Caller == caller && r.Action == "sts:AssumeRole"); // the policy's part: assume the deploy role
+        Assert.Contains(_world.StandIn.Requests, r => r.Caller != caller && r.Action == "cloudformation:CreateChangeSet"); // the role's part
+        Assert.False(_world.Cloud.Stacks.ContainsKey(stack));
+    }
+
+    public void Dispose() => _world.Dispose();
+}
