@@ -55,7 +55,7 @@ Task(TaskNames.Bootstrap)
     .Does<BuildContext>((ctx, b) => Infrastructure.Bootstrap(b));
 
 Task(TaskNames.DeployInfra)
-    .Description("Deploys the six stacks (cdk deploy) and saves their outputs to artifacts/<env>/cdk-outputs.json.")
+    .Description("Deploys every registered stack (cdk deploy) and saves their outputs to artifacts/<env>/cdk-outputs.json.")
     .IsDependentOn(TaskNames.Bootstrap)
     .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipInfra, "--skip-infra")
     .Does<BuildContext>((ctx, b) => Infrastructure.Deploy(b));

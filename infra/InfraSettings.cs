@@ -31,7 +31,7 @@ public sealed record InfraSettings
         var nat = Blank(context(ContextKeys.Nat));
         if (nat is not null)
         {
-            config = config with
+            config = config.With(config.Of<VpcConfig>() with
             {
                 Nat = nat.ToLowerInvariant() switch
                 {
@@ -40,7 +40,7 @@ public sealed record InfraSettings
                     _ => throw new InvalidSettingException(
                         $"Context '{ContextKeys.Nat}' is '{nat}'; use 'gateway' or 'instance' (e.g. -c {ContextKeys.Nat}=gateway)."),
                 },
-            };
+            });
         }
 
         var cidrs = Blank(context(ContextKeys.EksPublicAccessCidrs));
@@ -48,7 +48,10 @@ public sealed record InfraSettings
         {
             try
             {
-                config = config with { EksPublicAccessCidrs = EksEndpointAccess.Parse(cidrs, $"Context '{ContextKeys.EksPublicAccessCidrs}'") };
+                config = config.With(config.Of<EksConfig>() with
+                {
+                    PublicAccessCidrs = EksEndpointAccess.Parse(cidrs, $"Context '{ContextKeys.EksPublicAccessCidrs}'"),
+                });
             }
             catch (FormatException e)
             {

@@ -36,15 +36,3 @@ public sealed record EnvironmentNames(string Env)
 
 /// <summary>What the in-AWS sleep stops: the node group (to 0), the Redpanda host, the database.</summary>
 public enum SleepTarget { Nodes, Kafka, Database }
-
-/// <summary>The document's six stacks.</summary>
-public enum StackKind { Vpc, Ecr, Rds, Redis, Kafka, Eks }
-
-public static class StackKinds
-{
-    /// <summary>Dependency order: deploy front to back, destroy back to front.</summary>
-    public static readonly IReadOnlyList<StackKind> DeployOrder =
-        [StackKind.Vpc, StackKind.Ecr, StackKind.Rds, StackKind.Redis, StackKind.Kafka, StackKind.Eks];
-
-    public static IReadOnlyList<StackKind> DestroyOrder => DeployOrder.Reverse().ToArray();
-}

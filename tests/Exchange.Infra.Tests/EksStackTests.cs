@@ -29,7 +29,7 @@ public sealed class EksStackTests(SynthesizedApp app)
     {
         var vpcConfig = TemplateJson.Properties(app.Resources(StackKind.Eks, "AWS::EKS::Cluster")["Cluster"])["ResourcesVpcConfig"]!.AsObject();
 
-        Assert.Empty(app.Config.EksPublicAccessCidrs);
+        Assert.Empty(app.Config.Of<EksConfig>().PublicAccessCidrs);
         Assert.True((bool?)vpcConfig["EndpointPrivateAccess"]);
         Assert.False((bool?)vpcConfig["EndpointPublicAccess"]);
         Assert.False(vpcConfig.ContainsKey("PublicAccessCidrs"));
@@ -139,7 +139,7 @@ public sealed class EksStackTests(SynthesizedApp app)
     {
         const string admin = "arn:aws:iam::123456789012:role/platform/Admin";
         var settings = InfraSettings.From(key => key == ContextKeys.AdminPrincipalArn ? admin : null, _ => null);
-        var template = Template.FromStack(ExchangeApp.Create(settings).Eks);
+        var template = Template.FromStack(ExchangeApp.Create(settings).Stack<Exchange.Infra.Stacks.EksStack>());
 
         template.ResourceCountIs("AWS::EKS::AccessEntry", 1);
         template.HasResourceProperties("AWS::EKS::AccessEntry", new Props

@@ -93,8 +93,8 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     [Fact]
     public void User_data_runs_the_pinned_image_with_docker_from_dnf_and_imdsv2_metadata_calls()
     {
-        Assert.Contains($"'{app.Config.RedpandaImage}'", UserData);
-        Assert.Matches(@":v\d+\.\d+\.\d+$", app.Config.RedpandaImage);
+        Assert.Contains($"'{app.Config.Of<KafkaConfig>().RedpandaImage}'", UserData);
+        Assert.Matches(@":v\d+\.\d+\.\d+$", app.Config.Of<KafkaConfig>().RedpandaImage);
         Assert.Contains("dnf install -y docker", UserData);
         Assert.Contains("X-aws-ec2-metadata-token-ttl-seconds", UserData);
         Assert.Contains("-H \"X-aws-ec2-metadata-token: ${IMDS_TOKEN}\" http://169.254.169.254/latest/meta-data/local-ipv4", UserData);

@@ -57,7 +57,7 @@ public sealed partial record PipelineSettings
         var errors = new List<string>();
         var environment = Environments.Get(inputs.Argument(ArgumentNames.Env));
         var cidrs = EksPublicCidrsOrNull(inputs.Argument(ArgumentNames.EksPublicCidrs) ?? inputs.Environment(EnvVars.EksPublicCidrs), errors);
-        if (cidrs is not null) environment = environment with { EksPublicAccessCidrs = cidrs };
+        if (cidrs is not null) environment = environment.With(environment.Of<EksConfig>() with { PublicAccessCidrs = cidrs });
         var root = Path.GetFullPath(repoRoot);
         var artifacts = Full(root, inputs.Argument(ArgumentNames.Artifacts)
             ?? inputs.Environment(EnvVars.ArtifactsDir) ?? Path.Combine("artifacts", environment.EnvName));
@@ -130,7 +130,7 @@ public sealed partial record PipelineSettings
         yield return $"environment   {Environment.EnvName} (region {Region}, namespace {Names.Namespace}, cluster {Names.ClusterName})";
         yield return $"account       {Account ?? "(not set: pass --account for AWS targets)"}{(AwsProfile is null ? "" : $", AWS_PROFILE={AwsProfile}")}";
         if (AdminPrincipal is not null) yield return $"admin         {AdminPrincipal}";
-        yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.EksPublicAccessCidrs)}";
+        yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.Of<EksConfig>().PublicAccessCidrs)}";
         yield return $"engine-dir    {EngineDir}";
         yield return $"backend-dir   {BackendDir}";
         yield return $"image-tag     {ImageTag ?? "(derived from the sources)"}";

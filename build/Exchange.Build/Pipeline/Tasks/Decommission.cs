@@ -8,9 +8,11 @@ using Exchange.Contracts;
 namespace Exchange.Build.Pipeline.Tasks;
 
 /// <summary>
-/// DestroyDev, in the design document's order: the namespace first (and with it any load balancer
-/// Kubernetes made, which would otherwise block the VPC's deletion), then the stacks in reverse
-/// dependency order, then a sweep of what CloudFormation leaves behind, and a report of anything left.
+/// DestroyDev: the stacks in reverse dependency order, each with the teardown its registration declares
+/// (src/Exchange.Contracts/StackRegistry.cs): its Before steps right before its <c>cdk destroy</c> (the Eks
+/// stack's: the namespace, and with it any load balancer Kubernetes made, which would otherwise block the
+/// VPC's deletion), then every stack's After steps (sweeps of what CloudFormation leaves behind), and a
+/// report of anything left.
 /// </summary>
 public static class Decommission
 {
@@ -19,21 +21,20 @@ public static class Decommission
         // --confirm is checked with the other settings before the run's first task (PipelineSettings.ProblemsFor).
         var state = EnvironmentState.Read(b);
         var removed = new List<string>();
-        if (state.Outputs.TryGet(Contracts.Outputs.EksClusterArn) is not null) DrainCluster(b, state);
-        else if (state.IsDeployed(StackKind.Eks)) b.Log.Warning("The Eks stack has no cluster outputs (a failed deploy?): skipping the namespace cleanup.");
-
-        Synth.EnsureAssembly(b);
-        foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed))
+        var synthesized = false;
+        foreach (var definition in StackKinds.DestroyOrder.Select(StackRegistry.Of).Where(d => state.IsDeployed(d.Kind)))
         {
-            var stack = b.Names.Stack(kind);
+            foreach (var step in definition.Teardown.Before) removed.AddRange(Run(b, state, step));
+            if (!synthesized) Synth.EnsureAssembly(b);
+            synthesized = true;
+            var stack = b.Names.Stack(definition.Kind);
             b.Log.Timed($"Destroying {stack} (cdk destroy)", () =>
                 b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
                     $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun --target=DestroyDev --confirm"));
             removed.Add(stack);
         }
-
-        removed.AddRange(SweepControlPlaneLogs(b));
-        Infrastructure.ClearSecretRecoveryWindow(b);
+        // After steps sweep leftovers, so they run whether or not their stack was still there.
+        foreach (var step in StackKinds.DestroyOrder.SelectMany(k => StackRegistry.Of(k).Teardown.After)) removed.AddRange(Run(b, state, step));
         foreach (var file in new[] { b.Settings.OutputsFile, b.Settings.PauseFile })
             if (File.Exists(file)) File.Delete(file);
 
@@ -44,6 +45,43 @@ public static class Decommission
         b.Log.Information($"Nothing of '{b.Settings.Environment.EnvName}' is left in {b.Settings.Account}/{b.Settings.Region}.");
         b.Report.Add(TaskNames.DestroyDev, removed.Count > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
             removed.Count > 0 ? $"removed {removed.Count} stacks/log groups" : "nothing was deployed");
+    }
+
+    /// <summary>
+    /// Removes one stack as DestroyDev would (its Before steps, <c>cdk destroy</c>, its After steps); Pause --deep
+    /// removes the Eks stack through here. Returns what it removed.
+    /// </summary>
+    public static IReadOnlyList<string> DestroyStack(BuildContext b, EnvironmentState state, StackKind kind)
+    {
+        var definition = StackRegistry.Of(kind);
+        var removed = definition.Teardown.Before.SelectMany(step => Run(b, state, step)).ToList();
+        Synth.EnsureAssembly(b);
+        b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, b.Names.Stack(kind)), b.Settings.RepoRoot,
+            line => b.Log.Information("  cdk | " + line));
+        removed.Add(b.Names.Stack(kind));
+        removed.AddRange(definition.Teardown.After.SelectMany(step => Run(b, state, step)));
+        return removed;
+    }
+
+    /// <summary>Carries out one teardown step a stack's registration declares; returns what it removed.</summary>
+    private static IReadOnlyList<string> Run(BuildContext b, EnvironmentState state, TeardownStep step)
+    {
+        switch (step)
+        {
+            case TeardownStep.DrainCluster when state.Outputs.TryGet(Contracts.Outputs.EksClusterArn) is null:
+                b.Log.Warning("The Eks stack has no cluster outputs (a failed deploy?): skipping the namespace cleanup.");
+                return [];
+            case TeardownStep.DrainCluster:
+                DrainCluster(b, state);
+                return [];
+            case TeardownStep.SweepControlPlaneLogs:
+                return SweepControlPlaneLogs(b);
+            case TeardownStep.DeleteDbSecretForGood:
+                Infrastructure.ClearSecretRecoveryWindow(b);
+                return [];
+            default:
+                throw new NotSupportedException($"DestroyDev does not know the teardown step {step.GetType().Name}: add it to Decommission.Run.");
+        }
     }
 
     /// <summary>The cluster's log groups that EKS leaves behind once the Eks stack is gone; deleted, and named in the log.</summary>

@@ -26,7 +26,7 @@ public static partial class Doctor
     public static void Run(BuildContext b)
     {
         var pinnedCdk = PinnedCdk(b);
-        var cluster = b.Settings.Environment.KubernetesVersion;
+        var cluster = b.Settings.Environment.Of<EksConfig>().KubernetesVersion;
         var checks = Tools.Select(kind => Probe(b, kind, pinnedCdk, cluster)).ToArray();
         foreach (var line in Table(checks)) b.Log.Information(line);
 
@@ -51,8 +51,8 @@ public static partial class Doctor
             aws = $"account {identity.Account}, region {b.Settings.Region}";
         }
 
-        b.Log.Information($"  {"eks api",-8} {EksEndpointAccess.Describe(b.Settings.Environment.EksPublicAccessCidrs)}");
-        foreach (var warning in EndpointWarnings(b.Settings.Environment.EksPublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
+        b.Log.Information($"  {"eks api",-8} {EksEndpointAccess.Describe(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs)}");
+        foreach (var warning in EndpointWarnings(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
             b.Log.Warning(warning);
 
         var missing = checks.Where(c => c.Status == ToolStatus.Missing).ToArray();
@@ -66,7 +66,7 @@ public static partial class Doctor
     /// <summary>An endpoint open to the internet, or one that this run's kubectl steps cannot reach from outside the VPC.</summary>
     internal static IEnumerable<string> EndpointWarnings(IReadOnlyList<string> cidrs, bool runUsesClusterApi)
     {
-        var how = $"--{ArgumentNames.EksPublicCidrs}=<office/VPN CIDRs> (or EksPublicAccessCidrs in src/Exchange.Contracts/Environments.cs)";
+        var how = $"--{ArgumentNames.EksPublicCidrs}=<office/VPN CIDRs> (or EksConfig.PublicAccessCidrs in src/Exchange.Contracts/Environments.cs)";
         if (EksEndpointAccess.IsOpenToAnywhere(cidrs))
             yield return $"The EKS API endpoint is open to {EksEndpointAccess.Anywhere}: anyone on the internet can reach it (IAM and " +
                          $"access entries still guard every call). This was chosen explicitly; to limit it, pass {how}.";

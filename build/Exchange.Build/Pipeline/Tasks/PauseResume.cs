@@ -64,12 +64,8 @@ public static class PauseResume
 
         if (deepRequested && state.IsDeployed(StackKind.Eks))
         {
-            Decommission.DrainCluster(b, state);
-            Synth.EnsureAssembly(b);
-            b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, b.Names.Stack(StackKind.Eks)), b.Settings.RepoRoot,
-                line => b.Log.Information("  cdk | " + line));
+            Decommission.DestroyStack(b, state, StackKind.Eks);
             changed.Add("EKS stack removed");
-            Decommission.SweepControlPlaneLogs(b);
         }
 
         var deep = deepRequested || !state.IsDeployed(StackKind.Eks);
@@ -95,7 +91,7 @@ public static class PauseResume
         var deep = !state.IsDeployed(StackKind.Eks);
         if (deep) Workloads.PushedImages(b); // fails early, before anything starts, when the image references are unknown here
         var changed = new List<string>();
-        var config = b.Settings.Environment;
+        var config = b.Settings.Environment.Of<EksConfig>();
         var database = b.Names.DbInstanceIdentifier;
 
         // Data first: CloudFormation cannot update a stopped database, and the workloads need all three.
@@ -129,7 +125,7 @@ public static class PauseResume
             changed.Add("EKS stack recreated");
             state = EnvironmentState.Read(b);
         }
-        var wanted = new NodegroupScaling(config.EksNodeMinSize, config.EksNodeMaxSize, config.EksNodeDesiredSize);
+        var wanted = new NodegroupScaling(config.NodeMinSize, config.NodeMaxSize, config.NodeDesiredSize);
         if (state.Nodes is { } nodes && state.NodegroupName is { } nodegroup && (nodes.DesiredSize < wanted.DesiredSize || nodes.MinSize < wanted.MinSize))
         {
             var scaling = wanted with { DesiredSize = Math.Max(nodes.DesiredSize, wanted.DesiredSize), MaxSize = Math.Max(nodes.MaxSize, wanted.MaxSize) };

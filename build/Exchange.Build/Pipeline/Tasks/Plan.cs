@@ -19,7 +19,7 @@ public static class Plan
     public static void Run(BuildContext b, IReadOnlyList<string> deployDevOrder)
     {
         var steps = Ordered(Steps(b), deployDevOrder);
-        b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(b.Settings.Environment.EksPublicAccessCidrs)}");
+        b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs)}");
         b.Log.Information($"DeployDev would run, in order ({b.Settings.Environment.EnvName}, {b.Settings.Region}):");
         foreach (var (task, commands) in steps)
         {

@@ -27,7 +27,7 @@ public static class Workloads
                 [KubernetesSecrets.MysqlPort] = outputs.TryGet(Outputs.RdsPort) ?? "3306",
                 [KubernetesSecrets.MysqlUsername] = Field("username"),
                 [KubernetesSecrets.MysqlPassword] = Field("password"),
-                [KubernetesSecrets.MysqlDatabase] = b.Settings.Environment.DbName,
+                [KubernetesSecrets.MysqlDatabase] = b.Settings.Environment.Of<RdsConfig>().DbName,
             },
             [KubernetesSecrets.Kafka] = new Dictionary<string, string>
             {
