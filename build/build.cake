@@ -83,7 +83,7 @@ Task(TaskNames.Secrets)
     .Does<BuildContext>((ctx, b) => Workloads.Secrets(b));
 
 Task(TaskNames.ApplyK8s)
-    .Description("Applies the aws-<env> overlay with the pushed image references.")
+    .Description("Applies the aws-<env> overlay with the pushed image references, and the exchange-environment ConfigMap (AWS values that are not secret).")
     .IsDependentOn(TaskNames.PushImages)
     .IsDependentOn(TaskNames.Secrets)
     .Does<BuildContext>((ctx, b) => Workloads.ApplyK8s(b));

@@ -112,7 +112,7 @@ public static class Plan
         steps[TaskNames.Kubeconfig] = [Show(aws.UpdateKubeconfigCommand(b.Names.ClusterName))];
         steps[TaskNames.Secrets] =
         [
-            Show(aws.GetSecretValueCommand(b.Names.DbSecretName)),
+            .. ClusterValueResolver.SecretsRead(KubernetesSecrets.All.SelectMany(d => d.Values), b.Names).Select(n => Show(aws.GetSecretValueCommand(n))),
             $"# on stdin: Namespace {b.Names.Namespace}, Secrets {string.Join(", ", KubernetesSecrets.All.Select(d => d.Name))}",
             Show(kubectl.ApplyCommand(clusterArn)),
         ];
@@ -121,7 +121,7 @@ public static class Plan
         [
             $"# a temporary layer over {overlay} sets the images: " + string.Join(", ", images.Select(i => $"{i.Name}={i.Repository}:{i.Tag}")),
             Show(kubectl.KustomizeCommand($"<layer over {overlay}>")),
-            "# on stdin: the rendered layer",
+            $"# on stdin: the rendered layer and ConfigMap {EnvironmentConfigMap.Definition.Name} ({string.Join(", ", EnvironmentConfigMap.Definition.Keys)})",
             Show(kubectl.ApplyCommand(clusterArn)),
         ];
         var workloads = File.Exists(Path.Combine(s.OverlayDir, "kustomization.yaml"))

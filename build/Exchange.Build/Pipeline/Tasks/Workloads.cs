@@ -14,33 +14,9 @@ public static class Workloads
 
     public static void Secrets(BuildContext b)
     {
-        var outputs = b.Outputs;
-        var secretJson = b.Aws.GetSecretString(b.Names.DbSecretName);
-        using var credentials = JsonDocument.Parse(secretJson.Reveal());
-        string Field(string name) => credentials.RootElement.TryGetProperty(name, out var v) ? v.ToString() : "";
-
-        var values = new Dictionary<SecretDefinition, IReadOnlyDictionary<string, string>>
-        {
-            [KubernetesSecrets.Db] = new Dictionary<string, string>
-            {
-                [KubernetesSecrets.MysqlHost] = outputs[Outputs.RdsEndpoint],
-                [KubernetesSecrets.MysqlPort] = outputs.TryGet(Outputs.RdsPort) ?? "3306",
-                [KubernetesSecrets.MysqlUsername] = Field("username"),
-                [KubernetesSecrets.MysqlPassword] = Field("password"),
-                [KubernetesSecrets.MysqlDatabase] = b.Settings.Environment.Of<RdsConfig>().DbName,
-            },
-            [KubernetesSecrets.Kafka] = new Dictionary<string, string>
-            {
-                [KubernetesSecrets.KafkaBootstrapServers] = $"{outputs[Outputs.KafkaPrivateIp]}:9092",
-            },
-            [KubernetesSecrets.Redis] = new Dictionary<string, string>
-            {
-                [KubernetesSecrets.RedisHost] = outputs[Outputs.RedisEndpoint],
-                [KubernetesSecrets.RedisPort] = outputs.TryGet(Outputs.RedisPort) ?? "6379",
-            },
-        };
-        if (values[KubernetesSecrets.Db][KubernetesSecrets.MysqlPassword].Length == 0)
-            throw new InvalidOperationException($"Secret '{b.Names.DbSecretName}' has no password field.");
+        // Every key of every secret from its source in the Contracts value table.
+        var resolver = ClusterValueResolver.For(b);
+        var values = KubernetesSecrets.All.ToDictionary(d => d, d => resolver.Resolve(d.Values));
 
         // The namespace object comes from the overlay itself, so this apply and ApplyK8s's agree on it.
         var ns = ManifestDocuments.Parse(b.Kubectl.Render(b.Settings.OverlayDir)).FirstOrDefault(d => d.Kind == "Namespace")
@@ -71,7 +47,10 @@ public static class Workloads
     public static void ApplyK8s(BuildContext b)
     {
         var images = PushedImages(b);
-        var rendered = RenderWithImages(b, images);
+        // The overlay with the pushed images, and the ConfigMap of the value table's non-secret entries.
+        var configMap = EnvironmentConfigMap.Definition;
+        var rendered = RenderWithImages(b, images)
+                       + SecretManifests.ConfigMap(b.Names.Namespace, configMap, ClusterValueResolver.For(b).Resolve(configMap.Values));
         Directory.CreateDirectory(b.Settings.ArtifactsDir);
         Files.AtomicFile.WriteAllText(AppliedManifestFile(b), rendered); // no secrets: those are applied by the Secrets task only
         foreach (var image in images) b.Log.Information($"  image {image.Name} -> {image.Reference}");
