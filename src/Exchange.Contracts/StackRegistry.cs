@@ -42,6 +42,9 @@ public abstract record TeardownStep
 
     /// <summary>Delete the database secret for good (its recovery window would block a new deploy).</summary>
     public sealed record DeleteDbSecretForGood : TeardownStep;
+
+    /// <summary>Delete every object of the bucket the output names (CloudFormation deletes only an empty bucket).</summary>
+    public sealed record EmptyBucket(StackOutput Bucket) : TeardownStep;
 }
 
 /// <summary>The registered stacks; every <see cref="StackKind"/> has exactly one.</summary>

@@ -44,6 +44,10 @@ public static class IamPermissions
     private static IReadOnlyList<string> Database(IamScope s) => [s.Arn("rds", $"db:{s.Names.DbInstanceIdentifier}")];
     private static IReadOnlyList<string> Instances(IamScope s) => [s.Arn("ec2", "instance/*")];
 
+    /// <summary>The environment's buckets (S3 ARNs carry no region or account; the names are suffixed with both).</summary>
+    private static IReadOnlyList<string> Buckets(IamScope s) => [$"arn:{s.Partition}:s3:::exchange-{s.Names.Env}-*"];
+    private static IReadOnlyList<string> BucketObjects(IamScope s) => [$"arn:{s.Partition}:s3:::exchange-{s.Names.Env}-*/*"];
+
     private static IReadOnlyList<string> Schedules(IamScope s) => [s.Arn("scheduler", $"schedule/default/{s.Names.SleepSchedulePrefix}*")];
 
     /// <summary>The sleep schedules' roles: named by CloudFormation after their stack.</summary>
@@ -98,6 +102,9 @@ public static class IamPermissions
         ["aws scheduler update-schedule"] = [G("scheduler:UpdateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
         ["aws scheduler create-schedule"] = [G("scheduler:CreateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
         ["aws scheduler delete-schedule"] = [G("scheduler:DeleteSchedule", Schedules)],
+        // DestroyDev empties the buckets before their stack goes (no CDK auto-delete: it needs a Lambda).
+        ["aws s3api list-objects-v2"] = [G("s3:ListBucket", Buckets)],
+        ["aws s3api delete-objects"] = [G("s3:DeleteObject", BucketObjects)],
         ["aws ssm get-command-invocation"] = [G("ssm:GetCommandInvocation", IamGrant.AnyResource)],
         // The CDK CLI: deploy/diff/destroy act through the bootstrap roles. `cdk bootstrap` creates IAM roles and the
         // CDKToolkit stack: an administrator runs it once per account and region, so it is not the deploy role's job

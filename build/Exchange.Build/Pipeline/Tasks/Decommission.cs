@@ -28,9 +28,21 @@ public static class Decommission
             if (!synthesized) Synth.EnsureAssembly(b);
             synthesized = true;
             var stack = b.Names.Stack(definition.Kind);
-            b.Log.Timed($"Destroying {stack} (cdk destroy)", () =>
+            void CdkDestroy() => b.Log.Timed($"Destroying {stack} (cdk destroy)", () =>
                 b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
                     $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun --target=DestroyDev --confirm"));
+            var emptied = definition.Teardown.Before.OfType<TeardownStep.EmptyBucket>().ToArray();
+            try
+            {
+                CdkDestroy();
+            }
+            catch (CommandFailedException) when (emptied.Length > 0)
+            {
+                // A log delivery (VPC flow logs arrive for minutes) can land between the emptying and the bucket's deletion.
+                b.Log.Warning($"{stack} did not delete; emptying its buckets again (objects may have arrived since) and retrying once.");
+                foreach (var step in emptied) Run(b, state, step);
+                CdkDestroy();
+            }
             removed.Add(stack);
         }
         // After steps sweep leftovers, so they run whether or not their stack was still there.
@@ -78,6 +90,15 @@ public static class Decommission
                 return SweepControlPlaneLogs(b);
             case TeardownStep.DeleteDbSecretForGood:
                 Infrastructure.ClearSecretRecoveryWindow(b);
+                return [];
+            case TeardownStep.EmptyBucket { Bucket: var output }:
+                if (state.Outputs.TryGet(output) is not { } bucket)
+                {
+                    b.Log.Warning($"The {output.Stack} stack has no {output.Key} output (a failed deploy?): not emptying its bucket.");
+                    return [];
+                }
+                var deleted = b.Aws.EmptyBucket(bucket);
+                b.Log.Information($"Emptied bucket {bucket} ({deleted} object(s)) so CloudFormation can delete it.");
                 return [];
             default:
                 throw new NotSupportedException($"DestroyDev does not know the teardown step {step.GetType().Name}: add it to Decommission.Run.");
