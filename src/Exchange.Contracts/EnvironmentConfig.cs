@@ -51,62 +51,6 @@ public sealed record EnvironmentConfig
             .ToArray();
 }
 
-/// <summary>The settings of one stack; the stack reads only its own record (EnvironmentConfig.Of).</summary>
-public abstract record StackConfig;
-
-public sealed record VpcConfig : StackConfig
-{
-    public required string Cidr { get; init; }
-    public required NatKind Nat { get; init; }
-    public required string NatInstanceType { get; init; }
-}
-
-public sealed record EksConfig : StackConfig
-{
-    public required string KubernetesVersion { get; init; }
-    public required IReadOnlyList<string> NodeInstanceTypes { get; init; }
-    public required bool NodesOnSpot { get; init; }
-    public required int NodeDesiredSize { get; init; }
-    public required int NodeMinSize { get; init; }
-    public required int NodeMaxSize { get; init; }
-    public required int NodeDiskGb { get; init; }
-
-    /// <summary>
-    /// IPv4 CIDRs that may reach the EKS API endpoint from the internet: the team's office/VPN ranges.
-    /// Empty: no public endpoint (private only). See <see cref="EksEndpointAccess"/>.
-    /// </summary>
-    public required IReadOnlyList<string> PublicAccessCidrs { get; init; }
-
-    /// <summary>The nodes' CPU architecture, from <see cref="NodeInstanceTypes"/> (the node AMI type and the image platform follow).</summary>
-    public NodeArchitecture NodeArchitecture => NodePlatform.ArchitectureOf(NodeInstanceTypes);
-}
-
-public sealed record RdsConfig : StackConfig
-{
-    public required string InstanceClass { get; init; }
-    public required string MysqlFullVersion { get; init; }
-    public required string MysqlMajorVersion { get; init; }
-    public required int AllocatedStorageGb { get; init; }
-    public required int MaxAllocatedStorageGb { get; init; }
-    public required string DbUsername { get; init; }
-    public required string DbName { get; init; }
-}
-
-public sealed record RedisConfig : StackConfig
-{
-    public required string NodeType { get; init; }
-    public required string EngineVersion { get; init; }
-}
-
-public sealed record KafkaConfig : StackConfig
-{
-    public required string InstanceType { get; init; }
-    public required int VolumeGb { get; init; }
-    public required string RedpandaImage { get; init; }
-    public required int Partitions { get; init; }
-    public required int Replicas { get; init; }
-}
-
 public static class ShardTopics
 {
     public static string Input(int shard) => $"matching-engine-shard-{shard}-input";
