@@ -63,7 +63,7 @@ public class KubernetesTests
         Assert.Equal([names.DbSecretName], reads);
         Assert.Equal("10.0.1.5:9092", resolver.Resolve(KubernetesSecrets.Kafka.Values)[KubernetesSecrets.KafkaBootstrapServers]);
         Assert.Equal("6380", resolver.Resolve(KubernetesSecrets.Redis.Values)[KubernetesSecrets.RedisPort]);
-        Assert.Equal("ap-northeast-2", resolver.Resolve(EnvironmentConfigMap.Definition.Values)[EnvironmentConfigMap.AwsRegion]);
+        Assert.Equal("ap-northeast-2", resolver.Resolve(EnvironmentConfigMap.Definition.Values.Single(v => v.Key == EnvironmentConfigMap.AwsRegion).Source));
     }
 
     [Fact]
