@@ -74,10 +74,12 @@ public static class KubernetesSecrets
 public static class EnvironmentConfigMap
 {
     public const string AwsRegion = "AWS_REGION";
+    public const string ArtifactsBucket = "ARTIFACTS_BUCKET";
 
     public static readonly ConfigMapDefinition Definition = new("exchange-environment",
     [
         new(AwsRegion, new ValueSource.Constant(c => c.Region)),
+        new(ArtifactsBucket, new ValueSource.Output(Outputs.ArtifactsBucketName)),
     ]);
 }
 

@@ -19,6 +19,8 @@ public static class Environments
                 Nat = NatKind.Instance,
                 NatInstanceType = "t4g.nano",
             },
+            // Flow logs of a quiet dev VPC are a few hundred MB a month; a month is enough to look back on.
+            new StorageConfig { LogExpirationDays = 30 },
             new EksConfig
             {
                 // 1.29 (the document) is in extended support at $0.60/h; 1.35 is in standard support.

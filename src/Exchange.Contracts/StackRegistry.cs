@@ -8,7 +8,7 @@ namespace Exchange.Contracts;
 // its [Stack(kind)] attribute.
 
 /// <summary>The environment's stacks (one CloudFormation stack each, named <c>Exchange-{env}-{kind}</c>).</summary>
-public enum StackKind { Vpc, Ecr, Rds, Redis, Kafka, Eks }
+public enum StackKind { Vpc, Ecr, Rds, Redis, Kafka, Eks, Storage }
 
 /// <summary>
 /// One registered stack. <see cref="DependsOn"/> is checked against the synthesized app (a stack may only
@@ -51,6 +51,10 @@ public abstract record TeardownStep
 public static class StackRegistry
 {
     public static readonly StackDefinition Vpc = new(StackKind.Vpc, "network (VPC, subnets, NAT, S3 endpoint)", []);
+    public static readonly StackDefinition Storage = new(StackKind.Storage, "S3 buckets for run artefacts and logs (VPC flow logs)", [StackKind.Vpc])
+    {
+        Teardown = new() { Before = [new TeardownStep.EmptyBucket(Outputs.ArtifactsBucketName), new TeardownStep.EmptyBucket(Outputs.LogsBucketName)] },
+    };
     public static readonly StackDefinition Ecr = new(StackKind.Ecr, "container image repositories", []);
     public static readonly StackDefinition Rds = new(StackKind.Rds, "MySQL database", [StackKind.Vpc])
     {
@@ -113,6 +117,12 @@ public sealed record VpcConfig : StackConfig
     public required string Cidr { get; init; }
     public required NatKind Nat { get; init; }
     public required string NatInstanceType { get; init; }
+}
+
+public sealed record StorageConfig : StackConfig
+{
+    /// <summary>Days the logs bucket keeps a log object (VPC flow logs, access logs).</summary>
+    public required int LogExpirationDays { get; init; }
 }
 
 public sealed record EksConfig : StackConfig
@@ -185,6 +195,11 @@ public sealed record StackOutput(StackKind Stack, string Key, string? ExportSuff
 public static class Outputs
 {
     public static readonly StackOutput VpcId = new(StackKind.Vpc, "VpcId", "VpcId", "VPC id");
+
+    public static readonly StackOutput ArtifactsBucketName = new(StackKind.Storage, "ArtifactsBucketName", "ArtifactsBucketName",
+        "S3 bucket of the run artefacts CI and people share (stack outputs, images.json, deploy policy)");
+    public static readonly StackOutput LogsBucketName = new(StackKind.Storage, "LogsBucketName", "LogsBucketName",
+        "S3 bucket of the VPC flow logs and access logs (expired by a lifecycle rule)");
 
     public static readonly StackOutput MatchingEngineRepoUri = new(StackKind.Ecr, "MatchingEngineRepoUri",
         "MatchingEngineRepoUri", "ECR repository URI of the matching engine shard image");
