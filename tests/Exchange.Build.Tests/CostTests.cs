@@ -96,6 +96,34 @@ public class CostTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_bucket_costs_its_assumed_size_plus_the_flow_logs_its_expiry_keeps_and_delivery_is_priced_on_the_flow_log()
+    {
+        var assembly = CloudAssembly.FromTemplates(("Exchange-dev-Storage", """
+            { "Resources": {
+                "Logs": { "Type": "AWS::S3::Bucket", "Properties": { "LifecycleConfiguration": { "Rules": [ { "ExpirationInDays": 30, "Status": "Enabled" } ] } } },
+                "Artifacts": { "Type": "AWS::S3::Bucket", "Properties": {} },
+                "Forever": { "Type": "AWS::S3::Bucket", "Properties": {} },
+                "Policy": { "Type": "AWS::S3::BucketPolicy", "Properties": {} },
+                "All": { "Type": "AWS::EC2::FlowLog", "Properties": { "LogDestinationType": "s3", "TrafficType": "ALL",
+                  "LogDestination": { "Fn::Join": [ "", [ { "Fn::GetAtt": [ "Logs", "Arn" ] }, "/vpc-flow-logs/" ] ] } } },
+                "Unkept": { "Type": "AWS::EC2::FlowLog", "Properties": { "LogDestinationType": "s3", "TrafficType": "REJECT",
+                  "LogDestination": { "Fn::GetAtt": [ "Forever", "Arn" ] } } },
+                "ToCloudWatch": { "Type": "AWS::EC2::FlowLog", "Properties": { "LogDestinationType": "cloud-watch-logs", "TrafficType": "REJECT" } } } }
+            """));
+        var s3 = Table.S3.StandardPerGbMonth.Usd;
+        var all = Table.Usage.FlowLogGbPerMonth!["ALL"];
+
+        var estimate = CostEstimate.Of(assembly, Table, Plan);
+
+        Assert.Equal(Table.Usage.S3GbPerBucket * s3, Running(estimate, "Artifacts"));
+        Assert.Equal(Table.Usage.S3GbPerBucket * s3 + all * 30 / 30 * s3, Running(estimate, "Logs"));
+        Assert.Equal(all * Table.S3.VendedLogsPerGb.Usd, Running(estimate, "All"));
+        Assert.Equal(0, Running(estimate, "ToCloudWatch"));
+        Assert.Contains("without a lifecycle expiry", Assert.Single(estimate.NotPriced).Reason);
+        Assert.Equal("Forever", estimate.NotPriced.Single().LogicalId);
+    }
+
+    [Fact]
     public void The_NAT_gateway_option_prices_like_a_synthesized_NAT_gateway_and_differs_by_the_tables_arithmetic()
     {
         var instance = CloudAssembly.FromTemplates(("Exchange-dev-Vpc", File.ReadAllText(Path.Combine(Fixture, "Exchange-dev-Vpc.template.json"))));

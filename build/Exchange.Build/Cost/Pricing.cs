@@ -60,6 +60,8 @@ public static class Pricers
             ["AWS::Logs::LogGroup"] = ServicePricers.LogGroup,
             ["AWS::ECR::Repository"] = ServicePricers.EcrRepository,
             ["AWS::SecretsManager::Secret"] = ServicePricers.Secret,
+            ["AWS::S3::Bucket"] = ServicePricers.Bucket,
+            ["AWS::EC2::FlowLog"] = ServicePricers.FlowLog,
         };
 
     public static IEnumerable<string> KnownTypes => ByType.Keys;
