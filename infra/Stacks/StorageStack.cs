@@ -27,7 +27,7 @@ public sealed class StorageStack : ExchangeStack<StorageConfig>
     public StorageStack(Construct scope, StackBuild build)
         : base(scope, build)
     {
-        Logs = Bucket(LogsLogicalId, "logs", new BucketProps
+        Logs = Bucket(LogsLogicalId, EnvironmentNames.LogsPurpose, new BucketProps
         {
             LifecycleRules =
             [
@@ -35,7 +35,7 @@ public sealed class StorageStack : ExchangeStack<StorageConfig>
             ],
         });
 
-        Artifacts = Bucket(ArtifactsLogicalId, "artifacts", new BucketProps
+        Artifacts = Bucket(ArtifactsLogicalId, EnvironmentNames.ArtifactsPurpose, new BucketProps
         {
             LifecycleRules = [new LifecycleRule { Id = "AbortUploads", AbortIncompleteMultipartUploadAfter = Duration.Days(1) }],
         });
@@ -98,14 +98,11 @@ public sealed class StorageStack : ExchangeStack<StorageConfig>
 
     public Bucket Logs { get; }
 
-    /// <summary>The bucket name of <paramref name="purpose"/>: global, so suffixed with the account and region.</summary>
-    public string BucketName(string purpose) => $"exchange-{Env.EnvName}-{purpose}-{Aws.ACCOUNT_ID}-{Env.Region}";
-
     private Bucket Bucket(string logicalId, string purpose, BucketProps props)
     {
         var bucket = new Bucket(this, logicalId, new BucketProps
         {
-            BucketName = BucketName(purpose),
+            BucketName = Names.Bucket(purpose, Aws.ACCOUNT_ID, Env.Region),
             Encryption = BucketEncryption.S3_MANAGED,
             BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
             EnforceSSL = true,

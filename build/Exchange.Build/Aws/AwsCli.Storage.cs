@@ -4,13 +4,22 @@ using Exchange.Build.Processes;
 
 namespace Exchange.Build.Aws;
 
-/// <summary>The S3 calls: emptying a bucket before its stack is destroyed (DestroyDev; CDK's auto-delete would need a Lambda).</summary>
+/// <summary>
+/// The S3 calls: emptying a bucket before its stack is destroyed (DestroyDev; CDK's auto-delete would need a Lambda),
+/// and sharing run artefacts through the artifacts bucket (<see cref="ArtifactStore"/>).
+/// </summary>
 public sealed partial class AwsCli
 {
     /// <summary>DeleteObjects takes at most this many keys a call.</summary>
     public const int DeleteBatch = 1000;
 
     private static readonly string[] BucketMissing = ["NoSuchBucket"];
+
+    public CommandLine PutObjectCommand(string bucket, string key, string file) =>
+        JsonCommand("s3api", "put-object", "--bucket", bucket, "--key", key, "--body", file);
+
+    public CommandLine GetObjectCommand(string bucket, string key, string outFile) =>
+        JsonCommand("s3api", "get-object", "--bucket", bucket, "--key", key, outFile);
 
     public CommandLine ListObjectsCommand(string bucket) => JsonCommand("s3api", "list-objects-v2", "--bucket", bucket);
 

@@ -105,6 +105,9 @@ public static class IamPermissions
         // DestroyDev empties the buckets before their stack goes (no CDK auto-delete: it needs a Lambda).
         ["aws s3api list-objects-v2"] = [G("s3:ListBucket", Buckets)],
         ["aws s3api delete-objects"] = [G("s3:DeleteObject", BucketObjects)],
+        // The shared run artefacts (ArtifactStore); ListBucket makes a missing object a 404, not a 403.
+        ["aws s3api put-object"] = [G("s3:PutObject", BucketObjects)],
+        ["aws s3api get-object"] = [G("s3:GetObject", BucketObjects), G("s3:ListBucket", Buckets)],
         ["aws ssm get-command-invocation"] = [G("ssm:GetCommandInvocation", IamGrant.AnyResource)],
         // The CDK CLI: deploy/diff/destroy act through the bootstrap roles. `cdk bootstrap` creates IAM roles and the
         // CDKToolkit stack: an administrator runs it once per account and region, so it is not the deploy role's job

@@ -73,6 +73,7 @@ public static class Images
 
     public static void Push(BuildContext b)
     {
+        b.Artifacts.Fetch(b.Settings.ImagesFile); // a rerun on another machine: what was built and pushed there
         var manifest = ImageManifest.Load(b.Settings.ImagesFile);
         var workloads = Workloads(b);
         var missing = workloads.Where(w => !manifest.Images.ContainsKey(w.Name)).Select(w => w.Name).ToArray();
@@ -106,6 +107,7 @@ public static class Images
             manifest.Images[name] = record;
         }
         manifest.Save(b.Settings.ImagesFile);
+        b.Artifacts.Share(b.Settings.ImagesFile);
         b.Report.Add(TaskNames.PushImages, pushed.Count == 0 ? StepOutcome.Unchanged : StepOutcome.Changed,
             pushed.Count == 0 ? "all images already in the registry" : $"pushed {string.Join(", ", pushed)}");
     }

@@ -81,7 +81,17 @@ public static class Plan
             $"# only when {Infrastructure.ToolkitStack} is missing:",
             Show(cdk.BootstrapCommand(account, s.Region, s.CdkOutDir)),
         ];
-        steps[TaskNames.DeployInfra] = [Show(aws.DescribeSecretCommand(b.Names.DbSecretName)), Show(cdk.DeployCommand(s.CdkOutDir, s.OutputsFile, s.CdkConcurrency, s.IsCi))];
+        var bucket = b.Names.Bucket(EnvironmentNames.ArtifactsPurpose, account, s.Region);
+        string Share(string file) => Show(aws.PutObjectCommand(bucket, ArtifactStore.Key(file), file));
+        string Fetch(string file) => Show(aws.GetObjectCommand(bucket, ArtifactStore.Key(file), file + ".download"));
+        steps[TaskNames.DeployInfra] =
+        [
+            Show(aws.DescribeSecretCommand(b.Names.DbSecretName)),
+            Show(cdk.DeployCommand(s.CdkOutDir, s.OutputsFile, s.CdkConcurrency, s.IsCi)),
+            "# shares the outputs and the deploy policy for other machines:",
+            Share(s.OutputsFile),
+            Share(s.PolicyFile),
+        ];
 
         var images = Images.Workloads(b).Select(w =>
         {
@@ -100,6 +110,8 @@ public static class Plan
         ];
         steps[TaskNames.PushImages] =
         [
+            $"# only when {Path.GetFileName(s.ImagesFile)} is missing here (pushed from another machine):",
+            Fetch(s.ImagesFile),
             $"{Show(aws.EcrLoginPasswordCommand())} | {Show(docker.LoginCommand(registry))}",
             .. images.SelectMany(i => new[]
             {
@@ -108,6 +120,7 @@ public static class Plan
                 Show(docker.TagCommand($"{i.Name}:{i.Tag}", $"{i.Repository}:{i.Tag}")),
                 Show(docker.PushCommand($"{i.Repository}:{i.Tag}")),
             }),
+            Share(s.ImagesFile),
         ];
         steps[TaskNames.Kubeconfig] = [Show(aws.UpdateKubeconfigCommand(b.Names.ClusterName))];
         steps[TaskNames.Secrets] =

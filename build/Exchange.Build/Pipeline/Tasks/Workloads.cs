@@ -32,6 +32,7 @@ public static class Workloads
     /// </summary>
     public static ImageOverride[] PushedImages(BuildContext b)
     {
+        b.Artifacts.Fetch(b.Settings.ImagesFile); // pushed from another machine: its images.json is in the artifacts bucket
         var manifest = ImageManifest.Load(b.Settings.ImagesFile);
         return Images.Workloads(b).Select(w =>
         {
