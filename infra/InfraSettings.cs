@@ -87,7 +87,8 @@ public sealed record InfraSettings
         }
 
         var parts = arn.Split(':', 6);
-        if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "iam" || !(parts[5].StartsWith("role/", StringComparison.Ordinal) || parts[5].StartsWith("user/", StringComparison.Ordinal)))
+        if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "iam"
+            || !(parts[5].StartsWith("role/", StringComparison.Ordinal) || parts[5].StartsWith("user/", StringComparison.Ordinal)))
         {
             throw new InvalidSettingException(
                 $"Context '{ContextKeys.AdminPrincipalArn}' is '{arn}'; expected an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME).");

@@ -46,7 +46,8 @@ public class ArtifactStoreTests
     public void An_object_that_is_not_there_is_not_fetched_and_without_an_account_nothing_is_asked()
     {
         using var dir = new TempDir();
-        var (store, _, _) = Store(_ => new ProcessResult(254, "", "An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.", TimeSpan.Zero));
+        var (store, _, _) = Store(_ => new ProcessResult(254, "",
+            "An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.", TimeSpan.Zero));
         var (offline, runner, _) = Store(_ => Ok(), account: null);
 
         Assert.False(store.Fetch(dir.Combine("cdk-outputs.json")));
@@ -62,7 +63,8 @@ public class ArtifactStoreTests
         using var dir = new TempDir();
         var file = dir.Write("deploy-policy.json", "{}");
         var (store, runner, _) = Store(_ => Ok());
-        var (refused, _, log) = Store(_ => new ProcessResult(254, "", "An error occurred (NoSuchBucket) when calling the PutObject operation: The specified bucket does not exist", TimeSpan.Zero));
+        var (refused, _, log) = Store(_ => new ProcessResult(254, "",
+            "An error occurred (NoSuchBucket) when calling the PutObject operation: The specified bucket does not exist", TimeSpan.Zero));
 
         store.Share(file);
         refused.Share(file);

@@ -82,7 +82,8 @@ public class DeployPathTests
             ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] when eksStackExists => Ok(Stack("Exchange-dev-Eks")),
             ["cloudformation", "describe-stacks", ..] => NoStack,
             ["eks", "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
-            ["logs", "describe-log-groups", _, var prefix, ..] => Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
+            ["logs", "describe-log-groups", _, var prefix, ..] =>
+                Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
             ["logs", "delete-log-group", _, var name, ..] => Deleted(name),
             ["deploy", ..] => WriteOutputs(dir),
             _ => Ok(new { }),
@@ -187,8 +188,10 @@ public class DeployPathTests
         {
             ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] => Ok(Stack("Exchange-dev-Eks", ("NodegroupName", generated), ("ClusterName", "exchange-dev"))),
             ["cloudformation", "describe-stacks", _, var stack, ..] => Ok(Stack(stack)),
-            ["eks", "describe-nodegroup", _, _, _, var name, ..] when name == generated => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
-            ["eks", "describe-nodegroup", ..] => Error("ResourceNotFoundException) when calling the DescribeNodegroup operation: No node group found for name: exchange-dev-spot-nodes."),
+            ["eks", "describe-nodegroup", _, _, _, var name, ..] when name == generated =>
+                Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
+            ["eks", "describe-nodegroup", ..] =>
+                Error("ResourceNotFoundException) when calling the DescribeNodegroup operation: No node group found for name: exchange-dev-spot-nodes."),
             ["rds", "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = "stopped" } } }),
             _ => Ok(new { }),
         });

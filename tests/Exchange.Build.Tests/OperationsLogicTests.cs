@@ -47,7 +47,8 @@ public class OperationsLogicTests
         Infrastructure.ClearSecretRecoveryWindow(b);
 
         Assert.Contains(runner.Calls, c => c.Command.Values.SequenceEqual(
-            ["secretsmanager", "delete-secret", "--secret-id", "exchange-dev-db-credentials", "--force-delete-without-recovery", "--region", "ap-northeast-2", "--output", "json"]));
+            ["secretsmanager", "delete-secret", "--secret-id", "exchange-dev-db-credentials", "--force-delete-without-recovery",
+             "--region", "ap-northeast-2", "--output", "json"]));
     }
 
     [Fact]
@@ -61,7 +62,10 @@ public class OperationsLogicTests
                 ? Stack(stack, ("KafkaInstanceId", "i-1")) : Stack(stack)),
             [_, "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 0, maxSize = 4, desiredSize = 0 } } }),
             [_, "describe-instances", ..] => Ok(new { Reservations = new[] { new { Instances = new[] { new { State = new { Name = "stopped" } } } } } }),
-            [_, "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = stopped ? "stopped" : databaseStatuses.Count > 1 ? databaseStatuses.Dequeue() : databaseStatuses.Peek() } } }),
+            [_, "describe-db-instances", ..] => Ok(new
+            {
+                DBInstances = new[] { new { DBInstanceStatus = stopped ? "stopped" : databaseStatuses.Count > 1 ? databaseStatuses.Dequeue() : databaseStatuses.Peek() } },
+            }),
             [_, "stop-db-instance", ..] => Stop(),
             _ => Ok(new { }),
         });

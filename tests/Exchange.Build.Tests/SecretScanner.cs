@@ -109,5 +109,7 @@ public static partial class SecretScanner
     [GeneratedRegex(@"\bgh[pousr]_[A-Za-z0-9]{36,}\b")] private static partial Regex GitHubToken();
     [GeneratedRegex(@"\bxox[abposr]-[A-Za-z0-9-]{10,}")] private static partial Regex SlackToken();
     [GeneratedRegex(@"(?i)[""']?(?<key>[A-Za-z0-9_.-]*(?:password|passwd|pwd))[""']?\s*[:=]\s*[""']?(?<value>[^\s""'#,]+)")] private static partial Regex PasswordLiteral();
-    [GeneratedRegex(@"(?i)[""']?(?<key>[A-Za-z0-9_.-]*(?:api[_-]?key|access[_-]?key|secret[_-]?key|client[_-]?secret|private[_-]?key|auth[_-]?token|access[_-]?token|token))[""']?\s*[:=]\s*[""']?(?<value>[^\s""'#,]+)")] private static partial Regex KeyLiteral();
+    [GeneratedRegex(@"(?i)[""']?(?<key>[A-Za-z0-9_.-]*(?:api[_-]?key|access[_-]?key|secret[_-]?key|client[_-]?secret|private[_-]?key" +
+                    @"|auth[_-]?token|access[_-]?token|token))[""']?\s*[:=]\s*[""']?(?<value>[^\s""'#,]+)")]
+    private static partial Regex KeyLiteral();
 }

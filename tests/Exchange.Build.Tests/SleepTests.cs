@@ -222,7 +222,8 @@ public class SleepCostTests(ITestOutputHelper output)
             "the gateway's data processing stops while asleep, its hours do not");
         Assert.Equal(diff.Change.Totals.Running - diff.Base.Totals.Running, diff.Resources.Sum(r => r.RunningDelta), 10);
         Assert.Contains($"| `Exchange-dev-Vpc/{gatewayRow.LogicalId}` |", markdown);
-        Assert.Contains($"| Running | ${CostText.Money(diff.Base.Totals.Running)} | ${CostText.Money(diff.Change.Totals.Running)} | +${CostText.Money(diff.RunningDelta)} |", markdown);
+        Assert.Contains($"| Running | ${CostText.Money(diff.Base.Totals.Running)} | ${CostText.Money(diff.Change.Totals.Running)} " +
+                        $"| +${CostText.Money(diff.RunningDelta)} |", markdown);
         Assert.Contains("| Effective |", markdown);
         Assert.True(diff.Exceeds(10));
         Assert.Contains("above the threshold of $10.00", markdown);

@@ -30,7 +30,8 @@ public class WrapperCommandTests
     [Fact]
     public void A_bucket_that_is_gone_is_empty_and_a_refused_delete_fails_with_what_to_do()
     {
-        var gone = Contexts.Build(new RecordingRunner(_ => new ProcessResult(254, "", "An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not exist", TimeSpan.Zero)));
+        var gone = Contexts.Build(new RecordingRunner(_ => new ProcessResult(254, "",
+            "An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not exist", TimeSpan.Zero)));
         Assert.Equal(0, gone.Aws.EmptyBucket("b"));
 
         var refused = Contexts.Build(new RecordingRunner(c => new ProcessResult(0, c.Values.Contains("list-objects-v2")

@@ -112,7 +112,9 @@ public static class BootSandbox
               "image inspect") exit 1 ;;
               "pull "*)
                 n=$(count pull)
-                if [ "$n" -le "${PULL_FAIL_TIMES:-0}" ]; then echo "Error response from daemon: Get \"https://docker.redpanda.com/v2/\": net/http: TLS handshake timeout" >&2; exit 1; fi
+                if [ "$n" -le "${PULL_FAIL_TIMES:-0}" ]; then
+                  echo "Error response from daemon: Get \"https://docker.redpanda.com/v2/\": net/http: TLS handshake timeout" >&2; exit 1
+                fi
                 echo "Status: Downloaded newer image" ;;
               "run "*) echo "0123456789ab" ;;
               "exec redpanda")

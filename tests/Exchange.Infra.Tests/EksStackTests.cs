@@ -121,7 +121,8 @@ public sealed class EksStackTests(SynthesizedApp app)
             .Where(role => TemplateJson.Properties(role)["ManagedPolicyArns"] is not null) // the sleep role has an inline policy only
             .ToDictionary(
             role => (string)TemplateJson.Properties(role)["AssumeRolePolicyDocument"]!["Statement"]![0]!["Principal"]!["Service"]!,
-            role => TemplateJson.Properties(role)["ManagedPolicyArns"]!.AsArray().Select(a => System.Text.RegularExpressions.Regex.Match(a!.ToJsonString(), "policy/([A-Za-z0-9_]+)").Groups[1].Value).Order().ToArray());
+            role => TemplateJson.Properties(role)["ManagedPolicyArns"]!.AsArray()
+                .Select(a => System.Text.RegularExpressions.Regex.Match(a!.ToJsonString(), "policy/([A-Za-z0-9_]+)").Groups[1].Value).Order().ToArray());
 
         Assert.Equal(["AmazonEKSClusterPolicy"], policiesByPrincipal["eks.amazonaws.com"]);
         Assert.Equal(["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"], policiesByPrincipal["ec2.amazonaws.com"]);
@@ -151,7 +152,13 @@ public sealed class EksStackTests(SynthesizedApp app)
             {
                 new Props
                 {
-                    ["PolicyArn"] = new Props { ["Fn::Join"] = new object[] { "", new object[] { "arn:", new Props { ["Ref"] = "AWS::Partition" }, ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" } } },
+                    ["PolicyArn"] = new Props
+                    {
+                        ["Fn::Join"] = new object[]
+                        {
+                            "", new object[] { "arn:", new Props { ["Ref"] = "AWS::Partition" }, ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" },
+                        },
+                    },
                     ["AccessScope"] = new Props { ["Type"] = "cluster" },
                 },
             },

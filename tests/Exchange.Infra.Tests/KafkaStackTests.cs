@@ -52,7 +52,8 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         {
             ["LaunchTemplateData"] = new Props { ["MetadataOptions"] = new Props { ["HttpTokens"] = "required" } },
         });
-        Assert.Equal("required", (string?)TemplateJson.Properties(app.Resources(StackKind.Kafka, "AWS::EC2::LaunchTemplate")[launchTemplateId])["LaunchTemplateData"]!["MetadataOptions"]!["HttpTokens"]);
+        var launchTemplate = TemplateJson.Properties(app.Resources(StackKind.Kafka, "AWS::EC2::LaunchTemplate")[launchTemplateId]);
+        Assert.Equal("required", (string?)launchTemplate["LaunchTemplateData"]!["MetadataOptions"]!["HttpTokens"]);
     }
 
     [Fact]
@@ -80,7 +81,10 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     {
         Template.HasResourceProperties("AWS::IAM::Role", new Props
         {
-            ["ManagedPolicyArns"] = new object[] { new Props { ["Fn::Join"] = Match.ArrayWith(new object[] { Match.ArrayWith(new object[] { ":iam::aws:policy/AmazonSSMManagedInstanceCore" }) }) } },
+            ["ManagedPolicyArns"] = new object[]
+            {
+                new Props { ["Fn::Join"] = Match.ArrayWith(new object[] { Match.ArrayWith(new object[] { ":iam::aws:policy/AmazonSSMManagedInstanceCore" }) }) },
+            },
         });
         Template.HasResourceProperties("AWS::EC2::SecurityGroup", new Props
         {

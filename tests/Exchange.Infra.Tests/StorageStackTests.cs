@@ -64,7 +64,10 @@ public sealed class StorageStackTests(SynthesizedApp app)
             ["ResourceType"] = "VPC",
             ["TrafficType"] = "ALL",
             ["LogDestinationType"] = "s3",
-            ["LogDestination"] = new Props { ["Fn::Join"] = new object[] { "", new object[] { new Props { ["Fn::GetAtt"] = new[] { StorageStack.LogsLogicalId, "Arn" } }, "/" + StorageStack.FlowLogPrefix } } },
+            ["LogDestination"] = new Props
+            {
+                ["Fn::Join"] = new object[] { "", new object[] { new Props { ["Fn::GetAtt"] = new[] { StorageStack.LogsLogicalId, "Arn" } }, "/" + StorageStack.FlowLogPrefix } },
+            },
         });
         var expiry = TemplateJson.Properties(Buckets[StorageStack.LogsLogicalId])["LifecycleConfiguration"]!["Rules"]!.AsArray();
         Assert.Contains(expiry, r => (int?)r!["ExpirationInDays"] == app.Config.Of<StorageConfig>().LogExpirationDays && (string?)r["Status"] == "Enabled");
@@ -80,7 +83,8 @@ public sealed class StorageStackTests(SynthesizedApp app)
     {
         var emptied = StackRegistry.Storage.Teardown.Before.OfType<TeardownStep.EmptyBucket>().Select(s => s.Bucket);
         Assert.Equal([Outputs.ArtifactsBucketName, Outputs.LogsBucketName], emptied);
-        Assert.Contains(EnvironmentConfigMap.Definition.Values, v => v is { Key: EnvironmentConfigMap.ArtifactsBucket, Source: ValueSource.Output { Of: var o } } && o == Outputs.ArtifactsBucketName);
+        Assert.Contains(EnvironmentConfigMap.Definition.Values,
+            v => v is { Key: EnvironmentConfigMap.ArtifactsBucket, Source: ValueSource.Output { Of: var o } } && o == Outputs.ArtifactsBucketName);
         Assert.Equal([StackKind.Vpc], StackRegistry.Storage.DependsOn);
     }
 }

@@ -105,7 +105,9 @@ public static partial class CostText
             new[] { "Shallow sleep (asleep = paused)" + (configured == "shallow" ? " *" : ""), Count(sleep.ShallowUpHours), Count(sleep.ShallowAsleepHours), Money(sleep.Shallow) },
             ["Deep sleep (asleep = deep-paused)" + (configured == "deep" ? " *" : ""), Count(sleep.DeepUpHours), Count(sleep.DeepAsleepHours), Money(sleep.Deep)],
         };
-        foreach (var line in Table(["Sleep", "Up h/month", "Asleep h/month", "Effective"], rows, textColumns: 1, wrapColumn: 0, width: ShellWrap.Width - 2)) yield return "  " + line;
+        foreach (var line in Table(["Sleep", "Up h/month", "Asleep h/month", "Effective"], rows, textColumns: 1, wrapColumn: 0,
+                     width: ShellWrap.Width - 2))
+            yield return "  " + line;
         yield return $"  * configured. Up {schedule.AwakeHoursPerWeek:0.#} of 168 h a week (deep sleep: +{schedule.DeepWakeLead.TotalMinutes:0} min " +
                      "a work day to recreate EKS); holidays not subtracted.";
     }

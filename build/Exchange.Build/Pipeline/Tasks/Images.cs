@@ -46,7 +46,8 @@ public static class Images
         // fails to start ("exec format error"): refuse them here.
         foreach (var r in toBuild)
             if (b.Docker.ImagePlatform(r.LocalReference) is { } got && got != platform)
-                throw new InvalidOperationException($"{r.LocalReference} came out {got}, but the nodes ({string.Join(", ", b.Settings.Environment.Of<EksConfig>().NodeInstanceTypes)}) " +
+                throw new InvalidOperationException($"{r.LocalReference} came out {got}, but the nodes " +
+                                                    $"({string.Join(", ", b.Settings.Environment.Of<EksConfig>().NodeInstanceTypes)}) " +
                                                     $"run {platform}. Build with BuildKit (install docker-buildx; for RUN steps of another CPU also QEMU: " +
                                                     "docker run --privileged --rm tonistiigi/binfmt --install all), then rerun --target=BuildImages.");
 

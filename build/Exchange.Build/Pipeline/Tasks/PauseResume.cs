@@ -116,7 +116,8 @@ public static class PauseResume
         if (state.DatabaseStatus is not null && WaitForDatabase(b, "available") is { Done: false } databaseStarting)
             failures.Add($"RDS is {databaseStarting.LastState}");
         if (failures.Count > 0)
-            throw new InvalidOperationException($"Resume did not complete within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. Rerun: ./build.sh --target=Resume --exclusive");
+            throw new InvalidOperationException($"Resume did not complete within {b.Settings.WaitTimeout.TotalSeconds:F0}s: " +
+                                                $"{string.Join("; ", failures)}. Rerun: ./build.sh --target=Resume --exclusive");
 
         if (deep)
         {
