@@ -31,7 +31,7 @@ public sealed record StackTeardown
     public IReadOnlyList<TeardownStep> After { get; init; } = [];
 }
 
-/// <summary>A step of a stack's teardown; the pipeline (Decommission) knows how to carry out each.</summary>
+/// <summary>A step of a stack's teardown; the pipeline (DestroyDev) knows how to carry out each.</summary>
 public abstract record TeardownStep
 {
     /// <summary>Delete the workloads' namespace and wait for the load balancers Kubernetes made (they block the VPC's deletion).</summary>

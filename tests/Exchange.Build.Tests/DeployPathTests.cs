@@ -120,7 +120,7 @@ public class DeployPathTests
         var log = new Logging.MemoryLog();
         var b = Deploying(runner, dir, log);
 
-        Infrastructure.Deploy(b);
+        DeployInfra.Deploy(b);
 
         var calls = Lines(runner);
         var deleted = calls.FindIndex(c => c.StartsWith("logs delete-log-group --log-group-name /aws/eks/exchange-dev/cluster ", StringComparison.Ordinal));
@@ -136,7 +136,7 @@ public class DeployPathTests
         var runner = EmptyAccount(dir, eksStackExists: true);
         var b = Deploying(runner, dir, new Logging.MemoryLog());
 
-        Infrastructure.Deploy(b);
+        DeployInfra.Deploy(b);
 
         Assert.DoesNotContain(Lines(runner), c => c.StartsWith("logs delete-log-group", StringComparison.Ordinal));
     }

@@ -27,7 +27,7 @@ public class OperationsLogicTests
         });
         var b = Contexts.Build(runner, new() { ["account"] = "111122223333" });
 
-        var error = Assert.Throws<InvalidOperationException>(() => Infrastructure.ClearSecretRecoveryWindow(b));
+        var error = Assert.Throws<InvalidOperationException>(() => DeployInfra.ClearSecretRecoveryWindow(b));
 
         Assert.Contains("aws secretsmanager restore-secret --secret-id exchange-dev-db-credentials", error.Message);
         Assert.DoesNotContain(runner.Calls, c => c.Command.Values.Contains("delete-secret"));
@@ -44,7 +44,7 @@ public class OperationsLogicTests
         });
         var b = Contexts.Build(runner, new() { ["account"] = "111122223333" });
 
-        Infrastructure.ClearSecretRecoveryWindow(b);
+        DeployInfra.ClearSecretRecoveryWindow(b);
 
         Assert.Contains(runner.Calls, c => c.Command.Values.SequenceEqual(
             ["secretsmanager", "delete-secret", "--secret-id", "exchange-dev-db-credentials", "--force-delete-without-recovery",

@@ -64,12 +64,12 @@ public static class PauseResume
 
         if (deepRequested && state.IsDeployed(StackKind.Eks))
         {
-            Decommission.DestroyStack(b, state, StackKind.Eks);
+            DestroyDev.DestroyStack(b, state, StackKind.Eks);
             changed.Add("EKS stack removed");
         }
 
         var deep = deepRequested || !state.IsDeployed(StackKind.Eks);
-        Sleep.ClearAwakeUntil(b); // a Pause by hand ends a wake-on-demand
+        FollowSchedule.ClearAwakeUntil(b); // a Pause by hand ends a wake-on-demand
         var earlier = PauseRecord.Load(b.Settings.PauseFile);
         var record = new PauseRecord(rdsStoppedNow ? DateTimeOffset.UtcNow : earlier?.RdsStoppedAt, deep);
         record.Save(b.Settings.PauseFile);
@@ -122,7 +122,7 @@ public static class PauseResume
         if (deep)
         {
             b.Log.Information("The EKS stack is gone (deep pause): deploying it again.");
-            Infrastructure.Deploy(b);
+            DeployInfra.Deploy(b);
             changed.Add("EKS stack recreated");
             state = EnvironmentState.Read(b);
         }
@@ -134,7 +134,7 @@ public static class PauseResume
             changed.Add($"node group scaled to {scaling.DesiredSize}");
         }
 
-        Infrastructure.Kubeconfig(b);
+        DeployInfra.Kubeconfig(b);
         WaitForNodes(b, wanted.DesiredSize);
         if (deep)
         {
@@ -143,8 +143,8 @@ public static class PauseResume
         }
         Workloads.Verify(b);
         if (File.Exists(b.Settings.PauseFile)) File.Delete(b.Settings.PauseFile);
-        if (b.Settings.Until is { } until) Sleep.StayAwakeUntil(b, until);
-        else Sleep.ClearAwakeUntil(b);
+        if (b.Settings.Until is { } until) FollowSchedule.StayAwakeUntil(b, until);
+        else FollowSchedule.ClearAwakeUntil(b);
         b.Report.Add(TaskNames.Resume, changed.Count > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
             changed.Count > 0 ? string.Join(", ", changed) : "already running");
     }

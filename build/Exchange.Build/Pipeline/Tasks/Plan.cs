@@ -77,8 +77,8 @@ public static class Plan
         ];
         steps[TaskNames.Bootstrap] =
         [
-            Show(aws.DescribeStackCommand(Infrastructure.ToolkitStack)),
-            $"# only when {Infrastructure.ToolkitStack} is missing:",
+            Show(aws.DescribeStackCommand(DeployInfra.ToolkitStack)),
+            $"# only when {DeployInfra.ToolkitStack} is missing:",
             Show(cdk.BootstrapCommand(account, s.Region, s.CdkOutDir)),
         ];
         var bucket = b.Names.Bucket(EnvironmentNames.ArtifactsPurpose, account, s.Region);

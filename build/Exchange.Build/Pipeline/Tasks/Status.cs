@@ -32,7 +32,7 @@ public static class Status
         if (state.IsDeployed(StackKind.Eks) && (state.Nodes?.DesiredSize ?? 0) > 0) Cluster(b, state);
 
         b.Log.Information("Sleep:");
-        foreach (var line in Sleep.StatusLines(b, state)) b.Log.Information(line);
+        foreach (var line in FollowSchedule.StatusLines(b, state)) b.Log.Information(line);
 
         b.Log.Information($"Environment '{b.Settings.Environment.EnvName}' is {state.Phase.ToUpperInvariant()}.");
         b.Report.Add(TaskNames.Status, StepOutcome.Checked, state.Phase);

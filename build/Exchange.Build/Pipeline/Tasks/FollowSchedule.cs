@@ -7,7 +7,7 @@ namespace Exchange.Build.Pipeline.Tasks;
 /// The sleep schedule from the pipeline's side: wake-on-demand (<c>Resume --until</c>), what Status says about it,
 /// and FollowSchedule, which the workflow runs on the schedule's cron entries.
 /// </summary>
-public static class Sleep
+public static class FollowSchedule
 {
     /// <summary>Resume --until: postpone each daily sleep schedule to the until-time and add a one-time sleep then.</summary>
     public static void StayAwakeUntil(BuildContext b, string text)
@@ -96,7 +96,7 @@ public static class Sleep
     /// unchanged images is a no-op; Resume; the workloads applied again), and with deep sleep Pause --deep when it
     /// says asleep - unless someone asked to stay awake (Resume --until). Shallow sleep is the in-AWS schedules' job.
     /// </summary>
-    public static void FollowSchedule(BuildContext b)
+    public static void Run(BuildContext b)
     {
         var schedule = b.Settings.Environment.Sleep
             ?? throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' has no sleep schedule: nothing to follow.");

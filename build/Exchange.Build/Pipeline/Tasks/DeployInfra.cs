@@ -6,7 +6,7 @@ using Exchange.Contracts;
 namespace Exchange.Build.Pipeline.Tasks;
 
 /// <summary>Bootstrap, DeployInfra and Kubeconfig: getting the stacks into the account and kubectl onto the cluster.</summary>
-public static partial class Infrastructure
+public static partial class DeployInfra
 {
     public const string ToolkitStack = "CDKToolkit";
 

@@ -14,7 +14,7 @@ namespace Exchange.Build.Pipeline.Tasks;
 /// VPC's deletion), then every stack's After steps (sweeps of what CloudFormation leaves behind), and a
 /// report of anything left.
 /// </summary>
-public static class Decommission
+public static class DestroyDev
 {
     public static void Destroy(BuildContext b)
     {
@@ -89,7 +89,7 @@ public static class Decommission
             case TeardownStep.SweepControlPlaneLogs:
                 return SweepControlPlaneLogs(b);
             case TeardownStep.DeleteDbSecretForGood:
-                Infrastructure.ClearSecretRecoveryWindow(b);
+                DeployInfra.ClearSecretRecoveryWindow(b);
                 return [];
             case TeardownStep.EmptyBucket { Bucket: var output }:
                 if (state.Outputs.TryGet(output) is not { } bucket)
@@ -101,7 +101,7 @@ public static class Decommission
                 b.Log.Information($"Emptied bucket {bucket} ({deleted} object(s)) so CloudFormation can delete it.");
                 return [];
             default:
-                throw new NotSupportedException($"DestroyDev does not know the teardown step {step.GetType().Name}: add it to Decommission.Run.");
+                throw new NotSupportedException($"DestroyDev does not know the teardown step {step.GetType().Name}: add it to DestroyDev.Run.");
         }
     }
 

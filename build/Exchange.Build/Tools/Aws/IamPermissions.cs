@@ -139,5 +139,5 @@ public static class IamPermissions
     public static IReadOnlyList<IamGrant> For(string call) =>
         Table.TryGetValue(call, out var grants) ? grants
             : throw new InvalidOperationException($"'{call}' declares no IAM action. Add it to {nameof(IamPermissions)} " +
-                                                  "(build/Exchange.Build/Aws/IamPermissions.cs) so the deploy policy (--target=Permissions) covers it.");
+                                                  "(build/Exchange.Build/Tools/Aws/IamPermissions.cs) so the deploy policy (--target=Permissions) covers it.");
 }
