@@ -77,6 +77,22 @@ public class CostTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void What_stops_while_paused_is_the_one_Pausing_declaration()
+    {
+        var names = Environments.Dev.Names;
+        Assert.Equal(Pausing.All.Select(r => (names.Stack(r.Stack), r.ResourceType)).ToHashSet(), Plan.Stopped);
+        Assert.Equal(Pausing.DeepRemoved.Select(names.Stack).Order(), Plan.RemovedStacks.Order());
+
+        var declared = PriceFixture();
+        var nothingDeclared = CostEstimate.Of(CloudAssembly.Load(Fixture), Table, Plan with { Stopped = new HashSet<(string, string)>() });
+
+        Assert.True(declared.Totals.Paused < declared.Totals.Running);
+        Assert.Equal(nothingDeclared.Totals.Running, nothingDeclared.Totals.Paused);
+        Assert.All(declared.Lines.Where(l => l.Paused < l.Running),
+            l => Assert.Contains(Pausing.All, r => names.Stack(r.Stack) == l.Stack));
+    }
+
+    [Fact]
     public void An_unknown_billable_type_is_listed_as_not_priced_and_a_free_one_is_not()
     {
         var assembly = CloudAssembly.FromTemplates(("Exchange-dev-Extra", """

@@ -17,7 +17,7 @@ public static class DataPricers
         var multiAz = Literal.Bool(props["MultiAZ"]) == true;
         var copies = multiAz ? 2 : 1;
         var az = multiAz ? "Multi-AZ" : "single-AZ";
-        var instance = p.Hourly($"{dbClass} MySQL {az} instance", rate, copies, stopsWhenPaused: true);
+        var instance = p.Hourly($"{dbClass} MySQL {az} instance", rate, copies, stopsWhenPaused: p.Plan.Stops(p.Resource));
         if (Literal.Number(props["AllocatedStorage"]) is not { } gb) return new Priced([instance], ["AllocatedStorage is not a literal"]);
         var type = Literal.String(props["StorageType"]) ?? "gp2"; // CloudFormation's default
         var (storage, unpriced) = p.Storage($"{Count(gb)} GB {type} {az} storage (bills while stopped)",

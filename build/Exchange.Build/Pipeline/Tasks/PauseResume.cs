@@ -26,13 +26,13 @@ public static class PauseResume
         if (state.Nodes is { DesiredSize: > 0 } nodes && nodegroup is not null)
         {
             b.Aws.Run(b.Aws.UpdateNodegroupScalingCommand(cluster, nodegroup, new NodegroupScaling(0, Math.Max(1, nodes.MaxSize), 0)));
-            changed.Add("node group scaled to 0");
+            changed.Add(Pausing.Nodes.Paused);
         }
         var instance = state.Outputs.TryGet(Outputs.KafkaInstanceId);
         if (instance is not null && state.KafkaState is "running" or "pending")
         {
             b.Aws.Run(b.Aws.StopInstanceCommand(instance));
-            changed.Add("Redpanda stopped");
+            changed.Add(Pausing.Kafka.Paused);
         }
         var rdsStoppedNow = false;
         if (state.DatabaseStatus is { } status && DatabaseBusy.Contains(status))
@@ -45,7 +45,7 @@ public static class PauseResume
         if (state.DatabaseStatus is not null && b.Aws.DbInstanceStatus(database) == "available")
         {
             b.Aws.Run(b.Aws.StopDbInstanceCommand(database));
-            changed.Add("RDS stopped");
+            changed.Add(Pausing.Database.Paused);
             rdsStoppedNow = true;
         }
 
@@ -62,13 +62,17 @@ public static class PauseResume
             throw new InvalidOperationException($"The pause did not take within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. " +
                                                 "It is still billing. Check the AWS console, then rerun: ./build.sh --target=Pause --exclusive");
 
-        if (deepRequested && state.IsDeployed(StackKind.Eks))
+        var deepStacks = Pausing.DeepRemoved;
+        if (deepRequested && deepStacks.Any(state.IsDeployed))
         {
-            DestroyDev.DestroyStack(b, state, StackKind.Eks);
-            changed.Add("EKS stack removed");
+            foreach (var kind in StackKinds.DestroyOrder.Where(k => deepStacks.Contains(k) && state.IsDeployed(k)))
+            {
+                DestroyDev.DestroyStack(b, state, kind);
+                changed.Add($"{kind} stack removed");
+            }
         }
 
-        var deep = deepRequested || !state.IsDeployed(StackKind.Eks);
+        var deep = deepRequested || !deepStacks.All(state.IsDeployed);
         FollowSchedule.ClearAwakeUntil(b); // a Pause by hand ends a wake-on-demand
         var earlier = PauseRecord.Load(b.Settings.PauseFile);
         var record = new PauseRecord(rdsStoppedNow ? DateTimeOffset.UtcNow : earlier?.RdsStoppedAt, deep);
@@ -88,7 +92,7 @@ public static class PauseResume
         var state = EnvironmentState.Read(b);
         if (!state.AnyDeployed) throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is not deployed: run --target=DeployDev.");
         if (b.Settings.Until is { } untilText) _ = WakeRequest.Resolve(untilText, b.Settings.Environment.Sleep!, b.Now()); // a bad --until fails before anything starts
-        var deep = !state.IsDeployed(StackKind.Eks);
+        var deep = !Pausing.DeepRemoved.All(state.IsDeployed);
         if (deep) Workloads.PushedImages(b); // fails early, before anything starts, when the image references are unknown here
         var changed = new List<string>();
         var config = b.Settings.Environment.Of<EksConfig>();
@@ -101,14 +105,14 @@ public static class PauseResume
             if (WaitForInstance(b, instance, "stopped") is { Done: false } stopping)
                 throw new InvalidOperationException($"Redpanda instance {instance} is still {stopping.LastState}; rerun Resume when it has stopped.");
             b.Aws.Run(b.Aws.StartInstanceCommand(instance));
-            changed.Add("Redpanda started");
+            changed.Add(Pausing.Kafka.Resumed);
         }
         if (state.DatabaseStatus is "stopped" or "stopping")
         {
             if (WaitForDatabase(b, "stopped") is { Done: false } stopping)
                 throw new InvalidOperationException($"RDS {database} is still {stopping.LastState}; rerun Resume when it has stopped.");
             b.Aws.Run(b.Aws.StartDbInstanceCommand(database));
-            changed.Add("RDS started");
+            changed.Add(Pausing.Database.Resumed);
         }
         var failures = new List<string>();
         if (instance is not null && WaitForInstance(b, instance, "running") is { Done: false } starting)
@@ -121,9 +125,9 @@ public static class PauseResume
 
         if (deep)
         {
-            b.Log.Information("The EKS stack is gone (deep pause): deploying it again.");
+            b.Log.Information($"The {string.Join(", ", Pausing.DeepRemoved)} stack is gone (deep pause): deploying it again.");
             DeployInfra.Deploy(b);
-            changed.Add("EKS stack recreated");
+            changed.Add($"{string.Join(", ", Pausing.DeepRemoved)} stack recreated");
             state = EnvironmentState.Read(b);
         }
         var wanted = new NodegroupScaling(config.NodeMinSize, config.NodeMaxSize, config.NodeDesiredSize);
