@@ -21,30 +21,7 @@ public static class DestroyDev
         // --confirm is checked with the other settings before the run's first task (PipelineSettings.ProblemsFor).
         var state = EnvironmentState.Read(b);
         var removed = new List<string>();
-        var synthesized = false;
-        foreach (var definition in StackKinds.DestroyOrder.Select(StackRegistry.Of).Where(d => state.IsDeployed(d.Kind)))
-        {
-            foreach (var step in definition.Teardown.Before) removed.AddRange(Run(b, state, step));
-            if (!synthesized) Synth.EnsureAssembly(b);
-            synthesized = true;
-            var stack = b.Names.Stack(definition.Kind);
-            void CdkDestroy() => b.Log.Timed($"Destroying {stack} (cdk destroy)", () =>
-                b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
-                    $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun --target=DestroyDev --confirm"));
-            var emptied = definition.Teardown.Before.OfType<TeardownStep.EmptyBucket>().ToArray();
-            try
-            {
-                CdkDestroy();
-            }
-            catch (CommandFailedException) when (emptied.Length > 0)
-            {
-                // A log delivery (VPC flow logs arrive for minutes) can land between the emptying and the bucket's deletion.
-                b.Log.Warning($"{stack} did not delete; emptying its buckets again (objects may have arrived since) and retrying once.");
-                foreach (var step in emptied) Run(b, state, step);
-                CdkDestroy();
-            }
-            removed.Add(stack);
-        }
+        foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed)) removed.AddRange(Remove(b, state, kind));
         // After steps sweep leftovers, so they run whether or not their stack was still there.
         foreach (var step in StackKinds.DestroyOrder.SelectMany(k => StackRegistry.Of(k).Teardown.After)) removed.AddRange(Run(b, state, step));
         foreach (var file in new[] { b.Settings.OutputsFile, b.Settings.PauseFile })
@@ -63,15 +40,33 @@ public static class DestroyDev
     /// Removes one stack as DestroyDev would (its Before steps, <c>cdk destroy</c>, its After steps); Pause --deep
     /// removes the Eks stack through here. Returns what it removed.
     /// </summary>
-    public static IReadOnlyList<string> DestroyStack(BuildContext b, EnvironmentState state, StackKind kind)
+    public static IReadOnlyList<string> DestroyStack(BuildContext b, EnvironmentState state, StackKind kind) =>
+        [.. Remove(b, state, kind), .. StackRegistry.Of(kind).Teardown.After.SelectMany(step => Run(b, state, step))];
+
+    /// <summary>A stack's Before steps and its <c>cdk destroy</c>; a stack with buckets is emptied again and retried once.</summary>
+    private static IReadOnlyList<string> Remove(BuildContext b, EnvironmentState state, StackKind kind)
     {
         var definition = StackRegistry.Of(kind);
         var removed = definition.Teardown.Before.SelectMany(step => Run(b, state, step)).ToList();
         Synth.EnsureAssembly(b);
-        b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, b.Names.Stack(kind)), b.Settings.RepoRoot,
-            line => b.Log.Information("  cdk | " + line));
-        removed.Add(b.Names.Stack(kind));
-        removed.AddRange(definition.Teardown.After.SelectMany(step => Run(b, state, step)));
+        var stack = b.Names.Stack(kind);
+        var rerun = $"--target={b.CurrentTask ?? TaskNames.DestroyDev}" + (b.CurrentTask is null or TaskNames.DestroyDev ? " --confirm" : "");
+        void CdkDestroy() => b.Log.Timed($"Destroying {stack} (cdk destroy)", () =>
+            b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+                $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun {rerun}"));
+        var emptied = definition.Teardown.Before.OfType<TeardownStep.EmptyBucket>().ToArray();
+        try
+        {
+            CdkDestroy();
+        }
+        catch (CommandFailedException) when (emptied.Length > 0)
+        {
+            // A log delivery (VPC flow logs arrive for minutes) can land between the emptying and the bucket's deletion.
+            b.Log.Warning($"{stack} did not delete; emptying its buckets again (objects may have arrived since) and retrying once.");
+            foreach (var step in emptied) Run(b, state, step);
+            CdkDestroy();
+        }
+        removed.Add(stack);
         return removed;
     }
 
