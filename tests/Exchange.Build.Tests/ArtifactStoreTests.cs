@@ -52,6 +52,10 @@ public class ArtifactStoreTests
 
         Assert.False(store.Fetch(dir.Combine("cdk-outputs.json")));
         Assert.False(File.Exists(dir.Combine("cdk-outputs.json")));
+        var (unreadable, _, log) = Store(_ => new ProcessResult(254, "",
+            "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied", TimeSpan.Zero));
+        Assert.False(unreadable.Fetch(dir.Combine("images.json")));
+        Assert.Contains(log.Entries, e => e.Level == "warning" && e.Message.Contains("Could not read images.json", StringComparison.Ordinal));
         Assert.False(offline.Fetch(dir.Combine("cdk-outputs.json")));
         offline.Share(dir.Write("cdk-outputs.json", "{}"));
         Assert.Empty(runner.Calls);

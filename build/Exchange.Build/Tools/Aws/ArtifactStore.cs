@@ -8,7 +8,8 @@ namespace Exchange.Build.Aws;
 /// The run artefacts CI and people share (stack outputs, images.json, the deploy policy) in the Storage stack's
 /// artifacts bucket, under their file names. Local files stay the cache: a file is fetched only when it is missing
 /// here, so an <c>--exclusive</c> rerun of PushImages or ApplyK8s works on any machine. Sharing is best effort (a
-/// warning, never a failed deploy); a missing object is simply not fetched.
+/// warning, never a failed deploy), and so is fetching: a missing object is not fetched, and a bucket this run cannot
+/// read is a warning, after which the caller goes on as without the file (the outputs from CloudFormation).
 /// </summary>
 public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? account, string region, IBuildLog log)
 {
@@ -28,7 +29,7 @@ public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? ac
             aws.Run(aws.PutObjectCommand(bucket, Key(file), file));
             log.Verbose($"Shared {Key(file)} in s3://{bucket}.");
         }
-        catch (Exception e) when (e is CommandFailedException or InvalidOperationException)
+        catch (Exception e) when (e is CommandFailedException or AwsCredentialsException)
         {
             log.Warning($"Could not share {Key(file)} in s3://{bucket} ({e.Message.Split('\n')[0]}); other machines will not find it there.");
         }
@@ -48,6 +49,11 @@ public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? ac
             File.Move(partial, file, overwrite: true);
             log.Information($"No local {file}: fetched it from s3://{bucket}/{Key(file)}.");
             return true;
+        }
+        catch (Exception e) when (e is CommandFailedException or AwsCredentialsException)
+        {
+            log.Warning($"Could not read {Key(file)} from s3://{bucket} ({e.Message.Split('\n')[0]}); going on without it.");
+            return false;
         }
         finally
         {
