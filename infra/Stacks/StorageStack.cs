@@ -31,7 +31,8 @@ public sealed class StorageStack : ExchangeStack<StorageConfig>
         {
             LifecycleRules =
             [
-                new LifecycleRule { Id = "Expire", Expiration = Duration.Days(Config.LogExpirationDays), AbortIncompleteMultipartUploadAfter = Duration.Days(1) },
+                new LifecycleRule { Id = "Expire", Expiration = Duration.Days(Config.LogExpirationDays),
+                    AbortIncompleteMultipartUploadAfter = Duration.Days(1) },
             ],
         });
 

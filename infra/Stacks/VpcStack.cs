@@ -97,7 +97,8 @@ public sealed class VpcStack : ExchangeStack<VpcConfig>
     {
         if (natInstance.GatewayInstances.Length != 1)
         {
-            throw new InvalidOperationException($"Expected one NAT instance, found {natInstance.GatewayInstances.Length}: its user data signals for one instance.");
+            throw new InvalidOperationException($"Expected one NAT instance, found {natInstance.GatewayInstances.Length}: its user data signals for one " +
+                "instance.");
         }
 
         natInstance.Connections.AllowFrom(Peer.Ipv4(Config.Cidr), Port.AllTraffic(), "All traffic from inside the VPC (NAT)");

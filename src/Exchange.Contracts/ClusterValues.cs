@@ -7,7 +7,10 @@ namespace Exchange.Contracts;
 /// <summary>Where a value for the cluster comes from.</summary>
 public abstract record ValueSource
 {
-    /// <summary>A stack output; <paramref name="Format"/> wraps it (<c>{0}</c> is the value), <paramref name="Default"/> stands in when an older stack lacks it.</summary>
+    /// <summary>
+    /// A stack output; <paramref name="Format"/> wraps it (<c>{0}</c> is the value), <paramref name="Default"/> stands in when an older stack lacks
+    /// it.
+    /// </summary>
     public sealed record Output(StackOutput Of, string Format = "{0}", string? Default = null) : ValueSource;
 
     /// <summary>A field of a Secrets Manager secret's JSON (the secret named by <paramref name="Secret"/>); an empty field is an error.</summary>

@@ -38,7 +38,8 @@ public sealed record EnvironmentConfig
     /// <summary>The configuration record of one stack, or an error naming the file to add it to.</summary>
     public T Of<T>() where T : StackConfig =>
         Stacks.OfType<T>().SingleOrDefault()
-        ?? throw new InvalidOperationException($"Environment '{EnvName}' has no {typeof(T).Name}: add one to its Stacks in src/Exchange.Contracts/Environments.cs.");
+        ?? throw new InvalidOperationException($"Environment '{EnvName}' has no {typeof(T).Name}: add one to its Stacks in " +
+            "src/Exchange.Contracts/Environments.cs.");
 
     /// <summary>This configuration with <paramref name="config"/> in place of the stack's current record.</summary>
     public EnvironmentConfig With<T>(T config) where T : StackConfig =>

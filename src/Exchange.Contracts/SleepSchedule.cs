@@ -60,7 +60,8 @@ public sealed record SleepSchedule
             throw new InvalidSleepScheduleException($"Time zone '{TimeZone}' of {where} is unknown: use an IANA name such as Asia/Seoul.");
         }
         if (SleepAt <= WakeAt)
-            throw new InvalidSleepScheduleException($"{where} sleeps at {SleepAt:HH\\:mm}, not after it wakes ({WakeAt:HH\\:mm}): awake hours must lie within one day.");
+            throw new InvalidSleepScheduleException($"{where} sleeps at {SleepAt:HH\\:mm}, not after it wakes ({WakeAt:HH\\:mm}): awake hours must lie " +
+                "within one day.");
         if (WorkDays.Count == 0) throw new InvalidSleepScheduleException($"{where} has no work days: remove the schedule to never wake.");
         var now = DateTime.UtcNow;
         if (Enumerable.Range(0, 24).Select(m => Zone.GetUtcOffset(now.AddMonths(m))).Distinct().Count() > 1)

@@ -99,7 +99,8 @@ public class CostTests(ITestOutputHelper output)
             { "Resources": {
                 "Notebook": { "Type": "AWS::SageMaker::NotebookInstance", "Properties": { "InstanceType": "ml.t3.medium" } },
                 "Group": { "Type": "AWS::EC2::SecurityGroup", "Properties": { "GroupDescription": "free" } },
-                "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "Engine": "postgres", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20" } } } }
+                "Db": { "Type": "AWS::RDS::DBInstance",
+                  "Properties": { "Engine": "postgres", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20" } } } }
             """));
 
         var estimate = CostEstimate.Of(assembly, Table, Plan);
@@ -116,7 +117,8 @@ public class CostTests(ITestOutputHelper output)
     {
         var assembly = CloudAssembly.FromTemplates(("Exchange-dev-Storage", """
             { "Resources": {
-                "Logs": { "Type": "AWS::S3::Bucket", "Properties": { "LifecycleConfiguration": { "Rules": [ { "ExpirationInDays": 30, "Status": "Enabled" } ] } } },
+                "Logs": { "Type": "AWS::S3::Bucket",
+                  "Properties": { "LifecycleConfiguration": { "Rules": [ { "ExpirationInDays": 30, "Status": "Enabled" } ] } } },
                 "Artifacts": { "Type": "AWS::S3::Bucket", "Properties": {} },
                 "Forever": { "Type": "AWS::S3::Bucket", "Properties": {} },
                 "Policy": { "Type": "AWS::S3::BucketPolicy", "Properties": {} },
@@ -143,7 +145,8 @@ public class CostTests(ITestOutputHelper output)
     public void The_NAT_gateway_option_prices_like_a_synthesized_NAT_gateway_and_differs_by_the_tables_arithmetic()
     {
         var instance = CloudAssembly.FromTemplates(("Exchange-dev-Vpc", File.ReadAllText(Path.Combine(Fixture, "Exchange-dev-Vpc.template.json"))));
-        var gateway = CloudAssembly.FromTemplates(("Exchange-dev-Vpc", File.ReadAllText(Path.Combine(Fixture, "variants", "Exchange-dev-Vpc.nat-gateway.template.json"))));
+        var gateway = CloudAssembly.FromTemplates(("Exchange-dev-Vpc",
+            File.ReadAllText(Path.Combine(Fixture, "variants", "Exchange-dev-Vpc.nat-gateway.template.json"))));
         var patched = instance.Clone();
 
         Assert.Equal(1, Configurations.NatGateway.Apply(patched));
@@ -165,10 +168,12 @@ public class CostTests(ITestOutputHelper output)
         var comparison = CostComparison.Of(CloudAssembly.Load(Fixture), Table, Plan);
         var running = comparison.Default.Totals.Running;
 
-        Assert.All(comparison.Options, o => Assert.True(o.Changes > 0 && o.Totals.Running > running, $"{o.Configuration.Name}: {o.Totals.Running} vs {running}"));
+        Assert.All(comparison.Options, o
+            => Assert.True(o.Changes > 0 && o.Totals.Running > running, $"{o.Configuration.Name}: {o.Totals.Running} vs {running}"));
         var onStandard = comparison.DesignDocument.Single(d => d.Configuration == Configurations.DesignDocumentOnStandardSupport).Totals.Running;
         var asWritten = comparison.DesignDocument.Single(d => d.Configuration == Configurations.DesignDocument).Totals.Running;
-        var documentChanges = H * Table.NatGateway.PerHour.Usd + Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd + H * Table.PublicIpv4PerHour.Usd - NatInstance
+        var documentChanges = H * Table.NatGateway.PerHour.Usd + Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd
+            + H * Table.PublicIpv4PerHour.Usd - NatInstance
                               + H * (Table.Rds["db.t3.micro"].Usd - Table.Rds["db.t4g.micro"].Usd)
                               + H * (Table.Cache["cache.t3.micro"].Usd - Table.Cache["cache.t4g.micro"].Usd)
                               + H * (OnDemand("t3.medium") - OnDemand("t4g.small")) // Redpanda on t3.medium

@@ -22,7 +22,8 @@ public class DeployPathTests
 
     private static object Stack(string name, params (string Key, string Value)[] outputs) => new
     {
-        Stacks = new[] { new { StackName = name, StackStatus = "CREATE_COMPLETE", Outputs = outputs.Select(o => new { OutputKey = o.Key, OutputValue = o.Value }) } },
+        Stacks = new[] { new { StackName = name, StackStatus = "CREATE_COMPLETE",
+            Outputs = outputs.Select(o => new { OutputKey = o.Key, OutputValue = o.Value }) } },
     };
 
     private static List<string> Lines(RecordingRunner runner) => runner.Calls.Select(c => string.Join(' ', c.Command.Values)).ToList();
@@ -33,7 +34,8 @@ public class DeployPathTests
         var runner = new RecordingRunner(c => c.Values.ToArray() switch
         {
             ["sts", "get-caller-identity", ..] => Identity(SsoSession),
-            ["iam", "get-role", "--role-name", "AWSReservedSSO_Admin_abc123", ..] => Ok(new { Role = new { RoleName = "AWSReservedSSO_Admin_abc123", Arn = SsoRole } }),
+            ["iam", "get-role", "--role-name", "AWSReservedSSO_Admin_abc123", ..]
+                => Ok(new { Role = new { RoleName = "AWSReservedSSO_Admin_abc123", Arn = SsoRole } }),
             ["cloudformation", "describe-stacks", ..] => NoStack,
             _ => Ok(new { }),
         });
@@ -51,7 +53,8 @@ public class DeployPathTests
         {
             ["sts", "get-caller-identity", ..] => Identity(SsoSession),
             ["iam", "get-role", ..] => throw new CommandFailedException(c.RenderSafe(), 254,
-                "An error occurred (AccessDenied) when calling the GetRole operation: User: " + SsoSession + " is not authorized to perform: iam:GetRole", null),
+                "An error occurred (AccessDenied) when calling the GetRole operation: User: " + SsoSession + " is not authorized to perform: iam:GetRole",
+                    null),
             ["cloudformation", "describe-stacks", ..] => NoStack,
             _ => Ok(new { }),
         });
@@ -99,7 +102,8 @@ public class DeployPathTests
     /// <summary>A DeployInfra run whose cloud assembly is already checked (no synth).</summary>
     private static BuildContext Deploying(RecordingRunner runner, TempDir dir, Logging.IBuildLog log)
     {
-        var tools = new Dictionary<string, string> { ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
+        var tools = new Dictionary<string,
+            string> { ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
         var settings = Contexts.Settings(new() { ["account"] = Account, ["artifacts"] = dir.Path });
         return new BuildContext(settings, log, n => tools.GetValueOrDefault(n), [TaskNames.DeployInfra], runner) { AssemblyChecked = true };
     }
@@ -126,7 +130,8 @@ public class DeployPathTests
         var deleted = calls.FindIndex(c => c.StartsWith("logs delete-log-group --log-group-name /aws/eks/exchange-dev/cluster ", StringComparison.Ordinal));
         var deployed = calls.FindIndex(c => c.StartsWith("deploy ", StringComparison.Ordinal));
         Assert.InRange(deleted, 0, deployed);
-        Assert.Contains(log.Entries, e => e.Message.Contains("/aws/eks/exchange-dev/cluster", StringComparison.Ordinal) && e.Message.Contains("left", StringComparison.Ordinal));
+        Assert.Contains(log.Entries, e => e.Message.Contains("/aws/eks/exchange-dev/cluster", StringComparison.Ordinal)
+            && e.Message.Contains("left", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -186,7 +191,8 @@ public class DeployPathTests
         const string generated = "SpotNodegroup-9WZlbLk7Yzz2";
         var runner = new RecordingRunner(c => c.Values.ToArray() switch
         {
-            ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] => Ok(Stack("Exchange-dev-Eks", ("NodegroupName", generated), ("ClusterName", "exchange-dev"))),
+            ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..]
+                => Ok(Stack("Exchange-dev-Eks", ("NodegroupName", generated), ("ClusterName", "exchange-dev"))),
             ["cloudformation", "describe-stacks", _, var stack, ..] => Ok(Stack(stack)),
             ["eks", "describe-nodegroup", _, _, _, var name, ..] when name == generated =>
                 Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
@@ -200,7 +206,8 @@ public class DeployPathTests
 
         _ = Assert.ThrowsAny<Exception>(() => PauseResume.Pause(b)); // the scripted node group never reaches 0: only the call matters
 
-        Assert.Contains(Lines(runner), c => c.StartsWith($"eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name {generated} ", StringComparison.Ordinal));
+        Assert.Contains(Lines(runner), c
+            => c.StartsWith($"eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name {generated} ", StringComparison.Ordinal));
     }
 
     /// <summary>A Docker engine whose builds come out for <paramref name="platform"/>, whatever --platform asked.</summary>

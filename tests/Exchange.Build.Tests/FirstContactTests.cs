@@ -32,7 +32,8 @@ public class FirstContactTests
         using var dir = new TempDir();
         foreach (var tool in new[] { "docker", "docker-registry", "htpasswd", "shellcheck", "kubectl", "node", "npm", "git" })
             dir.Script($"bin/{tool}", "exit 0");
-        var env = new Dictionary<string, string> { ["PATH"] = dir.Combine("bin"), ["DOCKER_PATH"] = "", ["KUBECTL_PATH"] = "", ["DOCKER_HOST"] = "tcp://127.0.0.1:9" };
+        var env = new Dictionary<string,
+            string> { ["PATH"] = dir.Combine("bin"), ["DOCKER_PATH"] = "", ["KUBECTL_PATH"] = "", ["DOCKER_HOST"] = "tcp://127.0.0.1:9" };
         var runner = new RecordingRunner(c => c.Values.FirstOrDefault() == "version"
             ? new ProcessResult(1, "", "Cannot connect to the Docker daemon at tcp://127.0.0.1:9. Is the docker daemon running?", TimeSpan.Zero)
             : new ProcessResult(0, "", "", TimeSpan.Zero));

@@ -13,7 +13,8 @@ public class OperationsLogicTests
 
     private static object Stack(string name, params (string Key, string Value)[] outputs) => new
     {
-        Stacks = new[] { new { StackName = name, StackStatus = "CREATE_COMPLETE", Outputs = outputs.Select(o => new { OutputKey = o.Key, OutputValue = o.Value }) } },
+        Stacks = new[] { new { StackName = name, StackStatus = "CREATE_COMPLETE",
+            Outputs = outputs.Select(o => new { OutputKey = o.Key, OutputValue = o.Value }) } },
     };
 
     [Fact]
@@ -64,7 +65,8 @@ public class OperationsLogicTests
             [_, "describe-instances", ..] => Ok(new { Reservations = new[] { new { Instances = new[] { new { State = new { Name = "stopped" } } } } } }),
             [_, "describe-db-instances", ..] => Ok(new
             {
-                DBInstances = new[] { new { DBInstanceStatus = stopped ? "stopped" : databaseStatuses.Count > 1 ? databaseStatuses.Dequeue() : databaseStatuses.Peek() } },
+                DBInstances = new[] { new { DBInstanceStatus = stopped ? "stopped" : databaseStatuses.Count > 1 ? databaseStatuses.Dequeue()
+                    : databaseStatuses.Peek() } },
             }),
             [_, "stop-db-instance", ..] => Stop(),
             _ => Ok(new { }),
@@ -77,7 +79,8 @@ public class OperationsLogicTests
 
         var calls = runner.Calls.Select(c => string.Join(' ', c.Command.Values)).ToList();
         Assert.Single(calls, c => c.StartsWith("rds stop-db-instance", StringComparison.Ordinal));
-        Assert.DoesNotContain(calls, c => c.StartsWith("eks update-nodegroup-config", StringComparison.Ordinal) || c.StartsWith("ec2 stop-instances", StringComparison.Ordinal));
+        Assert.DoesNotContain(calls, c => c.StartsWith("eks update-nodegroup-config", StringComparison.Ordinal)
+            || c.StartsWith("ec2 stop-instances", StringComparison.Ordinal));
         Assert.Equal(StepOutcome.Changed, b.Report.Results.Single(r => r.Task == TaskNames.Pause).Outcome);
     }
 

@@ -22,7 +22,8 @@ public class WrapperCommandTests
             runner.Calls[0].Command.RenderSafe());
         var deletes = runner.Calls.Skip(1).Select(c => c.Command).ToArray();
         Assert.Equal(2, deletes.Length);
-        Assert.All(deletes, d => Assert.Equal(["s3api", "delete-objects", "--bucket", "exchange-dev-logs-111122223333-ap-northeast-2", "--delete"], d.Values.Take(5)));
+        Assert.All(deletes, d
+            => Assert.Equal(["s3api", "delete-objects", "--bucket", "exchange-dev-logs-111122223333-ap-northeast-2", "--delete"], d.Values.Take(5)));
         Assert.Contains("{\"Key\":\"flow/999.log.gz\"}],\"Quiet\":true}", deletes[0].Values.ElementAt(5));
         Assert.Equal("""{"Objects":[{"Key":"flow/1000.log.gz"}],"Quiet":true}""", deletes[1].Values.ElementAt(5));
     }

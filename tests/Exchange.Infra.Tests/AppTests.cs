@@ -147,7 +147,8 @@ public sealed class AppTests(SynthesizedApp app)
         bool Is(System.Text.Json.Nodes.JsonObject r, string type) => TemplateJson.Type(r) == type;
 
         Assert.All(resources.Where(r => Is(r, "AWS::RDS::DBInstance")), r => Assert.True((bool?)TemplateJson.Properties(r)["StorageEncrypted"]));
-        Assert.All(resources.Where(r => Is(r, "AWS::ElastiCache::ReplicationGroup")), r => Assert.True((bool?)TemplateJson.Properties(r)["AtRestEncryptionEnabled"]));
+        Assert.All(resources.Where(r => Is(r, "AWS::ElastiCache::ReplicationGroup")), r
+            => Assert.True((bool?)TemplateJson.Properties(r)["AtRestEncryptionEnabled"]));
         Assert.All(resources.Where(r => Is(r, "AWS::EC2::Volume")), r => Assert.True((bool?)TemplateJson.Properties(r)["Encrypted"]));
         // Instances: every one declares its root volume, and encrypted (the NAT instance too).
         Assert.All(resources.Where(r => Is(r, "AWS::EC2::Instance")), instance =>

@@ -172,7 +172,9 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
         }
     }
 
-    /// <summary>The dev templates by stack name, and the EKS template of a public endpoint limited to the team's CIDRs (the only place EKS1 is suppressed).</summary>
+    /// <summary>
+    /// The dev templates by stack name, and the EKS template of a public endpoint limited to the team's CIDRs (the only place EKS1 is suppressed).
+    /// </summary>
     public static IEnumerable<(string Stack, JsonObject Template)> AllVariants(SynthesizedApp app, EndpointVariants variants) =>
         app.Json.Select(j => (app.Config.Names.Stack(j.Key), j.Value))
             .Append((app.Config.Names.Stack(StackKind.Eks), EndpointVariants.Read(variants.RestrictedEksTemplate)));

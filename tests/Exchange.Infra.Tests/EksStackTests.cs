@@ -41,7 +41,8 @@ public sealed class EksStackTests(SynthesizedApp app)
         var types = TemplateJson.AllResources(app.Json[StackKind.Eks]).Select(r => TemplateJson.Type(r.Resource)!).Distinct().Order();
 
         Assert.Equal(
-            ["AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::Scheduler::Schedule"],
+            ["AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role", "AWS::Logs::LogGroup",
+                "AWS::Scheduler::Schedule"],
             types.Where(t => t != "AWS::CDK::Metadata"));
     }
 
@@ -54,7 +55,8 @@ public sealed class EksStackTests(SynthesizedApp app)
             {
                 ["ClusterLogging"] = new Props
                 {
-                    ["EnabledTypes"] = new[] { "api", "audit", "authenticator", "controllerManager", "scheduler" }.Select(t => (object)new Props { ["Type"] = t }).ToArray(),
+                    ["EnabledTypes"] = new[] { "api", "audit", "authenticator", "controllerManager", "scheduler" }.Select(t
+                        => (object)new Props { ["Type"] = t }).ToArray(),
                 },
             },
         });
@@ -156,7 +158,8 @@ public sealed class EksStackTests(SynthesizedApp app)
                     {
                         ["Fn::Join"] = new object[]
                         {
-                            "", new object[] { "arn:", new Props { ["Ref"] = "AWS::Partition" }, ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" },
+                            "", new object[] { "arn:", new Props { ["Ref"] = "AWS::Partition" },
+                                ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" },
                         },
                     },
                     ["AccessScope"] = new Props { ["Type"] = "cluster" },
@@ -210,7 +213,8 @@ public sealed class EksStackTests(SynthesizedApp app)
         Template.HasOutput(Outputs.EksClusterName.Key, new Props { ["Value"] = new Props { ["Ref"] = "Cluster" } });
         Template.HasOutput(Outputs.EksClusterEndpoint.Key, new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "Cluster", "Endpoint" } } });
         Template.HasOutput(Outputs.EksClusterArn.Key, new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "Cluster", "Arn" } } });
-        Template.HasOutput(Outputs.EksClusterSecurityGroupId.Key, new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "Cluster", "ClusterSecurityGroupId" } } });
+        Template.HasOutput(Outputs.EksClusterSecurityGroupId.Key,
+            new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "Cluster", "ClusterSecurityGroupId" } } });
         Template.HasOutput(Outputs.EksNodegroupName.Key, new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "SpotNodegroup", "NodegroupName" } } });
     }
 

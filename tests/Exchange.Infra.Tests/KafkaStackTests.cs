@@ -83,7 +83,10 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         {
             ["ManagedPolicyArns"] = new object[]
             {
-                new Props { ["Fn::Join"] = Match.ArrayWith(new object[] { Match.ArrayWith(new object[] { ":iam::aws:policy/AmazonSSMManagedInstanceCore" }) }) },
+                new Props
+                {
+                    ["Fn::Join"] = Match.ArrayWith(new object[] { Match.ArrayWith(new object[] { ":iam::aws:policy/AmazonSSMManagedInstanceCore" }) }),
+                },
             },
         });
         Template.HasResourceProperties("AWS::EC2::SecurityGroup", new Props
@@ -194,7 +197,8 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(["0"], run.Signals);
         Assert.Equal(6, run.Count("docker exec redpanda rpk topic create"));
-        Assert.Single(run.Calls, c => c.StartsWith("docker run -d --name redpanda", StringComparison.Ordinal) && c.Contains("--mode dev-container", StringComparison.Ordinal));
+        Assert.Single(run.Calls, c => c.StartsWith("docker run -d --name redpanda", StringComparison.Ordinal)
+            && c.Contains("--mode dev-container", StringComparison.Ordinal));
         Assert.Contains("Healthy", run.BootLog);
     }
 

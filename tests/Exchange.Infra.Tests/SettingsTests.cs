@@ -80,7 +80,8 @@ public sealed class EksEndpointAccessTests
     public void The_dev_environment_configures_no_public_cidrs_so_the_endpoint_is_private_only()
     {
         Assert.Empty(Environments.Dev.Of<EksConfig>().PublicAccessCidrs);
-        Assert.Equal("private only: no public endpoint (reach it from inside the VPC)", EksEndpointAccess.Describe(Environments.Dev.Of<EksConfig>().PublicAccessCidrs));
+        Assert.Equal("private only: no public endpoint (reach it from inside the VPC)",
+            EksEndpointAccess.Describe(Environments.Dev.Of<EksConfig>().PublicAccessCidrs));
     }
 
     [Theory]
@@ -142,7 +143,8 @@ public sealed class NodePlatformTests
     public void Graviton_nodes_get_the_arm64_ami_and_mixed_architectures_are_refused()
     {
         var graviton = Environments.Dev.With(Environments.Dev.Of<EksConfig>() with { NodeInstanceTypes = ["t4g.medium", "m7g.large"] });
-        var template = Amazon.CDK.Assertions.Template.FromStack(ExchangeApp.Create(new InfraSettings { Config = graviton }).Stack<Exchange.Infra.Stacks.EksStack>());
+        var app = ExchangeApp.Create(new InfraSettings { Config = graviton });
+        var template = Amazon.CDK.Assertions.Template.FromStack(app.Stack<Exchange.Infra.Stacks.EksStack>());
 
         template.HasResourceProperties("AWS::EKS::Nodegroup", new Dictionary<string, object> { ["AmiType"] = "AL2023_ARM_64_STANDARD" });
         Assert.Equal("linux/arm64", graviton.Of<EksConfig>().NodeArchitecture.ImagePlatform());
@@ -164,7 +166,8 @@ public sealed class KubernetesSupportTests
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
 
         Assert.True(today <= end,
-            $"Kubernetes {config.Of<EksConfig>().KubernetesVersion} ({env}) left EKS standard support on {end:yyyy-MM-dd}: EKS bills extended support or upgrades " +
+            $"Kubernetes {config.Of<EksConfig>().KubernetesVersion} ({env}) left EKS standard support on {end:yyyy-MM-dd}: EKS bills extended support or " +
+                "upgrades " +
             "the cluster by itself, and a redeploy of the old version fails. Move EksConfig.KubernetesVersion in src/Exchange.Contracts/Environments.cs " +
             "to a supported version (README: Kubernetes version).");
     }

@@ -97,7 +97,8 @@ public sealed class SleepScheduleTests(SynthesizedApp app)
     public void The_sleep_uses_no_Lambda_and_the_node_group_schedule_lives_in_the_EKS_stack_that_deep_pause_removes()
     {
         foreach (var kind in StackKinds.DeployOrder)
-            Assert.DoesNotContain(TemplateJson.AllResources(app.Json[kind]), r => TemplateJson.Type(r.Resource)!.StartsWith("AWS::Lambda::", StringComparison.Ordinal));
+            Assert.DoesNotContain(TemplateJson.AllResources(app.Json[kind]), r
+                => TemplateJson.Type(r.Resource)!.StartsWith("AWS::Lambda::", StringComparison.Ordinal));
         var owners = StackKinds.DeployOrder.Where(k => app.Resources(k, "AWS::Scheduler::Schedule").Count > 0).ToArray();
         Assert.Equal([StackKind.Rds, StackKind.Kafka, StackKind.Eks], owners);
     }

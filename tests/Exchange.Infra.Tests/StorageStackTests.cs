@@ -39,7 +39,10 @@ public sealed class StorageStackTests(SynthesizedApp app)
             {
                 ["BucketEncryption"] = new Props
                 {
-                    ["ServerSideEncryptionConfiguration"] = new object[] { new Props { ["ServerSideEncryptionByDefault"] = new Props { ["SSEAlgorithm"] = "AES256" } } },
+                    ["ServerSideEncryptionConfiguration"] = new object[]
+                    {
+                        new Props { ["ServerSideEncryptionByDefault"] = new Props { ["SSEAlgorithm"] = "AES256" } },
+                    },
                 },
                 ["PublicAccessBlockConfiguration"] = new Props
                 {
@@ -53,7 +56,8 @@ public sealed class StorageStackTests(SynthesizedApp app)
             Assert.Contains(statements, s => (string?)s!["Effect"] == "Deny" && (string?)s["Condition"]?["Bool"]?["aws:SecureTransport"] == "false");
         }
         Assert.Empty(app.Resources(StackKind.Storage, "AWS::Lambda::Function"));
-        Assert.DoesNotContain(app.Json[StackKind.Storage]["Resources"]!.AsObject(), r => ((string?)r.Value!["Type"])!.StartsWith("Custom::", StringComparison.Ordinal));
+        Assert.DoesNotContain(app.Json[StackKind.Storage]["Resources"]!.AsObject(), r
+            => ((string?)r.Value!["Type"])!.StartsWith("Custom::", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -66,7 +70,8 @@ public sealed class StorageStackTests(SynthesizedApp app)
             ["LogDestinationType"] = "s3",
             ["LogDestination"] = new Props
             {
-                ["Fn::Join"] = new object[] { "", new object[] { new Props { ["Fn::GetAtt"] = new[] { StorageStack.LogsLogicalId, "Arn" } }, "/" + StorageStack.FlowLogPrefix } },
+                ["Fn::Join"] = new object[] { "",
+                    new object[] { new Props { ["Fn::GetAtt"] = new[] { StorageStack.LogsLogicalId, "Arn" } }, "/" + StorageStack.FlowLogPrefix } },
             },
         });
         var expiry = TemplateJson.Properties(Buckets[StorageStack.LogsLogicalId])["LifecycleConfiguration"]!["Rules"]!.AsArray();

@@ -120,7 +120,8 @@ public class RenderingTests
     public void The_backend_reads_every_shared_secret_key_and_the_shards_read_the_kafka_servers(string name)
     {
         var manifest = Renderings.Named(name).Render();
-        string[] Keys(Workload w) => SecretReferences(manifest).Where(r => r.Key is not null && r.Where.StartsWith(w.Id + "/")).Select(r => r.Key!).Order().ToArray();
+        string[] Keys(Workload w)
+            => SecretReferences(manifest).Where(r => r.Key is not null && r.Where.StartsWith(w.Id + "/")).Select(r => r.Key!).Order().ToArray();
 
         var backend = Assert.Single(manifest.Workloads, w => w.PodLabels.GetValueOrDefault("app.kubernetes.io/name") == WorkloadImages.Backend);
         var shards = manifest.Workloads.Where(w => w.PodLabels.GetValueOrDefault("app.kubernetes.io/name") == WorkloadImages.MatchingEngine);

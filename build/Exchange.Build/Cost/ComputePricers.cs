@@ -23,7 +23,8 @@ public static class ComputePricers
     {
         var props = p.Resource.Properties;
         if (props["LaunchTemplate"] is not null) return Priced.NotPriced("the node group uses a launch template (instance type and disk come from it)");
-        if (Literal.String(props["AmiType"])?.Contains("WINDOWS", StringComparison.Ordinal) == true) return Priced.NotPriced("Windows nodes: the table holds Linux prices");
+        if (Literal.String(props["AmiType"])?.Contains("WINDOWS", StringComparison.Ordinal) == true)
+            return Priced.NotPriced("Windows nodes: the table holds Linux prices");
         if (Literal.Number(props["ScalingConfig"]?["DesiredSize"]) is not { } nodes) return Priced.NotPriced("ScalingConfig.DesiredSize is not a literal");
         var types = Literal.Strings(props["InstanceTypes"]) is { Count: > 0 } listed ? listed : ["t3.medium"]; // EKS's default
         var missing = types.Where(t => !p.Prices.Ec2.ContainsKey(t)).ToArray();

@@ -80,7 +80,8 @@ public sealed record PriceTable
     public static PriceTable Load(string file)
     {
         if (!File.Exists(file))
-            throw new PriceTableException($"No price table at {file}. Copy build/prices/ap-northeast-2.json for the new region and fill it from the sources it lists.");
+            throw new PriceTableException($"No price table at {file}. Copy build/prices/ap-northeast-2.json for the new region and fill it from the sources " +
+                "it lists.");
         PriceTable? table;
         try { table = JsonSerializer.Deserialize<PriceTable>(File.ReadAllText(file), Options); }
         catch (JsonException e) { throw new PriceTableException($"Price table {file} is not valid: {e.Message}"); }

@@ -54,14 +54,18 @@ public static class ServicePricers
             return new Priced([ingestion], [$"no retention: stored logs grow by {Count(gb)} GB every month", .. unpriced]);
         var stored = gb * days / 30;
         return new Priced([ingestion,
-            new Charge($"log storage, {Count(Math.Round(stored, 2))} GB kept ({Count(days)}-day retention)", stored * p.Prices.Logs.StoragePerGbMonth.Usd, Estimate: true)],
+            new Charge($"log storage, {Count(Math.Round(stored, 2))} GB kept ({Count(days)}-day retention)", stored * p.Prices.Logs.StoragePerGbMonth.Usd,
+                Estimate: true)],
             unpriced);
     }
 
-    /// <summary>The enabled control-plane log types of the EKS cluster in this stack that writes to <paramref name="logGroupName"/>; null when none does.</summary>
+    /// <summary>
+    /// The enabled control-plane log types of the EKS cluster in this stack that writes to <paramref name="logGroupName"/>; null when none does.
+    /// </summary>
     private static IReadOnlyList<string>? ControlPlaneLogTypes(TemplateResource group, string? logGroupName)
     {
-        if (logGroupName is null || !logGroupName.StartsWith("/aws/eks/", StringComparison.Ordinal) || !logGroupName.EndsWith("/cluster", StringComparison.Ordinal))
+        if (logGroupName is null || !logGroupName.StartsWith("/aws/eks/", StringComparison.Ordinal)
+            || !logGroupName.EndsWith("/cluster", StringComparison.Ordinal))
             return null;
         var clusterName = logGroupName["/aws/eks/".Length..^"/cluster".Length];
         var cluster = group.Siblings.Select(e => e.Value as JsonObject)
@@ -87,7 +91,8 @@ public static class ServicePricers
         var traffic = Literal.String(p.Resource.Properties["TrafficType"]) ?? "ALL";
         if (p.Prices.Usage.FlowLogGbPerMonth?.GetValueOrDefault(traffic) is not { } gb)
             return Priced.NotPriced($"no assumed flow-log volume for traffic type '{traffic}' in the table");
-        return Priced.Of(new Charge($"flow log delivery to S3, {Count(gb)} GB/month assumed ({traffic})", gb * p.Prices.S3.VendedLogsPerGb.Usd, Estimate: true));
+        return Priced.Of(new Charge($"flow log delivery to S3, {Count(gb)} GB/month assumed ({traffic})", gb * p.Prices.S3.VendedLogsPerGb.Usd,
+            Estimate: true));
     }
 
     /// <summary>

@@ -45,7 +45,8 @@ public static partial class DeployInfra
         var outputs = b.Outputs;
         var missing = Outputs.All.Where(o => outputs.TryGet(o) is null).Select(o => $"{b.Names.Stack(o.Stack)}.{o.Key}").ToArray();
         if (missing.Length > 0)
-            throw new InvalidOperationException($"cdk deploy succeeded but these outputs are missing from {b.Settings.OutputsFile}: {string.Join(", ", missing)}.");
+            throw new InvalidOperationException($"cdk deploy succeeded but these outputs are missing from {b.Settings.OutputsFile}: " +
+                $"{string.Join(", ", missing)}.");
         // Shared for the other machines: the outputs, and the deploy policy of this account.
         b.Artifacts.Share(b.Settings.OutputsFile);
         if (b.Settings.Account is { } account)

@@ -128,7 +128,8 @@ public static class DestroyDev
             b.Log.Information($"Load balancers of the cluster (they go with the namespace): {string.Join(", ", tagged)}");
 
         b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "delete", "namespace", ns, "--ignore-not-found", "--wait=true",
-            $"--timeout={(int)b.Settings.WaitTimeout.TotalSeconds}s"), new ProcessOptions { FailureHint = "look for finalizers: kubectl get namespace " + ns + " -o yaml" });
+            $"--timeout={(int)b.Settings.WaitTimeout.TotalSeconds}s"),
+                new ProcessOptions { FailureHint = "look for finalizers: kubectl get namespace " + ns + " -o yaml" });
         if (b.Waits.For($"the load balancers of cluster {b.Names.ClusterName} to be deleted", () => b.Aws.TaggedLoadBalancers(b.Names.ClusterName),
                 l => l.Count == 0, l => l.Count == 0 ? "none left" : $"{l.Count} left ({string.Join(", ", l)})", b.Settings.WaitTimeout,
                 b.Aws.TaggedLoadBalancersCommand(b.Names.ClusterName).RenderSafe()) is { Done: false } left)

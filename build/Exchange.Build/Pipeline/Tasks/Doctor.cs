@@ -35,7 +35,7 @@ public static partial class Doctor
         {
             aws = "AWS skipped (no account)";
             foreach (var line in ShellWrap.Prose(
-                         $"AWS checks skipped: no account is configured. To check the identity and the region, log in (`aws sso login " +
+                         "AWS checks skipped: no account is configured. To check the identity and the region, log in (`aws sso login " +
                          $"--profile NAME`, export AWS_PROFILE=NAME) and run `./build.sh --target=Doctor --{ArgumentNames.Account}=123456789012` " +
                          $"(or set {EnvVars.Account}).", "", "  "))
                 b.Log.Information(line);
@@ -140,9 +140,11 @@ public static partial class Doctor
             case ToolKind.Cdk when pinnedCdk is not null && version != pinnedCdk:
                 return Warn($"not the pinned {pinnedCdk}: run `npm ci --prefix infra` (or unset CDK_PATH)");
             case ToolKind.Kubectl when KubectlMinor().Match(output) is { Success: true } m && MinimumKubectl(clusterVersion) is var (major, minor)
-                                       && (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)) is var (km, kn)
+                                       && (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
+                                           int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)) is var (km, kn)
                                        && (km < major || (km == major && kn < minor)):
-                return Warn($"older than {major}.{minor}: the cluster runs {clusterVersion} and kubectl supports one minor version either side; install a current kubectl");
+                return Warn($"older than {major}.{minor}: the cluster runs {clusterVersion} and kubectl supports one minor version either side; install a " +
+                    "current kubectl");
             default:
                 return ok;
         }

@@ -31,7 +31,8 @@ public static class FollowSchedule
             b.Aws.Run(b.Aws.GetSchedule(onceName) is null ? b.Aws.CreateScheduleCommand(once) : b.Aws.UpdateScheduleCommand(once));
         }
         if (missing.Count == Enum.GetValues<SleepTarget>().Length)
-            throw new InvalidOperationException($"No sleep schedule is deployed ({string.Join(", ", missing)}): run --target=DeployInfra, then Resume --until again.");
+            throw new InvalidOperationException($"No sleep schedule is deployed ({string.Join(", ", missing)}): run --target=DeployInfra, then Resume " +
+                "--until again.");
         if (missing.Count > 0) b.Log.Warning($"Not deployed, so not postponed: {string.Join(", ", missing)} (run --target=DeployInfra).");
         b.Log.Information($"Awake until {schedule.Show(until)}" + (skipped.Count == 0 ? "." :
             $"; skipping the sleep at {string.Join(", ", skipped.Select(schedule.Show))}."));

@@ -10,7 +10,8 @@ namespace Exchange.Build.Pipeline.Tasks;
 /// </summary>
 public static class PauseResume
 {
-    private static readonly string[] DatabaseBusy = ["starting", "backing-up", "modifying", "rebooting", "maintenance", "upgrading", "configuring-enhanced-monitoring"];
+    private static readonly string[] DatabaseBusy = ["starting", "backing-up", "modifying", "rebooting", "maintenance", "upgrading",
+        "configuring-enhanced-monitoring"];
 
     public static void Pause(BuildContext b) => Pause(b, b.Settings.Deep);
 
@@ -50,7 +51,8 @@ public static class PauseResume
         }
 
         // Read back: AWS accepted the calls, but only the resulting state counts.
-        if (state.Nodes is not null && nodegroup is not null && b.Waits.For($"node group {nodegroup} to scale to 0", () => b.Aws.DescribeNodegroupScaling(cluster, nodegroup),
+        if (state.Nodes is not null && nodegroup is not null
+            && b.Waits.For($"node group {nodegroup} to scale to 0", () => b.Aws.DescribeNodegroupScaling(cluster, nodegroup),
                 s => s?.DesiredSize == 0, s => s?.ToString() ?? "gone", b.Settings.WaitTimeout,
                 b.Aws.DescribeNodegroupCommand(cluster, nodegroup).RenderSafe()) is { Done: false } nodesLeft)
             failures.Add($"node group {nodegroup} still wants {nodesLeft.LastState}");
@@ -91,7 +93,8 @@ public static class PauseResume
     {
         var state = EnvironmentState.Read(b);
         if (!state.AnyDeployed) throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is not deployed: run --target=DeployDev.");
-        if (b.Settings.Until is { } untilText) _ = WakeRequest.Resolve(untilText, b.Settings.Environment.Sleep!, b.Now()); // a bad --until fails before anything starts
+        if (b.Settings.Until is { } untilText) _ = WakeRequest.Resolve(untilText, b.Settings.Environment.Sleep!,
+            b.Now()); // a bad --until fails before anything starts
         var deep = !Pausing.DeepRemoved.All(state.IsDeployed);
         if (deep) Workloads.PushedImages(b); // fails early, before anything starts, when the image references are unknown here
         var changed = new List<string>();

@@ -64,7 +64,8 @@ public static class Plan
         string Show(CommandLine c) => c.RenderSafe(b.Redactor);
         var steps = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
 
-        steps[TaskNames.Doctor] = ["# versions of " + string.Join(", ", Doctor.Tools.Select(t => ToolResolver.Specs[t].Command)), Show(aws.CallerIdentityCommand())];
+        steps[TaskNames.Doctor] = ["# versions of " + string.Join(", ", Doctor.Tools.Select(t => ToolResolver.Specs[t].Command)),
+            Show(aws.CallerIdentityCommand())];
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal)
             { [ContextKeys.Env] = s.Environment.EnvName, [ContextKeys.Account] = account, [ContextKeys.AdminPrincipalArn] = "<your role ARN>" };
         if (s.EksPublicCidrsOverride is { } cidrs) context[ContextKeys.EksPublicAccessCidrs] = EksEndpointAccess.Format(cidrs);
@@ -140,7 +141,8 @@ public static class Plan
         var workloads = File.Exists(Path.Combine(s.OverlayDir, "kustomization.yaml"))
             ? ManifestDocuments.Workloads(ManifestDocuments.Parse(b.Kubectl.Render(s.OverlayDir))).ToArray()
             : [];
-        steps[TaskNames.Verify] = workloads.Select(w => Show(kubectl.RolloutStatusCommand(clusterArn, w.Resource, w.Namespace ?? b.Names.Namespace, s.VerifyTimeout))).ToArray();
+        steps[TaskNames.Verify] = workloads.Select(w
+            => Show(kubectl.RolloutStatusCommand(clusterArn, w.Resource, w.Namespace ?? b.Names.Namespace, s.VerifyTimeout))).ToArray();
         return steps;
     }
 }

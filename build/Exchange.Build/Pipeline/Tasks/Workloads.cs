@@ -103,7 +103,8 @@ public static class Workloads
             {
                 Diagnose(b, context, ns, workload);
                 throw new InvalidOperationException(
-                    $"{workload.Resource} did not roll out within {b.Settings.VerifyTimeout.TotalSeconds:F0}s: {ProcessRunner.Tail(result.StandardError, 3)}\n" +
+                    $"{workload.Resource} did not roll out within {b.Settings.VerifyTimeout.TotalSeconds:F0}s: " +
+                        $"{ProcessRunner.Tail(result.StandardError, 3)}\n" +
                     "The pods, events and logs above show why. Fix it and rerun: ./build.sh --target=Verify --exclusive");
             }
             b.Log.Information($"  {workload.Resource}: {result.StandardOutput.Trim().Split('\n').Last()}");
@@ -116,7 +117,10 @@ public static class Workloads
     {
         // Apps sometimes log their configuration: make sure the database password is masked in what follows.
         try { b.Aws.GetSecretString(b.Names.DbSecretName); }
-        catch (Exception e) when (e is CommandFailedException or InvalidOperationException) { b.Log.Verbose("Could not read the DB secret to mask it: " + e.Message); }
+        catch (Exception e) when (e is CommandFailedException or InvalidOperationException)
+        {
+            b.Log.Verbose("Could not read the DB secret to mask it: " + e.Message);
+        }
         var commands = new[]
         {
             b.Kubectl.ClusterCommand(context, "get", "pods", "--namespace", ns, "-o", "wide"),
