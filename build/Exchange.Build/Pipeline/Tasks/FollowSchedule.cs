@@ -125,7 +125,7 @@ public static class FollowSchedule
             b.Report.Add(TaskNames.FollowSchedule, StepOutcome.Unchanged, $"awake on demand until {schedule.Show(until)}: no deep sleep tonight");
             return;
         }
-        if (!EnvironmentState.Read(b).IsDeployed(StackKind.Eks))
+        if (!Pausing.DeepRemoved.All(EnvironmentState.Read(b).IsDeployed))
         {
             b.Report.Add(TaskNames.FollowSchedule, StepOutcome.Unchanged, "already deep asleep");
             return;
