@@ -52,13 +52,13 @@ Task(TaskNames.Bootstrap)
     .IsDependentOn(TaskNames.Doctor)
     .IsDependentOn(TaskNames.Synth)
     .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipBootstrap, "--skip-bootstrap")
-    .Does<BuildContext>((ctx, b) => Infrastructure.Bootstrap(b));
+    .Does<BuildContext>((ctx, b) => DeployInfra.Bootstrap(b));
 
 Task(TaskNames.DeployInfra)
-    .Description("Deploys the six stacks (cdk deploy) and saves their outputs to artifacts/<env>/cdk-outputs.json.")
+    .Description("Deploys every registered stack (cdk deploy) and saves their outputs to artifacts/<env>/cdk-outputs.json.")
     .IsDependentOn(TaskNames.Bootstrap)
     .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipInfra, "--skip-infra")
-    .Does<BuildContext>((ctx, b) => Infrastructure.Deploy(b));
+    .Does<BuildContext>((ctx, b) => DeployInfra.Deploy(b));
 
 Task(TaskNames.BuildImages)
     .Description("Builds the engine (Dockerfile.shard) and backend images in parallel, tagged from their sources.")
@@ -75,7 +75,7 @@ Task(TaskNames.PushImages)
 Task(TaskNames.Kubeconfig)
     .Description("Points kubectl at the environment's EKS cluster (aws eks update-kubeconfig).")
     .IsDependentOn(TaskNames.DeployInfra)
-    .Does<BuildContext>((ctx, b) => Infrastructure.Kubeconfig(b));
+    .Does<BuildContext>((ctx, b) => DeployInfra.Kubeconfig(b));
 
 Task(TaskNames.Secrets)
     .Description("Applies the namespace and the db/kafka/redis secrets from the outputs and Secrets Manager, via stdin.")
@@ -83,7 +83,7 @@ Task(TaskNames.Secrets)
     .Does<BuildContext>((ctx, b) => Workloads.Secrets(b));
 
 Task(TaskNames.ApplyK8s)
-    .Description("Applies the aws-<env> overlay with the pushed image references.")
+    .Description("Applies the aws-<env> overlay with the pushed image references, and the exchange-environment ConfigMap (AWS values that are not secret).")
     .IsDependentOn(TaskNames.PushImages)
     .IsDependentOn(TaskNames.Secrets)
     .Does<BuildContext>((ctx, b) => Workloads.ApplyK8s(b));
@@ -119,11 +119,11 @@ Task(TaskNames.Resume)
 
 Task(TaskNames.FollowSchedule)
     .Description("Does what the sleep schedule says now: in working hours builds/pushes (if changed), Resumes and re-applies; at night, with deep sleep, Pause --deep. CI runs it on the schedule.")
-    .Does<BuildContext>((ctx, b) => Sleep.FollowSchedule(b));
+    .Does<BuildContext>((ctx, b) => FollowSchedule.Run(b));
 
 Task(TaskNames.DestroyDev)
     .Description("Deletes the namespace, then every stack in reverse order, sweeps leftovers; needs --confirm (or CI).")
-    .Does<BuildContext>((ctx, b) => Decommission.Destroy(b));
+    .Does<BuildContext>((ctx, b) => DestroyDev.Destroy(b));
 
 Task(TaskNames.Cost)
     .Description("Estimates the monthly cost (running / paused / deep-paused) from the synthesized stacks and build/prices/, with the options and the design document.")

@@ -31,7 +31,7 @@ public sealed record InfraSettings
         var nat = Blank(context(ContextKeys.Nat));
         if (nat is not null)
         {
-            config = config with
+            config = config.With(config.Of<VpcConfig>() with
             {
                 Nat = nat.ToLowerInvariant() switch
                 {
@@ -40,7 +40,7 @@ public sealed record InfraSettings
                     _ => throw new InvalidSettingException(
                         $"Context '{ContextKeys.Nat}' is '{nat}'; use 'gateway' or 'instance' (e.g. -c {ContextKeys.Nat}=gateway)."),
                 },
-            };
+            });
         }
 
         var cidrs = Blank(context(ContextKeys.EksPublicAccessCidrs));
@@ -48,7 +48,10 @@ public sealed record InfraSettings
         {
             try
             {
-                config = config with { EksPublicAccessCidrs = EksEndpointAccess.Parse(cidrs, $"Context '{ContextKeys.EksPublicAccessCidrs}'") };
+                config = config.With(config.Of<EksConfig>() with
+                {
+                    PublicAccessCidrs = EksEndpointAccess.Parse(cidrs, $"Context '{ContextKeys.EksPublicAccessCidrs}'"),
+                });
             }
             catch (FormatException e)
             {
@@ -84,7 +87,8 @@ public sealed record InfraSettings
         }
 
         var parts = arn.Split(':', 6);
-        if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "iam" || !(parts[5].StartsWith("role/", StringComparison.Ordinal) || parts[5].StartsWith("user/", StringComparison.Ordinal)))
+        if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "iam"
+            || !(parts[5].StartsWith("role/", StringComparison.Ordinal) || parts[5].StartsWith("user/", StringComparison.Ordinal)))
         {
             throw new InvalidSettingException(
                 $"Context '{ContextKeys.AdminPrincipalArn}' is '{arn}'; expected an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME).");

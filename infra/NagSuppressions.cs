@@ -60,7 +60,8 @@ public static class NagSuppressions
             // cdk-nag rejects a reason under 10 characters; a reviewer needs far more than that.
             if (!s.Rule.StartsWith("AwsSolutions-", StringComparison.Ordinal) || s.Reason.Trim().Length < 20)
             {
-                throw new ArgumentException($"Suppression of '{s.Rule}' on {resource.Node.Path} needs an AwsSolutions rule id and a reason a reviewer can judge.");
+                throw new ArgumentException($"Suppression of '{s.Rule}' on {resource.Node.Path} needs an AwsSolutions rule id and a reason a reviewer can " +
+                    "judge.");
             }
         }
 

@@ -12,7 +12,7 @@ using Exchange.Infra;
 //   cluster security group; TLS would oblige every client to be configured for it.
 // - EKS nodes on SPOT (t3.medium, t3a.medium fallback): ~70% cheaper; workloads must tolerate a
 //   two-minute interruption. The API endpoint is private, and public only for the environment's listed
-//   CIDRs (EksPublicAccessCidrs; none by default).
+//   CIDRs (EksConfig.PublicAccessCidrs; none by default).
 // Every cdk-nag exception is on its resource with its reason (NagSuppressions; README table).
 // - One NAT instance (t4g.nano, ~$4 + $3.65 IPv4 a month) instead of a NAT gateway (~$43 + $0.059/GB):
 //   no managed availability, one AZ; `-c nat=gateway` switches.

@@ -53,6 +53,9 @@ public sealed class BuildContext
     public Operations.Waiter Waits { get; }
     public ToolResolver Tools { get; }
     public AwsCli Aws { get; }
+
+    /// <summary>The shared run artefacts in the artifacts bucket (fetched when missing here, shared when written).</summary>
+    public ArtifactStore Artifacts => new(Aws, Names, Settings.Account, Settings.Region, Log);
     public CdkCli Cdk { get; }
     public DockerCli Docker { get; }
     public KubectlCli Kubectl { get; }
@@ -191,6 +194,7 @@ public sealed class BuildContext
         get
         {
             if (_outputs is not null) return _outputs;
+            if (RunTouchesAws) Artifacts.Fetch(Settings.OutputsFile);
             _outputs = DeploymentOutputs.Load(Names, Settings.OutputsFile);
             if (_outputs is not null)
             {

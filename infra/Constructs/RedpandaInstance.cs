@@ -116,7 +116,8 @@ public sealed class RedpandaInstance : Construct
                 new BlockDevice
                 {
                     DeviceName = "/dev/xvda",
-                    Volume = BlockDeviceVolume.Ebs(20, new EbsDeviceOptions { VolumeType = EbsDeviceVolumeType.GP3, Encrypted = true, DeleteOnTermination = true }),
+                    Volume = BlockDeviceVolume.Ebs(20,
+                        new EbsDeviceOptions { VolumeType = EbsDeviceVolumeType.GP3, Encrypted = true, DeleteOnTermination = true }),
                 },
             ],
         });

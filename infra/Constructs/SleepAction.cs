@@ -90,8 +90,10 @@ public sealed class SleepAction : Construct
 
     public static string TargetArn(string service, string action) => $"arn:aws:scheduler:::aws-sdk:{service}:{action}";
 
-    /// <summary>The sleep action of <paramref name="target"/> in <paramref name="scope"/>'s stack, or null when the environment has no sleep schedule.</summary>
-    public static SleepAction? For(Construct scope, EnvironmentConfig config, SleepTarget target, string service, string action,
+    /// <summary>
+    /// The sleep action of <paramref name="target"/> in <paramref name="scope"/>'s stack, or null when the environment has no sleep schedule.
+    /// </summary>
+    public static SleepAction? For(Construct scope, Stacks.StackEnvironment config, SleepTarget target, string service, string action,
         string iamAction, string resourceArn, object input, string what) =>
         config.Sleep is not { } schedule
             ? null

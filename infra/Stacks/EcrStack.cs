@@ -6,13 +6,14 @@ using Exchange.Contracts;
 namespace Exchange.Infra.Stacks;
 
 /// <summary>The two image repositories: scanned on push, last 10 images kept, emptied and deleted with the stack.</summary>
+[Stack(StackKind.Ecr)]
 public sealed class EcrStack : ExchangeStack
 {
     public const string MatchingEngineRepositoryLogicalId = "MatchingEngineRepository";
     public const string BackendRepositoryLogicalId = "BackendRepository";
 
-    public EcrStack(Construct scope, InfraSettings settings)
-        : base(scope, StackKind.Ecr, settings, "container image repositories")
+    public EcrStack(Construct scope, StackBuild build)
+        : base(scope, build)
     {
         MatchingEngine = Repository(MatchingEngineRepositoryLogicalId, Names.MatchingEngineRepository);
         Backend = Repository(BackendRepositoryLogicalId, Names.BackendRepository);

@@ -12,7 +12,11 @@ namespace Exchange.Infra.Stacks;
 /// <summary>A data store the cluster's pods must reach: its security group and the TCP ports to open.</summary>
 public sealed record DataStoreAccess(string Name, ISecurityGroup SecurityGroup, IReadOnlyList<int> Ports);
 
-public sealed record EksStackProps(IVpc Vpc, IReadOnlyList<DataStoreAccess> DataStores, string? AdminPrincipalArn);
+/// <summary>A stack whose store the cluster's pods reach; the EKS stack admits the cluster security group to each it depends on.</summary>
+public interface IDataStore
+{
+    DataStoreAccess ClusterAccess { get; }
+}
 
 /// <summary>
 /// The Kubernetes cluster, with plain AWS::EKS::* resources (no custom resources, no Lambdas):
@@ -21,7 +25,8 @@ public sealed record EksStackProps(IVpc Vpc, IReadOnlyList<DataStoreAccess> Data
 /// It also opens the data stores to the EKS-created cluster security group, which is the group pods on
 /// managed nodes actually use; the rules live here so the data stacks never reference this stack.
 /// </summary>
-public sealed class EksStack : ExchangeStack
+[Stack(StackKind.Eks)]
+public sealed class EksStack : ExchangeStack<EksConfig>
 {
     public const string ClusterLogicalId = "Cluster";
     public const string NodegroupLogicalId = "SpotNodegroup";
@@ -36,7 +41,7 @@ public sealed class EksStack : ExchangeStack
     /// <summary>EKS1 flags any public endpoint; ours admits only the listed CIDRs (suppressed only then, never for 0.0.0.0/0).</summary>
     public const string PublicEndpointLimitedReason =
         "The public endpoint admits only the environment's configured CIDRs (the team's office/VPN ranges: " +
-        "EnvironmentConfig.EksPublicAccessCidrs or --eks-public-cidrs), so developers and CI reach kubectl without a VPN " +
+        "EksConfig.PublicAccessCidrs or --eks-public-cidrs), so developers and CI reach kubectl without a VPN " +
         "into the VPC; private access is on for the nodes, and every call still needs IAM and an EKS access entry.";
 
     /// <summary>IAM4 on the cluster role.</summary>
@@ -56,10 +61,11 @@ public sealed class EksStack : ExchangeStack
     public static readonly IReadOnlyList<string> AddonsBeforeNodes = ["vpc-cni", "kube-proxy"];
     public static readonly IReadOnlyList<string> AddonsAfterNodes = ["coredns", "eks-pod-identity-agent"];
 
-    public EksStack(Construct scope, InfraSettings settings, EksStackProps props)
-        : base(scope, StackKind.Eks, settings, "EKS cluster and SPOT node group")
+    public EksStack(Construct scope, StackBuild build)
+        : base(scope, build)
     {
-        var privateSubnets = props.Vpc.SelectSubnets(new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS }).SubnetIds;
+        var vpc = build.Stack<VpcStack>().Vpc;
+        var privateSubnets = vpc.SelectSubnets(new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS }).SubnetIds;
 
         // EKS writes control-plane logs to exactly this name; creating it first gives it a retention
         // and lets `cdk destroy` delete it (EKS would otherwise create a never-expiring group).
@@ -97,8 +103,8 @@ public sealed class EksStack : ExchangeStack
             {
                 SubnetIds = privateSubnets,
                 // Public only for the configured CIDRs; none configured means private only (see EksEndpointAccess).
-                EndpointPublicAccess = Config.EksPublicAccessCidrs.Count > 0,
-                PublicAccessCidrs = Config.EksPublicAccessCidrs.Count > 0 ? Config.EksPublicAccessCidrs.ToArray() : null,
+                EndpointPublicAccess = Config.PublicAccessCidrs.Count > 0,
+                PublicAccessCidrs = Config.PublicAccessCidrs.Count > 0 ? Config.PublicAccessCidrs.ToArray() : null,
                 EndpointPrivateAccess = true,
             },
             Logging = new CfnCluster.LoggingProperty
@@ -110,7 +116,7 @@ public sealed class EksStack : ExchangeStack
             },
         });
         Cluster.Node.AddDependency(logGroup);
-        if (Config.EksPublicAccessCidrs.Count > 0 && !EksEndpointAccess.IsOpenToAnywhere(Config.EksPublicAccessCidrs))
+        if (Config.PublicAccessCidrs.Count > 0 && !EksEndpointAccess.IsOpenToAnywhere(Config.PublicAccessCidrs))
         {
             NagSuppressions.Add(Cluster, new NagSuppression(NagSuppressions.EksPublicEndpoint, PublicEndpointLimitedReason));
         }
@@ -133,22 +139,22 @@ public sealed class EksStack : ExchangeStack
             // The pipeline reads the generated name from the NodegroupName output.
             NodeRole = nodeRole.RoleArn,
             Subnets = privateSubnets,
-            CapacityType = Config.EksNodesOnSpot ? "SPOT" : "ON_DEMAND",
-            InstanceTypes = Config.EksNodeInstanceTypes.ToArray(),
+            CapacityType = Config.NodesOnSpot ? "SPOT" : "ON_DEMAND",
+            InstanceTypes = Config.NodeInstanceTypes.ToArray(),
             AmiType = Config.NodeArchitecture.AmiType(),
-            DiskSize = Config.EksNodeDiskGb,
+            DiskSize = Config.NodeDiskGb,
             ScalingConfig = new CfnNodegroup.ScalingConfigProperty
             {
-                DesiredSize = Config.EksNodeDesiredSize,
-                MinSize = Config.EksNodeMinSize,
-                MaxSize = Config.EksNodeMaxSize,
+                DesiredSize = Config.NodeDesiredSize,
+                MinSize = Config.NodeMinSize,
+                MaxSize = Config.NodeMaxSize,
             },
             UpdateConfig = new CfnNodegroup.UpdateConfigProperty { MaxUnavailable = 1 },
             Labels = new Dictionary<string, string>
             {
                 // k8s/overlays/aws-dev selects these nodes by this label.
-                [NodeGroupLabels.NodeType] = Config.EksNodesOnSpot ? NodeGroupLabels.Spot : "on-demand",
-                ["environment"] = Config.EnvName,
+                [NodeGroupLabels.NodeType] = Config.NodesOnSpot ? NodeGroupLabels.Spot : "on-demand",
+                ["environment"] = Env.EnvName,
             },
             Tags = new Dictionary<string, string> { ["Name"] = Names.NodegroupName },
         });
@@ -162,7 +168,7 @@ public sealed class EksStack : ExchangeStack
             addon.AddDependency(Nodegroup);
         }
 
-        if (props.AdminPrincipalArn is { } admin)
+        if (build.AdminPrincipalArn is { } admin)
         {
             AdminAccessEntry = new CfnAccessEntry(this, AdminAccessEntryLogicalId, new CfnAccessEntryProps
             {
@@ -180,19 +186,19 @@ public sealed class EksStack : ExchangeStack
             });
         }
 
-        foreach (var store in props.DataStores)
+        foreach (var store in build.Dependencies.OfType<IDataStore>().Select(d => d.ClusterAccess))
         {
             AdmitClusterTo(store);
         }
 
         // Sleep: the node group to 0 (max unchanged). Here, not in a stack of its own: Pause --deep removes it with the cluster.
-        Sleep = SleepAction.For(this, Config, SleepTarget.Nodes, "eks", "updateNodegroupConfig", "eks:UpdateNodegroupConfig",
+        Sleep = SleepAction.For(this, Env, SleepTarget.Nodes, "eks", "updateNodegroupConfig", "eks:UpdateNodegroupConfig",
             Nodegroup.AttrArn,
             new Dictionary<string, object>
             {
                 ["ClusterName"] = Cluster.Ref,
                 ["NodegroupName"] = Nodegroup.AttrNodegroupName,
-                ["ScalingConfig"] = new Dictionary<string, object> { ["MinSize"] = 0, ["MaxSize"] = Config.EksNodeMaxSize, ["DesiredSize"] = 0 },
+                ["ScalingConfig"] = new Dictionary<string, object> { ["MinSize"] = 0, ["MaxSize"] = Config.NodeMaxSize, ["DesiredSize"] = 0 },
             },
             $"node group {Names.NodegroupName} to 0");
 
@@ -201,9 +207,9 @@ public sealed class EksStack : ExchangeStack
         Output(Outputs.EksClusterArn, Cluster.AttrArn);
         Output(Outputs.EksClusterSecurityGroupId, Cluster.AttrClusterSecurityGroupId);
         Output(Outputs.EksNodegroupName, Nodegroup.AttrNodegroupName);
-        Output(Outputs.KubeconfigCommand, KubeconfigCommand(Config));
+        Output(Outputs.KubeconfigCommand, KubeconfigCommand(Env));
         // The pipeline reads this back so a later deploy by another identity keeps the same admin.
-        Output(Outputs.EksAdminPrincipalArn, props.AdminPrincipalArn ?? Outputs.NoAdminPrincipal);
+        Output(Outputs.EksAdminPrincipalArn, build.AdminPrincipalArn ?? Outputs.NoAdminPrincipal);
     }
 
     public CfnCluster Cluster { get; }
@@ -214,7 +220,7 @@ public sealed class EksStack : ExchangeStack
 
     public SleepAction? Sleep { get; }
 
-    public static string KubeconfigCommand(EnvironmentConfig config) =>
+    public static string KubeconfigCommand(StackEnvironment config) =>
         $"aws eks update-kubeconfig --region {config.Region} --name {config.Names.ClusterName}";
 
     private CfnAddon Addon(string name) => new(this, AddonLogicalId(name), new CfnAddonProps

@@ -5,30 +5,32 @@ using Exchange.Contracts;
 namespace Exchange.Infra.Stacks;
 
 /// <summary>
-/// Base of the six stacks: the Contracts stack name, the environment (region from config, account when
-/// known) and availability zones from config, so synth never asks AWS which AZs exist.
+/// Base of every stack: the Contracts stack name and description (from its registration), the environment
+/// (region from config, account when known) and availability zones from config, so synth never asks AWS
+/// which AZs exist.
 /// </summary>
 public abstract class ExchangeStack : Stack
 {
     private readonly string[] availabilityZones;
 
-    protected ExchangeStack(Construct scope, StackKind kind, InfraSettings settings, string description)
-        : base(scope, settings.Config.Names.Stack(kind), new StackProps
+    protected ExchangeStack(Construct scope, StackBuild build)
+        : base(scope, build.Environment.Names.Stack(build.Definition.Kind), new StackProps
         {
-            Env = new Amazon.CDK.Environment { Region = settings.Config.Region, Account = settings.Account },
-            Description = $"Exchange {settings.Config.EnvName}: {description}",
+            Env = new Amazon.CDK.Environment { Region = build.Environment.Region, Account = build.Account },
+            Description = $"Exchange {build.Environment.EnvName}: {build.Definition.Description}",
         })
     {
-        Config = settings.Config;
-        Kind = kind;
-        availabilityZones = settings.Config.AvailabilityZones.ToArray();
+        Env = build.Environment;
+        Kind = build.Definition.Kind;
+        availabilityZones = build.Environment.AvailabilityZones.ToArray();
     }
 
-    public EnvironmentConfig Config { get; }
+    /// <summary>What the whole environment shares (name, region, zones, sleep schedule).</summary>
+    public StackEnvironment Env { get; }
 
     public StackKind Kind { get; }
 
-    public EnvironmentNames Names => Config.Names;
+    public EnvironmentNames Names => Env.Names;
 
     /// <summary>
     /// The configured AZs. Without this override an environment-agnostic or offline synth falls back to
@@ -74,7 +76,18 @@ public abstract class ExchangeStack : Stack
         {
             Value = value,
             Description = output.Description,
-            ExportName = output.ExportName(Config.EnvName),
+            ExportName = output.ExportName(Env.EnvName),
         });
     }
+}
+
+/// <summary>A stack with a configuration record of its own: <see cref="Config"/> is all it reads of EnvironmentConfig.Stacks.</summary>
+public abstract class ExchangeStack<TConfig> : ExchangeStack where TConfig : StackConfig
+{
+    protected ExchangeStack(Construct scope, StackBuild build) : base(scope, build)
+    {
+        Config = build.Config<TConfig>();
+    }
+
+    public TConfig Config { get; }
 }

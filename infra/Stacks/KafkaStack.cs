@@ -6,10 +6,10 @@ using Exchange.Infra.Constructs;
 
 namespace Exchange.Infra.Stacks;
 
-public sealed record KafkaStackProps(IVpc Vpc);
 
 /// <summary>Kafka for the engine shards: one Redpanda host (see <see cref="RedpandaInstance"/>).</summary>
-public sealed class KafkaStack : ExchangeStack
+[Stack(StackKind.Kafka)]
+public sealed class KafkaStack : ExchangeStack<KafkaConfig>, IDataStore
 {
     public const string InstanceLogicalId = "RedpandaInstance";
     public const string DataVolumeLogicalId = "RedpandaDataVolume";
@@ -29,20 +29,20 @@ public sealed class KafkaStack : ExchangeStack
         "AmazonSSMManagedInstanceCore is AWS's policy for Session Manager and Run Command, which replace SSH on this host; " +
         "AWS keeps it in step with the SSM agent.";
 
-    public KafkaStack(Construct scope, InfraSettings settings, KafkaStackProps props)
-        : base(scope, StackKind.Kafka, settings, "Redpanda (Kafka API) host")
+    public KafkaStack(Construct scope, StackBuild build)
+        : base(scope, build)
     {
         Redpanda = new RedpandaInstance(this, "Redpanda", new RedpandaInstanceProps
         {
-            Vpc = props.Vpc,
+            Vpc = build.Stack<VpcStack>().Vpc,
             InstanceName = Names.KafkaInstanceName,
             SecurityGroupName = Names.SecurityGroup("kafka"),
-            InstanceType = Config.KafkaInstanceType,
+            InstanceType = Config.InstanceType,
             Image = Config.RedpandaImage,
-            DataVolumeGb = Config.KafkaVolumeGb,
-            Topics = Config.KafkaTopics,
-            Partitions = Config.KafkaPartitions,
-            Replicas = Config.KafkaReplicas,
+            DataVolumeGb = Config.VolumeGb,
+            Topics = Env.KafkaTopics,
+            Partitions = Config.Partitions,
+            Replicas = Config.Replicas,
         });
         PinLogicalId(Redpanda.Instance, InstanceLogicalId);
         PinLogicalId(Redpanda.DataVolume, DataVolumeLogicalId);
@@ -53,7 +53,7 @@ public sealed class KafkaStack : ExchangeStack
         NagSuppressions.Add((CfnResource)Redpanda.Instance.Role.Node.DefaultChild!,
             new NagSuppression(NagSuppressions.ManagedPolicy, SsmManagedPolicyReason, [NagSuppressions.AwsManagedPolicy("AmazonSSMManagedInstanceCore")]));
 
-        Sleep = SleepAction.For(this, Config, SleepTarget.Kafka, "ec2", "stopInstances", "ec2:StopInstances",
+        Sleep = SleepAction.For(this, Env, SleepTarget.Kafka, "ec2", "stopInstances", "ec2:StopInstances",
             FormatArn(new Amazon.CDK.ArnComponents { Service = "ec2", Resource = "instance", ResourceName = Redpanda.Instance.InstanceId }),
             new Dictionary<string, object> { ["InstanceIds"] = new[] { Redpanda.Instance.InstanceId } },
             $"Redpanda host {Names.KafkaInstanceName}");
@@ -66,6 +66,8 @@ public sealed class KafkaStack : ExchangeStack
     public RedpandaInstance Redpanda { get; }
 
     public ISecurityGroup SecurityGroup => Redpanda.SecurityGroup;
+
+    public DataStoreAccess ClusterAccess => new("Redpanda", SecurityGroup, [RedpandaInstance.KafkaPort, RedpandaInstance.AdminPort]);
 
     public SleepAction? Sleep { get; }
 }

@@ -8,14 +8,14 @@ using InstanceType = Amazon.CDK.AWS.EC2.InstanceType;
 
 namespace Exchange.Infra.Stacks;
 
-public sealed record RdsStackProps(IVpc Vpc);
 
 /// <summary>
 /// MySQL 8.4 for the backend: one encrypted db.t4g.micro in the isolated subnets, never public, with
 /// generated credentials in Secrets Manager. Its security group admits nothing on its own; the EKS stack
 /// adds the cluster security group.
 /// </summary>
-public sealed class RdsStack : ExchangeStack
+[Stack(StackKind.Rds)]
+public sealed class RdsStack : ExchangeStack<RdsConfig>, IDataStore
 {
     public const string DatabaseLogicalId = "Database";
     public const string SecretLogicalId = "DatabaseSecret";
@@ -41,10 +41,11 @@ public sealed class RdsStack : ExchangeStack
         "Rotation needs a rotation Lambda, and the pipeline copies the password into the db-credentials Kubernetes " +
         "secret at deploy time, so a rotation would break the backend until the next deploy; the secret is regenerated with the stack.";
 
-    public RdsStack(Construct scope, InfraSettings settings, RdsStackProps props)
-        : base(scope, StackKind.Rds, settings, "MySQL database")
+    public RdsStack(Construct scope, StackBuild build)
+        : base(scope, build)
     {
-        SecurityGroup = ClosedSecurityGroup(props.Vpc, SecurityGroupLogicalId, "rds", "MySQL");
+        var vpc = build.Stack<VpcStack>().Vpc;
+        SecurityGroup = ClosedSecurityGroup(vpc, SecurityGroupLogicalId, "rds", "MySQL");
 
         Secret = new Secret(this, SecretLogicalId, new SecretProps
         {
@@ -83,10 +84,10 @@ public sealed class RdsStack : ExchangeStack
         {
             InstanceIdentifier = Names.DbInstanceIdentifier,
             Engine = engine,
-            InstanceType = new InstanceType(Config.RdsInstanceClass.StartsWith("db.", StringComparison.Ordinal)
-                ? Config.RdsInstanceClass["db.".Length..]
-                : Config.RdsInstanceClass),
-            Vpc = props.Vpc,
+            InstanceType = new InstanceType(Config.InstanceClass.StartsWith("db.", StringComparison.Ordinal)
+                ? Config.InstanceClass["db.".Length..]
+                : Config.InstanceClass),
+            Vpc = vpc,
             VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED },
             SecurityGroups = [SecurityGroup],
             PubliclyAccessible = false,
@@ -95,8 +96,8 @@ public sealed class RdsStack : ExchangeStack
             Credentials = Credentials.FromSecret(Secret),
             ParameterGroup = parameters,
 
-            AllocatedStorage = Config.RdsAllocatedStorageGb,
-            MaxAllocatedStorage = Config.RdsMaxAllocatedStorageGb,
+            AllocatedStorage = Config.AllocatedStorageGb,
+            MaxAllocatedStorage = Config.MaxAllocatedStorageGb,
             StorageType = StorageType.GP3,
             StorageEncrypted = true,
 
@@ -127,7 +128,7 @@ public sealed class RdsStack : ExchangeStack
         }
 
         // Daily, weekends included: RDS starts a database again 7 days after a stop, the next evening stops it again.
-        Sleep = Constructs.SleepAction.For(this, Config, SleepTarget.Database, "rds", "stopDBInstance", "rds:StopDBInstance",
+        Sleep = Constructs.SleepAction.For(this, Env, SleepTarget.Database, "rds", "stopDBInstance", "rds:StopDBInstance",
             Instance.InstanceArn,
             new Dictionary<string, object> { ["DbInstanceIdentifier"] = Names.DbInstanceIdentifier },
             $"database {Names.DbInstanceIdentifier}");
@@ -139,6 +140,8 @@ public sealed class RdsStack : ExchangeStack
     }
 
     public SecurityGroup SecurityGroup { get; }
+
+    public DataStoreAccess ClusterAccess => new("Rds", SecurityGroup, [DataStorePorts.Mysql]);
 
     public Secret Secret { get; }
 

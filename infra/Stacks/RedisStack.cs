@@ -6,13 +6,13 @@ using Exchange.Contracts;
 
 namespace Exchange.Infra.Stacks;
 
-public sealed record RedisStackProps(IVpc Vpc);
 
 /// <summary>
 /// One Redis node in the isolated subnets. It is a single-node replication group rather than a bare
 /// cache cluster because only replication groups support encryption at rest.
 /// </summary>
-public sealed class RedisStack : ExchangeStack
+[Stack(StackKind.Redis)]
+public sealed class RedisStack : ExchangeStack<RedisConfig>, IDataStore
 {
     public const string CacheLogicalId = "Cache";
     public const string SecurityGroupLogicalId = "RedisSecurityGroup";
@@ -38,25 +38,26 @@ public sealed class RedisStack : ExchangeStack
         "Redis AUTH requires in-transit TLS (see AEC3) and a token in every client; the node is reachable only from the " +
         "EKS cluster security group inside the VPC.";
 
-    public RedisStack(Construct scope, InfraSettings settings, RedisStackProps props)
-        : base(scope, StackKind.Redis, settings, "Redis cache")
+    public RedisStack(Construct scope, StackBuild build)
+        : base(scope, build)
     {
-        SecurityGroup = ClosedSecurityGroup(props.Vpc, SecurityGroupLogicalId, "redis", "Redis");
+        var vpc = build.Stack<VpcStack>().Vpc;
+        SecurityGroup = ClosedSecurityGroup(vpc, SecurityGroupLogicalId, "redis", "Redis");
 
         var subnets = new CfnSubnetGroup(this, "SubnetGroup", new CfnSubnetGroupProps
         {
             CacheSubnetGroupName = $"{Names.RedisClusterName}-subnet",
             Description = $"Isolated subnets of {Names.RedisClusterName}",
-            SubnetIds = props.Vpc.SelectSubnets(new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED }).SubnetIds,
+            SubnetIds = vpc.SelectSubnets(new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED }).SubnetIds,
         });
 
         Cache = new CfnReplicationGroup(this, CacheLogicalId, new CfnReplicationGroupProps
         {
             ReplicationGroupId = Names.RedisClusterName,
-            ReplicationGroupDescription = $"Exchange {Config.EnvName} Redis (single node)",
+            ReplicationGroupDescription = $"Exchange {Env.EnvName} Redis (single node)",
             Engine = "redis",
-            EngineVersion = Config.RedisEngineVersion,
-            CacheNodeType = Config.RedisNodeType,
+            EngineVersion = Config.EngineVersion,
+            CacheNodeType = Config.NodeType,
             NumCacheClusters = 1,
             AutomaticFailoverEnabled = false,
             MultiAzEnabled = false,
@@ -84,6 +85,8 @@ public sealed class RedisStack : ExchangeStack
     }
 
     public SecurityGroup SecurityGroup { get; }
+
+    public DataStoreAccess ClusterAccess => new("Redis", SecurityGroup, [Port]);
 
     public CfnReplicationGroup Cache { get; }
 }

@@ -12,7 +12,8 @@ namespace Exchange.Infra.Stacks;
 /// (gateway or Graviton instance), Kubernetes load-balancer subnet tags, a free S3 gateway endpoint and
 /// REJECT-only flow logs.
 /// </summary>
-public sealed class VpcStack : ExchangeStack
+[Stack(StackKind.Vpc)]
+public sealed class VpcStack : ExchangeStack<VpcConfig>
 {
     public const string PublicSubnetGroup = "Public";
     public const string PrivateSubnetGroup = "Private";
@@ -28,8 +29,8 @@ public sealed class VpcStack : ExchangeStack
         "The NAT instance is stateless and rebuilt from code; termination protection would stop DestroyDev, and a " +
         "switch to -c nat=gateway, from removing it.";
 
-    public VpcStack(Construct scope, InfraSettings settings)
-        : base(scope, StackKind.Vpc, settings, "network (VPC, subnets, NAT, S3 endpoint)")
+    public VpcStack(Construct scope, StackBuild build)
+        : base(scope, build)
     {
         var natUserData = NatInstanceUserData.Create();
         var natInstance = Config.Nat == NatKind.Instance ? NatInstance(natUserData) : null;
@@ -37,8 +38,8 @@ public sealed class VpcStack : ExchangeStack
         Vpc = new Vpc(this, "Vpc", new VpcProps
         {
             VpcName = Names.VpcName,
-            IpAddresses = IpAddresses.Cidr(Config.VpcCidr),
-            AvailabilityZones = Config.AvailabilityZones.ToArray(),
+            IpAddresses = IpAddresses.Cidr(Config.Cidr),
+            AvailabilityZones = Env.AvailabilityZones.ToArray(),
             // One NAT for the whole VPC: a dev VPC does not need per-AZ egress redundancy.
             NatGateways = 1,
             NatGatewayProvider = natInstance is null ? NatProvider.Gateway() : natInstance,
@@ -96,10 +97,11 @@ public sealed class VpcStack : ExchangeStack
     {
         if (natInstance.GatewayInstances.Length != 1)
         {
-            throw new InvalidOperationException($"Expected one NAT instance, found {natInstance.GatewayInstances.Length}: its user data signals for one instance.");
+            throw new InvalidOperationException($"Expected one NAT instance, found {natInstance.GatewayInstances.Length}: its user data signals for one " +
+                "instance.");
         }
 
-        natInstance.Connections.AllowFrom(Peer.Ipv4(Config.VpcCidr), Port.AllTraffic(), "All traffic from inside the VPC (NAT)");
+        natInstance.Connections.AllowFrom(Peer.Ipv4(Config.Cidr), Port.AllTraffic(), "All traffic from inside the VPC (NAT)");
         Aspects.Of(this).Add(new InstanceRequireImdsv2Aspect());
         foreach (var instance in natInstance.GatewayInstances)
         {

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Exchange.Contracts;
 
 /// <summary>
-/// Who reaches the EKS API endpoint from the internet (<see cref="EnvironmentConfig.EksPublicAccessCidrs"/>):
+/// Who reaches the EKS API endpoint from the internet (<see cref="EksConfig.PublicAccessCidrs"/>):
 /// IPv4 CIDRs, typically the team's office and VPN ranges. No CIDRs means no public endpoint at all
 /// (private only: reachable from inside the VPC). <c>0.0.0.0/0</c> is accepted only because someone
 /// wrote it; Doctor warns about it. Private access is always on, so the nodes reach the API inside the VPC.

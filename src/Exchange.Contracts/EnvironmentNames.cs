@@ -32,19 +32,12 @@ public sealed record EnvironmentNames(string Env)
     /// <summary>The one-time schedule <c>Resume --until</c> creates to put that resource to sleep later instead.</summary>
     public string SleepUntilScheduleName(SleepTarget target) => SleepScheduleName(target) + "-until";
     public string SleepSchedulePrefix => $"exchange-{Env}-sleep-";
+    /// <summary>An S3 bucket of this environment (bucket names are global: suffixed with the account and region).</summary>
+    public string Bucket(string purpose, string account, string region) => $"exchange-{Env}-{purpose}-{account}-{region}";
+    /// <summary>The purpose of the bucket of shared run artefacts (stack outputs, images.json, deploy policy).</summary>
+    public const string ArtifactsPurpose = "artifacts";
+    public const string LogsPurpose = "logs";
 }
 
 /// <summary>What the in-AWS sleep stops: the node group (to 0), the Redpanda host, the database.</summary>
 public enum SleepTarget { Nodes, Kafka, Database }
-
-/// <summary>The document's six stacks.</summary>
-public enum StackKind { Vpc, Ecr, Rds, Redis, Kafka, Eks }
-
-public static class StackKinds
-{
-    /// <summary>Dependency order: deploy front to back, destroy back to front.</summary>
-    public static readonly IReadOnlyList<StackKind> DeployOrder =
-        [StackKind.Vpc, StackKind.Ecr, StackKind.Rds, StackKind.Redis, StackKind.Kafka, StackKind.Eks];
-
-    public static IReadOnlyList<StackKind> DestroyOrder => DeployOrder.Reverse().ToArray();
-}

@@ -8,51 +8,61 @@ public static class Environments
         EnvName = "dev",
         Region = "ap-northeast-2",
         AvailabilityZones = ["ap-northeast-2a", "ap-northeast-2c"],
-        VpcCidr = "10.0.0.0/16",
-
-        // A NAT instance costs ~$8/month (t4g.nano + its IPv4) against ~$47 for a NAT gateway;
-        // a dev VPC's egress (image pulls, OS updates) fits one small instance.
-        Nat = NatKind.Instance,
-        NatInstanceType = "t4g.nano",
-
-        // 1.29 (the document) is in extended support at $0.60/h; 1.35 is in standard support.
-        KubernetesVersion = "1.35",
-        EksNodeInstanceTypes = ["t3.medium", "t3a.medium"],
-        EksNodesOnSpot = true,
-        EksNodeDesiredSize = 2,
-        EksNodeMinSize = 1,
-        EksNodeMaxSize = 4,
-        // 20 GB is the EKS default and the AL2023 node AMI's size; the workload images are small (50 GB: +$5.47/month).
-        EksNodeDiskGb = 20,
-        // Who reaches the cluster API from the internet. List the team's office/VPN ranges here (or pass
-        // --eks-public-cidrs / -c eksPublicAccessCidrs). None listed: no public endpoint at all, so nothing
-        // is exposed by omission; kubectl then works only from inside the VPC.
-        EksPublicAccessCidrs = [],
-
-        // Graviton micro: cheaper than db.t3.micro; 8.0 left standard support on 2026-07-31.
-        RdsInstanceClass = "db.t4g.micro",
-        // Major version only: RDS creates the instance on its current default 8.4 minor and auto minor
-        // upgrades move it on. A pinned minor fails new deployments once RDS retires that minor.
-        MysqlFullVersion = "8.4",
-        MysqlMajorVersion = "8.4",
-        RdsAllocatedStorageGb = 20,
-        RdsMaxAllocatedStorageGb = 100,
-
-        RedisNodeType = "cache.t4g.micro",
-        RedisEngineVersion = "7.1",
-
-        // Graviton t4g.small (2 GiB) instead of t3.medium (4 GiB): -$22.78/month. Memory budget: Redpanda's
-        // --memory 1G plus the OS and docker (RedpandaInstance checks it at synth); the image is multi-arch.
-        KafkaInstanceType = "t4g.small",
-        // Six dev topics of 3 partitions at replication 1 fit in 10 GB (50 GB: +$3.65/month).
-        KafkaVolumeGb = 10,
-        RedpandaImage = "docker.redpanda.com/redpandadata/redpanda:v25.2.10",
-        KafkaPartitions = 3,
-        KafkaReplicas = 1,
-
-        DbUsername = "admin",
-        DbName = "future_exchange",
         ShardCount = 3,
+        Stacks =
+        [
+            new VpcConfig
+            {
+                Cidr = "10.0.0.0/16",
+                // A NAT instance costs ~$8/month (t4g.nano + its IPv4) against ~$47 for a NAT gateway;
+                // a dev VPC's egress (image pulls, OS updates) fits one small instance.
+                Nat = NatKind.Instance,
+                NatInstanceType = "t4g.nano",
+            },
+            // Flow logs of a quiet dev VPC are a few hundred MB a month; a month is enough to look back on.
+            new StorageConfig { LogExpirationDays = 30 },
+            new EksConfig
+            {
+                // 1.29 (the document) is in extended support at $0.60/h; 1.35 is in standard support.
+                KubernetesVersion = "1.35",
+                NodeInstanceTypes = ["t3.medium", "t3a.medium"],
+                NodesOnSpot = true,
+                NodeDesiredSize = 2,
+                NodeMinSize = 1,
+                NodeMaxSize = 4,
+                // 20 GB is the EKS default and the AL2023 node AMI's size; the workload images are small (50 GB: +$5.47/month).
+                NodeDiskGb = 20,
+                // Who reaches the cluster API from the internet. List the team's office/VPN ranges here (or pass
+                // --eks-public-cidrs / -c eksPublicAccessCidrs). None listed: no public endpoint at all, so nothing
+                // is exposed by omission; kubectl then works only from inside the VPC.
+                PublicAccessCidrs = [],
+            },
+            new RdsConfig
+            {
+                // Graviton micro: cheaper than db.t3.micro; 8.0 left standard support on 2026-07-31.
+                InstanceClass = "db.t4g.micro",
+                // Major version only: RDS creates the instance on its current default 8.4 minor and auto minor
+                // upgrades move it on. A pinned minor fails new deployments once RDS retires that minor.
+                MysqlFullVersion = "8.4",
+                MysqlMajorVersion = "8.4",
+                AllocatedStorageGb = 20,
+                MaxAllocatedStorageGb = 100,
+                DbUsername = "admin",
+                DbName = "future_exchange",
+            },
+            new RedisConfig { NodeType = "cache.t4g.micro", EngineVersion = "7.1" },
+            new KafkaConfig
+            {
+                // Graviton t4g.small (2 GiB) instead of t3.medium (4 GiB): -$22.78/month. Memory budget: Redpanda's
+                // --memory 1G plus the OS and docker (RedpandaInstance checks it at synth); the image is multi-arch.
+                InstanceType = "t4g.small",
+                // Six dev topics of 3 partitions at replication 1 fit in 10 GB (50 GB: +$3.65/month).
+                VolumeGb = 10,
+                RedpandaImage = "docker.redpanda.com/redpandadata/redpanda:v25.2.10",
+                Partitions = 3,
+                Replicas = 1,
+            },
+        ],
 
         // Nobody works 20:00-08:00 in Seoul or at weekends: 60 of 168 hours awake. Shallow by default (nodes, Redpanda
         // and RDS stop; the control plane stays, so the morning wake takes minutes, not ~20). Deep = true also removes

@@ -22,7 +22,8 @@ public static partial class NodePlatform
         var match = InstanceTypeName().Match(instanceType);
         if (!match.Success)
         {
-            throw new ArgumentException($"'{instanceType}' is not an EC2 instance type (family, generation, attributes, size: e.g. t3.medium).", nameof(instanceType));
+            throw new ArgumentException($"'{instanceType}' is not an EC2 instance type (family, generation, attributes, size: e.g. t3.medium).",
+                nameof(instanceType));
         }
 
         return match.Groups["family"].Value == "a" || match.Groups["attributes"].Value.Contains('g') ? NodeArchitecture.Arm64 : NodeArchitecture.X86_64;

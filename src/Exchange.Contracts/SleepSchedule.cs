@@ -60,11 +60,13 @@ public sealed record SleepSchedule
             throw new InvalidSleepScheduleException($"Time zone '{TimeZone}' of {where} is unknown: use an IANA name such as Asia/Seoul.");
         }
         if (SleepAt <= WakeAt)
-            throw new InvalidSleepScheduleException($"{where} sleeps at {SleepAt:HH\\:mm}, not after it wakes ({WakeAt:HH\\:mm}): awake hours must lie within one day.");
+            throw new InvalidSleepScheduleException($"{where} sleeps at {SleepAt:HH\\:mm}, not after it wakes ({WakeAt:HH\\:mm}): awake hours must lie " +
+                "within one day.");
         if (WorkDays.Count == 0) throw new InvalidSleepScheduleException($"{where} has no work days: remove the schedule to never wake.");
         var now = DateTime.UtcNow;
         if (Enumerable.Range(0, 24).Select(m => Zone.GetUtcOffset(now.AddMonths(m))).Distinct().Count() > 1)
-            throw new InvalidSleepScheduleException($"Time zone '{TimeZone}' of {where} has daylight saving time; GitHub's cron is UTC only, so the wake-up would drift by an hour. Use a zone without DST.");
+            throw new InvalidSleepScheduleException($"Time zone '{TimeZone}' of {where} has daylight saving time; GitHub's cron is UTC only, " +
+                                                    "so the wake-up would drift by an hour. Use a zone without DST.");
         if (WakeAt.Minute % 5 != 0 || SleepAt.Minute % 5 != 0 || WakeAt.Second != 0 || SleepAt.Second != 0)
             throw new InvalidSleepScheduleException($"{where}: use times on a 5-minute boundary (GitHub runs scheduled workflows at most every 5 minutes).");
         return this;

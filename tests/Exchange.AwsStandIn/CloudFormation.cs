@@ -422,6 +422,14 @@ public static class CloudFormation
                 Event(stack, id, resource.PhysicalId, resource.Type, "DELETE_SKIPPED");
                 continue;
             }
+            if (resource.Type == "AWS::S3::Bucket" && c.Buckets.GetValueOrDefault(resource.PhysicalId) is { Count: > 0 })
+            {
+                // As in AWS: CloudFormation deletes only an empty bucket, and the stack stays in DELETE_FAILED.
+                Event(stack, id, resource.PhysicalId, resource.Type, "DELETE_FAILED",
+                    "The bucket you tried to delete is not empty (Service: S3, Status Code: 409, Error Code: BucketNotEmpty)");
+                StackEvent(stack, "DELETE_FAILED", $"The following resource(s) failed to delete: [{id}]. ");
+                return;
+            }
             Provisioner.Remove(c, resource.Type, resource.PhysicalId);
             Event(stack, id, resource.PhysicalId, resource.Type, "DELETE_COMPLETE");
         }

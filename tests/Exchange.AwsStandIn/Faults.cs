@@ -9,7 +9,7 @@ public static class Actions
     public static string Of(string service, string operation) => service switch
     {
         "resourcegroupstaggingapi" => "tag:" + operation,
-        "s3" => "s3:" + operation switch { "ListObjectsV2" => "ListBucket", "HeadObject" => "GetObject", "HeadBucket" => "ListBucket", _ => operation },
+        "s3" => "s3:" + operation switch { "ListObjectsV2" => "ListBucket", "HeadObject" => "GetObject", "HeadBucket" => "ListBucket", "DeleteObjects" => "DeleteObject", _ => operation },
         _ => $"{service}:{operation}",
     };
 

@@ -35,6 +35,7 @@ public static class Services
                 ? new() { ["ContentLength"] = data.Length, ["ETag"] = ETag(data) }
                 : throw new AwsError("NotFound", "Not Found", 404),
             ["GetBucketLocation"] = (c, r) => { Bucket(c, r); return new() { ["LocationConstraint"] = c.Region }; },
+            ["DeleteObjects"] = DeleteObjects,
         },
         ["ssm"] = new()
         {
@@ -156,6 +157,22 @@ public static class Services
         c.Buckets.TryGetValue(r.Route["Bucket"], out var b) ? b : throw new AwsError("NoSuchBucket", "The specified bucket does not exist", 404);
 
     private static string ETag(byte[] data) => "\"" + Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(data)) + "\"";
+
+    /// <summary>POST /{Bucket}?delete with a &lt;Delete&gt; body; a missing key counts as deleted, as in S3; Quiet lists only errors.</summary>
+    private static JsonObject DeleteObjects(Cloud c, AwsRequest r)
+    {
+        var bucket = Bucket(c, r);
+        var body = System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(r.Body)).Root!;
+        var keys = body.Elements().Where(e => e.Name.LocalName == "Object")
+            .Select(o => o.Elements().Single(e => e.Name.LocalName == "Key").Value).ToList();
+        var quiet = body.Elements().Any(e => e.Name.LocalName == "Quiet" && e.Value == "true");
+        foreach (var key in keys) bucket.Remove(key);
+        return new()
+        {
+            ["Deleted"] = new JsonArray(quiet ? [] : keys.Select(k => (JsonNode)new JsonObject { ["Key"] = k }).ToArray()),
+            ["Errors"] = new JsonArray(),
+        };
+    }
 
     private static JsonObject ListObjects(Cloud c, AwsRequest r)
     {

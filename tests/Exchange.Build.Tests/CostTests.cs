@@ -77,13 +77,30 @@ public class CostTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void What_stops_while_paused_is_the_one_Pausing_declaration()
+    {
+        var names = Environments.Dev.Names;
+        Assert.Equal(Pausing.All.Select(r => (names.Stack(r.Stack), r.ResourceType)).ToHashSet(), Plan.Stopped);
+        Assert.Equal(Pausing.DeepRemoved.Select(names.Stack).Order(), Plan.RemovedStacks.Order());
+
+        var declared = PriceFixture();
+        var nothingDeclared = CostEstimate.Of(CloudAssembly.Load(Fixture), Table, Plan with { Stopped = new HashSet<(string, string)>() });
+
+        Assert.True(declared.Totals.Paused < declared.Totals.Running);
+        Assert.Equal(nothingDeclared.Totals.Running, nothingDeclared.Totals.Paused);
+        Assert.All(declared.Lines.Where(l => l.Paused < l.Running),
+            l => Assert.Contains(Pausing.All, r => names.Stack(r.Stack) == l.Stack));
+    }
+
+    [Fact]
     public void An_unknown_billable_type_is_listed_as_not_priced_and_a_free_one_is_not()
     {
         var assembly = CloudAssembly.FromTemplates(("Exchange-dev-Extra", """
             { "Resources": {
                 "Notebook": { "Type": "AWS::SageMaker::NotebookInstance", "Properties": { "InstanceType": "ml.t3.medium" } },
                 "Group": { "Type": "AWS::EC2::SecurityGroup", "Properties": { "GroupDescription": "free" } },
-                "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "Engine": "postgres", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20" } } } }
+                "Db": { "Type": "AWS::RDS::DBInstance",
+                  "Properties": { "Engine": "postgres", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20" } } } }
             """));
 
         var estimate = CostEstimate.Of(assembly, Table, Plan);
@@ -96,10 +113,40 @@ public class CostTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_bucket_costs_its_assumed_size_plus_the_flow_logs_its_expiry_keeps_and_delivery_is_priced_on_the_flow_log()
+    {
+        var assembly = CloudAssembly.FromTemplates(("Exchange-dev-Storage", """
+            { "Resources": {
+                "Logs": { "Type": "AWS::S3::Bucket",
+                  "Properties": { "LifecycleConfiguration": { "Rules": [ { "ExpirationInDays": 30, "Status": "Enabled" } ] } } },
+                "Artifacts": { "Type": "AWS::S3::Bucket", "Properties": {} },
+                "Forever": { "Type": "AWS::S3::Bucket", "Properties": {} },
+                "Policy": { "Type": "AWS::S3::BucketPolicy", "Properties": {} },
+                "All": { "Type": "AWS::EC2::FlowLog", "Properties": { "LogDestinationType": "s3", "TrafficType": "ALL",
+                  "LogDestination": { "Fn::Join": [ "", [ { "Fn::GetAtt": [ "Logs", "Arn" ] }, "/vpc-flow-logs/" ] ] } } },
+                "Unkept": { "Type": "AWS::EC2::FlowLog", "Properties": { "LogDestinationType": "s3", "TrafficType": "REJECT",
+                  "LogDestination": { "Fn::GetAtt": [ "Forever", "Arn" ] } } },
+                "ToCloudWatch": { "Type": "AWS::EC2::FlowLog", "Properties": { "LogDestinationType": "cloud-watch-logs", "TrafficType": "REJECT" } } } }
+            """));
+        var s3 = Table.S3.StandardPerGbMonth.Usd;
+        var all = Table.Usage.FlowLogGbPerMonth!["ALL"];
+
+        var estimate = CostEstimate.Of(assembly, Table, Plan);
+
+        Assert.Equal(Table.Usage.S3GbPerBucket * s3, Running(estimate, "Artifacts"));
+        Assert.Equal(Table.Usage.S3GbPerBucket * s3 + all * 30 / 30 * s3, Running(estimate, "Logs"));
+        Assert.Equal(all * Table.S3.VendedLogsPerGb.Usd, Running(estimate, "All"));
+        Assert.Equal(0, Running(estimate, "ToCloudWatch"));
+        Assert.Contains("without a lifecycle expiry", Assert.Single(estimate.NotPriced).Reason);
+        Assert.Equal("Forever", estimate.NotPriced.Single().LogicalId);
+    }
+
+    [Fact]
     public void The_NAT_gateway_option_prices_like_a_synthesized_NAT_gateway_and_differs_by_the_tables_arithmetic()
     {
         var instance = CloudAssembly.FromTemplates(("Exchange-dev-Vpc", File.ReadAllText(Path.Combine(Fixture, "Exchange-dev-Vpc.template.json"))));
-        var gateway = CloudAssembly.FromTemplates(("Exchange-dev-Vpc", File.ReadAllText(Path.Combine(Fixture, "variants", "Exchange-dev-Vpc.nat-gateway.template.json"))));
+        var gateway = CloudAssembly.FromTemplates(("Exchange-dev-Vpc",
+            File.ReadAllText(Path.Combine(Fixture, "variants", "Exchange-dev-Vpc.nat-gateway.template.json"))));
         var patched = instance.Clone();
 
         Assert.Equal(1, Configurations.NatGateway.Apply(patched));
@@ -121,10 +168,12 @@ public class CostTests(ITestOutputHelper output)
         var comparison = CostComparison.Of(CloudAssembly.Load(Fixture), Table, Plan);
         var running = comparison.Default.Totals.Running;
 
-        Assert.All(comparison.Options, o => Assert.True(o.Changes > 0 && o.Totals.Running > running, $"{o.Configuration.Name}: {o.Totals.Running} vs {running}"));
+        Assert.All(comparison.Options, o
+            => Assert.True(o.Changes > 0 && o.Totals.Running > running, $"{o.Configuration.Name}: {o.Totals.Running} vs {running}"));
         var onStandard = comparison.DesignDocument.Single(d => d.Configuration == Configurations.DesignDocumentOnStandardSupport).Totals.Running;
         var asWritten = comparison.DesignDocument.Single(d => d.Configuration == Configurations.DesignDocument).Totals.Running;
-        var documentChanges = H * Table.NatGateway.PerHour.Usd + Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd + H * Table.PublicIpv4PerHour.Usd - NatInstance
+        var documentChanges = H * Table.NatGateway.PerHour.Usd + Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd
+            + H * Table.PublicIpv4PerHour.Usd - NatInstance
                               + H * (Table.Rds["db.t3.micro"].Usd - Table.Rds["db.t4g.micro"].Usd)
                               + H * (Table.Cache["cache.t3.micro"].Usd - Table.Cache["cache.t4g.micro"].Usd)
                               + H * (OnDemand("t3.medium") - OnDemand("t4g.small")) // Redpanda on t3.medium

@@ -22,7 +22,8 @@ public class DeployPathTests
 
     private static object Stack(string name, params (string Key, string Value)[] outputs) => new
     {
-        Stacks = new[] { new { StackName = name, StackStatus = "CREATE_COMPLETE", Outputs = outputs.Select(o => new { OutputKey = o.Key, OutputValue = o.Value }) } },
+        Stacks = new[] { new { StackName = name, StackStatus = "CREATE_COMPLETE",
+            Outputs = outputs.Select(o => new { OutputKey = o.Key, OutputValue = o.Value }) } },
     };
 
     private static List<string> Lines(RecordingRunner runner) => runner.Calls.Select(c => string.Join(' ', c.Command.Values)).ToList();
@@ -33,7 +34,8 @@ public class DeployPathTests
         var runner = new RecordingRunner(c => c.Values.ToArray() switch
         {
             ["sts", "get-caller-identity", ..] => Identity(SsoSession),
-            ["iam", "get-role", "--role-name", "AWSReservedSSO_Admin_abc123", ..] => Ok(new { Role = new { RoleName = "AWSReservedSSO_Admin_abc123", Arn = SsoRole } }),
+            ["iam", "get-role", "--role-name", "AWSReservedSSO_Admin_abc123", ..]
+                => Ok(new { Role = new { RoleName = "AWSReservedSSO_Admin_abc123", Arn = SsoRole } }),
             ["cloudformation", "describe-stacks", ..] => NoStack,
             _ => Ok(new { }),
         });
@@ -51,7 +53,8 @@ public class DeployPathTests
         {
             ["sts", "get-caller-identity", ..] => Identity(SsoSession),
             ["iam", "get-role", ..] => throw new CommandFailedException(c.RenderSafe(), 254,
-                "An error occurred (AccessDenied) when calling the GetRole operation: User: " + SsoSession + " is not authorized to perform: iam:GetRole", null),
+                "An error occurred (AccessDenied) when calling the GetRole operation: User: " + SsoSession + " is not authorized to perform: iam:GetRole",
+                    null),
             ["cloudformation", "describe-stacks", ..] => NoStack,
             _ => Ok(new { }),
         });
@@ -83,7 +86,8 @@ public class DeployPathTests
             ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] when eksStackExists => Ok(Stack("Exchange-dev-Eks")),
             ["cloudformation", "describe-stacks", ..] => NoStack,
             ["eks", "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
-            ["logs", "describe-log-groups", _, var prefix, ..] => Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
+            ["logs", "describe-log-groups", _, var prefix, ..] =>
+                Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
             ["logs", "delete-log-group", _, var name, ..] => Deleted(name),
             ["deploy", ..] => deploy(c),
             _ => Ok(new { }),
@@ -99,7 +103,8 @@ public class DeployPathTests
     /// <summary>A DeployInfra run whose cloud assembly is already checked (no synth).</summary>
     private static BuildContext Deploying(RecordingRunner runner, TempDir dir, Logging.IBuildLog log)
     {
-        var tools = new Dictionary<string, string> { ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
+        var tools = new Dictionary<string,
+            string> { ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
         var settings = Contexts.Settings(new() { ["account"] = Account, ["artifacts"] = dir.Path });
         return new BuildContext(settings, log, n => tools.GetValueOrDefault(n), [TaskNames.DeployInfra], runner) { AssemblyChecked = true };
     }
@@ -206,13 +211,14 @@ public class DeployPathTests
         var log = new Logging.MemoryLog();
         var b = Deploying(runner, dir, log);
 
-        Infrastructure.Deploy(b);
+        DeployInfra.Deploy(b);
 
         var calls = Lines(runner);
         var deleted = calls.FindIndex(c => c.StartsWith("logs delete-log-group --log-group-name /aws/eks/exchange-dev/cluster ", StringComparison.Ordinal));
         var deployed = calls.FindIndex(c => c.StartsWith("deploy ", StringComparison.Ordinal));
         Assert.InRange(deleted, 0, deployed);
-        Assert.Contains(log.Entries, e => e.Message.Contains("/aws/eks/exchange-dev/cluster", StringComparison.Ordinal) && e.Message.Contains("left", StringComparison.Ordinal));
+        Assert.Contains(log.Entries, e => e.Message.Contains("/aws/eks/exchange-dev/cluster", StringComparison.Ordinal)
+            && e.Message.Contains("left", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -222,7 +228,7 @@ public class DeployPathTests
         var runner = EmptyAccount(eksStackExists: true);
         var b = Deploying(runner, dir, new Logging.MemoryLog());
 
-        Infrastructure.Deploy(b);
+        DeployInfra.Deploy(b);
 
         Assert.DoesNotContain(Lines(runner), c => c.StartsWith("logs delete-log-group", StringComparison.Ordinal));
     }
@@ -272,10 +278,13 @@ public class DeployPathTests
         const string generated = "SpotNodegroup-9WZlbLk7Yzz2";
         var runner = new RecordingRunner(c => c.Values.ToArray() switch
         {
-            ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] => Ok(Stack("Exchange-dev-Eks", ("NodegroupName", generated), ("ClusterName", "exchange-dev"))),
+            ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..]
+                => Ok(Stack("Exchange-dev-Eks", ("NodegroupName", generated), ("ClusterName", "exchange-dev"))),
             ["cloudformation", "describe-stacks", _, var stack, ..] => Ok(Stack(stack)),
-            ["eks", "describe-nodegroup", _, _, _, var name, ..] when name == generated => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
-            ["eks", "describe-nodegroup", ..] => Error("ResourceNotFoundException) when calling the DescribeNodegroup operation: No node group found for name: exchange-dev-spot-nodes."),
+            ["eks", "describe-nodegroup", _, _, _, var name, ..] when name == generated =>
+                Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
+            ["eks", "describe-nodegroup", ..] =>
+                Error("ResourceNotFoundException) when calling the DescribeNodegroup operation: No node group found for name: exchange-dev-spot-nodes."),
             ["rds", "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = "stopped" } } }),
             _ => Ok(new { }),
         });
@@ -284,7 +293,8 @@ public class DeployPathTests
 
         _ = Assert.ThrowsAny<Exception>(() => PauseResume.Pause(b)); // the scripted node group never reaches 0: only the call matters
 
-        Assert.Contains(Lines(runner), c => c.StartsWith($"eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name {generated} ", StringComparison.Ordinal));
+        Assert.Contains(Lines(runner), c
+            => c.StartsWith($"eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name {generated} ", StringComparison.Ordinal));
     }
 
     /// <summary>A Docker engine whose builds come out for <paramref name="platform"/>, whatever --platform asked.</summary>

@@ -43,7 +43,8 @@ public class FaultTests
     {
         var clock = new FakeClock();
         var log = new MemoryLog();
-        var env = new Dictionary<string, string> { ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
+        var env = new Dictionary<string,
+            string> { ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
         var arguments = new Dictionary<string, string> { ["account"] = "111122223333", ["wait-timeout"] = waitTimeout, ["confirm"] = "true" };
         if (artifacts is not null) arguments["artifacts"] = artifacts;
         var b = new BuildContext(Contexts.Settings(arguments, env), log, n => env.GetValueOrDefault(n), [Pipeline.TaskNames.DestroyDev],
@@ -169,7 +170,8 @@ public class FaultTests
         var (b, clock, log) = Context(runner, waitTimeout: "3m");
         var start = clock.UtcNow;
 
-        var result = b.Waits.For("node group exchange-dev-spot-nodes to scale to 0", () => b.Aws.DescribeNodegroupScaling(b.Names.ClusterName, b.Names.NodegroupName),
+        var result = b.Waits.For("node group exchange-dev-spot-nodes to scale to 0", ()
+            => b.Aws.DescribeNodegroupScaling(b.Names.ClusterName, b.Names.NodegroupName),
             s => s?.DesiredSize == 0, s => s?.ToString() ?? "gone", b.Settings.WaitTimeout,
             b.Aws.DescribeNodegroupCommand(b.Names.ClusterName, b.Names.NodegroupName).RenderSafe());
 

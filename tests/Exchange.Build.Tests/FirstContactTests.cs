@@ -56,10 +56,14 @@ public class FirstContactTests
     {
         foreach (var tool in new[] { "docker", "docker-registry", "htpasswd", "shellcheck", "kubectl", "node", "npm", "git", "aws" })
             dir.Script($"bin/{tool}", "exit 0");
-        var env = new Dictionary<string, string> { ["PATH"] = dir.Combine("bin"), ["DOCKER_PATH"] = "", ["KUBECTL_PATH"] = "", ["AWS_PATH"] = "", ["DOCKER_HOST"] = "tcp://127.0.0.1:9" };
+        var env = new Dictionary<string, string>
+        {
+            ["PATH"] = dir.Combine("bin"), ["DOCKER_PATH"] = "", ["KUBECTL_PATH"] = "", ["AWS_PATH"] = "", ["DOCKER_HOST"] = "tcp://127.0.0.1:9",
+        };
         var runner = new RecordingRunner(c => c.Values.FirstOrDefault() switch
         {
-            "version" when !engineAnswers => new ProcessResult(1, "", "Cannot connect to the Docker daemon at tcp://127.0.0.1:9. Is the docker daemon running?", TimeSpan.Zero),
+            "version" when !engineAnswers =>
+                new ProcessResult(1, "", "Cannot connect to the Docker daemon at tcp://127.0.0.1:9. Is the docker daemon running?", TimeSpan.Zero),
             "--version" => new ProcessResult(0, awsVersion, "", TimeSpan.Zero),
             _ => new ProcessResult(0, "", "", TimeSpan.Zero),
         });

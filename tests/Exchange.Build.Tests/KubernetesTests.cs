@@ -38,6 +38,59 @@ public class KubernetesTests
     }
 
     [Fact]
+    public void The_value_table_resolves_outputs_secret_fields_and_constants_reading_each_secret_once()
+    {
+        var names = Environments.Dev.Names;
+        var outputs = new Aws.DeploymentOutputs(names, new Dictionary<string, Dictionary<string, string>>
+        {
+            [names.Stack(StackKind.Rds)] = new() { [Outputs.RdsEndpoint.Key] = "db.example" }, // no RdsPort: an older stack
+            [names.Stack(StackKind.Kafka)] = new() { [Outputs.KafkaPrivateIp.Key] = "10.0.1.5" },
+            [names.Stack(StackKind.Redis)] = new() { [Outputs.RedisEndpoint.Key] = "r", [Outputs.RedisPort.Key] = "6380" },
+        });
+        var reads = new List<string>();
+        var resolver = new ClusterValueResolver(Environments.Dev, outputs, id =>
+        {
+            reads.Add(id);
+            return new Processes.Secret("""{"username":"admin","password":"pw"}""", new Logging.Redactor());
+        });
+
+        var db = resolver.Resolve(KubernetesSecrets.Db.Values);
+
+        Assert.Equal("db.example", db[KubernetesSecrets.MysqlHost]);
+        Assert.Equal("3306", db[KubernetesSecrets.MysqlPort]);
+        Assert.Equal(("admin", "pw"), (db[KubernetesSecrets.MysqlUsername], db[KubernetesSecrets.MysqlPassword]));
+        Assert.Equal(Environments.Dev.Of<RdsConfig>().DbName, db[KubernetesSecrets.MysqlDatabase]);
+        Assert.Equal([names.DbSecretName], reads);
+        Assert.Equal("10.0.1.5:9092", resolver.Resolve(KubernetesSecrets.Kafka.Values)[KubernetesSecrets.KafkaBootstrapServers]);
+        Assert.Equal("6380", resolver.Resolve(KubernetesSecrets.Redis.Values)[KubernetesSecrets.RedisPort]);
+        Assert.Equal("ap-northeast-2", resolver.Resolve(EnvironmentConfigMap.Definition.Values.Single(v => v.Key == EnvironmentConfigMap.AwsRegion).Source));
+    }
+
+    [Fact]
+    public void A_missing_secret_field_or_output_is_an_error_naming_it()
+    {
+        var names = Environments.Dev.Names;
+        var resolver = new ClusterValueResolver(Environments.Dev, new Aws.DeploymentOutputs(names, []),
+            _ => new Processes.Secret("""{"username":"admin"}""", new Logging.Redactor()));
+
+        Assert.Equal($"Secret '{names.DbSecretName}' has no password field.",
+            Assert.Throws<InvalidOperationException>(() => resolver.Resolve(new ValueSource.SecretField(n => n.DbSecretName, "password"))).Message);
+        Assert.Contains("RdsEndpoint", Assert.Throws<Aws.MissingOutputException>(() => resolver.Resolve(KubernetesSecrets.Db.Values)).Message);
+    }
+
+    [Fact]
+    public void The_config_map_carries_exactly_its_keys_in_the_namespace()
+    {
+        var definition = EnvironmentConfigMap.Definition;
+        var document = Assert.Single(ManifestDocuments.Parse(SecretManifests.ConfigMap("exchange-dev", definition,
+            definition.Keys.ToDictionary(k => k, k => "v-" + k))));
+
+        Assert.Equal(("ConfigMap", definition.Name, "exchange-dev"), (document.Kind, document.Name, document.Namespace));
+        Assert.Contains($"\"{EnvironmentConfigMap.AwsRegion}\":\"v-{EnvironmentConfigMap.AwsRegion}\"", document.Text);
+        Assert.Throws<InvalidOperationException>(() => SecretManifests.ConfigMap("ns", definition, new Dictionary<string, string> { ["OTHER"] = "x" }));
+    }
+
+    [Fact]
     public void Apply_output_is_read_per_object()
     {
         var result = ApplyResult.Parse("namespace/exchange-dev unchanged\nsecret/db-credentials configured\nstatefulset.apps/shard-1 created\n");

@@ -13,7 +13,8 @@ public class OperationsLogicTests
 
     private static object Stack(string name, params (string Key, string Value)[] outputs) => new
     {
-        Stacks = new[] { new { StackName = name, StackStatus = "CREATE_COMPLETE", Outputs = outputs.Select(o => new { OutputKey = o.Key, OutputValue = o.Value }) } },
+        Stacks = new[] { new { StackName = name, StackStatus = "CREATE_COMPLETE",
+            Outputs = outputs.Select(o => new { OutputKey = o.Key, OutputValue = o.Value }) } },
     };
 
     [Fact]
@@ -27,7 +28,7 @@ public class OperationsLogicTests
         });
         var b = Contexts.Build(runner, new() { ["account"] = "111122223333" });
 
-        var error = Assert.Throws<InvalidOperationException>(() => Infrastructure.ClearSecretRecoveryWindow(b));
+        var error = Assert.Throws<InvalidOperationException>(() => DeployInfra.ClearSecretRecoveryWindow(b));
 
         Assert.Contains("aws secretsmanager restore-secret --secret-id exchange-dev-db-credentials", error.Message);
         Assert.DoesNotContain(runner.Calls, c => c.Command.Values.Contains("delete-secret"));
@@ -44,10 +45,11 @@ public class OperationsLogicTests
         });
         var b = Contexts.Build(runner, new() { ["account"] = "111122223333" });
 
-        Infrastructure.ClearSecretRecoveryWindow(b);
+        DeployInfra.ClearSecretRecoveryWindow(b);
 
         Assert.Contains(runner.Calls, c => c.Command.Values.SequenceEqual(
-            ["secretsmanager", "delete-secret", "--secret-id", "exchange-dev-db-credentials", "--force-delete-without-recovery", "--region", "ap-northeast-2", "--output", "json"]));
+            ["secretsmanager", "delete-secret", "--secret-id", "exchange-dev-db-credentials", "--force-delete-without-recovery",
+             "--region", "ap-northeast-2", "--output", "json"]));
     }
 
     [Fact]
@@ -61,7 +63,11 @@ public class OperationsLogicTests
                 ? Stack(stack, ("KafkaInstanceId", "i-1")) : Stack(stack)),
             [_, "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 0, maxSize = 4, desiredSize = 0 } } }),
             [_, "describe-instances", ..] => Ok(new { Reservations = new[] { new { Instances = new[] { new { State = new { Name = "stopped" } } } } } }),
-            [_, "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = stopped ? "stopped" : databaseStatuses.Count > 1 ? databaseStatuses.Dequeue() : databaseStatuses.Peek() } } }),
+            [_, "describe-db-instances", ..] => Ok(new
+            {
+                DBInstances = new[] { new { DBInstanceStatus = stopped ? "stopped" : databaseStatuses.Count > 1 ? databaseStatuses.Dequeue()
+                    : databaseStatuses.Peek() } },
+            }),
             [_, "stop-db-instance", ..] => Stop(),
             _ => Ok(new { }),
         });
@@ -73,7 +79,8 @@ public class OperationsLogicTests
 
         var calls = runner.Calls.Select(c => string.Join(' ', c.Command.Values)).ToList();
         Assert.Single(calls, c => c.StartsWith("rds stop-db-instance", StringComparison.Ordinal));
-        Assert.DoesNotContain(calls, c => c.StartsWith("eks update-nodegroup-config", StringComparison.Ordinal) || c.StartsWith("ec2 stop-instances", StringComparison.Ordinal));
+        Assert.DoesNotContain(calls, c => c.StartsWith("eks update-nodegroup-config", StringComparison.Ordinal)
+            || c.StartsWith("ec2 stop-instances", StringComparison.Ordinal));
         Assert.Equal(StepOutcome.Changed, b.Report.Results.Single(r => r.Task == TaskNames.Pause).Outcome);
     }
 

@@ -20,7 +20,8 @@ public class PermissionsTests
             var methods = wrapper.GetType().GetMethods(BindingFlags.Public | BindingFlags.Instance)
                 .Where(m => m.ReturnType == typeof(CommandLine) && m.Name is not (nameof(AwsCli.Command) or nameof(AwsCli.JsonCommand)));
             foreach (var method in methods)
-                yield return ($"{wrapper.GetType().Name}.{method.Name}", (CommandLine)method.Invoke(wrapper, method.GetParameters().Select(Placeholder).ToArray())!);
+                yield return ($"{wrapper.GetType().Name}.{method.Name}",
+                    (CommandLine)method.Invoke(wrapper, method.GetParameters().Select(Placeholder).ToArray())!);
         }
     }
 
@@ -32,6 +33,7 @@ public class PermissionsTests
         var t when t == typeof(TimeSpan) => TimeSpan.FromMinutes(1),
         var t when t == typeof(NodegroupScaling) => new NodegroupScaling(0, 1, 0),
         var t when t == typeof(IReadOnlyDictionary<string, string>) => new Dictionary<string, string>(),
+        var t when t == typeof(IEnumerable<string>) => new[] { "placeholder" },
         var t when t == typeof(System.Text.Json.Nodes.JsonObject) => new System.Text.Json.Nodes.JsonObject { ["Name"] = "placeholder" },
         var t => throw new InvalidOperationException($"No placeholder for {t.Name} ({p.Member.Name}): add one here."),
     };
@@ -78,7 +80,8 @@ public class PermissionsTests
         Assert.All(statements, s => Assert.Equal("Allow", s.GetProperty("Effect").GetString()));
         Assert.DoesNotContain(actions, a => a.Contains('*'));
         foreach (var grant in AllWrapperCommands().SelectMany(c => c.Command.Permissions!)) Assert.Contains(grant.Action, actions);
-        foreach (var action in new[] { "tag:GetResources", "ecr:GetAuthorizationToken", "eks:DescribeCluster", "sts:AssumeRole", "ssm:GetParameter", "ecr:PutImage" })
+        foreach (var action in new[] { "tag:GetResources", "ecr:GetAuthorizationToken", "eks:DescribeCluster", "sts:AssumeRole", "ssm:GetParameter",
+            "ecr:PutImage" })
             Assert.Contains(action, actions);
         Assert.Equal(statements.Length, statements.Select(s => s.GetProperty("Sid").GetString()).Distinct().Count());
     }

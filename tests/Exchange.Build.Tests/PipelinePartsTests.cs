@@ -46,7 +46,7 @@ public class PipelinePartsTests
     public void The_summary_says_no_changes_only_when_nothing_changed()
     {
         var report = new StepReport();
-        report.Add("DeployInfra", StepOutcome.Unchanged, "6 stacks, no changes");
+        report.Add("DeployInfra", StepOutcome.Unchanged, $"{StackKinds.DeployOrder.Count} stacks, no changes");
         report.Add("Verify", StepOutcome.Checked, "4 workloads rolled out");
         Assert.Contains("No changes: everything was already up to date.", report.Summary());
 
@@ -73,7 +73,7 @@ public class PipelinePartsTests
     public void A_task_reported_twice_keeps_its_strongest_outcome()
     {
         var report = new StepReport();
-        report.Add("Synth", StepOutcome.Changed, "synthesized 6 stacks");
+        report.Add("Synth", StepOutcome.Changed, $"synthesized {StackKinds.DeployOrder.Count} stacks");
         report.Add("Synth", StepOutcome.Unchanged, "cloud assembly up to date");
 
         Assert.Equal(StepOutcome.Changed, Assert.Single(report.Results).Outcome);

@@ -57,7 +57,8 @@ public static partial class SecretScanner
         found.AddRange(SlackToken().Matches(line).Select(m => ("Slack token", Mask(m.Value))));
         if (found.Count > 0 || !isConfig) return found;
 
-        if (PasswordLiteral().Match(line) is { Success: true } password && IsLiteral(password.Groups["value"].Value) && password.Groups["value"].Value.Length >= 6)
+        if (PasswordLiteral().Match(line) is { Success: true } password && IsLiteral(password.Groups["value"].Value)
+            && password.Groups["value"].Value.Length >= 6)
             found.Add(("password literal", $"{password.Groups["key"].Value}: {Mask(password.Groups["value"].Value)}"));
         else if (KeyLiteral().Match(line) is { Success: true } key && IsLiteral(key.Groups["value"].Value)
                  && key.Groups["value"].Value.Length >= 16 && Entropy(key.Groups["value"].Value) >= 3.5)
@@ -108,6 +109,9 @@ public static partial class SecretScanner
     [GeneratedRegex(@"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")] private static partial Regex PrivateKeyHeader();
     [GeneratedRegex(@"\bgh[pousr]_[A-Za-z0-9]{36,}\b")] private static partial Regex GitHubToken();
     [GeneratedRegex(@"\bxox[abposr]-[A-Za-z0-9-]{10,}")] private static partial Regex SlackToken();
-    [GeneratedRegex(@"(?i)[""']?(?<key>[A-Za-z0-9_.-]*(?:password|passwd|pwd))[""']?\s*[:=]\s*[""']?(?<value>[^\s""'#,]+)")] private static partial Regex PasswordLiteral();
-    [GeneratedRegex(@"(?i)[""']?(?<key>[A-Za-z0-9_.-]*(?:api[_-]?key|access[_-]?key|secret[_-]?key|client[_-]?secret|private[_-]?key|auth[_-]?token|access[_-]?token|token))[""']?\s*[:=]\s*[""']?(?<value>[^\s""'#,]+)")] private static partial Regex KeyLiteral();
+    [GeneratedRegex(@"(?i)[""']?(?<key>[A-Za-z0-9_.-]*(?:password|passwd|pwd))[""']?\s*[:=]\s*[""']?(?<value>[^\s""'#,]+)")]
+    private static partial Regex PasswordLiteral();
+    [GeneratedRegex(@"(?i)[""']?(?<key>[A-Za-z0-9_.-]*(?:api[_-]?key|access[_-]?key|secret[_-]?key|client[_-]?secret|private[_-]?key" +
+                    @"|auth[_-]?token|access[_-]?token|token))[""']?\s*[:=]\s*[""']?(?<value>[^\s""'#,]+)")]
+    private static partial Regex KeyLiteral();
 }

@@ -144,7 +144,7 @@ public class EksEndpointSettingsTests
         var b = Contexts.Build(new RecordingRunner());
 
         Assert.Null(b.Settings.EksPublicCidrsOverride);
-        Assert.Equal(Environments.Dev.EksPublicAccessCidrs, b.Settings.Environment.EksPublicAccessCidrs);
+        Assert.Equal(Environments.Dev.Of<EksConfig>().PublicAccessCidrs, b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs);
         Assert.DoesNotContain(ContextKeys.EksPublicAccessCidrs, Synth.Context(b).Keys);
         Assert.Contains("eks endpoint  private only: no public endpoint (reach it from inside the VPC)", b.Settings.Describe());
     }
@@ -154,7 +154,7 @@ public class EksEndpointSettingsTests
     {
         var b = Contexts.Build(new RecordingRunner(), new() { ["eks-public-cidrs"] = "203.0.113.0/24, 198.51.100.7/32" });
 
-        Assert.Equal(["203.0.113.0/24", "198.51.100.7/32"], b.Settings.Environment.EksPublicAccessCidrs);
+        Assert.Equal(["203.0.113.0/24", "198.51.100.7/32"], b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs);
         Assert.Equal("203.0.113.0/24,198.51.100.7/32", Synth.Context(b)[ContextKeys.EksPublicAccessCidrs]);
         Assert.Contains("eks endpoint  public from 203.0.113.0/24, 198.51.100.7/32 only, and private", b.Settings.Describe());
     }
@@ -166,8 +166,8 @@ public class EksEndpointSettingsTests
         var optionWins = Contexts.Settings(new() { ["eks-public-cidrs"] = "private" }, new() { ["EXCHANGE_EKS_PUBLIC_CIDRS"] = "198.51.100.0/24" });
         var blankVariable = Contexts.Settings(environment: new() { ["EXCHANGE_EKS_PUBLIC_CIDRS"] = "" });
 
-        Assert.Equal(["198.51.100.0/24"], fromVariable.Environment.EksPublicAccessCidrs);
-        Assert.Empty(optionWins.Environment.EksPublicAccessCidrs);
+        Assert.Equal(["198.51.100.0/24"], fromVariable.Environment.Of<EksConfig>().PublicAccessCidrs);
+        Assert.Empty(optionWins.Environment.Of<EksConfig>().PublicAccessCidrs);
         Assert.Equal([], optionWins.EksPublicCidrsOverride);
         Assert.Null(blankVariable.EksPublicCidrsOverride);
     }

@@ -108,7 +108,8 @@ public class SleepScheduleTests
         Assert.Equal(Kst(2026, 12, 2, 7, 30), WakeRequest.Resolve("7:30", Seoul, Kst(2026, 12, 1, 23)));
         Assert.Equal(Kst(2026, 12, 3, 21), WakeRequest.Resolve("2026-12-03T21:00", Seoul, Kst(2026, 12, 1, 19)));
         Assert.Contains("already past", Assert.Throws<ArgumentException>(() => WakeRequest.Resolve("2026-11-30T21:00", Seoul, Kst(2026, 12, 1, 19))).Message);
-        Assert.Contains("more than 7 days", Assert.Throws<ArgumentException>(() => WakeRequest.Resolve("2026-12-20T21:00", Seoul, Kst(2026, 12, 1, 19))).Message);
+        Assert.Contains("more than 7 days",
+            Assert.Throws<ArgumentException>(() => WakeRequest.Resolve("2026-12-20T21:00", Seoul, Kst(2026, 12, 1, 19))).Message);
         Assert.False(WakeRequest.IsValid("10pm"));
         Assert.False(WakeRequest.IsValid("24:00"));
     }
@@ -130,7 +131,8 @@ public class SleepScheduleTests
             ["Name"] = "exchange-dev-sleep-database", ["GroupName"] = "default",
             ["ScheduleExpression"] = "cron(0 20 * * ? *)", ["ScheduleExpressionTimezone"] = "Asia/Seoul",
             ["FlexibleTimeWindow"] = new JsonObject { ["Mode"] = "OFF" }, ["State"] = "ENABLED",
-            ["Target"] = new JsonObject { ["Arn"] = "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance", ["RoleArn"] = "arn:aws:iam::123456789012:role/r", ["Input"] = "{}" },
+            ["Target"] = new JsonObject { ["Arn"] = "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance", ["RoleArn"] = "arn:aws:iam::123456789012:role/r",
+                ["Input"] = "{}" },
         };
         var until = Kst(2026, 12, 1, 22);
 
@@ -222,7 +224,8 @@ public class SleepCostTests(ITestOutputHelper output)
             "the gateway's data processing stops while asleep, its hours do not");
         Assert.Equal(diff.Change.Totals.Running - diff.Base.Totals.Running, diff.Resources.Sum(r => r.RunningDelta), 10);
         Assert.Contains($"| `Exchange-dev-Vpc/{gatewayRow.LogicalId}` |", markdown);
-        Assert.Contains($"| Running | ${CostText.Money(diff.Base.Totals.Running)} | ${CostText.Money(diff.Change.Totals.Running)} | +${CostText.Money(diff.RunningDelta)} |", markdown);
+        Assert.Contains($"| Running | ${CostText.Money(diff.Base.Totals.Running)} | ${CostText.Money(diff.Change.Totals.Running)} " +
+                        $"| +${CostText.Money(diff.RunningDelta)} |", markdown);
         Assert.Contains("| Effective |", markdown);
         Assert.True(diff.Exceeds(10));
         Assert.Contains("above the threshold of $10.00", markdown);
@@ -319,7 +322,10 @@ public class ControlPlaneLogCostTests
         Assert.Contains(three.Lines, l => l.Billed == "log ingestion, 5 GB/month assumed (api, audit, authenticator)");
 
         var orphan = CloudAssembly.FromTemplates(("Exchange-dev-Eks",
-            """{ "Resources": { "ControlPlaneLogs": { "Type": "AWS::Logs::LogGroup", "Properties": { "LogGroupName": "/aws/eks/other/cluster", "RetentionInDays": 7 } } } }"""));
+            """
+            { "Resources": { "ControlPlaneLogs": { "Type": "AWS::Logs::LogGroup",
+              "Properties": { "LogGroupName": "/aws/eks/other/cluster", "RetentionInDays": 7 } } } }
+            """));
         var gb = Table.Usage.LogGroupGbPerMonthByNamePrefix["/aws/eks/"];
         Assert.Equal(gb * Table.Logs.IngestionPerGb.Usd + gb * 7 / 30 * Table.Logs.StoragePerGbMonth.Usd, Logs(CostEstimate.Of(orphan, Table, plan)), 10);
     }

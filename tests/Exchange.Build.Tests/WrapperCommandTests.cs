@@ -9,6 +9,38 @@ public class WrapperCommandTests
     private readonly BuildContext _b = Contexts.Build(new RecordingRunner());
 
     [Fact]
+    public void Emptying_a_bucket_lists_it_and_deletes_its_keys_in_batches_of_a_thousand()
+    {
+        var keys = Enumerable.Range(0, 1001).Select(i => $"flow/{i}.log.gz").ToArray();
+        var listing = System.Text.Json.JsonSerializer.Serialize(new { Contents = keys.Select(k => new { Key = k }) });
+        var runner = new RecordingRunner(c => new ProcessResult(0, c.Values.Contains("list-objects-v2") ? listing : "{}", "", TimeSpan.Zero));
+        var b = Contexts.Build(runner);
+
+        Assert.Equal(1001, b.Aws.EmptyBucket("exchange-dev-logs-111122223333-ap-northeast-2"));
+
+        Assert.Equal("aws s3api list-objects-v2 --bucket exchange-dev-logs-111122223333-ap-northeast-2 --region ap-northeast-2 --output json",
+            runner.Calls[0].Command.RenderSafe());
+        var deletes = runner.Calls.Skip(1).Select(c => c.Command).ToArray();
+        Assert.Equal(2, deletes.Length);
+        Assert.All(deletes, d
+            => Assert.Equal(["s3api", "delete-objects", "--bucket", "exchange-dev-logs-111122223333-ap-northeast-2", "--delete"], d.Values.Take(5)));
+        Assert.Contains("{\"Key\":\"flow/999.log.gz\"}],\"Quiet\":true}", deletes[0].Values.ElementAt(5));
+        Assert.Equal("""{"Objects":[{"Key":"flow/1000.log.gz"}],"Quiet":true}""", deletes[1].Values.ElementAt(5));
+    }
+
+    [Fact]
+    public void A_bucket_that_is_gone_is_empty_and_a_refused_delete_fails_with_what_to_do()
+    {
+        var gone = Contexts.Build(new RecordingRunner(_ => new ProcessResult(254, "",
+            "An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not exist", TimeSpan.Zero)));
+        Assert.Equal(0, gone.Aws.EmptyBucket("b"));
+
+        var refused = Contexts.Build(new RecordingRunner(c => new ProcessResult(0, c.Values.Contains("list-objects-v2")
+            ? """{"Contents":[{"Key":"k"}]}""" : """{"Errors":[{"Key":"k","Code":"AccessDenied","Message":"Access Denied"}]}""", "", TimeSpan.Zero)));
+        Assert.Contains("s3:DeleteObject", Assert.Throws<InvalidOperationException>(() => refused.Aws.EmptyBucket("b")).Message);
+    }
+
+    [Fact]
     public void Every_aws_call_names_the_region_and_asks_for_json()
     {
         Assert.Equal("aws sts get-caller-identity --region ap-northeast-2 --output json", _b.Aws.CallerIdentityCommand().RenderSafe());

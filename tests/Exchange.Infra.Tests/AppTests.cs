@@ -4,7 +4,7 @@ using Props = System.Collections.Generic.Dictionary<string, object>;
 
 namespace Exchange.Infra.Tests;
 
-/// <summary>What holds for the whole app, across the six stacks.</summary>
+/// <summary>What holds for the whole app, across every registered stack.</summary>
 [Collection(SynthesizedAppCollection.Name)]
 public sealed class AppTests(SynthesizedApp app)
 {
@@ -49,15 +49,30 @@ public sealed class AppTests(SynthesizedApp app)
     }
 
     [Fact]
+    public void Each_stack_depends_on_exactly_the_stacks_its_registration_declares()
+    {
+        // The registration's DependsOn is what deploy and destroy order follow: a stack that references
+        // another (a cross-stack export) without declaring it would show up here as an extra dependency.
+        foreach (var stack in app.App.Stacks)
+        {
+            var declared = StackRegistry.Of(stack.Kind).DependsOn.Select(app.Config.Names.Stack).Order();
+            Assert.Equal(declared, stack.Dependencies.Select(d => d.StackName).Order());
+        }
+    }
+
+    [Fact]
     public void Data_stacks_never_depend_on_the_eks_stack()
     {
-        string[] Dependencies(Stack s) => s.Dependencies.Select(d => d.StackName).Order().ToArray();
+        Assert.All(StackRegistry.All.Where(d => d.Kind != StackKind.Eks), d => Assert.DoesNotContain(StackKind.Eks, d.DependsOn));
+        Assert.Equal([StackKind.Vpc, StackKind.Rds, StackKind.Redis, StackKind.Kafka], StackRegistry.Eks.DependsOn);
+    }
 
-        Assert.Equal(["Exchange-dev-Kafka", "Exchange-dev-Rds", "Exchange-dev-Redis", "Exchange-dev-Vpc"], Dependencies(app.App.Eks));
-        Assert.Equal(["Exchange-dev-Vpc"], Dependencies(app.App.Rds));
-        Assert.Equal(["Exchange-dev-Vpc"], Dependencies(app.App.Redis));
-        Assert.Equal(["Exchange-dev-Vpc"], Dependencies(app.App.Kafka));
-        Assert.Empty(Dependencies(app.App.Ecr));
+    [Fact]
+    public void The_app_builds_one_stack_per_registration_in_deploy_order()
+    {
+        Assert.Equal(StackKinds.DeployOrder, app.App.Stacks.Select(s => s.Kind));
+        Assert.Equal(Enum.GetValues<StackKind>().Order(), ExchangeApp.Classes.Keys.Order());
+        Assert.All(app.App.Stacks, s => Assert.Equal($"Exchange dev: {StackRegistry.Of(s.Kind).Description}", s.TemplateOptions.Description));
     }
 
     [Fact]
@@ -132,7 +147,8 @@ public sealed class AppTests(SynthesizedApp app)
         bool Is(System.Text.Json.Nodes.JsonObject r, string type) => TemplateJson.Type(r) == type;
 
         Assert.All(resources.Where(r => Is(r, "AWS::RDS::DBInstance")), r => Assert.True((bool?)TemplateJson.Properties(r)["StorageEncrypted"]));
-        Assert.All(resources.Where(r => Is(r, "AWS::ElastiCache::ReplicationGroup")), r => Assert.True((bool?)TemplateJson.Properties(r)["AtRestEncryptionEnabled"]));
+        Assert.All(resources.Where(r => Is(r, "AWS::ElastiCache::ReplicationGroup")), r
+            => Assert.True((bool?)TemplateJson.Properties(r)["AtRestEncryptionEnabled"]));
         Assert.All(resources.Where(r => Is(r, "AWS::EC2::Volume")), r => Assert.True((bool?)TemplateJson.Properties(r)["Encrypted"]));
         // Instances: every one declares its root volume, and encrypted (the NAT instance too).
         Assert.All(resources.Where(r => Is(r, "AWS::EC2::Instance")), instance =>

@@ -75,7 +75,8 @@ public static class BootSandbox
     private const string Record = "echo \"$(basename \"$0\") $*\" >> \"$SANDBOX/calls.log\"\n";
 
     /// <summary>A counter per key in the sandbox: how often this stub has been asked this before.</summary>
-    private const string Count = "count() { local f=\"$SANDBOX/count-$1\"; local n=$(( $(cat \"$f\" 2>/dev/null || echo 0) + 1 )); echo \"$n\" > \"$f\"; echo \"$n\"; }\n";
+    private const string Count = "count() { local f=\"$SANDBOX/count-$1\"; local n=$(( $(cat \"$f\" 2>/dev/null || echo 0) + 1 )); echo \"$n\" > \"$f\"; " +
+        "echo \"$n\"; }\n";
 
     private static readonly (string Name, string Body)[] Stubs =
     [
@@ -112,7 +113,9 @@ public static class BootSandbox
               "image inspect") exit 1 ;;
               "pull "*)
                 n=$(count pull)
-                if [ "$n" -le "${PULL_FAIL_TIMES:-0}" ]; then echo "Error response from daemon: Get \"https://docker.redpanda.com/v2/\": net/http: TLS handshake timeout" >&2; exit 1; fi
+                if [ "$n" -le "${PULL_FAIL_TIMES:-0}" ]; then
+                  echo "Error response from daemon: Get \"https://docker.redpanda.com/v2/\": net/http: TLS handshake timeout" >&2; exit 1
+                fi
                 echo "Status: Downloaded newer image" ;;
               "run "*) echo "0123456789ab" ;;
               "exec redpanda")

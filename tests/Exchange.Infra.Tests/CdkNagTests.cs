@@ -25,7 +25,8 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
         Assert.Equal(app.App.Stacks.Count, report.Templates);
         Assert.True(report.ResourcesChecked > 50, $"only {report.ResourcesChecked} resources were checked: are the templates loaded?");
         // Every suppression written into the templates is used: none is stale.
-        Assert.Equal(Suppressions(app.Json.Select(j => (app.Config.Names.Stack(j.Key), j.Value))).Count(), report.Suppressed.Select(f => (f.Stack, f.LogicalId, f.Rule)).Distinct().Count());
+        Assert.Equal(Suppressions(app.Json.Select(j => (app.Config.Names.Stack(j.Key), j.Value))).Count(),
+            report.Suppressed.Select(f => (f.Stack, f.LogicalId, f.Rule)).Distinct().Count());
         Assert.All(report.Suppressed, f => Assert.False(string.IsNullOrWhiteSpace(f.Reason)));
     }
 
@@ -123,7 +124,8 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
     private static string ReadmeRow(string rule, string stack, string logicalId, IReadOnlyList<string> appliesTo, string reason)
     {
         const string policyPrefix = "Policy::arn:<AWS::Partition>:iam::aws:policy/";
-        var findings = appliesTo.Count == 0 ? "" : " (" + string.Join(", ", appliesTo.Select(a => a.StartsWith(policyPrefix, StringComparison.Ordinal) ? a[policyPrefix.Length..] : a)) + ")";
+        var findings = appliesTo.Count == 0 ? ""
+            : " (" + string.Join(", ", appliesTo.Select(a => a.StartsWith(policyPrefix, StringComparison.Ordinal) ? a[policyPrefix.Length..] : a)) + ")";
         return $"| `{rule}` | `{stack}/{logicalId}`{findings} | {reason} |";
     }
 
@@ -170,13 +172,16 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
         }
     }
 
-    /// <summary>The dev templates by stack name, and the EKS template of a public endpoint limited to the team's CIDRs (the only place EKS1 is suppressed).</summary>
+    /// <summary>
+    /// The dev templates by stack name, and the EKS template of a public endpoint limited to the team's CIDRs (the only place EKS1 is suppressed).
+    /// </summary>
     public static IEnumerable<(string Stack, JsonObject Template)> AllVariants(SynthesizedApp app, EndpointVariants variants) =>
         app.Json.Select(j => (app.Config.Names.Stack(j.Key), j.Value))
             .Append((app.Config.Names.Stack(StackKind.Eks), EndpointVariants.Read(variants.RestrictedEksTemplate)));
 
     /// <summary>Every rules_to_suppress entry in <paramref name="templates"/>, with where it sits.</summary>
-    public static IEnumerable<(JsonObject Template, string Stack, string LogicalId, int Index, string Rule, string Reason, IReadOnlyList<string> AppliesTo)> Suppressions(IEnumerable<(string Stack, JsonObject Template)> templates) =>
+    public static IEnumerable<(JsonObject Template, string Stack, string LogicalId, int Index, string Rule, string Reason, IReadOnlyList<string> AppliesTo)>
+        Suppressions(IEnumerable<(string Stack, JsonObject Template)> templates) =>
         from t in templates
         let template = t.Template
         from resource in template["Resources"]!.AsObject()

@@ -29,7 +29,7 @@ public sealed class EksStackTests(SynthesizedApp app)
     {
         var vpcConfig = TemplateJson.Properties(app.Resources(StackKind.Eks, "AWS::EKS::Cluster")["Cluster"])["ResourcesVpcConfig"]!.AsObject();
 
-        Assert.Empty(app.Config.EksPublicAccessCidrs);
+        Assert.Empty(app.Config.Of<EksConfig>().PublicAccessCidrs);
         Assert.True((bool?)vpcConfig["EndpointPrivateAccess"]);
         Assert.False((bool?)vpcConfig["EndpointPublicAccess"]);
         Assert.False(vpcConfig.ContainsKey("PublicAccessCidrs"));
@@ -41,7 +41,8 @@ public sealed class EksStackTests(SynthesizedApp app)
         var types = TemplateJson.AllResources(app.Json[StackKind.Eks]).Select(r => TemplateJson.Type(r.Resource)!).Distinct().Order();
 
         Assert.Equal(
-            ["AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::Scheduler::Schedule"],
+            ["AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role", "AWS::Logs::LogGroup",
+                "AWS::Scheduler::Schedule"],
             types.Where(t => t != "AWS::CDK::Metadata"));
     }
 
@@ -54,7 +55,8 @@ public sealed class EksStackTests(SynthesizedApp app)
             {
                 ["ClusterLogging"] = new Props
                 {
-                    ["EnabledTypes"] = new[] { "api", "audit", "authenticator", "controllerManager", "scheduler" }.Select(t => (object)new Props { ["Type"] = t }).ToArray(),
+                    ["EnabledTypes"] = new[] { "api", "audit", "authenticator", "controllerManager", "scheduler" }.Select(t
+                        => (object)new Props { ["Type"] = t }).ToArray(),
                 },
             },
         });
@@ -121,7 +123,8 @@ public sealed class EksStackTests(SynthesizedApp app)
             .Where(role => TemplateJson.Properties(role)["ManagedPolicyArns"] is not null) // the sleep role has an inline policy only
             .ToDictionary(
             role => (string)TemplateJson.Properties(role)["AssumeRolePolicyDocument"]!["Statement"]![0]!["Principal"]!["Service"]!,
-            role => TemplateJson.Properties(role)["ManagedPolicyArns"]!.AsArray().Select(a => System.Text.RegularExpressions.Regex.Match(a!.ToJsonString(), "policy/([A-Za-z0-9_]+)").Groups[1].Value).Order().ToArray());
+            role => TemplateJson.Properties(role)["ManagedPolicyArns"]!.AsArray()
+                .Select(a => System.Text.RegularExpressions.Regex.Match(a!.ToJsonString(), "policy/([A-Za-z0-9_]+)").Groups[1].Value).Order().ToArray());
 
         Assert.Equal(["AmazonEKSClusterPolicy"], policiesByPrincipal["eks.amazonaws.com"]);
         Assert.Equal(["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"], policiesByPrincipal["ec2.amazonaws.com"]);
@@ -139,7 +142,7 @@ public sealed class EksStackTests(SynthesizedApp app)
     {
         const string admin = "arn:aws:iam::123456789012:role/platform/Admin";
         var settings = InfraSettings.From(key => key == ContextKeys.AdminPrincipalArn ? admin : null, _ => null);
-        var template = Template.FromStack(ExchangeApp.Create(settings).Eks);
+        var template = Template.FromStack(ExchangeApp.Create(settings).Stack<Exchange.Infra.Stacks.EksStack>());
 
         template.ResourceCountIs("AWS::EKS::AccessEntry", 1);
         template.HasResourceProperties("AWS::EKS::AccessEntry", new Props
@@ -151,7 +154,14 @@ public sealed class EksStackTests(SynthesizedApp app)
             {
                 new Props
                 {
-                    ["PolicyArn"] = new Props { ["Fn::Join"] = new object[] { "", new object[] { "arn:", new Props { ["Ref"] = "AWS::Partition" }, ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" } } },
+                    ["PolicyArn"] = new Props
+                    {
+                        ["Fn::Join"] = new object[]
+                        {
+                            "", new object[] { "arn:", new Props { ["Ref"] = "AWS::Partition" },
+                                ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" },
+                        },
+                    },
                     ["AccessScope"] = new Props { ["Type"] = "cluster" },
                 },
             },
@@ -203,7 +213,8 @@ public sealed class EksStackTests(SynthesizedApp app)
         Template.HasOutput(Outputs.EksClusterName.Key, new Props { ["Value"] = new Props { ["Ref"] = "Cluster" } });
         Template.HasOutput(Outputs.EksClusterEndpoint.Key, new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "Cluster", "Endpoint" } } });
         Template.HasOutput(Outputs.EksClusterArn.Key, new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "Cluster", "Arn" } } });
-        Template.HasOutput(Outputs.EksClusterSecurityGroupId.Key, new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "Cluster", "ClusterSecurityGroupId" } } });
+        Template.HasOutput(Outputs.EksClusterSecurityGroupId.Key,
+            new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "Cluster", "ClusterSecurityGroupId" } } });
         Template.HasOutput(Outputs.EksNodegroupName.Key, new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { "SpotNodegroup", "NodegroupName" } } });
     }
 

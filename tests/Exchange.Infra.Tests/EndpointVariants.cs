@@ -35,6 +35,6 @@ public sealed class EndpointVariants : IDisposable
         var settings = InfraSettings.From(key => key == ContextKeys.EksPublicAccessCidrs ? cidrs : null, _ => null);
         var app = ExchangeApp.Create(settings, Path.Combine(root, name));
         var assembly = app.App.Synth();
-        return Path.Combine(assembly.Directory, app.Eks.TemplateFile);
+        return Path.Combine(assembly.Directory, app.Stack<Exchange.Infra.Stacks.EksStack>().TemplateFile);
     }
 }

@@ -52,7 +52,8 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         {
             ["LaunchTemplateData"] = new Props { ["MetadataOptions"] = new Props { ["HttpTokens"] = "required" } },
         });
-        Assert.Equal("required", (string?)TemplateJson.Properties(app.Resources(StackKind.Kafka, "AWS::EC2::LaunchTemplate")[launchTemplateId])["LaunchTemplateData"]!["MetadataOptions"]!["HttpTokens"]);
+        var launchTemplate = TemplateJson.Properties(app.Resources(StackKind.Kafka, "AWS::EC2::LaunchTemplate")[launchTemplateId]);
+        Assert.Equal("required", (string?)launchTemplate["LaunchTemplateData"]!["MetadataOptions"]!["HttpTokens"]);
     }
 
     [Fact]
@@ -80,7 +81,13 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     {
         Template.HasResourceProperties("AWS::IAM::Role", new Props
         {
-            ["ManagedPolicyArns"] = new object[] { new Props { ["Fn::Join"] = Match.ArrayWith(new object[] { Match.ArrayWith(new object[] { ":iam::aws:policy/AmazonSSMManagedInstanceCore" }) }) } },
+            ["ManagedPolicyArns"] = new object[]
+            {
+                new Props
+                {
+                    ["Fn::Join"] = Match.ArrayWith(new object[] { Match.ArrayWith(new object[] { ":iam::aws:policy/AmazonSSMManagedInstanceCore" }) }),
+                },
+            },
         });
         Template.HasResourceProperties("AWS::EC2::SecurityGroup", new Props
         {
@@ -93,8 +100,8 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     [Fact]
     public void User_data_runs_the_pinned_image_with_docker_from_dnf_and_imdsv2_metadata_calls()
     {
-        Assert.Contains($"'{app.Config.RedpandaImage}'", UserData);
-        Assert.Matches(@":v\d+\.\d+\.\d+$", app.Config.RedpandaImage);
+        Assert.Contains($"'{app.Config.Of<KafkaConfig>().RedpandaImage}'", UserData);
+        Assert.Matches(@":v\d+\.\d+\.\d+$", app.Config.Of<KafkaConfig>().RedpandaImage);
         Assert.Contains("dnf install -y docker", UserData);
         Assert.Contains("X-aws-ec2-metadata-token-ttl-seconds", UserData);
         Assert.Contains("-H \"X-aws-ec2-metadata-token: ${IMDS_TOKEN}\" http://169.254.169.254/latest/meta-data/local-ipv4", UserData);
@@ -190,7 +197,8 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(["0"], run.Signals);
         Assert.Equal(6, run.Count("docker exec redpanda rpk topic create"));
-        Assert.Single(run.Calls, c => c.StartsWith("docker run -d --name redpanda", StringComparison.Ordinal) && c.Contains("--mode dev-container", StringComparison.Ordinal));
+        Assert.Single(run.Calls, c => c.StartsWith("docker run -d --name redpanda", StringComparison.Ordinal)
+            && c.Contains("--mode dev-container", StringComparison.Ordinal));
         Assert.Contains("Healthy", run.BootLog);
     }
 

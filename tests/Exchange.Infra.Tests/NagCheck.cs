@@ -47,7 +47,8 @@ public sealed record NagReport(int Templates, int ResourcesChecked, IReadOnlyLis
 /// </summary>
 public static class NagCheck
 {
-    private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true, NumberHandling = JsonNumberHandling.AllowReadingFromString };
+    private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString };
 
     public static string Root { get; } = FindRoot();
 
@@ -77,7 +78,9 @@ public static class NagCheck
         return report;
     }
 
-    /// <summary>Writes <paramref name="template"/> as <c>NAME.template.json</c> in <paramref name="dir"/> (the checker names the stack after the file).</summary>
+    /// <summary>
+    /// Writes <paramref name="template"/> as <c>NAME.template.json</c> in <paramref name="dir"/> (the checker names the stack after the file).
+    /// </summary>
     public static string Write(string dir, string name, JsonObject template)
     {
         var path = Path.Combine(dir, name + ".template.json");

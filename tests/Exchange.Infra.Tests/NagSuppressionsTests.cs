@@ -21,7 +21,8 @@ public sealed class NagSuppressionsTests
 
         NagSuppressions.Add(resource,
             new NagSuppression("AwsSolutions-SNS2", "A dev topic without server-side encryption, for this test."),
-            new NagSuppression(NagSuppressions.ManagedPolicy, "Two managed policies this test names on purpose.", [NagSuppressions.AwsManagedPolicy("A"), NagSuppressions.AwsManagedPolicy("B")]));
+            new NagSuppression(NagSuppressions.ManagedPolicy, "Two managed policies this test names on purpose.",
+                [NagSuppressions.AwsManagedPolicy("A"), NagSuppressions.AwsManagedPolicy("B")]));
 
         var json = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Template.FromStack(stack).ToJSON()))!;
         var rules = json["Resources"]!["Thing"]!["Metadata"]!["cdk_nag"]!["rules_to_suppress"]!.AsArray();

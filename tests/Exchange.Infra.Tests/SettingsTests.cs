@@ -25,7 +25,7 @@ public sealed class SettingsTests
         Assert.Equal("dev", settings.Config.EnvName);
         Assert.Null(settings.Account);
         Assert.Null(settings.AdminPrincipalArn);
-        Assert.Equal(NatKind.Instance, settings.Config.Nat);
+        Assert.Equal(NatKind.Instance, settings.Config.Of<VpcConfig>().Nat);
     }
 
     [Theory]
@@ -33,7 +33,7 @@ public sealed class SettingsTests
     [InlineData("Instance", NatKind.Instance)]
     public void Nat_context_overrides_the_environment_choice(string value, NatKind expected)
     {
-        Assert.Equal(expected, From(new() { [ContextKeys.Nat] = value }).Config.Nat);
+        Assert.Equal(expected, From(new() { [ContextKeys.Nat] = value }).Config.Of<VpcConfig>().Nat);
     }
 
     [Fact]
@@ -79,8 +79,9 @@ public sealed class EksEndpointAccessTests
     [Fact]
     public void The_dev_environment_configures_no_public_cidrs_so_the_endpoint_is_private_only()
     {
-        Assert.Empty(Environments.Dev.EksPublicAccessCidrs);
-        Assert.Equal("private only: no public endpoint (reach it from inside the VPC)", EksEndpointAccess.Describe(Environments.Dev.EksPublicAccessCidrs));
+        Assert.Empty(Environments.Dev.Of<EksConfig>().PublicAccessCidrs);
+        Assert.Equal("private only: no public endpoint (reach it from inside the VPC)",
+            EksEndpointAccess.Describe(Environments.Dev.Of<EksConfig>().PublicAccessCidrs));
     }
 
     [Theory]
@@ -90,7 +91,7 @@ public sealed class EksEndpointAccessTests
     [InlineData("0.0.0.0/0", new[] { "0.0.0.0/0" })]
     public void Context_lists_the_cidrs_or_says_private(string value, string[] expected)
     {
-        Assert.Equal(expected, From(value).Config.EksPublicAccessCidrs);
+        Assert.Equal(expected, From(value).Config.Of<EksConfig>().PublicAccessCidrs);
     }
 
     [Theory]
@@ -141,14 +142,15 @@ public sealed class NodePlatformTests
     [Fact]
     public void Graviton_nodes_get_the_arm64_ami_and_mixed_architectures_are_refused()
     {
-        var graviton = Environments.Dev with { EksNodeInstanceTypes = ["t4g.medium", "m7g.large"] };
-        var template = Amazon.CDK.Assertions.Template.FromStack(ExchangeApp.Create(new InfraSettings { Config = graviton }).Eks);
+        var graviton = Environments.Dev.With(Environments.Dev.Of<EksConfig>() with { NodeInstanceTypes = ["t4g.medium", "m7g.large"] });
+        var app = ExchangeApp.Create(new InfraSettings { Config = graviton });
+        var template = Amazon.CDK.Assertions.Template.FromStack(app.Stack<Exchange.Infra.Stacks.EksStack>());
 
         template.HasResourceProperties("AWS::EKS::Nodegroup", new Dictionary<string, object> { ["AmiType"] = "AL2023_ARM_64_STANDARD" });
-        Assert.Equal("linux/arm64", graviton.NodeArchitecture.ImagePlatform());
-        Assert.Equal("linux/amd64", Environments.Dev.NodeArchitecture.ImagePlatform());
-        var mixed = Environments.Dev with { EksNodeInstanceTypes = ["t3.medium", "t4g.medium"] };
-        Assert.Contains("mix CPU architectures", Assert.Throws<ArgumentException>(() => mixed.NodeArchitecture).Message);
+        Assert.Equal("linux/arm64", graviton.Of<EksConfig>().NodeArchitecture.ImagePlatform());
+        Assert.Equal("linux/amd64", Environments.Dev.Of<EksConfig>().NodeArchitecture.ImagePlatform());
+        var mixed = Environments.Dev.With(Environments.Dev.Of<EksConfig>() with { NodeInstanceTypes = ["t3.medium", "t4g.medium"] });
+        Assert.Contains("mix CPU architectures", Assert.Throws<ArgumentException>(() => mixed.Of<EksConfig>().NodeArchitecture).Message);
     }
 }
 
@@ -160,12 +162,13 @@ public sealed class KubernetesSupportTests
     public void The_configured_Kubernetes_version_is_still_in_standard_support(string env)
     {
         var config = Environments.Get(env);
-        var end = KubernetesSupport.StandardSupportEnd(config.KubernetesVersion);
+        var end = KubernetesSupport.StandardSupportEnd(config.Of<EksConfig>().KubernetesVersion);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
 
         Assert.True(today <= end,
-            $"Kubernetes {config.KubernetesVersion} ({env}) left EKS standard support on {end:yyyy-MM-dd}: EKS bills extended support or upgrades " +
-            "the cluster by itself, and a redeploy of the old version fails. Move KubernetesVersion in src/Exchange.Contracts/Environments.cs " +
+            $"Kubernetes {config.Of<EksConfig>().KubernetesVersion} ({env}) left EKS standard support on {end:yyyy-MM-dd}: EKS bills extended support or " +
+                "upgrades " +
+            "the cluster by itself, and a redeploy of the old version fails. Move EksConfig.KubernetesVersion in src/Exchange.Contracts/Environments.cs " +
             "to a supported version (README: Kubernetes version).");
     }
 

@@ -51,7 +51,7 @@ public sealed class SleepScheduleTests(SynthesizedApp app)
         Assert.Equal("{SpotNodegroup.NodegroupName}", (string?)input["NodegroupName"]);
         Assert.Equal(0, (int)input["ScalingConfig"]!["DesiredSize"]!);
         Assert.Equal(0, (int)input["ScalingConfig"]!["MinSize"]!);
-        Assert.Equal(app.Config.EksNodeMaxSize, (int)input["ScalingConfig"]!["MaxSize"]!);
+        Assert.Equal(app.Config.Of<EksConfig>().NodeMaxSize, (int)input["ScalingConfig"]!["MaxSize"]!);
     }
 
     [Fact]
@@ -97,7 +97,8 @@ public sealed class SleepScheduleTests(SynthesizedApp app)
     public void The_sleep_uses_no_Lambda_and_the_node_group_schedule_lives_in_the_EKS_stack_that_deep_pause_removes()
     {
         foreach (var kind in StackKinds.DeployOrder)
-            Assert.DoesNotContain(TemplateJson.AllResources(app.Json[kind]), r => TemplateJson.Type(r.Resource)!.StartsWith("AWS::Lambda::", StringComparison.Ordinal));
+            Assert.DoesNotContain(TemplateJson.AllResources(app.Json[kind]), r
+                => TemplateJson.Type(r.Resource)!.StartsWith("AWS::Lambda::", StringComparison.Ordinal));
         var owners = StackKinds.DeployOrder.Where(k => app.Resources(k, "AWS::Scheduler::Schedule").Count > 0).ToArray();
         Assert.Equal([StackKind.Rds, StackKind.Kafka, StackKind.Eks], owners);
     }
@@ -128,7 +129,7 @@ public sealed class SleepScheduleTests(SynthesizedApp app)
     [Fact]
     public void Redpanda_fits_its_instance_memory_and_a_host_too_small_fails_the_synth()
     {
-        RedpandaInstance.CheckMemoryBudget(app.Config.KafkaInstanceType);
+        RedpandaInstance.CheckMemoryBudget(app.Config.Of<KafkaConfig>().InstanceType);
         var tooSmall = Assert.Throws<ArgumentException>(() => RedpandaInstance.CheckMemoryBudget("t4g.micro"));
         Assert.Contains("t4g.small", tooSmall.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => RedpandaInstance.CheckMemoryBudget("m7g.large"));

@@ -27,7 +27,8 @@ public static class Tools
             .Select(dir => Path.Combine(dir, tool))
             .FirstOrDefault(File.Exists);
 
-    public static ToolResult Run(string fileName, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, string? stdin = null, TimeSpan? timeout = null)
+    public static ToolResult Run(string fileName, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, string? stdin = null,
+        TimeSpan? timeout = null)
     {
         var start = new ProcessStartInfo(fileName)
         {

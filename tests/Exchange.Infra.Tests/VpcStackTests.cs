@@ -131,7 +131,7 @@ public sealed class VpcStackTests(SynthesizedApp app)
     public void Nat_context_gateway_switches_to_one_nat_gateway_and_no_instance()
     {
         var settings = InfraSettings.From(key => key == ContextKeys.Nat ? "gateway" : null, _ => null);
-        var template = Template.FromStack(ExchangeApp.Create(settings).Vpc);
+        var template = Template.FromStack(ExchangeApp.Create(settings).Stack<Exchange.Infra.Stacks.VpcStack>());
 
         template.ResourceCountIs("AWS::EC2::NatGateway", 1);
         template.ResourceCountIs("AWS::EC2::Instance", 0);

@@ -72,7 +72,7 @@ public class AwsDevOverlayTests
             .ToArray();
 
         Assert.NotEmpty(rules);
-        Assert.All(rules, rule => Assert.Equal([Dev.VpcCidr], rule.Arr("to").Select(to => to.Str("ipBlock", "cidr"))));
+        Assert.All(rules, rule => Assert.Equal([Dev.Of<VpcConfig>().Cidr], rule.Arr("to").Select(to => to.Str("ipBlock", "cidr"))));
     }
 
     [Fact]

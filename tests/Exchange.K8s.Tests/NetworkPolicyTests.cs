@@ -81,8 +81,8 @@ public class NetworkPolicyTests
         {
             var workload = manifest.Workloads.Single(w => w.Id == n.Workload);
             return !EgressRulesFor(manifest, workload).Any(rule => Allows(rule, n.Port, "TCP")
-                && rule.Arr("to").Any(to => to.Str("ipBlock", "cidr") == Dev.VpcCidr));
-        }).Select(n => $"{n.Workload}: no egress on {n.Port}/TCP into {Dev.VpcCidr}");
+                && rule.Arr("to").Any(to => to.Str("ipBlock", "cidr") == Dev.Of<VpcConfig>().Cidr));
+        }).Select(n => $"{n.Workload}: no egress on {n.Port}/TCP into {Dev.Of<VpcConfig>().Cidr}");
 
         Assert.Contains(needs, n => n.Port == DataStorePorts.Mysql);
         Assert.Contains(needs, n => n.Port == DataStorePorts.Kafka);

@@ -120,7 +120,8 @@ public class RenderingTests
     public void The_backend_reads_every_shared_secret_key_and_the_shards_read_the_kafka_servers(string name)
     {
         var manifest = Renderings.Named(name).Render();
-        string[] Keys(Workload w) => SecretReferences(manifest).Where(r => r.Key is not null && r.Where.StartsWith(w.Id + "/")).Select(r => r.Key!).Order().ToArray();
+        string[] Keys(Workload w)
+            => SecretReferences(manifest).Where(r => r.Key is not null && r.Where.StartsWith(w.Id + "/")).Select(r => r.Key!).Order().ToArray();
 
         var backend = Assert.Single(manifest.Workloads, w => w.PodLabels.GetValueOrDefault("app.kubernetes.io/name") == WorkloadImages.Backend);
         var shards = manifest.Workloads.Where(w => w.PodLabels.GetValueOrDefault("app.kubernetes.io/name") == WorkloadImages.MatchingEngine);
@@ -148,6 +149,28 @@ public class RenderingTests
 
         Assert.NotEmpty(manifest.Containers);
         Assert.Empty(problems);
+    }
+
+    [Theory]
+    [MemberData(nameof(Renderings.AllNames), MemberType = typeof(Renderings))]
+    public void Every_config_map_reference_names_a_rendered_map_or_a_key_of_the_pipeline_map(string name)
+    {
+        var manifest = Renderings.Named(name).Render();
+        var pipeline = EnvironmentConfigMap.Definition;
+        var references = manifest.Workloads.SelectMany(w => w.Containers.SelectMany(c => c.Arr("env").Select(e =>
+            (Where: $"{w.Id}/{c.Str("name")} env {e.Str("name")}", Reference: e.Obj("valueFrom", "configMapKeyRef")))))
+            .Where(r => r.Reference is not null)
+            .Select(r => (r.Where, Map: r.Reference!.Str("name") ?? "", Key: r.Reference!.Str("key") ?? ""))
+            .ToArray();
+        var unknown = references.Where(r => r.Map == pipeline.Name
+                ? !pipeline.Keys.Contains(r.Key)
+                : manifest.Find("ConfigMap", r.Map)?.Str("data", r.Key) is null)
+            .Select(r => $"{r.Where}: {r.Map}/{r.Key}");
+
+        Assert.Null(manifest.Find("ConfigMap", pipeline.Name)); // the pipeline creates it, not kustomize
+        Assert.Empty(unknown);
+        var backend = Assert.Single(manifest.Workloads, w => w.PodLabels.GetValueOrDefault("app.kubernetes.io/name") == WorkloadImages.Backend);
+        Assert.Equal(pipeline.Keys.Order(), references.Where(r => r.Map == pipeline.Name && r.Where.StartsWith(backend.Id + "/")).Select(r => r.Key).Order());
     }
 
     /// <summary>Every secret a container reads: secretKeyRef (with key), envFrom secretRef and secret volumes (all keys).</summary>

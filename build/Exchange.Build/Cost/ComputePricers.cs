@@ -23,7 +23,8 @@ public static class ComputePricers
     {
         var props = p.Resource.Properties;
         if (props["LaunchTemplate"] is not null) return Priced.NotPriced("the node group uses a launch template (instance type and disk come from it)");
-        if (Literal.String(props["AmiType"])?.Contains("WINDOWS", StringComparison.Ordinal) == true) return Priced.NotPriced("Windows nodes: the table holds Linux prices");
+        if (Literal.String(props["AmiType"])?.Contains("WINDOWS", StringComparison.Ordinal) == true)
+            return Priced.NotPriced("Windows nodes: the table holds Linux prices");
         if (Literal.Number(props["ScalingConfig"]?["DesiredSize"]) is not { } nodes) return Priced.NotPriced("ScalingConfig.DesiredSize is not a literal");
         var types = Literal.Strings(props["InstanceTypes"]) is { Count: > 0 } listed ? listed : ["t3.medium"]; // EKS's default
         var missing = types.Where(t => !p.Prices.Ec2.ContainsKey(t)).ToArray();
@@ -35,11 +36,11 @@ public static class ComputePricers
         var estimate = p.Prices.Ec2[dearest].Estimate || (spot && p.Prices.Spot.Estimate);
         var which = types.Count > 1 ? $" (the dearer of {string.Join(", ", types)})" : "";
         var compute = new Charge($"{Count(nodes)} x {dearest} {(spot ? "spot" : "on-demand")} node{Plural(nodes)}{which}",
-            nodes * hourly * p.Hours, StopsWhenPaused: true, Estimate: estimate);
+            nodes * hourly * p.Hours, StopsWhenPaused: p.Plan.Stops(p.Resource), Estimate: estimate);
 
         var disk = Literal.Number(props["DiskSize"]) ?? 20; // EKS's default
         var (storage, unpriced) = p.Storage($"{Count(nodes)} x {Count(disk)} GB gp3 node root volume{Plural(nodes)}",
-            p.Prices.EbsPerGbMonth, "gp3", nodes * disk, stopsWhenPaused: true);
+            p.Prices.EbsPerGbMonth, "gp3", nodes * disk, stopsWhenPaused: p.Plan.Stops(p.Resource));
         return new Priced([compute, .. Some(storage)], [.. Some(unpriced)]);
     }
 
@@ -47,7 +48,7 @@ public static class ComputePricers
     public static Priced Instance(PricingInput p)
     {
         var r = p.Resource;
-        var stops = p.Plan.StoppedInstanceStacks.Contains(r.Stack);
+        var stops = p.Plan.Stops(r);
         var charges = new List<Charge>();
         var unpriced = new List<string>();
         var type = Literal.String(r.Properties["InstanceType"]);

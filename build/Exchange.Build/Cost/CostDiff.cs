@@ -65,7 +65,8 @@ public sealed record CostDiff(CostEstimate Base, CostEstimate Change, SleepCost 
         md.AppendLine($"| Running | {Usd(Base.Totals.Running)} | {Usd(Change.Totals.Running)} | {Signed(RunningDelta)} |");
         md.AppendLine($"| Effective | {Usd(BaseSleep.Configured)} | {Usd(ChangeSleep.Configured)} | {Signed(EffectiveDelta)} |");
         md.AppendLine($"| Paused | {Usd(Base.Totals.Paused)} | {Usd(Change.Totals.Paused)} | {Signed(Change.Totals.Paused - Base.Totals.Paused)} |");
-        md.AppendLine($"| Deep-paused | {Usd(Base.Totals.DeepPaused)} | {Usd(Change.Totals.DeepPaused)} | {Signed(Change.Totals.DeepPaused - Base.Totals.DeepPaused)} |");
+        md.AppendLine($"| Deep-paused | {Usd(Base.Totals.DeepPaused)} | {Usd(Change.Totals.DeepPaused)} | " +
+            $"{Signed(Change.Totals.DeepPaused - Base.Totals.DeepPaused)} |");
         md.AppendLine();
         if (Resources.Count == 0) md.AppendLine("No resource changes its cost.");
         else

@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace Exchange.Build.Cost;
 
 /// <summary>The effective monthly cost under the sleep schedule (null schedule: none, effective = running).</summary>
-public sealed record SleepSummary(string? Schedule, bool Deep, decimal UpHoursShallow, decimal UpHoursDeep, decimal Shallow, decimal DeepSleep, decimal Configured)
+public sealed record SleepSummary(string? Schedule, bool Deep, decimal UpHoursShallow, decimal UpHoursDeep, decimal Shallow, decimal DeepSleep,
+    decimal Configured)
 {
     public static SleepSummary From(SleepCost s) =>
         new(s.Schedule?.Describe(), s.Schedule?.Deep == true, s.ShallowUpHours, s.DeepUpHours, s.Shallow, s.Deep, s.Configured);

@@ -26,7 +26,8 @@ public static partial class CostText
         foreach (var line in Wrap(States)) yield return line;
         yield return "";
         var rows = estimate.Lines
-            .Select(l => new[] { Resource(l.Stack, l.LogicalId), (l.Estimate ? "~ " : "  ") + l.Billed, Money(l.Running), Money(l.Paused), Money(l.DeepPaused) })
+            .Select(l => new[] { Resource(l.Stack, l.LogicalId), (l.Estimate ? "~ " : "  ") + l.Billed, Money(l.Running), Money(l.Paused),
+                Money(l.DeepPaused) })
             .Append(["Total", "", Money(estimate.Totals.Running), Money(estimate.Totals.Paused), Money(estimate.Totals.DeepPaused)]);
         foreach (var line in Table(["Resource", "  Billed", "Running", "Paused", "Deep-paused"], rows, textColumns: 2, wrapColumn: 1)) yield return line;
         foreach (var line in Legend(prices, stacks)) yield return line;
@@ -102,10 +103,14 @@ public static partial class CostText
         var configured = schedule.Deep ? "deep" : "shallow";
         var rows = new[]
         {
-            new[] { "Shallow sleep (asleep = paused)" + (configured == "shallow" ? " *" : ""), Count(sleep.ShallowUpHours), Count(sleep.ShallowAsleepHours), Money(sleep.Shallow) },
-            ["Deep sleep (asleep = deep-paused)" + (configured == "deep" ? " *" : ""), Count(sleep.DeepUpHours), Count(sleep.DeepAsleepHours), Money(sleep.Deep)],
+            new[] { "Shallow sleep (asleep = paused)" + (configured == "shallow" ? " *" : ""), Count(sleep.ShallowUpHours), Count(sleep.ShallowAsleepHours),
+                Money(sleep.Shallow) },
+            ["Deep sleep (asleep = deep-paused)" + (configured == "deep" ? " *" : ""), Count(sleep.DeepUpHours), Count(sleep.DeepAsleepHours),
+                Money(sleep.Deep)],
         };
-        foreach (var line in Table(["Sleep", "Up h/month", "Asleep h/month", "Effective"], rows, textColumns: 1, wrapColumn: 0, width: ShellWrap.Width - 2)) yield return "  " + line;
+        foreach (var line in Table(["Sleep", "Up h/month", "Asleep h/month", "Effective"], rows, textColumns: 1, wrapColumn: 0,
+                     width: ShellWrap.Width - 2))
+            yield return "  " + line;
         yield return $"  * configured. Up {schedule.AwakeHoursPerWeek:0.#} of 168 h a week (deep sleep: +{schedule.DeepWakeLead.TotalMinutes:0} min " +
                      "a work day to recreate EKS); holidays not subtracted.";
     }
@@ -119,7 +124,8 @@ public static partial class CostText
         return defaults.Running < cheapest.Totals.Running
             ? $"The dev default costs ${Money(defaults.Running)}/month running, ${Money(cheapest.Totals.Running - defaults.Running)} less than the cheapest " +
               $"design-document variant ({string.Join("; ", designDocument.Select(d => $"{d.Configuration.Name}: ${Money(d.Totals.Running)}"))})."
-            : $"WARNING: the dev default (${Money(defaults.Running)}/month) is not cheaper than '{cheapest.Configuration.Name}' (${Money(cheapest.Totals.Running)}).";
+            : $"WARNING: the dev default (${Money(defaults.Running)}/month) is not cheaper than '{cheapest.Configuration.Name}' " +
+                $"(${Money(cheapest.Totals.Running)}).";
     }
 
     private static IEnumerable<string> Comparison(CostEstimate baseline, IReadOnlyList<ConfigurationCost> alternatives, Func<string, string, string> resource)
@@ -130,7 +136,8 @@ public static partial class CostText
                 Money(a.Totals.Running), Money(a.Totals.Paused), Money(a.Totals.DeepPaused), Signed(a.Totals.Running - baseline.Totals.Running),
             })
             .Prepend(["Synthesized (dev default)", Money(baseline.Totals.Running), Money(baseline.Totals.Paused), Money(baseline.Totals.DeepPaused), ""]);
-        foreach (var line in Table(["Configuration", "Running", "Paused", "Deep-paused", "vs default"], rows, textColumns: 1, wrapColumn: 0, width: ShellWrap.Width - 2))
+        foreach (var line in Table(["Configuration", "Running", "Paused", "Deep-paused", "vs default"], rows, textColumns: 1, wrapColumn: 0,
+            width: ShellWrap.Width - 2))
             yield return "  " + line;
         foreach (var a in alternatives.Where(a => a.Differences.Count > 0))
         {

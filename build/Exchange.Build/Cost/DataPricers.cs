@@ -12,12 +12,13 @@ public static class DataPricers
         var engine = Literal.String(props["Engine"]);
         if (engine is not "mysql") return Priced.NotPriced($"engine '{engine ?? "(not a literal)"}': the table holds RDS for MySQL prices");
         var dbClass = Literal.String(props["DBInstanceClass"]);
-        if (dbClass is null || !p.Prices.Rds.TryGetValue(dbClass, out var rate)) return Priced.NotPriced($"no price for DB instance class '{dbClass ?? "(not a literal)"}'");
+        if (dbClass is null || !p.Prices.Rds.TryGetValue(dbClass, out var rate))
+            return Priced.NotPriced($"no price for DB instance class '{dbClass ?? "(not a literal)"}'");
 
         var multiAz = Literal.Bool(props["MultiAZ"]) == true;
         var copies = multiAz ? 2 : 1;
         var az = multiAz ? "Multi-AZ" : "single-AZ";
-        var instance = p.Hourly($"{dbClass} MySQL {az} instance", rate, copies, stopsWhenPaused: true);
+        var instance = p.Hourly($"{dbClass} MySQL {az} instance", rate, copies, stopsWhenPaused: p.Plan.Stops(p.Resource));
         if (Literal.Number(props["AllocatedStorage"]) is not { } gb) return new Priced([instance], ["AllocatedStorage is not a literal"]);
         var type = Literal.String(props["StorageType"]) ?? "gp2"; // CloudFormation's default
         var (storage, unpriced) = p.Storage($"{Count(gb)} GB {type} {az} storage (bills while stopped)",
@@ -43,8 +44,10 @@ public static class DataPricers
 
     private static Priced Nodes(PricingInput p, string? nodeType, string? engine, decimal nodes)
     {
-        if (engine is not ("redis" or "memcached")) return Priced.NotPriced($"engine '{engine ?? "(not a literal)"}': the table holds Redis OSS / Memcached node prices");
-        if (nodeType is null || !p.Prices.Cache.TryGetValue(nodeType, out var rate)) return Priced.NotPriced($"no price for cache node type '{nodeType ?? "(not a literal)"}'");
+        if (engine is not ("redis" or "memcached"))
+            return Priced.NotPriced($"engine '{engine ?? "(not a literal)"}': the table holds Redis OSS / Memcached node prices");
+        if (nodeType is null || !p.Prices.Cache.TryGetValue(nodeType, out var rate))
+            return Priced.NotPriced($"no price for cache node type '{nodeType ?? "(not a literal)"}'");
         return Priced.Of(p.Hourly($"{Count(nodes)} x {nodeType} {engine} node{(nodes == 1 ? "" : "s")} (keeps running when paused)", rate, nodes));
     }
 }

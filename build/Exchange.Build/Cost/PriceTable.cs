@@ -20,6 +20,8 @@ public sealed record NatGatewayPrices(Rate PerHour, Rate PerGb);
 
 public sealed record LogPrices(Rate IngestionPerGb, Rate StoragePerGbMonth);
 
+public sealed record S3Prices(Rate StandardPerGbMonth, Rate VendedLogsPerGb);
+
 /// <summary>What a quiet dev environment is assumed to use; not prices.</summary>
 public sealed record UsageAssumptions(
     string Note,
@@ -29,7 +31,10 @@ public sealed record UsageAssumptions(
     decimal EcrGbPerRepository,
     decimal RootVolumeGbWhenUnspecified,
     IReadOnlyDictionary<string, decimal>? EksLogGbPerMonthByType = null,
-    string? EksLogGbPerMonthByTypeNote = null);
+    string? EksLogGbPerMonthByTypeNote = null,
+    decimal S3GbPerBucket = 0,
+    IReadOnlyDictionary<string, decimal>? FlowLogGbPerMonth = null,
+    string? FlowLogNote = null);
 
 /// <summary>
 /// The dated price table for one region (build/prices/&lt;region&gt;.json), with its sources. Unknown
@@ -55,6 +60,7 @@ public sealed record PriceTable
     public required LogPrices Logs { get; init; }
     public required Rate EcrStoragePerGbMonth { get; init; }
     public required Rate SecretPerMonth { get; init; }
+    public required S3Prices S3 { get; init; }
     public required IReadOnlyList<string> FreeResourceTypes { get; init; }
     public string? FreeResourceTypesNote { get; init; }
     public required UsageAssumptions Usage { get; init; }
@@ -74,7 +80,8 @@ public sealed record PriceTable
     public static PriceTable Load(string file)
     {
         if (!File.Exists(file))
-            throw new PriceTableException($"No price table at {file}. Copy build/prices/ap-northeast-2.json for the new region and fill it from the sources it lists.");
+            throw new PriceTableException($"No price table at {file}. Copy build/prices/ap-northeast-2.json for the new region and fill it from the sources " +
+                "it lists.");
         PriceTable? table;
         try { table = JsonSerializer.Deserialize<PriceTable>(File.ReadAllText(file), Options); }
         catch (JsonException e) { throw new PriceTableException($"Price table {file} is not valid: {e.Message}"); }
@@ -89,7 +96,7 @@ public sealed record PriceTable
         if (HoursPerMonth <= 0) problems.Add("hoursPerMonth must be positive");
         if (Spot.Discount is < 0 or >= 1) problems.Add("spot.discount must be in [0, 1)");
         var rates = new[] { Eks.StandardPerHour, Eks.ExtendedPerHour, NatGateway.PerHour, NatGateway.PerGb, PublicIpv4PerHour,
-                Logs.IngestionPerGb, Logs.StoragePerGbMonth, EcrStoragePerGbMonth, SecretPerMonth }
+                Logs.IngestionPerGb, Logs.StoragePerGbMonth, EcrStoragePerGbMonth, SecretPerMonth, S3.StandardPerGbMonth, S3.VendedLogsPerGb }
             .Concat(Rds.Values).Concat(RdsStoragePerGbMonth.Values).Concat(Cache.Values).Concat(EbsPerGbMonth.Values);
         if (rates.Any(r => r.Usd < 0) || Ec2.Values.Any(p => p.OnDemand < 0)) problems.Add("prices must not be negative");
         if (Sources.Count == 0) problems.Add("sources must name where the prices come from");

@@ -17,13 +17,18 @@ public sealed record Priced(IReadOnlyList<Charge> Charges, IReadOnlyList<string>
     public static Priced NotPriced(string why) => new([], [why]);
 }
 
-/// <summary>What Pause does to the environment (issue 6): which stacks' instances it stops, which stacks --deep removes.</summary>
-public sealed record PausePlan(IReadOnlySet<string> StoppedInstanceStacks, IReadOnlySet<string> RemovedStacks)
+/// <summary>
+/// What Pause does to the environment, by stack name: which resource types it stops in which stack, which stacks
+/// --deep removes. From the one declaration the Pause and Resume tasks read (<see cref="Pausing"/>).
+/// </summary>
+public sealed record PausePlan(IReadOnlySet<(string Stack, string Type)> Stopped, IReadOnlySet<string> RemovedStacks)
 {
-    /// <summary>Pause stops the Redpanda host (Kafka stack); --deep also removes the EKS stack.</summary>
     public static PausePlan For(EnvironmentNames names) => new(
-        new HashSet<string>(StringComparer.Ordinal) { names.Stack(StackKind.Kafka) },
-        new HashSet<string>(StringComparer.Ordinal) { names.Stack(StackKind.Eks) });
+        Pausing.All.Select(r => (names.Stack(r.Stack), r.ResourceType)).ToHashSet(),
+        Pausing.DeepRemoved.Select(names.Stack).ToHashSet(StringComparer.Ordinal));
+
+    /// <summary>True when Pause stops this resource (its hours stop billing).</summary>
+    public bool Stops(TemplateResource resource) => Stopped.Contains((resource.Stack, resource.Type));
 }
 
 /// <summary>The input of a pricer, with the arithmetic every pricer shares.</summary>
@@ -60,6 +65,8 @@ public static class Pricers
             ["AWS::Logs::LogGroup"] = ServicePricers.LogGroup,
             ["AWS::ECR::Repository"] = ServicePricers.EcrRepository,
             ["AWS::SecretsManager::Secret"] = ServicePricers.Secret,
+            ["AWS::S3::Bucket"] = ServicePricers.Bucket,
+            ["AWS::EC2::FlowLog"] = ServicePricers.FlowLog,
         };
 
     public static IEnumerable<string> KnownTypes => ByType.Keys;

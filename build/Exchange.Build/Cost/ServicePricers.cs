@@ -54,14 +54,18 @@ public static class ServicePricers
             return new Priced([ingestion], [$"no retention: stored logs grow by {Count(gb)} GB every month", .. unpriced]);
         var stored = gb * days / 30;
         return new Priced([ingestion,
-            new Charge($"log storage, {Count(Math.Round(stored, 2))} GB kept ({Count(days)}-day retention)", stored * p.Prices.Logs.StoragePerGbMonth.Usd, Estimate: true)],
+            new Charge($"log storage, {Count(Math.Round(stored, 2))} GB kept ({Count(days)}-day retention)", stored * p.Prices.Logs.StoragePerGbMonth.Usd,
+                Estimate: true)],
             unpriced);
     }
 
-    /// <summary>The enabled control-plane log types of the EKS cluster in this stack that writes to <paramref name="logGroupName"/>; null when none does.</summary>
+    /// <summary>
+    /// The enabled control-plane log types of the EKS cluster in this stack that writes to <paramref name="logGroupName"/>; null when none does.
+    /// </summary>
     private static IReadOnlyList<string>? ControlPlaneLogTypes(TemplateResource group, string? logGroupName)
     {
-        if (logGroupName is null || !logGroupName.StartsWith("/aws/eks/", StringComparison.Ordinal) || !logGroupName.EndsWith("/cluster", StringComparison.Ordinal))
+        if (logGroupName is null || !logGroupName.StartsWith("/aws/eks/", StringComparison.Ordinal)
+            || !logGroupName.EndsWith("/cluster", StringComparison.Ordinal))
             return null;
         var clusterName = logGroupName["/aws/eks/".Length..^"/cluster".Length];
         var cluster = group.Siblings.Select(e => e.Value as JsonObject)
@@ -76,6 +80,46 @@ public static class ServicePricers
         var gb = p.Prices.Usage.EcrGbPerRepository;
         return Priced.Of(new Charge($"image storage, {Count(gb)} GB assumed", gb * p.Prices.EcrStoragePerGbMonth.Usd, Estimate: true));
     }
+
+    /// <summary>
+    /// A flow log into CloudWatch is billed as its log group's ingestion (priced there); into S3 as vended-log delivery
+    /// of the assumed monthly volume for its traffic type.
+    /// </summary>
+    public static Priced FlowLog(PricingInput p)
+    {
+        if (Literal.String(p.Resource.Properties["LogDestinationType"]) != "s3") return Priced.Free;
+        var traffic = Literal.String(p.Resource.Properties["TrafficType"]) ?? "ALL";
+        if (p.Prices.Usage.FlowLogGbPerMonth?.GetValueOrDefault(traffic) is not { } gb)
+            return Priced.NotPriced($"no assumed flow-log volume for traffic type '{traffic}' in the table");
+        return Priced.Of(new Charge($"flow log delivery to S3, {Count(gb)} GB/month assumed ({traffic})", gb * p.Prices.S3.VendedLogsPerGb.Usd,
+            Estimate: true));
+    }
+
+    /// <summary>
+    /// S3 Standard storage: the assumed size of a bucket, plus, for a bucket in this stack that flow logs go to, a month's
+    /// flow-log volume times the months its lifecycle expiry keeps (no expiry: not priced, it grows every month).
+    /// </summary>
+    public static Priced Bucket(PricingInput p)
+    {
+        var usage = p.Prices.Usage;
+        var rate = p.Prices.S3.StandardPerGbMonth;
+        var flowLogGb = p.Resource.Siblings.Select(e => e.Value as JsonObject)
+            .Where(r => Literal.String(r?["Type"]) == "AWS::EC2::FlowLog" && Literal.String(r?["Properties"]?["LogDestinationType"]) == "s3"
+                        && ReferencesBucket(r?["Properties"]?["LogDestination"], p.Resource.LogicalId))
+            .Sum(r => usage.FlowLogGbPerMonth?.GetValueOrDefault(Literal.String(r?["Properties"]?["TrafficType"]) ?? "ALL") ?? 0);
+        var charges = new List<Charge> { new($"object storage, {Count(usage.S3GbPerBucket)} GB assumed", usage.S3GbPerBucket * rate.Usd, Estimate: true) };
+        if (flowLogGb == 0) return Priced.Of([.. charges]);
+        var days = (p.Resource.Properties["LifecycleConfiguration"]?["Rules"] as JsonArray ?? [])
+            .Select(r => Literal.Number(r?["ExpirationInDays"])).Where(d => d is not null).Min();
+        if (days is null) return new Priced(charges, [$"flow logs without a lifecycle expiry: stored logs grow by {Count(flowLogGb)} GB every month"]);
+        var stored = flowLogGb * days.Value / 30;
+        charges.Add(new Charge($"flow logs kept, {Count(Math.Round(stored, 2))} GB ({Count(days.Value)}-day expiry)", stored * rate.Usd, Estimate: true));
+        return Priced.Of([.. charges]);
+    }
+
+    /// <summary>True when <paramref name="node"/> (an ARN expression) is built from the bucket's Arn attribute.</summary>
+    private static bool ReferencesBucket(JsonNode? node, string logicalId) =>
+        node?.ToJsonString().Contains($"[\"{logicalId}\",\"Arn\"]", StringComparison.Ordinal) == true;
 
     public static Priced Secret(PricingInput p) =>
         Priced.Of(new Charge("secret", p.Prices.SecretPerMonth.Usd, Estimate: p.Prices.SecretPerMonth.Estimate));

@@ -5,7 +5,7 @@ using Exchange.Contracts;
 namespace Exchange.Build.Kubernetes;
 
 /// <summary>
-/// The design document's three Secrets as Kubernetes objects, built in memory and sent to
+/// The Secrets (and the ConfigMap) of the Contracts value table as Kubernetes objects, built in memory and sent to
 /// `kubectl apply -f -` on stdin: a rerun updates them ("configured"/"unchanged") instead of
 /// failing with AlreadyExists, and the values never touch disk.
 /// </summary>
@@ -26,25 +26,38 @@ public static class SecretManifests
             if (missing.Length > 0 || extra.Length > 0)
                 throw new InvalidOperationException($"Secret '{definition.Name}' must have exactly the keys {string.Join(", ", definition.Keys)} " +
                                                     $"(missing: {string.Join(", ", missing)}; unexpected: {string.Join(", ", extra)}).");
-            var secret = new Dictionary<string, object>
-            {
-                ["apiVersion"] = "v1",
-                ["kind"] = "Secret",
-                ["type"] = "Opaque",
-                ["metadata"] = new Dictionary<string, object>
-                {
-                    ["name"] = definition.Name,
-                    ["namespace"] = ns,
-                    ["labels"] = new Dictionary<string, string>
-                    {
-                        ["app.kubernetes.io/part-of"] = "exchange",
-                        ["app.kubernetes.io/managed-by"] = ManagedBy,
-                    },
-                },
-                ["data"] = definition.Keys.ToDictionary(k => k, k => Convert.ToBase64String(Encoding.UTF8.GetBytes(data[k]))),
-            };
+            var secret = Document("Secret", ns, definition.Name);
+            secret["type"] = "Opaque";
+            secret["data"] = definition.Keys.ToDictionary(k => k, k => Convert.ToBase64String(Encoding.UTF8.GetBytes(data[k])));
             text.Append("---\n").Append(JsonSerializer.Serialize(secret)).Append('\n');
         }
         return text.ToString();
     }
+
+    /// <summary>The ConfigMap of <paramref name="definition"/>; every key it names must have a value, and nothing else.</summary>
+    public static string ConfigMap(string ns, ConfigMapDefinition definition, IReadOnlyDictionary<string, string> values)
+    {
+        if (!definition.Keys.Order().SequenceEqual(values.Keys.Order()))
+            throw new InvalidOperationException($"ConfigMap '{definition.Name}' must have exactly the keys {string.Join(", ", definition.Keys)} " +
+                                                $"(got {string.Join(", ", values.Keys)}).");
+        var map = Document("ConfigMap", ns, definition.Name);
+        map["data"] = definition.Keys.ToDictionary(k => k, k => values[k]);
+        return "---\n" + JsonSerializer.Serialize(map) + "\n";
+    }
+
+    private static Dictionary<string, object> Document(string kind, string ns, string name) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = kind,
+        ["metadata"] = new Dictionary<string, object>
+        {
+            ["name"] = name,
+            ["namespace"] = ns,
+            ["labels"] = new Dictionary<string, string>
+            {
+                ["app.kubernetes.io/part-of"] = "exchange",
+                ["app.kubernetes.io/managed-by"] = ManagedBy,
+            },
+        },
+    };
 }

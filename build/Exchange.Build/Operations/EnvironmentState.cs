@@ -23,10 +23,12 @@ public sealed record EnvironmentState(
         get
         {
             if (!AnyDeployed) return "not deployed";
-            if (Stacks.Values.FirstOrDefault(s => s?.GetProperty("StackStatus").GetString() is { } st && (st.Contains("FAILED") || st.Contains("ROLLBACK"))) is { } failed)
-                return $"broken ({failed.GetProperty("StackName").GetString()} is {failed.GetProperty("StackStatus").GetString()}: rerun DeployInfra, or DestroyDev)";
-            if (Stacks.Any(s => s.Key != StackKind.Eks && s.Value is null)) return "partly deployed (rerun DeployDev)";
-            if (!IsDeployed(StackKind.Eks)) return "deep-paused";
+            if (Stacks.Values.FirstOrDefault(s => s?.GetProperty("StackStatus").GetString() is { } st
+                && (st.Contains("FAILED") || st.Contains("ROLLBACK"))) is { } failed)
+                return $"broken ({failed.GetProperty("StackName").GetString()} is {failed.GetProperty("StackStatus").GetString()}: rerun DeployInfra, or " +
+                    "DestroyDev)";
+            if (Stacks.Any(s => !Pausing.DeepRemoved.Contains(s.Key) && s.Value is null)) return "partly deployed (rerun DeployDev)";
+            if (!Pausing.DeepRemoved.All(IsDeployed)) return "deep-paused";
             var paused = new[] { Nodes?.DesiredSize == 0, KafkaState == "stopped", DatabaseStatus == "stopped" };
             if (paused.All(p => p)) return "paused";
             if (paused.All(p => !p)) return "running";

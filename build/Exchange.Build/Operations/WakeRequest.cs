@@ -74,7 +74,8 @@ public static partial class WakeRequest
         ["Name"] = name,
         ["GroupName"] = daily["GroupName"]?.DeepClone() ?? "default",
         ["Description"] = $"Resume --until: sleep at {schedule.Show(until)} instead of the daily sleep",
-        ["ScheduleExpression"] = $"at({TimeZoneInfo.ConvertTime(until, schedule.Zone).DateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture)})",
+        ["ScheduleExpression"] =
+            $"at({TimeZoneInfo.ConvertTime(until, schedule.Zone).DateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture)})",
         ["ScheduleExpressionTimezone"] = schedule.TimeZone,
         ["FlexibleTimeWindow"] = new JsonObject { ["Mode"] = "OFF" },
         ["State"] = "ENABLED",

@@ -17,7 +17,9 @@ public sealed partial record PipelineSettings
     public string? Account { get; init; }
     /// <summary>Who gets cluster-admin (an IAM role or user ARN); null means the deploying identity's role.</summary>
     public string? AdminPrincipal { get; init; }
-    /// <summary>--eks-public-cidrs / EXCHANGE_EKS_PUBLIC_CIDRS when given (already applied to <see cref="Environment"/>); null keeps the environment's list.</summary>
+    /// <summary>
+    /// --eks-public-cidrs / EXCHANGE_EKS_PUBLIC_CIDRS when given (already applied to <see cref="Environment"/>); null keeps the environment's list.
+    /// </summary>
     public IReadOnlyList<string>? EksPublicCidrsOverride { get; init; }
     public string? AwsProfile { get; init; }
     public string? AwsRegionVariable { get; init; }
@@ -57,7 +59,7 @@ public sealed partial record PipelineSettings
         var errors = new List<string>();
         var environment = Environments.Get(inputs.Argument(ArgumentNames.Env));
         var cidrs = EksPublicCidrsOrNull(inputs.Argument(ArgumentNames.EksPublicCidrs) ?? inputs.Environment(EnvVars.EksPublicCidrs), errors);
-        if (cidrs is not null) environment = environment with { EksPublicAccessCidrs = cidrs };
+        if (cidrs is not null) environment = environment.With(environment.Of<EksConfig>() with { PublicAccessCidrs = cidrs });
         var root = Path.GetFullPath(repoRoot);
         var artifacts = Full(root, inputs.Argument(ArgumentNames.Artifacts)
             ?? inputs.Environment(EnvVars.ArtifactsDir) ?? Path.Combine("artifacts", environment.EnvName));
@@ -130,7 +132,7 @@ public sealed partial record PipelineSettings
         yield return $"environment   {Environment.EnvName} (region {Region}, namespace {Names.Namespace}, cluster {Names.ClusterName})";
         yield return $"account       {Account ?? "(not set: pass --account for AWS targets)"}{(AwsProfile is null ? "" : $", AWS_PROFILE={AwsProfile}")}";
         if (AdminPrincipal is not null) yield return $"admin         {AdminPrincipal}";
-        yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.EksPublicAccessCidrs)}";
+        yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.Of<EksConfig>().PublicAccessCidrs)}";
         yield return $"engine-dir    {EngineDir}";
         yield return $"backend-dir   {BackendDir}";
         yield return $"image-tag     {ImageTag ?? "(derived from the sources)"}";
@@ -208,7 +210,8 @@ public sealed partial record PipelineSettings
     {
         if (text is null) return null;
         if (environment.Sleep is null)
-            errors.Add($"--{ArgumentNames.Until}: environment '{environment.EnvName}' has no sleep schedule, so there is no sleep to skip; run Resume without it.");
+            errors.Add($"--{ArgumentNames.Until}: environment '{environment.EnvName}' has no sleep schedule, so there is no sleep to skip; run Resume " +
+                "without it.");
         else if (!Operations.WakeRequest.IsValid(text))
             errors.Add($"--{ArgumentNames.Until} '{text}' is not a time: pass HH:mm (e.g. --{ArgumentNames.Until}=22:00) or yyyy-MM-ddTHH:mm, " +
                        $"in {environment.Sleep.TimeZone}.");
@@ -227,7 +230,8 @@ public sealed partial record PipelineSettings
     private static decimal? ThresholdOrNull(string? text, List<string> errors)
     {
         if (text is null) return null;
-        if (decimal.TryParse(text.TrimStart('$'), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var usd) && usd >= 0)
+        if (decimal.TryParse(text.TrimStart('$'), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var usd)
+            && usd >= 0)
             return usd;
         errors.Add($"--{ArgumentNames.CostThreshold} '{text}' is not an amount in USD (e.g. --{ArgumentNames.CostThreshold}=10).");
         return null;

@@ -32,7 +32,10 @@ public static class ShellWrap
         yield return line;
     }
 
-    /// <summary>Prose as lines of at most <paramref name="width"/> columns, the first after <paramref name="indent"/>, the rest after <paramref name="hanging"/>.</summary>
+    /// <summary>
+    /// Prose as lines of at most <paramref name="width"/> columns, the first after <paramref name="indent"/>, the rest after
+    /// <paramref name="hanging"/>.
+    /// </summary>
     public static IEnumerable<string> Prose(string text, string indent, string hanging, int width = Width)
     {
         var line = indent;

@@ -90,7 +90,8 @@ public sealed class ToolResolver(Func<string, string?> environment, string repoR
 
     private static string OverrideFix(ToolSpec spec) =>
         $"point {spec.OverrideVariable} at an existing {spec.Command} executable, or unset it " +
-        $"(`unset {spec.OverrideVariable}`) to use {(spec.Kind == ToolKind.Cdk ? "the pinned infra/node_modules/.bin/cdk, else " : "")}the {spec.Command} on PATH";
+        $"(`unset {spec.OverrideVariable}`) to use {(spec.Kind == ToolKind.Cdk ? "the pinned infra/node_modules/.bin/cdk, else " : "")}the {spec.Command} on " +
+            "PATH";
 
     private string? SearchPath(string command)
     {

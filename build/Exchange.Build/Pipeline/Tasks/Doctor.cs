@@ -26,7 +26,7 @@ public static partial class Doctor
     public static void Run(BuildContext b)
     {
         var pinnedCdk = PinnedCdk(b);
-        var cluster = b.Settings.Environment.KubernetesVersion;
+        var cluster = b.Settings.Environment.Of<EksConfig>().KubernetesVersion;
         var checks = Tools.Select(kind => Probe(b, kind, pinnedCdk, cluster)).ToArray();
         foreach (var line in Table(checks)) b.Log.Information(line);
 
@@ -35,7 +35,7 @@ public static partial class Doctor
         {
             aws = "AWS skipped (no account)";
             foreach (var line in ShellWrap.Prose(
-                         $"AWS checks skipped: no account is configured. To check the identity and the region, log in (`aws sso login " +
+                         "AWS checks skipped: no account is configured. To check the identity and the region, log in (`aws sso login " +
                          $"--profile NAME`, export AWS_PROFILE=NAME) and run `./build.sh --target=Doctor --{ArgumentNames.Account}=123456789012` " +
                          $"(or set {EnvVars.Account}).", "", "  "))
                 b.Log.Information(line);
@@ -51,8 +51,8 @@ public static partial class Doctor
             aws = $"account {identity.Account}, region {b.Settings.Region}";
         }
 
-        b.Log.Information($"  {"eks api",-8} {EksEndpointAccess.Describe(b.Settings.Environment.EksPublicAccessCidrs)}");
-        foreach (var warning in EndpointWarnings(b.Settings.Environment.EksPublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
+        b.Log.Information($"  {"eks api",-8} {EksEndpointAccess.Describe(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs)}");
+        foreach (var warning in EndpointWarnings(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
             b.Log.Warning(warning);
 
         var missing = checks.Where(c => c.Status == ToolStatus.Missing).ToArray();
@@ -66,7 +66,7 @@ public static partial class Doctor
     /// <summary>An endpoint open to the internet, or one that this run's kubectl steps cannot reach from outside the VPC.</summary>
     internal static IEnumerable<string> EndpointWarnings(IReadOnlyList<string> cidrs, bool runUsesClusterApi)
     {
-        var how = $"--{ArgumentNames.EksPublicCidrs}=<office/VPN CIDRs> (or EksPublicAccessCidrs in src/Exchange.Contracts/Environments.cs)";
+        var how = $"--{ArgumentNames.EksPublicCidrs}=<office/VPN CIDRs> (or EksConfig.PublicAccessCidrs in src/Exchange.Contracts/Environments.cs)";
         if (EksEndpointAccess.IsOpenToAnywhere(cidrs))
             yield return $"The EKS API endpoint is open to {EksEndpointAccess.Anywhere}: anyone on the internet can reach it (IAM and " +
                          $"access entries still guard every call). This was chosen explicitly; to limit it, pass {how}.";
@@ -140,9 +140,11 @@ public static partial class Doctor
             case ToolKind.Cdk when pinnedCdk is not null && version != pinnedCdk:
                 return Warn($"not the pinned {pinnedCdk}: run `npm ci --prefix infra` (or unset CDK_PATH)");
             case ToolKind.Kubectl when KubectlMinor().Match(output) is { Success: true } m && MinimumKubectl(clusterVersion) is var (major, minor)
-                                       && (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)) is var (km, kn)
+                                       && (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
+                                           int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)) is var (km, kn)
                                        && (km < major || (km == major && kn < minor)):
-                return Warn($"older than {major}.{minor}: the cluster runs {clusterVersion} and kubectl supports one minor version either side; install a current kubectl");
+                return Warn($"older than {major}.{minor}: the cluster runs {clusterVersion} and kubectl supports one minor version either side; install a " +
+                    "current kubectl");
             default:
                 return ok;
         }

@@ -46,7 +46,8 @@ public static class Images
         // fails to start ("exec format error"): refuse them here.
         foreach (var r in toBuild)
             if (b.Docker.ImagePlatform(r.LocalReference) is { } got && got != platform)
-                throw new InvalidOperationException($"{r.LocalReference} came out {got}, but the nodes ({string.Join(", ", b.Settings.Environment.EksNodeInstanceTypes)}) " +
+                throw new InvalidOperationException($"{r.LocalReference} came out {got}, but the nodes " +
+                                                    $"({string.Join(", ", b.Settings.Environment.Of<EksConfig>().NodeInstanceTypes)}) " +
                                                     $"run {platform}. Build with BuildKit (install docker-buildx; for RUN steps of another CPU also QEMU: " +
                                                     "docker run --privileged --rm tonistiigi/binfmt --install all), then rerun --target=BuildImages.");
 
@@ -61,7 +62,7 @@ public static class Images
     }
 
     /// <summary>The platform the nodes run, from their instance types (the definition the CDK app picks the AMI type from).</summary>
-    public static string Platform(BuildContext b) => b.Settings.Environment.NodeArchitecture.ImagePlatform();
+    public static string Platform(BuildContext b) => b.Settings.Environment.Of<EksConfig>().NodeArchitecture.ImagePlatform();
 
     private static ImageRecord Describe(BuildContext b, string name, string dir, string dockerfile, ImageManifest manifest)
     {
@@ -73,6 +74,7 @@ public static class Images
 
     public static void Push(BuildContext b)
     {
+        b.Artifacts.Fetch(b.Settings.ImagesFile); // a rerun on another machine: what was built and pushed there
         var manifest = ImageManifest.Load(b.Settings.ImagesFile);
         var workloads = Workloads(b);
         var missing = workloads.Where(w => !manifest.Images.ContainsKey(w.Name)).Select(w => w.Name).ToArray();
@@ -106,6 +108,7 @@ public static class Images
             manifest.Images[name] = record;
         }
         manifest.Save(b.Settings.ImagesFile);
+        b.Artifacts.Share(b.Settings.ImagesFile);
         b.Report.Add(TaskNames.PushImages, pushed.Count == 0 ? StepOutcome.Unchanged : StepOutcome.Changed,
             pushed.Count == 0 ? "all images already in the registry" : $"pushed {string.Join(", ", pushed)}");
     }

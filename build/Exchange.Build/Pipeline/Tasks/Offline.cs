@@ -25,7 +25,8 @@ public static class Offline
             var documents = ManifestDocuments.Parse(b.Kubectl.Render(overlay));
             var file = Path.Combine(RenderedDir(b), name + ".yaml");
             Files.AtomicFile.WriteAllText(file, string.Join("---\n", documents.Select(d => d.Text)));
-            b.Log.Information($"  {name}: {documents.Count} objects ({string.Join(", ", documents.GroupBy(d => d.Kind).Select(g => $"{g.Count()} {g.Key}"))}) -> {file}");
+            b.Log.Information($"  {name}: {documents.Count} objects " +
+                $"({string.Join(", ", documents.GroupBy(d => d.Kind).Select(g => $"{g.Count()} {g.Key}"))}) -> {file}");
         }
         b.Report.Add(TaskNames.Render, StepOutcome.Checked, $"{overlays.Length} overlay(s) rendered");
     }
@@ -63,7 +64,8 @@ public static class Offline
             var result = b.Log.Timed($"Testing {name}", () => b.Runner.Run(
                 new CommandLine("dotnet", dotnet).Add("test", project, "--configuration", "Release", "--no-build", "--nologo",
                     "--logger", "console;verbosity=minimal"),
-                new ProcessOptions { WorkingDirectory = b.Settings.RepoRoot, OnOutputLine = b.Log.Information, OnErrorLine = b.Log.Warning, AllowFailure = true }));
+                new ProcessOptions { WorkingDirectory = b.Settings.RepoRoot, OnOutputLine = b.Log.Information, OnErrorLine = b.Log.Warning,
+                    AllowFailure = true }));
             if (!result.Succeeded) failed.Add(name);
         }
         if (failed.Count > 0)

@@ -10,7 +10,8 @@ namespace Exchange.Build.Pipeline.Tasks;
 /// </summary>
 public static class PauseResume
 {
-    private static readonly string[] DatabaseBusy = ["starting", "backing-up", "modifying", "rebooting", "maintenance", "upgrading", "configuring-enhanced-monitoring"];
+    private static readonly string[] DatabaseBusy = ["starting", "backing-up", "modifying", "rebooting", "maintenance", "upgrading",
+        "configuring-enhanced-monitoring"];
 
     public static void Pause(BuildContext b) => Pause(b, b.Settings.Deep);
 
@@ -26,13 +27,13 @@ public static class PauseResume
         if (state.Nodes is { DesiredSize: > 0 } nodes && nodegroup is not null)
         {
             b.Aws.Run(b.Aws.UpdateNodegroupScalingCommand(cluster, nodegroup, new NodegroupScaling(0, Math.Max(1, nodes.MaxSize), 0)));
-            changed.Add("node group scaled to 0");
+            changed.Add(Pausing.Nodes.Paused);
         }
         var instance = state.Outputs.TryGet(Outputs.KafkaInstanceId);
         if (instance is not null && state.KafkaState is "running" or "pending")
         {
             b.Aws.Run(b.Aws.StopInstanceCommand(instance));
-            changed.Add("Redpanda stopped");
+            changed.Add(Pausing.Kafka.Paused);
         }
         var rdsStoppedNow = false;
         if (state.DatabaseStatus is { } status && DatabaseBusy.Contains(status))
@@ -45,12 +46,13 @@ public static class PauseResume
         if (state.DatabaseStatus is not null && b.Aws.DbInstanceStatus(database) == "available")
         {
             b.Aws.Run(b.Aws.StopDbInstanceCommand(database));
-            changed.Add("RDS stopped");
+            changed.Add(Pausing.Database.Paused);
             rdsStoppedNow = true;
         }
 
         // Read back: AWS accepted the calls, but only the resulting state counts.
-        if (state.Nodes is not null && nodegroup is not null && b.Waits.For($"node group {nodegroup} to scale to 0", () => b.Aws.DescribeNodegroupScaling(cluster, nodegroup),
+        if (state.Nodes is not null && nodegroup is not null
+            && b.Waits.For($"node group {nodegroup} to scale to 0", () => b.Aws.DescribeNodegroupScaling(cluster, nodegroup),
                 s => s?.DesiredSize == 0, s => s?.ToString() ?? "gone", b.Settings.WaitTimeout,
                 b.Aws.DescribeNodegroupCommand(cluster, nodegroup).RenderSafe()) is { Done: false } nodesLeft)
             failures.Add($"node group {nodegroup} still wants {nodesLeft.LastState}");
@@ -62,18 +64,18 @@ public static class PauseResume
             throw new InvalidOperationException($"The pause did not take within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. " +
                                                 "It is still billing. Check the AWS console, then rerun: ./build.sh --target=Pause --exclusive");
 
-        if (deepRequested && state.IsDeployed(StackKind.Eks))
+        var deepStacks = Pausing.DeepRemoved;
+        if (deepRequested && deepStacks.Any(state.IsDeployed))
         {
-            Decommission.DrainCluster(b, state);
-            Synth.EnsureAssembly(b);
-            b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, b.Names.Stack(StackKind.Eks)), b.Settings.RepoRoot,
-                line => b.Log.Information("  cdk | " + line));
-            changed.Add("EKS stack removed");
-            Decommission.SweepControlPlaneLogs(b);
+            foreach (var kind in StackKinds.DestroyOrder.Where(k => deepStacks.Contains(k) && state.IsDeployed(k)))
+            {
+                DestroyDev.DestroyStack(b, state, kind);
+                changed.Add($"{kind} stack removed");
+            }
         }
 
-        var deep = deepRequested || !state.IsDeployed(StackKind.Eks);
-        Sleep.ClearAwakeUntil(b); // a Pause by hand ends a wake-on-demand
+        var deep = deepRequested || !deepStacks.All(state.IsDeployed);
+        FollowSchedule.ClearAwakeUntil(b); // a Pause by hand ends a wake-on-demand
         var earlier = PauseRecord.Load(b.Settings.PauseFile);
         var record = new PauseRecord(rdsStoppedNow ? DateTimeOffset.UtcNow : earlier?.RdsStoppedAt, deep);
         record.Save(b.Settings.PauseFile);
@@ -91,11 +93,12 @@ public static class PauseResume
     {
         var state = EnvironmentState.Read(b);
         if (!state.AnyDeployed) throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is not deployed: run --target=DeployDev.");
-        if (b.Settings.Until is { } untilText) _ = WakeRequest.Resolve(untilText, b.Settings.Environment.Sleep!, b.Now()); // a bad --until fails before anything starts
-        var deep = !state.IsDeployed(StackKind.Eks);
+        if (b.Settings.Until is { } untilText) _ = WakeRequest.Resolve(untilText, b.Settings.Environment.Sleep!,
+            b.Now()); // a bad --until fails before anything starts
+        var deep = !Pausing.DeepRemoved.All(state.IsDeployed);
         if (deep) Workloads.PushedImages(b); // fails early, before anything starts, when the image references are unknown here
         var changed = new List<string>();
-        var config = b.Settings.Environment;
+        var config = b.Settings.Environment.Of<EksConfig>();
         var database = b.Names.DbInstanceIdentifier;
 
         // Data first: CloudFormation cannot update a stopped database, and the workloads need all three.
@@ -105,14 +108,14 @@ public static class PauseResume
             if (WaitForInstance(b, instance, "stopped") is { Done: false } stopping)
                 throw new InvalidOperationException($"Redpanda instance {instance} is still {stopping.LastState}; rerun Resume when it has stopped.");
             b.Aws.Run(b.Aws.StartInstanceCommand(instance));
-            changed.Add("Redpanda started");
+            changed.Add(Pausing.Kafka.Resumed);
         }
         if (state.DatabaseStatus is "stopped" or "stopping")
         {
             if (WaitForDatabase(b, "stopped") is { Done: false } stopping)
                 throw new InvalidOperationException($"RDS {database} is still {stopping.LastState}; rerun Resume when it has stopped.");
             b.Aws.Run(b.Aws.StartDbInstanceCommand(database));
-            changed.Add("RDS started");
+            changed.Add(Pausing.Database.Resumed);
         }
         var failures = new List<string>();
         if (instance is not null && WaitForInstance(b, instance, "running") is { Done: false } starting)
@@ -120,16 +123,17 @@ public static class PauseResume
         if (state.DatabaseStatus is not null && WaitForDatabase(b, "available") is { Done: false } databaseStarting)
             failures.Add($"RDS is {databaseStarting.LastState}");
         if (failures.Count > 0)
-            throw new InvalidOperationException($"Resume did not complete within {b.Settings.WaitTimeout.TotalSeconds:F0}s: {string.Join("; ", failures)}. Rerun: ./build.sh --target=Resume --exclusive");
+            throw new InvalidOperationException($"Resume did not complete within {b.Settings.WaitTimeout.TotalSeconds:F0}s: " +
+                                                $"{string.Join("; ", failures)}. Rerun: ./build.sh --target=Resume --exclusive");
 
         if (deep)
         {
-            b.Log.Information("The EKS stack is gone (deep pause): deploying it again.");
-            Infrastructure.Deploy(b);
-            changed.Add("EKS stack recreated");
+            b.Log.Information($"The {string.Join(", ", Pausing.DeepRemoved)} stack is gone (deep pause): deploying it again.");
+            DeployInfra.Deploy(b);
+            changed.Add($"{string.Join(", ", Pausing.DeepRemoved)} stack recreated");
             state = EnvironmentState.Read(b);
         }
-        var wanted = new NodegroupScaling(config.EksNodeMinSize, config.EksNodeMaxSize, config.EksNodeDesiredSize);
+        var wanted = new NodegroupScaling(config.NodeMinSize, config.NodeMaxSize, config.NodeDesiredSize);
         if (state.Nodes is { } nodes && state.NodegroupName is { } nodegroup && (nodes.DesiredSize < wanted.DesiredSize || nodes.MinSize < wanted.MinSize))
         {
             var scaling = wanted with { DesiredSize = Math.Max(nodes.DesiredSize, wanted.DesiredSize), MaxSize = Math.Max(nodes.MaxSize, wanted.MaxSize) };
@@ -137,7 +141,7 @@ public static class PauseResume
             changed.Add($"node group scaled to {scaling.DesiredSize}");
         }
 
-        Infrastructure.Kubeconfig(b);
+        DeployInfra.Kubeconfig(b);
         WaitForNodes(b, wanted.DesiredSize);
         if (deep)
         {
@@ -146,8 +150,8 @@ public static class PauseResume
         }
         Workloads.Verify(b);
         if (File.Exists(b.Settings.PauseFile)) File.Delete(b.Settings.PauseFile);
-        if (b.Settings.Until is { } until) Sleep.StayAwakeUntil(b, until);
-        else Sleep.ClearAwakeUntil(b);
+        if (b.Settings.Until is { } until) FollowSchedule.StayAwakeUntil(b, until);
+        else FollowSchedule.ClearAwakeUntil(b);
         b.Report.Add(TaskNames.Resume, changed.Count > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
             changed.Count > 0 ? string.Join(", ", changed) : "already running");
     }

@@ -19,7 +19,7 @@ public static class Plan
     public static void Run(BuildContext b, IReadOnlyList<string> deployDevOrder)
     {
         var steps = Ordered(Steps(b), deployDevOrder);
-        b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(b.Settings.Environment.EksPublicAccessCidrs)}");
+        b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs)}");
         b.Log.Information($"DeployDev would run, in order ({b.Settings.Environment.EnvName}, {b.Settings.Region}):");
         foreach (var (task, commands) in steps)
         {
@@ -64,7 +64,8 @@ public static class Plan
         string Show(CommandLine c) => c.RenderSafe(b.Redactor);
         var steps = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
 
-        steps[TaskNames.Doctor] = ["# versions of " + string.Join(", ", Doctor.Tools.Select(t => ToolResolver.Specs[t].Command)), Show(aws.CallerIdentityCommand())];
+        steps[TaskNames.Doctor] = ["# versions of " + string.Join(", ", Doctor.Tools.Select(t => ToolResolver.Specs[t].Command)),
+            Show(aws.CallerIdentityCommand())];
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal)
             { [ContextKeys.Env] = s.Environment.EnvName, [ContextKeys.Account] = account, [ContextKeys.AdminPrincipalArn] = "<your role ARN>" };
         if (s.EksPublicCidrsOverride is { } cidrs) context[ContextKeys.EksPublicAccessCidrs] = EksEndpointAccess.Format(cidrs);
@@ -77,11 +78,21 @@ public static class Plan
         ];
         steps[TaskNames.Bootstrap] =
         [
-            Show(aws.DescribeStackCommand(Infrastructure.ToolkitStack)),
-            $"# only when {Infrastructure.ToolkitStack} is missing:",
+            Show(aws.DescribeStackCommand(DeployInfra.ToolkitStack)),
+            $"# only when {DeployInfra.ToolkitStack} is missing:",
             Show(cdk.BootstrapCommand(account, s.Region, s.CdkOutDir)),
         ];
-        steps[TaskNames.DeployInfra] = [Show(aws.DescribeSecretCommand(b.Names.DbSecretName)), Show(cdk.DeployCommand(s.CdkOutDir, s.OutputsFile, s.CdkConcurrency, s.IsCi))];
+        var bucket = b.Names.Bucket(EnvironmentNames.ArtifactsPurpose, account, s.Region);
+        string Share(string file) => Show(aws.PutObjectCommand(bucket, ArtifactStore.Key(file), file));
+        string Fetch(string file) => Show(aws.GetObjectCommand(bucket, ArtifactStore.Key(file), file + ".download"));
+        steps[TaskNames.DeployInfra] =
+        [
+            Show(aws.DescribeSecretCommand(b.Names.DbSecretName)),
+            Show(cdk.DeployCommand(s.CdkOutDir, s.OutputsFile, s.CdkConcurrency, s.IsCi)),
+            "# shares the outputs and the deploy policy for other machines:",
+            Share(s.OutputsFile),
+            Share(s.PolicyFile),
+        ];
 
         var images = Images.Workloads(b).Select(w =>
         {
@@ -100,6 +111,8 @@ public static class Plan
         ];
         steps[TaskNames.PushImages] =
         [
+            $"# only when {Path.GetFileName(s.ImagesFile)} is missing here (pushed from another machine):",
+            Fetch(s.ImagesFile),
             $"{Show(aws.EcrLoginPasswordCommand())} | {Show(docker.LoginCommand(registry))}",
             .. images.SelectMany(i => new[]
             {
@@ -108,11 +121,12 @@ public static class Plan
                 Show(docker.TagCommand($"{i.Name}:{i.Tag}", $"{i.Repository}:{i.Tag}")),
                 Show(docker.PushCommand($"{i.Repository}:{i.Tag}")),
             }),
+            Share(s.ImagesFile),
         ];
         steps[TaskNames.Kubeconfig] = [Show(aws.UpdateKubeconfigCommand(b.Names.ClusterName))];
         steps[TaskNames.Secrets] =
         [
-            Show(aws.GetSecretValueCommand(b.Names.DbSecretName)),
+            .. ClusterValueResolver.SecretsRead(KubernetesSecrets.All.SelectMany(d => d.Values), b.Names).Select(n => Show(aws.GetSecretValueCommand(n))),
             $"# on stdin: Namespace {b.Names.Namespace}, Secrets {string.Join(", ", KubernetesSecrets.All.Select(d => d.Name))}",
             Show(kubectl.ApplyCommand(clusterArn)),
         ];
@@ -121,13 +135,14 @@ public static class Plan
         [
             $"# a temporary layer over {overlay} sets the images: " + string.Join(", ", images.Select(i => $"{i.Name}={i.Repository}:{i.Tag}")),
             Show(kubectl.KustomizeCommand($"<layer over {overlay}>")),
-            "# on stdin: the rendered layer",
+            $"# on stdin: the rendered layer and ConfigMap {EnvironmentConfigMap.Definition.Name} ({string.Join(", ", EnvironmentConfigMap.Definition.Keys)})",
             Show(kubectl.ApplyCommand(clusterArn)),
         ];
         var workloads = File.Exists(Path.Combine(s.OverlayDir, "kustomization.yaml"))
             ? ManifestDocuments.Workloads(ManifestDocuments.Parse(b.Kubectl.Render(s.OverlayDir))).ToArray()
             : [];
-        steps[TaskNames.Verify] = workloads.Select(w => Show(kubectl.RolloutStatusCommand(clusterArn, w.Resource, w.Namespace ?? b.Names.Namespace, s.VerifyTimeout))).ToArray();
+        steps[TaskNames.Verify] = workloads.Select(w
+            => Show(kubectl.RolloutStatusCommand(clusterArn, w.Resource, w.Namespace ?? b.Names.Namespace, s.VerifyTimeout))).ToArray();
         return steps;
     }
 }

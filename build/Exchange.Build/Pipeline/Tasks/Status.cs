@@ -18,7 +18,8 @@ public static class Status
             b.Log.Information($"  {b.Names.Stack(kind),-20} {stack?.GetProperty("StackStatus").GetString() ?? "not deployed"}");
             foreach (var output in Contracts.Outputs.Of(kind))
                 if (state.Outputs.TryGet(output) is { } value)
-                    b.Log.Information($"      {output.Key,-24} {value}{(output.ExportName(b.Settings.Environment.EnvName) is { } export ? $"   (export {export})" : "")}");
+                    b.Log.Information($"      {output.Key,-24} " +
+                        $"{value}{(output.ExportName(b.Settings.Environment.EnvName) is { } export ? $"   (export {export})" : "")}");
         }
         b.Log.Information("Compute and data:");
         b.Log.Information($"  node group   {state.NodegroupName ?? b.Names.NodegroupName}: {state.Nodes?.ToString() ?? "none"}");
@@ -32,7 +33,7 @@ public static class Status
         if (state.IsDeployed(StackKind.Eks) && (state.Nodes?.DesiredSize ?? 0) > 0) Cluster(b, state);
 
         b.Log.Information("Sleep:");
-        foreach (var line in Sleep.StatusLines(b, state)) b.Log.Information(line);
+        foreach (var line in FollowSchedule.StatusLines(b, state)) b.Log.Information(line);
 
         b.Log.Information($"Environment '{b.Settings.Environment.EnvName}' is {state.Phase.ToUpperInvariant()}.");
         b.Report.Add(TaskNames.Status, StepOutcome.Checked, state.Phase);
@@ -92,7 +93,8 @@ public static class Status
             var context = b.ClusterContext;
             var diff = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "diff", "-f", "-"),
                 new ProcessOptions { StandardInputText = rendered, AllowFailure = true });
-            if (diff.ExitCode > 1) throw new CommandFailedException("kubectl diff -f -", diff.ExitCode, b.Redactor.Redact(ProcessRunner.Tail(diff.StandardError)), null);
+            if (diff.ExitCode > 1)
+                throw new CommandFailedException("kubectl diff -f -", diff.ExitCode, b.Redactor.Redact(ProcessRunner.Tail(diff.StandardError)), null);
             foreach (var line in diff.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
             manifests = diff.ExitCode == 0 ? "no differences" : "differences above";
         }

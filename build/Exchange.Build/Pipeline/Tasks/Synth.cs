@@ -65,9 +65,11 @@ public static class Synth
     {
         var identity = b.EnsureAccount();
         if (identity.IsIamPrincipal) return identity.Arn;
-        var pass = $"Pass the cluster admin's IAM role ARN, path included, with --{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/PATH/NAME";
+        var pass = $"Pass the cluster admin's IAM role ARN, path included, with " +
+            $"--{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/PATH/NAME";
         if (identity.AssumedRoleName is not { } role)
-            throw new SettingsException([$"Your identity {identity.Arn} is neither an IAM user nor an assumed role, so it cannot be the cluster admin. {pass}."]);
+            throw new SettingsException([$"Your identity {identity.Arn} is neither an IAM user nor an assumed role, so it cannot be the cluster admin. " +
+                $"{pass}."]);
         try
         {
             var arn = b.Aws.GetRoleArn(role);
@@ -76,9 +78,11 @@ public static class Synth
         }
         catch (CommandFailedException e)
         {
-            throw new SettingsException([$"Cannot find the IAM role behind your session {identity.Arn}: `aws iam get-role --role-name {role}` failed ({e.ErrorTail.Trim()}). " +
+            throw new SettingsException([$"Cannot find the IAM role behind your session {identity.Arn}: `aws iam get-role --role-name {role}` failed " +
+                $"({e.ErrorTail.Trim()}). " +
                                          $"EKS rejects the role's ARN without its path. {pass} " +
-                                         $"(for an SSO role: --{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/aws-reserved/sso.amazonaws.com/REGION/{role}, " +
+                                         "(for an SSO role: " +
+                $"--{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/aws-reserved/sso.amazonaws.com/REGION/{role}, " +
                                          "REGION being your IAM Identity Center's; the IAM console shows the ARN), or ask for iam:GetRole on your role."]);
         }
     }

@@ -14,33 +14,9 @@ public static class Workloads
 
     public static void Secrets(BuildContext b)
     {
-        var outputs = b.Outputs;
-        var secretJson = b.Aws.GetSecretString(b.Names.DbSecretName);
-        using var credentials = JsonDocument.Parse(secretJson.Reveal());
-        string Field(string name) => credentials.RootElement.TryGetProperty(name, out var v) ? v.ToString() : "";
-
-        var values = new Dictionary<SecretDefinition, IReadOnlyDictionary<string, string>>
-        {
-            [KubernetesSecrets.Db] = new Dictionary<string, string>
-            {
-                [KubernetesSecrets.MysqlHost] = outputs[Outputs.RdsEndpoint],
-                [KubernetesSecrets.MysqlPort] = outputs.TryGet(Outputs.RdsPort) ?? "3306",
-                [KubernetesSecrets.MysqlUsername] = Field("username"),
-                [KubernetesSecrets.MysqlPassword] = Field("password"),
-                [KubernetesSecrets.MysqlDatabase] = b.Settings.Environment.DbName,
-            },
-            [KubernetesSecrets.Kafka] = new Dictionary<string, string>
-            {
-                [KubernetesSecrets.KafkaBootstrapServers] = $"{outputs[Outputs.KafkaPrivateIp]}:9092",
-            },
-            [KubernetesSecrets.Redis] = new Dictionary<string, string>
-            {
-                [KubernetesSecrets.RedisHost] = outputs[Outputs.RedisEndpoint],
-                [KubernetesSecrets.RedisPort] = outputs.TryGet(Outputs.RedisPort) ?? "6379",
-            },
-        };
-        if (values[KubernetesSecrets.Db][KubernetesSecrets.MysqlPassword].Length == 0)
-            throw new InvalidOperationException($"Secret '{b.Names.DbSecretName}' has no password field.");
+        // Every key of every secret from its source in the Contracts value table.
+        var resolver = ClusterValueResolver.For(b);
+        var values = KubernetesSecrets.All.ToDictionary(d => d, d => resolver.Resolve(d.Values));
 
         // The namespace object comes from the overlay itself, so this apply and ApplyK8s's agree on it.
         var ns = ManifestDocuments.Parse(b.Kubectl.Render(b.Settings.OverlayDir)).FirstOrDefault(d => d.Kind == "Namespace")
@@ -56,6 +32,7 @@ public static class Workloads
     /// </summary>
     public static ImageOverride[] PushedImages(BuildContext b)
     {
+        b.Artifacts.Fetch(b.Settings.ImagesFile); // pushed from another machine: its images.json is in the artifacts bucket
         var manifest = ImageManifest.Load(b.Settings.ImagesFile);
         return Images.Workloads(b).Select(w =>
         {
@@ -71,7 +48,10 @@ public static class Workloads
     public static void ApplyK8s(BuildContext b)
     {
         var images = PushedImages(b);
-        var rendered = RenderWithImages(b, images);
+        // The overlay with the pushed images, and the ConfigMap of the value table's non-secret entries.
+        var configMap = EnvironmentConfigMap.Definition;
+        var rendered = RenderWithImages(b, images)
+                       + SecretManifests.ConfigMap(b.Names.Namespace, configMap, ClusterValueResolver.For(b).Resolve(configMap.Values));
         Directory.CreateDirectory(b.Settings.ArtifactsDir);
         Files.AtomicFile.WriteAllText(AppliedManifestFile(b), rendered); // no secrets: those are applied by the Secrets task only
         foreach (var image in images) b.Log.Information($"  image {image.Name} -> {image.Reference}");
@@ -123,7 +103,8 @@ public static class Workloads
             {
                 Diagnose(b, context, ns, workload);
                 throw new InvalidOperationException(
-                    $"{workload.Resource} did not roll out within {b.Settings.VerifyTimeout.TotalSeconds:F0}s: {ProcessRunner.Tail(result.StandardError, 3)}\n" +
+                    $"{workload.Resource} did not roll out within {b.Settings.VerifyTimeout.TotalSeconds:F0}s: " +
+                        $"{ProcessRunner.Tail(result.StandardError, 3)}\n" +
                     "The pods, events and logs above show why. Fix it and rerun: ./build.sh --target=Verify --exclusive");
             }
             b.Log.Information($"  {workload.Resource}: {result.StandardOutput.Trim().Split('\n').Last()}");
@@ -136,7 +117,10 @@ public static class Workloads
     {
         // Apps sometimes log their configuration: make sure the database password is masked in what follows.
         try { b.Aws.GetSecretString(b.Names.DbSecretName); }
-        catch (Exception e) when (e is CommandFailedException or InvalidOperationException) { b.Log.Verbose("Could not read the DB secret to mask it: " + e.Message); }
+        catch (Exception e) when (e is CommandFailedException or InvalidOperationException)
+        {
+            b.Log.Verbose("Could not read the DB secret to mask it: " + e.Message);
+        }
         var commands = new[]
         {
             b.Kubectl.ClusterCommand(context, "get", "pods", "--namespace", ns, "-o", "wide"),

@@ -6,7 +6,7 @@ using Exchange.Contracts;
 namespace Exchange.Build.Pipeline.Tasks;
 
 /// <summary>Bootstrap, DeployInfra and Kubeconfig: getting the stacks into the account and kubectl onto the cluster.</summary>
-public static partial class Infrastructure
+public static partial class DeployInfra
 {
     public const string ToolkitStack = "CDKToolkit";
 
@@ -48,7 +48,15 @@ public static partial class Infrastructure
         var outputs = b.Outputs;
         var missing = Outputs.All.Where(o => outputs.TryGet(o) is null).Select(o => $"{b.Names.Stack(o.Stack)}.{o.Key}").ToArray();
         if (missing.Length > 0)
-            throw new InvalidOperationException($"cdk deploy succeeded but these outputs are missing from {b.Settings.OutputsFile}: {string.Join(", ", missing)}.");
+            throw new InvalidOperationException($"cdk deploy succeeded but these outputs are missing from {b.Settings.OutputsFile}: " +
+                $"{string.Join(", ", missing)}.");
+        // Shared for the other machines: the outputs, and the deploy policy of this account.
+        b.Artifacts.Share(b.Settings.OutputsFile);
+        if (b.Settings.Account is { } account)
+        {
+            Permissions.Write(b, account);
+            b.Artifacts.Share(b.Settings.PolicyFile);
+        }
 
         var text = result.StandardOutput + result.StandardError;
         var unchanged = b.Names.AllStacks.Count(s => text.Contains($"{s} (no changes)", StringComparison.Ordinal));

@@ -7,7 +7,7 @@ namespace Exchange.Build.Pipeline.Tasks;
 /// The sleep schedule from the pipeline's side: wake-on-demand (<c>Resume --until</c>), what Status says about it,
 /// and FollowSchedule, which the workflow runs on the schedule's cron entries.
 /// </summary>
-public static class Sleep
+public static class FollowSchedule
 {
     /// <summary>Resume --until: postpone each daily sleep schedule to the until-time and add a one-time sleep then.</summary>
     public static void StayAwakeUntil(BuildContext b, string text)
@@ -31,7 +31,8 @@ public static class Sleep
             b.Aws.Run(b.Aws.GetSchedule(onceName) is null ? b.Aws.CreateScheduleCommand(once) : b.Aws.UpdateScheduleCommand(once));
         }
         if (missing.Count == Enum.GetValues<SleepTarget>().Length)
-            throw new InvalidOperationException($"No sleep schedule is deployed ({string.Join(", ", missing)}): run --target=DeployInfra, then Resume --until again.");
+            throw new InvalidOperationException($"No sleep schedule is deployed ({string.Join(", ", missing)}): run --target=DeployInfra, then Resume " +
+                "--until again.");
         if (missing.Count > 0) b.Log.Warning($"Not deployed, so not postponed: {string.Join(", ", missing)} (run --target=DeployInfra).");
         b.Log.Information($"Awake until {schedule.Show(until)}" + (skipped.Count == 0 ? "." :
             $"; skipping the sleep at {string.Join(", ", skipped.Select(schedule.Show))}."));
@@ -96,7 +97,7 @@ public static class Sleep
     /// unchanged images is a no-op; Resume; the workloads applied again), and with deep sleep Pause --deep when it
     /// says asleep - unless someone asked to stay awake (Resume --until). Shallow sleep is the in-AWS schedules' job.
     /// </summary>
-    public static void FollowSchedule(BuildContext b)
+    public static void Run(BuildContext b)
     {
         var schedule = b.Settings.Environment.Sleep
             ?? throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' has no sleep schedule: nothing to follow.");
@@ -124,7 +125,7 @@ public static class Sleep
             b.Report.Add(TaskNames.FollowSchedule, StepOutcome.Unchanged, $"awake on demand until {schedule.Show(until)}: no deep sleep tonight");
             return;
         }
-        if (!EnvironmentState.Read(b).IsDeployed(StackKind.Eks))
+        if (!Pausing.DeepRemoved.All(EnvironmentState.Read(b).IsDeployed))
         {
             b.Report.Add(TaskNames.FollowSchedule, StepOutcome.Unchanged, "already deep asleep");
             return;

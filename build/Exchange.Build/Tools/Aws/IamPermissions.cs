@@ -52,6 +52,10 @@ public static class IamPermissions
     private static IReadOnlyList<string> Database(IamScope s) => [s.Arn("rds", $"db:{s.Names.DbInstanceIdentifier}")];
     private static IReadOnlyList<string> Instances(IamScope s) => [s.Arn("ec2", "instance/*")];
 
+    /// <summary>The environment's buckets (S3 ARNs carry no region or account; the names are suffixed with both).</summary>
+    private static IReadOnlyList<string> Buckets(IamScope s) => [$"arn:{s.Partition}:s3:::exchange-{s.Names.Env}-*"];
+    private static IReadOnlyList<string> BucketObjects(IamScope s) => [$"arn:{s.Partition}:s3:::exchange-{s.Names.Env}-*/*"];
+
     private static IReadOnlyList<string> Schedules(IamScope s) => [s.Arn("scheduler", $"schedule/default/{s.Names.SleepSchedulePrefix}*")];
 
     /// <summary>The sleep schedules' roles: named by CloudFormation after their stack.</summary>
@@ -106,6 +110,12 @@ public static class IamPermissions
         ["aws scheduler update-schedule"] = [G("scheduler:UpdateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
         ["aws scheduler create-schedule"] = [G("scheduler:CreateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
         ["aws scheduler delete-schedule"] = [G("scheduler:DeleteSchedule", Schedules)],
+        // DestroyDev empties the buckets before their stack goes (no CDK auto-delete: it needs a Lambda).
+        ["aws s3api list-objects-v2"] = [G("s3:ListBucket", Buckets)],
+        ["aws s3api delete-objects"] = [G("s3:DeleteObject", BucketObjects)],
+        // The shared run artefacts (ArtifactStore); ListBucket makes a missing object a 404, not a 403.
+        ["aws s3api put-object"] = [G("s3:PutObject", BucketObjects)],
+        ["aws s3api get-object"] = [G("s3:GetObject", BucketObjects), G("s3:ListBucket", Buckets)],
         ["aws ssm get-command-invocation"] = [G("ssm:GetCommandInvocation", IamGrant.AnyResource)],
         // The CDK CLI: deploy/diff/destroy act through the bootstrap roles. `cdk bootstrap` creates IAM roles and the
         // CDKToolkit stack: an administrator runs it once per account and region, so it is not the deploy role's job
@@ -137,5 +147,5 @@ public static class IamPermissions
     public static IReadOnlyList<IamGrant> For(string call) =>
         Table.TryGetValue(call, out var grants) ? grants
             : throw new InvalidOperationException($"'{call}' declares no IAM action. Add it to {nameof(IamPermissions)} " +
-                                                  "(build/Exchange.Build/Aws/IamPermissions.cs) so the deploy policy (--target=Permissions) covers it.");
+                                                  "(build/Exchange.Build/Tools/Aws/IamPermissions.cs) so the deploy policy (--target=Permissions) covers it.");
 }

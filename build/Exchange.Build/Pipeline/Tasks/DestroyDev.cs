@@ -8,32 +8,22 @@ using Exchange.Contracts;
 namespace Exchange.Build.Pipeline.Tasks;
 
 /// <summary>
-/// DestroyDev, in the design document's order: the namespace first (and with it any load balancer
-/// Kubernetes made, which would otherwise block the VPC's deletion), then the stacks in reverse
-/// dependency order, then a sweep of what CloudFormation leaves behind, and a report of anything left.
+/// DestroyDev: the stacks in reverse dependency order, each with the teardown its registration declares
+/// (src/Exchange.Contracts/StackRegistry.cs): its Before steps right before its <c>cdk destroy</c> (the Eks
+/// stack's: the namespace, and with it any load balancer Kubernetes made, which would otherwise block the
+/// VPC's deletion), then every stack's After steps (sweeps of what CloudFormation leaves behind), and a
+/// report of anything left.
 /// </summary>
-public static class Decommission
+public static class DestroyDev
 {
     public static void Destroy(BuildContext b)
     {
         // --confirm is checked with the other settings before the run's first task (PipelineSettings.ProblemsFor).
         var state = EnvironmentState.Read(b);
         var removed = new List<string>();
-        if (state.Outputs.TryGet(Contracts.Outputs.EksClusterArn) is not null) DrainCluster(b, state);
-        else if (state.IsDeployed(StackKind.Eks)) b.Log.Warning("The Eks stack has no cluster outputs (a failed deploy?): skipping the namespace cleanup.");
-
-        Synth.EnsureAssembly(b);
-        foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed))
-        {
-            var stack = b.Names.Stack(kind);
-            b.Log.Timed($"Destroying {stack} (cdk destroy)", () =>
-                b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
-                    $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun --target=DestroyDev --confirm"));
-            removed.Add(stack);
-        }
-
-        removed.AddRange(SweepControlPlaneLogs(b));
-        Infrastructure.ClearSecretRecoveryWindow(b);
+        foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed)) removed.AddRange(Remove(b, state, kind));
+        // After steps sweep leftovers, so they run whether or not their stack was still there.
+        foreach (var step in StackKinds.DestroyOrder.SelectMany(k => StackRegistry.Of(k).Teardown.After)) removed.AddRange(Run(b, state, step));
         foreach (var file in new[] { b.Settings.OutputsFile, b.Settings.PauseFile })
             if (File.Exists(file)) File.Delete(file);
 
@@ -44,6 +34,70 @@ public static class Decommission
         b.Log.Information($"Nothing of '{b.Settings.Environment.EnvName}' is left in {b.Settings.Account}/{b.Settings.Region}.");
         b.Report.Add(TaskNames.DestroyDev, removed.Count > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
             removed.Count > 0 ? $"removed {removed.Count} stacks/log groups" : "nothing was deployed");
+    }
+
+    /// <summary>
+    /// Removes one stack as DestroyDev would (its Before steps, <c>cdk destroy</c>, its After steps); Pause --deep
+    /// removes the Eks stack through here. Returns what it removed.
+    /// </summary>
+    public static IReadOnlyList<string> DestroyStack(BuildContext b, EnvironmentState state, StackKind kind) =>
+        [.. Remove(b, state, kind), .. StackRegistry.Of(kind).Teardown.After.SelectMany(step => Run(b, state, step))];
+
+    /// <summary>A stack's Before steps and its <c>cdk destroy</c>; a stack with buckets is emptied again and retried once.</summary>
+    private static IReadOnlyList<string> Remove(BuildContext b, EnvironmentState state, StackKind kind)
+    {
+        var definition = StackRegistry.Of(kind);
+        var removed = definition.Teardown.Before.SelectMany(step => Run(b, state, step)).ToList();
+        Synth.EnsureAssembly(b);
+        var stack = b.Names.Stack(kind);
+        var rerun = $"--target={b.CurrentTask ?? TaskNames.DestroyDev}" + (b.CurrentTask is null or TaskNames.DestroyDev ? " --confirm" : "");
+        void CdkDestroy() => b.Log.Timed($"Destroying {stack} (cdk destroy)", () =>
+            b.Cdk.Run(b.Cdk.DestroyCommand(b.Settings.CdkOutDir, stack), b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+                $"see the stack's events (aws cloudformation describe-stack-events --stack-name {stack}); fix and rerun {rerun}"));
+        var emptied = definition.Teardown.Before.OfType<TeardownStep.EmptyBucket>().ToArray();
+        try
+        {
+            CdkDestroy();
+        }
+        catch (CommandFailedException) when (emptied.Length > 0)
+        {
+            // A log delivery (VPC flow logs arrive for minutes) can land between the emptying and the bucket's deletion.
+            b.Log.Warning($"{stack} did not delete; emptying its buckets again (objects may have arrived since) and retrying once.");
+            foreach (var step in emptied) Run(b, state, step);
+            CdkDestroy();
+        }
+        removed.Add(stack);
+        return removed;
+    }
+
+    /// <summary>Carries out one teardown step a stack's registration declares; returns what it removed.</summary>
+    private static IReadOnlyList<string> Run(BuildContext b, EnvironmentState state, TeardownStep step)
+    {
+        switch (step)
+        {
+            case TeardownStep.DrainCluster when state.Outputs.TryGet(Contracts.Outputs.EksClusterArn) is null:
+                b.Log.Warning("The Eks stack has no cluster outputs (a failed deploy?): skipping the namespace cleanup.");
+                return [];
+            case TeardownStep.DrainCluster:
+                DrainCluster(b, state);
+                return [];
+            case TeardownStep.SweepControlPlaneLogs:
+                return SweepControlPlaneLogs(b);
+            case TeardownStep.DeleteDbSecretForGood:
+                DeployInfra.ClearSecretRecoveryWindow(b);
+                return [];
+            case TeardownStep.EmptyBucket { Bucket: var output }:
+                if (state.Outputs.TryGet(output) is not { } bucket)
+                {
+                    b.Log.Warning($"The {output.Stack} stack has no {output.Key} output (a failed deploy?): not emptying its bucket.");
+                    return [];
+                }
+                var deleted = b.Aws.EmptyBucket(bucket);
+                b.Log.Information($"Emptied bucket {bucket} ({deleted} object(s)) so CloudFormation can delete it.");
+                return [];
+            default:
+                throw new NotSupportedException($"DestroyDev does not know the teardown step {step.GetType().Name}: add it to DestroyDev.Run.");
+        }
     }
 
     /// <summary>The cluster's log groups that EKS leaves behind once the Eks stack is gone; deleted, and named in the log.</summary>
@@ -74,7 +128,8 @@ public static class Decommission
             b.Log.Information($"Load balancers of the cluster (they go with the namespace): {string.Join(", ", tagged)}");
 
         b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "delete", "namespace", ns, "--ignore-not-found", "--wait=true",
-            $"--timeout={(int)b.Settings.WaitTimeout.TotalSeconds}s"), new ProcessOptions { FailureHint = "look for finalizers: kubectl get namespace " + ns + " -o yaml" });
+            $"--timeout={(int)b.Settings.WaitTimeout.TotalSeconds}s"),
+                new ProcessOptions { FailureHint = "look for finalizers: kubectl get namespace " + ns + " -o yaml" });
         if (b.Waits.For($"the load balancers of cluster {b.Names.ClusterName} to be deleted", () => b.Aws.TaggedLoadBalancers(b.Names.ClusterName),
                 l => l.Count == 0, l => l.Count == 0 ? "none left" : $"{l.Count} left ({string.Join(", ", l)})", b.Settings.WaitTimeout,
                 b.Aws.TaggedLoadBalancersCommand(b.Names.ClusterName).RenderSafe()) is { Done: false } left)

@@ -114,7 +114,8 @@ public sealed partial record AwsFailure(AwsFailureKind Kind, string? Code, strin
     /// <summary>A one-line summary: the code and AWS's own text.</summary>
     public override string ToString() => Code is null ? Message : $"{Code}: {Message}";
 
-    [GeneratedRegex(@"An error occurred \((?<code>[^)]+)\) when calling the (?<operation>\w+) operation(?: \(reached max retries: \d+\))?: (?<message>[^\r\n]*)")]
+    [GeneratedRegex(@"An error occurred \((?<code>[^)]+)\) when calling the (?<operation>\w+) operation" +
+                    @"(?: \(reached max retries: \d+\))?: (?<message>[^\r\n]*)")]
     private static partial Regex ErrorLine();
 
     [GeneratedRegex(@"not authorized to perform: (?<action>[A-Za-z0-9-]+:[A-Za-z0-9]+)")]

@@ -161,15 +161,20 @@ public sealed class AwsCallException(string command, int exitCode, string errorT
                 $"prints the policy the deploy role needs), or use a role that has it; then {rerun}."),
             AwsFailureKind.Transient => ($"'{command}' kept failing after {attempts} attempts ({failure.Code ?? "connection problem"}).",
                 $"AWS is throttling or unavailable, or the endpoint cannot be reached: wait a minute, check your network/AWS_ENDPOINT_URL, then {rerun}."),
-            AwsFailureKind.NotFound => ($"'{command}' failed: {failure.Code ?? "not found"}.", hint ?? $"check that the resource exists (./build.sh --target=Status), then {rerun}."),
-            AwsFailureKind.Conflict => ($"'{command}' failed: the resource is busy ({failure.Code}).", hint ?? $"wait until the operation in progress finishes, then {rerun}."),
+            AwsFailureKind.NotFound => ($"'{command}' failed: {failure.Code ?? "not found"}.",
+                hint ?? $"check that the resource exists (./build.sh --target=Status), then {rerun}."),
+            AwsFailureKind.Conflict
+                => ($"'{command}' failed: the resource is busy ({failure.Code}).", hint ?? $"wait until the operation in progress finishes, then {rerun}."),
             AwsFailureKind.Invalid => ($"'{command}' was rejected as invalid ({failure.Code ?? "bad request"}).",
-                hint ?? $"check the settings the command was built from (./build.sh --target=Plan shows them); if they are right, this is a bug in the pipeline."),
-            _ => ($"'{command}' failed{(failure.Code is null ? "" : $" ({failure.Code})")}.", hint ?? $"read AWS's message above, fix the cause, then {rerun}."),
+                hint ?? $"check the settings the command was built from (./build.sh --target=Plan shows them); if they are right, this is a bug in the " +
+                    "pipeline."),
+            _ => ($"'{command}' failed{(failure.Code is null ? "" : $" ({failure.Code})")}.", hint
+                ?? $"read AWS's message above, fix the cause, then {rerun}."),
         };
         var text = headline + "\n" + string.Join("\n", failure.ToString().Split('\n').Select(l => "  | " + l));
         if (action is not null && failure.Kind == AwsFailureKind.Permission) text += $"\nIAM action: {action}";
-        return text + "\nWhat to do: " + (failure.Kind is AwsFailureKind.Permission or AwsFailureKind.Transient && hint is not null ? $"{todo} ({hint})" : todo);
+        return text + "\nWhat to do: "
+            + (failure.Kind is AwsFailureKind.Permission or AwsFailureKind.Transient && hint is not null ? $"{todo} ({hint})" : todo);
     }
 }
 

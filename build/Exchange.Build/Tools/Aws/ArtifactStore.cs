@@ -1,0 +1,63 @@
+using Exchange.Build.Logging;
+using Exchange.Build.Processes;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Aws;
+
+/// <summary>
+/// The run artefacts CI and people share (stack outputs, images.json, the deploy policy) in the Storage stack's
+/// artifacts bucket, under their file names. Local files stay the cache: a file is fetched only when it is missing
+/// here, so an <c>--exclusive</c> rerun of PushImages or ApplyK8s works on any machine. Sharing is best effort (a
+/// warning, never a failed deploy), and so is fetching: a missing object is not fetched, and a bucket this run cannot
+/// read is a warning, after which the caller goes on as without the file (the outputs from CloudFormation).
+/// </summary>
+public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? account, string region, IBuildLog log)
+{
+    private static readonly string[] Missing = ["NoSuchKey", "NoSuchBucket", "Not Found", "404"];
+
+    /// <summary>The bucket, or null when no account is configured (then nothing is shared).</summary>
+    public string? Bucket => account is null ? null : names.Bucket(EnvironmentNames.ArtifactsPurpose, account, region);
+
+    public static string Key(string file) => Path.GetFileName(file);
+
+    /// <summary>Uploads <paramref name="file"/>; a failure is a warning naming what others will miss.</summary>
+    public void Share(string file)
+    {
+        if (Bucket is not { } bucket || !File.Exists(file)) return;
+        try
+        {
+            aws.Run(aws.PutObjectCommand(bucket, Key(file), file));
+            log.Verbose($"Shared {Key(file)} in s3://{bucket}.");
+        }
+        catch (Exception e) when (e is CommandFailedException or AwsCredentialsException)
+        {
+            log.Warning($"Could not share {Key(file)} in s3://{bucket} ({e.Message.Split('\n')[0]}); other machines will not find it there.");
+        }
+    }
+
+    /// <summary>When <paramref name="file"/> is missing here, downloads it from the bucket; true when it exists afterwards.</summary>
+    public bool Fetch(string file)
+    {
+        if (File.Exists(file)) return true;
+        if (Bucket is not { } bucket) return false;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        var partial = file + ".download";
+        try
+        {
+            using var answer = aws.RunJsonOrNull(aws.GetObjectCommand(bucket, Key(file), partial), Missing);
+            if (answer is null || !File.Exists(partial)) return false;
+            File.Move(partial, file, overwrite: true);
+            log.Information($"No local {file}: fetched it from s3://{bucket}/{Key(file)}.");
+            return true;
+        }
+        catch (Exception e) when (e is CommandFailedException or AwsCredentialsException)
+        {
+            log.Warning($"Could not read {Key(file)} from s3://{bucket} ({e.Message.Split('\n')[0]}); going on without it.");
+            return false;
+        }
+        finally
+        {
+            if (File.Exists(partial)) File.Delete(partial);
+        }
+    }
+}
