@@ -23,7 +23,7 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
         var requests = _run.StandIn.Requests;
         Assert.True(_run.Calls.Count(c => c.Tool == "aws") >= 20, string.Join("\n", _run.Calls.Select(c => c.CommandLine)));
         var executed = requests.Where(r => r.Action == "cloudformation:ExecuteChangeSet").Select(r => r.Detail).ToList();
-        foreach (var stack in StackKinds.DeployOrder.Select(k => new EnvironmentNames("dev").Stack(k)))
+        foreach (var stack in StackKinds.DeployOrder.Select(Environments.Dev.Names.Stack))
             Assert.Contains(executed, d => d.Contains(stack, StringComparison.Ordinal));
         Assert.Contains(requests, r => r.Action == "sts:AssumeRole"); // cdk deploys through the bootstrap roles
 
@@ -57,6 +57,10 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
             Assert.Contains($"image: {world.Registry.Host}/{repository}:{tag}", Applied());
         }
         Assert.DoesNotContain("set-by-pipeline", Applied());
+        // Values that are not secret reach the cluster through the value table's ConfigMap: the bucket the Storage stack made.
+        var artifacts = Environments.Dev.Names.Bucket(EnvironmentNames.ArtifactsPurpose, PipelineRun.Account, PipelineRun.Region);
+        Assert.Contains($"ARTIFACTS_BUCKET: {artifacts}", Applied());
+        lock (_run.Cloud) Assert.Contains("images.json", _run.Cloud.Buckets[artifacts].Keys); // shared for reruns on other machines
         Assert.DoesNotContain(":latest", Applied());
 
         // The secrets went through stdin: the fake kubectl saw their values (as hashes) ...
@@ -78,7 +82,7 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
         Assert.Contains("No changes: everything was already up to date.", second.Output);
         Assert.Contains("already built", second.Output);
         Assert.Contains("is already in the registry; not pushing it again", second.Output);
-        Assert.Contains("6 stacks, no changes", second.Output);
+        Assert.Contains($"{StackKinds.DeployOrder.Count} stacks, no changes", second.Output);
         Assert.Matches(@"Exchange-dev-Eks\s*\(no changes\)", second.Output); // the real cdk says so, from GetTemplate
         Assert.DoesNotContain("Building matching-engine-shard", second.Output);
         Assert.DoesNotContain("Pushed ", second.Output);

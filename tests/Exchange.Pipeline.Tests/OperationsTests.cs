@@ -1,3 +1,5 @@
+using Exchange.Contracts;
+
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>Day 2: Status, Pause, Resume, Diff and DestroyDev from a deployed environment, asserting the exact calls and their order.</summary>
@@ -205,14 +207,23 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         Assert.True(destroy.ExitCode == 0, destroy.ToString());
         var calls = CallsSince(before);
         CallOrder.Assert(calls,
-            "kubectl delete namespace exchange-dev",
-            "aws resourcegroupstaggingapi get-resources --tag-filters Key=kubernetes.io/cluster/exchange-dev",
-            "cdk destroy --app", "cdk destroy --app", "cdk destroy --app", "cdk destroy --app", "cdk destroy --app", "cdk destroy --app",
-            "aws logs describe-log-groups --log-group-name-prefix /aws/eks/exchange-dev/",
-            "aws logs delete-log-group --log-group-name /aws/eks/exchange-dev/");
+            [
+                "kubectl delete namespace exchange-dev",
+                "aws resourcegroupstaggingapi get-resources --tag-filters Key=kubernetes.io/cluster/exchange-dev",
+                .. StackKinds.DestroyOrder.Select(_ => "cdk destroy --app"),
+                "aws logs describe-log-groups --log-group-name-prefix /aws/eks/exchange-dev/",
+                "aws logs delete-log-group --log-group-name /aws/eks/exchange-dev/",
+            ]);
         var destroyed = _run.Calls.Skip(before).Where(c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal))
-            .Select(c => c.Args.Single(a => a.StartsWith("Exchange-dev-", StringComparison.Ordinal))).ToArray();
-        Assert.Equal(["Exchange-dev-Eks", "Exchange-dev-Kafka", "Exchange-dev-Redis", "Exchange-dev-Rds", "Exchange-dev-Ecr", "Exchange-dev-Vpc"], destroyed);
+            .Select(c => c.Args.Single(a => a.StartsWith("Exchange-dev-", StringComparison.Ordinal))).ToList();
+        Assert.Equal(StackKinds.DestroyOrder.Select(Environments.Dev.Names.Stack), destroyed);
+        Assert.Equal("Exchange-dev-Eks", destroyed[0]); // the cluster goes first (its load balancers hold the VPC) ...
+        Assert.Equal("Exchange-dev-Vpc", destroyed[^1]); // ... the network last
+        // The buckets are emptied before their stack goes (no auto-delete Lambda): the artefacts this deploy shared are in one.
+        var storage = calls.FindIndex(c => c.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Contains("Exchange-dev-Storage", StringComparison.Ordinal));
+        var artifacts = Environments.Dev.Names.Bucket(EnvironmentNames.ArtifactsPurpose, PipelineRun.Account, PipelineRun.Region);
+        var emptied = calls.FindIndex(c => c.StartsWith($"aws s3api delete-objects --bucket {artifacts}", StringComparison.Ordinal));
+        Assert.True(emptied >= 0 && emptied < storage, string.Join("\n", calls));
         Assert.Contains(calls, c => c.StartsWith("aws secretsmanager delete-secret --secret-id exchange-dev-db-credentials --force-delete-without-recovery", StringComparison.Ordinal));
         Assert.Contains("Nothing of 'dev' is left", destroy.Output);
         Assert.Contains(calls, c => c.StartsWith("aws ecr describe-repositories --repository-names exchange/matching-engine-shard", StringComparison.Ordinal));
@@ -240,8 +251,8 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         var status = _run.Build("--target=Status");
 
         Assert.True(status.ExitCode == 0, status.ToString());
-        foreach (var stack in new[] { "Vpc", "Ecr", "Rds", "Redis", "Kafka", "Eks" })
-            Assert.Matches($@"Exchange-dev-{stack}\s+(CREATE|UPDATE)_COMPLETE", status.Output);
+        foreach (var stack in StackKinds.DeployOrder.Select(Environments.Dev.Names.Stack))
+            Assert.Matches($@"{stack}\s+(CREATE|UPDATE)_COMPLETE", status.Output);
         Assert.Contains("(export dev-RdsEndpoint)", status.Output);
         Assert.Contains("matching-engine-shard-3-output", status.Output);
         Assert.Contains("Environment 'dev' is RUNNING.", status.Output);
