@@ -139,6 +139,11 @@ public sealed class Faults
         return covering.Contains("Deny") ? "Deny" : covering.Contains("Allow") ? "Allow" : "ImplicitDeny";
     }
 
+    /// <summary>The keys a DeleteObjects request names (its &lt;Delete&gt; body).</summary>
+    public static IReadOnlyList<string> DeletedKeys(AwsRequest r) =>
+        r.Body.Length == 0 ? [] : System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(r.Body)).Root!.Elements()
+            .Where(e => e.Name.LocalName == "Object").Select(o => o.Elements().Single(e => e.Name.LocalName == "Key").Value).ToList();
+
     /// <summary>AccessDenied in each protocol's wording (query: AccessDenied; JSON: AccessDeniedException; EC2: UnauthorizedOperation), naming the resource.</summary>
     public static AwsError AccessDenied(AwsRequest r, string action, string resource, bool explicitDeny)
     {
@@ -177,6 +182,9 @@ public sealed class Faults
             "iam:GetRole" => [c.Roles.GetValueOrDefault(r.Required("RoleName"))?["Arn"]?.GetValue<string>() ?? $"arn:aws:iam::{account}:role/{r.Required("RoleName")}"],
             _ when action.StartsWith("cloudformation:", StringComparison.Ordinal) && r.Param("StackName") is { } stack =>
                 [stack.StartsWith("arn:", StringComparison.Ordinal) ? stack : c.Stacks.GetValueOrDefault(stack)?.Id ?? Arn("cloudformation", $"stack/{stack}/*")],
+            // A multi-object delete is authorized as s3:DeleteObject on each object it names.
+            "s3:DeleteObject" when r.Operation == "DeleteObjects" =>
+                Each(DeletedKeys(r), k => $"arn:aws:s3:::{r.Route.GetValueOrDefault("Bucket")}/{k}"),
             _ when action.StartsWith("s3:", StringComparison.Ordinal) =>
                 [$"arn:aws:s3:::{r.Route.GetValueOrDefault("Bucket")}" + (r.Route.TryGetValue("Key", out var key) ? "/" + key : "")],
             "ecr:DescribeRepositories" => Each(r.Json["repositoryNames"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [], n => Arn("ecr", $"repository/{n}")),

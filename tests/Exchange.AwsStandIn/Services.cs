@@ -162,10 +162,9 @@ public static class Services
     private static JsonObject DeleteObjects(Cloud c, AwsRequest r)
     {
         var bucket = Bucket(c, r);
-        var body = System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(r.Body)).Root!;
-        var keys = body.Elements().Where(e => e.Name.LocalName == "Object")
-            .Select(o => o.Elements().Single(e => e.Name.LocalName == "Key").Value).ToList();
-        var quiet = body.Elements().Any(e => e.Name.LocalName == "Quiet" && e.Value == "true");
+        var keys = Faults.DeletedKeys(r);
+        var quiet = System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(r.Body)).Root!.Elements()
+            .Any(e => e.Name.LocalName == "Quiet" && e.Value == "true");
         foreach (var key in keys) bucket.Remove(key);
         return new()
         {

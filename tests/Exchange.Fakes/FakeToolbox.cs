@@ -11,11 +11,15 @@ namespace Exchange.Fakes;
 /// </summary>
 public sealed class FakeToolbox
 {
-    private FakeToolbox(string binDir, string stateDir)
+    private FakeToolbox(string binDir, string stateDir, bool recordsDocker)
     {
         BinDir = binDir;
         StateDir = stateDir;
+        RecordsDocker = recordsDocker;
     }
+
+    /// <summary>Whether `docker` is also the real one behind a recording shim (DOCKER_PATH).</summary>
+    public bool RecordsDocker { get; }
 
     public string BinDir { get; }
     public string StateDir { get; }
@@ -23,21 +27,30 @@ public sealed class FakeToolbox
     public string AwsPath => Path.Combine(BinDir, "aws");
     public string CdkPath => Path.Combine(BinDir, "cdk");
     public string KubectlPath => Path.Combine(BinDir, "kubectl");
+    public string DockerPath => Path.Combine(BinDir, "docker");
 
-    /// <summary>AWS_PATH, CDK_PATH, KUBECTL_PATH and FAKE_STATE_DIR, ready to merge into a process environment.</summary>
-    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
+    /// <summary>AWS_PATH, CDK_PATH, KUBECTL_PATH (DOCKER_PATH) and FAKE_STATE_DIR, ready to merge into a process environment.</summary>
+    public IReadOnlyDictionary<string, string> Environment
     {
-        ["AWS_PATH"] = AwsPath,
-        ["CDK_PATH"] = CdkPath,
-        ["KUBECTL_PATH"] = KubectlPath,
-        [FakeEnv.StateDir] = StateDir,
-    };
+        get
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["AWS_PATH"] = AwsPath,
+                ["CDK_PATH"] = CdkPath,
+                ["KUBECTL_PATH"] = KubectlPath,
+                [FakeEnv.StateDir] = StateDir,
+            };
+            if (RecordsDocker) env["DOCKER_PATH"] = DockerPath;
+            return env;
+        }
+    }
 
     /// <summary>
-    /// Writes the executables: <paramref name="realAws"/> and <paramref name="realCdk"/> behind recording shims,
-    /// and the kubectl stand-in (its client-side commands go to the first real kubectl on PATH).
+    /// Writes the executables: <paramref name="realAws"/>, <paramref name="realCdk"/> (and <paramref name="realDocker"/>)
+    /// behind recording shims, and the kubectl stand-in (its client-side commands go to the first real kubectl on PATH).
     /// </summary>
-    public static FakeToolbox Install(string binDir, string stateDir, string realAws, string realCdk)
+    public static FakeToolbox Install(string binDir, string stateDir, string realAws, string realCdk, string? realDocker = null)
     {
         binDir = Path.GetFullPath(binDir);
         stateDir = Path.GetFullPath(stateDir);
@@ -46,6 +59,7 @@ public sealed class FakeToolbox
         var log = Path.Combine(stateDir, FakeCallsFile);
         Write(Path.Combine(binDir, "aws"), RecordingShim("aws", realAws, log));
         Write(Path.Combine(binDir, "cdk"), RecordingShim("cdk", realCdk, log));
+        if (realDocker is not null) Write(Path.Combine(binDir, "docker"), RecordingShim("docker", realDocker, log));
 
         var kubectl = new StringBuilder("#!/bin/sh\n# The kubectl stand-in for tests (Exchange.Fakes FakeToolbox.Install).\n");
         kubectl.Append($"[ -n \"${{{FakeEnv.StateDir}:-}}\" ] || {FakeEnv.StateDir}={Quote(stateDir)}; export {FakeEnv.StateDir}\n");
@@ -53,7 +67,7 @@ public sealed class FakeToolbox
             kubectl.Append($"[ -n \"${{{FakeEnv.RealKubectl}:-}}\" ] || {FakeEnv.RealKubectl}={Quote(real)}; export {FakeEnv.RealKubectl}\n");
         kubectl.Append($"exec {Quote(DotnetHost())} {Quote(typeof(FakeToolbox).Assembly.Location)} kubectl \"$@\"\n");
         Write(Path.Combine(binDir, "kubectl"), kubectl.ToString());
-        return new FakeToolbox(binDir, stateDir);
+        return new FakeToolbox(binDir, stateDir, realDocker is not null);
     }
 
     private const string FakeCallsFile = State.FakeCalls.FileName;

@@ -13,7 +13,7 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains($"Engine source directory '{_run.Root}/no-such-engine' does not exist. Pass --engine-dir=PATH", result.Output);
-        Assert.Empty(_run.Calls);
+        Assert.Empty(_run.CloudCalls);
     }
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("has no Dockerfile.shard", result.Output);
-        Assert.Empty(_run.Calls);
+        Assert.Empty(_run.CloudCalls);
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("Unknown environment 'staging'. Known environments: dev", result.Output);
-        Assert.Empty(_run.Calls);
+        Assert.Empty(_run.CloudCalls);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("No AWS account is configured for environment 'dev'. Pass --account=123456789012", result.Output);
-        Assert.Empty(_run.Calls);
+        Assert.Empty(_run.CloudCalls);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("--image-tag=latest is refused", result.Output);
         Assert.Contains("--verify-timeout 'soon' is not a duration", result.Output);
-        Assert.Empty(_run.Calls);
+        Assert.Empty(_run.CloudCalls);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class BadInputTests(PipelineWorld world) : IDisposable
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("Rerun with --confirm to go ahead", result.Output);
-        Assert.Empty(_run.Calls);
+        Assert.Empty(_run.CloudCalls);
     }
 
     [Fact]

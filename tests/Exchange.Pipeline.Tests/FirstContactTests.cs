@@ -33,7 +33,7 @@ public sealed partial class FirstContactTests(PipelineWorld world) : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("This was a dry run.", result.Output);
-        Assert.Empty(_run.Calls);
+        Assert.Empty(_run.CloudCalls);
     }
 
     [Fact]

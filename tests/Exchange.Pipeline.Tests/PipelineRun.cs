@@ -32,7 +32,7 @@ public sealed partial class PipelineRun : IDisposable
         _world = world;
         Root = Directory.CreateTempSubdirectory("exchange-run-").FullName;
         _cloud = new Cloud(Account, Region, new RegistryEndpoint(world.Registry.Host, world.Registry.Password)) { RunShell = Redpanda };
-        Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"), world.RealAws, world.RealCdk);
+        Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"), world.RealAws, world.RealCdk, world.RealDocker);
         EngineDir = CopyFixture("future-engine");
         BackendDir = CopyFixture("future-backend");
         Directory.CreateDirectory(Home);
@@ -91,6 +91,9 @@ public sealed partial class PipelineRun : IDisposable
     /// <summary>Every aws, cdk and kubectl call of the run, in order.</summary>
     public IReadOnlyList<FakeCall> Calls => FakeCalls.Read(Toolbox.StateDir);
 
+    /// <summary>The calls that reach AWS or the cluster (aws, cdk, kubectl): what "before anything touches AWS" rules out.</summary>
+    public IReadOnlyList<FakeCall> CloudCalls => Calls.Where(c => c.Tool != "docker").ToList();
+
     /// <summary>Runs ./build.sh with the given arguments (plus --account and the source dirs unless given).</summary>
     public BuildResult Build(params string[] args)
     {
@@ -132,7 +135,7 @@ public sealed partial class PipelineRun : IDisposable
         };
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("FAKE_", StringComparison.Ordinal)
                      || k.StartsWith("EXCHANGE_", StringComparison.Ordinal) || k.StartsWith("CDK_", StringComparison.Ordinal)
-                     || k is "KUBECONFIG" or "CI" or "KUBECTL_PATH").ToList())
+                     || k is "KUBECONFIG" or "CI" or "KUBECTL_PATH" or "DOCKER_PATH").ToList())
             start.Environment.Remove(key);
         var nuget = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                     ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");

@@ -18,6 +18,7 @@ public sealed class PipelineWorld : IDisposable
         if (!File.Exists(RealCdk))
             throw new InvalidOperationException($"{RealCdk} is missing: run `npm ci --prefix infra` (.ci/run does).");
         RealAws = FindOnPath("aws") ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH: pip install awscli (.ci/run checks it).");
+        RealDocker = FindOnPath("docker") ?? throw new InvalidOperationException("docker is not on PATH (apt-get install docker.io).");
         DockerEngine = CheckDockerEngine();
         Registry = new Registry(Directory.CreateDirectory(Path.Combine(Root, "registry")).FullName);
     }
@@ -27,6 +28,7 @@ public sealed class PipelineWorld : IDisposable
     public string CdkOut { get; }
     public string RealCdk { get; }
     public string RealAws { get; }
+    public string RealDocker { get; }
     public string DockerEngine { get; }
     public Registry Registry { get; }
 
