@@ -20,7 +20,8 @@ public sealed class DeployPolicyTests : IDisposable
     private static string Policy => DeployPolicy.Render(new IamScope(World.Account, Region, Dev));
 
     /// <summary>The pipeline's aws wrapper; only its command builders are used (the test runs the commands itself).</summary>
-    private static readonly AwsCli Cli = new(new NotRun(), new ToolResolver(Environment.GetEnvironmentVariable, World.RepoRoot, () => null), new Exchange.Build.Logging.Redactor(), Region);
+    private static readonly AwsCli Cli = new(new NotRun(), new ToolResolver(Environment.GetEnvironmentVariable, World.RepoRoot, () => null),
+        new Exchange.Build.Logging.Redactor(), Region);
 
     private sealed class NotRun : IProcessRunner
     {
@@ -31,7 +32,8 @@ public sealed class DeployPolicyTests : IDisposable
 
     private CliResult Run(CommandLine command) => _world.Aws([.. command.Values]);
 
-    private static bool Refused(CliResult result) => result.Stderr.Contains("(AccessDenied", StringComparison.Ordinal) || result.Stderr.Contains("(UnauthorizedOperation)", StringComparison.Ordinal);
+    private static bool Refused(CliResult result) =>
+        result.Stderr.Contains("(AccessDenied", StringComparison.Ordinal) || result.Stderr.Contains("(UnauthorizedOperation)", StringComparison.Ordinal);
 
     /// <summary>What the six stacks create that the pipeline calls by name, in one stack named as the environment's Eks stack.</summary>
     private void DeployEnvironment()
@@ -41,7 +43,10 @@ public sealed class DeployPolicyTests : IDisposable
             ["Resources"] = new JsonObject
             {
                 ["Cluster"] = Resource("AWS::EKS::Cluster", new() { ["Name"] = Dev.ClusterName, ["RoleArn"] = $"arn:aws:iam::{World.Account}:role/eks" }),
-                ["Nodes"] = Resource("AWS::EKS::Nodegroup", new() { ["ClusterName"] = Dev.ClusterName, ["ScalingConfig"] = new JsonObject { ["MinSize"] = 1, ["MaxSize"] = 4, ["DesiredSize"] = 2 } }),
+                ["Nodes"] = Resource("AWS::EKS::Nodegroup", new()
+                {
+                    ["ClusterName"] = Dev.ClusterName, ["ScalingConfig"] = new JsonObject { ["MinSize"] = 1, ["MaxSize"] = 4, ["DesiredSize"] = 2 },
+                }),
                 ["ControlPlaneLogs"] = Resource("AWS::Logs::LogGroup", new() { ["LogGroupName"] = Dev.EksClusterLogGroupName }),
                 ["Engine"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.MatchingEngineRepository }),
                 ["Backend"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.BackendRepository }),
@@ -50,23 +55,29 @@ public sealed class DeployPolicyTests : IDisposable
                     ["Name"] = Dev.DbSecretName,
                     ["GenerateSecretString"] = new JsonObject { ["SecretStringTemplate"] = """{"username":"admin"}""", ["GenerateStringKey"] = "password" },
                 }),
-                ["Db"] = Resource("AWS::RDS::DBInstance", new() { ["DBInstanceIdentifier"] = Dev.DbInstanceIdentifier, ["Engine"] = "mysql", ["DBInstanceClass"] = "db.t4g.micro" }),
+                ["Db"] = Resource("AWS::RDS::DBInstance", new()
+                {
+                    ["DBInstanceIdentifier"] = Dev.DbInstanceIdentifier, ["Engine"] = "mysql", ["DBInstanceClass"] = "db.t4g.micro",
+                }),
                 ["Kafka"] = Resource("AWS::EC2::Instance", new() { ["InstanceType"] = "t3.small", ["ImageId"] = "ami-0123456789abcdef0" }),
                 // A sleep schedule as SleepAction declares it, with its role (named by CloudFormation after the stack).
                 ["SleepNodesRole"] = Resource("AWS::IAM::Role", new() { ["AssumeRolePolicyDocument"] = new JsonObject() }),
                 ["SleepNodes"] = Resource("AWS::Scheduler::Schedule", new()
                 {
-                    ["Name"] = Dev.SleepScheduleName(SleepTarget.Nodes), ["ScheduleExpression"] = "cron(0 20 ? * MON-FRI *)", ["ScheduleExpressionTimezone"] = "Asia/Seoul",
+                    ["Name"] = Dev.SleepScheduleName(SleepTarget.Nodes), ["ScheduleExpression"] = "cron(0 20 ? * MON-FRI *)",
+                    ["ScheduleExpressionTimezone"] = "Asia/Seoul",
                     ["FlexibleTimeWindow"] = new JsonObject { ["Mode"] = "OFF" }, ["State"] = "ENABLED",
                     ["Target"] = new JsonObject
                     {
-                        ["Arn"] = "arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig", ["RoleArn"] = new JsonObject { ["Fn::GetAtt"] = new JsonArray("SleepNodesRole", "Arn") },
+                        ["Arn"] = "arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig",
+                        ["RoleArn"] = new JsonObject { ["Fn::GetAtt"] = new JsonArray("SleepNodesRole", "Arn") },
                         ["Input"] = "{}", ["RetryPolicy"] = new JsonObject { ["MaximumRetryAttempts"] = 0 },
                     },
                 }),
             },
         };
-        var deployed = _world.Aws("cloudformation", "deploy", "--template-file", _world.Write("env.json", template.ToJsonString()), "--stack-name", Dev.Stack(StackKind.Eks));
+        var deployed = _world.Aws("cloudformation", "deploy", "--template-file", _world.Write("env.json", template.ToJsonString()),
+            "--stack-name", Dev.Stack(StackKind.Eks));
         Assert.True(deployed.ExitCode == 0, deployed.ToString());
 
         static JsonObject Resource(string type, JsonObject properties) => new() { ["Type"] = type, ["Properties"] = properties };
@@ -92,7 +103,8 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.StopInstanceCommand(instance);
         yield return () => Cli.StartInstanceCommand(instance);
         yield return () => Cli.SendShellCommand(instance, "docker ps");
-        yield return () => Cli.CommandInvocationCommand(_world.Cloud.Commands.Values.LastOrDefault()?["CommandId"]?.GetValue<string>() ?? Guid.NewGuid().ToString(), instance);
+        yield return () => Cli.CommandInvocationCommand(
+            _world.Cloud.Commands.Values.LastOrDefault()?["CommandId"]?.GetValue<string>() ?? Guid.NewGuid().ToString(), instance);
         yield return () => Cli.DescribeDbInstanceCommand(n.DbInstanceIdentifier);
         yield return () => Cli.StopDbInstanceCommand(n.DbInstanceIdentifier);
         yield return () => Cli.StartDbInstanceCommand(n.DbInstanceIdentifier);
@@ -120,8 +132,11 @@ public sealed class DeployPolicyTests : IDisposable
     {
         // Before the first deploy: the stacks and the secret do not exist yet (DeployInfra looks for a secret left in its recovery window).
         _world.Faults.EnforcePolicy(Policy);
-        var fresh = new[] { Cli.DescribeStackCommand(Dev.Stack(StackKind.Eks)), Cli.DescribeStackCommand("CDKToolkit"), Cli.DescribeSecretCommand(Dev.DbSecretName),
-                            Cli.DescribeLogGroupsCommand(Dev.EksLogGroupPrefix) }.Select(c => (Key(c), Run(c))).ToList();
+        var fresh = new[]
+        {
+            Cli.DescribeStackCommand(Dev.Stack(StackKind.Eks)), Cli.DescribeStackCommand("CDKToolkit"), Cli.DescribeSecretCommand(Dev.DbSecretName),
+            Cli.DescribeLogGroupsCommand(Dev.EksLogGroupPrefix),
+        }.Select(c => (Key(c), Run(c))).ToList();
         _world.Faults.Clear();
         DeployEnvironment();
         _world.Faults.EnforcePolicy(Policy);

@@ -20,8 +20,10 @@ public sealed class FaultTests : IDisposable
         Assert.Contains($"An error occurred (AccessDenied) when calling the DescribeStacks operation: User: {Caller} is not authorized to perform: " +
                         "cloudformation:DescribeStacks on resource: arn:aws:cloudformation:ap-northeast-2:111122223333:stack/Exchange-dev-Eks/* " +
                         "because no identity-based policy allows the cloudformation:DescribeStacks action", query.Stderr);
-        Assert.Contains($"An error occurred (AccessDeniedException) when calling the GetAuthorizationToken operation: User: {Caller} is not authorized to perform: ecr:GetAuthorizationToken", json.Stderr);
-        Assert.Contains("An error occurred (UnauthorizedOperation) when calling the DescribeInstances operation: You are not authorized to perform this operation.", ec2.Stderr);
+        Assert.Contains("An error occurred (AccessDeniedException) when calling the GetAuthorizationToken operation: " +
+                        $"User: {Caller} is not authorized to perform: ecr:GetAuthorizationToken", json.Stderr);
+        Assert.Contains("An error occurred (UnauthorizedOperation) when calling the DescribeInstances operation: " +
+                        "You are not authorized to perform this operation.", ec2.Stderr);
         Assert.Contains("An error occurred (AccessDeniedException) when calling the DescribeCluster operation", rest.Stderr);
         Assert.All(new[] { query, json, ec2, rest }, r => Assert.NotEqual(0, r.ExitCode));
     }
@@ -57,7 +59,8 @@ public sealed class FaultTests : IDisposable
         var result = _world.Aws("sts", "get-caller-identity");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("An error occurred (InvalidClientTokenId) when calling the GetCallerIdentity operation: The security token included in the request is invalid.", result.Stderr);
+        Assert.Contains("An error occurred (InvalidClientTokenId) when calling the GetCallerIdentity operation: " +
+                        "The security token included in the request is invalid.", result.Stderr);
     }
 
     [Fact]
@@ -88,7 +91,8 @@ public sealed class FaultTests : IDisposable
             """);
         Assert.Equal(0, _world.Aws("cloudformation", "deploy", "--template-file", template, "--stack-name", "Hosts").ExitCode);
         var (a, b) = (_world.Cloud.Instances.Keys.First(), _world.Cloud.Instances.Keys.Last());
-        string State(string id) => _world.Aws("ec2", "describe-instances", "--instance-ids", id, "--query", "Reservations[0].Instances[0].State.Name", "--output", "text").Stdout.Trim();
+        string State(string id) => _world.Aws("ec2", "describe-instances", "--instance-ids", id,
+            "--query", "Reservations[0].Instances[0].State.Name", "--output", "text").Stdout.Trim();
 
         Assert.Equal(0, _world.Aws("ec2", "stop-instances", "--instance-ids", a).ExitCode);
         Assert.Equal("stopped", State(a));

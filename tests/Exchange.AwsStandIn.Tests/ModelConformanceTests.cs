@@ -17,7 +17,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
             "Cluster": { "Type": "AWS::EKS::Cluster", "Properties": { "Name": "conformance", "Version": "1.35", "RoleArn": "arn:aws:iam::111122223333:role/eks",
               "ResourcesVpcConfig": { "SubnetIds": ["subnet-1", "subnet-2"] }, "Logging": { "ClusterLogging": { "EnabledTypes": [{ "Type": "api" }] } } } },
             "Nodes": { "Type": "AWS::EKS::Nodegroup", "Properties": { "ClusterName": { "Ref": "Cluster" }, "NodegroupName": "spot", "CapacityType": "SPOT",
-              "InstanceTypes": ["t3.medium"], "ScalingConfig": { "MinSize": 1, "MaxSize": 4, "DesiredSize": 2 }, "Subnets": ["subnet-1"], "NodeRole": "arn:aws:iam::111122223333:role/node" } },
+              "InstanceTypes": ["t3.medium"], "ScalingConfig": { "MinSize": 1, "MaxSize": 4, "DesiredSize": 2 }, "Subnets": ["subnet-1"],
+              "NodeRole": "arn:aws:iam::111122223333:role/node" } },
             "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small" } },
             "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "conformance-db", "Engine": "mysql", "AllocatedStorage": "20" } },
             "Secret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "conformance-secret", "GenerateSecretString": {} } },
@@ -40,7 +41,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
             return result.Stdout;
         };
         world.Cloud.TaggedResources.Add(JsonNode.Parse("""
-            { "ResourceARN": "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:loadbalancer/net/k8s-x/0123", "Tags": [{ "Key": "kubernetes.io/cluster/conformance", "Value": "owned" }] }
+            { "ResourceARN": "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:loadbalancer/net/k8s-x/0123",
+              "Tags": [{ "Key": "kubernetes.io/cluster/conformance", "Value": "owned" }] }
             """)!.AsObject());
 
         aws(["sts", "get-caller-identity"]);
@@ -65,7 +67,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         aws(["ssm", "get-parameter", "--name", "/conformance/version"]);
         var host = world.Cloud.Instances.Keys.Single();
         world.Cloud.RunShell = (_, shell) => shell == "uptime" ? "up 3 days" : "";
-        var command = JsonNode.Parse(aws(["ssm", "send-command", "--instance-ids", host, "--document-name", "AWS-RunShellScript", "--parameters", """{"commands":["uptime"]}"""]))!;
+        var command = JsonNode.Parse(aws(
+            ["ssm", "send-command", "--instance-ids", host, "--document-name", "AWS-RunShellScript", "--parameters", """{"commands":["uptime"]}"""]))!;
         var invocation = aws(["ssm", "get-command-invocation", "--command-id", command["Command"]!["CommandId"]!.GetValue<string>(), "--instance-id", host]);
         Assert.Contains("up 3 days", invocation);
 
@@ -77,7 +80,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
 
         aws(["eks", "update-kubeconfig", "--name", "conformance", "--kubeconfig", Path.Combine(world.Root, "kubeconfig")]);
         aws(["eks", "describe-nodegroup", "--cluster-name", "conformance", "--nodegroup-name", "spot"]);
-        aws(["eks", "update-nodegroup-config", "--cluster-name", "conformance", "--nodegroup-name", "spot", "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"]);
+        aws(["eks", "update-nodegroup-config", "--cluster-name", "conformance", "--nodegroup-name", "spot",
+             "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"]);
 
         aws(["ec2", "stop-instances", "--instance-ids", host]);
         aws(["ec2", "describe-instances", "--instance-ids", host]);
@@ -106,7 +110,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         var failed = JsonNode.Parse(aws(["cloudformation", "describe-stacks", "--stack-name", "Conformance"]))!["Stacks"]![0]!;
         Assert.Equal("DELETE_FAILED", failed["StackStatus"]!.GetValue<string>());
         Assert.Contains("BucketNotEmpty", aws(["cloudformation", "describe-stack-events", "--stack-name", "Conformance"]));
-        Assert.Contains("a/object.txt", aws(["s3api", "delete-objects", "--bucket", "conformance-bucket", "--delete", """{"Objects":[{"Key":"a/object.txt"}]}"""]));
+        Assert.Contains("a/object.txt",
+            aws(["s3api", "delete-objects", "--bucket", "conformance-bucket", "--delete", """{"Objects":[{"Key":"a/object.txt"}]}"""]));
         Assert.DoesNotContain("a/object.txt", aws(["s3api", "list-objects-v2", "--bucket", "conformance-bucket"]));
         aws(["cloudformation", "delete-stack", "--stack-name", "Conformance"]);
         Assert.False(world.Cloud.Buckets.ContainsKey("conformance-bucket"));
@@ -145,13 +150,15 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
                           { "StackStatus": "CREATE_COMPLETE", "CreationTime": "2026-12-01T00:00:00Z", "Outputs": { "Key": "a" } } ] }
             """)!.AsObject());
 
-        Assert.Contains(errors, e => e.StartsWith("DescribeStacks.Stacks[0].StackStatus: 'RUNNING' is not one of CREATE_IN_PROGRESS, ", StringComparison.Ordinal));
+        Assert.Contains(errors,
+            e => e.StartsWith("DescribeStacks.Stacks[0].StackStatus: 'RUNNING' is not one of CREATE_IN_PROGRESS, ", StringComparison.Ordinal));
         Assert.Contains("DescribeStacks.Stacks[0].CreationTime: expected a timestamp (ISO 8601)", errors);
         Assert.Contains("DescribeStacks.Stacks[0].Outputz: no such member", errors);
         Assert.Contains("DescribeStacks.Stacks[1].StackName: required member missing", errors);
         Assert.Contains("DescribeStacks.Stacks[1].Outputs: expected a list", errors);
         Assert.Equal(5, errors.Count);
-        Assert.Empty(model.Check("DescribeStacks", JsonNode.Parse("""{ "Stacks": [ { "StackName": "X", "StackStatus": "CREATE_COMPLETE", "CreationTime": "2026-12-01T00:00:00Z" } ] }""")!.AsObject()));
+        Assert.Empty(model.Check("DescribeStacks", JsonNode.Parse(
+            """{ "Stacks": [ { "StackName": "X", "StackStatus": "CREATE_COMPLETE", "CreationTime": "2026-12-01T00:00:00Z" } ] }""")!.AsObject()));
     }
 
     [Fact]
@@ -169,6 +176,7 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("GetCallerIdentity.Acount: no such member", result.Stderr);
-        Assert.Contains("sts:GetCallerIdentity response does not match botocore's model: GetCallerIdentity.Acount: no such member", Assert.Single(world.Cloud.Violations));
+        Assert.Contains("sts:GetCallerIdentity response does not match botocore's model: GetCallerIdentity.Acount: no such member",
+            Assert.Single(world.Cloud.Violations));
     }
 }

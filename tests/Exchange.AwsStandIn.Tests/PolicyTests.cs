@@ -26,7 +26,8 @@ public sealed class PolicyTests : IDisposable
     {
         Deploy("Exchange-dev-Vpc", EmptyTemplate);
         Deploy("Exchange-dev-Eks", EmptyTemplate);
-        _world.Faults.EnforcePolicy(Policy($$"""{ "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": "{{StackArn("Exchange-dev-Vpc")}}" }"""));
+        _world.Faults.EnforcePolicy(Policy(
+            $$"""{ "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": "{{StackArn("Exchange-dev-Vpc")}}" }"""));
 
         var allowed = DescribeStack("Exchange-dev-Vpc");
         var refused = DescribeStack("Exchange-dev-Eks");
@@ -64,8 +65,10 @@ public sealed class PolicyTests : IDisposable
         Deploy("Exchange-dev-Kafka", EmptyTemplate);
         _world.Faults.EnforcePolicy(Policy(
             // The service/action and the ARN's fields before the resource are not case-sensitive; "?" is one character.
-            $$"""{ "Effect": "Allow", "Action": "CloudFormation:describestacks", "Resource": "arn:AWS:cloudformation:*:{{World.Account}}:stack/Exchange-dev-???/*" }""",
-            $$"""{ "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": "arn:aws:cloudformation:{{Region}}:{{World.Account}}:stack/exchange-dev-kafka/*" }"""));
+            """{ "Effect": "Allow", "Action": "CloudFormation:describestacks",""" +
+            $$""" "Resource": "arn:AWS:cloudformation:*:{{World.Account}}:stack/Exchange-dev-???/*" }""",
+            """{ "Effect": "Allow", "Action": "cloudformation:DescribeStacks",""" +
+            $$""" "Resource": "arn:aws:cloudformation:{{Region}}:{{World.Account}}:stack/exchange-dev-kafka/*" }"""));
 
         Assert.Equal(0, DescribeStack("Exchange-dev-Vpc").ExitCode);
         Assert.Contains("(AccessDenied)", DescribeStack("Exchange-prod-Vpc").Stderr); // another environment
@@ -98,7 +101,8 @@ public sealed class PolicyTests : IDisposable
     public void An_action_IAM_cannot_scope_passes_only_a_statement_on_every_resource()
     {
         _world.Faults.EnforcePolicy(Policy(
-            $$"""{ "Effect": "Allow", "Action": ["ec2:DescribeInstances", "sts:GetCallerIdentity"], "Resource": "arn:aws:ec2:{{Region}}:{{World.Account}}:instance/*" }""",
+            """{ "Effect": "Allow", "Action": ["ec2:DescribeInstances", "sts:GetCallerIdentity"],""" +
+            $$""" "Resource": "arn:aws:ec2:{{Region}}:{{World.Account}}:instance/*" }""",
             """{ "Effect": "Allow", "Action": "tag:GetResources", "Resource": "*" }"""));
 
         var scoped = _world.Aws("ec2", "describe-instances");
@@ -120,16 +124,20 @@ public sealed class PolicyTests : IDisposable
 
         Assert.Equal(0, DescribeStack("Exchange-dev-Vpc").ExitCode);
         Assert.Contains("(AccessDenied)", DescribeStack("Exchange-dev-Eks").Stderr);
-        Assert.Contains("(AccessDenied) when calling the DeleteStack operation", _world.Aws("cloudformation", "delete-stack", "--stack-name", "Exchange-dev-Vpc").Stderr);
+        Assert.Contains("(AccessDenied) when calling the DeleteStack operation",
+            _world.Aws("cloudformation", "delete-stack", "--stack-name", "Exchange-dev-Vpc").Stderr);
     }
 
     [Fact]
     public void Sessions_of_roles_assumed_through_the_stand_in_act_with_their_roles_permissions_not_the_policy()
     {
-        Deploy("Roles", """{ "Resources": { "Deploy": { "Type": "AWS::IAM::Role", "Properties": { "RoleName": "cdk-hnb659fds-deploy-role-111122223333-ap-northeast-2" } } } }""");
+        Deploy("Roles", """{ "Resources": { "Deploy": { "Type": "AWS::IAM::Role",""" +
+                        """ "Properties": { "RoleName": "cdk-hnb659fds-deploy-role-111122223333-ap-northeast-2" } } } }""");
         var role = $"arn:aws:iam::{World.Account}:role/cdk-hnb659fds-deploy-role-{World.Account}-{Region}";
-        _world.Faults.EnforcePolicy(Policy($$"""{ "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::{{World.Account}}:role/cdk-hnb659fds-*" }"""));
-        var assumed = _world.Aws("sts", "assume-role", "--role-arn", role, "--role-session-name", "cdk", "--query", "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]", "--output", "text");
+        _world.Faults.EnforcePolicy(Policy(
+            $$"""{ "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::{{World.Account}}:role/cdk-hnb659fds-*" }"""));
+        var assumed = _world.Aws("sts", "assume-role", "--role-arn", role, "--role-session-name", "cdk",
+            "--query", "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]", "--output", "text");
         Assert.True(assumed.ExitCode == 0, assumed.ToString());
         var keys = assumed.Stdout.Trim().Split('\t');
 
@@ -151,14 +159,17 @@ public sealed class PolicyTests : IDisposable
               "Target": { "Arn": "arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig", "RoleArn": "{{role}}", "Input": "{}" } }
             """);
         CliResult Create() => _world.Aws("scheduler", "create-schedule", "--cli-input-json", "file://" + schedule);
-        const string CreateGrant = """{ "Effect": "Allow", "Action": "scheduler:CreateSchedule", "Resource": "arn:aws:scheduler:*:*:schedule/default/exchange-dev-sleep-*" }""";
+        const string CreateGrant =
+            """{ "Effect": "Allow", "Action": "scheduler:CreateSchedule", "Resource": "arn:aws:scheduler:*:*:schedule/default/exchange-dev-sleep-*" }""";
         _world.Faults.EnforcePolicy(Policy(CreateGrant));
 
         var refused = Create();
-        _world.Faults.EnforcePolicy(Policy(CreateGrant, $$"""{ "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::{{World.Account}}:role/Exchange-dev-*" }"""));
+        _world.Faults.EnforcePolicy(Policy(CreateGrant,
+            $$"""{ "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::{{World.Account}}:role/Exchange-dev-*" }"""));
         var created = Create();
 
-        Assert.Contains($"(AccessDeniedException) when calling the CreateSchedule operation: User: {Caller} is not authorized to perform: iam:PassRole on resource: {role}", refused.Stderr);
+        Assert.Contains($"(AccessDeniedException) when calling the CreateSchedule operation: User: {Caller} is not authorized to perform: " +
+                        $"iam:PassRole on resource: {role}", refused.Stderr);
         Assert.True(created.ExitCode == 0, created.ToString());
         Assert.Equal($"arn:aws:scheduler:{Region}:{World.Account}:schedule/default/exchange-dev-sleep-nodes-until",
                      _world.Cloud.Schedules["exchange-dev-sleep-nodes-until"]["Arn"]!.GetValue<string>());

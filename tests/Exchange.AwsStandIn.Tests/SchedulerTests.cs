@@ -7,7 +7,8 @@ public sealed class SchedulerTests : IDisposable
 {
     private readonly World _world = new();
 
-    private CliResult Put(string operation, string name, string expression) => _world.Aws("scheduler", operation, "--cli-input-json", "file://" + _world.Write(name + ".json", $$"""
+    private CliResult Put(string operation, string name, string expression) =>
+        _world.Aws("scheduler", operation, "--cli-input-json", "file://" + _world.Write(name + ".json", $$"""
         { "Name": "{{name}}", "ScheduleExpression": "{{expression}}", "ScheduleExpressionTimezone": "Asia/Seoul", "FlexibleTimeWindow": { "Mode": "OFF" },
           "Target": { "Arn": "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance", "RoleArn": "arn:aws:iam::111122223333:role/sleep", "Input": "{}",
                       "RetryPolicy": { "MaximumRetryAttempts": 0 } } }
@@ -38,7 +39,8 @@ public sealed class SchedulerTests : IDisposable
         Assert.Equal("Asia/Seoul", Get("exchange-dev-sleep-database")["ScheduleExpressionTimezone"]!.GetValue<string>()); // the whole definition, as sent
         Assert.Equal(["exchange-dev-sleep-database"], listed["Schedules"]!.AsArray().Select(s => s!["Name"]!.GetValue<string>()));
         Assert.Equal(0, _world.Aws("scheduler", "delete-schedule", "--name", "exchange-dev-sleep-database").ExitCode);
-        Assert.Contains("(ResourceNotFoundException) when calling the GetSchedule operation", _world.Aws("scheduler", "get-schedule", "--name", "exchange-dev-sleep-database").Stderr);
+        Assert.Contains("(ResourceNotFoundException) when calling the GetSchedule operation",
+            _world.Aws("scheduler", "get-schedule", "--name", "exchange-dev-sleep-database").Stderr);
         Assert.Empty(_world.Cloud.Violations);
     }
 

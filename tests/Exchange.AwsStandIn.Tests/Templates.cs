@@ -7,11 +7,12 @@ public static class Templates
     {
       "Parameters": {
         "BootstrapVersion": { "Type": "AWS::SSM::Parameter::Value<String>", "Default": "/cdk-bootstrap/hnb659fds/version",
-                              "Description": "Version of the CDK Bootstrap resources in this environment, automatically retrieved from SSM Parameter Store. [cdk:skip]" }
+          "Description": "Version of the CDK Bootstrap resources in this environment, automatically retrieved from SSM Parameter Store. [cdk:skip]" }
       },
       "Resources": {
         "DbSecret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "standin-db-credentials",
-          "GenerateSecretString": { "SecretStringTemplate": "{\"username\":\"admin\"}", "GenerateStringKey": "password", "PasswordLength": 24, "ExcludeCharacters": "\"@/\\" } } },
+          "GenerateSecretString": { "SecretStringTemplate": "{\"username\":\"admin\"}", "GenerateStringKey": "password", "PasswordLength": 24,
+            "ExcludeCharacters": "\"@/\\" } } },
         "Db": { "Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Delete", "Properties": { "DBInstanceIdentifier": "standin-mysql", "Engine": "mysql",
           "EngineVersion": "8.4.7", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20", "DBName": "exchange" } },
         "DbSecretAttachment": { "Type": "AWS::SecretsManager::SecretTargetAttachment",

@@ -45,7 +45,8 @@ public sealed class World : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = Root,
         };
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("CDK_", StringComparison.Ordinal)).ToList())
+        foreach (var key in start.Environment.Keys
+                     .Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("CDK_", StringComparison.Ordinal)).ToList())
             start.Environment.Remove(key);
         start.Environment["HOME"] = Root;
         start.Environment["CDK_DISABLE_CLI_TELEMETRY"] = "true";

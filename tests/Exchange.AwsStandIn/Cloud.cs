@@ -92,7 +92,8 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     /// <summary>Registers credentials (e.g. another account's) a client may sign with.</summary>
     public Identity AddIdentity(string accessKeyId, string account, string arn, bool byAssumeRole = false)
     {
-        var identity = new Identity(accessKeyId, account, arn, "AROA" + Hex(16, arn).ToUpperInvariant() + (arn.Contains("assumed-role") ? ":" + arn.Split('/').Last() : ""),
+        var identity = new Identity(accessKeyId, account, arn,
+            "AROA" + Hex(16, arn).ToUpperInvariant() + (arn.Contains("assumed-role") ? ":" + arn.Split('/').Last() : ""),
             byAssumeRole);
         _identities[accessKeyId] = identity;
         return identity;

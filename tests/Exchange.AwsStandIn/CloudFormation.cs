@@ -71,7 +71,10 @@ public static class CloudFormation
         {
             ["Stacks"] = new JsonArray((r.Param("StackName") is { } name ? [Find(c, name)] : c.Stacks.Values.ToList()).Select(Describe).ToArray()),
         },
-        ["DescribeStackEvents"] = (c, r) => new() { ["StackEvents"] = new JsonArray(Find(c, r.Required("StackName")).Events.Select(e => e.DeepClone()).ToArray()) },
+        ["DescribeStackEvents"] = (c, r) => new()
+        {
+            ["StackEvents"] = new JsonArray(Find(c, r.Required("StackName")).Events.Select(e => e.DeepClone()).ToArray()),
+        },
         ["GetTemplate"] = (c, r) =>
         {
             var stack = Find(c, r.Required("StackName"));
@@ -100,7 +103,8 @@ public static class CloudFormation
         },
         ["DeleteStack"] = (c, r) =>
         {
-            if (c.Stacks.TryGetValue(r.Required("StackName"), out var stack) || (stack = c.Stacks.Values.FirstOrDefault(s => s.Id == r.Required("StackName"))) is not null)
+            if (c.Stacks.TryGetValue(r.Required("StackName"), out var stack)
+                || (stack = c.Stacks.Values.FirstOrDefault(s => s.Id == r.Required("StackName"))) is not null)
                 Delete(c, stack);
             return [];
         },
@@ -155,7 +159,8 @@ public static class CloudFormation
     }
 
     private static string ResolvedParameter(JsonObject template, string key, string value, Cloud? cloud) =>
-        template["Parameters"]?[key]?["Type"]?.GetValue<string>()?.StartsWith("AWS::SSM::Parameter::Value", StringComparison.Ordinal) == true && cloud is not null
+        template["Parameters"]?[key]?["Type"]?.GetValue<string>()?.StartsWith("AWS::SSM::Parameter::Value", StringComparison.Ordinal) == true
+            && cloud is not null
             ? cloud.Parameters.TryGetValue(value, out var p) ? p["Value"]!.GetValue<string>()
                 : throw new UnresolvableException($"Parameters: [{key}] must have values (SSM parameter {value} does not exist)")
             : value;
@@ -171,7 +176,9 @@ public static class CloudFormation
         if (type == "UPDATE" && (stack is null || stack.Status == "REVIEW_IN_PROGRESS"))
             throw new AwsError("ValidationError", $"Stack [{name}] does not exist");
         var body = r.Param("TemplateBody") ?? FetchTemplate(c, r.Param("TemplateURL")
-                   ?? (r.Param("UsePreviousTemplate") == "true" ? null : throw new AwsError("ValidationError", "Either Template URL or Template Body must be specified.")))
+                   ?? (r.Param("UsePreviousTemplate") == "true"
+                       ? null
+                       : throw new AwsError("ValidationError", "Either Template URL or Template Body must be specified.")))
                    ?? stack!.TemplateBody;
         JsonObject template;
         try { template = ParseTemplate(body); }
@@ -188,7 +195,8 @@ public static class CloudFormation
         var cs = new ChangeSetRecord
         {
             Name = csName, Id = $"arn:aws:cloudformation:{c.Region}:{c.Account}:changeSet/{csName}/{Guid.NewGuid()}", Type = type, TemplateBody = body,
-            Template = template, Parameters = parameters, Tags = Tags(r), Capabilities = new JsonArray(r.List("Capabilities").Select(x => (JsonNode)JsonValue.Create(x)).ToArray()),
+            Template = template, Parameters = parameters, Tags = Tags(r),
+            Capabilities = new JsonArray(r.List("Capabilities").Select(x => (JsonNode)JsonValue.Create(x)).ToArray()),
         };
         stack.ChangeSets[csName] = cs;
         try
@@ -197,7 +205,8 @@ public static class CloudFormation
             foreach (var import in Intrinsics.Imports(context, template["Resources"]).Concat(Intrinsics.Imports(context, template["Outputs"])))
                 if (!c.Exports.ContainsKey(import)) throw new UnresolvableException($"No export named {import} found");
             cs.Changes = Changes(context, stack);
-            if (cs.Changes.Count == 0 && stack.Status != "REVIEW_IN_PROGRESS" && body == stack.TemplateBody && Same(parameters, stack.Parameters) && cs.Tags.ToJsonString() == stack.Tags.ToJsonString())
+            if (cs.Changes.Count == 0 && stack.Status != "REVIEW_IN_PROGRESS" && body == stack.TemplateBody && Same(parameters, stack.Parameters)
+                && cs.Tags.ToJsonString() == stack.Tags.ToJsonString())
                 (cs.Status, cs.StatusReason, cs.ExecutionStatus) = ("FAILED", NoChanges, "UNAVAILABLE");
         }
         catch (UnresolvableException e)
@@ -216,7 +225,8 @@ public static class CloudFormation
         return JsonNode.Parse(json)!.AsObject();
     }
 
-    private static bool Same(Dictionary<string, string> a, Dictionary<string, string> b) => a.Count == b.Count && a.All(p => b.GetValueOrDefault(p.Key) == p.Value);
+    private static bool Same(Dictionary<string, string> a, Dictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.GetValueOrDefault(p.Key) == p.Value);
 
     private static JsonArray Tags(AwsRequest r) =>
         new(r.Structures("Tags").Select(t => (JsonNode)new JsonObject { ["Key"] = t["Key"], ["Value"] = t.GetValueOrDefault("Value", "") }).ToArray());
@@ -224,7 +234,9 @@ public static class CloudFormation
     private static Dictionary<string, string> Parameters(AwsRequest r, JsonObject template, StackRecord stack)
     {
         var given = r.Structures("Parameters").ToDictionary(p => p["ParameterKey"],
-            p => p.GetValueOrDefault("UsePreviousValue") == "true" ? stack.Parameters.GetValueOrDefault(p["ParameterKey"]) : p.GetValueOrDefault("ParameterValue"));
+            p => p.GetValueOrDefault("UsePreviousValue") == "true"
+                ? stack.Parameters.GetValueOrDefault(p["ParameterKey"])
+                : p.GetValueOrDefault("ParameterValue"));
         var result = new Dictionary<string, string>();
         foreach (var (key, declaration) in template["Parameters"] as JsonObject ?? [])
         {
@@ -270,14 +282,18 @@ public static class CloudFormation
 
     private static JsonObject DescribeChangeSet(Cloud c, AwsRequest r)
     {
-        var stack = r.Param("StackName") is { } name ? Find(c, name) : c.Stacks.Values.First(s => s.ChangeSets.Values.Any(cs => cs.Id == r.Required("ChangeSetName")));
+        var stack = r.Param("StackName") is { } name
+            ? Find(c, name)
+            : c.Stacks.Values.First(s => s.ChangeSets.Values.Any(cs => cs.Id == r.Required("ChangeSetName")));
         var cs = ChangeSet(stack, r.Required("ChangeSetName"));
         var result = new JsonObject
         {
             ["ChangeSetName"] = cs.Name, ["ChangeSetId"] = cs.Id, ["StackId"] = stack.Id, ["StackName"] = stack.Name, ["CreationTime"] = Cloud.Time(cs.Created),
-            ["ExecutionStatus"] = cs.ExecutionStatus, ["Status"] = cs.Status, ["Changes"] = cs.Changes.DeepClone(), ["Capabilities"] = cs.Capabilities.DeepClone(),
+            ["ExecutionStatus"] = cs.ExecutionStatus, ["Status"] = cs.Status, ["Changes"] = cs.Changes.DeepClone(),
+            ["Capabilities"] = cs.Capabilities.DeepClone(),
             ["Tags"] = cs.Tags.DeepClone(), ["NotificationARNs"] = new JsonArray(), ["IncludeNestedStacks"] = false,
-            ["Parameters"] = new JsonArray(cs.Parameters.Select(p => (JsonNode)new JsonObject { ["ParameterKey"] = p.Key, ["ParameterValue"] = p.Value }).ToArray()),
+            ["Parameters"] = new JsonArray(cs.Parameters
+                .Select(p => (JsonNode)new JsonObject { ["ParameterKey"] = p.Key, ["ParameterValue"] = p.Value }).ToArray()),
         };
         if (cs.StatusReason is not null) result["StatusReason"] = cs.StatusReason;
         return result;
@@ -348,7 +364,8 @@ public static class CloudFormation
                 resources[id] = (type, physical, action + "_COMPLETE", DateTimeOffset.UtcNow, hash);
             }
             var outputs = Outputs(context);
-            var exports = outputs.Where(o => o!["ExportName"] is not null).ToDictionary(o => o!["ExportName"]!.GetValue<string>(), o => o!["OutputValue"]!.GetValue<string>());
+            var exports = outputs.Where(o => o!["ExportName"] is not null)
+                .ToDictionary(o => o!["ExportName"]!.GetValue<string>(), o => o!["OutputValue"]!.GetValue<string>());
             foreach (var (name, _) in exports)
                 if (c.Exports.TryGetValue(name, out var e) && e.Stack != stack.Name)
                     throw new ResourceFailedException($"Export with name {name} is already exported by stack {e.Stack}");

@@ -9,7 +9,10 @@ public static class Actions
     public static string Of(string service, string operation) => service switch
     {
         "resourcegroupstaggingapi" => "tag:" + operation,
-        "s3" => "s3:" + operation switch { "ListObjectsV2" => "ListBucket", "HeadObject" => "GetObject", "HeadBucket" => "ListBucket", "DeleteObjects" => "DeleteObject", _ => operation },
+        "s3" => "s3:" + operation switch
+        {
+            "ListObjectsV2" => "ListBucket", "HeadObject" => "GetObject", "HeadBucket" => "ListBucket", "DeleteObjects" => "DeleteObject", _ => operation,
+        },
         _ => $"{service}:{operation}",
     };
 
@@ -78,7 +81,8 @@ public sealed class Faults
         foreach (var statement in statements)
             if (statement["Effect"]?.GetValue<string>() is not ("Allow" or "Deny") || (statement["Action"] ?? statement["NotAction"]) is null
                 || (statement["Resource"] ?? statement["NotResource"]) is null)
-                throw new ArgumentException($"Not a statement IAM accepts (Effect Allow or Deny, Action or NotAction, Resource or NotResource): {statement.ToJsonString()}");
+                throw new ArgumentException("Not a statement IAM accepts (Effect Allow or Deny, Action or NotAction, Resource or NotResource): " +
+                                            $"{statement.ToJsonString()}");
         lock (this) _policy = statements;
         return this;
     }
@@ -90,7 +94,10 @@ public sealed class Faults
 
     public bool IsStalled(string action) { lock (this) return _stalled.Any(p => Actions.Matches(p, action)); }
 
-    public string? ResourceFailure(string logicalId, string type) { lock (this) return _failing.GetValueOrDefault(logicalId) ?? _failing.GetValueOrDefault(type); }
+    public string? ResourceFailure(string logicalId, string type)
+    {
+        lock (this) return _failing.GetValueOrDefault(logicalId) ?? _failing.GetValueOrDefault(type);
+    }
 
     /// <summary>Throws the AWS error a refused or throttled request gets.</summary>
     public void Check(Cloud cloud, AwsRequest r)
@@ -100,7 +107,8 @@ public sealed class Faults
         {
             if (Take(_denied, action)) throw AccessDenied(r, action, Resources(cloud, r, action)[0], explicitDeny: false);
             if (_policy is not null && !r.Caller.ByAssumeRole)
-                foreach (var (needed, resource) in Resources(cloud, r, action).Select(x => (action, x)).Concat(PassedRoles(r).Select(role => ("iam:PassRole", role))))
+                foreach (var (needed, resource) in Resources(cloud, r, action).Select(x => (action, x))
+                             .Concat(PassedRoles(r).Select(role => ("iam:PassRole", role))))
                     if (Decide(_policy, needed, resource) is var allowed and not "Allow")
                         throw AccessDenied(r, needed, resource, explicitDeny: allowed == "Deny");
             if (Take(_throttled, action))
@@ -128,7 +136,8 @@ public sealed class Faults
 
     /// <summary>Whether a statement covers the action on the resource: Action or NotAction, Resource or NotResource.</summary>
     private static bool Covers(JsonObject statement, string action, string resource) =>
-        (statement["Action"] is { } actions ? Strings(actions).Any(p => Actions.Matches(p, action)) : !Strings(statement["NotAction"]).Any(p => Actions.Matches(p, action)))
+        (statement["Action"] is { } actions ? Strings(actions).Any(p => Actions.Matches(p, action))
+            : !Strings(statement["NotAction"]).Any(p => Actions.Matches(p, action)))
         && (statement["Resource"] is { } resources ? Strings(resources).Any(p => Actions.ResourceMatches(p, resource))
             : !Strings(statement["NotResource"]).Any(p => Actions.ResourceMatches(p, resource)));
 
@@ -144,15 +153,18 @@ public sealed class Faults
         r.Body.Length == 0 ? [] : System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(r.Body)).Root!.Elements()
             .Where(e => e.Name.LocalName == "Object").Select(o => o.Elements().Single(e => e.Name.LocalName == "Key").Value).ToList();
 
-    /// <summary>AccessDenied in each protocol's wording (query: AccessDenied; JSON: AccessDeniedException; EC2: UnauthorizedOperation), naming the resource.</summary>
+    /// <summary>
+    /// AccessDenied in each protocol's wording (query: AccessDenied; JSON: AccessDeniedException; EC2: UnauthorizedOperation), naming the resource.
+    /// </summary>
     public static AwsError AccessDenied(AwsRequest r, string action, string resource, bool explicitDeny)
     {
         var message = $"User: {r.Caller.Arn} is not authorized to perform: {action} on resource: {resource} " +
                       (explicitDeny ? "with an explicit deny in an identity-based policy" : $"because no identity-based policy allows the {action} action");
         return r.Model.Protocol switch
         {
-            "ec2" => new AwsError("UnauthorizedOperation", $"You are not authorized to perform this operation. {message}. Encoded authorization failure message: " +
-                                                           Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(action))[..16], 403),
+            "ec2" => new AwsError("UnauthorizedOperation",
+                $"You are not authorized to perform this operation. {message}. Encoded authorization failure message: " +
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(action))[..16], 403),
             "json" or "rest-json" => new AwsError("AccessDeniedException", message, r.Model.Protocol == "json" ? 400 : 403),
             "rest-xml" => new AwsError("AccessDenied", message, 403),
             _ => new AwsError("AccessDenied", message, 403),
@@ -161,7 +173,9 @@ public sealed class Faults
 
     /// <summary>Roles a request hands to a service, which IAM checks as iam:PassRole on each (a schedule's target role).</summary>
     private static IEnumerable<string> PassedRoles(AwsRequest r) =>
-        r.Model.Service == "scheduler" && r.Operation is "CreateSchedule" or "UpdateSchedule" && r.Json["Target"]?["RoleArn"]?.GetValue<string>() is { } role ? [role] : [];
+        r.Model.Service == "scheduler" && r.Operation is "CreateSchedule" or "UpdateSchedule" && r.Json["Target"]?["RoleArn"]?.GetValue<string>() is { } role
+            ? [role]
+            : [];
 
     /// <summary>
     /// The resources IAM authorizes a request against, as ARNs in AWS's form (the service authorization reference's
@@ -179,31 +193,43 @@ public sealed class Faults
         return action switch
         {
             "sts:AssumeRole" => [r.Required("RoleArn")],
-            "iam:GetRole" => [c.Roles.GetValueOrDefault(r.Required("RoleName"))?["Arn"]?.GetValue<string>() ?? $"arn:aws:iam::{account}:role/{r.Required("RoleName")}"],
+            "iam:GetRole" =>
+                [c.Roles.GetValueOrDefault(r.Required("RoleName"))?["Arn"]?.GetValue<string>() ?? $"arn:aws:iam::{account}:role/{r.Required("RoleName")}"],
             _ when action.StartsWith("cloudformation:", StringComparison.Ordinal) && r.Param("StackName") is { } stack =>
-                [stack.StartsWith("arn:", StringComparison.Ordinal) ? stack : c.Stacks.GetValueOrDefault(stack)?.Id ?? Arn("cloudformation", $"stack/{stack}/*")],
+                [stack.StartsWith("arn:", StringComparison.Ordinal)
+                    ? stack
+                    : c.Stacks.GetValueOrDefault(stack)?.Id ?? Arn("cloudformation", $"stack/{stack}/*")],
             // A multi-object delete is authorized as s3:DeleteObject on each object it names.
             "s3:DeleteObject" when r.Operation == "DeleteObjects" =>
                 Each(DeletedKeys(r), k => $"arn:aws:s3:::{r.Route.GetValueOrDefault("Bucket")}/{k}"),
             _ when action.StartsWith("s3:", StringComparison.Ordinal) =>
                 [$"arn:aws:s3:::{r.Route.GetValueOrDefault("Bucket")}" + (r.Route.TryGetValue("Key", out var key) ? "/" + key : "")],
-            "ecr:DescribeRepositories" => Each(r.Json["repositoryNames"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [], n => Arn("ecr", $"repository/{n}")),
-            _ when action.StartsWith("ecr:", StringComparison.Ordinal) && Json("repositoryName") is { } repository => [Arn("ecr", $"repository/{repository}")],
+            "ecr:DescribeRepositories" =>
+                Each(r.Json["repositoryNames"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [], n => Arn("ecr", $"repository/{n}")),
+            _ when action.StartsWith("ecr:", StringComparison.Ordinal) && Json("repositoryName") is { } repository =>
+                [Arn("ecr", $"repository/{repository}")],
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("nodegroupName", out var nodegroup) =>
-                [c.Nodegroups.GetValueOrDefault($"{r.Route["name"]}/{nodegroup}")?["nodegroupArn"]?.GetValue<string>() ?? Arn("eks", $"nodegroup/{r.Route["name"]}/{nodegroup}/*")],
+                [c.Nodegroups.GetValueOrDefault($"{r.Route["name"]}/{nodegroup}")?["nodegroupArn"]?.GetValue<string>()
+                 ?? Arn("eks", $"nodegroup/{r.Route["name"]}/{nodegroup}/*")],
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("name", out var cluster) => [Arn("eks", $"cluster/{cluster}")],
             "ec2:StopInstances" or "ec2:StartInstances" => Each(r.List("InstanceId"), i => Arn("ec2", $"instance/{i}")),
-            _ when action.StartsWith("rds:", StringComparison.Ordinal) && r.Param("DBInstanceIdentifier") is { } db => [Arn("rds", $"db:{db.ToLowerInvariant()}")],
+            _ when action.StartsWith("rds:", StringComparison.Ordinal) && r.Param("DBInstanceIdentifier") is { } db =>
+                [Arn("rds", $"db:{db.ToLowerInvariant()}")],
             // A secret that exists is authorized against its ARN (with the random suffix); one that does not, against the ARN its name gives.
             _ when action.StartsWith("secretsmanager:", StringComparison.Ordinal) && Json("SecretId") is { } id =>
-                [c.Secrets.Values.FirstOrDefault(s => s.Name == id || s.Arn == id)?.Arn ?? (id.StartsWith("arn:", StringComparison.Ordinal) ? id : Arn("secretsmanager", $"secret:{id}"))],
+                [c.Secrets.Values.FirstOrDefault(s => s.Name == id || s.Arn == id)?.Arn
+                 ?? (id.StartsWith("arn:", StringComparison.Ordinal) ? id : Arn("secretsmanager", $"secret:{id}"))],
             // What AWS names when DescribeLogGroups is refused: it lists, so no group of its own.
             "logs:DescribeLogGroups" => [Arn("logs", "log-group::log-stream:")],
             _ when action.StartsWith("logs:", StringComparison.Ordinal) && Json("logGroupName") is { } group => [Arn("logs", $"log-group:{group}:*")],
             _ when action.StartsWith("scheduler:", StringComparison.Ordinal) && r.Route.TryGetValue("Name", out var schedule) =>
                 [Arn("scheduler", $"schedule/{(r.Query("groupName") is { Length: > 0 } g ? g : Json("GroupName") ?? "default")}/{schedule}")],
             "ssm:GetParameter" => [Arn("ssm", "parameter" + (Json("Name") is ['/', ..] name ? name : "/" + Json("Name")))],
-            "ssm:SendCommand" => [$"arn:aws:ssm:{region}::document/{Json("DocumentName")}", .. Each(r.Json["InstanceIds"]?.AsArray().Select(i => i!.GetValue<string>()) ?? [], i => Arn("ec2", $"instance/{i}"))],
+            "ssm:SendCommand" =>
+            [
+                $"arn:aws:ssm:{region}::document/{Json("DocumentName")}",
+                .. Each(r.Json["InstanceIds"]?.AsArray().Select(i => i!.GetValue<string>()) ?? [], i => Arn("ec2", $"instance/{i}")),
+            ],
             _ => ["*"],
         };
     }

@@ -93,7 +93,9 @@ public static partial class Intrinsics
             "Fn::Select" => ((JsonArray)Resolve(stack, args![1])!)[int.Parse(Str(args[0]), System.Globalization.CultureInfo.InvariantCulture)]?.DeepClone(),
             "Fn::Split" => new JsonArray(Str(args![1]).Split(Str(args[0])).Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
             "Fn::Sub" => stack.Cloud.LocalEcr(Sub(stack, args is null ? Str(arg) : Str(args[0]), args?[1] as JsonObject)),
-            "Fn::ImportValue" => stack.Cloud.Exports.TryGetValue(Str(arg), out var export) ? export.Value : throw new UnresolvableException($"No export named {Str(arg)} found"),
+            "Fn::ImportValue" => stack.Cloud.Exports.TryGetValue(Str(arg), out var export)
+                ? export.Value
+                : throw new UnresolvableException($"No export named {Str(arg)} found"),
             "Fn::GetAZs" => new JsonArray(JsonValue.Create(stack.Cloud.Region + "a"), JsonValue.Create(stack.Cloud.Region + "c")),
             "Fn::Base64" => Convert.ToBase64String(Encoding.UTF8.GetBytes(Str(arg))),
             "Fn::FindInMap" => Resolve(stack, stack.Template["Mappings"]?[Str(args![0])]?[Str(args[1])]?[Str(args[2])]),
@@ -118,7 +120,9 @@ public static partial class Intrinsics
         "AWS::Partition" => "aws",
         "AWS::NoValue" => NoValueText,
         _ when stack.Resource(name) is not null => Provisioner.PhysicalId(stack, name),
-        _ when stack.Parameters.TryGetValue(name, out var value) => stack.Template["Parameters"]?[name]?["Type"]?.GetValue<string>() is { } t && (t.StartsWith("List<", StringComparison.Ordinal) || t == "CommaDelimitedList")
+        _ when stack.Parameters.TryGetValue(name, out var value) =>
+            stack.Template["Parameters"]?[name]?["Type"]?.GetValue<string>() is { } t
+            && (t.StartsWith("List<", StringComparison.Ordinal) || t == "CommaDelimitedList")
             ? new JsonArray(value.Split(',').Select(v => (JsonNode)JsonValue.Create(v)).ToArray()) : value,
         _ => throw new UnresolvableException($"Template format error: Unresolved resource dependencies [{name}] in the Resources block of the template"),
     };
@@ -135,7 +139,9 @@ public static partial class Intrinsics
             if (name.StartsWith('!')) return "${" + name[1..] + "}";
             if (variables?[name] is { } variable) return Text(Resolve(stack, variable));
             var dot = name.IndexOf('.', StringComparison.Ordinal);
-            return dot > 0 && !name.StartsWith("AWS::", StringComparison.Ordinal) ? Text(GetAtt(stack, [name[..dot], name[(dot + 1)..]])) : Text(Ref(stack, name));
+            return dot > 0 && !name.StartsWith("AWS::", StringComparison.Ordinal)
+                ? Text(GetAtt(stack, [name[..dot], name[(dot + 1)..]]))
+                : Text(Ref(stack, name));
         });
 
     public static bool Condition(StackContext stack, string name) => Bool(Resolve(stack, stack.Template["Conditions"]?[name]));

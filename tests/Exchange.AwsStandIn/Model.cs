@@ -227,6 +227,7 @@ public static class Botocore
         }
         catch (System.ComponentModel.Win32Exception) { }
         throw new InvalidOperationException("botocore's service models were not found: `python3 -c 'import botocore'` fails. " +
-                                            "Install the aws CLI v1 (pip install awscli, which brings botocore) or set BOTOCORE_DATA to botocore's data folder.");
+                                            "Install the aws CLI v1 (pip install awscli, which brings botocore) " +
+                                            "or set BOTOCORE_DATA to botocore's data folder.");
     }
 }

@@ -7,7 +7,8 @@ var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", Stri
     .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length ? args[p.i + 1] : "");
 foreach (var key in options.Keys.Except(["port", "account", "region", "registry"]))
 {
-    Console.Error.WriteLine($"Unknown option --{key}. Usage: Exchange.AwsStandIn [--port N] [--account ID] [--region R] [--registry HOST:PORT] (registry password on stdin)");
+    Console.Error.WriteLine($"Unknown option --{key}. " +
+                            "Usage: Exchange.AwsStandIn [--port N] [--account ID] [--region R] [--registry HOST:PORT] (registry password on stdin)");
     return 2;
 }
 RegistryEndpoint? registry = null;

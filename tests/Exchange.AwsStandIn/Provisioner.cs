@@ -89,11 +89,14 @@ public static class Provisioner
     public static string SecretArn(Cloud c, string name) =>
         $"arn:aws:secretsmanager:{c.Region}:{c.Account}:secret:{name}-{new string(c.Hex(6, name).Select(x => (char)('A' + x % 26)).ToArray())}";
 
-    private static string PrivateIp(StackContext s, string id) => $"10.0.{Convert.ToInt32(s.Hex(2, id), 16) % 200 + 10}.{Convert.ToInt32(s.Hex(2, id, "ip"), 16) % 250 + 4}";
+    private static string PrivateIp(StackContext s, string id) =>
+        $"10.0.{Convert.ToInt32(s.Hex(2, id), 16) % 200 + 10}.{Convert.ToInt32(s.Hex(2, id, "ip"), 16) % 250 + 4}";
 
     private static string NodegroupName(StackContext s, string id) => s.Property(id, "NodegroupName") ?? $"{id}-{s.Hex(12, id)}";
 
-    /// <summary>Creates or updates what the resource is in the services. Throws <see cref="ResourceFailedException"/> as CloudFormation would fail it.</summary>
+    /// <summary>
+    /// Creates or updates what the resource is in the services. Throws <see cref="ResourceFailedException"/> as CloudFormation would fail it.
+    /// </summary>
     public static void Apply(StackContext s, string id, bool isNew)
     {
         var c = s.Cloud;
@@ -110,7 +113,8 @@ public static class Provisioner
                 c.Parameters[name] = new JsonObject
                 {
                     ["Name"] = name, ["Type"] = s.Property(id, "Type") ?? "String", ["Value"] = s.Property(id, "Value") ?? "", ["Version"] = version,
-                    ["LastModifiedDate"] = now, ["ARN"] = $"arn:aws:ssm:{c.Region}:{c.Account}:parameter{(name.StartsWith('/') ? "" : "/")}{name}", ["DataType"] = "text",
+                    ["LastModifiedDate"] = now, ["ARN"] = $"arn:aws:ssm:{c.Region}:{c.Account}:parameter{(name.StartsWith('/') ? "" : "/")}{name}",
+                    ["DataType"] = "text",
                 };
                 break;
             case "AWS::IAM::Role":
@@ -121,7 +125,10 @@ public static class Provisioner
                 {
                     ["repositoryArn"] = Attribute(s, id, "Arn").ToString(), ["registryId"] = c.Account, ["repositoryName"] = name,
                     ["repositoryUri"] = RepositoryUri(c, name), ["createdAt"] = now, ["imageTagMutability"] = s.Property(id, "ImageTagMutability") ?? "MUTABLE",
-                    ["imageScanningConfiguration"] = new JsonObject { ["scanOnPush"] = s.Resolved(id, "ImageScanningConfiguration")?["ScanOnPush"]?.ToString() == "true" },
+                    ["imageScanningConfiguration"] = new JsonObject
+                    {
+                        ["scanOnPush"] = s.Resolved(id, "ImageScanningConfiguration")?["ScanOnPush"]?.ToString() == "true",
+                    },
                     ["encryptionConfiguration"] = new JsonObject { ["encryptionType"] = "AES256" },
                 };
                 break;
@@ -129,13 +136,17 @@ public static class Provisioner
                 var vpc = s.Resolved(id, "ResourcesVpcConfig") as JsonObject ?? [];
                 c.Clusters[name] = new JsonObject
                 {
-                    ["name"] = name, ["arn"] = Attribute(s, id, "Arn").ToString(), ["createdAt"] = c.Clusters.GetValueOrDefault(name)?["createdAt"]?.DeepClone() ?? now,
-                    ["version"] = s.Property(id, "Version") ?? "1.35", ["endpoint"] = Attribute(s, id, "Endpoint").ToString(), ["roleArn"] = s.Property(id, "RoleArn") ?? "",
+                    ["name"] = name, ["arn"] = Attribute(s, id, "Arn").ToString(),
+                    ["createdAt"] = c.Clusters.GetValueOrDefault(name)?["createdAt"]?.DeepClone() ?? now,
+                    ["version"] = s.Property(id, "Version") ?? "1.35", ["endpoint"] = Attribute(s, id, "Endpoint").ToString(),
+                    ["roleArn"] = s.Property(id, "RoleArn") ?? "",
                     ["resourcesVpcConfig"] = new JsonObject
                     {
-                        ["subnetIds"] = vpc["SubnetIds"]?.DeepClone() ?? new JsonArray(), ["securityGroupIds"] = vpc["SecurityGroupIds"]?.DeepClone() ?? new JsonArray(),
+                        ["subnetIds"] = vpc["SubnetIds"]?.DeepClone() ?? new JsonArray(),
+                        ["securityGroupIds"] = vpc["SecurityGroupIds"]?.DeepClone() ?? new JsonArray(),
                         ["clusterSecurityGroupId"] = Attribute(s, id, "ClusterSecurityGroupId").ToString(),
-                        ["endpointPublicAccess"] = vpc["EndpointPublicAccess"]?.ToString() != "false", ["endpointPrivateAccess"] = vpc["EndpointPrivateAccess"]?.ToString() == "true",
+                        ["endpointPublicAccess"] = vpc["EndpointPublicAccess"]?.ToString() != "false",
+                        ["endpointPrivateAccess"] = vpc["EndpointPrivateAccess"]?.ToString() == "true",
                     },
                     ["status"] = "ACTIVE", ["certificateAuthority"] = new JsonObject { ["data"] = Attribute(s, id, "CertificateAuthorityData").ToString() },
                     ["platformVersion"] = "eks.1",
@@ -151,15 +162,20 @@ public static class Provisioner
                     ["nodegroupName"] = name.Split('/')[1], ["nodegroupArn"] = Attribute(s, id, "Arn").ToString(), ["clusterName"] = name.Split('/')[0],
                     ["version"] = s.Property(id, "Version") ?? "1.35", ["createdAt"] = now, ["modifiedAt"] = now, ["status"] = "ACTIVE",
                     ["capacityType"] = s.Property(id, "CapacityType") ?? "ON_DEMAND",
-                    ["scalingConfig"] = new JsonObject { ["minSize"] = Size("MinSize", 1), ["maxSize"] = Size("MaxSize", 2), ["desiredSize"] = Size("DesiredSize", 2) },
-                    ["instanceTypes"] = s.Resolved(id, "InstanceTypes")?.DeepClone() ?? new JsonArray(), ["subnets"] = s.Resolved(id, "Subnets")?.DeepClone() ?? new JsonArray(),
+                    ["scalingConfig"] = new JsonObject
+                    {
+                        ["minSize"] = Size("MinSize", 1), ["maxSize"] = Size("MaxSize", 2), ["desiredSize"] = Size("DesiredSize", 2),
+                    },
+                    ["instanceTypes"] = s.Resolved(id, "InstanceTypes")?.DeepClone() ?? new JsonArray(),
+                    ["subnets"] = s.Resolved(id, "Subnets")?.DeepClone() ?? new JsonArray(),
                     ["amiType"] = s.Property(id, "AmiType") ?? "AL2023_x86_64_STANDARD", ["nodeRole"] = s.Property(id, "NodeRole") ?? "",
                 };
                 break;
             case "AWS::EC2::Instance":
                 c.Instances[name] = new JsonObject
                 {
-                    ["InstanceId"] = name, ["InstanceType"] = s.Property(id, "InstanceType") ?? "t3.micro", ["ImageId"] = s.Property(id, "ImageId") ?? "ami-0" + s.Hex(16, id, "ami"),
+                    ["InstanceId"] = name, ["InstanceType"] = s.Property(id, "InstanceType") ?? "t3.micro",
+                    ["ImageId"] = s.Property(id, "ImageId") ?? "ami-0" + s.Hex(16, id, "ami"),
                     ["State"] = c.Instances.GetValueOrDefault(name)?["State"]?.DeepClone() ?? Services.InstanceState("running"),
                     ["PrivateIpAddress"] = PrivateIp(s, id), ["LaunchTime"] = now, ["Placement"] = new JsonObject { ["AvailabilityZone"] = c.Region + "a" },
                 };
@@ -167,25 +183,35 @@ public static class Provisioner
             case "AWS::RDS::DBInstance":
                 var existing = c.Databases.GetValueOrDefault(name);
                 if (existing is not null && !isNew && existing["DBInstanceStatus"]!.GetValue<string>() != "available")
-                    throw new ResourceFailedException($"Resource handler returned message: \"Database instance is in a state that cannot be modified. (Service: Rds, Status Code: 400)\" (HandlerErrorCode: InvalidRequest) - DB instance {name} is {existing["DBInstanceStatus"]}");
+                    throw new ResourceFailedException(
+                        "Resource handler returned message: \"Database instance is in a state that cannot be modified. (Service: Rds, Status Code: 400)\" " +
+                        $"(HandlerErrorCode: InvalidRequest) - DB instance {name} is {existing["DBInstanceStatus"]}");
                 c.Databases[name] = new JsonObject
                 {
-                    ["DBInstanceIdentifier"] = name, ["DBInstanceClass"] = s.Property(id, "DBInstanceClass") ?? "db.t4g.micro", ["Engine"] = s.Property(id, "Engine") ?? "mysql",
-                    ["DBInstanceStatus"] = existing?["DBInstanceStatus"]?.DeepClone() ?? "available", ["MasterUsername"] = "admin", ["DBName"] = s.Property(id, "DBName") ?? "",
+                    ["DBInstanceIdentifier"] = name, ["DBInstanceClass"] = s.Property(id, "DBInstanceClass") ?? "db.t4g.micro",
+                    ["Engine"] = s.Property(id, "Engine") ?? "mysql",
+                    ["DBInstanceStatus"] = existing?["DBInstanceStatus"]?.DeepClone() ?? "available", ["MasterUsername"] = "admin",
+                    ["DBName"] = s.Property(id, "DBName") ?? "",
                     ["Endpoint"] = new JsonObject { ["Address"] = Attribute(s, id, "Endpoint.Address").ToString(), ["Port"] = Int("Port", 3306) },
                     ["AllocatedStorage"] = Int("AllocatedStorage", 20), ["EngineVersion"] = s.Property(id, "EngineVersion") ?? "8.4.7",
-                    ["DBInstanceArn"] = Attribute(s, id, "DBInstanceArn").ToString(), ["MultiAZ"] = s.Property(id, "MultiAZ") == "true", ["InstanceCreateTime"] = now,
+                    ["DBInstanceArn"] = Attribute(s, id, "DBInstanceArn").ToString(), ["MultiAZ"] = s.Property(id, "MultiAZ") == "true",
+                    ["InstanceCreateTime"] = now,
                 };
                 break;
             case "AWS::SecretsManager::Secret":
                 var secretName = s.Property(id, "Name") ?? name.Split(":secret:")[1][..^7];
                 if (c.Secrets.TryGetValue(secretName, out var secret) && secret.Deleted is not null)
-                    throw new ResourceFailedException($"Resource handler returned message: \"You can't create this secret because a secret with this name is already scheduled for deletion. (Service: SecretsManager, Status Code: 400)\" (HandlerErrorCode: InvalidRequest)");
+                    throw new ResourceFailedException(
+                        "Resource handler returned message: \"You can't create this secret because a secret with this name is already scheduled " +
+                        "for deletion. (Service: SecretsManager, Status Code: 400)\" (HandlerErrorCode: InvalidRequest)");
                 if (secret is null)
                     c.Secrets[secretName] = new SecretRecord
                     {
-                        Name = secretName, Arn = name, VersionId = Guid.NewGuid().ToString(), Created = DateTimeOffset.UtcNow, Description = s.Property(id, "Description") ?? "",
-                        Value = s.Property(id, "SecretString") is { } text ? JsonNode.Parse(text)!.AsObject() : Generated(s.Resolved(id, "GenerateSecretString") as JsonObject ?? []),
+                        Name = secretName, Arn = name, VersionId = Guid.NewGuid().ToString(), Created = DateTimeOffset.UtcNow,
+                        Description = s.Property(id, "Description") ?? "",
+                        Value = s.Property(id, "SecretString") is { } text
+                            ? JsonNode.Parse(text)!.AsObject()
+                            : Generated(s.Resolved(id, "GenerateSecretString") as JsonObject ?? []),
                     };
                 break;
             case "AWS::SecretsManager::SecretTargetAttachment":
@@ -201,7 +227,8 @@ public static class Provisioner
                 }
                 break;
             case "AWS::Logs::LogGroup":
-                c.LogGroups[name] = LogGroup(c, name, int.TryParse(s.Property(id, "RetentionInDays"), CultureInfo.InvariantCulture, out var days) ? days : null);
+                c.LogGroups[name] = LogGroup(c, name,
+                    int.TryParse(s.Property(id, "RetentionInDays"), CultureInfo.InvariantCulture, out var days) ? days : null);
                 break;
             case "AWS::Scheduler::Schedule":
                 var definition = new JsonObject();

@@ -18,7 +18,13 @@ public static class Services
             ["GetCallerIdentity"] = (_, r) => new() { ["UserId"] = r.Caller.UserId, ["Account"] = r.Caller.Account, ["Arn"] = r.Caller.Arn },
             ["AssumeRole"] = AssumeRole,
         },
-        ["iam"] = new() { ["GetRole"] = (c, r) => new() { ["Role"] = Found(c.Roles, r.Required("RoleName"), "NoSuchEntity", $"The role with name {r.Required("RoleName")} cannot be found.").DeepClone() } },
+        ["iam"] = new()
+        {
+            ["GetRole"] = (c, r) => new()
+            {
+                ["Role"] = Found(c.Roles, r.Required("RoleName"), "NoSuchEntity", $"The role with name {r.Required("RoleName")} cannot be found.").DeepClone(),
+            },
+        },
         ["cloudformation"] = CloudFormation.Operations.ToDictionary(p => p.Key, p => (Handler)((c, r) => p.Value(c, r))),
         ["s3"] = new()
         {
@@ -41,7 +47,8 @@ public static class Services
         {
             ["GetParameter"] = (c, r) => new() { ["Parameter"] = Found(c.Parameters, Str(r, "Name"), "ParameterNotFound", "").DeepClone() },
             ["SendCommand"] = SendCommand,
-            ["GetCommandInvocation"] = (c, r) => Found(c.Commands, Str(r, "CommandId") + "/" + Str(r, "InstanceId"), "InvocationDoesNotExist", "").DeepClone().AsObject(),
+            ["GetCommandInvocation"] = (c, r) =>
+                Found(c.Commands, Str(r, "CommandId") + "/" + Str(r, "InstanceId"), "InvocationDoesNotExist", "").DeepClone().AsObject(),
         },
         ["ecr"] = new()
         {
@@ -55,7 +62,10 @@ public static class Services
         },
         ["eks"] = new()
         {
-            ["DescribeCluster"] = (c, r) => new() { ["cluster"] = Found(c.Clusters, r.Route["name"], "ResourceNotFoundException", $"No cluster found for name: {r.Route["name"]}.").DeepClone() },
+            ["DescribeCluster"] = (c, r) => new()
+            {
+                ["cluster"] = Found(c.Clusters, r.Route["name"], "ResourceNotFoundException", $"No cluster found for name: {r.Route["name"]}.").DeepClone(),
+            },
             ["DescribeNodegroup"] = (c, r) => new() { ["nodegroup"] = Nodegroup(c, r).DeepClone() },
             ["UpdateNodegroupConfig"] = UpdateNodegroupConfig,
         },
@@ -67,7 +77,10 @@ public static class Services
         },
         ["rds"] = new()
         {
-            ["DescribeDBInstances"] = (c, r) => new() { ["DBInstances"] = new JsonArray(Database(c, r.Required("DBInstanceIdentifier"), settle: true).DeepClone()) },
+            ["DescribeDBInstances"] = (c, r) => new()
+            {
+                ["DBInstances"] = new JsonArray(Database(c, r.Required("DBInstanceIdentifier"), settle: true).DeepClone()),
+            },
             ["StopDBInstance"] = (c, r) => new() { ["DBInstance"] = DatabaseTransition(c, r, "available", "stopping", "stopped").DeepClone() },
             ["StartDBInstance"] = (c, r) => new() { ["DBInstance"] = DatabaseTransition(c, r, "stopped", "starting", "available").DeepClone() },
         },
@@ -81,28 +94,36 @@ public static class Services
         {
             ["DescribeLogGroups"] = (c, r) => new()
             {
-                ["logGroups"] = new JsonArray(c.LogGroups.Where(g => g.Key.StartsWith(r.Json["logGroupNamePrefix"]?.GetValue<string>() ?? "", StringComparison.Ordinal))
+                ["logGroups"] = new JsonArray(c.LogGroups
+                    .Where(g => g.Key.StartsWith(r.Json["logGroupNamePrefix"]?.GetValue<string>() ?? "", StringComparison.Ordinal))
                     .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Value.DeepClone()).ToArray()),
             },
-            ["DeleteLogGroup"] = (c, r) => c.LogGroups.Remove(Str(r, "logGroupName")) ? [] : throw new AwsError("ResourceNotFoundException", "The specified log group does not exist."),
+            ["DeleteLogGroup"] = (c, r) => c.LogGroups.Remove(Str(r, "logGroupName"))
+                ? []
+                : throw new AwsError("ResourceNotFoundException", "The specified log group does not exist."),
         },
         ["scheduler"] = new()
         {
-            ["GetSchedule"] = (c, r) => Found(c.Schedules, r.Route["Name"], "ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.").DeepClone().AsObject(),
+            ["GetSchedule"] = (c, r) =>
+                Found(c.Schedules, r.Route["Name"], "ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.").DeepClone().AsObject(),
             ["ListSchedules"] = (c, r) => new()
             {
-                ["Schedules"] = new JsonArray(c.Schedules.Values.Where(s => s["Name"]!.GetValue<string>().StartsWith(r.Query("NamePrefix"), StringComparison.Ordinal))
+                ["Schedules"] = new JsonArray(c.Schedules.Values
+                    .Where(s => s["Name"]!.GetValue<string>().StartsWith(r.Query("NamePrefix"), StringComparison.Ordinal))
                     .OrderBy(s => s["Name"]!.GetValue<string>(), StringComparer.Ordinal)
                     .Select(s => (JsonNode)new JsonObject
                     {
-                        ["Arn"] = s["Arn"]!.DeepClone(), ["Name"] = s["Name"]!.DeepClone(), ["GroupName"] = s["GroupName"]!.DeepClone(), ["State"] = s["State"]!.DeepClone(),
+                        ["Arn"] = s["Arn"]!.DeepClone(), ["Name"] = s["Name"]!.DeepClone(), ["GroupName"] = s["GroupName"]!.DeepClone(),
+                        ["State"] = s["State"]!.DeepClone(),
                         ["CreationDate"] = s["CreationDate"]!.DeepClone(), ["LastModificationDate"] = s["LastModificationDate"]!.DeepClone(),
                         ["Target"] = new JsonObject { ["Arn"] = s["Target"]!["Arn"]!.DeepClone() },
                     }).ToArray()),
             },
             ["CreateSchedule"] = (c, r) => PutSchedule(c, r, create: true),
             ["UpdateSchedule"] = (c, r) => PutSchedule(c, r, create: false),
-            ["DeleteSchedule"] = (c, r) => c.Schedules.Remove(r.Route["Name"]) ? [] : throw new AwsError("ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.", 404),
+            ["DeleteSchedule"] = (c, r) => c.Schedules.Remove(r.Route["Name"])
+                ? []
+                : throw new AwsError("ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.", 404),
         },
         ["resourcegroupstaggingapi"] = new()
         {
@@ -124,10 +145,13 @@ public static class Services
     public static JsonObject Dispatch(Cloud cloud, AwsRequest r) =>
         Handlers.GetValueOrDefault(r.Model.Service)?.GetValueOrDefault(r.Operation!) is { } handler
             ? handler(cloud, r)
-            : throw new AwsError("InvalidAction", $"The aws stand-in does not implement {r.Model.Service}:{r.Operation}. Add it to tests/Exchange.AwsStandIn if the pipeline now calls it.");
+            : throw new AwsError("InvalidAction", $"The aws stand-in does not implement {r.Model.Service}:{r.Operation}. " +
+                                                  "Add it to tests/Exchange.AwsStandIn if the pipeline now calls it.");
 
     private static string Str(AwsRequest r, string name) =>
-        r.Json[name]?.GetValue<string>() ?? throw new AwsError("ValidationException", $"1 validation error detected: Value null at '{name}' failed to satisfy constraint: Member must not be null");
+        r.Json[name]?.GetValue<string>()
+        ?? throw new AwsError("ValidationException",
+            $"1 validation error detected: Value null at '{name}' failed to satisfy constraint: Member must not be null");
 
     private static JsonObject Found(Dictionary<string, JsonObject> map, string key, string code, string message) =>
         map.TryGetValue(key, out var value) ? value : throw new AwsError(code, message, code == "ResourceNotFoundException" && map.Count >= 0 ? 404 : 400);
@@ -201,14 +225,16 @@ public static class Services
             c.Commands[id + "/" + instance] = new()
             {
                 ["CommandId"] = id, ["InstanceId"] = instance, ["DocumentName"] = Str(r, "DocumentName"), ["Status"] = "Success", ["StatusDetails"] = "Success",
-                ["ResponseCode"] = 0, ["StandardOutputContent"] = c.RunShell(instance, shell), ["StandardErrorContent"] = "", ["PluginName"] = "aws:runShellScript",
+                ["ResponseCode"] = 0, ["StandardOutputContent"] = c.RunShell(instance, shell), ["StandardErrorContent"] = "",
+                ["PluginName"] = "aws:runShellScript",
             };
         }
         return new()
         {
             ["Command"] = new JsonObject
             {
-                ["CommandId"] = id, ["DocumentName"] = Str(r, "DocumentName"), ["InstanceIds"] = new JsonArray(instances.Select(i => JsonValue.Create(i)).ToArray<JsonNode?>()),
+                ["CommandId"] = id, ["DocumentName"] = Str(r, "DocumentName"),
+                ["InstanceIds"] = new JsonArray(instances.Select(i => JsonValue.Create(i)).ToArray<JsonNode?>()),
                 ["Status"] = "Pending", ["RequestedDateTime"] = Cloud.Time(DateTimeOffset.UtcNow),
             },
         };
@@ -237,12 +263,15 @@ public static class Services
         var name = Str(r, "repositoryName");
         Repository(c, r, name);
         var tags = RegistryClient.Tags(c.Registry!, name);
-        var wanted = r.Json["imageIds"]?.AsArray().Select(i => i!["imageTag"]?.GetValue<string>()).Where(t => t is not null).ToList() ?? tags.Cast<string?>().ToList();
+        var wanted = r.Json["imageIds"]?.AsArray().Select(i => i!["imageTag"]?.GetValue<string>()).Where(t => t is not null).ToList()
+                     ?? tags.Cast<string?>().ToList();
         var details = new JsonArray();
         foreach (var tag in wanted)
         {
             if (!tags.Contains(tag!))
-                throw new AwsError("ImageNotFoundException", $"The image with imageId {{imageDigest:'null', imageTag:'{tag}'}} does not exist within the repository with name '{name}' in the registry with id '{c.Account}'");
+                throw new AwsError("ImageNotFoundException",
+                    $"The image with imageId {{imageDigest:'null', imageTag:'{tag}'}} does not exist within the repository with name '{name}' " +
+                    $"in the registry with id '{c.Account}'");
             var (digest, size, mediaType) = RegistryClient.Manifest(c.Registry!, name, tag!);
             details.Add(new JsonObject
             {
@@ -255,7 +284,8 @@ public static class Services
 
     // ---- EKS ----
     private static JsonObject Nodegroup(Cloud c, AwsRequest r) =>
-        Found(c.Nodegroups, r.Route["name"] + "/" + r.Route["nodegroupName"], "ResourceNotFoundException", $"No node group found for name: {r.Route["nodegroupName"]}.");
+        Found(c.Nodegroups, r.Route["name"] + "/" + r.Route["nodegroupName"], "ResourceNotFoundException",
+            $"No node group found for name: {r.Route["nodegroupName"]}.");
 
     private static JsonObject UpdateNodegroupConfig(Cloud c, AwsRequest r)
     {
@@ -268,7 +298,9 @@ public static class Services
             ["update"] = new JsonObject
             {
                 ["id"] = Guid.NewGuid().ToString(), ["status"] = "InProgress", ["type"] = "ConfigUpdate", ["createdAt"] = Cloud.Time(DateTimeOffset.UtcNow),
-                ["params"] = new JsonArray((scaling ?? []).Select(p => (JsonNode)new JsonObject { ["type"] = char.ToUpperInvariant(p.Key[0]) + p.Key[1..], ["value"] = p.Value!.ToString() }).ToArray()),
+                ["params"] = new JsonArray((scaling ?? [])
+                    .Select(p => (JsonNode)new JsonObject { ["type"] = char.ToUpperInvariant(p.Key[0]) + p.Key[1..], ["value"] = p.Value!.ToString() })
+                    .ToArray()),
                 ["errors"] = new JsonArray(),
             },
         };
@@ -295,7 +327,10 @@ public static class Services
                 var copy = i.DeepClone().AsObject();
                 copy.Remove("Settles");
                 copy.Remove("StalledBy");
-                return (JsonNode)new JsonObject { ["ReservationId"] = "r-0" + c.Hex(16, i["InstanceId"]!.ToString()), ["OwnerId"] = c.Account, ["Instances"] = new JsonArray(copy) };
+                return (JsonNode)new JsonObject
+                {
+                    ["ReservationId"] = "r-0" + c.Hex(16, i["InstanceId"]!.ToString()), ["OwnerId"] = c.Account, ["Instances"] = new JsonArray(copy),
+                };
             }).ToArray()),
         };
     }
@@ -391,12 +426,18 @@ public static class Services
         if (force) c.Secrets.Remove(secret.Name);
         else secret.Deleted ??= DateTimeOffset.UtcNow;
         var days = r.Json["RecoveryWindowInDays"]?.GetValue<long>() ?? 30;
-        return new() { ["ARN"] = secret.Arn, ["Name"] = secret.Name, ["DeletionDate"] = Cloud.Time(force ? DateTimeOffset.UtcNow : secret.Deleted!.Value.AddDays(days)) };
+        return new()
+        {
+            ["ARN"] = secret.Arn, ["Name"] = secret.Name, ["DeletionDate"] = Cloud.Time(force ? DateTimeOffset.UtcNow : secret.Deleted!.Value.AddDays(days)),
+        };
     }
 
     // ---- EventBridge Scheduler (the default group): create and update take the whole definition, as the API does ----
     private static readonly string[] ScheduleMembers =
-        ["ActionAfterCompletion", "Description", "EndDate", "FlexibleTimeWindow", "KmsKeyArn", "ScheduleExpression", "ScheduleExpressionTimezone", "StartDate", "State", "Target"];
+        [
+            "ActionAfterCompletion", "Description", "EndDate", "FlexibleTimeWindow", "KmsKeyArn", "ScheduleExpression", "ScheduleExpressionTimezone",
+            "StartDate", "State", "Target",
+        ];
 
     private static JsonObject PutSchedule(Cloud c, AwsRequest r, bool create)
     {
@@ -405,7 +446,9 @@ public static class Services
         if (create && existing is not null) throw new AwsError("ConflictException", $"Schedule {name} already exists.", 409);
         if (!create && existing is null) throw new AwsError("ResourceNotFoundException", $"Schedule {name} does not exist.", 404);
         foreach (var required in new[] { "FlexibleTimeWindow", "ScheduleExpression", "Target" })
-            if (r.Json[required] is null) throw new AwsError("ValidationException", $"1 validation error detected: Value null at '{required}' failed to satisfy constraint: Member must not be null");
+            if (r.Json[required] is null)
+                throw new AwsError("ValidationException",
+                    $"1 validation error detected: Value null at '{required}' failed to satisfy constraint: Member must not be null");
         if (r.Json["Target"]!["Arn"] is null || r.Json["Target"]!["RoleArn"] is null)
             throw new AwsError("ValidationException", "1 validation error detected: a target needs its Arn and RoleArn");
         c.Schedules[name] = Schedule(c, name, r.Json, existing?["CreationDate"]?.GetValue<string>());
@@ -434,7 +477,8 @@ public static class Services
     {
         if (node is JsonObject o)
             foreach (var key in o.Select(p => p.Key).ToList())
-                o[key] = key is "MaximumRetryAttempts" or "MaximumEventAgeInSeconds" or "MaximumWindowInMinutes" && o[key]?.GetValueKind() == System.Text.Json.JsonValueKind.String
+                o[key] = key is "MaximumRetryAttempts" or "MaximumEventAgeInSeconds" or "MaximumWindowInMinutes"
+                         && o[key]?.GetValueKind() == System.Text.Json.JsonValueKind.String
                     ? long.Parse(o[key]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
                     : o[key] is { } child ? Numbers(child.DeepClone()) : null;
         return node;
@@ -444,7 +488,8 @@ public static class Services
     {
         var types = r.Json["ResourceTypeFilters"]?.AsArray().Select(t => t!.GetValue<string>()).ToList() ?? [];
         var arn = resource["ResourceARN"]!.GetValue<string>();
-        if (types.Count > 0 && !types.Any(t => arn.Contains(":" + t.Split(':')[0] + ":", StringComparison.Ordinal) && arn.Contains(t.Split(':')[1].Replace("loadbalancer", "loadbalancer/"), StringComparison.Ordinal)))
+        if (types.Count > 0 && !types.Any(t => arn.Contains(":" + t.Split(':')[0] + ":", StringComparison.Ordinal)
+                                               && arn.Contains(t.Split(':')[1].Replace("loadbalancer", "loadbalancer/"), StringComparison.Ordinal)))
             return false;
         var tags = resource["Tags"]!.AsArray().Select(t => t!["Key"]!.GetValue<string>()).ToHashSet();
         return (r.Json["TagFilters"]?.AsArray() ?? []).All(f => tags.Contains(f!["Key"]!.GetValue<string>()));

@@ -142,8 +142,10 @@ public sealed class StandIn : IAsyncDisposable
             Cloud.Violations.Add($"{model.Service}:{request.Operation} failed inside the stand-in: {e}");
             reply = Reply.Error(model, "InternalFailure", $"aws stand-in failed on {model.Service}:{request.Operation}: {e.GetType().Name}: {e.Message}", 500);
         }
-        lock (_requests) _requests.Add(new LoggedRequest(model.Service, request.Operation ?? "?", reply.Status, reply.ErrorCode, callerArn, request.Detail(), DateTimeOffset.UtcNow,
-            http.Request.Headers.UserAgent.ToString().Split(' ')[0])); // e.g. aws-cli/1.45.11 or aws-sdk-js/3.x (the CDK CLI)
+        lock (_requests)
+            _requests.Add(new LoggedRequest(model.Service, request.Operation ?? "?", reply.Status, reply.ErrorCode, callerArn, request.Detail(),
+                DateTimeOffset.UtcNow,
+                http.Request.Headers.UserAgent.ToString().Split(' ')[0])); // e.g. aws-cli/1.45.11 or aws-sdk-js/3.x (the CDK CLI)
         await Write(http, reply);
     }
 
@@ -195,7 +197,8 @@ public sealed class AwsRequest(ServiceModel model, string method, string path, s
 
     public string Required(string name) =>
         Param(name) ?? Json[name]?.GetValue<string>() ?? Route.GetValueOrDefault(name)
-        ?? throw new AwsError("ValidationError", $"1 validation error detected: Value null at '{char.ToLowerInvariant(name[0]) + name[1..]}' failed to satisfy constraint: Member must not be null");
+        ?? throw new AwsError("ValidationError", $"1 validation error detected: Value null at '{char.ToLowerInvariant(name[0]) + name[1..]}' " +
+                                                 "failed to satisfy constraint: Member must not be null");
 
     /// <summary>A query-protocol list: Prefix.1, Prefix.2, ... (or Prefix.member.N).</summary>
     public List<string> List(string prefix) =>
@@ -220,7 +223,8 @@ public sealed class AwsRequest(ServiceModel model, string method, string path, s
         static string Short(string v) => v.Length > 120 ? v[..120] + "..." : v;
         return Model.Protocol switch
         {
-            "query" or "ec2" => string.Join(' ', Form.Where(p => p.Key is not ("Action" or "Version") && p.Key.Length > 0).Select(p => $"{p.Key}={Short(p.Value)}")),
+            "query" or "ec2" =>
+                string.Join(' ', Form.Where(p => p.Key is not ("Action" or "Version") && p.Key.Length > 0).Select(p => $"{p.Key}={Short(p.Value)}")),
             "json" => Short(Json.ToJsonString()),
             _ => $"{Method} {Path}{QueryString}" + (Body.Length > 0 && Model.Service != "s3" ? " " + Short(Json.ToJsonString()) : ""),
         };
@@ -264,7 +268,10 @@ public static class Operations
             r.Route.Clear();
             foreach (var (k, v) in route) r.Route[k] = v;
         }
-        return best.Score >= 0 ? best.Name : throw new AwsError("UnknownOperationException", $"The aws stand-in does not implement {r.Method} {r.Path}{r.QueryString} for {r.Model.Service}", 404);
+        return best.Score >= 0
+            ? best.Name
+            : throw new AwsError("UnknownOperationException",
+                $"The aws stand-in does not implement {r.Method} {r.Path}{r.QueryString} for {r.Model.Service}", 404);
     }
 
     private static bool Match(string template, string path, Dictionary<string, string> route)
@@ -298,7 +305,8 @@ public sealed record Reply(int Status, string ContentType, byte[] Body, IReadOnl
             case "rest-xml":
                 var headers = shape is null ? [] : model.Headers(shape, output).ToList();
                 if (shape?["payload"]?.GetValue<string>() is { } payload)
-                    return new Reply(200, "application/octet-stream", output[payload] is { } b ? Convert.FromBase64String(b.GetValue<string>()) : [], headers, null);
+                    return new Reply(200, "application/octet-stream", output[payload] is { } b ? Convert.FromBase64String(b.GetValue<string>()) : [],
+                        headers, null);
                 var rest = ModelXml(xml =>
                 {
                     xml.WriteStartElement(op == "ListObjectsV2" ? "ListBucketResult" : op + "Result", "http://s3.amazonaws.com/doc/2006-03-01/");

@@ -113,7 +113,8 @@ public class DeployPathTests
     private static string OutputsJson(string value = "value-")
     {
         var names = Environments.Dev.Names;
-        return JsonSerializer.Serialize(Outputs.All.GroupBy(o => names.Stack(o.Stack)).ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key, o => value + o.Key)));
+        return JsonSerializer.Serialize(Outputs.All.GroupBy(o => names.Stack(o.Stack))
+            .ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key, o => value + o.Key)));
     }
 
     /// <summary>The file a cdk deploy command was told to write its outputs to.</summary>
@@ -145,7 +146,7 @@ public class DeployPathTests
         });
         var b = Deploying(runner, dir, new Logging.MemoryLog());
 
-        Infrastructure.Deploy(b);
+        DeployInfra.Deploy(b);
 
         Assert.NotNull(given);
         Assert.NotEqual(b.Settings.OutputsFile, given);
@@ -172,7 +173,8 @@ public class DeployPathTests
             var names = Environments.Dev.Names;
             if (how == "failed") // cdk writes the outputs of the stacks that made it, then fails
             {
-                File.WriteAllText(OutputsFileOf(c), JsonSerializer.Serialize(new Dictionary<string, object> { [names.Stack(StackKind.Vpc)] = new { VpcId = "vpc-new" } }));
+                File.WriteAllText(OutputsFileOf(c),
+                    JsonSerializer.Serialize(new Dictionary<string, object> { [names.Stack(StackKind.Vpc)] = new { VpcId = "vpc-new" } }));
                 throw new CommandFailedException(c.RenderSafe(), 1, "Exchange-dev-Eks failed: CREATE_FAILED", null);
             }
             File.WriteAllText(OutputsFileOf(c), "{\"Exchange-dev-Vpc\": {\"VpcId\": \"vp"); // stopped half-way through writing
@@ -180,7 +182,7 @@ public class DeployPathTests
         });
         var b = Deploying(runner, dir, new Logging.MemoryLog());
 
-        var error = Assert.ThrowsAny<Exception>(() => Infrastructure.Deploy(b));
+        var error = Assert.ThrowsAny<Exception>(() => DeployInfra.Deploy(b));
 
         Assert.IsType(how == "failed" ? typeof(CommandFailedException) : typeof(RunInterruptedException), error);
 
@@ -197,7 +199,7 @@ public class DeployPathTests
         var runner = EmptyAccount(eksStackExists: true, deploy: _ => new ProcessResult(0, "", "", TimeSpan.Zero));
         var b = Deploying(runner, dir, new Logging.MemoryLog());
 
-        var error = Assert.Throws<FileNotFoundException>(() => Infrastructure.Deploy(b));
+        var error = Assert.Throws<FileNotFoundException>(() => DeployInfra.Deploy(b));
 
         Assert.Contains($"{b.Settings.OutputsFile} was left as it was", error.Message);
         Assert.Equal(OutputsJson("old-"), File.ReadAllText(b.Settings.OutputsFile));

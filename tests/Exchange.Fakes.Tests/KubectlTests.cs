@@ -111,7 +111,8 @@ public sealed class KubectlTests : IDisposable
         var result = sandbox.Kubectl(["get", "pods", "-n", "exchange-dev"]);
 
         Assert.Equal(1, result.Exit);
-        Assert.Contains("Unable to connect to the server: dial tcp: lookup 0123456789abcdef0123456789abcdef.gr7.ap-northeast-2.eks.amazonaws.com", result.Stderr);
+        Assert.Contains("Unable to connect to the server: dial tcp: lookup " +
+                        "0123456789abcdef0123456789abcdef.gr7.ap-northeast-2.eks.amazonaws.com", result.Stderr);
     }
 
     [Fact]

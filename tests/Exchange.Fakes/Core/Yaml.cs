@@ -106,7 +106,8 @@ public static partial class Yaml
     };
 
     private static string Plain(string s) =>
-        s.Length > 0 && SafePlain().IsMatch(s) && !s.Contains(": ") && !s.Contains(" #") && !s.EndsWith(' ') && Scalar(new YamlScalarNode(s)) is JsonValue v && v.TryGetValue<string>(out _)
+        s.Length > 0 && SafePlain().IsMatch(s) && !s.Contains(": ") && !s.Contains(" #") && !s.EndsWith(' ')
+            && Scalar(new YamlScalarNode(s)) is JsonValue v && v.TryGetValue<string>(out _)
             ? s
             : "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
 

@@ -33,7 +33,9 @@ internal static class Apply
                 var resolved = Resolve(call, manifest, created);
                 if (resolved.Kind.Kind == "Secret")
                     call.Context.Secrets.Add(Manifests.Secret(manifest, resolved.Namespace ?? ""));
-                var outcome = call.Args.Flag("--server-side") ? "serverside-applied" : Outcome(call.Find(resolved.Namespace, resolved.Kind.Kind, manifest.Name), resolved);
+                var outcome = call.Args.Flag("--server-side")
+                    ? "serverside-applied"
+                    : Outcome(call.Find(resolved.Namespace, resolved.Kind.Kind, manifest.Name), resolved);
                 if (resolved.Kind.Kind == "Namespace")
                     created.Add(manifest.Name);
                 if (dryRun == "none")
@@ -52,7 +54,8 @@ internal static class Apply
     /// <summary>Validates the manifest like the API server (known kind, name, namespace present and consistent).</summary>
     public static Resolved Resolve(KubectlCall call, Manifest manifest, IReadOnlySet<string> namespacesInStream)
     {
-        var missing = new[] { ("apiVersion", manifest.ApiVersion), ("kind", manifest.Kind) }.Where(f => f.Item2 == "").Select(f => $"{f.Item1} not set").ToList();
+        var missing = new[] { ("apiVersion", manifest.ApiVersion), ("kind", manifest.Kind) }
+            .Where(f => f.Item2 == "").Select(f => $"{f.Item1} not set").ToList();
         if (missing.Count > 0)
             throw new KubectlException($"error: error validating \"{manifest.Source}\": error validating data: [{string.Join(", ", missing)}]; " +
                                        "if you choose to ignore these errors, turn validation off with --validate=false");
@@ -62,7 +65,8 @@ internal static class Apply
                                           "ensure CRDs are installed first");
         if (manifest.Name == "")
             throw new KubectlException($"error: error when retrieving current configuration of:\nResource: \"{kind.Resource}\", GroupVersionKind: " +
-                                       $"\"{manifest.ApiVersion}, Kind={manifest.Kind}\"\nfrom server for: \"{manifest.Source}\": resource name may not be empty");
+                                       $"\"{manifest.ApiVersion}, Kind={manifest.Kind}\"\nfrom server for: \"{manifest.Source}\": " +
+                                       "resource name may not be empty");
         var body = (JsonObject)manifest.Body.DeepClone();
         string? ns = null;
         if (kind.Namespaced)

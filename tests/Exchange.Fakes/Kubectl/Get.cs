@@ -66,7 +66,8 @@ internal static class Get
     {
         var words = call.Args.Positionals.Skip(1).ToList();
         if (words.Count == 0)
-            throw new KubectlException("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.");
+            throw new KubectlException("You must specify the type of resource to get. " +
+                                       "Use \"kubectl api-resources\" for a complete list of supported resources.");
         var slash = words[0].Split('/', 2);
         var kinds = slash[0].Split(',').Select(t => KubeKinds.ForName(t)
             ?? throw new KubectlException($"error: the server doesn't have a resource type \"{t}\"")).ToList();

@@ -49,7 +49,8 @@ internal static class Tables
                     (Json.Int(o, "status", "availableReplicas") ?? 0).ToString(), Age(o)]),
             "StatefulSet" => (["NAME", "READY", "AGE"], o => [Name(o), Ready(o), Age(o)]),
             "Namespace" => (["NAME", "STATUS", "AGE"], o => [Name(o), "Active", Age(o)]),
-            "Secret" => (["NAME", "TYPE", "DATA", "AGE"], o => [Name(o), Json.Str(o, "type") ?? "Opaque", ((o["data"] as JsonObject)?.Count ?? 0).ToString(), Age(o)]),
+            "Secret" => (["NAME", "TYPE", "DATA", "AGE"],
+                o => [Name(o), Json.Str(o, "type") ?? "Opaque", ((o["data"] as JsonObject)?.Count ?? 0).ToString(), Age(o)]),
             "ConfigMap" => (["NAME", "DATA", "AGE"], o => [Name(o), ((o["data"] as JsonObject)?.Count ?? 0).ToString(), Age(o)]),
             "Event" => (["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
                 o => [Ages.Since(Json.Str(o, "lastTimestamp")), Json.Str(o, "type") ?? "", Json.Str(o, "reason") ?? "",
@@ -67,7 +68,8 @@ internal static class Tables
     }
 
     private static string ExternalIp(JsonObject service) =>
-        Json.Str(service["status"]?["loadBalancer"]?["ingress"]?[0], "hostname") ?? (Json.Str(service, "spec", "type") == "LoadBalancer" ? "<pending>" : "<none>");
+        Json.Str(service["status"]?["loadBalancer"]?["ingress"]?[0], "hostname")
+            ?? (Json.Str(service, "spec", "type") == "LoadBalancer" ? "<pending>" : "<none>");
 
     private static string Ports(JsonObject service)
     {

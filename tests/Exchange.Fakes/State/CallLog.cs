@@ -13,7 +13,8 @@ public sealed record SecretRecord(string Name, string Namespace, IReadOnlyList<s
 
 /// <summary>One line of calls.jsonl.</summary>
 public sealed record FakeCall(string Tool, IReadOnlyList<string> Args,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] StdinRecord? Stdin, int Exit, DateTimeOffset Time,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] StdinRecord? Stdin,
+    int Exit, DateTimeOffset Time,
     IReadOnlyList<SecretRecord>? Secrets = null)
 {
     /// <summary>"tool arg1 arg2 ..." for readable assertions.</summary>
