@@ -43,6 +43,7 @@ public sealed class DeployPolicyTests : IDisposable
             ["Resources"] = new JsonObject
             {
                 ["Cluster"] = Resource("AWS::EKS::Cluster", new() { ["Name"] = Dev.ClusterName, ["RoleArn"] = $"arn:aws:iam::{World.Account}:role/eks" }),
+                ["Artifacts"] = Resource("AWS::S3::Bucket", new() { ["BucketName"] = Artifacts(Dev) }),
                 ["Nodes"] = Resource("AWS::EKS::Nodegroup", new()
                 {
                     ["ClusterName"] = Dev.ClusterName, ["ScalingConfig"] = new JsonObject { ["MinSize"] = 1, ["MaxSize"] = 4, ["DesiredSize"] = 2 },
@@ -117,7 +118,15 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.CreateScheduleCommand(Definition(n.SleepUntilScheduleName(SleepTarget.Nodes)));
         yield return () => Cli.DeleteScheduleCommand(n.SleepUntilScheduleName(SleepTarget.Nodes));
         yield return () => Cli.ForceDeleteSecretCommand(n.DbSecretName);
+        // The run artefacts shared through the artifacts bucket, and DestroyDev emptying it.
+        var file = _world.Write("artifacts/images.json", "{}");
+        yield return () => Cli.PutObjectCommand(Artifacts(n), "images.json", file);
+        yield return () => Cli.GetObjectCommand(Artifacts(n), "images.json", file + ".download");
+        yield return () => Cli.ListObjectsCommand(Artifacts(n));
+        yield return () => Cli.DeleteObjectsCommand(Artifacts(n), ["images.json"]);
     }
+
+    private static string Artifacts(EnvironmentNames n) => n.Bucket(EnvironmentNames.ArtifactsPurpose, World.Account, Region);
 
     /// <summary>The deployed sleep schedule's definition (what Resume --until reads and writes back), under another name.</summary>
     private JsonObject Definition(string name)
@@ -165,7 +174,8 @@ public sealed class DeployPolicyTests : IDisposable
         string[] byName = ["aws cloudformation describe-stacks", "aws secretsmanager describe-secret", "aws secretsmanager get-secret-value",
                            "aws eks update-kubeconfig", "aws eks describe-nodegroup", "aws eks update-nodegroup-config", "aws rds describe-db-instances",
                            "aws rds stop-db-instance", "aws rds start-db-instance", "aws logs delete-log-group", "aws secretsmanager delete-secret",
-                           "aws scheduler get-schedule", "aws scheduler update-schedule", "aws scheduler create-schedule", "aws scheduler delete-schedule"];
+                           "aws scheduler get-schedule", "aws scheduler update-schedule", "aws scheduler create-schedule", "aws scheduler delete-schedule",
+                           "aws s3api put-object", "aws s3api get-object", "aws s3api list-objects-v2", "aws s3api delete-objects"];
 
         var calls = Calls(prod).Select(build => build()).Where(c => byName.Contains(Key(c))).Select(c => (Key(c), Run(c))).ToList();
 
