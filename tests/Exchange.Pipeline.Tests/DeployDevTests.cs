@@ -49,7 +49,8 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
 
         // The images are really in the registry, and the applied manifests carry exactly those references.
         var images = ImagesFile();
-        foreach (var (name, repository) in new[] { (WorkloadImages.MatchingEngine, "exchange/matching-engine-shard"), (WorkloadImages.Backend, "exchange/future-backend") })
+        foreach (var (name, repository) in new[]
+                 { (WorkloadImages.MatchingEngine, "exchange/matching-engine-shard"), (WorkloadImages.Backend, "exchange/future-backend") })
         {
             var tag = images[name].GetProperty("Tag").GetString()!;
             Assert.StartsWith("src-", tag);
@@ -59,7 +60,9 @@ public sealed class DeployDevTests(PipelineWorld world) : IDisposable
         Assert.DoesNotContain("set-by-pipeline", Applied());
         // Values that are not secret reach the cluster through the value table's ConfigMap: the bucket the Storage stack made.
         var artifacts = Environments.Dev.Names.Bucket(EnvironmentNames.ArtifactsPurpose, PipelineRun.Account, PipelineRun.Region);
-        Assert.Contains($"ARTIFACTS_BUCKET: {artifacts}", Applied());
+        var configMap = Exchange.Fakes.State.FakeState.Read(_run.Toolbox.StateDir)
+            .KubeObjects[$"exchange-dev/ConfigMap/{EnvironmentConfigMap.Definition.Name}"];
+        Assert.Contains($"\"ARTIFACTS_BUCKET\":\"{artifacts}\"", configMap.Json);
         lock (_run.Cloud) Assert.Contains("images.json", _run.Cloud.Buckets[artifacts].Keys); // shared for reruns on other machines
         Assert.DoesNotContain(":latest", Applied());
 

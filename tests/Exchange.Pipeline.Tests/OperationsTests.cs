@@ -54,7 +54,8 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         var again = _run.Build("--target=Pause");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("already paused", again.Output);
-        Assert.DoesNotContain(CallsSince(before), c => c.Contains("stop-", StringComparison.Ordinal) || c.Contains("update-nodegroup-config", StringComparison.Ordinal));
+        Assert.DoesNotContain(CallsSince(before),
+            c => c.Contains("stop-", StringComparison.Ordinal) || c.Contains("update-nodegroup-config", StringComparison.Ordinal));
 
         before = _run.Calls.Count;
         var resume = _run.Build("--target=Resume");
@@ -91,7 +92,8 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         }
         var schedules = Schedules();
         var once = schedules["exchange-dev-sleep-database-until"];
-        Assert.Equal(schedules["exchange-dev-sleep-database"]["Target"]!.ToJsonString(), once["Target"]!.ToJsonString()); // the same universal target, input and role
+        // the same universal target, input and role
+        Assert.Equal(schedules["exchange-dev-sleep-database"]["Target"]!.ToJsonString(), once["Target"]!.ToJsonString());
         Assert.Contains("rds:stopDBInstance", once["Target"]!.ToJsonString());
 
         var status = _run.Build("--target=Status");
@@ -107,7 +109,8 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         var pause = _run.Build("--target=Pause");
         Assert.True(pause.ExitCode == 0, pause.ToString());
         Assert.Contains("Cancelled the wake-on-demand", pause.Output);
-        Assert.Contains(CallsSince(before), c => c == "aws scheduler delete-schedule --name exchange-dev-sleep-nodes-until --region ap-northeast-2 --output json");
+        Assert.Contains(CallsSince(before),
+            c => c == "aws scheduler delete-schedule --name exchange-dev-sleep-nodes-until --region ap-northeast-2 --output json");
         var after = Schedules();
         Assert.Equal(["exchange-dev-sleep-database", "exchange-dev-sleep-kafka", "exchange-dev-sleep-nodes"], after.Keys.Order());
         Assert.All(after.Values, s => Assert.Null(s["StartDate"]));
@@ -126,7 +129,8 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
 
         Assert.True(night.ExitCode == 0, night.ToString());
         Assert.Contains("the in-AWS schedules do the shallow sleep", night.Output);
-        Assert.DoesNotContain(CallsSince(before), c => c.Contains("start-", StringComparison.Ordinal) || c.Contains("update-nodegroup-config", StringComparison.Ordinal));
+        Assert.DoesNotContain(CallsSince(before),
+            c => c.Contains("start-", StringComparison.Ordinal) || c.Contains("update-nodegroup-config", StringComparison.Ordinal));
 
         _run.Env["EXCHANGE_NOW"] = "2026-12-01T23:05:00Z"; // Wednesday 08:05 in Seoul
         var morning = _run.Build("--target=FollowSchedule");
@@ -160,7 +164,8 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         Assert.True(pause.ExitCode == 0, pause.ToString());
         // EKS recreates the control-plane log group while the cluster is deleted: swept, or Resume could not create the stack.
         CallOrder.Assert(CallsSince(before), "aws rds stop-db-instance", "kubectl delete namespace exchange-dev", "cdk destroy --app",
-            "aws logs describe-log-groups --log-group-name-prefix /aws/eks/exchange-dev/", "aws logs delete-log-group --log-group-name /aws/eks/exchange-dev/cluster");
+            "aws logs describe-log-groups --log-group-name-prefix /aws/eks/exchange-dev/",
+            "aws logs delete-log-group --log-group-name /aws/eks/exchange-dev/cluster");
         Assert.Contains(_run.Calls, c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Args.Contains("Exchange-dev-Eks"));
         Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Args.Contains("Exchange-dev-Rds"));
         Assert.Contains("Environment 'dev' is DEEP-PAUSED.", _run.Build("--target=Status").Output);
@@ -220,11 +225,13 @@ public sealed class OperationsTests(PipelineWorld world) : IDisposable
         Assert.Equal("Exchange-dev-Eks", destroyed[0]); // the cluster goes first (its load balancers hold the VPC) ...
         Assert.Equal("Exchange-dev-Vpc", destroyed[^1]); // ... the network last
         // The buckets are emptied before their stack goes (no auto-delete Lambda): the artefacts this deploy shared are in one.
-        var storage = calls.FindIndex(c => c.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Contains("Exchange-dev-Storage", StringComparison.Ordinal));
+        var storage = calls.FindIndex(c =>
+            c.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Contains("Exchange-dev-Storage", StringComparison.Ordinal));
         var artifacts = Environments.Dev.Names.Bucket(EnvironmentNames.ArtifactsPurpose, PipelineRun.Account, PipelineRun.Region);
         var emptied = calls.FindIndex(c => c.StartsWith($"aws s3api delete-objects --bucket {artifacts}", StringComparison.Ordinal));
         Assert.True(emptied >= 0 && emptied < storage, string.Join("\n", calls));
-        Assert.Contains(calls, c => c.StartsWith("aws secretsmanager delete-secret --secret-id exchange-dev-db-credentials --force-delete-without-recovery", StringComparison.Ordinal));
+        Assert.Contains(calls, c => c.StartsWith(
+            "aws secretsmanager delete-secret --secret-id exchange-dev-db-credentials --force-delete-without-recovery", StringComparison.Ordinal));
         Assert.Contains("Nothing of 'dev' is left", destroy.Output);
         Assert.Contains(calls, c => c.StartsWith("aws ecr describe-repositories --repository-names exchange/matching-engine-shard", StringComparison.Ordinal));
 

@@ -59,7 +59,8 @@ public sealed partial class PipelineRun : IDisposable
         foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(root, file);
-            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.GetFileName(file).StartsWith(FakeCalls.FileName, StringComparison.Ordinal))
+            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                || Path.GetFileName(file).StartsWith(FakeCalls.FileName, StringComparison.Ordinal))
                 continue;
             var target = Path.Combine(Root, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -70,11 +71,13 @@ public sealed partial class PipelineRun : IDisposable
     /// <summary>What the Redpanda instance answers over SSM Run Command: `rpk topic list` lists the topics its boot script created.</summary>
     private static string Redpanda(string instance, string shell) =>
         shell.Contains("rpk topic list", StringComparison.Ordinal)
-            ? string.Concat(new[] { "NAME  PARTITIONS  REPLICAS" }.Concat(Exchange.Contracts.Environments.Dev.KafkaTopics.Select(t => $"{t}  3  1")).Select(l => l + "\n"))
+            ? string.Concat(new[] { "NAME  PARTITIONS  REPLICAS" }
+                .Concat(Exchange.Contracts.Environments.Dev.KafkaTopics.Select(t => $"{t}  3  1")).Select(l => l + "\n"))
             : "";
 
     /// <summary>The database password Secrets Manager generated (tests check it never shows).</summary>
-    public string DbPassword => _cloud.Secrets.Values.Single(s => s.Name.EndsWith("-db-credentials", StringComparison.Ordinal)).Value["password"]!.GetValue<string>();
+    public string DbPassword =>
+        _cloud.Secrets.Values.Single(s => s.Name.EndsWith("-db-credentials", StringComparison.Ordinal)).Value["password"]!.GetValue<string>();
 
     public string Root { get; }
     public string Home => Path.Combine(Root, "home");

@@ -81,7 +81,8 @@ public sealed class PipelineWorld : IDisposable
         process.WaitForExit();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"No Docker engine answers (DOCKER_HOST={Environment.GetEnvironmentVariable("DOCKER_HOST")}): {error.Trim()} " +
-                                                "Start one as .ci/run does (dockerd --host unix:///tmp/... --bridge=none --iptables=false) and export DOCKER_HOST.");
+                                                "Start one as .ci/run does (dockerd --host unix:///tmp/... --bridge=none --iptables=false) " +
+                                                "and export DOCKER_HOST.");
         return version;
     }
 

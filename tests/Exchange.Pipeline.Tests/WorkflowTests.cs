@@ -65,7 +65,8 @@ public sealed partial class WorkflowTests(PipelineWorld world) : IDisposable
                                    && r.Contains("--base-assembly=base/artifacts/dev/cdk.out", StringComparison.Ordinal)
                                    && r.Contains("--cost-threshold=", StringComparison.Ordinal));
         var checkouts = ((YamlSequenceNode)job.Children[new YamlScalarNode("steps")]).Children.Cast<YamlMappingNode>()
-            .Where(s => s.Children.TryGetValue(new YamlScalarNode("with"), out var with) && ((YamlMappingNode)with).Children.ContainsKey(new YamlScalarNode("ref")))
+            .Where(s => s.Children.TryGetValue(new YamlScalarNode("with"), out var with)
+                        && ((YamlMappingNode)with).Children.ContainsKey(new YamlScalarNode("ref")))
             .Select(s => Scalar((YamlMappingNode)s.Children[new YamlScalarNode("with")], "ref"));
         Assert.Equal(["${{ github.event.pull_request.base.sha }}"], checkouts);
     }
