@@ -13,18 +13,19 @@ public sealed partial class PlanTests(PipelineWorld world) : IDisposable
     {
         var plan = _run.Build("--target=Plan");
         Assert.True(plan.ExitCode == 0, plan.ToString());
-        Assert.Empty(_run.Calls); // Plan itself runs nothing
+        Assert.DoesNotContain(_run.Calls, c => c.Tool != "kubectl"); // Plan only renders the overlay (to list the workloads)
         var (always, conditional) = Planned(plan.Output);
+        var before = _run.Calls.Count;
 
         var deploy = _run.Build("--target=DeployDev");
         Assert.True(deploy.ExitCode == 0, deploy.ToString());
-        var executed = _run.Calls.Select(c => Key(c.Tool, c.Args)).Where(k => !IsVersionProbe(k)).ToHashSet();
+        var executed = _run.Calls.Skip(before).Select(c => Key(c.Tool, c.Args)).Where(k => !IsVersionProbe(k)).ToHashSet();
 
         var unplanned = executed.Except(always).Except(conditional).Order().ToList();
         var notRun = always.Except(executed).Order().ToList();
         Assert.True(unplanned.Count == 0 && notRun.Count == 0,
             $"DeployDev ran what Plan does not list: {string.Join(", ", unplanned)}\nPlan lists what DeployDev did not run: {string.Join(", ", notRun)}\n" +
-            $"Plan:\n{plan.Output}\nCalls:\n{string.Join("\n", _run.Calls.Select(c => c.CommandLine))}");
+            $"Plan:\n{plan.Output}\nCalls:\n{string.Join("\n", _run.Calls.Skip(before).Select(c => c.CommandLine))}");
         Assert.True(always.Count >= 15, string.Join(", ", always));
     }
 

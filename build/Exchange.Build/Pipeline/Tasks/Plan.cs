@@ -88,6 +88,10 @@ public static class Plan
         steps[TaskNames.DeployInfra] =
         [
             Show(aws.DescribeSecretCommand(b.Names.DbSecretName)),
+            $"# while {b.Names.Stack(StackKind.Eks)} does not exist, a control-plane log group an earlier cluster left is deleted:",
+            Show(aws.DescribeLogGroupsCommand(b.Names.EksClusterLogGroupName)),
+            "# only when it is there:",
+            Show(aws.DeleteLogGroupCommand(b.Names.EksClusterLogGroupName)),
             Show(cdk.DeployCommand(s.CdkOutDir, s.OutputsFile, s.CdkConcurrency, s.IsCi)),
             "# shares the outputs and the deploy policy for other machines:",
             Share(s.OutputsFile),
@@ -107,6 +111,8 @@ public static class Plan
         steps[TaskNames.BuildImages] =
         [
             .. images.Any(i => i.Tag == "<tag>") ? ["# <tag> is derived from the sources (git commit and tree hash)"] : Array.Empty<string>(),
+            "# an image already built for the nodes' platform is not built again; a build for another platform is refused:",
+            .. images.Select(i => Show(docker.ImagePlatformCommand($"{i.Name}:{i.Tag}"))),
             .. images.Select(i => Show(docker.BuildCommand(i.Dir, i.Dockerfile, $"{i.Name}:{i.Tag}", Images.Platform(b), new Dictionary<string, string>()))),
         ];
         steps[TaskNames.PushImages] =
@@ -123,7 +129,13 @@ public static class Plan
             }),
             Share(s.ImagesFile),
         ];
-        steps[TaskNames.Kubeconfig] = [Show(aws.UpdateKubeconfigCommand(b.Names.ClusterName))];
+        steps[TaskNames.Kubeconfig] =
+        [
+            Show(kubectl.CurrentContextCommand()),
+            Show(aws.UpdateKubeconfigCommand(b.Names.ClusterName)),
+            $"# the context must now be {clusterArn}:",
+            Show(kubectl.CurrentContextCommand()),
+        ];
         steps[TaskNames.Secrets] =
         [
             .. ClusterValueResolver.SecretsRead(KubernetesSecrets.All.SelectMany(d => d.Values), b.Names).Select(n => Show(aws.GetSecretValueCommand(n))),
