@@ -62,6 +62,21 @@ public sealed class RefusedPermissionTests(PipelineWorld world) : IDisposable
     }
 
     [Fact]
+    public void Throttling_is_retried_with_backoff_and_the_step_succeeds()
+    {
+        _run.Deployed();
+        // More throttles than the aws CLI's own attempts (AWS_MAX_ATTEMPTS=3): the pipeline's classification sees one and retries.
+        _run.Faults.Throttle("cloudformation:DescribeStacks", times: 4);
+
+        var status = _run.Build("--target=Status");
+
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Matches(@"aws \| .*Throttling.* - retrying in \S+ \(attempt 2 of \d+\)", status.Output);
+        Assert.Contains("Environment 'dev' is RUNNING.", status.Output);
+        Assert.True(_run.StandIn.Requests.Count(r => r.Error == "Throttling") == 4, "every throttle reached a client");
+    }
+
+    [Fact]
     public void With_the_generated_policy_enforced_a_whole_lifecycle_runs_and_nothing_is_refused()
     {
         // cdk bootstrap creates IAM roles: an administrator runs it once per account, so it is not the deploy role's job.
