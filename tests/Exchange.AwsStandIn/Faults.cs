@@ -148,14 +148,15 @@ public sealed class Faults
         return covering.Contains("Deny") ? "Deny" : covering.Contains("Allow") ? "Allow" : "ImplicitDeny";
     }
 
-    /// <summary>The keys a DeleteObjects request names (its &lt;Delete&gt; body).</summary>
-    public static IReadOnlyList<string> DeletedKeys(AwsRequest r) =>
-        r.Body.Length == 0 ? [] : System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(r.Body)).Root!.Elements()
-            .Where(e => e.Name.LocalName == "Object").Select(o => o.Elements().Single(e => e.Name.LocalName == "Key").Value).ToList();
+    /// <summary>A DeleteObjects request's &lt;Delete&gt; body: the keys, and whether only errors are to be listed (Quiet).</summary>
+    public static (IReadOnlyList<string> Keys, bool Quiet) DeleteRequest(AwsRequest r)
+    {
+        if (r.Body.Length == 0) return ([], false);
+        var elements = System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(r.Body)).Root!.Elements().ToList();
+        return (elements.Where(e => e.Name.LocalName == "Object").Select(o => o.Elements().Single(e => e.Name.LocalName == "Key").Value).ToList(),
+            elements.Any(e => e.Name.LocalName == "Quiet" && e.Value == "true"));
+    }
 
-    /// <summary>
-    /// AccessDenied in each protocol's wording (query: AccessDenied; JSON: AccessDeniedException; EC2: UnauthorizedOperation), naming the resource.
-    /// </summary>
     public static AwsError AccessDenied(AwsRequest r, string action, string resource, bool explicitDeny)
     {
         var message = $"User: {r.Caller.Arn} is not authorized to perform: {action} on resource: {resource} " +
@@ -201,7 +202,7 @@ public sealed class Faults
                     : c.Stacks.GetValueOrDefault(stack)?.Id ?? Arn("cloudformation", $"stack/{stack}/*")],
             // A multi-object delete is authorized as s3:DeleteObject on each object it names.
             "s3:DeleteObject" when r.Operation == "DeleteObjects" =>
-                Each(DeletedKeys(r), k => $"arn:aws:s3:::{r.Route.GetValueOrDefault("Bucket")}/{k}"),
+                Each(DeleteRequest(r).Keys, k => $"arn:aws:s3:::{r.Route.GetValueOrDefault("Bucket")}/{k}"),
             _ when action.StartsWith("s3:", StringComparison.Ordinal) =>
                 [$"arn:aws:s3:::{r.Route.GetValueOrDefault("Bucket")}" + (r.Route.TryGetValue("Key", out var key) ? "/" + key : "")],
             "ecr:DescribeRepositories" =>

@@ -186,9 +186,7 @@ public static class Services
     private static JsonObject DeleteObjects(Cloud c, AwsRequest r)
     {
         var bucket = Bucket(c, r);
-        var keys = Faults.DeletedKeys(r);
-        var quiet = System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(r.Body)).Root!.Elements()
-            .Any(e => e.Name.LocalName == "Quiet" && e.Value == "true");
+        var (keys, quiet) = Faults.DeleteRequest(r);
         foreach (var key in keys) bucket.Remove(key);
         return new()
         {

@@ -1,3 +1,4 @@
+using Exchange.Fakes;
 using System.Diagnostics;
 
 namespace Exchange.Pipeline.Tests;
@@ -17,8 +18,8 @@ public sealed class PipelineWorld : IDisposable
         RealCdk = Path.Combine(RepoRoot, "infra", "node_modules", ".bin", "cdk");
         if (!File.Exists(RealCdk))
             throw new InvalidOperationException($"{RealCdk} is missing: run `npm ci --prefix infra` (.ci/run does).");
-        RealAws = FindOnPath("aws") ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH: pip install awscli (.ci/run checks it).");
-        RealDocker = FindOnPath("docker") ?? throw new InvalidOperationException("docker is not on PATH (apt-get install docker.io).");
+        RealAws = FakeToolbox.FindOnPath("aws", null) ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH: pip install awscli (.ci/run checks it).");
+        RealDocker = FakeToolbox.FindOnPath("docker", null) ?? throw new InvalidOperationException("docker is not on PATH (apt-get install docker.io).");
         DockerEngine = CheckDockerEngine();
         Registry = new Registry(Directory.CreateDirectory(Path.Combine(Root, "registry")).FullName);
     }
@@ -58,10 +59,6 @@ public sealed class PipelineWorld : IDisposable
             return (_deployment.Cloud, _deployment.Root);
         }
     }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
     private static string FindRepoRoot()
     {
