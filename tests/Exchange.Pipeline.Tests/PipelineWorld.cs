@@ -18,8 +18,10 @@ public sealed class PipelineWorld : IDisposable
         RealCdk = Path.Combine(RepoRoot, "infra", "node_modules", ".bin", "cdk");
         if (!File.Exists(RealCdk))
             throw new InvalidOperationException($"{RealCdk} is missing: run `npm ci --prefix infra` (.ci/run does).");
-        RealAws = FakeToolbox.FindOnPath("aws", null) ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH: pip install awscli (.ci/run checks it).");
-        RealDocker = FakeToolbox.FindOnPath("docker", null) ?? throw new InvalidOperationException("docker is not on PATH (apt-get install docker.io).");
+        RealAws = FakeToolbox.FindOnPath("aws", null)
+            ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH: pip install awscli (.ci/run checks it).");
+        RealDocker = FakeToolbox.FindOnPath("docker", null)
+            ?? throw new InvalidOperationException("docker is not on PATH (apt-get install docker.io).");
         DockerEngine = CheckDockerEngine();
         Registry = new Registry(Directory.CreateDirectory(Path.Combine(Root, "registry")).FullName);
     }
