@@ -50,14 +50,17 @@ public sealed class FakeToolbox
     /// Writes the executables: <paramref name="realAws"/>, <paramref name="realCdk"/> (and <paramref name="realDocker"/>)
     /// behind recording shims, and the kubectl stand-in (its client-side commands go to the first real kubectl on PATH).
     /// </summary>
-    public static FakeToolbox Install(string binDir, string stateDir, string realAws, string realCdk, string? realDocker = null)
+    public static FakeToolbox Install(string binDir, string stateDir, string realAws, string realCdk, string? realDocker = null,
+        AwsPreload? preload = null)
     {
         binDir = Path.GetFullPath(binDir);
         stateDir = Path.GetFullPath(stateDir);
         Directory.CreateDirectory(binDir);
         Directory.CreateDirectory(stateDir);
         var log = Path.Combine(stateDir, FakeCallsFile);
-        Write(Path.Combine(binDir, "aws"), RecordingShim("aws", realAws, log));
+        Write(Path.Combine(binDir, "aws"), RecordingShim("aws", realAws, log, preload is null
+            ? null
+            : $"{Quote(preload.Python)} -I -S {Quote(preload.ClientScript)} {Quote(preload.Socket)} {Quote(realAws)}"));
         Write(Path.Combine(binDir, "cdk"), RecordingShim("cdk", realCdk, log));
         if (realDocker is not null) Write(Path.Combine(binDir, "docker"), RecordingShim("docker", realDocker, log));
 
@@ -74,12 +77,13 @@ public sealed class FakeToolbox
 
     /// <summary>
     /// Appends one record (RS, then the tool and its arguments each followed by US) to the call log, then
-    /// becomes the real tool: its output, exit code and signals are the real tool's own.
+    /// becomes the real tool (or <paramref name="launcher"/>, which runs it): its output, exit code and signals
+    /// are the real tool's own.
     /// </summary>
-    private static string RecordingShim(string tool, string real, string log) =>
+    private static string RecordingShim(string tool, string real, string log, string? launcher = null) =>
         $"#!/bin/sh\n# The real {tool}, its arguments recorded for the tests (Exchange.Fakes FakeToolbox.Install).\n" +
         $"printf '\\036%s\\n' \"$(printf '%s\\037' {tool} \"$@\")\" >>{Quote(log)}\n" +
-        $"exec {Quote(real)} \"$@\"\n";
+        $"exec {launcher ?? Quote(real)} \"$@\"\n";
 
     private static void Write(string path, string text)
     {

@@ -1,9 +1,9 @@
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>Bad input fails early with a message that says what to do, before anything touches AWS.</summary>
-[Collection(PipelineCollection.Name)]
-public sealed class BadInputTests(PipelineWorld world) : IDisposable
+public sealed class BadInputTests : IDisposable
 {
+    private static PipelineWorld world => PipelineWorld.Shared;
     private readonly PipelineRun _run = new(world);
 
     [Fact]

@@ -5,9 +5,9 @@ using Exchange.Contracts;
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>./build.sh --target=DeployDev from an empty account (the AWS stand-in) to running pods (the kubectl stand-in), twice.</summary>
-[Collection(PipelineCollection.Name)]
-public sealed class DeployDevTests(PipelineWorld world) : IDisposable
+public sealed class DeployDevTests : IDisposable
 {
+    private static PipelineWorld world => PipelineWorld.Shared;
     private readonly PipelineRun _run = new(world);
 
     [Fact]

@@ -4,9 +4,9 @@ using Exchange.Contracts;
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>The bootstrap script and the targets people see: description, tree, unknown target, Default.</summary>
-[Collection(PipelineCollection.Name)]
-public sealed class EntryPointTests(PipelineWorld world) : IDisposable
+public sealed class EntryPointTests : IDisposable
 {
+    private static PipelineWorld world => PipelineWorld.Shared;
     private static readonly string[] Targets =
     [
         "Default", "Test", "Synth", "Render", "Plan", "Doctor", "Bootstrap", "DeployInfra", "Kubeconfig", "BuildImages",

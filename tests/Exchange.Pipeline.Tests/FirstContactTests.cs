@@ -4,9 +4,9 @@ using System.Text.RegularExpressions;
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>What a newcomer runs first, with no account, no credentials and no source checkouts.</summary>
-[Collection(PipelineCollection.Name)]
-public sealed partial class FirstContactTests(PipelineWorld world) : IDisposable
+public sealed partial class FirstContactTests : IDisposable
 {
+    private static PipelineWorld world => PipelineWorld.Shared;
     private readonly PipelineRun _run = new(world);
 
     [Fact]

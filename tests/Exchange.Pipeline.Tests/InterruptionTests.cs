@@ -4,10 +4,10 @@ using System.Text.Json;
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>Ctrl-C (SIGINT) in the middle of a step: children stop, temporary credentials go, artefacts stay whole, and the run says how to resume.</summary>
-[Collection(PipelineCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class InterruptionTests(PipelineWorld world) : IDisposable
+public sealed class InterruptionTests : IDisposable
 {
+    private static PipelineWorld world => PipelineWorld.Shared;
     private readonly PipelineRun _run = new(world);
 
     private static bool Alive(int pid) => Directory.Exists($"/proc/{pid}") &&

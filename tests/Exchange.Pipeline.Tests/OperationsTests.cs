@@ -3,9 +3,9 @@ using Exchange.Contracts;
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>Day 2: Status, Pause, Resume, Diff and DestroyDev from a deployed environment, asserting the exact calls and their order.</summary>
-[Collection(PipelineCollection.Name)]
-public sealed class OperationsTests(PipelineWorld world) : IDisposable
+public sealed class OperationsTests : IDisposable
 {
+    private static PipelineWorld world => PipelineWorld.Shared;
     private readonly PipelineRun _run = new(world);
 
     private void Deployed() => _run.Deployed();

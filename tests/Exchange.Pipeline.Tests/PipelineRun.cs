@@ -32,7 +32,9 @@ public sealed partial class PipelineRun : IDisposable
         _world = world;
         Root = Directory.CreateTempSubdirectory("exchange-run-").FullName;
         _cloud = new Cloud(Account, Region, new RegistryEndpoint(world.Registry.Host, world.Registry.Password)) { RunShell = Redpanda };
-        Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"), world.RealAws, world.RealCdk, world.RealDocker);
+        Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"), world.RealAws, world.RealCdk, world.RealDocker,
+            world.AwsPreload);
+        world.SeedCloudAssembly(CdkOut);
         EngineDir = CopyFixture("future-engine");
         BackendDir = CopyFixture("future-backend");
         Directory.CreateDirectory(Home);
@@ -83,6 +85,8 @@ public sealed partial class PipelineRun : IDisposable
     public string Home => Path.Combine(Root, "home");
     public string Artifacts => Path.Combine(Root, "artifacts");
     public string Kubeconfig => Path.Combine(Root, "kube", "config");
+    /// <summary>This run's cloud assembly (EXCHANGE_CDK_OUT).</summary>
+    public string CdkOut => Path.Combine(Root, "cdk.out");
     public string EngineDir { get; }
     public string BackendDir { get; }
     public FakeToolbox Toolbox { get; }
@@ -148,7 +152,7 @@ public sealed partial class PipelineRun : IDisposable
             ["NUGET_PACKAGES"] = nuget,
             ["KUBECONFIG"] = Kubeconfig,
             ["EXCHANGE_ARTIFACTS_DIR"] = Artifacts,
-            ["EXCHANGE_CDK_OUT"] = _world.CdkOut,
+            ["EXCHANGE_CDK_OUT"] = CdkOut,
             ["CDK_DISABLE_CLI_TELEMETRY"] = "true",
             ["JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"] = "1",
             ["NO_COLOR"] = "1",
@@ -218,11 +222,9 @@ public sealed partial class PipelineRun : IDisposable
         }
     }
 
-    /// <summary>Every file the run could have written: its whole sandbox (HOME, artefacts, kubectl stand-in state, kubeconfig)
-    /// and the shared cloud assembly.</summary>
-    public IEnumerable<string> FilesWritten() =>
-        Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
-            .Concat(Directory.Exists(_world.CdkOut) ? Directory.EnumerateFiles(_world.CdkOut, "*", SearchOption.AllDirectories) : []);
+    /// <summary>Every file the run could have written: its whole sandbox (HOME, artefacts, kubectl stand-in state, kubeconfig,
+    /// the cloud assembly).</summary>
+    public IEnumerable<string> FilesWritten() => Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories);
 
     private string CopyFixture(string name)
     {

@@ -4,17 +4,28 @@ using System.Diagnostics;
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>
-/// What every end-to-end run shares: the repository, the Docker engine (checked once), one registry,
-/// the real aws and cdk CLIs, one cloud-assembly folder (the real `cdk synth` runs once; later runs find
-/// it up to date), and one deployment that tests starting from a deployed environment each get a copy of.
+/// What every end-to-end run shares, made once per test process (the test classes run two at a time):
+/// the repository, the Docker engine (checked once), one registry, the real aws and cdk CLIs (aws
+/// preloaded), and one deployment that tests starting from a deployed environment each get a copy of.
+/// Each run has its own cloud assembly, seeded from the deployment's once there is one (so the real
+/// `cdk synth` runs once for the usual context; a run that changes the context synthesizes its own).
 /// </summary>
 public sealed class PipelineWorld : IDisposable
 {
-    public PipelineWorld()
+    private static readonly Lazy<PipelineWorld> Instance = new(() =>
+    {
+        var world = new PipelineWorld();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => world.Dispose();
+        return world;
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The world of this test process (stopped and removed when the process exits).</summary>
+    public static PipelineWorld Shared => Instance.Value;
+
+    private PipelineWorld()
     {
         RepoRoot = FindRepoRoot();
         Root = Directory.CreateTempSubdirectory("exchange-e2e-").FullName;
-        CdkOut = Path.Combine(Root, "cdk.out");
         RealCdk = Path.Combine(RepoRoot, "infra", "node_modules", ".bin", "cdk");
         if (!File.Exists(RealCdk))
             throw new InvalidOperationException($"{RealCdk} is missing: run `npm ci --prefix infra` (.ci/run does).");
@@ -24,20 +35,38 @@ public sealed class PipelineWorld : IDisposable
             ?? throw new InvalidOperationException("docker is not on PATH (apt-get install docker.io).");
         DockerEngine = CheckDockerEngine();
         Registry = new Registry(Directory.CreateDirectory(Path.Combine(Root, "registry")).FullName);
+        string? whyNot = "EXCHANGE_TEST_AWS_PRELOAD=0";
+        AwsPreload = Environment.GetEnvironmentVariable("EXCHANGE_TEST_AWS_PRELOAD") == "0" ? null : AwsPreload.Start(RealAws, Root, out whyNot);
+        if (AwsPreload is null) Console.Error.WriteLine($"The aws CLI starts afresh for every call ({whyNot}): slower, same results.");
     }
 
     public string RepoRoot { get; }
     public string Root { get; }
-    public string CdkOut { get; }
     public string RealCdk { get; }
     public string RealAws { get; }
     public string RealDocker { get; }
     public string DockerEngine { get; }
     public Registry Registry { get; }
+    /// <summary>The aws CLI with its start-up paid once (null when it cannot be preloaded: then each call starts it).</summary>
+    public AwsPreload? AwsPreload { get; }
 
     private readonly Lock _deploying = new();
     private PipelineRun? _deployment;
     private string? _deploymentFailure;
+
+    /// <summary>Copies the deployment's cloud assembly (when it has been made) into <paramref name="target"/>.</summary>
+    public void SeedCloudAssembly(string target)
+    {
+        PipelineRun? deployment;
+        lock (_deploying) deployment = _deployment;
+        if (deployment is null || !Directory.Exists(deployment.CdkOut)) return;
+        foreach (var file in Directory.EnumerateFiles(deployment.CdkOut, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(deployment.CdkOut, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy, overwrite: true);
+        }
+    }
 
     /// <summary>The account and the run directory right after one successful DeployDev (made on first use).</summary>
     public (AwsStandIn.Cloud Cloud, string Root) Deployment()
@@ -85,16 +114,14 @@ public sealed class PipelineWorld : IDisposable
         return version;
     }
 
+    private int _disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _deployment?.Dispose();
+        AwsPreload?.Dispose();
         Registry.Dispose();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PipelineCollection : ICollectionFixture<PipelineWorld>
-{
-    public const string Name = "pipeline";
 }

@@ -3,9 +3,9 @@ using System.Text.RegularExpressions;
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>Plan says what DeployDev runs: in the test world, the commands of a first DeployDev are exactly the ones Plan lists.</summary>
-[Collection(PipelineCollection.Name)]
-public sealed partial class PlanTests(PipelineWorld world) : IDisposable
+public sealed partial class PlanTests : IDisposable
 {
+    private static PipelineWorld world => PipelineWorld.Shared;
     private readonly PipelineRun _run = new(world);
 
     [Fact]

@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 namespace Exchange.Pipeline.Tests;
 
 /// <summary>What a real AWS account has that an empty one does not: SSO identities, leftover log groups, the nodes' platform.</summary>
-[Collection(PipelineCollection.Name)]
-public sealed class RealAccountTests(PipelineWorld world) : IDisposable
+public sealed class RealAccountTests : IDisposable
 {
+    private static PipelineWorld world => PipelineWorld.Shared;
     private const string SsoRole = "AWSReservedSSO_Admin_abc123";
     private const string SsoPath = "/aws-reserved/sso.amazonaws.com/ap-northeast-2/";
     private readonly PipelineRun _run = new(world);
@@ -21,7 +21,7 @@ public sealed class RealAccountTests(PipelineWorld world) : IDisposable
         Assert.True(deploy.ExitCode == 0, deploy.ToString());
         var expected = $"arn:aws:iam::{PipelineRun.Account}:role{SsoPath}{SsoRole}";
         Assert.Contains(_run.Calls, c => c.CommandLine.StartsWith($"aws iam get-role --role-name {SsoRole}", StringComparison.Ordinal));
-        var template = JsonNode.Parse(File.ReadAllText(Path.Combine(world.CdkOut, "Exchange-dev-Eks.template.json")))!;
+        var template = JsonNode.Parse(File.ReadAllText(Path.Combine(_run.CdkOut, "Exchange-dev-Eks.template.json")))!;
         var entry = template["Resources"]!.AsObject().Select(r => r.Value!).Single(r => (string?)r["Type"] == "AWS::EKS::AccessEntry");
         Assert.Equal(expected, (string?)entry["Properties"]!["PrincipalArn"]);
         Assert.Contains($"Cluster admin: {expected}", deploy.Output);

@@ -5,9 +5,9 @@ namespace Exchange.Pipeline.Tests;
 
 /// <summary>A permission IAM refuses ends the step at once, names the action, and nothing after it runs; with the
 /// generated policy enforced by the stand-in, a whole lifecycle runs.</summary>
-[Collection(PipelineCollection.Name)]
-public sealed class RefusedPermissionTests(PipelineWorld world) : IDisposable
+public sealed class RefusedPermissionTests : IDisposable
 {
+    private static PipelineWorld world => PipelineWorld.Shared;
     private readonly PipelineRun _run = new(world);
 
     [Fact]

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+
+namespace Exchange.Fakes;
+
+/// <summary>
+/// The machine's aws CLI with its start-up paid once per test session (Preload/aws_preload_server.py):
+/// each call is the real aws script run from the start in a process forked from a server that has
+/// already imported awscli and botocore and read botocore's data files. Same code, same files, same
+/// arguments, environment, streams and exit code; about a quarter of the time per call.
+/// </summary>
+public sealed class AwsPreload : IDisposable
+{
+    private readonly Process _server;
+
+    private AwsPreload(Process server, string socket, string python, string client)
+    {
+        _server = server;
+        Socket = socket;
+        Python = python;
+        ClientScript = client;
+    }
+
+    public string Socket { get; }
+    /// <summary>The server's process id: each call is a child of it.</summary>
+    public int ServerPid => _server.Id;
+    /// <summary>The interpreter the aws CLI runs under (the client uses it too, with -I -S).</summary>
+    public string Python { get; }
+    public string ClientScript { get; }
+
+    /// <summary>
+    /// Starts the server for <paramref name="realAws"/> in <paramref name="dir"/>. Returns null, with the reason,
+    /// when the aws CLI on PATH is not a Python script this can preload (then the shims run it directly).
+    /// </summary>
+    public static AwsPreload? Start(string realAws, string dir, out string? whyNot)
+    {
+        whyNot = null;
+        var scripts = Path.Combine(AppContext.BaseDirectory, "Preload");
+        var server = Path.Combine(scripts, "aws_preload_server.py");
+        if (!File.Exists(server)) { whyNot = $"{server} is missing"; return null; }
+        if (Script(realAws) is not { } script) { whyNot = $"no Python aws script behind {realAws}"; return null; }
+        var socket = Path.Combine(dir, "aws-preload.sock");
+        var start = new ProcessStartInfo(script.Python, ["-u", server, socket, script.Path])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = false, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var ready = process.StandardOutput.ReadLineAsync();
+        if (!ready.Wait(TimeSpan.FromSeconds(30)) || ready.Result is not { } line || !line.StartsWith("ready ", StringComparison.Ordinal))
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            whyNot = $"the preload server did not start ({script.Python} {server})";
+            return null;
+        }
+        return new AwsPreload(process, socket, line["ready ".Length..].Trim(), Path.Combine(scripts, "aws_preload_client.py"));
+    }
+
+    /// <summary>The aws script and its interpreter: the file itself when it starts with a Python #!, else (a pyenv
+    /// shim, a wrapper) the `aws` beside the python3 on PATH that imports awscli.</summary>
+    private static (string Path, string Python)? Script(string realAws)
+    {
+        var python = Shebang(realAws);
+        if (python is not null && python.Contains("python", StringComparison.Ordinal)) return (realAws, python);
+        var probe = new ProcessStartInfo("python3", ["-c", "import awscli, sys; print(sys.executable)"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        try
+        {
+            using var process = Process.Start(probe)!;
+            var executable = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            if (process.ExitCode != 0 || executable.Length == 0) return null;
+            var script = Path.Combine(Path.GetDirectoryName(executable)!, "aws");
+            return File.Exists(script) && Shebang(script) is { } interpreter && interpreter.Contains("python", StringComparison.Ordinal)
+                ? (script, executable)
+                : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    private static string? Shebang(string path)
+    {
+        using var reader = new StreamReader(path);
+        var first = reader.ReadLine();
+        return first is not null && first.StartsWith("#!", StringComparison.Ordinal) && !first.Contains(' ', StringComparison.Ordinal)
+            ? first[2..]
+            : null;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_server.HasExited) _server.Kill(entireProcessTree: true);
+            _server.WaitForExit(5000);
+        }
+        catch (InvalidOperationException) { }
+        _server.Dispose();
+    }
+}
