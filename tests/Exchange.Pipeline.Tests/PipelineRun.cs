@@ -58,16 +58,8 @@ public sealed partial class PipelineRun : IDisposable
         if (_standIn is not null) throw new InvalidOperationException("Deployed() must come before the run's first build.");
         var (cloud, root) = _world.Deployment();
         _cloud = cloud.Clone();
-        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(root, file);
-            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                || Path.GetFileName(file).StartsWith(FakeCalls.FileName, StringComparison.Ordinal))
-                continue;
-            var target = Path.Combine(Root, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target, overwrite: true);
-        }
+        CopyTree(root, Root, relative => relative.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                                         || Path.GetFileName(relative).StartsWith(FakeCalls.FileName, StringComparison.Ordinal));
     }
 
     /// <summary>What the Redpanda instance answers over SSM Run Command: `rpk topic list` lists the topics its boot script created.</summary>
@@ -230,14 +222,23 @@ public sealed partial class PipelineRun : IDisposable
     {
         var source = Path.Combine(_world.RepoRoot, "tests", "fixtures", name);
         var target = Path.Combine(Root, name);
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
+        CopyTree(source, target);
         File.WriteAllText(Path.Combine(target, "build-marker.txt"), Guid.NewGuid().ToString("N"));
         return target;
+    }
+
+    /// <summary>Copies every file under <paramref name="source"/> to the same place under <paramref name="target"/>
+    /// (overwriting), except those whose relative path <paramref name="skip"/> matches.</summary>
+    public static void CopyTree(string source, string target, Func<string, bool>? skip = null)
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (skip?.Invoke(relative) == true) continue;
+            var destination = Path.Combine(target, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination, overwrite: true);
+        }
     }
 
     /// <summary>A log group an earlier environment left in the account (EKS recreates its control-plane log group on its own).</summary>

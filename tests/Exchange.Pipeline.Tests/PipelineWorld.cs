@@ -59,13 +59,7 @@ public sealed class PipelineWorld : IDisposable
     {
         PipelineRun? deployment;
         lock (_deploying) deployment = _deployment;
-        if (deployment is null || !Directory.Exists(deployment.CdkOut)) return;
-        foreach (var file in Directory.EnumerateFiles(deployment.CdkOut, "*", SearchOption.AllDirectories))
-        {
-            var copy = Path.Combine(target, Path.GetRelativePath(deployment.CdkOut, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy, overwrite: true);
-        }
+        if (deployment is not null && Directory.Exists(deployment.CdkOut)) PipelineRun.CopyTree(deployment.CdkOut, target);
     }
 
     /// <summary>The account and the run directory right after one successful DeployDev (made on first use).</summary>
