@@ -15,11 +15,19 @@ lib=build/.lib
 sources=$(find build/Exchange.Build src/Exchange.Contracts \( -name bin -o -name obj \) -prune -o -type f -print |
   LC_ALL=C sort | xargs sha256sum global.json Directory.Build.props Directory.Packages.props | sha256sum)
 cache_args=()
+# Two runs at once (parallel CI jobs, tests) must not both rebuild the library: a run whose library is
+# overwritten under it dies with SIGBUS. The second waits for the first, then finds it up to date.
+if [[ "$(cat "$lib/.sources" 2>/dev/null)" != "$sources" ]] && command -v flock >/dev/null; then
+  mkdir -p "$lib"
+  exec 9>"$lib.lock"
+  flock 9
+fi
 if [[ "$(cat "$lib/.sources" 2>/dev/null)" != "$sources" ]]; then
   echo "build.sh: building the build library (its sources changed)" >&2
   dotnet build build/Exchange.Build --configuration Release --output "$lib" --nologo --verbosity quiet >&2
   echo "$sources" >"$lib/.sources"
   cache_args=(--invalidate-script-cache)
 fi
+exec 9>&-
 
 exec dotnet "$cake_dll" build/build.cake ${cache_args[@]+"${cache_args[@]}"} "$@"
