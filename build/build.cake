@@ -35,8 +35,8 @@ Task(TaskNames.Render)
     .Does<BuildContext>((ctx, b) => Offline.Render(b));
 
 Task(TaskNames.Plan)
-    .Description("Prints what the EKS API endpoint admits and every command DeployDev would run, in DeployDev's order (from the task graph).")
-    .Does<BuildContext>((ctx, b) => Plan.Run(b, TaskGraph.Order(Tasks, TaskNames.DeployDev)));
+    .Description("Prints what the EKS API endpoint admits and every command DeployDev would run: DeployDev's own tasks, replayed against answers an empty account would give (nothing reaches AWS).")
+    .Does<BuildContext>((ctx, b) => Plan.Run(b, ctx, Tasks));
 
 Task(TaskNames.Test)
     .Description("Checks the tests' prerequisites, then runs every test project (installs the npm packages the tests need when missing).")

@@ -22,7 +22,8 @@ public sealed class BuildContext
     private bool _checked;
 
     public BuildContext(PipelineSettings settings, IBuildLog sink, Func<string, string?> environment,
-        IReadOnlyCollection<string> tasksToRun, IProcessRunner? runner = null, Operations.IClock? clock = null)
+        IReadOnlyCollection<string> tasksToRun, IProcessRunner? runner = null, Operations.IClock? clock = null,
+        bool lenientTools = false)
     {
         Clock = clock ?? Operations.SystemClock.Instance;
         Settings = settings;
@@ -30,7 +31,7 @@ public sealed class BuildContext
         Environment = environment;
         Log = new RedactingLog(sink, Redactor);
         Runner = runner ?? new ProcessRunner(Redactor, Log, Interruption.Token);
-        Tools = new ToolResolver(environment, settings.RepoRoot, () => CurrentTask);
+        Tools = new ToolResolver(environment, settings.RepoRoot, () => CurrentTask, lenientTools);
         Aws = new AwsCli(Runner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask, Interruption.Token);
         Waits = new Operations.Waiter(Log, Clock, Interruption.Token);
         Cdk = new CdkCli(Runner, Tools);

@@ -237,19 +237,17 @@ public class DeployPathTests
     }
 
     [Fact]
-    public void Images_are_built_for_the_nodes_platform_and_Plan_shows_the_flag()
+    public void Images_are_built_for_the_nodes_platform()
     {
         using var dir = new TempDir();
         var runner = DockerEngineBuildingFor("linux/amd64");
         var b = Contexts.Build(runner, Sources(dir), tasks: TaskNames.BuildImages);
 
         Pipeline.Tasks.Images.Build(b);
-        var plan = Plan.Steps(b)[TaskNames.BuildImages].Where(c => c.StartsWith("docker build", StringComparison.Ordinal));
 
         var builds = Lines(runner).Where(c => c.StartsWith("build ", StringComparison.Ordinal)).ToArray();
         Assert.Equal(2, builds.Length);
         Assert.All(builds, c => Assert.Contains("--platform linux/amd64", c));
-        Assert.All(plan, c => Assert.Contains("--platform linux/amd64", c));
     }
 
     [Fact]

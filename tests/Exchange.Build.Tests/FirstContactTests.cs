@@ -117,16 +117,6 @@ public class FirstContactTests
     }
 
     [Fact]
-    public void Plan_follows_the_order_it_is_given_and_refuses_a_task_it_cannot_describe()
-    {
-        var steps = new Dictionary<string, IReadOnlyList<string>> { ["A"] = ["a"], ["B"] = ["b"] };
-
-        Assert.Equal(["B", "A"], Plan.Ordered(steps, ["B", "A", TaskNames.DeployDev]).Select(s => s.Task));
-        Assert.Contains("Plan does not know what C would run", Assert.Throws<InvalidOperationException>(() => Plan.Ordered(steps, ["A", "B", "C"])).Message);
-        Assert.Contains("which DeployDev does not run", Assert.Throws<InvalidOperationException>(() => Plan.Ordered(steps, ["A"])).Message);
-    }
-
-    [Fact]
     public void A_long_command_is_wrapped_within_120_columns_with_continuations_and_keeps_every_word()
     {
         var command = new CommandLine("cdk", "/bin/cdk").Add("deploy", "--app", "/very/long/path/" + new string('x', 60) + "/cdk.out", "--all",

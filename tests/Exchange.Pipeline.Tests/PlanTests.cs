@@ -1,62 +1,65 @@
 using System.Text.RegularExpressions;
+using Exchange.AwsStandIn;
 
 namespace Exchange.Pipeline.Tests;
 
-/// <summary>Plan says what DeployDev runs: in the test world, the commands of a first DeployDev are exactly the ones Plan lists.</summary>
+/// <summary>Plan says what DeployDev runs: in the test world, a first DeployDev runs exactly the commands Plan lists, as many times.</summary>
 public sealed partial class PlanTests : IDisposable
 {
     private static PipelineWorld world => PipelineWorld.Shared;
     private readonly PipelineRun _run = new(world);
 
     [Fact]
-    public void Plan_and_a_first_DeployDev_name_the_same_commands()
+    public void Plan_replays_DeployDevs_own_tasks_and_lists_exactly_the_commands_a_first_DeployDev_runs()
     {
-        var plan = _run.Build("--target=Plan");
+        // A seeded cloud assembly (there is one once another test made the shared deployment) was made for the SSO role's ARN:
+        // with that ARN, Plan and DeployDev both skip synth or both run it (the fingerprint decides).
+        var admin = $"--admin-principal=arn:aws:iam::{PipelineRun.Account}:role/aws-reserved/sso.amazonaws.com/{PipelineRun.Region}/{Cloud.SsoRole}";
+        var assembly = Snapshot(_run.CdkOut);
+
+        var plan = _run.Build("--target=Plan", admin);
+
         Assert.True(plan.ExitCode == 0, plan.ToString());
-        Assert.DoesNotContain(_run.Calls, c => c.Tool != "kubectl"); // Plan only renders the overlay (to list the workloads)
-        var (always, conditional) = Planned(plan.Output);
+        Assert.DoesNotContain("would stop", plan.Output);
+        // Nothing reached AWS or a cluster, and nothing was written where DeployDev keeps its state.
+        Assert.Empty(_run.StandIn.Requests);
+        Assert.All(_run.Calls, c => Assert.True(IsLocalRead(Key(c.Tool, c.Args)), c.CommandLine));
+        Assert.False(Directory.Exists(_run.Artifacts) && Directory.EnumerateFileSystemEntries(_run.Artifacts).Any());
+        Assert.Equal(assembly, Snapshot(_run.CdkOut));
+        var planned = Planned(plan.Output);
         var before = _run.Calls.Count;
 
-        var deploy = _run.Build("--target=DeployDev");
-        Assert.True(deploy.ExitCode == 0, deploy.ToString());
-        var executed = _run.Calls.Skip(before).Select(c => Key(c.Tool, c.Args)).Where(k => !IsVersionProbe(k)).ToHashSet();
+        var deploy = _run.Build("--target=DeployDev", admin);
 
-        var unplanned = executed.Except(always).Except(conditional).Order().ToList();
-        var notRun = always.Except(executed).Order().ToList();
-        Assert.True(unplanned.Count == 0 && notRun.Count == 0,
-            $"DeployDev ran what Plan does not list: {string.Join(", ", unplanned)}\nPlan lists what DeployDev did not run: {string.Join(", ", notRun)}\n" +
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        var executed = _run.Calls.Skip(before).Select(c => Key(c.Tool, c.Args)).Where(k => !IsVersionProbe(k)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(planned.SequenceEqual(executed),
+            $"Plan (left) and DeployDev (right) differ:\n{string.Join("\n", Difference(planned, executed))}\n" +
             $"Plan:\n{plan.Output}\nCalls:\n{string.Join("\n", _run.Calls.Skip(before).Select(c => c.CommandLine))}");
-        Assert.True(always.Count >= 15, string.Join(", ", always));
+        Assert.True(planned.Count >= 40, string.Join(", ", planned));
     }
 
-    /// <summary>
-    /// The commands of Plan's DeployDev section, as keys: those a first run always makes, and those a comment marks
-    /// as conditional ("only when ...", "unless ...", "skip ... when ...").
-    /// </summary>
-    private static (HashSet<string> Always, HashSet<string> Conditional) Planned(string output)
+    /// <summary>The commands of Plan's DeployDev section, one key per command (a command run twice counts twice), sorted.</summary>
+    private static List<string> Planned(string output)
     {
         var section = output[output.IndexOf("DeployDev would run, in order", StringComparison.Ordinal)..];
         section = section[..section.IndexOf("TearDown", StringComparison.Ordinal)];
-        var lines = ContinuedLine().Replace(section, " ").Split('\n').Select(l => l.Trim()).ToList();
-        var (always, conditional) = (new HashSet<string>(), new HashSet<string>());
-        var conditionalNext = false;
-        foreach (var line in lines)
+        var keys = new List<string>();
+        foreach (var line in ContinuedLine().Replace(section, " ").Split('\n').Select(l => l.Trim()).Where(l => !l.StartsWith('#')))
         {
-            if (line.StartsWith('#'))
-            {
-                conditionalNext = Conditional().IsMatch(line);
-                continue;
-            }
-            foreach (var command in line.Split(" | "))
-            {
-                var words = Words().Matches(command).Select(m => m.Value.Trim('\'')).ToList();
-                if (words.Count < 2 || words[0] is not ("aws" or "cdk" or "kubectl" or "docker")) continue;
-                (conditionalNext ? conditional : always).Add(Key(words[0], words[1..]));
-            }
-            conditionalNext = false;
+            var words = Words().Matches(line).Select(m => m.Value.Trim('\'')).ToList();
+            if (words.Count >= 2 && words[0] is "aws" or "cdk" or "kubectl" or "docker") keys.Add(Key(words[0], words[1..]));
         }
-        return (always, conditional);
+        return keys.Order(StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>Every file under <paramref name="dir"/> with its size and time of last write.</summary>
+    private static List<string> Snapshot(string dir) => !Directory.Exists(dir) ? [] : Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+        .Select(f => new FileInfo(f)).Select(f => $"{f.FullName} {f.Length} {f.LastWriteTimeUtc:O}").Order(StringComparer.Ordinal).ToList();
+
+    private static IEnumerable<string> Difference(List<string> left, List<string> right) =>
+        left.Concat(right).Distinct().Order(StringComparer.Ordinal)
+            .Select(k => (k, l: left.Count(x => x == k), r: right.Count(x => x == k))).Where(x => x.l != x.r).Select(x => $"  {x.k}: {x.l} vs {x.r}");
 
     /// <summary>The tool and its subcommand: `aws SERVICE OPERATION`, `cdk deploy`, `kubectl rollout status`, `docker push`.</summary>
     private static string Key(string tool, IReadOnlyList<string> args)
@@ -66,11 +69,13 @@ public sealed partial class PlanTests : IDisposable
         return string.Join(' ', new[] { tool }.Concat(positional));
     }
 
-    /// <summary>Doctor's version checks, which Plan sums up in one comment ("versions of ... cdk, aws, docker, kubectl").</summary>
+    /// <summary>Doctor's version checks, which Plan sums up in one comment ("reads the versions of ... cdk, aws, docker, kubectl").</summary>
     private static bool IsVersionProbe(string key) => key is "aws" or "cdk" or "docker version" or "kubectl version";
 
+    /// <summary>What Plan itself runs: the version checks and kustomize renders, which read only this machine.</summary>
+    private static bool IsLocalRead(string key) => IsVersionProbe(key) || key == "kubectl kustomize";
+
     [GeneratedRegex(@" \\\n\s*")] private static partial Regex ContinuedLine();
-    [GeneratedRegex(@"only when|unless|skip .* when", RegexOptions.IgnoreCase)] private static partial Regex Conditional();
     [GeneratedRegex(@"'[^']*'|\S+")] private static partial Regex Words();
 
     public void Dispose() => _run.Dispose();

@@ -1,160 +1,190 @@
-using Exchange.Build.Aws;
-using Exchange.Build.Kubernetes;
+using System.Text.RegularExpressions;
+using Cake.Core;
+using Cake.Core.Configuration;
+using Cake.Core.Diagnostics;
+using IFileSystem = Cake.Core.IO.IFileSystem;
+using IGlobber = Cake.Core.IO.IGlobber;
+using IRegistry = Cake.Core.IO.IRegistry;
+using Cake.Core.Tooling;
+using Exchange.Build.Images;
 using Exchange.Build.Logging;
 using Exchange.Build.Processes;
+using ProcessRunner = Exchange.Build.Processes.ProcessRunner;
 using Exchange.Build.Text;
-using Exchange.Build.Tools;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
 
 /// <summary>
-/// Prints every command DeployDev would run with the current settings, built by the same code that
-/// runs them, in the order Cake runs DeployDev's tasks (taken from the task graph, not a list kept
-/// here). Values only AWS or the user knows (the account, the cluster ARN, absent source checkouts)
-/// show as &lt;placeholders&gt;. Lines starting with # say when or with what input a command runs.
+/// Prints every command DeployDev would run with the current settings. It runs DeployDev's own tasks, in the order
+/// Cake runs them and through Cake's own task actions and criteria, against <see cref="PlanWorld"/>: a recording
+/// runner that answers as an empty account does. So Plan is, by construction, what DeployDev executes. Nothing is
+/// written outside a scratch folder and no AWS call is made. Values only AWS or the user knows show as
+/// &lt;placeholders&gt;; lines starting with # say what a command gets on stdin and where DeployDev would stop.
 /// </summary>
-public static class Plan
+public static partial class Plan
 {
-    public static void Run(BuildContext b, IReadOnlyList<string> deployDevOrder)
+    /// <summary>One of DeployDev's tasks as Plan replays it: why it is skipped (its criteria), else what it does.</summary>
+    public sealed record Step(string Task, string? SkippedBecause, Action<BuildContext> Run);
+
+    /// <summary>What one step did in the plan world: its commands, or why it was skipped, or why DeployDev would stop there.</summary>
+    public sealed record StepRecord(string Task, string? SkippedBecause, IReadOnlyList<PlannedCall> Calls, string? StoppedBecause);
+
+    /// <summary>What the plan world's folders and placeholders stand for in the printed commands.</summary>
+    public sealed record Recording(IReadOnlyList<StepRecord> Steps, IReadOnlyList<(string Found, string Shown)> Shown)
     {
-        var steps = Ordered(Steps(b), deployDevOrder);
-        b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs)}");
-        b.Log.Information($"DeployDev would run, in order ({b.Settings.Environment.EnvName}, {b.Settings.Region}):");
-        foreach (var (task, commands) in steps)
+        /// <summary>The command as DeployDev runs it, each argument shown (and quoted for a shell) as <see cref="Show"/> says.</summary>
+        public string Render(CommandLine command, Redactor redactor)
         {
-            b.Log.Information($"  {task}");
-            foreach (var command in commands)
-                foreach (var line in command.StartsWith('#') ? ShellWrap.Prose(command, "    ", "    #   ") : ShellWrap.Command(command, "    "))
-                    b.Log.Information(line);
+            var shown = new CommandLine(command.Tool, command.Executable);
+            foreach (var argument in command.Arguments)
+                if (argument.IsSecret) shown.AddSecret(argument.Value);
+                else shown.Add(Show(argument.Value));
+            return shown.RenderSafe(redactor);
         }
-        b.Report.Add(TaskNames.Plan, StepOutcome.Checked,
-            $"{steps.Sum(s => s.Commands.Count(c => !c.StartsWith('#')))} commands in {steps.Count} steps");
+
+        public string Show(string text) => TemporaryFile().Replace(TemporaryLayer().Replace(
+            Shown.Aggregate(text, (t, s) => t.Replace(s.Found, s.Shown, StringComparison.Ordinal)), "<temporary layer over the overlay>"), ".<random>.tmp");
     }
 
-    /// <summary>
-    /// The steps in DeployDev's order. Every task of that order must have an entry (a task added to
-    /// the graph without one fails here, not silently); tasks that only group others have none.
-    /// </summary>
-    public static IReadOnlyList<(string Task, IReadOnlyList<string> Commands)> Ordered(
-        IReadOnlyDictionary<string, IReadOnlyList<string>> steps, IReadOnlyList<string> deployDevOrder)
+    /// <summary>The Plan target: DeployDev's tasks from Cake's graph, each run through Cake's own actions with the plan world's context.</summary>
+    public static void Run(BuildContext b, ICakeContext cake, IReadOnlyList<ICakeTaskInfo> tasks)
     {
-        var missing = deployDevOrder.Where(t => t != TaskNames.DeployDev && !steps.ContainsKey(t)).ToArray();
-        if (missing.Length > 0)
-            throw new InvalidOperationException($"Plan does not know what {string.Join(", ", missing)} would run: add it to Plan.Steps.");
-        var unused = steps.Keys.Where(k => !deployDevOrder.Contains(k)).ToArray();
-        if (unused.Length > 0)
-            throw new InvalidOperationException($"Plan describes {string.Join(", ", unused)}, which DeployDev does not run: remove it from Plan.Steps.");
-        return deployDevOrder.Where(steps.ContainsKey).Select(t => (t, steps[t])).ToArray();
+        var byName = tasks.OfType<CakeTask>().ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+        var steps = TaskGraph.Order(tasks, TaskNames.DeployDev).Select(name => byName[name]).Where(t => t.Actions.Count > 0)
+            .Select(t => new Step(t.Name, t.Criterias.FirstOrDefault(c => !c.Predicate(cake))?.Message,
+                plan => t.Execute(new PlanCakeContext(cake, plan)).GetAwaiter().GetResult()))
+            .ToArray();
+        Print(b, Record(b, steps));
     }
 
-    /// <summary>What each task DeployDev runs would run, keyed by task (in no particular order).</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Steps(BuildContext b)
+    /// <summary>Runs <paramref name="steps"/> in the plan world: settings as given, but folders in a scratch directory and an account placeholder.</summary>
+    public static Recording Record(BuildContext b, IReadOnlyList<Step> steps)
     {
         var s = b.Settings;
-        var tools = new ToolResolver(b.Environment, s.RepoRoot, () => TaskNames.Plan, lenient: true);
-        var runner = new ProcessRunner(b.Redactor, new MemoryLog());
-        var aws = new AwsCli(runner, tools, b.Redactor, s.Region);
-        var cdk = new CdkCli(runner, tools);
-        var docker = new DockerCli(runner, tools);
-        var kubectl = new KubectlCli(runner, tools);
-        var account = s.Account ?? "<account>";
-        var registry = $"{account}.dkr.ecr.{s.Region}.amazonaws.com";
-        var clusterArn = $"arn:aws:eks:{s.Region}:{account}:cluster/{b.Names.ClusterName}";
-        string Show(CommandLine c) => c.RenderSafe(b.Redactor);
-        var steps = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-
-        steps[TaskNames.Doctor] = ["# versions of " + string.Join(", ", Doctor.Tools.Select(t => ToolResolver.Specs[t].Command)),
-            Show(aws.CallerIdentityCommand())];
-        var context = new SortedDictionary<string, string>(StringComparer.Ordinal)
-            { [ContextKeys.Env] = s.Environment.EnvName, [ContextKeys.Account] = account, [ContextKeys.AdminPrincipalArn] = "<your role ARN>" };
-        if (s.EksPublicCidrsOverride is { } cidrs) context[ContextKeys.EksPublicAccessCidrs] = EksEndpointAccess.Format(cidrs);
-        steps[TaskNames.Synth] =
-        [
-            "# without --admin-principal, for an assumed-role session: its role ARN, path included",
-            Show(aws.GetRoleCommand("<role of your session>")),
-            "# in infra/, unless the cloud assembly is up to date",
-            Show(cdk.SynthCommand(s.CdkOutDir, context)),
-        ];
-        steps[TaskNames.Bootstrap] =
-        [
-            Show(aws.DescribeStackCommand(DeployInfra.ToolkitStack)),
-            $"# only when {DeployInfra.ToolkitStack} is missing:",
-            Show(cdk.BootstrapCommand(account, s.Region, s.CdkOutDir)),
-        ];
-        var bucket = b.Names.Bucket(EnvironmentNames.ArtifactsPurpose, account, s.Region);
-        string Share(string file) => Show(aws.PutObjectCommand(bucket, ArtifactStore.Key(file), file));
-        string Fetch(string file) => Show(aws.GetObjectCommand(bucket, ArtifactStore.Key(file), file + ".download"));
-        steps[TaskNames.DeployInfra] =
-        [
-            Show(aws.DescribeSecretCommand(b.Names.DbSecretName)),
-            $"# while {b.Names.Stack(StackKind.Eks)} does not exist, a control-plane log group an earlier cluster left is deleted:",
-            Show(aws.DescribeLogGroupsCommand(b.Names.EksClusterLogGroupName)),
-            "# only when it is there:",
-            Show(aws.DeleteLogGroupCommand(b.Names.EksClusterLogGroupName)),
-            Show(cdk.DeployCommand(s.CdkOutDir, s.OutputsFile, s.CdkConcurrency, s.IsCi)),
-            "# shares the outputs and the deploy policy for other machines:",
-            Share(s.OutputsFile),
-            Share(s.PolicyFile),
-        ];
-
-        var images = Images.Workloads(b).Select(w =>
+        var scratch = Directory.CreateTempSubdirectory("exchange-plan-").FullName;
+        try
         {
-            var known = Directory.Exists(w.Dir);
-            var placeholder = w.Name == WorkloadImages.MatchingEngine ? "<engine-dir>" : "<backend-dir>";
-            return (w.Name,
-                Dir: known ? w.Dir : placeholder,
-                Dockerfile: known ? w.Dockerfile : $"{placeholder}/{Path.GetFileName(w.Dockerfile)}",
-                Tag: s.ImageTag ?? (known ? b.Tagger.Derive(w.Dir, w.Dockerfile).Tag : "<tag>"),
-                Repository: $"{registry}/{(w.Name == WorkloadImages.MatchingEngine ? b.Names.MatchingEngineRepository : b.Names.BackendRepository)}");
-        }).ToArray();
-        steps[TaskNames.BuildImages] =
-        [
-            .. images.Any(i => i.Tag == "<tag>") ? ["# <tag> is derived from the sources (git commit and tree hash)"] : Array.Empty<string>(),
-            "# an image already built for the nodes' platform is not built again; a build for another platform is refused:",
-            .. images.Select(i => Show(docker.ImagePlatformCommand($"{i.Name}:{i.Tag}"))),
-            .. images.Select(i => Show(docker.BuildCommand(i.Dir, i.Dockerfile, $"{i.Name}:{i.Tag}", Images.Platform(b), new Dictionary<string, string>()))),
-        ];
-        steps[TaskNames.PushImages] =
-        [
-            $"# only when {Path.GetFileName(s.ImagesFile)} is missing here (pushed from another machine):",
-            Fetch(s.ImagesFile),
-            $"{Show(aws.EcrLoginPasswordCommand())} | {Show(docker.LoginCommand(registry))}",
-            .. images.SelectMany(i => new[]
+            var shown = new List<(string Found, string Shown)>();
+            string Source(string dir, string dockerfile, string placeholder)
             {
-                "# skip the tag and push when this describes the tag:",
-                Show(aws.DescribeImageCommand(DeploymentOutputs.RepositoryNameOf(i.Repository), i.Tag)),
-                Show(docker.TagCommand($"{i.Name}:{i.Tag}", $"{i.Repository}:{i.Tag}")),
-                Show(docker.PushCommand($"{i.Repository}:{i.Tag}")),
-            }),
-            Share(s.ImagesFile),
-        ];
-        steps[TaskNames.Kubeconfig] =
-        [
-            Show(kubectl.CurrentContextCommand()),
-            Show(aws.UpdateKubeconfigCommand(b.Names.ClusterName)),
-            $"# the context must now be {clusterArn}:",
-            Show(kubectl.CurrentContextCommand()),
-        ];
-        steps[TaskNames.Secrets] =
-        [
-            .. ClusterValueResolver.SecretsRead(KubernetesSecrets.All.SelectMany(d => d.Values), b.Names).Select(n => Show(aws.GetSecretValueCommand(n))),
-            $"# on stdin: Namespace {b.Names.Namespace}, Secrets {string.Join(", ", KubernetesSecrets.All.Select(d => d.Name))}",
-            Show(kubectl.ApplyCommand(clusterArn)),
-        ];
-        var overlay = Path.GetRelativePath(s.RepoRoot, s.OverlayDir);
-        steps[TaskNames.ApplyK8s] =
-        [
-            $"# a temporary layer over {overlay} sets the images: " + string.Join(", ", images.Select(i => $"{i.Name}={i.Repository}:{i.Tag}")),
-            Show(kubectl.KustomizeCommand($"<layer over {overlay}>")),
-            $"# on stdin: the rendered layer and ConfigMap {EnvironmentConfigMap.Definition.Name} ({string.Join(", ", EnvironmentConfigMap.Definition.Keys)})",
-            Show(kubectl.ApplyCommand(clusterArn)),
-        ];
-        var workloads = File.Exists(Path.Combine(s.OverlayDir, "kustomization.yaml"))
-            ? ManifestDocuments.Workloads(ManifestDocuments.Parse(b.Kubectl.Render(s.OverlayDir))).ToArray()
-            : [];
-        steps[TaskNames.Verify] = workloads.Select(w
-            => Show(kubectl.RolloutStatusCommand(clusterArn, w.Resource, w.Namespace ?? b.Names.Namespace, s.VerifyTimeout))).ToArray();
-        return steps;
+                if (File.Exists(dockerfile)) return dir;
+                var stand = Path.Combine(scratch, placeholder.Trim('<', '>'));
+                Directory.CreateDirectory(stand);
+                File.WriteAllText(Path.Combine(stand, Path.GetFileName(dockerfile)), "FROM scratch\n");
+                shown.Add((stand, placeholder));
+                return stand;
+            }
+            var settings = s with
+            {
+                ArtifactsDir = Path.Combine(scratch, "artifacts"),
+                CdkOutDir = Path.Combine(scratch, "cdk.out"),
+                Account = s.Account ?? PlanWorld.PlaceholderAccount,
+                EngineDir = Source(s.EngineDir, s.EngineDockerfile, "<engine-dir>"),
+                BackendDir = Source(s.BackendDir, s.BackendDockerfile, "<backend-dir>"),
+            };
+            // The local state is this machine's: with an up-to-date cloud assembly, Synth is skipped here as it would be in DeployDev.
+            Directory.CreateDirectory(settings.CdkOutDir);
+            foreach (var file in new[] { "manifest.json", Synth.FingerprintFile }.Where(f => File.Exists(Path.Combine(s.CdkOutDir, f))))
+                File.Copy(Path.Combine(s.CdkOutDir, file), Path.Combine(settings.CdkOutDir, file));
+            shown.Add((settings.CdkOutDir, s.CdkOutDir));
+            shown.Add((settings.ArtifactsDir, s.ArtifactsDir));
+            if (s.Account is null) shown.Add((PlanWorld.PlaceholderAccount, "<account>"));
+
+            var log = new MemoryLog();
+            BuildContext? plan = null;
+            var world = new PlanWorld(new ProcessRunner(b.Redactor, log, b.Interruption.Token), () => plan?.CurrentTask,
+                s.Names, settings.Account, s.Region);
+            plan = new BuildContext(settings, log, b.Environment, steps.Select(x => x.Task).ToArray(), world, b.Clock, lenientTools: true);
+
+            var records = new List<StepRecord>();
+            foreach (var step in steps)
+            {
+                if (step.SkippedBecause is not null)
+                {
+                    records.Add(new StepRecord(step.Task, step.SkippedBecause, [], null));
+                    continue;
+                }
+                var before = world.Calls.Count;
+                string? stopped = null;
+                try
+                {
+                    plan.BeginTask(step.Task);
+                    step.Run(plan);
+                }
+                catch (Exception e) when (e is not RunInterruptedException)
+                {
+                    stopped = e.Message.Split('\n')[0];
+                }
+                records.Add(new StepRecord(step.Task, null, world.Calls.Skip(before).ToArray(), stopped));
+            }
+            // A tag derived from a placeholder checkout means nothing: show it as <tag>.
+            foreach (var image in ImageManifest.Load(settings.ImagesFile).Images.Values)
+                if (shown.Any(x => x.Shown.StartsWith('<') && image.SourceDir == x.Found)) shown.Add((image.Tag, "<tag>"));
+            return new Recording(records, shown.OrderByDescending(x => x.Found.Length).ToArray());
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static void Print(BuildContext b, Recording recording)
+    {
+        var s = b.Settings;
+        b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(s.Environment.Of<EksConfig>().PublicAccessCidrs)}");
+        b.Log.Information($"DeployDev would run, in order ({s.Environment.EnvName}, {s.Region}), as it does the first time, into an empty account:");
+        var commands = 0;
+        foreach (var step in recording.Steps)
+        {
+            b.Log.Information($"  {step.Task}");
+            var lines = new List<string>();
+            if (step.SkippedBecause is not null) lines.Add($"# skipped: {step.SkippedBecause}");
+            var probes = step.Calls.Where(c => PlanWorld.IsVersionProbe(c.Command)).Select(c => c.Command.Tool).ToArray();
+            if (probes.Length > 0) lines.Add($"# reads the versions of {string.Join(", ", probes)}");
+            var git = step.Calls.Count(c => c.Command.Tool == "git" && !PlanWorld.IsVersionProbe(c.Command));
+            if (git > 0) lines.Add($"# derives the image tags from the sources: {git} git read{(git == 1 ? "" : "s")} (commit, status, ignored files)");
+            foreach (var call in step.Calls.Where(c => !PlanWorld.IsVersionProbe(c.Command) && c.Command.Tool != "git"))
+            {
+                if (call.Stdin is not null) lines.Add($"# on stdin: {recording.Show(call.Stdin)}");
+                lines.Add(recording.Render(call.Command, b.Redactor));
+                commands++;
+            }
+            if (step.StoppedBecause is not null) lines.Add($"# DeployDev would stop here: {recording.Show(step.StoppedBecause)}");
+            foreach (var line in lines)
+                foreach (var wrapped in line.StartsWith('#') ? ShellWrap.Prose(line, "    ", "    #   ") : ShellWrap.Command(line, "    "))
+                    b.Log.Information(wrapped);
+        }
+        b.Log.Information("  A rerun skips what is already done: an up-to-date synth, the bootstrap, images already built or pushed.");
+        var stops = recording.Steps.Where(r => r.StoppedBecause is not null).Select(r => r.Task).ToArray();
+        if (stops.Length > 0) b.Log.Warning($"With these settings DeployDev would stop in {string.Join(", ", stops)} (see above).");
+        b.Report.Add(TaskNames.Plan, StepOutcome.Checked, $"{commands} commands in {recording.Steps.Count} steps" +
+                                                          (stops.Length > 0 ? $"; would stop in {stops[0]}" : ""));
+    }
+
+    /// <summary>The throw-away kustomize layer ApplyK8s renders through (a fresh temporary folder each run).</summary>
+    [GeneratedRegex(@"\S*exchange-layer-[0-9a-f]{32}")] private static partial Regex TemporaryLayer();
+
+    /// <summary>The temporary file an atomic write goes to first (cdk's outputs file).</summary>
+    [GeneratedRegex(@"\.[0-9a-f]{32}\.tmp\b")] private static partial Regex TemporaryFile();
+
+    /// <summary>Cake's context for a task replayed by Plan: everything as in the real run, except that the task's data is the plan world's.</summary>
+    private sealed class PlanCakeContext(ICakeContext real, BuildContext plan) : ICakeContext, ICakeDataResolver
+    {
+        public IFileSystem FileSystem => real.FileSystem;
+        public ICakeEnvironment Environment => real.Environment;
+        public IGlobber Globber => real.Globber;
+        public ICakeLog Log => real.Log;
+        public ICakeArguments Arguments => real.Arguments;
+        public Cake.Core.IO.IProcessRunner ProcessRunner => real.ProcessRunner;
+        public IRegistry Registry => real.Registry;
+        public IToolLocator Tools => real.Tools;
+        public ICakeDataResolver Data => this;
+        public ICakeConfiguration Configuration => real.Configuration;
+        public IToolInstaller ToolInstaller => real.ToolInstaller;
+        public IServiceProvider ServiceProvider => real.ServiceProvider;
+
+        public TData Get<TData>() where TData : class =>
+            plan as TData ?? throw new InvalidOperationException($"Plan replays tasks whose data is {nameof(BuildContext)}, not {typeof(TData).Name}.");
     }
 }

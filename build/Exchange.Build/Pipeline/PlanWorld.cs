@@ -1,0 +1,208 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Exchange.Build.Kubernetes;
+using Exchange.Build.Logging;
+using Exchange.Build.Processes;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Pipeline;
+
+/// <summary>One command a task ran in the plan world, with what it got on stdin (described, never its value).</summary>
+public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdin, bool Local);
+
+/// <summary>
+/// The world Plan runs DeployDev's own task code in: a first DeployDev into an empty account. Every command is
+/// recorded; AWS, cdk, docker and the cluster get placeholder answers (nothing exists yet, every build and deploy
+/// succeeds, and what they leave behind, such as cdk's outputs file and the built images, is there for the next
+/// step); local reads (tool versions, git for the image tags, kustomize renders) really run. A command without
+/// a placeholder answer fails the plan and names itself, so a new command cannot slip past Plan.
+/// </summary>
+public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, EnvironmentNames names, string account, string region)
+    : IProcessRunner
+{
+    /// <summary>The account the plan world answers for when none is configured (shown as &lt;account&gt;).</summary>
+    public const string PlaceholderAccount = "000000000000";
+    /// <summary>The role of the session the plan world answers with (an assumed role, as SSO and CI give).</summary>
+    public const string PlaceholderRole = "<role of your session>";
+
+    private readonly Lock _gate = new();
+    private readonly List<PlannedCall> _calls = [];
+    private readonly Dictionary<string, string> _builtImages = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _pushed = new(StringComparer.Ordinal);
+    private string? _kubeContext;
+
+    public IReadOnlyList<PlannedCall> Calls { get { lock (_gate) return _calls.ToArray(); } }
+
+    public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
+    {
+        options ??= new ProcessOptions();
+        var isLocal = IsLocalRead(command);
+        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, DescribeStdin(options), isLocal));
+        if (isLocal) return local.Run(command, options);
+        ProcessResult result;
+        lock (_gate) result = Answer(command, command.Values.ToArray());
+        if (!result.Succeeded && !options.AllowFailure)
+            throw new CommandFailedException(command.RenderSafe(), result.ExitCode, result.StandardError, options.FailureHint);
+        foreach (var line in result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)) options.OnOutputLine?.Invoke(line);
+        return result;
+    }
+
+    /// <summary>Reads that change nothing and need no account: they run for real, so tags and renders are the real ones.</summary>
+    public static bool IsLocalRead(CommandLine command) => command.Tool == "git" || IsVersionProbe(command)
+        || (command.Tool == "kubectl" && command.Values.FirstOrDefault() == "kustomize");
+
+    /// <summary>Doctor's version checks (<c>node --version</c>, <c>docker version ...</c>, <c>kubectl version --client</c>).</summary>
+    public static bool IsVersionProbe(CommandLine command) => command.Values.FirstOrDefault() is "--version" or "version";
+
+    private ProcessResult Answer(CommandLine command, string[] args) => command.Tool switch
+    {
+        "aws" => Aws($"{args[0]} {args[1]}", args),
+        "cdk" => Cdk(args),
+        "docker" => Docker(args),
+        "kubectl" => Kubectl(args),
+        "npm" => Ok(),
+        _ => throw NoAnswer(command),
+    };
+
+    private ProcessResult Aws(string call, string[] args) => call switch
+    {
+        "sts get-caller-identity" => Json(new JsonObject
+        {
+            ["UserId"] = "AROA<role id>:<session>", ["Account"] = account,
+            ["Arn"] = $"arn:aws:sts::{account}:assumed-role/{PlaceholderRole}/<session>",
+        }),
+        "iam get-role" => Json(new JsonObject { ["Role"] = new JsonObject { ["Arn"] = $"arn:aws:iam::{account}:role/{Arg(args, "--role-name")}" } }),
+        "cloudformation describe-stacks" => AwsError("ValidationError", "DescribeStacks", $"Stack with id {Arg(args, "--stack-name")} does not exist"),
+        "secretsmanager describe-secret" => AwsError("ResourceNotFoundException", "DescribeSecret", "Secrets Manager can't find the specified secret."),
+        "secretsmanager get-secret-value" => Json(new JsonObject { ["SecretString"] = SecretFields(Arg(args, "--secret-id")) }),
+        "logs describe-log-groups" => Json(new JsonObject { ["logGroups"] = new JsonArray() }),
+        "s3api put-object" => Json(new JsonObject { ["ETag"] = "\"<etag>\"" }),
+        "s3api get-object" => AwsError("NoSuchKey", "GetObject", "The specified key does not exist."),
+        "ecr get-login-password" => Ok("<ECR password>"),
+        "ecr describe-images" => _pushed.Contains($"{Arg(args, "--repository-name")}:{Arg(args, "--image-ids").Split('=', 2)[1]}")
+            ? Json(new JsonObject { ["imageDetails"] = new JsonArray(new JsonObject { ["imageDigest"] = "sha256:<digest>" }) })
+            : AwsError("ImageNotFoundException", "DescribeImages", "The image requested does not exist in the specified repository."),
+        "eks update-kubeconfig" => UpdateKubeconfig(),
+        _ => throw new InvalidOperationException($"Plan has no placeholder answer for `aws {call}`: add what a first DeployDev gets to PlanWorld."),
+    };
+
+    private ProcessResult Cdk(string[] args)
+    {
+        switch (args[0])
+        {
+            case "synth" or "bootstrap":
+                return Ok();
+            case "deploy":
+                var file = Arg(args, "--outputs-file");
+                var outputs = new JsonObject();
+                foreach (var (stack, values) in Outputs())
+                    outputs[stack] = new JsonObject(values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)JsonValue.Create(v.Value))));
+                File.WriteAllText(file, outputs.ToJsonString());
+                return Ok(string.Join("\n", names.AllStacks.Select(s => $" ✅  {s}")));
+            default:
+                throw new InvalidOperationException($"Plan has no placeholder answer for `cdk {args[0]}`: add one to PlanWorld.");
+        }
+    }
+
+    private ProcessResult Docker(string[] args)
+    {
+        switch (args[0])
+        {
+            case "image" when args[1] == "inspect":
+                var reference = args[^1];
+                if (!_builtImages.TryGetValue(reference, out var platform))
+                    return new ProcessResult(1, "", $"Error response from daemon: No such image: {reference}\n", TimeSpan.Zero);
+                return Ok(Arg(args, "--format").Contains(".Architecture", StringComparison.Ordinal) ? platform : "sha256:<image id>");
+            case "build":
+                _builtImages[Arg(args, "--tag")] = Arg(args, "--platform");
+                return Ok();
+            case "login":
+                return Ok("Login Succeeded");
+            case "tag":
+                return Ok();
+            case "push":
+                _pushed.Add(args[1].Split('/', 2)[1]); // registry/repository:tag -> repository:tag
+                return Ok();
+            default:
+                throw new InvalidOperationException($"Plan has no placeholder answer for `docker {args[0]}`: add one to PlanWorld.");
+        }
+    }
+
+    private ProcessResult Kubectl(string[] args) => args[0] switch
+    {
+        "config" when args[1] == "current-context" => _kubeContext is { } context
+            ? Ok(context)
+            : new ProcessResult(1, "", "error: current-context is not set\n", TimeSpan.Zero),
+        "apply" or "rollout" => Ok(),
+        _ => throw new InvalidOperationException($"Plan has no placeholder answer for `kubectl {args[0]}`: add one to PlanWorld."),
+    };
+
+    private ProcessResult UpdateKubeconfig()
+    {
+        _kubeContext = Outputs()[names.Stack(StackKind.Eks)][Contracts.Outputs.EksClusterArn.Key];
+        return Ok($"Added new context {_kubeContext} to ~/.kube/config");
+    }
+
+    /// <summary>
+    /// What cdk deploy writes to its outputs file: the values the pipeline later puts into commands follow from the names
+    /// (repository URIs, the cluster, its ARN, the buckets); every other output is &lt;Stack.Key&gt;.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, string>> Outputs()
+    {
+        var registry = $"{account}.dkr.ecr.{region}.amazonaws.com";
+        var known = new Dictionary<StackOutput, string>
+        {
+            [Contracts.Outputs.MatchingEngineRepoUri] = $"{registry}/{names.MatchingEngineRepository}",
+            [Contracts.Outputs.BackendRepoUri] = $"{registry}/{names.BackendRepository}",
+            [Contracts.Outputs.EksClusterName] = names.ClusterName,
+            [Contracts.Outputs.EksClusterArn] = $"arn:aws:eks:{region}:{account}:cluster/{names.ClusterName}",
+            [Contracts.Outputs.RdsPort] = $"{DataStorePorts.Mysql}",
+            [Contracts.Outputs.RedisPort] = $"{DataStorePorts.Redis}",
+            [Contracts.Outputs.ArtifactsBucketName] = names.Bucket(EnvironmentNames.ArtifactsPurpose, account, region),
+            [Contracts.Outputs.LogsBucketName] = names.Bucket(EnvironmentNames.LogsPurpose, account, region),
+        };
+        return Contracts.Outputs.All.GroupBy(o => names.Stack(o.Stack)).ToDictionary(g => g.Key,
+            g => g.ToDictionary(o => o.Key, o => known.GetValueOrDefault(o) ?? $"<{names.Stack(o.Stack)}.{o.Key}>"));
+    }
+
+    /// <summary>The secret's JSON with every field the value table reads from it, each a &lt;placeholder&gt;.</summary>
+    private string SecretFields(string secretId)
+    {
+        var fields = KubernetesSecrets.All.SelectMany(d => d.Values).Select(v => v.Source)
+            .OfType<ValueSource.SecretField>().Where(f => f.Secret(names) == secretId).Select(f => f.Field).Distinct();
+        return new JsonObject(fields.Select(f => KeyValuePair.Create(f, (JsonNode?)JsonValue.Create($"<{f}>")))).ToJsonString();
+    }
+
+    /// <summary>What a command got on stdin: the kinds and names of the manifests in it, or that it was a secret; never the text itself.</summary>
+    private static string? DescribeStdin(ProcessOptions options)
+    {
+        var text = options.StandardInput?.Reveal() ?? options.StandardInputText;
+        if (text is null) return null;
+        IReadOnlyList<ManifestDocument> documents;
+        try { documents = ManifestDocuments.Parse(text); }
+        catch (Exception e) when (e is YamlDotNet.Core.YamlException or InvalidDataException) { documents = []; }
+        if (documents.Count == 0) return options.StandardInput is null ? "text" : "a secret";
+        var kinds = documents.GroupBy(d => d.Kind).Select(g => g.Count() <= 3
+            ? string.Join(", ", g.Select(d => $"{d.Kind} {d.Name}"))
+            : $"{g.Count()} {g.Key}s");
+        return string.Join(", ", kinds);
+    }
+
+    private static string Arg(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length
+            ? args[at + 1]
+            : throw new InvalidOperationException($"The plan world expected {name} in: {string.Join(' ', args)}");
+    }
+
+    private static ProcessResult Ok(string output = "") => new(0, output.Length == 0 ? "" : output + "\n", "", TimeSpan.Zero);
+    private static ProcessResult Json(JsonNode node) => Ok(node.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+
+    /// <summary>An error as the aws CLI v1 prints it (exit 255, the error code and AWS's message on stderr).</summary>
+    private static ProcessResult AwsError(string code, string operation, string message) =>
+        new(255, "", $"\nAn error occurred ({code}) when calling the {operation} operation: {message}\n", TimeSpan.Zero);
+
+    private static InvalidOperationException NoAnswer(CommandLine command) =>
+        new($"Plan has no placeholder answer for `{command.RenderSafe()}`: add one to PlanWorld.");
+}

@@ -1,0 +1,82 @@
+using Exchange.Build.Logging;
+using Exchange.Build.Pipeline;
+using Exchange.Build.Pipeline.Tasks;
+using Exchange.Build.Processes;
+using Exchange.Contracts;
+
+namespace Exchange.Build.Tests;
+
+/// <summary>Plan runs the tasks' own code in the plan world: what it records, what it shows, and what it leaves alone.</summary>
+public sealed class PlanTests
+{
+    private static BuildContext Context(TempDir dir) => Contexts.Build(new RecordingRunner(),
+        new Dictionary<string, string> { ["artifacts"] = dir.Combine("artifacts") }, tasks: TaskNames.Plan);
+
+    [Fact]
+    public void DeployInfra_replayed_in_the_plan_world_deploys_into_a_scratch_folder_and_shows_the_real_paths()
+    {
+        using var dir = new TempDir();
+        var b = Context(dir);
+
+        var recording = Plan.Record(b, [new Plan.Step(TaskNames.Synth, null, Synth.Run), new Plan.Step(TaskNames.DeployInfra, null, DeployInfra.Deploy)]);
+
+        var deploy = recording.Steps[1].Calls.Single(c => c.Command.Tool == "cdk").Command.RenderSafe();
+        Assert.Null(recording.Steps[1].StoppedBecause);
+        Assert.StartsWith("cdk deploy", deploy, StringComparison.Ordinal);
+        Assert.DoesNotContain(b.Settings.ArtifactsDir, deploy);
+        Assert.Contains($"--outputs-file {b.Settings.OutputsFile}.<random>.tmp", recording.Show(deploy));
+        // The session's role is looked up (an assumed role, as SSO gives), and nothing lands in the real folders.
+        Assert.Contains(recording.Steps[0].Calls, c => c.Command.RenderSafe().StartsWith("aws iam get-role --role-name", StringComparison.Ordinal));
+        Assert.Contains(recording.Steps[1].Calls, c => c.Command.RenderSafe().StartsWith("aws s3api put-object", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(b.Settings.ArtifactsDir) && Directory.EnumerateFileSystemEntries(b.Settings.ArtifactsDir).Any());
+        Assert.Contains("--bucket 'exchange-dev-artifacts-<account>-ap-northeast-2'", recording.Render(recording.Steps[1].Calls.Last().Command, b.Redactor));
+    }
+
+    [Fact]
+    public void A_step_that_fails_in_the_plan_world_says_where_DeployDev_would_stop_and_later_steps_still_show()
+    {
+        using var dir = new TempDir();
+        var b = Context(dir);
+
+        var recording = Plan.Record(b,
+        [
+            new Plan.Step(TaskNames.BuildImages, "--skip-images", _ => throw new InvalidOperationException("a skipped step does not run")),
+            new Plan.Step(TaskNames.Doctor, null, _ => throw new InvalidOperationException("Doctor: 1 of 8 tools missing\n  - docker: not found")),
+            new Plan.Step(TaskNames.Synth, null, Synth.Run),
+            new Plan.Step(TaskNames.Kubeconfig, null, DeployInfra.Kubeconfig), // before any deploy: no outputs to point kubectl at
+        ]);
+
+        Assert.Equal("--skip-images", recording.Steps[0].SkippedBecause);
+        Assert.Empty(recording.Steps[0].Calls);
+        Assert.Equal("Doctor: 1 of 8 tools missing", recording.Steps[1].StoppedBecause);
+        Assert.Null(recording.Steps[2].StoppedBecause);
+        Assert.Contains(recording.Steps[2].Calls, c => c.Command.RenderSafe().StartsWith("cdk synth", StringComparison.Ordinal));
+        Assert.StartsWith("Stack 'Exchange-dev-Vpc' does not exist. Deploy it first", recording.Steps[3].StoppedBecause);
+    }
+
+    [Fact]
+    public void A_command_the_plan_world_has_no_answer_for_names_itself_instead_of_passing_unseen()
+    {
+        using var dir = new TempDir();
+        var b = Context(dir);
+
+        var recording = Plan.Record(b, [new Plan.Step(TaskNames.Doctor, null, p => p.Aws.Run(p.Aws.DescribeInstanceCommand("i-0123")))]);
+
+        Assert.Contains("Plan has no placeholder answer for `aws ec2 describe-instances`", recording.Steps[0].StoppedBecause);
+    }
+
+    [Fact]
+    public void What_a_command_gets_on_stdin_is_shown_by_kind_and_name_never_by_value()
+    {
+        var redactor = new Redactor();
+        var world = new PlanWorld(new RecordingRunner(), () => "Secrets", Environments.Dev.Names, PlanWorld.PlaceholderAccount, "ap-northeast-2");
+        var manifests = new Secret("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-credentials\nstringData:\n  password: hunter2-plan\n", redactor);
+
+        world.Run(new CommandLine("kubectl", "/bin/sh").Add("apply", "-f", "-"), new ProcessOptions { StandardInput = manifests });
+        world.Run(new CommandLine("docker", "/bin/sh").Add("login", "--password-stdin", "registry"),
+            new ProcessOptions { StandardInput = new Secret("hunter2-token", redactor) });
+
+        Assert.Equal(["Secret db-credentials", "a secret"], world.Calls.Select(c => c.Stdin));
+        Assert.DoesNotContain(world.Calls, c => c.Stdin!.Contains("hunter2", StringComparison.Ordinal));
+    }
+}
