@@ -35,7 +35,7 @@ public sealed class DeployPolicyTests : IDisposable
     private static bool Refused(CliResult result) =>
         result.Stderr.Contains("(AccessDenied", StringComparison.Ordinal) || result.Stderr.Contains("(UnauthorizedOperation)", StringComparison.Ordinal);
 
-    /// <summary>What the six stacks create that the pipeline calls by name, in one stack named as the environment's Eks stack.</summary>
+    /// <summary>What the registered stacks create that the pipeline calls by name, in one stack named as the environment's Eks stack.</summary>
     private void DeployEnvironment()
     {
         var template = new JsonObject
