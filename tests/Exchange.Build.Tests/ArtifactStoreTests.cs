@@ -53,9 +53,14 @@ public class ArtifactStoreTests
         Assert.False(store.Fetch(dir.Combine("cdk-outputs.json")));
         Assert.False(File.Exists(dir.Combine("cdk-outputs.json")));
         var (unreadable, _, log) = Store(_ => new ProcessResult(254, "",
-            "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied", TimeSpan.Zero));
+            "An error occurred (InvalidObjectState) when calling the GetObject operation: The operation is not valid for the object's storage class",
+            TimeSpan.Zero));
         Assert.False(unreadable.Fetch(dir.Combine("images.json")));
         Assert.Contains(log.Entries, e => e.Level == "warning" && e.Message.Contains("Could not read images.json", StringComparison.Ordinal));
+        // A refused permission is not "not there": it ends the step and names the action, like every refusal.
+        var (refused, _, _) = Store(_ => new ProcessResult(254, "",
+            "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied", TimeSpan.Zero));
+        Assert.Contains("IAM action: s3:GetObject", Assert.Throws<AwsCallException>(() => refused.Fetch(dir.Combine("images.json"))).Message);
         Assert.False(offline.Fetch(dir.Combine("cdk-outputs.json")));
         offline.Share(dir.Write("cdk-outputs.json", "{}"));
         Assert.Empty(runner.Calls);

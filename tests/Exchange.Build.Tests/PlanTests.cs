@@ -48,7 +48,7 @@ public sealed class PlanTests
 
         Assert.Equal("--skip-images", recording.Steps[0].SkippedBecause);
         Assert.Empty(recording.Steps[0].Calls);
-        Assert.Equal("Doctor: 1 of 8 tools missing", recording.Steps[1].StoppedBecause);
+        Assert.StartsWith("Doctor: 1 of 8 tools missing\n", recording.Steps[1].StoppedBecause);
         Assert.Null(recording.Steps[2].StoppedBecause);
         Assert.Contains(recording.Steps[2].Calls, c => c.Command.RenderSafe().StartsWith("cdk synth", StringComparison.Ordinal));
         Assert.StartsWith("Stack 'Exchange-dev-Vpc' does not exist. Deploy it first", recording.Steps[3].StoppedBecause);
@@ -78,5 +78,68 @@ public sealed class PlanTests
 
         Assert.Equal(["Secret db-credentials", "a secret"], world.Calls.Select(c => c.Stdin));
         Assert.DoesNotContain(world.Calls, c => c.Stdin!.Contains("hunter2", StringComparison.Ordinal));
+    }
+
+    /// <summary>DeployDev's steps after Doctor, as the task graph runs them (the pipeline PlanTests hold Plan to the graph itself).</summary>
+    private static readonly Plan.Step[] DeployDev =
+    [
+        new(TaskNames.BuildImages, null, Pipeline.Tasks.Images.Build), new(TaskNames.Synth, null, Synth.Run), new(TaskNames.Bootstrap, null, DeployInfra.Bootstrap),
+        new(TaskNames.DeployInfra, null, DeployInfra.Deploy), new(TaskNames.PushImages, null, Pipeline.Tasks.Images.Push),
+        new(TaskNames.Kubeconfig, null, DeployInfra.Kubeconfig), new(TaskNames.Secrets, null, Workloads.Secrets),
+        new(TaskNames.ApplyK8s, null, Workloads.ApplyK8s), new(TaskNames.Verify, null, Workloads.Verify),
+    ];
+
+    [Fact]
+    public void Any_IAM_action_DeployDev_needs_when_refused_ends_the_step_that_first_needs_it_at_that_call_and_names_the_action()
+    {
+        using var dir = new TempDir();
+        // kubectl kustomize really runs in the plan world: a stand-in prints the overlay (rendered once, by the real kubectl).
+        var rendered = dir.Write("rendered.yaml", Render());
+        var kubectl = dir.Write("kubectl", $"#!/bin/sh\ncat '{rendered}'\n");
+        File.SetUnixFileMode(kubectl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var b = Contexts.Build(new RecordingRunner(), new Dictionary<string, string> { ["artifacts"] = dir.Combine("artifacts"), ["image-tag"] = "t1" },
+            new Dictionary<string, string> { ["KUBECTL_PATH"] = kubectl }, TaskNames.Plan);
+
+        var baseline = Plan.Record(b, DeployDev);
+        Assert.All(baseline.Steps, s => Assert.True(s.StoppedBecause is null, $"{s.Task}: {s.StoppedBecause}"));
+        var firstNeeded = baseline.Steps.SelectMany(s => s.Calls.Where(c => c.Command.Tool == "aws")
+                .SelectMany(c => c.Command.Permissions!.Select(g => (s.Task, g.Action))))
+            .DistinctBy(x => x.Action).ToList();
+        Assert.True(firstNeeded.Count >= 10, string.Join(", ", firstNeeded));
+
+        foreach (var (task, action) in firstNeeded)
+        {
+            var recording = Plan.Record(b, DeployDev, world => new Refusing(world, action));
+
+            var step = recording.Steps.Single(s => s.Task == task);
+            // "IAM action: X" in the message of a refused call; the SSO role lookup has its own words, which name iam:GetRole too.
+            Assert.True(step.StoppedBecause?.Contains(action == "iam:GetRole" ? action : $"IAM action: {action}", StringComparison.Ordinal) == true,
+                $"{action} refused in {task}: {step.StoppedBecause ?? "the step went on"}");
+            Assert.Contains(action, step.Calls[^1].Command.Permissions!.Select(g => g.Action)); // nothing after the refused call
+            Assert.All(recording.Steps.TakeWhile(s => s.Task != task), s => Assert.Null(s.StoppedBecause));
+        }
+    }
+
+    private static string Render()
+    {
+        using var kubectl = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kubectl",
+            ["kustomize", Path.Combine(Contexts.RepoRoot, "k8s", "overlays", "aws-dev")]) { RedirectStandardOutput = true })!;
+        var yaml = kubectl.StandardOutput.ReadToEnd();
+        kubectl.WaitForExit();
+        Assert.Equal(0, kubectl.ExitCode);
+        return yaml;
+    }
+
+    /// <summary>AWS refusing one IAM action, worded as AWS words it; everything else as the plan world answers.</summary>
+    private sealed class Refusing(IProcessRunner world, string action) : IProcessRunner
+    {
+        public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
+        {
+            var answer = world.Run(command, options);
+            return command.Tool == "aws" && (command.Permissions ?? []).Any(g => g.Action == action)
+                ? new ProcessResult(255, "", $"\nAn error occurred (AccessDenied) when calling the {action.Split(':')[1]} operation: User: " +
+                    $"arn:aws:sts::{PlanWorld.PlaceholderAccount}:assumed-role/dev/s is not authorized to perform: {action} on resource: *\n", TimeSpan.Zero)
+                : answer;
+        }
     }
 }

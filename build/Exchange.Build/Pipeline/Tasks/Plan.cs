@@ -59,7 +59,10 @@ public static partial class Plan
     }
 
     /// <summary>Runs <paramref name="steps"/> in the plan world: settings as given, but folders in a scratch directory and an account placeholder.</summary>
-    public static Recording Record(BuildContext b, IReadOnlyList<Step> steps)
+    public static Recording Record(BuildContext b, IReadOnlyList<Step> steps) => Record(b, steps, world => world);
+
+    /// <summary>As <see cref="Record(BuildContext, IReadOnlyList{Step})"/>, with the plan world's answers passed through <paramref name="around"/> (tests: what if AWS refused this).</summary>
+    internal static Recording Record(BuildContext b, IReadOnlyList<Step> steps, Func<IProcessRunner, IProcessRunner> around)
     {
         var s = b.Settings;
         var scratch = Directory.CreateTempSubdirectory("exchange-plan-").FullName;
@@ -95,7 +98,7 @@ public static partial class Plan
             BuildContext? plan = null;
             var world = new PlanWorld(new ProcessRunner(b.Redactor, log, b.Interruption.Token), () => plan?.CurrentTask,
                 s.Names, settings.Account, s.Region);
-            plan = new BuildContext(settings, log, b.Environment, steps.Select(x => x.Task).ToArray(), world, b.Clock, lenientTools: true);
+            plan = new BuildContext(settings, log, b.Environment, steps.Select(x => x.Task).ToArray(), around(world), b.Clock, lenientTools: true);
 
             var records = new List<StepRecord>();
             foreach (var step in steps)
@@ -114,7 +117,7 @@ public static partial class Plan
                 }
                 catch (Exception e) when (e is not RunInterruptedException)
                 {
-                    stopped = e.Message.Split('\n')[0];
+                    stopped = e.Message;
                 }
                 records.Add(new StepRecord(step.Task, null, world.Calls.Skip(before).ToArray(), stopped));
             }
@@ -150,7 +153,7 @@ public static partial class Plan
                 lines.Add(recording.Render(call.Command, b.Redactor));
                 commands++;
             }
-            if (step.StoppedBecause is not null) lines.Add($"# DeployDev would stop here: {recording.Show(step.StoppedBecause)}");
+            if (step.StoppedBecause is not null) lines.Add($"# DeployDev would stop here: {recording.Show(step.StoppedBecause.Split('\n')[0])}");
             foreach (var line in lines)
                 foreach (var wrapped in line.StartsWith('#') ? ShellWrap.Prose(line, "    ", "    #   ") : ShellWrap.Command(line, "    "))
                     b.Log.Information(wrapped);

@@ -20,6 +20,13 @@ public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? ac
 
     public static string Key(string file) => Path.GetFileName(file);
 
+    /// <summary>
+    /// Sharing is best effort (a missing bucket, a dropped connection: a warning), but a refused permission ends the step like
+    /// every other refusal, naming the action: the role is missing part of the deploy policy, and other machines would
+    /// silently miss the file. Missing or expired credentials end it too (<see cref="AwsCredentialsException"/> is not caught).
+    /// </summary>
+    private static bool IsRefused(CommandFailedException e) => e is AwsCallException { Failure.Kind: AwsFailureKind.Permission };
+
     /// <summary>Uploads <paramref name="file"/>; a failure is a warning naming what others will miss.</summary>
     public void Share(string file)
     {
@@ -29,7 +36,7 @@ public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? ac
             aws.Run(aws.PutObjectCommand(bucket, Key(file), file));
             log.Verbose($"Shared {Key(file)} in s3://{bucket}.");
         }
-        catch (Exception e) when (e is CommandFailedException or AwsCredentialsException)
+        catch (CommandFailedException e) when (!IsRefused(e))
         {
             log.Warning($"Could not share {Key(file)} in s3://{bucket} ({e.Message.Split('\n')[0]}); other machines will not find it there.");
         }
@@ -50,7 +57,7 @@ public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? ac
             log.Information($"No local {file}: fetched it from s3://{bucket}/{Key(file)}.");
             return true;
         }
-        catch (Exception e) when (e is CommandFailedException or AwsCredentialsException)
+        catch (CommandFailedException e) when (!IsRefused(e))
         {
             log.Warning($"Could not read {Key(file)} from s3://{bucket} ({e.Message.Split('\n')[0]}); going on without it.");
             return false;
