@@ -83,7 +83,8 @@ public sealed class PlanTests
     /// <summary>DeployDev's steps after Doctor, as the task graph runs them (the pipeline PlanTests hold Plan to the graph itself).</summary>
     private static readonly Plan.Step[] DeployDev =
     [
-        new(TaskNames.BuildImages, null, Pipeline.Tasks.Images.Build), new(TaskNames.Synth, null, Synth.Run), new(TaskNames.Bootstrap, null, DeployInfra.Bootstrap),
+        new(TaskNames.BuildImages, null, Pipeline.Tasks.Images.Build), new(TaskNames.Synth, null, Synth.Run),
+        new(TaskNames.Bootstrap, null, DeployInfra.Bootstrap),
         new(TaskNames.DeployInfra, null, DeployInfra.Deploy), new(TaskNames.PushImages, null, Pipeline.Tasks.Images.Push),
         new(TaskNames.Kubeconfig, null, DeployInfra.Kubeconfig), new(TaskNames.Secrets, null, Workloads.Secrets),
         new(TaskNames.ApplyK8s, null, Workloads.ApplyK8s), new(TaskNames.Verify, null, Workloads.Verify),

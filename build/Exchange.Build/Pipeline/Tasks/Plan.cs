@@ -61,7 +61,10 @@ public static partial class Plan
     /// <summary>Runs <paramref name="steps"/> in the plan world: settings as given, but folders in a scratch directory and an account placeholder.</summary>
     public static Recording Record(BuildContext b, IReadOnlyList<Step> steps) => Record(b, steps, world => world);
 
-    /// <summary>As <see cref="Record(BuildContext, IReadOnlyList{Step})"/>, with the plan world's answers passed through <paramref name="around"/> (tests: what if AWS refused this).</summary>
+    /// <summary>
+    /// As <see cref="Record(BuildContext, IReadOnlyList{Step})"/>, with the plan world's answers passed through
+    /// <paramref name="around"/> (tests: what if AWS refused this).
+    /// </summary>
     internal static Recording Record(BuildContext b, IReadOnlyList<Step> steps, Func<IProcessRunner, IProcessRunner> around)
     {
         var s = b.Settings;
