@@ -193,3 +193,26 @@ public class PipelinePartsTests
         });
     }
 }
+
+/// <summary>Two synths in one checkout: the second waits for the first, says so, and gives up with a clear message.</summary>
+public sealed class CheckoutLockTests
+{
+    [Fact]
+    public void A_held_lock_makes_the_next_run_wait_say_so_and_fail_at_its_limit_and_a_released_one_is_taken()
+    {
+        using var dir = new TempDir();
+        var path = dir.Combine("obj", "exchange-synth.lock");
+        var log = new Logging.MemoryLog();
+
+        using (Files.CheckoutLock.Acquire(path, "cdk synth", log, TimeSpan.FromSeconds(1)))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var error = Assert.Throws<InvalidOperationException>(() => Files.CheckoutLock.Acquire(path, "cdk synth", log, TimeSpan.FromSeconds(1)));
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1), $"gave up after {clock.Elapsed}");
+            Assert.Contains("Another cdk synth in this checkout has held", error.Message);
+            Assert.Contains(log.Entries, e => e.Message.StartsWith("Waiting for another cdk synth in this checkout", StringComparison.Ordinal));
+        }
+
+        using var again = Files.CheckoutLock.Acquire(path, "cdk synth", log, TimeSpan.FromSeconds(1));
+    }
+}

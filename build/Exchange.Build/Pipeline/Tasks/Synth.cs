@@ -14,6 +14,8 @@ namespace Exchange.Build.Pipeline.Tasks;
 public static class Synth
 {
     public const string FingerprintFile = "exchange.fingerprint";
+    /// <summary>Held while the CDK app builds and synthesizes (infra/obj/, beside the build output it protects).</summary>
+    public const string LockFile = "exchange-synth.lock";
 
     public static void Run(BuildContext b) => EnsureAssembly(b);
 
@@ -37,6 +39,8 @@ public static class Synth
         }
         if (File.Exists(stamp)) File.Delete(stamp);
         var command = b.Cdk.SynthCommand(outDir, context);
+        using var alone = Files.CheckoutLock.Acquire(Path.Combine(b.Settings.InfraDir, "obj", LockFile), "cdk synth", b.Log,
+            TimeSpan.FromMinutes(10), b.Interruption.Token);
         b.Log.Timed($"Synthesizing {b.Names.AllStacks.Count} stacks into {Path.GetRelativePath(b.Settings.RepoRoot, outDir)} (cdk synth)", () =>
             b.Cdk.Run(command, b.Settings.InfraDir, line => b.Log.Verbose("  cdk | " + line),
                 "run `cd infra && npx cdk synth` to see the full error"));
