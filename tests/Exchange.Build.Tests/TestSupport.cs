@@ -48,7 +48,7 @@ public sealed class RecordingRunner : IProcessRunner
 
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
-        Calls.Add((command, options ?? new ProcessOptions()));
+        lock (Calls) Calls.Add((command, options ?? new ProcessOptions())); // Doctor runs its version checks side by side
         return _answer(command);
     }
 }

@@ -146,7 +146,7 @@ public static partial class Plan
             b.Log.Information($"  {step.Task}");
             var lines = new List<string>();
             if (step.SkippedBecause is not null) lines.Add($"# skipped: {step.SkippedBecause}");
-            var probes = step.Calls.Where(c => PlanWorld.IsVersionProbe(c.Command)).Select(c => c.Command.Tool).ToArray();
+            var probes = step.Calls.Where(c => PlanWorld.IsVersionProbe(c.Command)).Select(c => c.Command.Tool).Order(StringComparer.Ordinal).ToArray();
             if (probes.Length > 0) lines.Add($"# reads the versions of {string.Join(", ", probes)}");
             var git = step.Calls.Count(c => c.Command.Tool == "git" && !PlanWorld.IsVersionProbe(c.Command));
             if (git > 0) lines.Add($"# derives the image tags from the sources: {git} git read{(git == 1 ? "" : "s")} (commit, status, ignored files)");
