@@ -8,7 +8,7 @@ using Exchange.Contracts;
 namespace Exchange.Build.Pipeline;
 
 /// <summary>One command a task ran in the plan world, with what it got on stdin (described, never its value).</summary>
-public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdin, bool Local);
+public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdin);
 
 /// <summary>
 /// The world Plan runs DeployDev's own task code in: a first DeployDev into an empty account. Every command is
@@ -36,9 +36,8 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
         options ??= new ProcessOptions();
-        var isLocal = IsLocalRead(command);
-        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, DescribeStdin(options), isLocal));
-        if (isLocal) return local.Run(command, options);
+        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, DescribeStdin(options)));
+        if (IsLocalRead(command)) return local.Run(command, options);
         ProcessResult result;
         lock (_gate) result = Answer(command, command.Values.ToArray());
         if (!result.Succeeded && !options.AllowFailure)
@@ -61,7 +60,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
         "docker" => Docker(args),
         "kubectl" => Kubectl(args),
         "npm" => Ok(),
-        _ => throw NoAnswer(command),
+        _ => throw NoAnswer(command.Tool),
     };
 
     private ProcessResult Aws(string call, string[] args) => call switch
@@ -83,7 +82,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
             ? Json(new JsonObject { ["imageDetails"] = new JsonArray(new JsonObject { ["imageDigest"] = "sha256:<digest>" }) })
             : AwsError("ImageNotFoundException", "DescribeImages", "The image requested does not exist in the specified repository."),
         "eks update-kubeconfig" => UpdateKubeconfig(),
-        _ => throw new InvalidOperationException($"Plan has no placeholder answer for `aws {call}`: add what a first DeployDev gets to PlanWorld."),
+        _ => throw NoAnswer($"aws {call}"),
     };
 
     private ProcessResult Cdk(string[] args)
@@ -95,12 +94,12 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
             case "deploy":
                 var file = Arg(args, "--outputs-file");
                 var outputs = new JsonObject();
-                foreach (var (stack, values) in Outputs())
+                foreach (var (stack, values) in DeployedOutputs)
                     outputs[stack] = new JsonObject(values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)JsonValue.Create(v.Value))));
                 File.WriteAllText(file, outputs.ToJsonString());
                 return Ok(string.Join("\n", names.AllStacks.Select(s => $" ✅  {s}")));
             default:
-                throw new InvalidOperationException($"Plan has no placeholder answer for `cdk {args[0]}`: add one to PlanWorld.");
+                throw NoAnswer($"cdk {args[0]}");
         }
     }
 
@@ -124,7 +123,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
                 _pushed.Add(args[1].Split('/', 2)[1]); // registry/repository:tag -> repository:tag
                 return Ok();
             default:
-                throw new InvalidOperationException($"Plan has no placeholder answer for `docker {args[0]}`: add one to PlanWorld.");
+                throw NoAnswer($"docker {args[0]}");
         }
     }
 
@@ -134,12 +133,12 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
             ? Ok(context)
             : new ProcessResult(1, "", "error: current-context is not set\n", TimeSpan.Zero),
         "apply" or "rollout" => Ok(),
-        _ => throw new InvalidOperationException($"Plan has no placeholder answer for `kubectl {args[0]}`: add one to PlanWorld."),
+        _ => throw NoAnswer($"kubectl {args[0]}"),
     };
 
     private ProcessResult UpdateKubeconfig()
     {
-        _kubeContext = Outputs()[names.Stack(StackKind.Eks)][Contracts.Outputs.EksClusterArn.Key];
+        _kubeContext = DeployedOutputs[names.Stack(StackKind.Eks)][Contracts.Outputs.EksClusterArn.Key];
         return Ok($"Added new context {_kubeContext} to ~/.kube/config");
     }
 
@@ -147,7 +146,10 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
     /// What cdk deploy writes to its outputs file: the values the pipeline later puts into commands follow from the names
     /// (repository URIs, the cluster, its ARN, the buckets); every other output is &lt;Stack.Key&gt;.
     /// </summary>
-    public Dictionary<string, Dictionary<string, string>> Outputs()
+    private Dictionary<string, Dictionary<string, string>> DeployedOutputs => _outputs ??= Outputs();
+    private Dictionary<string, Dictionary<string, string>>? _outputs;
+
+    private Dictionary<string, Dictionary<string, string>> Outputs()
     {
         var registry = $"{account}.dkr.ecr.{region}.amazonaws.com";
         var known = new Dictionary<StackOutput, string>
@@ -203,6 +205,6 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
     private static ProcessResult AwsError(string code, string operation, string message) =>
         new(255, "", $"\nAn error occurred ({code}) when calling the {operation} operation: {message}\n", TimeSpan.Zero);
 
-    private static InvalidOperationException NoAnswer(CommandLine command) =>
-        new($"Plan has no placeholder answer for `{command.RenderSafe()}`: add one to PlanWorld.");
+    private static InvalidOperationException NoAnswer(string command) =>
+        new($"Plan has no placeholder answer for `{command}`: add what a first DeployDev gets from it to PlanWorld.");
 }

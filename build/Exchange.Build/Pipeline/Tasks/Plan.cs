@@ -146,11 +146,13 @@ public static partial class Plan
             b.Log.Information($"  {step.Task}");
             var lines = new List<string>();
             if (step.SkippedBecause is not null) lines.Add($"# skipped: {step.SkippedBecause}");
+            // Version checks and git reads are summed up in one line each; every other command is shown.
             var probes = step.Calls.Where(c => PlanWorld.IsVersionProbe(c.Command)).Select(c => c.Command.Tool).Order(StringComparer.Ordinal).ToArray();
             if (probes.Length > 0) lines.Add($"# reads the versions of {string.Join(", ", probes)}");
-            var git = step.Calls.Count(c => c.Command.Tool == "git" && !PlanWorld.IsVersionProbe(c.Command));
+            var shownCalls = step.Calls.Where(c => !PlanWorld.IsVersionProbe(c.Command)).ToLookup(c => c.Command.Tool == "git");
+            var git = shownCalls[true].Count();
             if (git > 0) lines.Add($"# derives the image tags from the sources: {git} git read{(git == 1 ? "" : "s")} (commit, status, ignored files)");
-            foreach (var call in step.Calls.Where(c => !PlanWorld.IsVersionProbe(c.Command) && c.Command.Tool != "git"))
+            foreach (var call in shownCalls[false])
             {
                 if (call.Stdin is not null) lines.Add($"# on stdin: {recording.Show(call.Stdin)}");
                 lines.Add(recording.Render(call.Command, b.Redactor));
