@@ -62,7 +62,9 @@ public sealed class FakeToolbox
             ? null
             : $"{Quote(preload.Python)} -I -S {Quote(preload.ClientScript)} {Quote(preload.Socket)} {Quote(realAws)}"));
         Write(Path.Combine(binDir, "cdk"), RecordingShim("cdk", realCdk, log));
-        if (realDocker is not null) Write(Path.Combine(binDir, "docker"), RecordingShim("docker", realDocker, log));
+        if (realDocker is not null)
+            Write(Path.Combine(binDir, "docker"), RecordingShim("docker", realDocker, log,
+                record: $"[ -z \"${{DOCKER_CONFIG:-}}\" ] || printf '%s\\n' \"$DOCKER_CONFIG\" >>{Quote(Path.Combine(stateDir, DockerConfigsFile))}\n"));
 
         var kubectl = new StringBuilder("#!/bin/sh\n# The kubectl stand-in for tests (Exchange.Fakes FakeToolbox.Install).\n");
         kubectl.Append($"[ -n \"${{{FakeEnv.StateDir}:-}}\" ] || {FakeEnv.StateDir}={Quote(stateDir)}; export {FakeEnv.StateDir}\n");
@@ -74,15 +76,23 @@ public sealed class FakeToolbox
     }
 
     private const string FakeCallsFile = State.FakeCalls.FileName;
+    private const string DockerConfigsFile = "docker-configs.txt";
+
+    /// <summary>Every DOCKER_CONFIG folder a recorded docker call of this toolbox used (a run's temporary logins), in order.</summary>
+    public IReadOnlyList<string> DockerConfigsUsed()
+    {
+        var path = Path.Combine(StateDir, DockerConfigsFile);
+        return File.Exists(path) ? File.ReadAllLines(path).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToArray() : [];
+    }
 
     /// <summary>
     /// Appends one record (RS, then the tool and its arguments each followed by US) to the call log, then
     /// becomes the real tool (or <paramref name="launcher"/>, which runs it): its output, exit code and signals
     /// are the real tool's own.
     /// </summary>
-    private static string RecordingShim(string tool, string real, string log, string? launcher = null) =>
+    private static string RecordingShim(string tool, string real, string log, string? launcher = null, string? record = null) =>
         $"#!/bin/sh\n# The real {tool}, its arguments recorded for the tests (Exchange.Fakes FakeToolbox.Install).\n" +
-        $"printf '\\036%s\\n' \"$(printf '%s\\037' {tool} \"$@\")\" >>{Quote(log)}\n" +
+        $"printf '\\036%s\\n' \"$(printf '%s\\037' {tool} \"$@\")\" >>{Quote(log)}\n" + record +
         $"exec {launcher ?? Quote(real)} \"$@\"\n";
 
     private static void Write(string path, string text)

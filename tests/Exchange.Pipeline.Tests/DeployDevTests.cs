@@ -13,7 +13,6 @@ public sealed class DeployDevTests : IDisposable
     [Fact]
     public void DeployDev_runs_every_step_in_order_pushes_real_images_and_a_rerun_changes_nothing()
     {
-        var shmBefore = SharedMemoryLogins();
         var first = _run.Build("--target=DeployDev");
         Assert.True(first.ExitCode == 0, first.ToString());
         // dev lists no public CIDRs: Doctor says what that means for the kubectl steps of this run.
@@ -77,7 +76,12 @@ public sealed class DeployDevTests : IDisposable
         AssertNowhere(_run.DbPassword, first.Output);
         AssertNowhere(Convert.ToBase64String(Encoding.UTF8.GetBytes(_run.DbPassword)), first.Output);
         AssertNowhere(world.Registry.Password, first.Output);
-        Assert.Equal(shmBefore, SharedMemoryLogins()); // the in-memory docker login was removed after the push
+        // The in-memory docker login this run made (the DOCKER_CONFIG its docker calls used; other test classes log in at
+        // the same time, so only this run's own folder says anything) was in /dev/shm and is gone after the push.
+        var logins = _run.Toolbox.DockerConfigsUsed();
+        Assert.NotEmpty(logins);
+        Assert.All(logins, dir => Assert.StartsWith("/dev/shm/exchange-docker-", dir, StringComparison.Ordinal));
+        Assert.All(logins, dir => Assert.False(Directory.Exists(dir), $"the temporary docker login {dir} was left behind"));
 
         var second = _run.Build("--target=DeployDev", "--skip-verify");
         Assert.True(second.ExitCode == 0, second.ToString());
@@ -160,9 +164,6 @@ public sealed class DeployDevTests : IDisposable
         foreach (var file in _run.FilesWritten())
             Assert.False(File.ReadAllText(file).Contains(secret, StringComparison.Ordinal), $"{file} contains a secret value");
     }
-
-    private static string[] SharedMemoryLogins() =>
-        Directory.Exists("/dev/shm") ? Directory.GetDirectories("/dev/shm", "exchange-docker-*").Order().ToArray() : [];
 
     private static string Sha256(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 

@@ -49,10 +49,11 @@ public sealed class InterruptionTests : IDisposable
         var clock = Stopwatch.StartNew();
 
         build.Signal("INT");
-        var result = build.WaitForExit(TimeSpan.FromMinutes(1));
+        var result = build.WaitForExit(TimeSpan.FromMinutes(2));
 
         Assert.Equal(130, result.ExitCode); // 128 + SIGINT, as a shell reports an interrupted command
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed} to stop");
+        // The push would hang for 300 s: stopping well before that is the behaviour (generous for a busy machine).
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"took {clock.Elapsed} to stop");
         Assert.False(Alive(pushPid), "the docker push child is still running");
         Assert.False(Directory.Exists(loginDir), $"the temporary docker login {loginDir} was left behind");
         Assert.Contains("SIGINT received during PushImages", result.Output);
@@ -71,10 +72,11 @@ public sealed class InterruptionTests : IDisposable
         var clock = Stopwatch.StartNew();
 
         build.Signal("INT");
-        var result = build.WaitForExit(TimeSpan.FromMinutes(1));
+        var result = build.WaitForExit(TimeSpan.FromMinutes(2));
 
         Assert.Equal(130, result.ExitCode); // 128 + SIGINT, as a shell reports an interrupted command
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed} to stop");
+        // The wait polls every 30 s up to 20 min: stopping well before the next poll or two is the behaviour.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed} to stop");
         Assert.Contains("SIGINT received during Pause", result.Output);
         Assert.Contains("Resume with: ./build.sh --target=Pause --exclusive", result.Output);
         Assert.DoesNotContain("Paused.", result.Output);

@@ -127,7 +127,9 @@ public sealed partial class PipelineRun : IDisposable
             if (!all.Any(a => a.StartsWith("--backend-dir", StringComparison.Ordinal))) all.Add($"--backend-dir={BackendDir}");
         }
         args = all.ToArray();
-        var start = new ProcessStartInfo("bash", [Path.Combine(_world.RepoRoot, "build.sh"), .. args])
+        // Through `env --default-signal`: a test process started in the background by a non-interactive shell inherits
+        // SIGINT ignored, and a signal ignored at exec stays ignored in bash and in .NET; the interruption tests need it.
+        var start = new ProcessStartInfo("env", ["--default-signal=INT,TERM", "bash", Path.Combine(_world.RepoRoot, "build.sh"), .. args])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
             WorkingDirectory = _world.RepoRoot,
@@ -257,8 +259,20 @@ public sealed partial class PipelineRun : IDisposable
 
     public void Dispose()
     {
-        _standIn?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { _standIn?.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        catch (ObjectDisposedException) { } // the shared deployment's stand-in is stopped once it is made
+        _standIn = null;
+        DeleteTree(Root);
+    }
+
+    /// <summary>Removes a folder, retrying while a process that was just stopped still writes into it.</summary>
+    public static void DeleteTree(string dir)
+    {
+        for (var attempt = 0; attempt < 5 && Directory.Exists(dir); attempt++)
+        {
+            try { Directory.Delete(dir, recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Thread.Sleep(200 * (attempt + 1)); }
+        }
     }
 
     [GeneratedRegex(@"\x1b\[[0-9;]*m")] private static partial Regex Ansi();

@@ -113,9 +113,13 @@ public sealed class PipelineWorld : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        _deployment?.Dispose();
-        AwsPreload?.Dispose();
-        Registry.Dispose();
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        // Each part on its own: one that fails to stop must not leave the others running.
+        foreach (var stop in new Action?[] { _deployment is null ? null : _deployment.Dispose, AwsPreload is null ? null : AwsPreload.Dispose,
+                     Registry.Dispose })
+        {
+            try { stop?.Invoke(); }
+            catch (Exception e) { Console.Error.WriteLine($"Stopping the test world: {e.GetType().Name}: {e.Message}"); }
+        }
+        PipelineRun.DeleteTree(Root);
     }
 }

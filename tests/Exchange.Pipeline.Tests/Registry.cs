@@ -106,7 +106,12 @@ public sealed class Registry : IDisposable
 
     public void Dispose()
     {
-        try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+        catch (InvalidOperationException) { }
         _process.Dispose();
         _http.Dispose();
     }

@@ -39,10 +39,14 @@ public static class Offline
         (Path.Combine(b.Settings.RepoRoot, "tests", "cdk-nag-check"), "the cdk-nag checker"),
     ];
 
+    /// <summary>The test project that drives ./build.sh end to end: by far the longest, so the others run beside it.</summary>
+    public const string EndToEndProject = "Exchange.Pipeline.Tests";
+
     /// <summary>
     /// Checks what the tests need first (fails in seconds, naming everything missing at once), installs
-    /// the pinned npm packages when missing, builds the solution once, then runs each test project
-    /// with a start and an end line.
+    /// the pinned npm packages when missing, builds the solution once, then runs the end-to-end project and,
+    /// beside it, the others one after another, each with a start and an end line. The tests run in a
+    /// <see cref="TestSandbox"/>: a private TMPDIR, and any process they leave running is stopped and named.
     /// </summary>
     public static void Test(BuildContext b)
     {
@@ -56,22 +60,79 @@ public static class Offline
             new ProcessOptions { WorkingDirectory = b.Settings.RepoRoot, OnOutputLine = b.Log.Information, OnErrorLine = b.Log.Warning,
                                  FailureHint = "fix the compile errors above" }));
 
-        var failed = new List<string>();
         var projects = TestProjects(b.Settings.RepoRoot);
-        foreach (var project in projects)
+        var endToEnd = projects.Where(p => Path.GetFileNameWithoutExtension(p) == EndToEndProject).ToArray();
+        var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using (var sandbox = TestSandbox.Create())
         {
-            var name = Path.GetFileNameWithoutExtension(project);
-            var result = b.Log.Timed($"Testing {name}", () => b.Runner.Run(
-                new CommandLine("dotnet", dotnet).Add("test", project, "--configuration", "Release", "--no-build", "--nologo",
-                    "--logger", "console;verbosity=minimal"),
-                new ProcessOptions { WorkingDirectory = b.Settings.RepoRoot, OnOutputLine = b.Log.Information, OnErrorLine = b.Log.Warning,
-                    AllowFailure = true }));
-            if (!result.Succeeded) failed.Add(name);
+            var log = new SerializedLog(b.Log);
+            var beside = Task.Run(() =>
+            {
+                foreach (var project in endToEnd)
+                    if (!RunTests(b, log, dotnet, project, sandbox, buffered: false)) failed.Add(Path.GetFileNameWithoutExtension(project));
+            });
+            foreach (var project in projects.Except(endToEnd))
+                if (!RunTests(b, log, dotnet, project, sandbox, buffered: true)) failed.Add(Path.GetFileNameWithoutExtension(project));
+            beside.GetAwaiter().GetResult();
+
+            var processes = sandbox.StopLeftoverProcesses();
+            if (processes.Count > 0)
+                b.Log.Warning($"The tests left {processes.Count} process(es) running; stopped them: {string.Join("; ", processes)}. " +
+                              "A test that starts a server must stop it (Dispose).");
+            var entries = sandbox.LeftoverTempEntries();
+            if (entries.Count > 0)
+                b.Log.Warning($"The tests left {entries.Count} entr(ies) in their temporary folder, removed with it: {string.Join(", ", entries.Take(10))}.");
         }
-        if (failed.Count > 0)
-            throw new InvalidOperationException($"{failed.Count} of {projects.Count} test projects failed: {string.Join(", ", failed)}. " +
+        if (!failed.IsEmpty)
+            throw new InvalidOperationException($"{failed.Count} of {projects.Count} test projects failed: {string.Join(", ", failed.Order())}. " +
                                                 "The failing tests are listed above; rerun one project with `dotnet test tests/<Project>`.");
         b.Report.Add(TaskNames.Test, StepOutcome.Checked, $"all {projects.Count} test projects passed");
+    }
+
+    /// <summary>
+    /// One `dotnet test` in the sandbox. A buffered project's output is printed as one block when it ends, so
+    /// it never interleaves with the end-to-end project's, which streams.
+    /// </summary>
+    private static bool RunTests(BuildContext b, SerializedLog log, string dotnet, string project, TestSandbox sandbox, bool buffered)
+    {
+        var name = Path.GetFileNameWithoutExtension(project);
+        var block = new List<(bool Error, string Line)>();
+        void Line(bool error, string line)
+        {
+            if (buffered) lock (block) block.Add((error, line));
+            else if (error) log.Warning(line);
+            else log.Information(line);
+        }
+        log.Information($"Testing {name} ...");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = b.Runner.Run(
+            new CommandLine("dotnet", dotnet).Add("test", project, "--configuration", "Release", "--no-build", "--nologo",
+                "--logger", "console;verbosity=minimal"),
+            new ProcessOptions
+            {
+                WorkingDirectory = b.Settings.RepoRoot, Environment = sandbox.Environment, AllowFailure = true,
+                OnOutputLine = l => Line(false, l), OnErrorLine = l => Line(true, l),
+            });
+        log.Block(block, $"Testing {name}: {(result.Succeeded ? "done" : "FAILED")} in {Progress.Seconds(clock.Elapsed)}");
+        return result.Succeeded;
+    }
+
+    /// <summary>Log lines from two test runs at once, a block at a time.</summary>
+    private sealed class SerializedLog(IBuildLog inner)
+    {
+        private readonly Lock _gate = new();
+        public void Information(string line) { lock (_gate) inner.Information(line); }
+        public void Warning(string line) { lock (_gate) inner.Warning(line); }
+
+        public void Block(IReadOnlyList<(bool Error, string Line)> lines, string last)
+        {
+            lock (_gate)
+            {
+                foreach (var (error, line) in lines)
+                    if (error) inner.Warning(line); else inner.Information(line);
+                inner.Information(last);
+            }
+        }
     }
 
     /// <summary>The test projects of Exchange.slnx (the solution is the one list of projects).</summary>

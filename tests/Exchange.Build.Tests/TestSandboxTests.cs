@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using Exchange.Build.Pipeline;
+
+namespace Exchange.Build.Tests;
+
+/// <summary>The Test target's sandbox: what the tests leave running is found by its marker and stopped; the temporary folder goes.</summary>
+public sealed class TestSandboxTests
+{
+    private static Process Sleep(IReadOnlyDictionary<string, string?>? environment)
+    {
+        var start = new ProcessStartInfo("sleep", ["300"]) { UseShellExecute = false };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) start.Environment[key] = value;
+        return Process.Start(start)!;
+    }
+
+    [Fact]
+    public void A_process_the_tests_left_running_is_stopped_and_named_and_other_processes_are_left_alone()
+    {
+        using var parent = new TempDir();
+        using var sandbox = TestSandbox.Create(parent.Path);
+        using var leftover = Sleep(sandbox.Environment);
+        using var bystander = Sleep(null);
+        try
+        {
+            var stopped = sandbox.StopLeftoverProcesses();
+
+            Assert.Equal([$"{leftover.Id} sleep 300"], stopped);
+            Assert.True(leftover.WaitForExit(5000), "the leftover process is still running");
+            Assert.False(bystander.HasExited, "a process without the sandbox's marker was stopped");
+            Assert.Empty(sandbox.StopLeftoverProcesses()); // nothing left the second time
+        }
+        finally
+        {
+            foreach (var p in new[] { leftover, bystander }.Where(p => !p.HasExited)) p.Kill();
+        }
+    }
+
+    [Fact]
+    public void The_tests_get_a_private_temporary_folder_which_is_removed_with_whatever_they_left_in_it()
+    {
+        using var parent = new TempDir();
+        var sandbox = TestSandbox.Create(parent.Path);
+        Assert.Equal(sandbox.TempDir, sandbox.Environment["TMPDIR"]);
+        Assert.StartsWith(parent.Path, sandbox.TempDir, StringComparison.Ordinal);
+        Directory.CreateDirectory(Path.Combine(sandbox.TempDir, "exchange-run-abc", "deep"));
+        File.WriteAllText(Path.Combine(sandbox.TempDir, "stray.sock"), "");
+
+        Assert.Equal(["exchange-run-abc", "stray.sock"], sandbox.LeftoverTempEntries());
+        sandbox.Dispose();
+
+        Assert.False(Directory.Exists(sandbox.TempDir));
+        Assert.Empty(sandbox.LeftoverTempEntries());
+    }
+}
