@@ -10,9 +10,9 @@ namespace Exchange.Fakes;
 /// </summary>
 public sealed class AwsPreload : IDisposable
 {
-    private readonly Process _server;
+    private readonly Core.Lifeline _server;
 
-    private AwsPreload(Process server, string socket, string python, string client)
+    private AwsPreload(Core.Lifeline server, string socket, string python, string client)
     {
         _server = server;
         Socket = socket;
@@ -22,7 +22,7 @@ public sealed class AwsPreload : IDisposable
 
     public string Socket { get; }
     /// <summary>The server's process id: each call is a child of it.</summary>
-    public int ServerPid => _server.Id;
+    public int ServerPid { get; private init; }
     /// <summary>The interpreter the aws CLI runs under (the client uses it too, with -I -S).</summary>
     public string Python { get; }
     public string ClientScript { get; }
@@ -41,19 +41,25 @@ public sealed class AwsPreload : IDisposable
         var socket = Path.Combine(dir, "aws-preload.sock");
         var start = new ProcessStartInfo(script.Python, ["-u", server, socket, script.Path])
         {
-            RedirectStandardOutput = true, RedirectStandardError = false, RedirectStandardInput = true, UseShellExecute = false,
+            RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false,
         };
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var ready = process.StandardOutput.ReadLineAsync();
+        // Under a lifeline: the server ends with the test process even when that is killed before it can dispose of it.
+        var lifeline = Core.Lifeline.Start(start);
+        var ready = lifeline.Process.StandardOutput.ReadLineAsync();
         if (!ready.Wait(TimeSpan.FromSeconds(30)) || ready.Result is not { } line || !line.StartsWith("ready ", StringComparison.Ordinal))
         {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            lifeline.Dispose();
             whyNot = $"the preload server did not start ({script.Python} {server})";
             return null;
         }
-        return new AwsPreload(process, socket, line["ready ".Length..].Trim(), Path.Combine(scripts, "aws_preload_client.py"));
+        // "ready <python> <pid>": the interpreter and the server's own pid (its calls are its children).
+        var fields = line["ready ".Length..].Trim();
+        var space = fields.LastIndexOf(' ');
+        return new AwsPreload(lifeline, socket, fields[..space], Path.Combine(scripts, "aws_preload_client.py"))
+        {
+            ServerPid = int.Parse(fields[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+        };
     }
 
     /// <summary>The aws script and its interpreter: the file itself when it starts with a Python #!, else (a pyenv
@@ -92,14 +98,5 @@ public sealed class AwsPreload : IDisposable
             : null;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_server.HasExited) _server.Kill(entireProcessTree: true);
-            _server.WaitForExit(5000);
-        }
-        catch (InvalidOperationException) { }
-        _server.Dispose();
-    }
+    public void Dispose() => _server.Dispose();
 }

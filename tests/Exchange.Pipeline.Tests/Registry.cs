@@ -14,7 +14,7 @@ namespace Exchange.Pipeline.Tests;
 /// </summary>
 public sealed class Registry : IDisposable
 {
-    private readonly Process _process;
+    private readonly Exchange.Fakes.Core.Lifeline _process;
     private readonly HttpClient _http = new();
 
     public Registry(string root)
@@ -37,14 +37,15 @@ public sealed class Registry : IDisposable
             auth:
               htpasswd: {"{"}realm: exchange-tests, path: {htpasswd}{"}"}
             """);
-        _process = Process.Start(new ProcessStartInfo(Which("docker-registry"), ["serve", config])
+        // Under a lifeline: the registry ends with the test process even when that is killed before it can dispose of it.
+        _process = Exchange.Fakes.Core.Lifeline.Start(new ProcessStartInfo(Which("docker-registry"), ["serve", config])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
-        })!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        });
+        _process.Process.OutputDataReceived += (_, _) => { };
+        _process.Process.ErrorDataReceived += (_, _) => { };
+        _process.Process.BeginOutputReadLine();
+        _process.Process.BeginErrorReadLine();
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"AWS:{Password}")));
         WaitUntilUp();
@@ -106,12 +107,6 @@ public sealed class Registry : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(TimeSpan.FromSeconds(10));
-        }
-        catch (InvalidOperationException) { }
         _process.Dispose();
         _http.Dispose();
     }

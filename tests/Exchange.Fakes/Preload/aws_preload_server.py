@@ -11,7 +11,7 @@ file reads cost (about two thirds of a call here) is paid once per test session.
 The client (aws_preload_client.py) sends its arguments, environment and working directory and
 passes its stdin, stdout and stderr; the child runs the script with them and the client exits with
 the child's exit code. A signal the client receives is forwarded; a client that dies takes its
-child with it. Prints "ready <python>" on stdout once it listens.
+child with it. Prints "ready <python> <pid>" on stdout once it listens.
 """
 import collections
 import gzip
@@ -147,7 +147,7 @@ def serve(path, script):
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, None)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print('ready', sys.executable, flush=True)
+    print('ready', sys.executable, os.getpid(), flush=True)
 
     while True:
         for key, _ in selector.select():
