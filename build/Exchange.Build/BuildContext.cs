@@ -31,6 +31,7 @@ public sealed class BuildContext
         Environment = environment;
         Log = new RedactingLog(sink, Redactor);
         Runner = runner ?? new ProcessRunner(Redactor, Log, Interruption.Token);
+        CleanupRunner = runner ?? new ProcessRunner(Redactor, Log);
         Tools = new ToolResolver(environment, settings.RepoRoot, () => CurrentTask, lenientTools);
         Aws = new AwsCli(Runner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask, Interruption.Token);
         Waits = new Operations.Waiter(Log, Clock, Interruption.Token);
@@ -47,6 +48,11 @@ public sealed class BuildContext
     public Redactor Redactor { get; } = new();
     public IBuildLog Log { get; }
     public IProcessRunner Runner { get; }
+    /// <summary>
+    /// Runs what must happen even after an interruption (deleting a Job this run created): the same runner, but one that a
+    /// Ctrl-C does not stop. Only for short commands with a timeout of their own.
+    /// </summary>
+    public IProcessRunner CleanupRunner { get; }
     public Operations.IClock Clock { get; }
     /// <summary>Cancelled when the run is interrupted (SIGINT/SIGTERM): sleeps end and child processes are stopped.</summary>
     public CancellationTokenSource Interruption { get; } = new();

@@ -100,7 +100,7 @@ public static partial class Plan
             var log = new MemoryLog();
             BuildContext? plan = null;
             var world = new PlanWorld(new ProcessRunner(b.Redactor, log, b.Interruption.Token), () => plan?.CurrentTask,
-                s.Names, settings.Account, s.Region);
+                s.Names, settings.Account, s.Region, s.Environment.Of<EksConfig>().NodeDesiredSize);
             plan = new BuildContext(settings, log, b.Environment, steps.Select(x => x.Task).ToArray(), around(world), b.Clock, lenientTools: true);
 
             var records = new List<StepRecord>();
