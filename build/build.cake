@@ -12,7 +12,7 @@ using Exchange.Build.Settings;
 var target = Argument(ArgumentNames.Target, TaskNames.Default);
 
 BuildContext build = null; // kept for Teardown, which must not fail when Setup did
-Setup<BuildContext>(ctx => build = BuildContext.From(ctx));
+Setup<BuildContext>(ctx => build = BuildContext.From(ctx, Settings.Exclusive));
 TaskSetup<BuildContext>((ctx, b) => b.BeginTask(ctx.Task.Name));
 TaskTeardown<BuildContext>((ctx, b) =>
 {

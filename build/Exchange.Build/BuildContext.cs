@@ -79,7 +79,8 @@ public sealed class BuildContext
     /// <summary>True when this run talks to AWS (so synth may ask who is deploying).</summary>
     public bool RunTouchesAws => TasksToRun.Any(TaskNames.TouchAws.Contains);
 
-    public static BuildContext From(ISetupContext context)
+    /// <param name="exclusive">Cake's --exclusive: only the target runs (Cake's own list of tasks to execute still holds its dependencies)</param>
+    public static BuildContext From(ISetupContext context, bool exclusive = false)
     {
         var inputs = new CakeInputs(context);
         if (inputs.Unknown() is { Count: > 0 } unknown)
@@ -87,7 +88,7 @@ public sealed class BuildContext
                                          $"Options: {string.Join(", ", ArgumentNames.All.Order(StringComparer.Ordinal).Select(a => "--" + a))} " +
                                          "(and Cake's own: --exclusive, --dryrun, --tree, --description, --verbosity). See README.md#configuration."]);
         var settings = PipelineSettings.From(inputs, RepositoryRoot(context.Environment.WorkingDirectory.FullPath));
-        var tasks = context.TasksToExecute.Select(t => t.Name).ToArray();
+        var tasks = exclusive ? [context.TargetTask.Name] : context.TasksToExecute.Select(t => t.Name).ToArray();
         var build = new BuildContext(settings, new CakeBuildLog(context.Log), inputs.Environment, tasks);
         build.HandleInterruptions();
         foreach (var line in settings.Describe()) build.Log.Information(line);

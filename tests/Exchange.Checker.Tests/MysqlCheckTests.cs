@@ -104,3 +104,19 @@ public sealed class MysqlCheckTests(MariaDbServer mariadb) : IClassFixture<Maria
                      "(key MYSQL_HOST); run --target=Secrets\n", run.Stdout);
     }
 }
+
+/// <summary>What MariaDB cannot show: how MySQL 8.4 (RDS) writes a user's plugin, read without ever keeping the hash beside it.</summary>
+public sealed class AuthPluginTests
+{
+    [Theory]
+    [InlineData("CREATE USER `admin`@`%` IDENTIFIED WITH 'caching_sha2_password' AS '$A$005$0Ab1Cd2Ef3' REQUIRE NONE PASSWORD EXPIRE DEFAULT",
+        "caching_sha2_password")]
+    [InlineData("CREATE USER 'app'@'%' IDENTIFIED WITH 'mysql_native_password' AS '*2B602296A79E0A8784ACC5C88D92E46588CCA3C3'", "mysql_native_password")]
+    [InlineData("CREATE USER `app`@`%` IDENTIFIED BY PASSWORD '*2B602296A79E0A8784ACC5C88D92E46588CCA3C3'", "mysql_native_password")]
+    [InlineData("CREATE USER `app`@`%` IDENTIFIED VIA ed25519 USING 'ZIgUREUg5PVgQ6LskhXmO+eZLS0nC8be6HPjYWR4YJY'", "ed25519")]
+    [InlineData("CREATE USER `app`@`%`", "unknown")]
+    public void The_auth_plugin_is_read_from_SHOW_CREATE_USER_as_MySQL_and_MariaDB_write_it(string statement, string plugin)
+    {
+        Assert.Equal(plugin, MysqlCheck.AuthPlugin(statement));
+    }
+}

@@ -39,7 +39,7 @@ public sealed record JobState(bool Complete, bool Failed, int Active, int Ready,
 /// run is deleted, the Job is applied under a name of its own with the pushed image and the ConfigMap of what it expects,
 /// waited for with progress, its output shown, and deleted again whatever happened (a failed check, a timeout, Ctrl-C).
 /// </summary>
-public static class CheckerJob
+public static partial class CheckerJob
 {
     /// <summary>Every run's Job carries this label value, so leftovers are found by it.</summary>
     public static string Selector => $"app.kubernetes.io/name={ConnectivityCheck.ImageName}";
@@ -56,6 +56,7 @@ public static class CheckerJob
             "--ignore-not-found"), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2) }).StandardOutput;
         foreach (var line in leftovers.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information($"  leftover of an earlier run: {line}");
 
+        // A name of its own (the time and a random part): never one a leftover of an earlier run still has.
         var suffix = $"-{b.Clock.UtcNow:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))}";
         var name = ConnectivityCheck.ImageName + suffix;
         var expected = CheckerConfigMap.Definition;
@@ -166,6 +167,10 @@ public static class CheckerJob
                 b.Log.Error("  " + line);
         }
     }
+
+    /// <summary>A Job name of one run: the image name, the time and a random part (Plan shows it as &lt;run&gt;).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(ConnectivityCheck.ImageName + @"-[0-9]{8}-[0-9]{6}-[0-9a-f]{4}\b")]
+    public static partial System.Text.RegularExpressions.Regex RunName();
 }
 
 /// <summary>The connectivity check Job did not produce a verdict (it never ran, or ended without its result line).</summary>

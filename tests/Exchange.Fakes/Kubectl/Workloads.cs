@@ -95,7 +95,8 @@ internal static class Workloads
             var phase = Jobs.Of(call, job) switch { Jobs.Outcome.Pending => "Pending", Jobs.Outcome.Succeeded => "Succeeded", _ => "Failed" };
             var pod = Pod(stored, job, $"{stored.Name}-{Json.StableHex(5, stored.Name, stored.CreatedAt.Ticks.ToString())}", Node(), pods.Count, phase);
             var labels = (JsonObject)pod["metadata"]!["labels"]!;
-            labels["job-name"] = labels["batch.kubernetes.io/job-name"] = stored.Name;
+            labels["job-name"] = stored.Name;
+            labels["batch.kubernetes.io/job-name"] = stored.Name;
             pods.Add(pod);
         }
         return pods;

@@ -43,8 +43,9 @@ public static partial class Plan
             return shown.RenderSafe(redactor);
         }
 
-        public string Show(string text) => TemporaryFile().Replace(TemporaryLayer().Replace(
-            Shown.Aggregate(text, (t, s) => t.Replace(s.Found, s.Shown, StringComparison.Ordinal)), "<temporary layer over the overlay>"), ".<random>.tmp");
+        public string Show(string text) => Verification.CheckerJob.RunName().Replace(TemporaryFile().Replace(TemporaryLayer().Replace(
+            Shown.Aggregate(text, (t, s) => t.Replace(s.Found, s.Shown, StringComparison.Ordinal)), "<temporary kustomize layer>"), ".<random>.tmp"),
+            $"{ConnectivityCheck.ImageName}-<run>");
     }
 
     /// <summary>The Plan target: DeployDev's tasks from Cake's graph, each run through Cake's own actions with the plan world's context.</summary>
