@@ -56,8 +56,8 @@ public class FirstContactTests
     /// <summary>Every tool on PATH; the engine and `aws --version` answer as given.</summary>
     private static BuildContext WithEveryTool(TempDir dir, string awsVersion, bool engineAnswers)
     {
-        foreach (var tool in new[] { "docker", "docker-registry", "htpasswd", "shellcheck", "mariadb-install-db", "redis-server", "kubectl", "node", "npm", "git",
-                     "aws" })
+        foreach (var tool in new[]
+                 { "docker", "docker-registry", "htpasswd", "shellcheck", "mariadb-install-db", "redis-server", "kubectl", "node", "npm", "git", "aws" })
             dir.Script($"bin/{tool}", "exit 0");
         var env = new Dictionary<string, string>
         {

@@ -46,7 +46,8 @@ public sealed class VerifyTests : IDisposable
         if (c.Tool == "aws") return args switch
         {
             ["ecr", "describe-images", ..] => Json(new { imageDetails = new[] { new { imageDigest = Digest } } }),
-            ["secretsmanager", "get-secret-value", ..] => Json(new { SecretString = JsonSerializer.Serialize(new { username = "admin", password = Password }) }),
+            ["secretsmanager", "get-secret-value", ..] =>
+                Json(new { SecretString = JsonSerializer.Serialize(new { username = "admin", password = Password }) }),
             ["s3api", ..] => Json(new { }),
             _ => throw new InvalidOperationException("unscripted: aws " + string.Join(' ', args)),
         };
@@ -92,8 +93,11 @@ public sealed class VerifyTests : IDisposable
         ["status"] = new JsonObject
         {
             ["phase"] = phase ?? (name.StartsWith("matching", StringComparison.Ordinal) ? _cluster.PodPhase : "Running"),
-            ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = phase is null && (name.StartsWith("future", StringComparison.Ordinal)
-                || _cluster.PodPhase == "Running") ? "True" : "False" }),
+            ["conditions"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "Ready",
+                ["status"] = phase is null && (name.StartsWith("future", StringComparison.Ordinal) || _cluster.PodPhase == "Running") ? "True" : "False",
+            }),
             ["containerStatuses"] = new JsonArray(new JsonObject { ["image"] = image, ["imageID"] = $"{image.Split(':')[0]}@{digest}" }),
         },
     };

@@ -127,7 +127,8 @@ public sealed class KubectlTests : IDisposable
         var job = Sandbox.Ok(sandbox.Kubectl(["get", "job", "exchange-checker-20261201-080000-a1b2", "-n", "exchange-dev", "-o", "json"]));
         var logs = Sandbox.Ok(sandbox.Kubectl(["logs", "job/exchange-checker-20261201-080000-a1b2", "-n", "exchange-dev"]));
         var pods = Sandbox.Ok(sandbox.Kubectl(["get", "pods", "-n", "exchange-dev", "-l", "job-name=exchange-checker-20261201-080000-a1b2"]));
-        var deleted = Sandbox.Ok(sandbox.Kubectl(["delete", "job", "-l", "app.kubernetes.io/name=exchange-checker", "-n", "exchange-dev", "--ignore-not-found"]));
+        var deleted = Sandbox.Ok(sandbox.Kubectl(
+            ["delete", "job", "-l", "app.kubernetes.io/name=exchange-checker", "-n", "exchange-dev", "--ignore-not-found"]));
 
         Assert.Contains("\"type\": \"Complete\"", job.Stdout);
         Assert.Contains("\"succeeded\": 1", job.Stdout);

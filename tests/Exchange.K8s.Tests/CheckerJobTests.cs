@@ -72,7 +72,8 @@ public class CheckerJobTests
     {
         var container = Assert.Single(Checker.Containers);
         // envFrom: every key of a secret becomes a variable of the same name ...
-        Assert.Equal(KubernetesSecrets.All.Select(s => s.Name).Order(), container.Arr("envFrom").Select(e => e.Str("secretRef", "name")).OfType<string>().Order());
+        Assert.Equal(KubernetesSecrets.All.Select(s => s.Name).Order(),
+            container.Arr("envFrom").Select(e => e.Str("secretRef", "name")).OfType<string>().Order());
         Assert.Equal([CheckerConfigMap.Definition.Name], container.Arr("envFrom").Select(e => e.Str("configMapRef", "name")).OfType<string>());
         // ... which are the names the workloads read those keys under.
         var workloadNames = Overlay.Workloads.SelectMany(w => w.Containers).SelectMany(c => c.Arr("env"))

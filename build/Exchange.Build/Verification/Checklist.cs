@@ -101,7 +101,8 @@ public static class Checklist
             if (record.Digest is { } pushed && pushed != digest)
                 return ItemResult.Failed($"ECR holds {Short(digest)} for {reference}, but {Short(pushed)} was pushed");
             var running = containers.Where(c => c.Image == reference).ToArray();
-            if (running.Length == 0) return ItemResult.Failed($"no pod runs {reference} (pods run: {string.Join(", ", containers.Select(c => c.Image).Distinct())})");
+            if (running.Length == 0)
+                return ItemResult.Failed($"no pod runs {reference} (pods run: {string.Join(", ", containers.Select(c => c.Image).Distinct())})");
             if (running.FirstOrDefault(c => !c.Id.EndsWith("@" + digest, StringComparison.Ordinal)) is { Pod: not null } other)
                 return ItemResult.Failed($"pod {other.Pod} runs {(other.Id.Length == 0 ? "an image not pulled yet" : other.Id)}, not {Short(digest)} " +
                                          $"that ECR holds for {reference}");
