@@ -40,6 +40,17 @@ public abstract class LocalServer : IDisposable
         return found ?? throw new InvalidOperationException($"{name} is not installed: apt-get install {package} (.ci/run installs it).");
     }
 
+    /// <summary>Runs <paramref name="start"/>; when it fails, what it started is stopped and removed before the failure goes on.</summary>
+    protected void StartOrCleanUp(Action start)
+    {
+        try { start(); }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
     protected Process Start(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -118,7 +129,9 @@ public sealed class MariaDbServer : LocalServer
     /// <summary>A value no output may show (the tests look for it).</summary>
     public const string Password = "Pw-7f3c9a1e-must-never-show";
 
-    public MariaDbServer() : base("mariadb")
+    public MariaDbServer() : base("mariadb") => StartOrCleanUp(Boot);
+
+    private void Boot()
     {
         var data = Path.Combine(Directory, "data");
         var socket = Path.Combine(Directory, "mariadb.sock");
@@ -139,7 +152,9 @@ public sealed class MariaDbServer : LocalServer
 /// <summary>Debian's Redis (redis-server): no persistence, its own port, no password (as the ElastiCache node).</summary>
 public sealed class RedisServer : LocalServer
 {
-    public RedisServer() : base("redis")
+    public RedisServer() : base("redis") => StartOrCleanUp(Boot);
+
+    private void Boot()
     {
         Port = FreePort();
         var server = Start(Binary("redis-server", "redis-server"), "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", Directory,
