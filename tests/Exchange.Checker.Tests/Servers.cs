@@ -5,8 +5,9 @@ using System.Net.Sockets;
 namespace Exchange.Checker.Tests;
 
 /// <summary>
-/// A server process these tests start on 127.0.0.1 with a data directory of its own, and stop (process tree killed, directory
-/// removed) when disposed, also when the test process ends first.
+/// A server process these tests start on 127.0.0.1 with a data directory of its own, and stop (directory removed) when disposed.
+/// It runs under a small `sh` that holds a pipe from this test process on its stdin and stops the server when that pipe closes,
+/// so the server ends with the test process even when that is killed before it can dispose of anything.
 /// </summary>
 public abstract class LocalServer : IDisposable
 {
@@ -51,10 +52,21 @@ public abstract class LocalServer : IDisposable
         }
     }
 
+    /// <summary>The supervising shell: the server in the background, stopped when stdin (the pipe from this process) closes.</summary>
+    private const string Supervisor =
+        "\"$@\" </dev/null & server=$!\n" +
+        "trap 'kill $server 2>/dev/null' TERM INT\n" +
+        "cat >/dev/null\n" +
+        "kill $server 2>/dev/null\n" +
+        "wait $server\n";
+
     protected Process Start(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var start = new ProcessStartInfo("sh")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "-c", Supervisor, "sh", file }.Concat(args)) start.ArgumentList.Add(arg);
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -104,13 +116,10 @@ public abstract class LocalServer : IDisposable
             {
                 try
                 {
-                    if (!process.HasExited)
-                    {
-                        process.Kill(entireProcessTree: true);
-                        process.WaitForExit(TimeSpan.FromSeconds(10));
-                    }
+                    if (!process.HasExited) process.StandardInput.Close(); // the supervisor stops the server and waits for it
+                    if (!process.WaitForExit(TimeSpan.FromSeconds(20))) process.Kill(entireProcessTree: true);
                 }
-                catch (InvalidOperationException) { }
+                catch (Exception e) when (e is InvalidOperationException or IOException) { }
                 process.Dispose();
             }
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
