@@ -19,7 +19,7 @@ phases() { # the per-task durations from Cake's closing table, in seconds
 run() { # label, log file
   local start end
   start=$(date +%s%N)
-  ./build.sh --target=DeployDev --engine-dir="$WORLD_ENGINE" --backend-dir="$WORLD_BACKEND" >"$2" 2>&1
+  ./build.sh --target=DeployDev --engine-dir="$WORLD_ENGINE" --backend-dir="$WORLD_BACKEND" --checker-dir="$WORLD_CHECKER" >"$2" 2>&1
   end=$(date +%s%N)
   printf '%s: %.2f s wall\n' "$1" "$(echo "($end - $start) / 1000000000" | bc -l)"
   phases "$2"

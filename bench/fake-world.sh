@@ -12,7 +12,7 @@ world="$(mktemp -d /tmp/exchange-world-XXXXXX)"
 dotnet build "$repo/tests/Exchange.Fakes" --configuration Release --nologo --verbosity quiet >/dev/null
 dotnet build "$repo/tests/Exchange.AwsStandIn" --configuration Release --nologo --verbosity quiet >/dev/null
 bin="$repo/tests/Exchange.Fakes/bin/Release/net10.0"
-mkdir -p "$world/bin" "$world/state" "$world/registry" "$world/engine" "$world/backend"
+mkdir -p "$world/bin" "$world/state" "$world/registry" "$world/engine" "$world/backend" "$world/checker"
 printf '#!/bin/sh\nexec dotnet %q kubectl "$@"\n' "$bin/Exchange.Fakes.dll" >"$world/bin/kubectl"
 chmod +x "$world/bin/kubectl"
 
@@ -40,17 +40,20 @@ source "$world/standin.env"
 
 cp -r "$repo/tests/fixtures/future-engine/." "$world/engine/"
 cp -r "$repo/tests/fixtures/future-backend/." "$world/backend/"
+# The connectivity checker's real image needs base images no registry here serves: its FROM scratch stand-in.
+cp -r "$repo/tests/fixtures/exchange-checker/." "$world/checker/"
 date +%s%N >"$world/engine/build-marker.txt"
 date +%s%N >"$world/backend/build-marker.txt"
+date +%s%N >"$world/checker/build-marker.txt"
 
 export KUBECTL_PATH="$world/bin/kubectl" FAKE_STATE_DIR="$world/state" FAKE_REAL_KUBECTL
 FAKE_REAL_KUBECTL="$(command -v kubectl)"
 export CDK_DISABLE_CLI_TELEMETRY=true
 export KUBECONFIG="$world/kubeconfig" EXCHANGE_ARTIFACTS_DIR="$world/artifacts" EXCHANGE_ACCOUNT=111122223333
 export EXCHANGE_WORLD="$world" EXCHANGE_WORLD_REGISTRY_PID="$registry_pid" EXCHANGE_WORLD_STANDIN_PID="$standin_pid"
-export WORLD_ENGINE="$world/engine" WORLD_BACKEND="$world/backend"
+export WORLD_ENGINE="$world/engine" WORLD_BACKEND="$world/backend" WORLD_CHECKER="$world/checker"
 echo "Test world in $world: AWS stand-in at $AWS_ENDPOINT_URL, registry 127.0.0.1:$port."
-echo "Try: ./build.sh --target=DeployDev --engine-dir=\$WORLD_ENGINE --backend-dir=\$WORLD_BACKEND"
+echo "Try: ./build.sh --target=DeployDev --engine-dir=\$WORLD_ENGINE --backend-dir=\$WORLD_BACKEND --checker-dir=\$WORLD_CHECKER"
 echo "Requests the stand-in answered: curl -s \$AWS_ENDPOINT_URL/_standin/requests; when done:"
 echo "  kill \$EXCHANGE_WORLD_STANDIN_PID \$EXCHANGE_WORLD_REGISTRY_PID; rm -rf \$EXCHANGE_WORLD"
 set +euo pipefail

@@ -12,7 +12,7 @@ using Exchange.Build.Settings;
 var target = Argument(ArgumentNames.Target, TaskNames.Default);
 
 BuildContext build = null; // kept for Teardown, which must not fail when Setup did
-Setup<BuildContext>(ctx => build = BuildContext.From(ctx));
+Setup<BuildContext>(ctx => build = BuildContext.From(ctx, Settings.Exclusive));
 TaskSetup<BuildContext>((ctx, b) => b.BeginTask(ctx.Task.Name));
 TaskTeardown<BuildContext>((ctx, b) =>
 {
@@ -61,7 +61,7 @@ Task(TaskNames.DeployInfra)
     .Does<BuildContext>((ctx, b) => DeployInfra.Deploy(b));
 
 Task(TaskNames.BuildImages)
-    .Description("Builds the engine (Dockerfile.shard) and backend images in parallel, tagged from their sources.")
+    .Description("Builds the engine (Dockerfile.shard), backend and connectivity checker images in parallel, tagged from their sources.")
     .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipImages, "--skip-images")
     .Does<BuildContext>((ctx, b) => Images.Build(b));
 
@@ -89,7 +89,7 @@ Task(TaskNames.ApplyK8s)
     .Does<BuildContext>((ctx, b) => Workloads.ApplyK8s(b));
 
 Task(TaskNames.Verify)
-    .Description("Waits for every StatefulSet and Deployment to roll out; shows pods, events and logs on failure.")
+    .Description("Waits for the rollouts, runs the connectivity check Job (MySQL, Redis, Kafka from inside the cluster), then checks the design document's post-deploy checklist and records the result.")
     .IsDependentOn(TaskNames.ApplyK8s)
     .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipVerify, "--skip-verify")
     .Does<BuildContext>((ctx, b) => Workloads.Verify(b));

@@ -31,6 +31,7 @@ public sealed class BuildContext
         Environment = environment;
         Log = new RedactingLog(sink, Redactor);
         Runner = runner ?? new ProcessRunner(Redactor, Log, Interruption.Token);
+        CleanupRunner = runner ?? new ProcessRunner(Redactor, Log);
         Tools = new ToolResolver(environment, settings.RepoRoot, () => CurrentTask, lenientTools);
         Aws = new AwsCli(Runner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask, Interruption.Token);
         Waits = new Operations.Waiter(Log, Clock, Interruption.Token);
@@ -47,6 +48,11 @@ public sealed class BuildContext
     public Redactor Redactor { get; } = new();
     public IBuildLog Log { get; }
     public IProcessRunner Runner { get; }
+    /// <summary>
+    /// Runs what must happen even after an interruption (deleting a Job this run created): the same runner, but one that a
+    /// Ctrl-C does not stop. Only for short commands with a timeout of their own.
+    /// </summary>
+    public IProcessRunner CleanupRunner { get; }
     public Operations.IClock Clock { get; }
     /// <summary>Cancelled when the run is interrupted (SIGINT/SIGTERM): sleeps end and child processes are stopped.</summary>
     public CancellationTokenSource Interruption { get; } = new();
@@ -73,7 +79,8 @@ public sealed class BuildContext
     /// <summary>True when this run talks to AWS (so synth may ask who is deploying).</summary>
     public bool RunTouchesAws => TasksToRun.Any(TaskNames.TouchAws.Contains);
 
-    public static BuildContext From(ISetupContext context)
+    /// <param name="exclusive">Cake's --exclusive: only the target runs (Cake's own list of tasks to execute still holds its dependencies)</param>
+    public static BuildContext From(ISetupContext context, bool exclusive = false)
     {
         var inputs = new CakeInputs(context);
         if (inputs.Unknown() is { Count: > 0 } unknown)
@@ -81,7 +88,7 @@ public sealed class BuildContext
                                          $"Options: {string.Join(", ", ArgumentNames.All.Order(StringComparer.Ordinal).Select(a => "--" + a))} " +
                                          "(and Cake's own: --exclusive, --dryrun, --tree, --description, --verbosity). See README.md#configuration."]);
         var settings = PipelineSettings.From(inputs, RepositoryRoot(context.Environment.WorkingDirectory.FullPath));
-        var tasks = context.TasksToExecute.Select(t => t.Name).ToArray();
+        var tasks = exclusive ? [context.TargetTask.Name] : context.TasksToExecute.Select(t => t.Name).ToArray();
         var build = new BuildContext(settings, new CakeBuildLog(context.Log), inputs.Environment, tasks);
         build.HandleInterruptions();
         foreach (var line in settings.Describe()) build.Log.Information(line);

@@ -5,26 +5,19 @@ using Exchange.Contracts;
 
 namespace Exchange.Infra.Stacks;
 
-/// <summary>The two image repositories: scanned on push, last 10 images kept, emptied and deleted with the stack.</summary>
+/// <summary>
+/// One repository per image of <see cref="ContainerImages"/> (the engine, the backend, the connectivity checker): scanned on
+/// push, last 10 images kept, emptied and deleted with the stack.
+/// </summary>
 [Stack(StackKind.Ecr)]
 public sealed class EcrStack : ExchangeStack
 {
-    public const string MatchingEngineRepositoryLogicalId = "MatchingEngineRepository";
-    public const string BackendRepositoryLogicalId = "BackendRepository";
-
     public EcrStack(Construct scope, StackBuild build)
         : base(scope, build)
     {
-        MatchingEngine = Repository(MatchingEngineRepositoryLogicalId, Names.MatchingEngineRepository);
-        Backend = Repository(BackendRepositoryLogicalId, Names.BackendRepository);
-
-        Output(Outputs.MatchingEngineRepoUri, MatchingEngine.RepositoryUri);
-        Output(Outputs.BackendRepoUri, Backend.RepositoryUri);
+        foreach (var image in ContainerImages.All)
+            Output(image.RepositoryUri, Repository(image.RepositoryLogicalId, image.Repository(Names)).RepositoryUri);
     }
-
-    public Repository MatchingEngine { get; }
-
-    public Repository Backend { get; }
 
     private Repository Repository(string logicalId, string name)
     {

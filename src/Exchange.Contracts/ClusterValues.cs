@@ -86,6 +86,23 @@ public static class EnvironmentConfigMap
     ]);
 }
 
+/// <summary>
+/// The ConfigMap of what the connectivity check (Verify's Job, src/Exchange.Checker) expects to find: the shard topics and their
+/// partition count, from the one definition in the environment's configuration. Verify applies it with the Job.
+/// </summary>
+public static class CheckerConfigMap
+{
+    public const string KafkaTopics = "KAFKA_TOPICS";
+    public const string KafkaTopicPartitions = "KAFKA_TOPIC_PARTITIONS";
+
+    public static readonly ConfigMapDefinition Definition = new("exchange-checker",
+    [
+        new(KafkaTopics, new ValueSource.Constant(c => string.Join(',', c.KafkaTopics))),
+        new(KafkaTopicPartitions,
+            new ValueSource.Constant(c => c.Of<KafkaConfig>().Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+    ]);
+}
+
 /// <summary>The workload images: the kustomize image names in k8s/base and the ECR repository each is pushed to.</summary>
 public static class WorkloadImages
 {

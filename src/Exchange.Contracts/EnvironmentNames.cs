@@ -25,6 +25,8 @@ public sealed record EnvironmentNames(string Env)
     public string EksClusterLogGroupName => $"/aws/eks/{ClusterName}/cluster";
     public string MatchingEngineRepository => "exchange/matching-engine-shard";
     public string BackendRepository => "exchange/future-backend";
+    /// <summary>The connectivity checker Verify runs in the cluster (src/Exchange.Checker).</summary>
+    public string CheckerRepository => "exchange/exchange-checker";
     /// <summary>A security group's Name tag; its GroupName is generated, so a replacement (e.g. a new description) works.</summary>
     public string SecurityGroup(string purpose) => $"exchange-{Env}-{purpose}-sg";
     /// <summary>The in-AWS sleep schedule (EventBridge Scheduler, default group) that stops one resource.</summary>

@@ -205,6 +205,8 @@ public static class Outputs
         "MatchingEngineRepoUri", "ECR repository URI of the matching engine shard image");
     public static readonly StackOutput BackendRepoUri = new(StackKind.Ecr, "BackendRepoUri",
         "BackendRepoUri", "ECR repository URI of the backend image");
+    public static readonly StackOutput CheckerRepoUri = new(StackKind.Ecr, "CheckerRepoUri", null,
+        "ECR repository URI of the connectivity checker image (Verify's Job)");
 
     public static readonly StackOutput RdsEndpoint = new(StackKind.Rds, "RdsEndpoint", "RdsEndpoint", "MySQL endpoint address");
     public static readonly StackOutput RdsPort = new(StackKind.Rds, "RdsPort", "RdsPort", "MySQL port");

@@ -38,6 +38,8 @@ internal static class Admin
                         ["clusters"] = new JsonArray(standIn.Cloud.Clusters.Values.Select(c => c.DeepClone()).ToArray()),
                         ["nodegroups"] = new JsonArray(standIn.Cloud.Nodegroups.Values.Select(n => n.DeepClone()).ToArray()),
                     },
+                    // What a kubelet records as a running container's imageID: the digest the registry serves for the reference.
+                    ("GET", "/image-digest") => ImageDigest(standIn.Cloud, http.Request.Query["reference"].ToString()),
                     _ => throw new KeyNotFoundException($"No {http.Request.Method} {path} in the stand-in's API: see tests/Exchange.AwsStandIn/README.md"),
                 };
         }
@@ -49,6 +51,18 @@ internal static class Admin
         }
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync(JsonSerializer.Serialize(result) + "\n");
+    }
+
+    /// <summary>HOST/REPOSITORY:TAG of the registry standing in for ECR -> {"digest": "sha256:..."}; another registry or tag is not found.</summary>
+    private static JsonObject ImageDigest(Cloud cloud, string reference)
+    {
+        var slash = reference.IndexOf('/');
+        var colon = reference.LastIndexOf(':');
+        if (cloud.Registry is not { } registry || slash < 0 || colon < slash || reference[..slash] != registry.Host)
+            throw new KeyNotFoundException($"{reference} is not an image of this account's registry");
+        var (repository, tag) = (reference[(slash + 1)..colon], reference[(colon + 1)..]);
+        if (!RegistryClient.Tags(registry, repository).Contains(tag)) throw new KeyNotFoundException($"{reference} is not in the registry");
+        return new JsonObject { ["digest"] = RegistryClient.Manifest(registry, repository, tag).Digest };
     }
 
     private static object Done(Action action)

@@ -246,7 +246,7 @@ public class DeployPathTests
         Pipeline.Tasks.Images.Build(b);
 
         var builds = Lines(runner).Where(c => c.StartsWith("build ", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(2, builds.Length);
+        Assert.Equal(ContainerImages.All.Count, builds.Length);
         Assert.All(builds, c => Assert.Contains("--platform linux/amd64", c));
     }
 
@@ -270,6 +270,7 @@ public class DeployPathTests
         ["artifacts"] = dir.Path,
         ["engine-dir"] = Path.Combine(Contexts.RepoRoot, "tests", "fixtures", "future-engine"),
         ["backend-dir"] = Path.Combine(Contexts.RepoRoot, "tests", "fixtures", "future-backend"),
+        ["checker-dir"] = Path.Combine(Contexts.RepoRoot, "tests", "fixtures", "exchange-checker"),
         ["image-tag"] = "t1",
     };
 

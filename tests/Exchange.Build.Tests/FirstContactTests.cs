@@ -21,6 +21,8 @@ public class FirstContactTests
 
         foreach (var tool in new[] { "docker:", "docker-registry:", "htpasswd:", "shellcheck:", "kubectl:", "node:", "npm:", "git:", "aws CLI v1:" })
             Assert.Contains(missing, m => m.StartsWith(tool, StringComparison.Ordinal));
+        Assert.Contains(missing, m => m.StartsWith("mariadb-install-db: not on PATH; apt-get install mariadb-server", StringComparison.Ordinal));
+        Assert.Contains(missing, m => m.StartsWith("redis-server: not on PATH; apt-get install redis-server", StringComparison.Ordinal));
         Assert.Contains(missing, m => m.StartsWith("docker-registry: not on PATH; apt-get install docker-registry", StringComparison.Ordinal));
         Assert.Contains(missing, m => m.StartsWith("htpasswd: not on PATH; apt-get install apache2-utils", StringComparison.Ordinal));
         Assert.Contains(missing, m => m.StartsWith("Docker engine: none answers at DOCKER_HOST=unix:///nowhere", StringComparison.Ordinal));
@@ -54,7 +56,8 @@ public class FirstContactTests
     /// <summary>Every tool on PATH; the engine and `aws --version` answer as given.</summary>
     private static BuildContext WithEveryTool(TempDir dir, string awsVersion, bool engineAnswers)
     {
-        foreach (var tool in new[] { "docker", "docker-registry", "htpasswd", "shellcheck", "kubectl", "node", "npm", "git", "aws" })
+        foreach (var tool in new[]
+                 { "docker", "docker-registry", "htpasswd", "shellcheck", "mariadb-install-db", "redis-server", "kubectl", "node", "npm", "git", "aws" })
             dir.Script($"bin/{tool}", "exit 0");
         var env = new Dictionary<string, string>
         {

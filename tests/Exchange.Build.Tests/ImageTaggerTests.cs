@@ -65,4 +65,38 @@ public class ImageTaggerTests
         dir.Write("new.txt", "uncommitted, changed again");
         Assert.NotEqual(dirty.Tag, Tagger(dir.Path).Derive(dir.Path, dir.Combine("Dockerfile")).Tag);
     }
+
+    [Fact]
+    public void A_dockerignore_allow_list_makes_the_tag_follow_only_the_paths_it_lets_in()
+    {
+        // The connectivity checker's context is the repository root, whose .dockerignore lets in a few folders only.
+        using var dir = new TempDir();
+        void Git(params string[] args) => new ProcessRunner(new Redactor(), new MemoryLog())
+            .Run(new CommandLine("git", "/usr/bin/git").Add("-C", dir.Path).Add(args));
+        void Commit(string message)
+        {
+            Git("add", ".");
+            Git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", message);
+        }
+        Git("init", "-q");
+        dir.Write(".dockerignore", "*\n!app\n!global.json\n**/bin\n");
+        dir.Write(".gitignore", "bin/\n");
+        dir.Write("app/Dockerfile", "FROM scratch\n");
+        dir.Write("global.json", "{}");
+        dir.Write("docs/readme.md", "v1");
+        Commit("first");
+        var tag = Tagger(dir.Path).Derive(dir.Path, dir.Combine("app", "Dockerfile")).Tag;
+
+        dir.Write("docs/readme.md", "v2");
+        Commit("docs only");
+        dir.Write("docs/draft.md", "untracked, outside");
+        dir.Write("app/bin/out.dll", "ignored by git and by the allow-list");
+        Assert.Equal(tag, Tagger(dir.Path).Derive(dir.Path, dir.Combine("app", "Dockerfile")).Tag);
+
+        dir.Write("global.json", "{ \"sdk\": {} }");
+        Assert.StartsWith(tag + "-dirty-", Tagger(dir.Path).Derive(dir.Path, dir.Combine("app", "Dockerfile")).Tag);
+        Commit("sdk");
+        Assert.NotEqual(tag, Tagger(dir.Path).Derive(dir.Path, dir.Combine("app", "Dockerfile")).Tag);
+        Assert.Equal([".dockerignore", "app", "global.json"], DockerIgnore.Load(dir.Path).IncludedRoots);
+    }
 }

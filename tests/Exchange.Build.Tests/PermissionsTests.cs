@@ -92,6 +92,7 @@ public class PermissionsTests
     [InlineData("ssm:GetParameter", "arn:aws:ssm:ap-northeast-2:111122223333:parameter/cdk-bootstrap/hnb659fds/version")]
     [InlineData("ecr:PutImage", "arn:aws:ecr:ap-northeast-2:111122223333:repository/exchange/future-backend")]
     [InlineData("ecr:DescribeImages", "arn:aws:ecr:ap-northeast-2:111122223333:repository/exchange/matching-engine-shard")]
+    [InlineData("ecr:PutImage", "arn:aws:ecr:ap-northeast-2:111122223333:repository/exchange/exchange-checker")]
     [InlineData("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:exchange-dev-db-credentials-??????")]
     [InlineData("secretsmanager:DescribeSecret", "arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:exchange-dev-db-credentials")] // before it exists
     [InlineData("eks:UpdateNodegroupConfig", "arn:aws:eks:ap-northeast-2:111122223333:nodegroup/exchange-dev/*/*")]

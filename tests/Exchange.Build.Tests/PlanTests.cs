@@ -69,7 +69,7 @@ public sealed class PlanTests
     public void What_a_command_gets_on_stdin_is_shown_by_kind_and_name_never_by_value()
     {
         var redactor = new Redactor();
-        var world = new PlanWorld(new RecordingRunner(), () => "Secrets", Environments.Dev.Names, PlanWorld.PlaceholderAccount, "ap-northeast-2");
+        var world = new PlanWorld(new RecordingRunner(), () => "Secrets", Environments.Dev.Names, PlanWorld.PlaceholderAccount, "ap-northeast-2", 2);
         var manifests = new Secret("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-credentials\nstringData:\n  password: hunter2-plan\n", redactor);
 
         world.Run(new CommandLine("kubectl", "/bin/sh").Add("apply", "-f", "-"), new ProcessOptions { StandardInput = manifests });

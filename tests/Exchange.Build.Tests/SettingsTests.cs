@@ -87,6 +87,20 @@ public class SettingsTests
     }
 
     [Fact]
+    public void The_checker_is_built_from_this_repository_unless_told_otherwise_and_a_context_without_its_Dockerfile_is_refused()
+    {
+        using var dir = new TempDir();
+
+        var defaults = Contexts.Settings();
+        var error = Assert.Throws<SettingsException>(() =>
+            Contexts.Settings(new() { ["checker-dir"] = dir.Path, ["account"] = "111122223333" }).ValidateFor([TaskNames.BuildImages]));
+
+        Assert.Equal(Contexts.RepoRoot, defaults.CheckerDir);
+        Assert.True(File.Exists(defaults.CheckerDockerfile), defaults.CheckerDockerfile);
+        Assert.Contains($"Checker source directory '{dir.Path}' has no src/Exchange.Checker/Dockerfile. Pass --checker-dir=PATH", error.Message);
+    }
+
+    [Fact]
     public void Source_directories_are_not_checked_when_images_are_skipped_or_not_built()
     {
         using var dir = new TempDir();

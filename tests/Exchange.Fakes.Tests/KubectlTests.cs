@@ -102,6 +102,60 @@ public sealed class KubectlTests : IDisposable
         Assert.Equal("error: timed out waiting for the condition\n", paused.Stderr);
     }
 
+    private const string CheckerJob = """
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+          name: exchange-checker-20261201-080000-a1b2
+          namespace: exchange-dev
+          labels: { app.kubernetes.io/name: exchange-checker }
+        spec:
+          backoffLimit: 0
+          template:
+            metadata: { labels: { app.kubernetes.io/name: exchange-checker } }
+            spec:
+              restartPolicy: Never
+              containers: [{ name: checker, image: "127.0.0.1:5999/exchange/exchange-checker:git-0123456789ab" }]
+        """;
+
+    [Fact]
+    public void A_checker_Job_completes_prints_the_checkers_lines_and_a_selector_deletes_it()
+    {
+        sandbox.UseCluster();
+        Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests[..Manifests.IndexOf("---", StringComparison.Ordinal)] + "---\n" + CheckerJob));
+
+        var job = Sandbox.Ok(sandbox.Kubectl(["get", "job", "exchange-checker-20261201-080000-a1b2", "-n", "exchange-dev", "-o", "json"]));
+        var logs = Sandbox.Ok(sandbox.Kubectl(["logs", "job/exchange-checker-20261201-080000-a1b2", "-n", "exchange-dev"]));
+        var pods = Sandbox.Ok(sandbox.Kubectl(["get", "pods", "-n", "exchange-dev", "-l", "job-name=exchange-checker-20261201-080000-a1b2"]));
+        var deleted = Sandbox.Ok(sandbox.Kubectl(
+            ["delete", "job", "-l", "app.kubernetes.io/name=exchange-checker", "-n", "exchange-dev", "--ignore-not-found"]));
+
+        Assert.Contains("\"type\": \"Complete\"", job.Stdout);
+        Assert.Contains("\"succeeded\": 1", job.Stdout);
+        var report = Exchange.Contracts.CheckReport.Parse(logs.Stdout);
+        Assert.Equal(Exchange.Contracts.ConnectivityCheck.Checks, report.Checks.Where(c => c.Passed).Select(c => c.Check));
+        Assert.True(report.Result!.Passed);
+        Assert.Matches(@"exchange-checker-20261201-080000-a1b2-[0-9a-f]{5} +0/1 +Succeeded", pods.Stdout);
+        Assert.Equal("job.batch \"exchange-checker-20261201-080000-a1b2\" deleted\n", deleted.Stdout);
+        Assert.DoesNotContain(sandbox.State.KubeObjects.Values, o => o.Kind == "Job");
+    }
+
+    [Fact]
+    public void FAKE_CHECK_FAIL_makes_the_checker_Job_fail_that_check_with_that_message()
+    {
+        sandbox.UseCluster();
+        Sandbox.Ok(sandbox.Kubectl(["apply", "-f", "-"], Manifests[..Manifests.IndexOf("---", StringComparison.Ordinal)] + "---\n" + CheckerJob));
+        var fail = new Dictionary<string, string> { ["FAKE_CHECK_FAIL"] = "kafka:2 of 6 shard topics are missing" };
+
+        var job = Sandbox.Ok(sandbox.Kubectl(["get", "job", "exchange-checker-20261201-080000-a1b2", "-n", "exchange-dev", "-o", "json"], environment: fail));
+        var logs = Sandbox.Ok(sandbox.Kubectl(["logs", "job/exchange-checker-20261201-080000-a1b2", "-n", "exchange-dev"], environment: fail));
+
+        Assert.Contains("\"reason\": \"BackoffLimitExceeded\"", job.Stdout);
+        var report = Exchange.Contracts.CheckReport.Parse(logs.Stdout);
+        Assert.False(report.Of("kafka")!.Passed);
+        Assert.Equal("kafka: 2 of 6 shard topics are missing", report.Result!.Message);
+    }
+
     [Fact]
     public void A_cluster_the_AWS_stand_in_does_not_know_is_not_reachable()
     {

@@ -51,7 +51,7 @@ public sealed class Sandbox : IDisposable
     public StandIn StandIn { get; }
     public string StateDir => Toolbox.StateDir;
 
-    public Result Run(string tool, string[] args, string? stdin = null)
+    public Result Run(string tool, string[] args, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Path.Combine(Toolbox.BinDir, tool))
         {
@@ -65,6 +65,8 @@ public sealed class Sandbox : IDisposable
             start.Environment[key] = value;
         start.Environment["HOME"] = Root;
         start.Environment["KUBECONFIG"] = Kubeconfig;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
 
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -76,7 +78,8 @@ public sealed class Sandbox : IDisposable
     }
 
     public Result Aws(params string[] args) => Run("aws", args);
-    public Result Kubectl(string[] args, string? stdin = null) => Run("kubectl", args, stdin);
+    public Result Kubectl(string[] args, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null) =>
+        Run("kubectl", args, stdin, environment);
 
     /// <summary>Points the kubeconfig at the dev cluster the way the pipeline does: the real `aws eks update-kubeconfig`.</summary>
     public void UseCluster() => Ok(Aws("eks", "update-kubeconfig", "--name", Cluster));

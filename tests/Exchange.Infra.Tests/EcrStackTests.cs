@@ -11,7 +11,7 @@ public sealed class EcrStackTests(SynthesizedApp app)
     private Template Template => app[StackKind.Ecr];
 
     [Fact]
-    public void Both_repositories_keep_their_pinned_logical_ids_and_contract_names()
+    public void Every_image_has_a_repository_with_its_pinned_logical_id_and_contract_name()
     {
         var repositories = app.Resources(StackKind.Ecr, "AWS::ECR::Repository")
             .ToDictionary(r => r.Key, r => (string?)TemplateJson.Properties(r.Value)["RepositoryName"]);
@@ -21,14 +21,16 @@ public sealed class EcrStackTests(SynthesizedApp app)
             {
                 ["MatchingEngineRepository"] = "exchange/matching-engine-shard",
                 ["BackendRepository"] = "exchange/future-backend",
+                ["CheckerRepository"] = "exchange/exchange-checker",
             },
             repositories);
+        Assert.Equal(ContainerImages.All.Count, repositories.Count);
     }
 
     [Fact]
     public void Repositories_scan_on_push_and_are_emptied_and_deleted_with_the_stack()
     {
-        Template.ResourceCountIs("AWS::ECR::Repository", 2);
+        Template.ResourceCountIs("AWS::ECR::Repository", ContainerImages.All.Count);
         Template.AllResources("AWS::ECR::Repository", new Props
         {
             ["Properties"] = Match.ObjectLike(new Props

@@ -20,7 +20,15 @@ public partial class ContainerTests
     {
         var manifest = Renderings.Named(name).Render();
 
-        var problems = Each(manifest, (_, container) =>
+        var problems = ResourceProblems(manifest);
+
+        Assert.NotEmpty(manifest.Containers);
+        Assert.Empty(problems);
+    }
+
+    /// <summary>Requests and limits of cpu, memory and ephemeral storage; memory request = limit.</summary>
+    internal static IEnumerable<string> ResourceProblems(Manifest manifest) =>
+        Each(manifest, (_, container) =>
         {
             var found = Resources.SelectMany(r => new[] { "requests", "limits" }
                 .Where(kind => container.Str("resources", kind, r) is null)
@@ -32,10 +40,6 @@ public partial class ContainerTests
                 found.Add($"memory request {request} differs from limit {limit}");
             return found;
         });
-
-        Assert.NotEmpty(manifest.Containers);
-        Assert.Empty(problems);
-    }
 
     [Theory]
     [MemberData(nameof(Renderings.AllNames), MemberType = typeof(Renderings))]
@@ -71,12 +75,16 @@ public partial class ContainerTests
     {
         var manifest = Renderings.Named(name).Render();
 
-        var podProblems = manifest.Workloads.SelectMany(w => RestrictedPod(w.PodSpec).Select(p => $"{w}: {p}"));
-        var containerProblems = Each(manifest, (pod, container) => RestrictedContainer(pod, container));
+        var problems = SecurityProblems(manifest);
 
         Assert.NotEmpty(manifest.Workloads);
-        Assert.Empty(podProblems.Concat(containerProblems));
+        Assert.Empty(problems);
     }
+
+    /// <summary>The restricted Pod Security profile and the rest of the hardening, pod and container.</summary>
+    internal static IEnumerable<string> SecurityProblems(Manifest manifest) =>
+        manifest.Workloads.SelectMany(w => RestrictedPod(w.PodSpec).Select(p => $"{w}: {p}"))
+            .Concat(Each(manifest, (pod, container) => RestrictedContainer(pod, container)));
 
     [Theory]
     [MemberData(nameof(Renderings.AllNames), MemberType = typeof(Renderings))]
@@ -84,7 +92,15 @@ public partial class ContainerTests
     {
         var manifest = Renderings.Named(name).Render();
 
-        var problems = manifest.Workloads.SelectMany(w =>
+        var problems = ServiceAccountProblems(manifest);
+
+        Assert.NotEmpty(manifest.Workloads);
+        Assert.Empty(problems);
+    }
+
+    /// <summary>Every pod runs as a ServiceAccount the rendering declares, and neither mounts an API token.</summary>
+    internal static IEnumerable<string> ServiceAccountProblems(Manifest manifest) =>
+        manifest.Workloads.SelectMany(w =>
         {
             var account = manifest.Find("ServiceAccount", w.PodSpec.Str("serviceAccountName") ?? "");
             var found = new List<string>();
@@ -93,10 +109,6 @@ public partial class ContainerTests
             if (w.PodSpec.Bool("automountServiceAccountToken") != false) found.Add($"{w}: the pod automounts a token");
             return found;
         });
-
-        Assert.NotEmpty(manifest.Workloads);
-        Assert.Empty(problems);
-    }
 
     [Theory]
     [MemberData(nameof(Renderings.AllNames), MemberType = typeof(Renderings))]
@@ -133,13 +145,16 @@ public partial class ContainerTests
     {
         var manifest = Renderings.Named(name).Render();
 
-        // kube-score environment-variable-key-duplication, kube-linter duplicate-env-var: the last one wins silently.
-        var problems = Each(manifest, (_, container) => container.Arr("env")
-            .GroupBy(e => e.Str("name")).Where(g => g.Count() > 1).Select(g => $"{g.Key} is set {g.Count()} times"));
+        var problems = DuplicateEnvironmentProblems(manifest);
 
         Assert.NotEmpty(manifest.Containers);
         Assert.Empty(problems);
     }
+
+    /// <summary>kube-score environment-variable-key-duplication, kube-linter duplicate-env-var: the last one wins silently.</summary>
+    internal static IEnumerable<string> DuplicateEnvironmentProblems(Manifest manifest) =>
+        Each(manifest, (_, container) => container.Arr("env")
+            .GroupBy(e => e.Str("name")).Where(g => g.Count() > 1).Select(g => $"{g.Key} is set {g.Count()} times"));
 
     private static string? Handler(JsonObject? probe) =>
         new[] { "httpGet", "tcpSocket", "grpc", "exec" }.Select(h => probe.Obj(h)).FirstOrDefault(h => h is not null)?.ToJsonString();

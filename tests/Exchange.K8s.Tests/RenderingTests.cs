@@ -136,7 +136,15 @@ public class RenderingTests
     {
         var manifest = Renderings.Named(name).Render();
 
-        var problems = manifest.Containers.SelectMany(x =>
+        var problems = ImageProblems(manifest);
+
+        Assert.NotEmpty(manifest.Containers);
+        Assert.Empty(problems);
+    }
+
+    /// <summary>Every image has an explicit tag (never latest) and is pulled always.</summary>
+    internal static IEnumerable<string> ImageProblems(Manifest manifest) =>
+        manifest.Containers.SelectMany(x =>
         {
             var image = ImageReference.Parse(x.Container.Str("image") ?? "");
             var where = $"{x.Workload}/{x.Container.Str("name")} ({image})";
@@ -146,10 +154,6 @@ public class RenderingTests
             if (x.Container.Str("imagePullPolicy") != "Always") found.Add($"{where}: imagePullPolicy is not Always");
             return found;
         });
-
-        Assert.NotEmpty(manifest.Containers);
-        Assert.Empty(problems);
-    }
 
     [Theory]
     [MemberData(nameof(Renderings.AllNames), MemberType = typeof(Renderings))]

@@ -17,7 +17,7 @@ public sealed record BuildResult(int ExitCode, string Output)
 /// One developer machine and AWS account: its own HOME, kubeconfig, artefacts, an AWS stand-in (its own
 /// account state) that the real aws and cdk CLIs talk to, the kubectl stand-in's cluster objects, and
 /// copies of the engine and backend sources (with a unique marker, so their image tags are new to the
-/// shared Docker engine and registry).
+/// shared Docker engine and registry), and of the connectivity checker's FROM scratch stand-in.
 /// </summary>
 public sealed partial class PipelineRun : IDisposable
 {
@@ -37,6 +37,7 @@ public sealed partial class PipelineRun : IDisposable
         world.SeedCloudAssembly(CdkOut);
         EngineDir = CopyFixture("future-engine");
         BackendDir = CopyFixture("future-backend");
+        CheckerDir = CopyFixture("exchange-checker");
         Directory.CreateDirectory(Home);
     }
 
@@ -81,6 +82,8 @@ public sealed partial class PipelineRun : IDisposable
     public string CdkOut => Path.Combine(Root, "cdk.out");
     public string EngineDir { get; }
     public string BackendDir { get; }
+    /// <summary>The checker's build context: a FROM scratch stand-in with its Dockerfile where the repository keeps the real one.</summary>
+    public string CheckerDir { get; }
     public FakeToolbox Toolbox { get; }
     public PipelineWorld World => _world;
 
@@ -125,6 +128,7 @@ public sealed partial class PipelineRun : IDisposable
             if (!all.Any(a => a.StartsWith("--account", StringComparison.Ordinal))) all.Add($"--account={Account}");
             if (!all.Any(a => a.StartsWith("--engine-dir", StringComparison.Ordinal))) all.Add($"--engine-dir={EngineDir}");
             if (!all.Any(a => a.StartsWith("--backend-dir", StringComparison.Ordinal))) all.Add($"--backend-dir={BackendDir}");
+            if (!all.Any(a => a.StartsWith("--checker-dir", StringComparison.Ordinal))) all.Add($"--checker-dir={CheckerDir}");
         }
         args = all.ToArray();
         // Through `env --default-signal`: a test process started in the background by a non-interactive shell inherits

@@ -66,7 +66,9 @@ public sealed partial class PlanTests : IDisposable
     {
         var positional = args.Where(a => !a.StartsWith('-')).Take(tool is "aws" or "kubectl" ? 2 : 1);
         if (tool == "kubectl" && args.FirstOrDefault() is "apply" or "kustomize" or "diff") positional = positional.Take(1);
-        return string.Join(' ', new[] { tool }.Concat(positional));
+        // Verify's Job has a name of its own in every run, which Plan shows as exchange-checker-<run>.
+        return Exchange.Build.Verification.CheckerJob.RunName().Replace(string.Join(' ', new[] { tool }.Concat(positional)),
+            Exchange.Contracts.ConnectivityCheck.ImageName + "-<run>");
     }
 
     /// <summary>Doctor's version checks, which Plan sums up in one comment ("reads the versions of ... cdk, aws, docker, kubectl").</summary>

@@ -7,6 +7,7 @@ namespace Exchange.Build.Images;
 public sealed class DockerIgnore
 {
     private readonly List<(Regex Pattern, bool Exclude)> _rules = [];
+    private readonly List<(string Pattern, bool Exclude)> _patterns = [];
 
     public static DockerIgnore Load(string contextDir)
     {
@@ -21,8 +22,24 @@ public sealed class DockerIgnore
             var pattern = line.TrimStart('!').Trim().TrimStart('/').TrimEnd('/');
             if (pattern.StartsWith("./", StringComparison.Ordinal)) pattern = pattern[2..];
             ignore._rules.Add((ToRegex(pattern), exclude));
+            ignore._patterns.Add((pattern, exclude));
         }
         return ignore;
+    }
+
+    /// <summary>
+    /// For an allow-list (<c>*</c> first, then <c>!path</c> exceptions without wildcards): the paths it lets in, plus the
+    /// .dockerignore itself; else null (the whole context counts). A repository root used as a build context names the few
+    /// folders the image is built from this way, and the image's tag then follows only them.
+    /// </summary>
+    public IReadOnlyList<string>? IncludedRoots
+    {
+        get
+        {
+            if (_patterns.Count < 2 || _patterns[0] is not ({ } first, true) || first is not ("*" or "**")) return null;
+            var included = _patterns.Skip(1).Where(p => !p.Exclude).Select(p => p.Pattern).ToArray();
+            return included.Length == 0 || included.Any(p => p.IndexOfAny(['*', '?', '[']) >= 0) ? null : [".dockerignore", .. included];
+        }
     }
 
     public bool IsIgnored(string relativePath)

@@ -22,16 +22,18 @@ public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
         var git = tools.TryResolve(ToolKind.Git);
         if (git is not null && IsGitWorkTree(git, sourceDir))
         {
+            // The build context, or the folders its .dockerignore allow-list lets in (the checker's context is the repository root).
+            var ignore = DockerIgnore.Load(sourceDir);
+            string[] paths = [.. ignore.IncludedRoots ?? ["."]];
             // The last commit that touched the build context: a monorepo's unrelated commits don't retag it.
-            var commit = Git(git, sourceDir, "log", "-1", "--format=%H", "--", ".").Trim();
+            var commit = Git(git, sourceDir, ["log", "-1", "--format=%H", "--", .. paths]).Trim();
             if (commit.Length >= 12)
             {
-                var status = Git(git, sourceDir, "status", "--porcelain", "--untracked-files=all", "--", ".");
+                var status = Git(git, sourceDir, ["status", "--porcelain", "--untracked-files=all", "--", .. paths]);
                 // Git-ignored files that .dockerignore lets into the build context (dist/, a built jar) change the image too.
-                var ignore = DockerIgnore.Load(sourceDir);
-                var ignoredInContext = GitPaths(git, sourceDir, "--ignored").Where(f => !ignore.IsIgnored(f)).ToArray();
+                var ignoredInContext = GitPaths(git, sourceDir, paths, "--ignored").Where(f => !ignore.IsIgnored(f)).ToArray();
                 if (status.Trim().Length == 0 && ignoredInContext.Length == 0) return new DerivedTag($"git-{commit[..12]}", "git commit");
-                var digest = DirtyDigest(git, sourceDir, ignoredInContext);
+                var digest = DirtyDigest(git, sourceDir, paths, ignoredInContext);
                 return new DerivedTag($"git-{commit[..12]}-dirty-{digest[..8]}", "git commit + uncommitted changes");
             }
         }
@@ -43,8 +45,10 @@ public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
     {
         var ignore = DockerIgnore.Load(contextDir);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var files = Directory.EnumerateFiles(contextDir, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(contextDir, f).Replace('\\', '/'))
+        // An allow-list names the only places to look (a repository root as the context: not its node_modules).
+        var roots = (ignore.IncludedRoots ?? ["."]).Select(r => Path.Combine(contextDir, r));
+        var files = roots.SelectMany(r => File.Exists(r) ? [r] : Directory.Exists(r) ? Directory.EnumerateFiles(r, "*", SearchOption.AllDirectories) : [])
+            .Select(f => Path.GetRelativePath(contextDir, f).Replace('\\', '/')).Distinct()
             .Where(f => !f.StartsWith(".git/", StringComparison.Ordinal) && !ignore.IsIgnored(f))
             .Order(StringComparer.Ordinal);
         foreach (var file in files)
@@ -56,11 +60,11 @@ public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private string DirtyDigest(string git, string dir, IEnumerable<string> ignoredInContext)
+    private string DirtyDigest(string git, string dir, string[] paths, IEnumerable<string> ignoredInContext)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.UTF8.GetBytes(Git(git, dir, "diff", "HEAD", "--binary", "--", ".")));
-        var untracked = GitPaths(git, dir).Concat(ignoredInContext).Distinct().Order(StringComparer.Ordinal);
+        sha.AppendData(Encoding.UTF8.GetBytes(Git(git, dir, ["diff", "HEAD", "--binary", "--", .. paths])));
+        var untracked = GitPaths(git, dir, paths).Concat(ignoredInContext).Distinct().Order(StringComparer.Ordinal);
         foreach (var file in untracked)
         {
             sha.AppendData(Encoding.UTF8.GetBytes(file + "\0"));
@@ -69,9 +73,9 @@ public sealed class ImageTagger(IProcessRunner runner, ToolResolver tools)
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    /// <summary>Files git does not track under <paramref name="dir"/> (with "--ignored": the ones it ignores), sorted.</summary>
-    private IEnumerable<string> GitPaths(string git, string dir, params string[] extra) =>
-        Git(git, dir, ["ls-files", "--others", .. extra, "--exclude-standard", "-z", "--", "."])
+    /// <summary>Files git does not track under <paramref name="paths"/> of <paramref name="dir"/> (with "--ignored": the ones it ignores), sorted.</summary>
+    private IEnumerable<string> GitPaths(string git, string dir, string[] paths, params string[] extra) =>
+        Git(git, dir, ["ls-files", "--others", .. extra, "--exclude-standard", "-z", "--", .. paths])
             .Split('\0', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(f => f.Length > 0).Order(StringComparer.Ordinal);
 

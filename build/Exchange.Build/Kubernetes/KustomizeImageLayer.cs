@@ -8,6 +8,9 @@ public sealed record ImageOverride(string Name, string NewName, string NewTag)
     public string Reference => $"{NewName}:{NewTag}";
 }
 
+/// <summary>What a layer sets besides the images: the namespace of everything in it, and a suffix for every name (a Job's run).</summary>
+public sealed record LayerOptions(string? Namespace = null, string? NameSuffix = null);
+
 /// <summary>
 /// Sets image registry and tag the kustomize way without editing the repository: a throw-away
 /// kustomization in a temporary folder whose only resource is the overlay (by relative path;
@@ -16,7 +19,7 @@ public sealed record ImageOverride(string Name, string NewName, string NewTag)
 public static class KustomizeImageLayer
 {
     /// <summary>Writes the layer into <paramref name="layerDir"/> (created) and returns that folder.</summary>
-    public static string Write(string layerDir, string overlayDir, IReadOnlyCollection<ImageOverride> images)
+    public static string Write(string layerDir, string overlayDir, IReadOnlyCollection<ImageOverride> images, LayerOptions? options = null)
     {
         foreach (var image in images) Validate(image);
         Directory.CreateDirectory(layerDir);
@@ -24,18 +27,20 @@ public static class KustomizeImageLayer
         if (!File.Exists(Path.Combine(overlay, "kustomization.yaml")))
             throw new DirectoryNotFoundException($"No kustomization.yaml in overlay '{overlay}'.");
         var relative = Path.GetRelativePath(Path.GetFullPath(layerDir), overlay).Replace('\\', '/');
-        File.WriteAllText(Path.Combine(layerDir, "kustomization.yaml"), Render(relative, images));
+        File.WriteAllText(Path.Combine(layerDir, "kustomization.yaml"), Render(relative, images, options ?? new LayerOptions()));
         return layerDir;
     }
 
-    internal static string Render(string overlayRelativePath, IEnumerable<ImageOverride> images)
+    internal static string Render(string overlayRelativePath, IEnumerable<ImageOverride> images, LayerOptions options)
     {
         var yaml = new StringBuilder()
             .AppendLine("apiVersion: kustomize.config.k8s.io/v1beta1")
             .AppendLine("kind: Kustomization")
             .AppendLine("resources:")
-            .AppendLine($"- {Quote(overlayRelativePath)}")
-            .AppendLine("images:");
+            .AppendLine($"- {Quote(overlayRelativePath)}");
+        if (options.Namespace is { } ns) yaml.AppendLine($"namespace: {Quote(ns)}");
+        if (options.NameSuffix is { } suffix) yaml.AppendLine($"nameSuffix: {Quote(suffix)}");
+        yaml.AppendLine("images:");
         foreach (var image in images)
         {
             yaml.AppendLine($"- name: {Quote(image.Name)}")

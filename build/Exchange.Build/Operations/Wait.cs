@@ -22,7 +22,9 @@ public sealed class Waiter(IBuildLog log, IClock clock, CancellationToken cancel
     /// <param name="what">what is awaited, as a phrase: "node group exchange-dev-spot-nodes to scale to 0"</param>
     /// <param name="describe">the state in words: "desired 2 (min 0, max 4)"</param>
     /// <param name="checkByHand">the command a person runs to look for themselves</param>
-    public WaitResult For<T>(string what, Func<T> probe, Func<T, bool> done, Func<T, string> describe, TimeSpan timeout, string checkByHand)
+    /// <param name="timeoutOption">the option that sets <paramref name="timeout"/>, named when the wait gives up</param>
+    public WaitResult For<T>(string what, Func<T> probe, Func<T, bool> done, Func<T, string> describe, TimeSpan timeout, string checkByHand,
+        string timeoutOption = Settings.ArgumentNames.WaitTimeout)
     {
         var start = clock.UtcNow;
         var interval = TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds / 10, 0.2, MaxInterval.TotalSeconds));
@@ -59,7 +61,7 @@ public sealed class Waiter(IBuildLog log, IClock clock, CancellationToken cancel
             }
             if (elapsed >= timeout)
             {
-                var failure = $"Gave up waiting for {what} after {Backoff.Format(timeout)} (--{Settings.ArgumentNames.WaitTimeout}): the last state seen was " +
+                var failure = $"Gave up waiting for {what} after {Backoff.Format(timeout)} (--{timeoutOption}): the last state seen was " +
                               $"{lastState}. Check by hand: {checkByHand}";
                 log.Error(failure);
                 return new WaitResult(false, lastState, elapsed, failure);

@@ -17,7 +17,7 @@ public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdi
 /// step); local reads (tool versions, git for the image tags, kustomize renders) really run. A command without
 /// a placeholder answer fails the plan and names itself, so a new command cannot slip past Plan.
 /// </summary>
-public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, EnvironmentNames names, string account, string region)
+public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, EnvironmentNames names, string account, string region, int nodes)
     : IProcessRunner
 {
     /// <summary>The account the plan world answers for when none is configured (shown as &lt;account&gt;).</summary>
@@ -79,7 +79,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
         "s3api get-object" => AwsError("NoSuchKey", "GetObject", "The specified key does not exist."),
         "ecr get-login-password" => Ok("<ECR password>"),
         "ecr describe-images" => _pushed.Contains($"{Arg(args, "--repository-name")}:{Arg(args, "--image-ids").Split('=', 2)[1]}")
-            ? Json(new JsonObject { ["imageDetails"] = new JsonArray(new JsonObject { ["imageDigest"] = "sha256:<digest>" }) })
+            ? Json(new JsonObject { ["imageDetails"] = new JsonArray(new JsonObject { ["imageDigest"] = Digest }) })
             : AwsError("ImageNotFoundException", "DescribeImages", "The image requested does not exist in the specified repository."),
         "eks update-kubeconfig" => UpdateKubeconfig(),
         _ => throw NoAnswer($"aws {call}"),
@@ -133,8 +133,51 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
             ? Ok(context)
             : new ProcessResult(1, "", "error: current-context is not set\n", TimeSpan.Zero),
         "apply" or "rollout" => Ok(),
-        _ => throw NoAnswer($"kubectl {args[0]}"),
+        // Verify: no leftover Job; its Job completes and prints a passing check; the nodes and the workloads' pods are up.
+        "delete" when args[1] == "job" => Ok(args.Contains("--selector") ? "" : $"job.batch \"{args[2]}\" deleted"),
+        "get" when args[1] == "job" => Json(new JsonObject
+        {
+            ["status"] = new JsonObject
+            {
+                ["succeeded"] = 1, ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Complete", ["status"] = "True" }),
+            },
+        }),
+        "logs" => Ok(string.Join("\n", ConnectivityCheck.Checks.Select(c => new CheckLine(c, true, 0, "<what the check sees>").ToString())
+            .Append(new CheckResult(true, "<every check answered>").ToString()))),
+        "get" when args[1] == "nodes" => Json(new JsonObject
+        {
+            ["items"] = new JsonArray(Enumerable.Range(1, nodes).Select(n => (JsonNode)new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["name"] = $"<node {n}>" },
+                ["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }) },
+            }).ToArray()),
+        }),
+        "get" when args[1] == "pods" => Json(new JsonObject { ["items"] = new JsonArray(WorkloadPods().ToArray()) }),
+        _ => throw NoAnswer($"kubectl {args[0]} {args.ElementAtOrDefault(1)}".TrimEnd()),
     };
+
+    /// <summary>One Running pod per pushed workload image, running the digest ECR answers for it.</summary>
+    private IEnumerable<JsonNode> WorkloadPods()
+    {
+        var registry = $"{account}.dkr.ecr.{region}.amazonaws.com";
+        foreach (var image in ContainerImages.Workloads)
+            foreach (var pushed in _pushed.Where(p => p.StartsWith(image.Repository(names) + ":", StringComparison.Ordinal)))
+                yield return new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["name"] = $"<{image.Name} pod>" },
+                    ["status"] = new JsonObject
+                    {
+                        ["phase"] = "Running",
+                        ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }),
+                        ["containerStatuses"] = new JsonArray(new JsonObject
+                        {
+                            ["image"] = $"{registry}/{pushed}", ["imageID"] = $"{registry}/{image.Repository(names)}@{Digest}",
+                        }),
+                    },
+                };
+    }
+
+    private const string Digest = "sha256:<digest>";
 
     private ProcessResult UpdateKubeconfig()
     {
@@ -152,17 +195,16 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
     private Dictionary<string, Dictionary<string, string>> Outputs()
     {
         var registry = $"{account}.dkr.ecr.{region}.amazonaws.com";
-        var known = new Dictionary<StackOutput, string>
+        var known = ContainerImages.All.ToDictionary(i => i.RepositoryUri, i => $"{registry}/{i.Repository(names)}");
+        foreach (var (output, value) in new Dictionary<StackOutput, string>
         {
-            [Contracts.Outputs.MatchingEngineRepoUri] = $"{registry}/{names.MatchingEngineRepository}",
-            [Contracts.Outputs.BackendRepoUri] = $"{registry}/{names.BackendRepository}",
             [Contracts.Outputs.EksClusterName] = names.ClusterName,
             [Contracts.Outputs.EksClusterArn] = $"arn:aws:eks:{region}:{account}:cluster/{names.ClusterName}",
             [Contracts.Outputs.RdsPort] = $"{DataStorePorts.Mysql}",
             [Contracts.Outputs.RedisPort] = $"{DataStorePorts.Redis}",
             [Contracts.Outputs.ArtifactsBucketName] = names.Bucket(EnvironmentNames.ArtifactsPurpose, account, region),
             [Contracts.Outputs.LogsBucketName] = names.Bucket(EnvironmentNames.LogsPurpose, account, region),
-        };
+        }) known[output] = value;
         return Contracts.Outputs.All.GroupBy(o => names.Stack(o.Stack)).ToDictionary(g => g.Key,
             g => g.ToDictionary(o => o.Key, o => known.GetValueOrDefault(o) ?? $"<{names.Stack(o.Stack)}.{o.Key}>"));
     }

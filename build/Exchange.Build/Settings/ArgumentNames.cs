@@ -7,6 +7,8 @@ public static class ArgumentNames
     public const string Env = "env";
     public const string EngineDir = "engine-dir";
     public const string BackendDir = "backend-dir";
+    /// <summary>The connectivity checker's build context (default: this repository; the tests point it at a fixture).</summary>
+    public const string CheckerDir = "checker-dir";
     public const string ImageTag = "image-tag";
     public const string Account = "account";
     public const string AdminPrincipal = "admin-principal";

@@ -13,6 +13,8 @@ public sealed partial record PipelineSettings
     public required string CdkOutDir { get; init; }
     public required string EngineDir { get; init; }
     public required string BackendDir { get; init; }
+    /// <summary>The connectivity checker's build context: this repository (its Dockerfile needs src/Exchange.Contracts too).</summary>
+    public required string CheckerDir { get; init; }
     public string? ImageTag { get; init; }
     public string? Account { get; init; }
     /// <summary>Who gets cluster-admin (an IAM role or user ARN); null means the deploying identity's role.</summary>
@@ -53,6 +55,13 @@ public sealed partial record PipelineSettings
     public string PolicyFile => Path.Combine(ArtifactsDir, "deploy-policy.json");
     public string EngineDockerfile => Path.Combine(EngineDir, "Dockerfile.shard");
     public string BackendDockerfile => Path.Combine(BackendDir, "Dockerfile");
+    public string CheckerDockerfile => Path.Combine(CheckerDir, CheckerDockerfileInRepository);
+    /// <summary>Where the checker's Dockerfile lives in its build context (the repository root).</summary>
+    public const string CheckerDockerfileInRepository = "src/Exchange.Checker/Dockerfile";
+    /// <summary>The connectivity check Job's kustomization (Verify renders it with the pushed image, in the environment's namespace).</summary>
+    public string CheckerJobDir => Path.Combine(RepoRoot, "k8s", "checker");
+    /// <summary>Verify's last result and when it ran (Status shows it).</summary>
+    public string VerifyFile => Path.Combine(ArtifactsDir, "verify.json");
 
     public static PipelineSettings From(IBuildInputs inputs, string repoRoot)
     {
@@ -73,6 +82,7 @@ public sealed partial record PipelineSettings
             CdkOutDir = Full(root, inputs.Environment(EnvVars.CdkOutDir) ?? Path.Combine(artifacts, "cdk.out")),
             EngineDir = Full(root, inputs.Argument(ArgumentNames.EngineDir) ?? Path.Combine("..", "future-engine")),
             BackendDir = Full(root, inputs.Argument(ArgumentNames.BackendDir) ?? Path.Combine("..", "future-backend")),
+            CheckerDir = Full(root, inputs.Argument(ArgumentNames.CheckerDir) ?? "."),
             ImageTag = ImageTagOrNull(inputs.Argument(ArgumentNames.ImageTag), errors),
             Account = AccountOrNull(inputs.Argument(ArgumentNames.Account) ?? inputs.Environment(EnvVars.Account)
                                     ?? environment.Account, errors),
@@ -113,6 +123,7 @@ public sealed partial record PipelineSettings
         {
             RequireSource("Engine", EngineDir, EngineDockerfile, ArgumentNames.EngineDir, errors);
             RequireSource("Backend", BackendDir, BackendDockerfile, ArgumentNames.BackendDir, errors);
+            RequireSource("Checker", CheckerDir, CheckerDockerfile, ArgumentNames.CheckerDir, errors);
         }
         if (BaseAssemblyDir is null && tasks.Contains(TaskNames.CostDiff))
             errors.Add($"CostDiff compares with the base branch's cloud assembly: pass --{ArgumentNames.BaseAssembly}=DIR " +
@@ -135,6 +146,7 @@ public sealed partial record PipelineSettings
         yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.Of<EksConfig>().PublicAccessCidrs)}";
         yield return $"engine-dir    {EngineDir}";
         yield return $"backend-dir   {BackendDir}";
+        if (CheckerDir != RepoRoot) yield return $"checker-dir   {CheckerDir}";
         yield return $"image-tag     {ImageTag ?? "(derived from the sources)"}";
         yield return $"artifacts     {ArtifactsDir}";
         var skips = new[] { (SkipBootstrap, "bootstrap"), (SkipInfra, "infra"), (SkipImages, "images"), (SkipVerify, "verify") }
@@ -147,7 +159,7 @@ public sealed partial record PipelineSettings
         if (!Directory.Exists(dir))
             errors.Add($"{what} source directory '{dir}' does not exist. Pass --{argument}=PATH to your checkout.");
         else if (!File.Exists(dockerfile))
-            errors.Add($"{what} source directory '{dir}' has no {Path.GetFileName(dockerfile)}. Pass --{argument}=PATH to the right checkout.");
+            errors.Add($"{what} source directory '{dir}' has no {Path.GetRelativePath(dir, dockerfile)}. Pass --{argument}=PATH to the right checkout.");
     }
 
     private static string Full(string root, string path) => Path.GetFullPath(Path.Combine(root, path));

@@ -1,7 +1,7 @@
 namespace Exchange.Build.Tools;
 
 /// <summary>The external programs the pipeline runs.</summary>
-public enum ToolKind { Cdk, Aws, Docker, Kubectl, Node, Npm, Git, Dotnet, DockerRegistry, Htpasswd, Shellcheck }
+public enum ToolKind { Cdk, Aws, Docker, Kubectl, Node, Npm, Git, Dotnet, DockerRegistry, Htpasswd, Shellcheck, MariaDb, RedisServer }
 
 /// <summary>How to find a tool and what to tell a user who lacks it.</summary>
 public sealed record ToolSpec(ToolKind Kind, string Command, string? OverrideVariable, string InstallHint);
@@ -32,6 +32,9 @@ public sealed class ToolResolver(Func<string, string?> environment, string repoR
         [ToolKind.DockerRegistry] = new(ToolKind.DockerRegistry, "docker-registry", null, "apt-get install docker-registry"),
         [ToolKind.Htpasswd] = new(ToolKind.Htpasswd, "htpasswd", null, "apt-get install apache2-utils"),
         [ToolKind.Shellcheck] = new(ToolKind.Shellcheck, "shellcheck", null, "apt-get install shellcheck"),
+        // The connectivity checker's tests start their own MariaDB (mariadb-install-db, then /usr/sbin/mariadbd) and Redis on 127.0.0.1.
+        [ToolKind.MariaDb] = new(ToolKind.MariaDb, "mariadb-install-db", null, "apt-get install mariadb-server"),
+        [ToolKind.RedisServer] = new(ToolKind.RedisServer, "redis-server", null, "apt-get install redis-server"),
     };
 
     private readonly Dictionary<ToolKind, string> _resolved = [];

@@ -9,6 +9,8 @@ public static class FakeEnv
     public const string Fail = "FAKE_FAIL";
     /// <summary>Workload name whose `kubectl rollout status` times out.</summary>
     public const string RolloutFail = "FAKE_ROLLOUT_FAIL";
+    /// <summary>"CHECK:MESSAGE": a Job of the connectivity checker's image fails that check with that message (by default every check passes).</summary>
+    public const string CheckFail = "FAKE_CHECK_FAIL";
     /// <summary>Path of the real kubectl that `kubectl kustomize|config|version` delegate to.</summary>
     public const string RealKubectl = "FAKE_REAL_KUBECTL";
 

@@ -33,4 +33,28 @@ internal static class Eks
             n["instanceTypes"]?.AsArray().Select(t => (string)t!).ToList() ?? [], (int)n["scalingConfig"]!["desiredSize"]!)).ToList();
         return (clusters, nodegroups);
     }
+
+    private static readonly Dictionary<string, string?> Digests = [];
+
+    /// <summary>
+    /// What a kubelet reports as a container's imageID once it pulled <paramref name="image"/>: REPOSITORY@DIGEST, the digest the
+    /// registry standing in for ECR serves for that tag (GET /_standin/image-digest); "" for an image the registry does not have.
+    /// </summary>
+    public static string ImageId(string image)
+    {
+        if (!Digests.TryGetValue(image, out var digest))
+        {
+            var endpoint = FakeEnv.Get("AWS_ENDPOINT_URL");
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            using var response = endpoint is null ? null
+                : http.GetAsync($"{endpoint.TrimEnd('/')}/_standin/image-digest?reference={Uri.EscapeDataString(image)}").GetAwaiter().GetResult();
+            digest = response is { IsSuccessStatusCode: true }
+                ? (string?)JsonNode.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult())?["digest"]
+                : null;
+            Digests[image] = digest;
+        }
+        var colon = image.LastIndexOf(':');
+        var repository = colon > image.LastIndexOf('/') ? image[..colon] : image;
+        return digest is null ? "" : $"{repository}@{digest}";
+    }
 }

@@ -6,13 +6,16 @@ namespace Exchange.Fakes.Kubectl;
 /// <summary>`kubectl delete`, `kubectl scale` and `kubectl create namespace|secret generic` against the fake API server.</summary>
 internal static class Mutate
 {
-    /// <summary>`delete namespace NS` (takes everything in it), `delete TYPE NAME...`, `delete -f -`; --ignore-not-found.</summary>
+    /// <summary>`delete namespace NS` (takes everything in it), `delete TYPE NAME...`, `delete TYPE -l SELECTOR`, `delete -f -`; --ignore-not-found.</summary>
     public static int Delete(KubectlCall call)
     {
         var targets = call.Args.Has("-f", "--filename", "-k", "--kustomize")
             ? Manifests.Read(call).Select(m => (Kind: KubeKinds.ForObject(m.ApiVersion, m.Kind), Name: m.Name, Ns: m.DeclaredNamespace)).ToList()
-            : Names(call);
+            : null;
         call.Connect();
+        targets ??= Names(call);
+        if (targets.Count == 0 && call.Args.Has("-l", "--selector"))
+            call.Context.Err.WriteLine("No resources found");
         var failures = 0;
         foreach (var (kind, name, declaredNs) in targets)
         {
@@ -45,6 +48,11 @@ internal static class Mutate
         var kind = KubeKinds.ForName(words.FirstOrDefault() ?? "")
             ?? throw new KubectlException(words.Count == 0 ? "error: You must provide one or more resources by argument or filename."
                 : $"error: the server doesn't have a resource type \"{words[0]}\"");
+        // `delete KIND -l SELECTOR`: every object of that kind in the namespace whose labels match.
+        if (call.Args.Get("-l", "--selector") is { } selector && words.Count == 1)
+            return call.Objects(kind.Kind, kind.Namespaced ? call.Namespace : null)
+                .Where(o => Selector.Matches(selector, KubectlCall.Body(o)["metadata"]?["labels"] as JsonObject))
+                .Select(o => ((KubeKind?)kind, o.Name, (string?)null)).ToList();
         return words.Skip(1).Select(n => ((KubeKind?)kind, n, (string?)null)).ToList();
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Exchange.Contracts;
 using Exchange.Fakes.Core;
 using Exchange.Fakes.State;
 
@@ -30,6 +31,7 @@ internal static class Workloads
         {
             "Deployment" or "StatefulSet" => WorkloadStatus(body, stored.Generation, ready),
             "Service" => ServiceStatus(call, body),
+            "Job" => Jobs.Status(call, body, stored),
             "Namespace" => new JsonObject { ["phase"] = "Active" },
             _ => body["status"]?.DeepClone(),
         };
@@ -70,11 +72,12 @@ internal static class Workloads
         return new JsonObject { ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray(new JsonObject { ["hostname"] = host }) } };
     }
 
-    /// <summary>One pod per replica of every workload in the namespace (all namespaces when null).</summary>
+    /// <summary>One pod per replica of every workload in the namespace (all namespaces when null), and one per Job.</summary>
     public static List<JsonObject> Pods(KubectlCall call, string? ns)
     {
         var nodes = call.Nodes();
         var pods = new List<JsonObject>();
+        string? Node() => nodes.Count > 0 ? nodes[pods.Count % nodes.Count].Name : null;
         foreach (var stored in Kinds.SelectMany(k => call.Objects(k, ns)))
         {
             var workload = KubectlCall.Body(stored);
@@ -82,15 +85,27 @@ internal static class Workloads
             {
                 var name = stored.Kind == "StatefulSet" ? $"{stored.Name}-{i}"
                     : $"{stored.Name}-{Revision(workload)[^10..]}-{Json.StableHex(5, stored.Name, i.ToString())}";
-                pods.Add(Pod(stored, workload, name, nodes.Count > 0 ? nodes[(pods.Count) % nodes.Count].Name : null, pods.Count));
+                var node = Node();
+                pods.Add(Pod(stored, workload, name, node, pods.Count, node is null ? "Pending" : "Running"));
             }
+        }
+        foreach (var stored in call.Objects("Job", ns))
+        {
+            var job = KubectlCall.Body(stored);
+            var phase = Jobs.Of(call, job) switch { Jobs.Outcome.Pending => "Pending", Jobs.Outcome.Succeeded => "Succeeded", _ => "Failed" };
+            var pod = Pod(stored, job, $"{stored.Name}-{Json.StableHex(5, stored.Name, stored.CreatedAt.Ticks.ToString())}", Node(), pods.Count, phase);
+            var labels = (JsonObject)pod["metadata"]!["labels"]!;
+            labels["job-name"] = stored.Name;
+            labels["batch.kubernetes.io/job-name"] = stored.Name;
+            pods.Add(pod);
         }
         return pods;
     }
 
-    private static JsonObject Pod(KubeObjectState owner, JsonObject workload, string name, string? node, int index)
+    /// <summary>A pod as the API server shows it: Running (or a Job's Succeeded/Failed) on a node, Pending without one.</summary>
+    private static JsonObject Pod(KubeObjectState owner, JsonObject workload, string name, string? node, int index, string phase)
     {
-        var running = node is not null;
+        var started = phase != "Pending";
         var containers = workload["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? [];
         return new JsonObject
         {
@@ -104,21 +119,33 @@ internal static class Workloads
                 ["creationTimestamp"] = Json.KubeTime(owner.CreatedAt),
                 ["ownerReferences"] = new JsonArray(new JsonObject { ["kind"] = owner.Kind, ["name"] = owner.Name, ["controller"] = true }),
             },
-            ["spec"] = new JsonObject { ["nodeName"] = node, ["containers"] = containers.DeepClone() },
+            ["spec"] = new JsonObject { ["nodeName"] = started ? node : null, ["containers"] = containers.DeepClone() },
             ["status"] = new JsonObject
             {
-                ["phase"] = running ? "Running" : "Pending",
-                ["podIP"] = running ? $"10.0.11.{100 + index}" : null,
-                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = running ? "True" : "False" }),
+                ["phase"] = phase,
+                ["podIP"] = started ? $"10.0.11.{100 + index}" : null,
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = phase == "Running" ? "True" : "False" }),
                 ["containerStatuses"] = Json.Array(containers.Select(c => new JsonObject
                 {
                     ["name"] = Json.Str(c, "name"),
                     ["image"] = Json.Str(c, "image"),
-                    ["ready"] = running,
+                    ["imageID"] = started ? Eks.ImageId(Json.Str(c, "image") ?? "") : "",
+                    ["ready"] = phase == "Running",
                     ["restartCount"] = 0,
-                    ["state"] = running
-                        ? new JsonObject { ["running"] = new JsonObject { ["startedAt"] = Json.KubeTime(owner.CreatedAt) } }
-                        : new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } },
+                    ["state"] = phase switch
+                    {
+                        "Running" => new JsonObject { ["running"] = new JsonObject { ["startedAt"] = Json.KubeTime(owner.CreatedAt) } },
+                        "Pending" => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } },
+                        _ => new JsonObject
+                        {
+                            ["terminated"] = new JsonObject
+                            {
+                                ["exitCode"] = phase == "Succeeded" ? 0 : ConnectivityCheck.CheckFailed,
+                                ["reason"] = phase == "Succeeded" ? "Completed" : "Error",
+                                ["startedAt"] = Json.KubeTime(owner.CreatedAt), ["finishedAt"] = Json.KubeTime(owner.CreatedAt),
+                            },
+                        },
+                    },
                 })),
             },
         };

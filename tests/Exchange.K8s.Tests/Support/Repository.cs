@@ -8,6 +8,8 @@ public static class Repository
     public static string K8s => Path.Combine(Root, "k8s");
     public static string Base => Path.Combine(K8s, "base");
     public static string Overlays => Path.Combine(K8s, "overlays");
+    /// <summary>The connectivity check Job Verify runs (rendered through the pipeline's image layer).</summary>
+    public static string Checker => Path.Combine(K8s, "checker");
     public static string Validator => Path.Combine(Root, "tests", "k8s-validate");
 
     private static string FindRoot()

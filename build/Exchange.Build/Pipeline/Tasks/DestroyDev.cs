@@ -152,7 +152,7 @@ public static class DestroyDev
         left.AddRange(StackKinds.DeployOrder.Select(b.Names.Stack).Where(s => b.Aws.DescribeStack(s) is not null).Select(s => $"stack {s}"));
         left.AddRange(b.Aws.LogGroups(b.Names.EksLogGroupPrefix + "/").Select(g => $"log group {g}"));
         left.AddRange(b.Aws.TaggedLoadBalancers(b.Names.ClusterName).Select(l => $"load balancer {l}"));
-        left.AddRange(new[] { b.Names.MatchingEngineRepository, b.Names.BackendRepository }
+        left.AddRange(ContainerImages.All.Select(i => i.Repository(b.Names))
             .Where(b.Aws.RepositoryExists).Select(r => $"ECR repository {r} (and its images)"));
         if (b.Aws.IsSecretPendingDeletion(b.Names.DbSecretName)) left.Add($"secret {b.Names.DbSecretName} (pending deletion)");
         return left;

@@ -7,21 +7,28 @@ using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
 
-/// <summary>BuildImages and PushImages: the engine (Dockerfile.shard) and the backend, tagged from their sources.</summary>
+/// <summary>
+/// BuildImages and PushImages: every image of <see cref="ContainerImages"/> (the engine from Dockerfile.shard, the backend, the
+/// connectivity checker), tagged from their sources.
+/// </summary>
 public static class Images
 {
-    /// <summary>The two images: kustomize name, source dir, Dockerfile, and the stack output with its repository.</summary>
-    public static IReadOnlyList<(string Name, string Dir, string Dockerfile, StackOutput Repository)> Workloads(BuildContext b) =>
-    [
-        (WorkloadImages.MatchingEngine, b.Settings.EngineDir, b.Settings.EngineDockerfile, Outputs.MatchingEngineRepoUri),
-        (WorkloadImages.Backend, b.Settings.BackendDir, b.Settings.BackendDockerfile, Outputs.BackendRepoUri),
-    ];
+    /// <summary>Every image with the build context and Dockerfile it is built from.</summary>
+    public static IReadOnlyList<(ContainerImage Image, string Dir, string Dockerfile)> All(BuildContext b) =>
+        ContainerImages.All.Select(i => Source(b, i)).ToArray();
+
+    private static (ContainerImage, string, string) Source(BuildContext b, ContainerImage image) =>
+        image == ContainerImages.MatchingEngine ? (image, b.Settings.EngineDir, b.Settings.EngineDockerfile)
+        : image == ContainerImages.Backend ? (image, b.Settings.BackendDir, b.Settings.BackendDockerfile)
+        : image == ContainerImages.Checker ? (image, b.Settings.CheckerDir, b.Settings.CheckerDockerfile)
+        : throw new InvalidOperationException($"Image '{image.Name}' has no build context: add its folder and Dockerfile to Images.Source " +
+                                              "(and an option to PipelineSettings).");
 
     public static void Build(BuildContext b)
     {
         var manifest = ImageManifest.Load(b.Settings.ImagesFile);
         var platform = Platform(b);
-        var records = Workloads(b).Select(w => Describe(b, w.Name, w.Dir, w.Dockerfile, manifest)).ToArray();
+        var records = All(b).Select(w => Describe(b, w.Image.Name, w.Dir, w.Dockerfile, manifest)).ToArray();
         var toBuild = records.Where(r => b.Docker.ImagePlatform(r.LocalReference) != platform).ToArray();
         foreach (var r in records.Except(toBuild))
             b.Log.Information($"{r.LocalReference} already built for {platform} ({r.TagSource}); not building again.");
@@ -76,16 +83,17 @@ public static class Images
     {
         b.Artifacts.Fetch(b.Settings.ImagesFile); // a rerun on another machine: what was built and pushed there
         var manifest = ImageManifest.Load(b.Settings.ImagesFile);
-        var workloads = Workloads(b);
-        var missing = workloads.Where(w => !manifest.Images.ContainsKey(w.Name)).Select(w => w.Name).ToArray();
+        var images = All(b);
+        var missing = images.Where(w => !manifest.Images.ContainsKey(w.Image.Name)).Select(w => w.Image.Name).ToArray();
         if (missing.Length > 0)
             throw new InvalidOperationException($"{b.Settings.ImagesFile} has no build of {string.Join(", ", missing)}. Run --target=BuildImages first.");
 
         var pushed = new List<string>();
-        using var login = RegistryLogin.Open(b, workloads.Select(w => DeploymentOutputs.RegistryOf(b.Outputs[w.Repository])).Distinct());
-        foreach (var (name, _, _, repositoryOutput) in workloads)
+        using var login = RegistryLogin.Open(b, images.Select(w => DeploymentOutputs.RegistryOf(b.Outputs[w.Image.RepositoryUri])).Distinct());
+        foreach (var (image, _, _) in images)
         {
-            var record = manifest.Images[name] with { Repository = b.Outputs[repositoryOutput] };
+            var name = image.Name;
+            var record = manifest.Images[name] with { Repository = b.Outputs[image.RepositoryUri] };
             var remote = record.RemoteReference!;
             if (b.Aws.ImageTagExists(DeploymentOutputs.RepositoryNameOf(record.Repository), record.Tag))
             {

@@ -96,7 +96,7 @@ public static class PauseResume
         if (b.Settings.Until is { } untilText) _ = WakeRequest.Resolve(untilText, b.Settings.Environment.Sleep!,
             b.Now()); // a bad --until fails before anything starts
         var deep = !Pausing.DeepRemoved.All(state.IsDeployed);
-        if (deep) Workloads.PushedImages(b); // fails early, before anything starts, when the image references are unknown here
+        if (deep) Workloads.PushedImages(b, ContainerImages.Workloads); // fails early, before anything starts, when the image references are unknown here
         var changed = new List<string>();
         var config = b.Settings.Environment.Of<EksConfig>();
         var database = b.Names.DbInstanceIdentifier;
@@ -148,7 +148,7 @@ public static class PauseResume
             Workloads.Secrets(b);
             Workloads.ApplyK8s(b);
         }
-        Workloads.Verify(b);
+        Workloads.WaitForRollouts(b);
         if (File.Exists(b.Settings.PauseFile)) File.Delete(b.Settings.PauseFile);
         if (b.Settings.Until is { } until) FollowSchedule.StayAwakeUntil(b, until);
         else FollowSchedule.ClearAwakeUntil(b);

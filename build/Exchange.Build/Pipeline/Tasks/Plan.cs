@@ -43,8 +43,9 @@ public static partial class Plan
             return shown.RenderSafe(redactor);
         }
 
-        public string Show(string text) => TemporaryFile().Replace(TemporaryLayer().Replace(
-            Shown.Aggregate(text, (t, s) => t.Replace(s.Found, s.Shown, StringComparison.Ordinal)), "<temporary layer over the overlay>"), ".<random>.tmp");
+        public string Show(string text) => Verification.CheckerJob.RunName().Replace(TemporaryFile().Replace(TemporaryLayer().Replace(
+            Shown.Aggregate(text, (t, s) => t.Replace(s.Found, s.Shown, StringComparison.Ordinal)), "<temporary kustomize layer>"), ".<random>.tmp"),
+            $"{ConnectivityCheck.ImageName}-<run>");
     }
 
     /// <summary>The Plan target: DeployDev's tasks from Cake's graph, each run through Cake's own actions with the plan world's context.</summary>
@@ -100,7 +101,7 @@ public static partial class Plan
             var log = new MemoryLog();
             BuildContext? plan = null;
             var world = new PlanWorld(new ProcessRunner(b.Redactor, log, b.Interruption.Token), () => plan?.CurrentTask,
-                s.Names, settings.Account, s.Region);
+                s.Names, settings.Account, s.Region, s.Environment.Of<EksConfig>().NodeDesiredSize);
             plan = new BuildContext(settings, log, b.Environment, steps.Select(x => x.Task).ToArray(), around(world), b.Clock, lenientTools: true);
 
             var records = new List<StepRecord>();

@@ -35,6 +35,13 @@ public static class Status
         b.Log.Information("Sleep:");
         foreach (var line in FollowSchedule.StatusLines(b, state)) b.Log.Information(line);
 
+        // Verify's last checklist, from this machine or the artifacts bucket.
+        b.Log.Information("Verify:");
+        b.Artifacts.Fetch(b.Settings.VerifyFile);
+        foreach (var line in Verification.VerifyRecord.Load(b.Settings.VerifyFile)?.Describe(b.Clock.UtcNow)
+                             ?? [$"  never run for this environment (./build.sh --target=Verify --account={b.Settings.Account})"])
+            b.Log.Information(line);
+
         b.Log.Information($"Environment '{b.Settings.Environment.EnvName}' is {state.Phase.ToUpperInvariant()}.");
         b.Report.Add(TaskNames.Status, StepOutcome.Checked, state.Phase);
     }

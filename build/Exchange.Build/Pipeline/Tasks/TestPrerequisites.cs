@@ -6,7 +6,8 @@ namespace Exchange.Build.Pipeline.Tasks;
 
 /// <summary>
 /// What the tests need on this machine, checked before anything is built: the tools the tests run
-/// (a real Docker engine, docker-registry and htpasswd for the registry on 127.0.0.1, shellcheck,
+/// (a real Docker engine, docker-registry and htpasswd for the registry on 127.0.0.1, shellcheck, MariaDB and Redis for the
+/// connectivity checker's tests,
 /// kubectl with kustomize, Node and npm for the CDK CLI and the schema validator, git for image tags,
 /// and the aws CLI v1 with botocore, which the end-to-end tests point at the AWS stand-in).
 /// </summary>
@@ -14,7 +15,10 @@ public static class TestPrerequisites
 {
     /// <summary>The tools the tests run, in the order the message lists them.</summary>
     public static readonly IReadOnlyList<ToolKind> Tools =
-        [ToolKind.Docker, ToolKind.DockerRegistry, ToolKind.Htpasswd, ToolKind.Shellcheck, ToolKind.Kubectl, ToolKind.Node, ToolKind.Npm, ToolKind.Git];
+    [
+        ToolKind.Docker, ToolKind.DockerRegistry, ToolKind.Htpasswd, ToolKind.Shellcheck, ToolKind.MariaDb, ToolKind.RedisServer, ToolKind.Kubectl,
+        ToolKind.Node, ToolKind.Npm, ToolKind.Git,
+    ];
 
     public const string FreshMachine = "On a fresh Debian or Ubuntu machine, `sudo bash .ci/run` installs and starts all of it, then runs the tests.";
 

@@ -3,6 +3,7 @@ using Exchange.Build.Aws;
 using Exchange.Build.Images;
 using Exchange.Build.Kubernetes;
 using Exchange.Build.Processes;
+using Exchange.Build.Verification;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
@@ -27,14 +28,14 @@ public static class Workloads
     }
 
     /// <summary>
-    /// The pushed image references from artifacts/&lt;env&gt;/images.json, each checked to be in ECR
+    /// The pushed references of <paramref name="images"/> from artifacts/&lt;env&gt;/images.json, each checked to be in ECR
     /// (a tag that was built but never pushed would only show up as ImagePullBackOff minutes later).
     /// </summary>
-    public static ImageOverride[] PushedImages(BuildContext b)
+    public static ImageOverride[] PushedImages(BuildContext b, IEnumerable<ContainerImage> images)
     {
         b.Artifacts.Fetch(b.Settings.ImagesFile); // pushed from another machine: its images.json is in the artifacts bucket
         var manifest = ImageManifest.Load(b.Settings.ImagesFile);
-        return Images.Workloads(b).Select(w =>
+        return images.Select(w =>
         {
             if (manifest.Images.GetValueOrDefault(w.Name) is not { Repository: { } repository } record)
                 throw new InvalidOperationException($"No pushed image for '{w.Name}' in {b.Settings.ImagesFile}. Run --target=PushImages " +
@@ -47,7 +48,7 @@ public static class Workloads
 
     public static void ApplyK8s(BuildContext b)
     {
-        var images = PushedImages(b);
+        var images = PushedImages(b, ContainerImages.Workloads);
         // The overlay with the pushed images, and the ConfigMap of the value table's non-secret entries.
         var configMap = EnvironmentConfigMap.Definition;
         var rendered = RenderWithImages(b, images)
@@ -84,7 +85,47 @@ public static class Workloads
         return ApplyResult.Parse(output);
     }
 
+    /// <summary>
+    /// The Verify target: the rollouts, then the connectivity check Job (<see cref="CheckerJob"/>), then the design document's
+    /// checklist (<see cref="Checklist"/>), one line per item; the result is recorded for Status. Fails on the first item that did
+    /// not pass, with the connectivity check's own message when that is what failed.
+    /// </summary>
     public static void Verify(BuildContext b)
+    {
+        var run = new VerifyRun(b);
+        Exception? stopped = null;
+        var rolledOut = -1;
+        try
+        {
+            rolledOut = WaitForRollouts(b);
+            run.Checker = CheckerJob.Run(b);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            stopped = e;
+            run.NoCheckerBecause = rolledOut < 0 ? "not run: the rollouts did not finish" : "the connectivity check gave no verdict (why: below)";
+        }
+
+        var results = Checklist.Evaluate(run);
+        b.Log.Information("Checklist (the design document's post-deploy checks):");
+        foreach (var line in Checklist.Lines(results)) b.Log.Information(line);
+        var failed = results.Where(r => r.Result.Outcome != ItemOutcome.Passed).ToArray();
+        var checker = run.Checker?.Result is { Passed: false } result ? $"The connectivity check failed: {result.Message}" : null;
+        var failure = stopped?.Message ?? checker
+            ?? (failed.Length > 0 ? $"Verify: {failed[0].Item.Name}: {failed[0].Result.Detail}" : null);
+        var record = VerifyRecord.From(b.Clock.UtcNow, results, failure);
+        record.Save(b.Settings.VerifyFile);
+        b.Artifacts.Share(b.Settings.VerifyFile);
+
+        if (stopped is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(stopped).Throw();
+        if (failure is not null)
+            throw new VerifyFailedException($"{failure}\n{failed.Length} of {results.Count} checklist items did not pass (the lines above). " +
+                                            "Fix the cause, then rerun: ./build.sh --target=Verify --exclusive");
+        b.Report.Add(TaskNames.Verify, StepOutcome.Checked, $"{rolledOut} workloads rolled out; all {results.Count} checklist items passed");
+    }
+
+    /// <summary>Waits for every StatefulSet and Deployment to roll out (Verify, Resume); on failure shows pods, events and logs.</summary>
+    public static int WaitForRollouts(BuildContext b)
     {
         // The workloads' names do not depend on the images: without this machine's last apply, render the overlay.
         var file = AppliedManifestFile(b);
@@ -109,7 +150,7 @@ public static class Workloads
             }
             b.Log.Information($"  {workload.Resource}: {result.StandardOutput.Trim().Split('\n').Last()}");
         }
-        b.Report.Add(TaskNames.Verify, StepOutcome.Checked, $"{workloads.Length} workloads rolled out");
+        return workloads.Length;
     }
 
     /// <summary>What a person needs to see when a rollout fails: pods, recent events, the last log lines.</summary>

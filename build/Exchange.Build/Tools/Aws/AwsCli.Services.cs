@@ -34,6 +34,14 @@ public sealed partial class AwsCli
         return json is not null && json.RootElement.GetProperty("imageDetails").GetArrayLength() > 0;
     }
 
+    /// <summary>The digest ECR holds for <paramref name="tag"/> (sha256:...), or null when the repository does not hold the tag.</summary>
+    public string? ImageDigest(string repositoryName, string tag)
+    {
+        using var json = RunJsonOrNull(DescribeImageCommand(repositoryName, tag), "ImageNotFoundException");
+        return json?.RootElement.GetProperty("imageDetails").EnumerateArray()
+            .Select(d => d.TryGetProperty("imageDigest", out var digest) ? digest.GetString() : null).FirstOrDefault(d => d is not null);
+    }
+
     public CommandLine GetSecretValueCommand(string secretId) =>
         JsonCommand("secretsmanager", "get-secret-value", "--secret-id", secretId);
 

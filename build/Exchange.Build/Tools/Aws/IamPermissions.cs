@@ -10,8 +10,7 @@ public sealed record IamScope(string Account, string Region, EnvironmentNames Na
 
     public string Arn(string service, string resource) => $"arn:{Partition}:{service}:{Region}:{Account}:{resource}";
 
-    public IReadOnlyList<string> Repositories =>
-        [Arn("ecr", $"repository/{Names.MatchingEngineRepository}"), Arn("ecr", $"repository/{Names.BackendRepository}")];
+    public IReadOnlyList<string> Repositories => ContainerImages.All.Select(i => Arn("ecr", $"repository/{i.Repository(Names)}")).ToArray();
 }
 
 /// <summary>An IAM condition on a grant (one key, one value).</summary>
