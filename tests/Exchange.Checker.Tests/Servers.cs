@@ -1,17 +1,18 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Exchange.Fakes.Core;
 
 namespace Exchange.Checker.Tests;
 
 /// <summary>
 /// A server process these tests start on 127.0.0.1 with a data directory of its own, and stop (directory removed) when disposed.
-/// It runs under a small `sh` that holds a pipe from this test process on its stdin and stops the server when that pipe closes,
-/// so the server ends with the test process even when that is killed before it can dispose of anything.
+/// It runs under a <see cref="Lifeline"/>, so the server ends with the test process even when that is killed before it can
+/// dispose of anything.
 /// </summary>
 public abstract class LocalServer : IDisposable
 {
-    private readonly List<Process> _processes = [];
+    private readonly List<Lifeline> _processes = [];
     private int _disposed;
 
     protected LocalServer(string name)
@@ -52,27 +53,17 @@ public abstract class LocalServer : IDisposable
         }
     }
 
-    /// <summary>The supervising shell: the server in the background, stopped when stdin (the pipe from this process) closes.</summary>
-    private const string Supervisor =
-        "\"$@\" </dev/null & server=$!\n" +
-        "trap 'kill $server 2>/dev/null' TERM INT\n" +
-        "cat >/dev/null\n" +
-        "kill $server 2>/dev/null\n" +
-        "wait $server\n";
-
     protected Process Start(string file, params string[] args)
     {
-        var start = new ProcessStartInfo("sh")
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "-c", Supervisor, "sh", file }.Concat(args)) start.ArgumentList.Add(arg);
-        var process = Process.Start(start)!;
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var lifeline = Lifeline.Start(start);
+        var process = lifeline.Process;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        lock (_processes) _processes.Add(process);
+        lock (_processes) _processes.Add(lifeline);
         return process;
     }
 
@@ -112,15 +103,10 @@ public abstract class LocalServer : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         lock (_processes)
-            foreach (var process in _processes)
+            foreach (var lifeline in _processes)
             {
-                try
-                {
-                    if (!process.HasExited) process.StandardInput.Close(); // the supervisor stops the server and waits for it
-                    if (!process.WaitForExit(TimeSpan.FromSeconds(20))) process.Kill(entireProcessTree: true);
-                }
-                catch (Exception e) when (e is InvalidOperationException or IOException) { }
-                process.Dispose();
+                lifeline.Stop(TimeSpan.FromSeconds(20)); // the supervisor stops the server and waits for it
+                lifeline.Dispose();
             }
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         GC.SuppressFinalize(this);
