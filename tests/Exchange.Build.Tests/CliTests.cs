@@ -172,7 +172,7 @@ public sealed class CliTests
     [Fact]
     public void A_dry_run_lists_the_steps_with_an_action_in_graph_order_and_runs_none()
     {
-        var run = Build(["--target=DeployDev", "--dryrun"]);
+        var run = Build(["-t", "DeployDev", "--dryrun"]); // -t NAME is --target=NAME
 
         Assert.Equal(0, run.ExitCode);
         var steps = run.Lines.Where(l => char.IsDigit(l[0])).Select(l => l.Split(". ")[1]).ToArray();

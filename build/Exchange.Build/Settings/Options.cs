@@ -17,7 +17,7 @@ public static class Options
 {
     public static readonly IReadOnlyList<Option> All =
     [
-        new(ArgumentNames.Target, "NAME", "Default", "the target to run (./build.sh --help lists them)"),
+        new(ArgumentNames.Target, "NAME", "Default", "the target to run (./build.sh --help lists them)", "t"),
         new(ArgumentNames.Account, "ID", EnvVars.Account, "the 12-digit AWS account the environment lives in; AWS targets need it"),
         new(ArgumentNames.Env, "NAME", "dev", "the environment (src/Exchange.Contracts/Environments.cs)"),
         new(ArgumentNames.EngineDir, "PATH", "../future-engine", "the engine sources, with Dockerfile.shard"),
