@@ -1,6 +1,6 @@
 #!/usr/bin/env pwsh
 # Bootstrap (Windows/PowerShell twin of build.sh): restore the Cake tool, rebuild the typed build
-# library when its sources changed, then run the task graph, forwarding every argument and the exit code.
+# library when its sources changed, then run the build, forwarding every argument and the exit code.
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'; $env:DOTNET_NOLOGO = '1'; $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
@@ -26,5 +26,11 @@ if (-not (Test-Path $stamp) -or (Get-Content -Raw $stamp) -ne $sources) {
     $cacheArgs = @('--invalidate-script-cache')
 }
 
-dotnet $cake build/build.cake @cacheArgs @args
+# Every argument goes to the build verbatim, as one --arg=... each: Cake's own parser would otherwise answer some
+# itself (--help, --version, --verbosity=loud, --target=) before the build sees them. Cake keeps only its cache switch.
+$buildArgs = @()
+foreach ($arg in $args) {
+    if ($arg -eq '--invalidate-script-cache') { $cacheArgs += $arg } elseif ($arg) { $buildArgs += "--arg=$arg" }
+}
+dotnet $cake build/build.cake @cacheArgs @buildArgs
 exit $LASTEXITCODE

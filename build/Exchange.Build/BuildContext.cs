@@ -1,4 +1,3 @@
-using Cake.Core;
 using Exchange.Build.Aws;
 using Exchange.Build.Images;
 using Exchange.Build.Logging;
@@ -23,18 +22,19 @@ public sealed class BuildContext
 
     public BuildContext(PipelineSettings settings, IBuildLog sink, Func<string, string?> environment,
         IReadOnlyCollection<string> tasksToRun, IProcessRunner? runner = null, Operations.IClock? clock = null,
-        bool lenientTools = false)
+        bool lenientTools = false, IActivity? activity = null)
     {
         Clock = clock ?? Operations.SystemClock.Instance;
         Settings = settings;
         TasksToRun = tasksToRun;
         Environment = environment;
+        Activity = activity ?? NoActivity.Instance;
         Log = new RedactingLog(sink, Redactor);
-        Runner = runner ?? new ProcessRunner(Redactor, Log, Interruption.Token);
-        CleanupRunner = runner ?? new ProcessRunner(Redactor, Log);
+        Runner = runner ?? new ProcessRunner(Redactor, Log, Interruption.Token, Activity, NoteCleanup);
+        CleanupRunner = runner ?? new ProcessRunner(Redactor, Log, default, Activity);
         Tools = new ToolResolver(environment, settings.RepoRoot, () => CurrentTask, lenientTools);
         Aws = new AwsCli(Runner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask, Interruption.Token);
-        Waits = new Operations.Waiter(Log, Clock, Interruption.Token);
+        Waits = new Operations.Waiter(Log, Clock, Interruption.Token, Activity);
         Cdk = new CdkCli(Runner, Tools);
         Docker = new DockerCli(Runner, Tools);
         Kubectl = new KubectlCli(Runner, Tools);
@@ -45,6 +45,8 @@ public sealed class BuildContext
     /// <summary>The environment variables as this run saw them (for tool resolution only).</summary>
     public Func<string, string?> Environment { get; }
     public IReadOnlyCollection<string> TasksToRun { get; }
+    /// <summary>What is under way, for the heartbeat (a child process, a wait).</summary>
+    public IActivity Activity { get; }
     public Redactor Redactor { get; } = new();
     public IBuildLog Log { get; }
     public IProcessRunner Runner { get; }
@@ -77,22 +79,33 @@ public sealed class BuildContext
     public DateTimeOffset Now() => Settings.FixedNow ?? DateTimeOffset.UtcNow;
 
     /// <summary>True when this run talks to AWS (so synth may ask who is deploying).</summary>
-    public bool RunTouchesAws => TasksToRun.Any(TaskNames.TouchAws.Contains);
+    public bool RunTouchesAws => Targets.AnyTouchesAws(TasksToRun);
 
-    /// <param name="exclusive">Cake's --exclusive: only the target runs (Cake's own list of tasks to execute still holds its dependencies)</param>
-    public static BuildContext From(ISetupContext context, bool exclusive = false)
+    /// <summary>The JSON document of the run's target (--json prints it on stdout): Status, Cost, Plan, Doctor, Permissions set it.</summary>
+    public System.Text.Json.Nodes.JsonObject? Document { get; set; }
+
+    /// <summary>Doctor's findings, once it has run (Plan's verdict reads them).</summary>
+    public IReadOnlyList<Pipeline.Tasks.ToolCheck>? ToolChecks { get; set; }
+
+    /// <summary>
+    /// Set on the context Plan replays DeployDev in: the checks before the first step do not stop the replay (Plan reports
+    /// them in its verdict, from the real settings), so every step still shows what it would do.
+    /// </summary>
+    public bool Replaying { get; init; }
+
+    /// <summary>Lines the run ends with, after the summary (Plan's verdict).</summary>
+    public List<string> Closing { get; } = [];
+
+    private readonly List<string> _cleanups = [];
+
+    /// <summary>What an interrupted run cleaned up (a stopped child, a removed docker login), in order.</summary>
+    public IReadOnlyList<string> Cleanups { get { lock (_cleanups) return _cleanups.ToArray(); } }
+
+    /// <summary>Records a cleanup that an interruption caused (ignored when the run was not interrupted).</summary>
+    public void NoteCleanup(string what)
     {
-        var inputs = new CakeInputs(context);
-        if (inputs.Unknown() is { Count: > 0 } unknown)
-            throw new SettingsException([$"Unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}. " +
-                                         $"Options: {string.Join(", ", ArgumentNames.All.Order(StringComparer.Ordinal).Select(a => "--" + a))} " +
-                                         "(and Cake's own: --exclusive, --dryrun, --tree, --description, --verbosity). See README.md#configuration."]);
-        var settings = PipelineSettings.From(inputs, RepositoryRoot(context.Environment.WorkingDirectory.FullPath));
-        var tasks = exclusive ? [context.TargetTask.Name] : context.TasksToExecute.Select(t => t.Name).ToArray();
-        var build = new BuildContext(settings, new CakeBuildLog(context.Log), inputs.Environment, tasks);
-        build.HandleInterruptions();
-        foreach (var line in settings.Describe()) build.Log.Information(line);
-        return build;
+        if (!Interruption.IsCancellationRequested) return;
+        lock (_cleanups) _cleanups.Add(what);
     }
 
     private readonly List<PosixSignalRegistration> _signals = [];
@@ -132,24 +145,25 @@ public sealed class BuildContext
     }
 
     /// <summary>
-    /// Called by the script once the target has run (<paramref name="failure"/> is what it threw, if anything): an
-    /// interrupted run ends with <see cref="InterruptionExitCode"/>, whether the interrupted step failed (the usual
-    /// case) or finished anyway; any other run ends as the target did.
+    /// The exit code of the run once the target has run (<paramref name="failed"/> when a step threw): an interrupted run
+    /// ends with <see cref="InterruptionExitCode"/>, whether the interrupted step failed (the usual case) or finished anyway;
+    /// any other run with 1 when a step failed, else 0.
     /// </summary>
-    public void EndRun(Exception? failure)
-    {
-        if (InterruptionExitCode is not { } code) return;
-        throw new CakeException(code, failure?.Message ?? $"Interrupted ({InterruptedBy}) during {InterruptedTask ?? "setup"}.", failure);
-    }
+    public int ExitCode(bool failed) => InterruptionExitCode ?? (failed ? 1 : 0);
 
-    /// <summary>What to tell the user at the end of an interrupted run.</summary>
-    public IEnumerable<string> InterruptionSummary()
+    /// <summary>What to tell the user at the end of an interrupted run: the cleanup that happened, and how to go on.</summary>
+    public IEnumerable<string> InterruptionSummary(string target)
     {
         if (InterruptedBy is null) yield break;
-        yield return $"Interrupted ({InterruptedBy}) during {InterruptedTask ?? "setup"}: child processes were stopped, temporary docker logins " +
-                     "and kustomize layers removed; every file in the artifacts folder is either complete or untouched.";
-        if (InterruptedTask is not null)
-            yield return $"Resume with: ./build.sh --target={InterruptedTask} --exclusive (with the same options), then run the target you wanted.";
+        var cleanups = Cleanups;
+        yield return $"Interrupted ({InterruptedBy}) during {InterruptedTask ?? "setup"}: " +
+                     (cleanups.Count == 0 ? "nothing needed cleaning up" : string.Join(", ", cleanups.Distinct())) +
+                     "; every file in the artifacts folder is either complete or untouched.";
+        if (InterruptedTask is not null && Targets.Find(InterruptedTask) is { Changes: true })
+            yield return $"Resume with: ./build.sh --target={InterruptedTask} --exclusive (with the same options)" +
+                         (string.Equals(InterruptedTask, target, StringComparison.OrdinalIgnoreCase) ? "." : $", then --target={target}.");
+        else
+            yield return $"{InterruptedTask ?? "It"} changes nothing: run ./build.sh --target={target} again (with the same options).";
     }
 
     /// <summary>The folder holding Exchange.slnx, found upwards from where Cake runs (build/).</summary>
@@ -161,28 +175,48 @@ public sealed class BuildContext
     }
 
     /// <summary>
-    /// Before the first task (not in Setup: a <c>--dryrun</c> runs Setup but no task, and must work
-    /// without an account or source checkouts): every settings problem and broken tool override at once.
+    /// The tools whose override variable (CDK_PATH, AWS_PATH, DOCKER_PATH, KUBECTL_PATH) is checked before the first step of
+    /// a run of <paramref name="tasks"/>: the overridable tools the registry says they run (Doctor reports its own).
     /// </summary>
+    public static IEnumerable<ToolKind> OverridableTools(IEnumerable<string> tasks) =>
+        tasks.Select(Targets.Find).OfType<Target>().Where(t => !t.ReportsTools).SelectMany(t => t.Tools)
+            .Where(k => ToolResolver.Specs[k].OverrideVariable is not null).Distinct();
+
+    /// <summary>
+    /// Every problem that stops the run before its first step (settings the targets need, tool overrides that point
+    /// nowhere), all at once. Not in a dry run, which must work without an account or source checkouts.
+    /// </summary>
+    public List<string> ProblemsBeforeFirstTask()
+    {
+        var problems = Settings.ProblemsFor(TasksToRun);
+        problems.AddRange(Tools.BrokenOverrides(OverridableTools(TasksToRun)));
+        return problems;
+    }
+
+    /// <summary>Before the first task: <see cref="ProblemsBeforeFirstTask"/> as one error, then the pinned CDK CLI when a task needs it.</summary>
     public void CheckBeforeFirstTask()
     {
         if (_checked) return;
         _checked = true;
-        var problems = Settings.ProblemsFor(TasksToRun);
-        problems.AddRange(Tools.BrokenOverrides(TasksToRun.SelectMany(t => TaskNames.OverridableTools.GetValueOrDefault(t) ?? [])));
-        if (problems.Count > 0) throw new SettingsException(problems);
+        if (!Replaying && ProblemsBeforeFirstTask() is { Count: > 0 } problems) throw new SettingsException(problems);
         // The pinned CDK CLI is installed when a task needs it (Doctor only reports it, with the fix).
-        if (Environment(EnvVars.CdkPath) is not { Length: > 0 }
-            && TasksToRun.Any(t => (TaskNames.OverridableTools.GetValueOrDefault(t) ?? []).Contains(ToolKind.Cdk)))
+        if (Environment(EnvVars.CdkPath) is not { Length: > 0 } && OverridableTools(TasksToRun).Contains(ToolKind.Cdk))
             NpmPackages.EnsureInstalled(this, Settings.InfraDir, "the pinned CDK CLI");
     }
 
+    /// <summary>
+    /// Starts a task: the checks before the first one, then the account guard for a target that calls AWS (one that
+    /// checks AWS only with an account, Doctor, runs the guard itself, after the checks that need no AWS).
+    /// </summary>
     public void BeginTask(string task)
     {
         CheckBeforeFirstTask();
         CurrentTask = task;
-        if (TaskNames.TouchAws.Contains(task) && !(TaskNames.AwsOptional.Contains(task) && Settings.Account is null)) EnsureAccount();
+        if (Targets.Find(task) is { TouchesAws: true, AccountOptional: false }) EnsureAccount();
     }
+
+    /// <summary>Whether the account guard has checked this run's credentials against the configured account.</summary>
+    public bool AccountVerified => _identity is not null;
 
     /// <summary>The caller's identity, checked once per run against the configured account.</summary>
     public CallerIdentity EnsureAccount()

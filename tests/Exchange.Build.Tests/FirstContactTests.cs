@@ -80,12 +80,12 @@ public class FirstContactTests
         var env = new Dictionary<string, string> { ["CDK_PATH"] = "/nonexistent/cdk", ["PATH"] = dir.Path };
         var tools = new ToolResolver(env.GetValueOrDefault, dir.Path, () => TaskNames.Synth);
 
-        var problem = Assert.Single(tools.BrokenOverrides(TaskNames.OverridableTools[TaskNames.Synth]));
+        var problem = Assert.Single(tools.BrokenOverrides(BuildContext.OverridableTools([TaskNames.Synth])));
 
         Assert.Contains("CDK_PATH is set to '/nonexistent/cdk', which does not exist", problem);
         Assert.Contains("unset CDK_PATH", problem);
         Assert.DoesNotContain("npm ci", problem);
-        Assert.Empty(tools.BrokenOverrides(TaskNames.OverridableTools[TaskNames.Render]));
+        Assert.Empty(tools.BrokenOverrides(BuildContext.OverridableTools([TaskNames.Render])));
     }
 
     [Fact]

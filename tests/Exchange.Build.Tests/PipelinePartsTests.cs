@@ -151,15 +151,19 @@ public class PipelinePartsTests
     }
 
     [Fact]
-    public void A_docker_client_without_an_engine_is_missing_and_says_how_to_start_one()
+    public void A_docker_client_without_an_engine_is_no_engine_not_missing_and_says_how_to_start_one()
     {
         var check = Doctor.Assess(Tools.ToolKind.Docker, false,
             "28.2.2 (engine \nCannot connect to the Docker daemon at unix:///nowhere. Is the docker daemon running?", "/usr/bin/docker", null, "1.35");
+        var noClient = Doctor.Assess(Tools.ToolKind.Docker, false, "exec format error", "/usr/bin/docker", null, "1.35");
 
-        Assert.Equal(ToolStatus.Missing, check.Status);
+        Assert.Equal(ToolStatus.NoEngine, check.Status);
+        Assert.Equal("no engine", check.Shown);
         Assert.Equal("28.2.2", check.Version);
-        Assert.Contains("no Docker engine answers", check.Detail);
+        Assert.Contains("client installed (/usr/bin/docker), but no Docker engine answers", check.Detail);
         Assert.Contains("DOCKER_HOST", check.Detail);
+        Assert.Equal(ToolStatus.Missing, noClient.Status); // a client that does not even print its version is missing
+        Assert.True(check.Blocks && noClient.Blocks);
     }
 
     [Fact]

@@ -143,4 +143,78 @@ public sealed class PlanTests
                 : answer;
         }
     }
+
+    private static readonly string Engine = System.IO.Path.Combine(Contexts.RepoRoot, "tests", "fixtures", "future-engine");
+    private static readonly string Backend = System.IO.Path.Combine(Contexts.RepoRoot, "tests", "fixtures", "future-backend");
+
+    /// <summary>This machine's PATH (node, dotnet, git, ...), and any more variables.</summary>
+    private static Dictionary<string, string> WithPath(params (string Name, string Value)[] more)
+    {
+        var env = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "" };
+        foreach (var (name, value) in more) env[name] = value;
+        return env;
+    }
+
+    private static Plan.Verdict Judge(BuildContext b, bool dockerEngine = true)
+    {
+        var recording = Plan.Record(b, Plan.DeployDevSteps(b.Settings), world => world, new LocalReads(dockerEngine));
+        return Plan.Judge(b, recording);
+    }
+
+    [Fact]
+    public void Without_checkouts_or_an_account_the_verdict_puts_the_settings_first_and_names_both_checkouts_and_the_account()
+    {
+        using var dir = new TempDir();
+        var b = Contexts.Build(new RecordingRunner(), new()
+        {
+            ["artifacts"] = dir.Combine("artifacts"), ["engine-dir"] = dir.Combine("no-engine"), ["backend-dir"] = dir.Combine("no-backend"),
+        }, WithPath(), TaskNames.Plan);
+
+        var verdict = Judge(b, dockerEngine: false);
+
+        var first = verdict.FirstStop!;
+        Assert.Null(first.Task); // before its first step: the settings DeployDev checks before Doctor
+        Assert.Contains(first.Because, r => r.Contains(dir.Combine("no-engine"), StringComparison.Ordinal));
+        Assert.Contains(first.Because, r => r.Contains(dir.Combine("no-backend"), StringComparison.Ordinal));
+        Assert.Contains(first.Because, r => r.StartsWith("No AWS account is configured", StringComparison.Ordinal));
+        var doctor = Assert.Single(verdict.Stops, s => s.Task == TaskNames.Doctor);
+        Assert.Contains("docker (no engine)", doctor.Because[0]);
+        Assert.Contains(TaskNames.Default, verdict.Works);
+        Assert.Contains(verdict.NotHereList, n => n.Target.Contains(TaskNames.Test, StringComparison.Ordinal) && n.Because.Contains("Docker engine"));
+        var lines = verdict.Lines().ToArray();
+        Assert.All(lines, l => Assert.True(l.Length <= 120, l));
+        Assert.Contains(lines, l => l.Contains("DeployDev would stop before its first step, on the settings (3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_tool_override_that_points_nowhere_stops_DeployDev_before_Doctor_and_Doctor_would_name_the_tool_next()
+    {
+        using var dir = new TempDir();
+        var b = Contexts.Build(new RecordingRunner(), new()
+        {
+            ["artifacts"] = dir.Combine("artifacts"), ["engine-dir"] = Engine, ["backend-dir"] = Backend, ["account"] = "111122223333",
+        }, WithPath(("KUBECTL_PATH", "/nonexistent/kubectl")), TaskNames.Plan);
+
+        var verdict = Judge(b);
+
+        Assert.Null(verdict.FirstStop!.Task);
+        Assert.Contains("KUBECTL_PATH is set to '/nonexistent/kubectl'", Assert.Single(verdict.FirstStop.Because));
+        Assert.Contains("kubectl (missing)", verdict.Stops.Single(s => s.Task == TaskNames.Doctor).Because[0]);
+    }
+
+    [Fact]
+    public void With_the_checkouts_the_tools_and_an_account_nothing_Plan_can_see_stops_DeployDev()
+    {
+        using var dir = new TempDir();
+        var b = Contexts.Build(new RecordingRunner(), new()
+        {
+            ["artifacts"] = dir.Combine("artifacts"), ["engine-dir"] = Engine, ["backend-dir"] = Backend, ["account"] = "111122223333",
+        }, WithPath(), TaskNames.Plan);
+
+        var verdict = Judge(b);
+
+        Assert.True(verdict.Stops.Count == 0, string.Join("\n", verdict.Lines()));
+        Assert.Contains(verdict.Lines(), l => l.Contains("nothing Plan can see would stop it", StringComparison.Ordinal));
+        Assert.Contains(TaskNames.Permissions, verdict.Works); // the account is given
+    }
 }

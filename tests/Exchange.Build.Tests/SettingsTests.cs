@@ -20,12 +20,15 @@ public class SettingsTests
     }
 
     [Fact]
-    public void An_unknown_environment_lists_the_known_ones()
+    public void An_unknown_environment_lists_the_known_ones_and_a_typo_gets_did_you_mean()
     {
-        var error = Assert.Throws<UnknownEnvironmentException>(() => Contexts.Settings(new() { ["env"] = "prod" }));
+        var error = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["env"] = "prod" }));
+        var typo = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["env"] = "dve" }));
 
         Assert.Contains("Unknown environment 'prod'", error.Message);
         Assert.Contains("Known environments: dev", error.Message);
+        Assert.DoesNotContain("Did you mean", error.Message);
+        Assert.EndsWith("Did you mean --env=dev?", typo.Message);
     }
 
     [Theory]

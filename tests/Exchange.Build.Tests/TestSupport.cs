@@ -61,12 +61,48 @@ public static class Contexts
         PipelineSettings.From(new DictionaryInputs(arguments, environment), RepoRoot);
 
     public static BuildContext Build(IProcessRunner runner, Dictionary<string, string>? arguments = null,
+        Dictionary<string, string>? environment = null, params string[] tasks) => Logged(runner, arguments, environment, tasks).Build;
+
+    /// <summary>As <see cref="Build"/>, with the log it writes to.</summary>
+    public static (BuildContext Build, MemoryLog Log) Logged(IProcessRunner runner, Dictionary<string, string>? arguments = null,
         Dictionary<string, string>? environment = null, params string[] tasks)
     {
         var env = environment ?? new Dictionary<string, string>();
         // Tools resolve to fixed fake paths so command lines are predictable.
         foreach (var (variable, path) in new[] { ("AWS_PATH", "/bin/sh"), ("CDK_PATH", "/bin/sh"), ("DOCKER_PATH", "/bin/sh"), ("KUBECTL_PATH", "/bin/sh") })
             env.TryAdd(variable, path);
-        return new BuildContext(Settings(arguments, env), new MemoryLog(), n => env.GetValueOrDefault(n), tasks.Length == 0 ? [TaskNames.Plan] : tasks, runner);
+        var log = new MemoryLog();
+        return (new BuildContext(Settings(arguments, env), log, n => env.GetValueOrDefault(n), tasks.Length == 0 ? [TaskNames.Plan] : tasks, runner), log);
     }
+}
+
+/// <summary>
+/// What the plan world reads from this machine, answered at once: tool versions (a docker engine that answers, or not),
+/// no git checkout, and the overlay as the real kubectl kustomize renders it (once per test process).
+/// </summary>
+public sealed class LocalReads(bool dockerEngine = true) : IProcessRunner
+{
+    private static readonly Lazy<string> Overlay = new(() =>
+    {
+        using var kubectl = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kubectl",
+            ["kustomize", Path.Combine(Contexts.RepoRoot, "k8s", "overlays", "aws-dev")]) { RedirectStandardOutput = true })!;
+        var yaml = kubectl.StandardOutput.ReadToEnd();
+        kubectl.WaitForExit();
+        return yaml;
+    });
+
+    public ProcessResult Run(CommandLine command, ProcessOptions? options = null) => command.Tool switch
+    {
+        "git" when !PlanWorld.IsVersionProbe(command) => Result(128, "", "fatal: not a git repository"),
+        "kubectl" when command.Values.FirstOrDefault() == "kustomize" => Result(0, Overlay.Value),
+        "node" => Result(0, "v22.11.0"),
+        "aws" => Result(0, "aws-cli/2.31.0 Python/3.13"),
+        "docker" when !dockerEngine => Result(1, "28.2.2 (engine ", "Cannot connect to the Docker daemon at unix:///nowhere. Is the docker daemon running?"),
+        "docker" => Result(0, "28.2.2 (engine 28.2.2)"),
+        "kubectl" => Result(0, "Client Version: v1.35.0"),
+        _ => Result(0, "1.0.0"),
+    };
+
+    private static ProcessResult Result(int code, string stdout, string stderr = "") =>
+        new(code, stdout.Length == 0 ? "" : stdout + "\n", stderr.Length == 0 ? "" : stderr + "\n", TimeSpan.Zero);
 }

@@ -12,7 +12,7 @@ public sealed class BadInputTests : IDisposable
         var result = _run.Build("--target=DeployDev", $"--engine-dir={_run.Root}/no-such-engine");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains($"Engine source directory '{_run.Root}/no-such-engine' does not exist. Pass --engine-dir=PATH", result.Output);
+        Assert.Contains($"Engine source directory '{_run.Root}/no-such-engine' does not exist. Pass --engine-dir=PATH", result.Text);
         Assert.Empty(_run.CloudCalls);
     }
 
@@ -24,7 +24,7 @@ public sealed class BadInputTests : IDisposable
         var result = _run.Build("--target=DeployDev");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("has no Dockerfile.shard", result.Output);
+        Assert.Contains("has no Dockerfile.shard", result.Text);
         Assert.Empty(_run.CloudCalls);
     }
 
@@ -34,7 +34,7 @@ public sealed class BadInputTests : IDisposable
         var result = _run.Build("--target=DeployDev", "--env=staging");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("Unknown environment 'staging'. Known environments: dev", result.Output);
+        Assert.Contains("Unknown environment 'staging'. Known environments: dev", result.Text);
         Assert.Empty(_run.CloudCalls);
     }
 
@@ -46,9 +46,11 @@ public sealed class BadInputTests : IDisposable
         var result = _run.Build("--target=DeployDev");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("your AWS credentials are for account 999988887777", result.Output);
-        Assert.Contains("configured for account 111122223333", result.Output);
-        Assert.Equal(["aws sts get-caller-identity --region ap-northeast-2 --output json"], _run.Calls.Select(c => c.CommandLine));
+        Assert.Contains("your AWS credentials are for account 999988887777", result.Text);
+        Assert.Contains("configured for account 111122223333", result.Text);
+        // Doctor reads the tools' versions first (no AWS call); the first and only call that reaches AWS is the guard's.
+        Assert.Equal(["aws sts get-caller-identity --region ap-northeast-2 --output json"],
+            _run.Calls.Where(c => c.Args is not (["--version"] or ["version", ..])).Select(c => c.CommandLine));
         Assert.Equal(["sts:GetCallerIdentity"], _run.StandIn.Requests.Select(r => r.Action));
     }
 
@@ -58,7 +60,7 @@ public sealed class BadInputTests : IDisposable
         var result = _run.BuildRaw("--target=DeployInfra", $"--engine-dir={_run.EngineDir}", $"--backend-dir={_run.BackendDir}");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("No AWS account is configured for environment 'dev'. Pass --account=123456789012", result.Output);
+        Assert.Contains("No AWS account is configured for environment 'dev'. Pass --account=123456789012", result.Text);
         Assert.Empty(_run.CloudCalls);
     }
 
@@ -71,8 +73,8 @@ public sealed class BadInputTests : IDisposable
         var result = _run.Build("--target=Doctor");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("AWS credentials are missing or expired", result.Output);
-        Assert.Contains("aws sso login --profile NAME", result.Output);
+        Assert.Contains("AWS credentials are missing or expired", result.Text);
+        Assert.Contains("aws sso login --profile NAME", result.Text);
     }
 
     [Fact]
@@ -83,8 +85,8 @@ public sealed class BadInputTests : IDisposable
         var result = _run.Build("--target=Doctor");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("AWS_PATH is set to '/nonexistent/aws', which does not exist", result.Output);
-        Assert.Contains("target 'Doctor' needs it", result.Output);
+        Assert.Contains("AWS_PATH is set to '/nonexistent/aws', which does not exist", result.Text);
+        Assert.Contains("target 'Doctor' needs it", result.Text);
     }
 
     [Fact]
@@ -93,8 +95,8 @@ public sealed class BadInputTests : IDisposable
         var result = _run.Build("--target=DeployDev", "--image-tag=latest", "--verify-timeout=soon");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("--image-tag=latest is refused", result.Output);
-        Assert.Contains("--verify-timeout 'soon' is not a duration", result.Output);
+        Assert.Contains("--image-tag=latest is refused", result.Text);
+        Assert.Contains("--verify-timeout 'soon' is not a duration", result.Text);
         Assert.Empty(_run.CloudCalls);
     }
 
@@ -104,7 +106,7 @@ public sealed class BadInputTests : IDisposable
         var result = _run.Build("--target=DestroyDev");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("Rerun with --confirm to go ahead", result.Output);
+        Assert.Contains("Rerun with --confirm to go ahead", result.Text);
         Assert.Empty(_run.CloudCalls);
     }
 
@@ -118,8 +120,8 @@ public sealed class BadInputTests : IDisposable
         var result = _run.BuildRaw("--target=Synth");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("CDK_PATH is set to '/nonexistent/cdk', which does not exist", result.Output);
-        Assert.Contains("unset CDK_PATH", result.Output);
+        Assert.Contains("CDK_PATH is set to '/nonexistent/cdk', which does not exist", result.Text);
+        Assert.Contains("unset CDK_PATH", result.Text);
         Assert.DoesNotContain("is up to date", result.Output);
     }
 

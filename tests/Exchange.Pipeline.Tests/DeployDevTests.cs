@@ -16,7 +16,7 @@ public sealed class DeployDevTests : IDisposable
         var first = _run.Build("--target=DeployDev");
         Assert.True(first.ExitCode == 0, first.ToString());
         // dev lists no public CIDRs: Doctor says what that means for the kubectl steps of this run.
-        Assert.Contains("The EKS API endpoint is private only (no public CIDRs configured)", first.Output);
+        Assert.Contains("The EKS API endpoint is private only (no public CIDRs configured)", first.Text);
 
         // The real aws and cdk CLIs did the work: dozens of aws calls, a cdk deploy of every stack through change sets.
         var requests = _run.StandIn.Requests;
@@ -86,10 +86,10 @@ public sealed class DeployDevTests : IDisposable
         var second = _run.Build("--target=DeployDev", "--skip-verify");
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Matches(@"Verify +skipped +skipped: --skip-verify", second.Output);
-        Assert.Contains("No changes: everything was already up to date.", second.Output);
-        Assert.Contains("already built", second.Output);
-        Assert.Contains("is already in the registry; not pushing it again", second.Output);
-        Assert.Contains($"{StackKinds.DeployOrder.Count} stacks, no changes", second.Output);
+        Assert.Contains("No changes: everything was already up to date.", second.Text);
+        Assert.Contains("already built", second.Text);
+        Assert.Contains("is already in the registry; not pushing it again", second.Text);
+        Assert.Contains($"{StackKinds.DeployOrder.Count} stacks, no changes", second.Text);
         Assert.Matches(@"Exchange-dev-Eks\s*\(no changes\)", second.Output); // the real cdk says so, from GetTemplate
         Assert.DoesNotContain("Building matching-engine-shard", second.Output);
         Assert.DoesNotContain("Pushed ", second.Output);
@@ -103,20 +103,20 @@ public sealed class DeployDevTests : IDisposable
         var failed = _run.Build("--target=DeployDev");
 
         Assert.NotEqual(0, failed.ExitCode);
-        Assert.Contains("An error occurred when executing task 'Secrets'", failed.Output);
-        Assert.Contains("aws secretsmanager get-secret-value --secret-id exchange-dev-db-credentials", failed.Output);
-        Assert.Contains("What to do:", failed.Output);
-        Assert.Contains("secretsmanager:GetSecretValue", failed.Output); // the IAM action, from AWS's AccessDenied
+        Assert.Contains("Error: DeployDev stopped in Secrets:", failed.Text);
+        Assert.Contains("aws secretsmanager get-secret-value --secret-id exchange-dev-db-credentials", failed.Text);
+        Assert.Contains("What to do:", failed.Text);
+        Assert.Contains("secretsmanager:GetSecretValue", failed.Text); // the IAM action, from AWS's AccessDenied
         Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("kubectl kustomize", StringComparison.Ordinal)); // ApplyK8s never ran
 
         _run.Faults.Clear();
         var secrets = _run.Build("--target=Secrets", "--exclusive");
         Assert.True(secrets.ExitCode == 0, secrets.ToString());
-        Assert.Contains("secret/db-credentials created", secrets.Output);
+        Assert.Contains("secret/db-credentials created", secrets.Text);
 
         var rest = _run.Build("--target=ApplyK8s", "--exclusive");
         Assert.True(rest.ExitCode == 0, rest.ToString());
-        Assert.Contains("statefulset.apps/matching-engine-shard-1 created", rest.Output);
+        Assert.Contains("statefulset.apps/matching-engine-shard-1 created", rest.Text);
     }
 
     [Fact]
@@ -127,11 +127,11 @@ public sealed class DeployDevTests : IDisposable
         var result = _run.Build("--target=DeployDev", "--verify-timeout=5s");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("statefulset/matching-engine-shard-2 did not roll out within 5s", result.Output);
-        Assert.Contains("kubectl get pods --namespace exchange-dev -o wide", result.Output);
-        Assert.Contains("kubectl get events --namespace exchange-dev", result.Output);
-        Assert.Contains("kubectl logs statefulset/matching-engine-shard-2", result.Output);
-        Assert.Contains("--target=Verify --exclusive", result.Output);
+        Assert.Contains("statefulset/matching-engine-shard-2 did not roll out within 5s", result.Text);
+        Assert.Contains("kubectl get pods --namespace exchange-dev -o wide", result.Text);
+        Assert.Contains("kubectl get events --namespace exchange-dev", result.Text);
+        Assert.Contains("kubectl logs statefulset/matching-engine-shard-2", result.Text);
+        Assert.Contains("--target=Verify --exclusive", result.Text);
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class DeployDevTests : IDisposable
         var result = _run.Build("--target=ApplyK8s", "--exclusive");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("kubectl's current context is 'someone-elses-cluster', not this environment's cluster", result.Output);
+        Assert.Contains("kubectl's current context is 'someone-elses-cluster', not this environment's cluster", result.Text);
         Assert.Equal(appliesBefore, _run.Calls.Count(c => c.CommandLine.StartsWith("kubectl apply", StringComparison.Ordinal)));
     }
 

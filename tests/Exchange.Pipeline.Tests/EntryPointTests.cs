@@ -31,9 +31,11 @@ public sealed class EntryPointTests : IDisposable
     {
         var result = _run.BuildRaw("--target=DeployEverything");
 
-        Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("Unknown target 'DeployEverything'. Targets:", result.Output);
-        Assert.Contains("DeployDev", result.Output);
+        Assert.Equal(2, result.ExitCode);
+        var error = result.Output.Replace("\n  ", " ", StringComparison.Ordinal); // wrapped at 120 columns
+        Assert.Contains("Error: Unknown target 'DeployEverything'. Did you mean --target=DeployDev or --target=DeployInfra?", error);
+        Assert.Contains("./build.sh --help lists the targets", error);
+        Assert.InRange(result.Output[result.Output.IndexOf("Error:", StringComparison.Ordinal)..].TrimEnd().Split('\n').Length, 1, 3);
     }
 
     [Fact]
@@ -42,12 +44,12 @@ public sealed class EntryPointTests : IDisposable
         var result = _run.BuildRaw($"--engine-dir={_run.EngineDir}", $"--backend-dir={_run.BackendDir}");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("DeployDev would run, in order", result.Output);
-        Assert.Contains("cdk deploy --app", result.Output);
+        Assert.Contains("DeployDev would run, in order", result.Text);
+        Assert.Contains("cdk deploy --app", result.Text);
         // The nodes are t3/t3a. Plan wraps long commands with a trailing `\`, where depends on the length of the path.
         Assert.Matches(@"docker build --platform linux/amd64 --file[\s\\]+\S+Dockerfile\.shard", result.Output);
-        Assert.Contains("kubectl rollout status statefulset/matching-engine-shard-3", result.Output);
-        Assert.Contains("aws-dev:", result.Output); // the overlay was rendered
+        Assert.Contains("kubectl rollout status statefulset/matching-engine-shard-3", result.Text);
+        Assert.Contains("aws-dev:", result.Text); // the overlay was rendered
         Assert.True(File.Exists(Path.Combine(_run.Artifacts, "rendered", "aws-dev.yaml")));
         Assert.DoesNotContain(_run.Calls, c => (c.Tool == "aws" && c.Args is not ["--version"])
                                                || c.CommandLine.StartsWith("cdk deploy", StringComparison.Ordinal));
@@ -71,8 +73,8 @@ public sealed class EntryPointTests : IDisposable
     {
         var result = _run.BuildRaw("--target=Plan", $"--engine-dir={_run.EngineDir}", $"--backend-dir={_run.BackendDir}");
 
-        Assert.Contains(Environments.Dev.Names.DbSecretName, result.Output);
-        Assert.Contains($"--name {Environments.Dev.Names.ClusterName}", result.Output);
+        Assert.Contains(Environments.Dev.Names.DbSecretName, result.Text);
+        Assert.Contains($"--name {Environments.Dev.Names.ClusterName}", result.Text);
     }
 
     [Fact]
@@ -82,7 +84,7 @@ public sealed class EntryPointTests : IDisposable
             "--eks-public-cidrs=203.0.113.0/24,198.51.100.7/32");
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("EKS API endpoint: public from 203.0.113.0/24, 198.51.100.7/32 only, and private", result.Output);
+        Assert.Contains("EKS API endpoint: public from 203.0.113.0/24, 198.51.100.7/32 only, and private", result.Text);
         var unwrapped = System.Text.RegularExpressions.Regex.Replace(result.Output, @" \\\n\s*", " "); // Plan's " \" continuations
         Assert.Contains("-c eksPublicAccessCidrs=203.0.113.0/24,198.51.100.7/32", unwrapped);
     }

@@ -32,7 +32,7 @@ public sealed partial class FirstContactTests : IDisposable
         var result = _run.BuildRaw("--target=DeployDev", "--dryrun", $"--engine-dir={_run.Root}/absent-engine");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("This was a dry run.", result.Output);
+        Assert.Contains("This was a dry run", result.Text);
         Assert.Empty(_run.CloudCalls);
     }
 
@@ -42,8 +42,8 @@ public sealed partial class FirstContactTests : IDisposable
         var result = _run.BuildRaw("--target=Plan", $"--engine-dir={_run.Root}/absent-engine", $"--backend-dir={_run.Root}/absent-backend");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("docker build --platform linux/amd64 --file '<engine-dir>/Dockerfile.shard' --tag 'matching-engine-shard:<tag>'", result.Output);
-        Assert.Contains("'<account>.dkr.ecr.ap-northeast-2.amazonaws.com'", result.Output);
+        Assert.Contains("docker build --platform linux/amd64 --file '<engine-dir>/Dockerfile.shard' --tag 'matching-engine-shard:<tag>'", result.Text);
+        Assert.Contains("'<account>.dkr.ecr.ap-northeast-2.amazonaws.com'", result.Text);
         var planLines = result.Output[result.Output.IndexOf("DeployDev would run", StringComparison.Ordinal)..].Split('\n')
             .TakeWhile(l => l.Length == 0 || l.StartsWith(' ') || l.StartsWith("DeployDev", StringComparison.Ordinal)).ToArray();
         Assert.True(planLines.Length > 30, string.Join("\n", planLines));
@@ -59,8 +59,8 @@ public sealed partial class FirstContactTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         foreach (var tool in new[] { "dotnet", "node", "npm", "cdk", "aws", "docker", "kubectl", "git" })
             Assert.Matches($@"(?m)^  {tool} +(ok|warning) ", result.Output);
-        Assert.Contains("AWS checks skipped: no account is configured", result.Output);
-        Assert.Contains("./build.sh --target=Doctor --account=123456789012", result.Output);
+        Assert.Contains("AWS checks skipped: no account is configured", result.Text);
+        Assert.Contains("./build.sh --target=Doctor --account=123456789012", result.Text);
         Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("aws sts", StringComparison.Ordinal));
     }
 
@@ -74,8 +74,50 @@ public sealed partial class FirstContactTests : IDisposable
         Assert.NotEqual(0, result.ExitCode);
         Assert.Matches(@"(?m)^  kubectl +missing ", result.Output);
         Assert.Matches(@"(?m)^  git +(ok|warning) ", result.Output);
-        Assert.Contains("KUBECTL_PATH is set to '/nonexistent/kubectl', which does not exist", result.Output);
-        Assert.Contains("or unset it", result.Output);
+        Assert.Contains("KUBECTL_PATH is set to '/nonexistent/kubectl', which does not exist", result.Text);
+        Assert.Contains("or unset it", result.Text);
+    }
+
+    [Fact]
+    public void The_real_entry_point_answers_help_and_version_itself_and_turns_what_Cake_answered_into_our_errors()
+    {
+        var help = _run.BuildRaw("--help");
+        var version = _run.BuildRaw("--version");
+        var typo = _run.BuildRaw("--acount=1");
+        var loud = _run.BuildRaw("--verbosity=loud");
+        var empty = _run.BuildRaw("--target=");
+
+        Assert.Equal(0, help.ExitCode);
+        foreach (var target in new[] { "Default", "Plan", "DeployDev", "Status", "DestroyDev", "Permissions" })
+            Assert.Matches($@"(?m)^  {target} +\S", help.Output);
+        Assert.DoesNotContain("USAGE: dotnet cake", help.Output);
+        Assert.Equal(0, version.ExitCode);
+        Assert.Matches(@"(?m)^exchange-dev \S+", version.Output);
+        Assert.Contains("Cake 7.0.0", version.Text);
+        Assert.Matches(@"(?m)^AWS CDK CLI 2\.\d+\.\d+ \(pinned in infra/package.json\)", version.Output);
+        foreach (var (run, says) in new[] { (typo, "Error: Unknown option '--acount'. Did you mean --account?"),
+                     (loud, "Error: --verbosity 'loud' is not a level"), (empty, "Error: --target needs a value") })
+        {
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains(says, run.Text);
+            Assert.InRange(run.Output[run.Output.IndexOf("Error:", StringComparison.Ordinal)..].TrimEnd().Split('\n').Length, 1, 3);
+        }
+        Assert.DoesNotContain(_run.Calls, c => c.Tool is "aws" or "cdk" or "kubectl");
+    }
+
+    [Fact]
+    public void Output_into_a_pipe_has_no_colour_codes_unless_FORCE_COLOR_asks_for_them()
+    {
+        _run.Env["NO_COLOR"] = null;
+        _run.Env["TERM"] = "xterm-256color"; // a terminal type that supports colour: the pipe alone must turn it off
+
+        var piped = _run.BuildRaw("--target=Doctor");
+        _run.Env["FORCE_COLOR"] = "1";
+        var forced = _run.BuildRaw("--target=Doctor");
+
+        Assert.True(piped.ExitCode == 0, piped.ToString());
+        Assert.DoesNotContain('\e', piped.Raw);
+        Assert.Contains("\e[", forced.Raw);
     }
 
     private string[] ReadmeOrder()

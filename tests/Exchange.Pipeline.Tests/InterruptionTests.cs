@@ -56,8 +56,8 @@ public sealed class InterruptionTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"took {clock.Elapsed} to stop");
         Assert.False(Alive(pushPid), "the docker push child is still running");
         Assert.False(Directory.Exists(loginDir), $"the temporary docker login {loginDir} was left behind");
-        Assert.Contains("SIGINT received during PushImages", result.Output);
-        Assert.Contains("Resume with: ./build.sh --target=PushImages --exclusive", result.Output);
+        Assert.Contains("SIGINT received during PushImages", result.Text);
+        Assert.Contains("Resume with: ./build.sh --target=PushImages --exclusive", result.Text);
         Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("kubectl apply", StringComparison.Ordinal));
         AssertArtifactsWhole();
     }
@@ -77,8 +77,8 @@ public sealed class InterruptionTests : IDisposable
         Assert.Equal(130, result.ExitCode); // 128 + SIGINT, as a shell reports an interrupted command
         // The wait polls every 30 s up to 20 min: stopping well before the next poll or two is the behaviour.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed} to stop");
-        Assert.Contains("SIGINT received during Pause", result.Output);
-        Assert.Contains("Resume with: ./build.sh --target=Pause --exclusive", result.Output);
+        Assert.Contains("SIGINT received during Pause", result.Text);
+        Assert.Contains("Resume with: ./build.sh --target=Pause --exclusive", result.Text);
         Assert.DoesNotContain("Paused.", result.Output);
         Assert.False(File.Exists(Path.Combine(_run.Artifacts, "pause.json")), "an interrupted pause must not record itself as done");
         AssertArtifactsWhole();

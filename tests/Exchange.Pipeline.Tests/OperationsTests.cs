@@ -43,17 +43,30 @@ public sealed class OperationsTests : IDisposable
             "aws eks describe-nodegroup",
             "aws ec2 describe-instances",
             "aws rds describe-db-instances");
-        Assert.Contains("RDS restarts itself on", pause.Output);
+        Assert.Contains("RDS restarts itself on", pause.Text);
         Assert.Matches(@"Paused, this environment costs ~\$\d+\.\d\d/month", pause.Output);
-        Assert.Contains("control plane, Kubernetes 1.35", pause.Output); // still billing while paused
+        Assert.Contains("control plane, Kubernetes 1.35", pause.Text); // still billing while paused
 
-        var status = _run.Build("--target=Status");
-        Assert.Contains("Environment 'dev' is PAUSED.", status.Output);
+        var status = _run.Build("--target=Status", "--json");
+        Assert.Contains("Environment 'dev' is PAUSED.", status.Text); // the log, on stderr
+        using (var json = System.Text.Json.JsonDocument.Parse(status.Stdout)) // the document, alone on stdout
+        {
+            var root = json.RootElement;
+            Assert.True(root.GetProperty("ok").GetBoolean());
+            Assert.Equal("paused", root.GetProperty("phase").GetString());
+            Assert.Equal(0, root.GetProperty("nodegroup").GetProperty("desired").GetInt32());
+            Assert.Equal("stopped", root.GetProperty("database").GetString());
+            Assert.Equal(7, root.GetProperty("stacks").GetArrayLength());
+            var documented = world.ReadmeJsonKeys("Status");
+            var keys = root.EnumerateObject().Select(p => p.Name).Where(k => k is not ("target" or "ok")).ToHashSet();
+            Assert.Subset(documented, keys);
+            Assert.Subset(keys.Append("topics").ToHashSet(), documented); // topics only while Redpanda runs
+        }
 
         before = _run.Calls.Count;
         var again = _run.Build("--target=Pause");
         Assert.True(again.ExitCode == 0, again.ToString());
-        Assert.Contains("already paused", again.Output);
+        Assert.Contains("already paused", again.Text);
         Assert.DoesNotContain(CallsSince(before),
             c => c.Contains("stop-", StringComparison.Ordinal) || c.Contains("update-nodegroup-config", StringComparison.Ordinal));
 
@@ -66,7 +79,7 @@ public sealed class OperationsTests : IDisposable
             $"aws eks update-nodegroup-config --cluster-name exchange-dev --nodegroup-name {Nodegroup()} --scaling-config minSize=1,maxSize=4,desiredSize=2",
             "kubectl get nodes -o json",
             "kubectl rollout status");
-        Assert.Contains("Environment 'dev' is RUNNING.", _run.Build("--target=Status").Output);
+        Assert.Contains("Environment 'dev' is RUNNING.", _run.Build("--target=Status").Text);
     }
 
     [Fact]
@@ -79,7 +92,7 @@ public sealed class OperationsTests : IDisposable
         var resume = _run.Build("--target=Resume", "--until=22:00");
 
         Assert.True(resume.ExitCode == 0, resume.ToString());
-        Assert.Contains("Awake until 2026-12-01 22:00 Asia/Seoul (2026-12-01 13:00 UTC); skipping the sleep at 2026-12-01 20:00 Asia/Seoul", resume.Output);
+        Assert.Contains("Awake until 2026-12-01 22:00 Asia/Seoul (2026-12-01 13:00 UTC); skipping the sleep at 2026-12-01 20:00 Asia/Seoul", resume.Text);
         var calls = CallsSince(before);
         foreach (var target in new[] { "nodes", "kafka", "database" })
         {
@@ -97,9 +110,9 @@ public sealed class OperationsTests : IDisposable
         Assert.Contains("rds:stopDBInstance", once["Target"]!.ToJsonString());
 
         var status = _run.Build("--target=Status");
-        Assert.Contains("on demand    awake until 2026-12-01 22:00 Asia/Seoul", status.Output);
-        Assert.Contains("so           awake by the schedule", status.Output);
-        Assert.Contains("next         sleeps at 2026-12-01 20:00 Asia/Seoul", status.Output);
+        Assert.Contains("on demand    awake until 2026-12-01 22:00 Asia/Seoul", status.Text);
+        Assert.Contains("so           awake by the schedule", status.Text);
+        Assert.Contains("next         sleeps at 2026-12-01 20:00 Asia/Seoul", status.Text);
 
         var again = _run.Build("--target=Resume", "--until=23:00"); // idempotent: updates, never a second schedule
         Assert.True(again.ExitCode == 0, again.ToString());
@@ -108,13 +121,13 @@ public sealed class OperationsTests : IDisposable
         before = _run.Calls.Count;
         var pause = _run.Build("--target=Pause");
         Assert.True(pause.ExitCode == 0, pause.ToString());
-        Assert.Contains("Cancelled the wake-on-demand", pause.Output);
+        Assert.Contains("Cancelled the wake-on-demand", pause.Text);
         Assert.Contains(CallsSince(before),
             c => c == "aws scheduler delete-schedule --name exchange-dev-sleep-nodes-until --region ap-northeast-2 --output json");
         var after = Schedules();
         Assert.Equal(["exchange-dev-sleep-database", "exchange-dev-sleep-kafka", "exchange-dev-sleep-nodes"], after.Keys.Order());
         Assert.All(after.Values, s => Assert.Null(s["StartDate"]));
-        Assert.Contains("so           asleep by hand", _run.Build("--target=Status").Output);
+        Assert.Contains("so           asleep by hand", _run.Build("--target=Status").Text);
     }
 
     [Fact]
@@ -128,7 +141,7 @@ public sealed class OperationsTests : IDisposable
         var night = _run.Build("--target=FollowSchedule");
 
         Assert.True(night.ExitCode == 0, night.ToString());
-        Assert.Contains("the in-AWS schedules do the shallow sleep", night.Output);
+        Assert.Contains("the in-AWS schedules do the shallow sleep", night.Text);
         Assert.DoesNotContain(CallsSince(before),
             c => c.Contains("start-", StringComparison.Ordinal) || c.Contains("update-nodegroup-config", StringComparison.Ordinal));
 
@@ -136,8 +149,8 @@ public sealed class OperationsTests : IDisposable
         var morning = _run.Build("--target=FollowSchedule");
 
         Assert.True(morning.ExitCode == 0, morning.ToString());
-        Assert.Contains("woken by the schedule", morning.Output);
-        Assert.Contains("Environment 'dev' is RUNNING.", _run.Build("--target=Status").Output);
+        Assert.Contains("woken by the schedule", morning.Text);
+        Assert.Contains("Environment 'dev' is RUNNING.", _run.Build("--target=Status").Text);
     }
 
     [Fact]
@@ -149,8 +162,8 @@ public sealed class OperationsTests : IDisposable
         var pause = _run.Build("--target=Pause", "--wait-timeout=2s");
 
         Assert.NotEqual(0, pause.ExitCode);
-        Assert.Contains($"The pause did not take within 2s: node group {Nodegroup()} still wants desired 2", pause.Output);
-        Assert.Contains("It is still billing", pause.Output);
+        Assert.Contains($"The pause did not take within 2s: node group {Nodegroup()} still wants desired 2", pause.Text);
+        Assert.Contains("It is still billing", pause.Text);
     }
 
     [Fact]
@@ -168,7 +181,7 @@ public sealed class OperationsTests : IDisposable
             "aws logs delete-log-group --log-group-name /aws/eks/exchange-dev/cluster");
         Assert.Contains(_run.Calls, c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Args.Contains("Exchange-dev-Eks"));
         Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal) && c.Args.Contains("Exchange-dev-Rds"));
-        Assert.Contains("Environment 'dev' is DEEP-PAUSED.", _run.Build("--target=Status").Output);
+        Assert.Contains("Environment 'dev' is DEEP-PAUSED.", _run.Build("--target=Status").Text);
 
         before = _run.Calls.Count;
         var resume = _run.Build("--target=Resume");
@@ -176,7 +189,7 @@ public sealed class OperationsTests : IDisposable
         // The data stores start first: CloudFormation cannot update a stopped database.
         CallOrder.Assert(CallsSince(before), "aws ec2 start-instances", "aws rds start-db-instance", "cdk deploy --app", "aws eks update-kubeconfig",
             "kubectl apply -f -", "kubectl apply -f -", "kubectl rollout status");
-        Assert.Contains("statefulset.apps/matching-engine-shard-1 created", resume.Output);
+        Assert.Contains("statefulset.apps/matching-engine-shard-1 created", resume.Text);
     }
 
     [Fact]
@@ -187,13 +200,13 @@ public sealed class OperationsTests : IDisposable
 
         var unconfirmed = _run.Build("--target=DestroyDev");
         Assert.NotEqual(0, unconfirmed.ExitCode);
-        Assert.Contains("Rerun with --confirm", unconfirmed.Output);
+        Assert.Contains("Rerun with --confirm", unconfirmed.Text);
         Assert.Equal(before, _run.Calls.Count); // --confirm is checked before anything touches AWS
 
         _run.SignInAs("999988887777", "arn:aws:sts::999988887777:assumed-role/Developer/jane");
         var wrongAccount = _run.Build("--target=DestroyDev", "--confirm");
         Assert.NotEqual(0, wrongAccount.ExitCode);
-        Assert.Contains("your AWS credentials are for account 999988887777", wrongAccount.Output);
+        Assert.Contains("your AWS credentials are for account 999988887777", wrongAccount.Text);
 
         var refused = CallsSince(before);
         Assert.Equal(1, refused.Count(c => c.StartsWith("aws sts get-caller-identity", StringComparison.Ordinal)));
@@ -232,7 +245,7 @@ public sealed class OperationsTests : IDisposable
         Assert.True(emptied >= 0 && emptied < storage, string.Join("\n", calls));
         Assert.Contains(calls, c => c.StartsWith(
             "aws secretsmanager delete-secret --secret-id exchange-dev-db-credentials --force-delete-without-recovery", StringComparison.Ordinal));
-        Assert.Contains("Nothing of 'dev' is left", destroy.Output);
+        Assert.Contains("Nothing of 'dev' is left", destroy.Text);
         Assert.Contains(calls, c => c.StartsWith("aws ecr describe-repositories --repository-names exchange/matching-engine-shard", StringComparison.Ordinal));
 
         var redeploy = _run.Build("--target=DeployDev");
@@ -247,7 +260,7 @@ public sealed class OperationsTests : IDisposable
         var diff = _run.Build("--target=Diff");
 
         Assert.True(diff.ExitCode == 0, diff.ToString());
-        Assert.Contains("0 stack(s) differ; manifests: no differences", diff.Output);
+        Assert.Contains("0 stack(s) differ; manifests: no differences", diff.Text);
     }
 
     [Fact]
@@ -260,9 +273,9 @@ public sealed class OperationsTests : IDisposable
         Assert.True(status.ExitCode == 0, status.ToString());
         foreach (var stack in StackKinds.DeployOrder.Select(Environments.Dev.Names.Stack))
             Assert.Matches($@"{stack}\s+(CREATE|UPDATE)_COMPLETE", status.Output);
-        Assert.Contains("(export dev-RdsEndpoint)", status.Output);
-        Assert.Contains("matching-engine-shard-3-output", status.Output);
-        Assert.Contains("Environment 'dev' is RUNNING.", status.Output);
+        Assert.Contains("(export dev-RdsEndpoint)", status.Text);
+        Assert.Contains("matching-engine-shard-3-output", status.Text);
+        Assert.Contains("Environment 'dev' is RUNNING.", status.Text);
     }
 
     public void Dispose() => _run.Dispose();

@@ -7,9 +7,14 @@ using Exchange.Fakes.State;
 
 namespace Exchange.Pipeline.Tests;
 
-/// <summary>The outcome of one ./build.sh run.</summary>
-public sealed record BuildResult(int ExitCode, string Output)
+/// <summary>The outcome of one ./build.sh run: exit code, stdout and stderr together (colour codes removed), as printed, and stdout alone.</summary>
+public sealed partial record BuildResult(int ExitCode, string Output, string Raw = "", string Stdout = "")
 {
+    /// <summary>The output with the lines the build wrapped (at 120 columns, continued two spaces further in) joined again, for prose.</summary>
+    public string Text => Continuation().Replace(Output, " ");
+
+    [GeneratedRegex(@"\n {2,}")] private static partial Regex Continuation();
+
     public override string ToString() => $"exit {ExitCode}\n{Output}";
 }
 
@@ -100,22 +105,35 @@ public sealed partial class PipelineRun : IDisposable
     public BuildResult Build(params string[] args)
     {
         using var running = Start(args);
-        return Checked(running.WaitForExit(TimeSpan.FromMinutes(10)));
+        return Checked(running.WaitForExit(TimeSpan.FromMinutes(10)), args);
     }
 
     /// <summary>Runs ./build.sh with exactly these arguments.</summary>
     public BuildResult BuildRaw(params string[] args)
     {
         using var running = Start(args, withDefaults: false);
-        return Checked(running.WaitForExit(TimeSpan.FromMinutes(10)));
+        return Checked(running.WaitForExit(TimeSpan.FromMinutes(10)), args);
     }
 
-    /// <summary>Fails the test when the stand-in sent any answer botocore's model would not accept.</summary>
-    private BuildResult Checked(BuildResult result)
+    /// <summary>The widest line any run may print (what the build wraps to when its output is not a terminal).</summary>
+    public const int MaxWidth = 120;
+
+    /// <summary>
+    /// Fails the test when the stand-in sent any answer botocore's model would not accept, or when the run printed a line
+    /// wider than <see cref="MaxWidth"/> characters (counted as characters, not bytes; a --json document on stdout is data,
+    /// not wrapped).
+    /// </summary>
+    private BuildResult Checked(BuildResult result, string[] args)
     {
         lock (_cloud)
             if (_cloud.Violations.Count > 0)
                 Assert.Fail("The AWS stand-in broke botocore's models:\n" + string.Join("\n", _cloud.Violations) + "\n" + result);
+        if (!args.Contains("--json"))
+        {
+            var wide = result.Output.Split('\n').Select(l => l.TrimEnd('\r'))
+                .Where(l => new System.Globalization.StringInfo(l).LengthInTextElements > MaxWidth).ToArray();
+            Assert.True(wide.Length == 0, $"{wide.Length} line(s) wider than {MaxWidth} characters:\n{string.Join("\n", wide)}\n---\n{result}");
+        }
         return result;
     }
 
@@ -169,19 +187,26 @@ public sealed partial class PipelineRun : IDisposable
     {
         private readonly Process _process;
         private readonly StringBuilder _output = new();
+        private readonly StringBuilder _stdout = new();
         private readonly Lock _lines = new();
 
         public RunningBuild(Process process)
         {
             _process = process;
             process.StandardInput.Close();
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_lines) _output.AppendLine(e.Data); };
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is not null) lock (_lines) { _output.AppendLine(e.Data); _stdout.AppendLine(e.Data); }
+            };
             process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_lines) _output.AppendLine(e.Data); };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
         }
 
         public string Output { get { lock (_lines) return Ansi().Replace(_output.ToString(), ""); } }
+
+        /// <summary>The output as printed, colour codes included.</summary>
+        public string Raw { get { lock (_lines) return _output.ToString(); } }
 
         /// <summary>Waits until the output contains <paramref name="text"/>; throws with the output so far otherwise.</summary>
         public void WaitForOutput(string text, TimeSpan timeout)
@@ -210,7 +235,9 @@ public sealed partial class PipelineRun : IDisposable
                 throw new TimeoutException($"build.sh did not finish within {timeout}:\n" + Output);
             }
             _process.WaitForExit();
-            return new BuildResult(_process.ExitCode, Output);
+            string stdout;
+            lock (_lines) stdout = _stdout.ToString();
+            return new BuildResult(_process.ExitCode, Output, Raw, stdout);
         }
 
         public void Dispose()

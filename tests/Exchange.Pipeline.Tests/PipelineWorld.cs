@@ -85,6 +85,16 @@ public sealed class PipelineWorld : IDisposable
         }
     }
 
+    /// <summary>The keys README.md's "Machine-readable output" table documents for a target's --json document.</summary>
+    public HashSet<string> ReadmeJsonKeys(string target)
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoRoot, "README.md"));
+        var row = readme.Split('\n').Single(l => l.StartsWith($"| {target} | ", StringComparison.Ordinal) && l.Contains('`'));
+        var cell = row.Split(" | ")[1];
+        return System.Text.RegularExpressions.Regex.Matches(System.Text.RegularExpressions.Regex.Replace(cell, @"\([^)]*\)", ""), "`(\\w+)`")
+            .Select(m => m.Groups[1].Value).ToHashSet();
+    }
+
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

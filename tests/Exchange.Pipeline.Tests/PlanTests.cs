@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Exchange.AwsStandIn;
 
@@ -20,7 +21,7 @@ public sealed partial class PlanTests : IDisposable
         var plan = _run.Build("--target=Plan", admin);
 
         Assert.True(plan.ExitCode == 0, plan.ToString());
-        Assert.DoesNotContain("would stop", plan.Output);
+        Assert.DoesNotContain("DeployDev would stop", plan.Output);
         // Nothing reached AWS or a cluster, and nothing was written where DeployDev keeps its state.
         Assert.Empty(_run.StandIn.Requests);
         Assert.All(_run.Calls, c => Assert.True(IsLocalRead(Key(c.Tool, c.Args)), c.CommandLine));
@@ -39,11 +40,43 @@ public sealed partial class PlanTests : IDisposable
         Assert.True(planned.Count >= 40, string.Join(", ", planned));
     }
 
+    [Theory]
+    [InlineData("a missing checkout")]
+    [InlineData("a missing tool")]
+    [InlineData("a stopped Docker engine")]
+    public void Plan_names_the_first_thing_that_really_stops_DeployDev(string what)
+    {
+        string[] args = [];
+        switch (what)
+        {
+            case "a missing checkout": args = [$"--engine-dir={_run.Root}/absent-engine"]; break;
+            case "a missing tool": _run.Env["CDK_PATH"] = $"{_run.Root}/absent/cdk"; break;
+            default: _run.Env["DOCKER_HOST"] = $"unix://{_run.Root}/no-engine.sock"; break;
+        }
+
+        var plan = _run.Build(["--target=Plan", "--json", .. args]);
+        var deploy = _run.Build(["--target=DeployDev", .. args]);
+
+        Assert.True(plan.ExitCode == 0, plan.ToString());
+        using var json = JsonDocument.Parse(plan.Stdout);
+        var predicted = json.RootElement.GetProperty("verdict").GetProperty("deployDevStops");
+        var at = predicted.GetProperty("at").GetString();
+        var because = predicted.GetProperty("because")[0].GetString()!;
+        var stopped = deploy.ExitCode == 2 ? "settings" : StoppedIn().Match(deploy.Output).Groups[1].Value;
+        Assert.True(at == stopped, $"Plan said DeployDev stops at {at} ({because}); it stopped at {stopped}:\n{deploy.Output}");
+        Assert.Equal(what == "a stopped Docker engine" ? "Doctor" : "settings", at);
+        Assert.Contains(because, Unwrapped(deploy.Text));
+        Assert.Empty(_run.StandIn.Requests); // both stop before anything reaches AWS
+    }
+
+    /// <summary>The output with wrapped lines joined again.</summary>
+    private static string Unwrapped(string output) => ContinuedProse().Replace(output, " ");
+
     /// <summary>The commands of Plan's DeployDev section, one key per command (a command run twice counts twice), sorted.</summary>
     private static List<string> Planned(string output)
     {
         var section = output[output.IndexOf("DeployDev would run, in order", StringComparison.Ordinal)..];
-        section = section[..section.IndexOf("TearDown", StringComparison.Ordinal)];
+        section = section[..section.IndexOf("A rerun skips what is already done", StringComparison.Ordinal)];
         var keys = new List<string>();
         foreach (var line in ContinuedLine().Replace(section, " ").Split('\n').Select(l => l.Trim()).Where(l => !l.StartsWith('#')))
         {
@@ -78,6 +111,8 @@ public sealed partial class PlanTests : IDisposable
     private static bool IsLocalRead(string key) => IsVersionProbe(key) || key == "kubectl kustomize";
 
     [GeneratedRegex(@" \\\n\s*")] private static partial Regex ContinuedLine();
+    [GeneratedRegex(@"\n {2,}")] private static partial Regex ContinuedProse();
+    [GeneratedRegex(@"Error: DeployDev stopped in (\w+):")] private static partial Regex StoppedIn();
     [GeneratedRegex(@"'[^']*'|\S+")] private static partial Regex Words();
 
     public void Dispose() => _run.Dispose();

@@ -24,7 +24,7 @@ public sealed class RealAccountTests : IDisposable
         var template = JsonNode.Parse(File.ReadAllText(Path.Combine(_run.CdkOut, "Exchange-dev-Eks.template.json")))!;
         var entry = template["Resources"]!.AsObject().Select(r => r.Value!).Single(r => (string?)r["Type"] == "AWS::EKS::AccessEntry");
         Assert.Equal(expected, (string?)entry["Properties"]!["PrincipalArn"]);
-        Assert.Contains($"Cluster admin: {expected}", deploy.Output);
+        Assert.Contains($"Cluster admin: {expected}", deploy.Text);
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class RealAccountTests : IDisposable
         var deploy = _run.Build("--target=DeployInfra");
 
         Assert.NotEqual(0, deploy.ExitCode);
-        Assert.Contains($"--admin-principal=arn:aws:iam::{PipelineRun.Account}:role/", deploy.Output);
+        Assert.Contains($"--admin-principal=arn:aws:iam::{PipelineRun.Account}:role/", deploy.Text);
         Assert.DoesNotContain(_run.Calls, c => c.Tool == "cdk" && c.Args.FirstOrDefault() is "synth" or "bootstrap" or "deploy");
     }
 
@@ -53,9 +53,9 @@ public sealed class RealAccountTests : IDisposable
             "aws logs describe-log-groups --log-group-name-prefix /aws/eks/exchange-dev/cluster",
             "aws logs delete-log-group --log-group-name /aws/eks/exchange-dev/cluster",
             "cdk deploy --app");
-        Assert.Contains("Log group /aws/eks/exchange-dev/cluster was left by an earlier cluster", deploy.Output);
-        Assert.Contains("Building matching-engine-shard", deploy.Output);
-        Assert.Contains("for linux/amd64", deploy.Output);
+        Assert.Contains("Log group /aws/eks/exchange-dev/cluster was left by an earlier cluster", deploy.Text);
+        Assert.Contains("Building matching-engine-shard", deploy.Text);
+        Assert.Contains("for linux/amd64", deploy.Text);
     }
 
     public void Dispose() => _run.Dispose();

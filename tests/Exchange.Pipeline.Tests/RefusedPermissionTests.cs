@@ -23,9 +23,9 @@ public sealed class RefusedPermissionTests : IDisposable
         clock.Stop();
         Assert.NotEqual(0, destroy.ExitCode);
         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"DestroyDev took {clock.Elapsed} to fail");
-        Assert.Contains("IAM action: tag:GetResources", destroy.Output);
-        Assert.Contains("--target=Permissions", destroy.Output);
-        Assert.Contains("./build.sh --target=DestroyDev --exclusive", destroy.Output);
+        Assert.Contains("IAM action: tag:GetResources", destroy.Text);
+        Assert.Contains("--target=Permissions", destroy.Text);
+        Assert.Contains("./build.sh --target=DestroyDev --exclusive", destroy.Text);
         Assert.DoesNotContain("waiting for the load balancers", destroy.Output);
         var calls = _run.Calls.Skip(before).Select(c => c.CommandLine).ToList();
         Assert.Single(calls, c => c.StartsWith("aws resourcegroupstaggingapi get-resources", StringComparison.Ordinal));
@@ -52,8 +52,8 @@ public sealed class RefusedPermissionTests : IDisposable
 
             Assert.NotEqual(0, result.ExitCode);
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"{target} took {clock.Elapsed}");
-            Assert.Contains($"IAM action: {action}", result.Output);
-            Assert.Contains($"./build.sh --target={target} --exclusive", result.Output);
+            Assert.Contains($"IAM action: {action}", result.Text);
+            Assert.Contains($"./build.sh --target={target} --exclusive", result.Text);
             var calls = _run.Calls.Skip(before).Select(c => c.CommandLine).ToList();
             var refusedAt = calls.FindIndex(c => c.StartsWith(refused, StringComparison.Ordinal));
             Assert.True(refusedAt >= 0, string.Join("\n", calls));
@@ -72,7 +72,7 @@ public sealed class RefusedPermissionTests : IDisposable
 
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Matches(@"aws \| .*Throttling.* - retrying in \S+ \(attempt 2 of \d+\)", status.Output);
-        Assert.Contains("Environment 'dev' is RUNNING.", status.Output);
+        Assert.Contains("Environment 'dev' is RUNNING.", status.Text);
         Assert.True(_run.StandIn.Requests.Count(r => r.Error == "Throttling") == 4, "every throttle reached a client");
     }
 

@@ -153,12 +153,13 @@ public static partial class CostText
     /// The first <paramref name="textColumns"/> columns left-aligned, the amounts after them right-aligned;
     /// when the table is wider than <paramref name="width"/>, the cells of <paramref name="wrapColumn"/> wrap onto more lines.
     /// </summary>
-    private static IEnumerable<string> Table(string[] header, IEnumerable<string[]> body, int textColumns, int wrapColumn, int width = ShellWrap.Width)
+    private static IEnumerable<string> Table(string[] header, IEnumerable<string[]> body, int textColumns, int wrapColumn, int? width = null)
     {
+        var max = width ?? ShellWrap.Width;
         var rows = body.Prepend(header).ToArray();
         var widths = header.Select((_, i) => rows.Max(r => r[i].Length)).ToArray();
         var others = widths.Where((_, i) => i != wrapColumn).Sum() + 2 * (widths.Length - 1);
-        widths[wrapColumn] = Math.Max(header[wrapColumn].Length, Math.Min(widths[wrapColumn], width - others));
+        widths[wrapColumn] = Math.Max(header[wrapColumn].Length, Math.Min(widths[wrapColumn], max - others));
         foreach (var row in rows)
         {
             var cell = row[wrapColumn];

@@ -11,10 +11,12 @@ namespace Exchange.Build.Images;
 public sealed class RegistryLogin : IDisposable
 {
     private readonly string _configDir;
+    private readonly Action<string>? _removed;
 
-    private RegistryLogin(string configDir)
+    private RegistryLogin(string configDir, Action<string>? removed = null)
     {
         _configDir = configDir;
+        _removed = removed;
         // An interrupted run unwinds through the caller's `using`; this is the backstop for a hard exit.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
         Options = new ProcessOptions { Environment = new Dictionary<string, string?> { ["DOCKER_CONFIG"] = configDir } };
@@ -36,7 +38,7 @@ public sealed class RegistryLogin : IDisposable
         }
         else if (!inMemory)
             b.Log.Warning($"No /dev/shm and no docker credential store: the ECR token (valid 12 h) sits in {dir} until the push ends.");
-        var login = new RegistryLogin(dir);
+        var login = new RegistryLogin(dir, b.NoteCleanup);
         try
         {
             foreach (var registry in registries)
@@ -75,6 +77,13 @@ public sealed class RegistryLogin : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_configDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (!Directory.Exists(_configDir)) return;
+        try
+        {
+            Directory.Delete(_configDir, recursive: true);
+            _removed?.Invoke("removed the temporary docker login");
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

@@ -13,7 +13,7 @@ public sealed record WaitResult(bool Done, string LastState, TimeSpan Elapsed, s
 /// resources are polled through with growing backoff; anything persistent (a refused permission,
 /// bad credentials, a bad request) ends the wait at once by rethrowing.
 /// </summary>
-public sealed class Waiter(IBuildLog log, IClock clock, CancellationToken cancel = default)
+public sealed class Waiter(IBuildLog log, IClock clock, CancellationToken cancel = default, IActivity? activity = null)
 {
     public static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(10);
@@ -26,6 +26,7 @@ public sealed class Waiter(IBuildLog log, IClock clock, CancellationToken cancel
     public WaitResult For<T>(string what, Func<T> probe, Func<T, bool> done, Func<T, string> describe, TimeSpan timeout, string checkByHand,
         string timeoutOption = Settings.ArgumentNames.WaitTimeout)
     {
+        using var underWay = activity?.Begin($"waiting for {what}");
         var start = clock.UtcNow;
         var interval = TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds / 10, 0.2, MaxInterval.TotalSeconds));
         var backoff = new Backoff(interval, ProgressEvery);

@@ -7,8 +7,11 @@ using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline;
 
-/// <summary>One command a task ran in the plan world, with what it got on stdin (described, never its value).</summary>
-public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdin);
+/// <summary>
+/// One command a task ran in the plan world, with what it got on stdin (described, never its value), and whether the
+/// account guard had checked the run's credentials by then.
+/// </summary>
+public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdin, bool Guarded = false);
 
 /// <summary>
 /// The world Plan runs DeployDev's own task code in: a first DeployDev into an empty account. Every command is
@@ -17,8 +20,8 @@ public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdi
 /// step); local reads (tool versions, git for the image tags, kustomize renders) really run. A command without
 /// a placeholder answer fails the plan and names itself, so a new command cannot slip past Plan.
 /// </summary>
-public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, EnvironmentNames names, string account, string region, int nodes)
-    : IProcessRunner
+public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, EnvironmentNames names, string account, string region, int nodes,
+    Func<bool>? guarded = null) : IProcessRunner
 {
     /// <summary>The account the plan world answers for when none is configured (shown as &lt;account&gt;).</summary>
     public const string PlaceholderAccount = "000000000000";
@@ -36,7 +39,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
         options ??= new ProcessOptions();
-        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, DescribeStdin(options)));
+        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, DescribeStdin(options), guarded?.Invoke() ?? false));
         if (IsLocalRead(command)) return local.Run(command, options);
         ProcessResult result;
         lock (_gate) result = Answer(command, command.Values.ToArray());

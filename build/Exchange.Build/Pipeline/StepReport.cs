@@ -37,7 +37,7 @@ public sealed class StepReport
                 yield return line;
         // Whether anything changed is a statement about the environment: only runs that deploy or operate it make it
         // (a Cost or Default run that found the cloud assembly up to date has only checked things).
-        if (results.Any(r => r.Outcome is StepOutcome.Changed or StepOutcome.Unchanged && !TaskNames.Offline.Contains(r.Task)))
+        if (results.Any(r => r.Outcome is StepOutcome.Changed or StepOutcome.Unchanged && Targets.Find(r.Task.Split(' ')[0])?.Reaches != Reach.Nothing))
             yield return AnyChanges
                 ? $"Changed: {string.Join(", ", results.Where(r => r.Outcome == StepOutcome.Changed).Select(r => r.Task))}."
                 : "No changes: everything was already up to date.";

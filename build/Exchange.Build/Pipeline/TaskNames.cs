@@ -1,8 +1,6 @@
-using Exchange.Build.Tools;
-
 namespace Exchange.Build.Pipeline;
 
-/// <summary>Target names: the interface people and CI use. build.cake declares tasks with these.</summary>
+/// <summary>Target names: the interface people and CI use. Each is declared once in <see cref="Targets"/>.</summary>
 public static class TaskNames
 {
     public const string Default = "Default";
@@ -31,57 +29,4 @@ public static class TaskNames
     public const string Permissions = "Permissions";
     public const string CostDiff = "CostDiff";
     public const string FollowSchedule = "FollowSchedule";
-
-    /// <summary>Tasks that call AWS with credentials: they need the account guard.</summary>
-    public static readonly IReadOnlySet<string> TouchAws = new HashSet<string>(StringComparer.Ordinal)
-    {
-        Doctor, Bootstrap, DeployInfra, Kubeconfig, PushImages, Secrets, ApplyK8s, Verify,
-        Status, Diff, Pause, Resume, DestroyDev, FollowSchedule,
-    };
-
-    /// <summary>Tasks that talk to the cluster's API endpoint (kubectl).</summary>
-    public static readonly IReadOnlySet<string> UseClusterApi = new HashSet<string>(StringComparer.Ordinal)
-    {
-        Kubeconfig, Secrets, ApplyK8s, Verify, Status, Diff, Resume, DestroyDev,
-    };
-
-    /// <summary>Tasks that work on local files only (the cloud assembly, rendered manifests, reports).</summary>
-    public static readonly IReadOnlySet<string> Offline = new HashSet<string>(StringComparer.Ordinal) { Synth, Render, Plan, Test, Cost };
-
-    /// <summary>Tasks that check AWS only when an account is configured, and say they skipped it when not.</summary>
-    public static readonly IReadOnlySet<string> AwsOptional = new HashSet<string>(StringComparer.Ordinal) { Doctor };
-
-    /// <summary>Tasks that read the engine and backend source trees.</summary>
-    public static readonly IReadOnlySet<string> NeedSources = new HashSet<string>(StringComparer.Ordinal)
-    {
-        BuildImages, FollowSchedule,
-    };
-
-    /// <summary>
-    /// The tools with an override variable (CDK_PATH, AWS_PATH, DOCKER_PATH, KUBECTL_PATH) each task
-    /// may run. A run checks those overrides before its first task, so a broken one fails every run
-    /// that would use the tool, even when the tool's work is cached.
-    /// </summary>
-    public static readonly IReadOnlyDictionary<string, ToolKind[]> OverridableTools = new Dictionary<string, ToolKind[]>(StringComparer.Ordinal)
-    {
-        [Synth] = [ToolKind.Cdk],
-        [Render] = [ToolKind.Kubectl],
-        [Plan] = [ToolKind.Kubectl],
-        [Test] = [ToolKind.Docker, ToolKind.Kubectl],
-        // Doctor is not here: it reports a broken override in its table (missing), then fails.
-        [Bootstrap] = [ToolKind.Aws, ToolKind.Cdk],
-        [DeployInfra] = [ToolKind.Aws, ToolKind.Cdk],
-        [BuildImages] = [ToolKind.Docker],
-        [PushImages] = [ToolKind.Aws, ToolKind.Docker],
-        [Kubeconfig] = [ToolKind.Aws, ToolKind.Kubectl],
-        [Secrets] = [ToolKind.Aws, ToolKind.Kubectl],
-        [ApplyK8s] = [ToolKind.Aws, ToolKind.Kubectl],
-        [Verify] = [ToolKind.Aws, ToolKind.Kubectl],
-        [Status] = [ToolKind.Aws, ToolKind.Kubectl],
-        [Diff] = [ToolKind.Aws, ToolKind.Cdk, ToolKind.Kubectl],
-        [Pause] = [ToolKind.Aws, ToolKind.Cdk, ToolKind.Kubectl],
-        [Resume] = [ToolKind.Aws, ToolKind.Cdk, ToolKind.Kubectl],
-        [DestroyDev] = [ToolKind.Aws, ToolKind.Cdk, ToolKind.Kubectl],
-        [Cost] = [ToolKind.Cdk],
-    };
 }

@@ -41,9 +41,11 @@ public sealed class RunInterruptedException(string command)
 /// <summary>
 /// Runs a child process with an argument list, optional stdin, a timeout and redacted output. When
 /// <paramref name="interrupted"/> fires, the running child's whole process tree is stopped and no
-/// new child starts.
+/// new child starts (<paramref name="stopped"/> hears which). While a child runs, <paramref name="activity"/>
+/// names it, so a silent child shows up in the heartbeat.
 /// </summary>
-public sealed class ProcessRunner(Redactor redactor, IBuildLog log, CancellationToken interrupted = default) : IProcessRunner
+public sealed class ProcessRunner(Redactor redactor, IBuildLog log, CancellationToken interrupted = default,
+    IActivity? activity = null, Action<string>? stopped = null) : IProcessRunner
 {
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
@@ -93,12 +95,15 @@ public sealed class ProcessRunner(Redactor redactor, IBuildLog log, Cancellation
         var input = Task.Run(() => WriteInput(process, options.StandardInput?.Reveal() ?? options.StandardInputText));
 
         var timeout = options.Timeout ?? TimeSpan.FromHours(2);
-        var exited = WaitHandle.WaitAny([exit.WaitHandle, interrupted.WaitHandle], timeout);
+        int exited;
+        using (activity?.Begin($"waiting for `{Short(command)}`"))
+            exited = WaitHandle.WaitAny([exit.WaitHandle, interrupted.WaitHandle], timeout);
         if (exited == 1)
         {
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             process.WaitForExit(TimeSpan.FromSeconds(10));
             log.Warning($"Stopped '{shown}' (the run was interrupted).");
+            stopped?.Invoke($"stopped `{Short(command)}`");
             throw new RunInterruptedException(shown);
         }
         if (exited == WaitHandle.WaitTimeout)
@@ -144,6 +149,10 @@ public sealed class ProcessRunner(Redactor redactor, IBuildLog log, Cancellation
             // The child exited (or was stopped) without reading its stdin; its exit code tells the story.
         }
     }
+
+    /// <summary>The tool and what it does, for a heartbeat: `cdk synth`, `docker build`, `aws cloudformation describe-stacks`.</summary>
+    public static string Short(CommandLine command) =>
+        string.Join(' ', command.Values.TakeWhile(v => !v.StartsWith('-')).Take(command.Tool == "aws" ? 2 : 1).Prepend(command.Tool));
 
     /// <summary>The last lines of a stream, for error messages.</summary>
     public static string Tail(string text, int lines = 15)

@@ -29,8 +29,19 @@ public static class ArgumentNames
     public const string BaseAssembly = "base-assembly";
     /// <summary>CostDiff: fail when the running monthly cost rises by more than this many USD.</summary>
     public const string CostThreshold = "cost-threshold";
+    /// <summary>Status, Cost, Plan, Doctor, Permissions: one JSON document on stdout, the log on stderr.</summary>
+    public const string Json = "json";
 
-    /// <summary>Every name above (Cake consumes its own options, --exclusive and the like, before we see them).</summary>
+    // How a run runs (read by the entry point, not by the settings).
+    public const string Exclusive = "exclusive";
+    public const string DryRun = "dryrun";
+    public const string Tree = "tree";
+    public const string Description = "description";
+    public const string Verbosity = "verbosity";
+    public const string Help = "help";
+    public const string Version = "version";
+
+    /// <summary>Every name above.</summary>
     public static IReadOnlySet<string> All { get; } = typeof(ArgumentNames)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToHashSet(StringComparer.OrdinalIgnoreCase);

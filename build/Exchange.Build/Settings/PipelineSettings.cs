@@ -66,7 +66,13 @@ public sealed partial record PipelineSettings
     public static PipelineSettings From(IBuildInputs inputs, string repoRoot)
     {
         var errors = new List<string>();
-        var environment = Environments.Get(inputs.Argument(ArgumentNames.Env));
+        EnvironmentConfig environment;
+        try { environment = Environments.Get(inputs.Argument(ArgumentNames.Env)); }
+        catch (UnknownEnvironmentException e)
+        {
+            throw new SettingsException([e.Message + Cli.Suggestions.DidYouMean(inputs.Argument(ArgumentNames.Env) ?? "", Environments.KnownNames,
+                $"--{ArgumentNames.Env}=")]);
+        }
         var cidrs = EksPublicCidrsOrNull(inputs.Argument(ArgumentNames.EksPublicCidrs) ?? inputs.Environment(EnvVars.EksPublicCidrs), errors);
         if (cidrs is not null) environment = environment.With(environment.Of<EksConfig>() with { PublicAccessCidrs = cidrs });
         var root = Path.GetFullPath(repoRoot);
@@ -115,39 +121,43 @@ public sealed partial record PipelineSettings
         if (ProblemsFor(tasks) is { Count: > 0 } errors) throw new SettingsException(errors);
     }
 
-    /// <summary>What is wrong for the tasks about to run (checked before any of them touches AWS).</summary>
+    /// <summary>
+    /// What is wrong for the tasks about to run (checked before any of them touches AWS), as the target registry declares
+    /// it: the source checkouts of targets that build images, the account of AWS targets, and each target's own requirements.
+    /// </summary>
     public List<string> ProblemsFor(IReadOnlyCollection<string> tasks)
     {
+        var targets = tasks.Select(Targets.Find).OfType<Target>().ToArray();
         var errors = new List<string>();
-        if (!SkipImages && tasks.Any(TaskNames.NeedSources.Contains))
+        if (!SkipImages && targets.Any(t => t.Reaches.HasFlag(Reach.Sources)))
         {
             RequireSource("Engine", EngineDir, EngineDockerfile, ArgumentNames.EngineDir, errors);
             RequireSource("Backend", BackendDir, BackendDockerfile, ArgumentNames.BackendDir, errors);
             RequireSource("Checker", CheckerDir, CheckerDockerfile, ArgumentNames.CheckerDir, errors);
         }
-        if (BaseAssemblyDir is null && tasks.Contains(TaskNames.CostDiff))
-            errors.Add($"CostDiff compares with the base branch's cloud assembly: pass --{ArgumentNames.BaseAssembly}=DIR " +
-                       "(synthesize the base checkout first: ./build.sh --target=Synth there, then its artifacts/<env>/cdk.out).");
-        if (Account is null && tasks.Any(t => TaskNames.TouchAws.Contains(t) && !TaskNames.AwsOptional.Contains(t)))
+        // The pipeline refuses to touch an account it was not told to use.
+        if (Account is null && targets.Any(t => t.NeedsAccount))
             errors.Add($"No AWS account is configured for environment '{Environment.EnvName}'. Pass --{ArgumentNames.Account}=123456789012 " +
-                       $"or set {EnvVars.Account}. The pipeline refuses to touch an account it was not told to use.");
-        if (!Confirm && !IsCi && tasks.Contains(TaskNames.DestroyDev))
-            errors.Add($"DestroyDev deletes every stack of '{Environment.EnvName}'{(Account is null ? "" : $" in account {Account}")}, " +
-                       $"including the database. Rerun with --{ArgumentNames.Confirm} to go ahead.");
+                       $"or set {EnvVars.Account}.");
+        errors.AddRange(targets.SelectMany(t => t.Problems(this)).Distinct());
         return errors;
     }
 
-    /// <summary>The resolved settings, one per line, for the log (nothing secret lives here).</summary>
-    public IEnumerable<string> Describe()
+    /// <summary>
+    /// The resolved settings, one per line, for the log (nothing secret lives here): those every run uses, and those of
+    /// <paramref name="read"/>, the options the run's targets read (all when null).
+    /// </summary>
+    public IEnumerable<string> Describe(IReadOnlySet<string>? read = null)
     {
+        bool Reads(string option) => read is null || read.Contains(option);
         yield return $"environment   {Environment.EnvName} (region {Region}, namespace {Names.Namespace}, cluster {Names.ClusterName})";
         yield return $"account       {Account ?? "(not set: pass --account for AWS targets)"}{(AwsProfile is null ? "" : $", AWS_PROFILE={AwsProfile}")}";
         if (AdminPrincipal is not null) yield return $"admin         {AdminPrincipal}";
-        yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.Of<EksConfig>().PublicAccessCidrs)}";
-        yield return $"engine-dir    {EngineDir}";
-        yield return $"backend-dir   {BackendDir}";
-        if (CheckerDir != RepoRoot) yield return $"checker-dir   {CheckerDir}";
-        yield return $"image-tag     {ImageTag ?? "(derived from the sources)"}";
+        if (Reads(ArgumentNames.EksPublicCidrs)) yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.Of<EksConfig>().PublicAccessCidrs)}";
+        if (Reads(ArgumentNames.EngineDir)) yield return $"engine-dir    {EngineDir}";
+        if (Reads(ArgumentNames.BackendDir)) yield return $"backend-dir   {BackendDir}";
+        if (Reads(ArgumentNames.CheckerDir) && CheckerDir != RepoRoot) yield return $"checker-dir   {CheckerDir}";
+        if (Reads(ArgumentNames.ImageTag)) yield return $"image-tag     {ImageTag ?? "(derived from the sources)"}";
         yield return $"artifacts     {ArtifactsDir}";
         var skips = new[] { (SkipBootstrap, "bootstrap"), (SkipInfra, "infra"), (SkipImages, "images"), (SkipVerify, "verify") }
             .Where(s => s.Item1).Select(s => s.Item2).ToArray();

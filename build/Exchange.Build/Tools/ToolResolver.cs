@@ -17,7 +17,7 @@ public sealed class ToolResolver(Func<string, string?> environment, string repoR
     public static readonly IReadOnlyDictionary<ToolKind, ToolSpec> Specs = new Dictionary<ToolKind, ToolSpec>
     {
         [ToolKind.Cdk] = new(ToolKind.Cdk, "cdk", Settings.EnvVars.CdkPath,
-            "run `npm ci --prefix infra` (pins aws-cdk 2.1148.1), or set CDK_PATH to a cdk executable"),
+            "run `npm ci --prefix infra` (installs the aws-cdk infra/package.json pins), or set CDK_PATH to a cdk executable"),
         [ToolKind.Aws] = new(ToolKind.Aws, "aws", Settings.EnvVars.AwsPath,
             "install AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html), or set AWS_PATH"),
         [ToolKind.Docker] = new(ToolKind.Docker, "docker", Settings.EnvVars.DockerPath,
@@ -50,6 +50,9 @@ public sealed class ToolResolver(Func<string, string?> environment, string repoR
             return path;
         }
     }
+
+    /// <summary>Throws <see cref="ToolNotFoundException"/> when the tool is not there, even for a resolver that prints plans (Doctor).</summary>
+    public void Require(ToolKind kind) => Find(Specs[kind]);
 
     /// <summary>The file, or null when the tool is not installed (for Doctor's report).</summary>
     public string? TryResolve(ToolKind kind)

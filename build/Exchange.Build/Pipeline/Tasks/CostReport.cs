@@ -30,6 +30,7 @@ public static class CostReport
         Directory.CreateDirectory(b.Settings.ArtifactsDir);
         var document = CostDocument.From(b.Settings.Environment.EnvName, comparison, prices, shownTable);
         Files.AtomicFile.WriteAllText(OutputFile(b), document.ToJson());
+        b.Document = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(document.ToJson())!;
         b.Log.Information($"Wrote {OutputFile(b)}");
 
         var totals = estimate.Totals;

@@ -5,17 +5,27 @@ using Exchange.Build.Settings;
 using Exchange.Build.Text;
 using Exchange.Build.Tools;
 using Exchange.Contracts;
+using System.Text.Json.Nodes;
 
 namespace Exchange.Build.Pipeline.Tasks;
 
-public enum ToolStatus { Ok, Warning, Missing }
+/// <summary>How a tool fares: works, works with a warning, a docker client without a running engine, or missing (not usable).</summary>
+public enum ToolStatus { Ok, Warning, NoEngine, Missing }
 
 /// <summary>One row of Doctor's table.</summary>
-public sealed record ToolCheck(ToolKind Tool, ToolStatus Status, string Version, string Detail);
+public sealed record ToolCheck(ToolKind Tool, ToolStatus Status, string Version, string Detail)
+{
+    /// <summary>Stops the targets that run the tool (missing, or a docker client with no engine to talk to).</summary>
+    public bool Blocks => Status is ToolStatus.Missing or ToolStatus.NoEngine;
+
+    /// <summary>The status as the table shows it.</summary>
+    public string Shown => Status == ToolStatus.NoEngine ? "no engine" : Status.ToString().ToLowerInvariant();
+}
 
 /// <summary>
 /// Prerequisites and their versions in one table (works with no account and no credentials), then,
-/// when an account is configured, the AWS identity behind the account guard and the region.
+/// when an account is configured, the AWS identity behind the account guard and the region; and, when a
+/// tool is missing, which targets still work without it.
 /// </summary>
 public static partial class Doctor
 {
@@ -25,16 +35,44 @@ public static partial class Doctor
 
     public static void Run(BuildContext b)
     {
-        var pinnedCdk = PinnedCdk(b);
-        var cluster = b.Settings.Environment.Of<EksConfig>().KubernetesVersion;
+        var pinnedCdk = PinnedCdk(b.Settings.InfraDir);
+        var eks = b.Settings.Environment.Of<EksConfig>();
         // The version checks are independent processes (cdk's alone takes 1.5 s to start): run them side by side.
-        var checks = Tools.AsParallel().AsOrdered().WithDegreeOfParallelism(4).Select(kind => Probe(b, kind, pinnedCdk, cluster)).ToArray();
-        foreach (var line in Table(checks)) b.Log.Information(line);
+        var checks = Tools.AsParallel().AsOrdered().WithDegreeOfParallelism(4).Select(kind => Probe(b, kind, pinnedCdk, eks.KubernetesVersion)).ToArray();
+        b.ToolChecks = checks;
+        var rows = checks.Select(c => new Row(Name(c.Tool), c.Shown, c.Version, c.Detail)).ToList();
+        rows.Add(new Row("eks api", EksEndpointAccess.IsOpenToAnywhere(eks.PublicAccessCidrs) ? "warning" : "ok", "-",
+            EksEndpointAccess.Describe(eks.PublicAccessCidrs)));
 
+        var document = new JsonObject
+        {
+            ["tools"] = new JsonArray(checks.Select(c => (JsonNode)new JsonObject
+            {
+                ["tool"] = Name(c.Tool), ["status"] = c.Shown, ["version"] = c.Version, ["detail"] = c.Detail,
+            }).ToArray()),
+            ["eksEndpoint"] = EksEndpointAccess.Describe(eks.PublicAccessCidrs),
+        };
+        var blocking = checks.Where(c => c.Blocks).ToArray();
+        var works = StillWorks(blocking.Select(c => c.Tool).ToHashSet());
+        document["ok"] = blocking.Length == 0;
+        document["stillWorks"] = new JsonArray(works.Select(t => (JsonNode)t).ToArray());
+        document["aws"] = null;
+        b.Document = document;
         string aws;
+        if (blocking.Length > 0)
+        {
+            // The tools first: the AWS checks wait until they work (the aws CLI may be what is missing).
+            foreach (var line in Table(rows)) b.Log.Information(line);
+            b.Log.Information($"Still works without {string.Join(" and ", blocking.Select(Missing))}: {string.Join(", ", works)}.");
+            if (b.Settings.Account is not null) b.Log.Information("AWS checks skipped until the tools work.");
+            throw new InvalidOperationException($"{blocking.Length} of {checks.Length} tools missing or not working: " +
+                                                $"{string.Join(", ", blocking.Select(m => $"{Name(m.Tool)} ({m.Shown})"))}.\n" +
+                                                string.Join("\n", blocking.Select(m => $"  - {Name(m.Tool)}: {m.Detail}")));
+        }
         if (b.Settings.Account is null)
         {
             aws = "AWS skipped (no account)";
+            foreach (var line in Table(rows)) b.Log.Information(line);
             foreach (var line in ShellWrap.Prose(
                          "AWS checks skipped: no account is configured. To check the identity and the region, log in (`aws sso login " +
                          $"--profile NAME`, export AWS_PROFILE=NAME) and run `./build.sh --target=Doctor --{ArgumentNames.Account}=123456789012` " +
@@ -44,25 +82,30 @@ public static partial class Doctor
         else
         {
             var identity = b.EnsureAccount();
-            b.Log.Information($"  {"identity",-8} {identity.Arn}");
-            b.Log.Information($"  {"region",-8} {b.Settings.Region}");
-            if (b.Settings.AwsRegionVariable is { } variable && variable != b.Settings.Region)
-                b.Log.Warning($"AWS_REGION/AWS_DEFAULT_REGION is {variable}, but environment '{b.Settings.Environment.EnvName}' lives in " +
+            rows.Add(new Row("identity", "ok", "-", identity.Arn));
+            var regionVariable = b.Settings.AwsRegionVariable is { } variable && variable != b.Settings.Region ? variable : null;
+            rows.Add(new Row("region", regionVariable is null ? "ok" : "warning", "-", b.Settings.Region +
+                (regionVariable is null ? "" : $" (AWS_REGION/AWS_DEFAULT_REGION is {regionVariable}; the pipeline always passes --region)")));
+            foreach (var line in Table(rows)) b.Log.Information(line);
+            if (regionVariable is not null)
+                b.Log.Warning($"AWS_REGION/AWS_DEFAULT_REGION is {regionVariable}, but environment '{b.Settings.Environment.EnvName}' lives in " +
                               $"{b.Settings.Region}; the pipeline always passes --region {b.Settings.Region}.");
             aws = $"account {identity.Account}, region {b.Settings.Region}";
+            document["aws"] = new JsonObject { ["account"] = identity.Account, ["identity"] = identity.Arn, ["region"] = b.Settings.Region };
         }
 
-        b.Log.Information($"  {"eks api",-8} {EksEndpointAccess.Describe(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs)}");
-        foreach (var warning in EndpointWarnings(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
+        foreach (var warning in EndpointWarnings(eks.PublicAccessCidrs, b.TasksToRun.Any(t => Targets.Find(t)?.Reaches.HasFlag(Reach.Cluster) == true)))
             b.Log.Warning(warning);
-
-        var missing = checks.Where(c => c.Status == ToolStatus.Missing).ToArray();
-        if (missing.Length > 0)
-            throw new InvalidOperationException($"Doctor: {missing.Length} of {checks.Length} tools missing or not working:\n" +
-                                                string.Join("\n", missing.Select(m => $"  - {Name(m.Tool)}: {m.Detail}")));
         var warnings = checks.Count(c => c.Status == ToolStatus.Warning);
         b.Report.Add(TaskNames.Doctor, StepOutcome.Checked, $"{checks.Length} tools, {warnings} warning(s); {aws}");
     }
+
+    /// <summary>What the missing tool is called in "still works without ...": docker's engine, kubectl.</summary>
+    private static string Missing(ToolCheck check) => check.Status == ToolStatus.NoEngine ? $"{Name(check.Tool)}'s engine" : Name(check.Tool);
+
+    /// <summary>The targets that need none of <paramref name="missing"/> (Doctor itself always runs: it reports them).</summary>
+    public static IReadOnlyList<string> StillWorks(IReadOnlySet<ToolKind> missing) =>
+        Targets.All.Where(t => t.Name != TaskNames.Doctor && !Targets.ToolsOfRun(t.Name).Overlaps(missing)).Select(t => t.Name).ToArray();
 
     /// <summary>An endpoint open to the internet, or one that this run's kubectl steps cannot reach from outside the VPC.</summary>
     internal static IEnumerable<string> EndpointWarnings(IReadOnlyList<string> cidrs, bool runUsesClusterApi)
@@ -76,15 +119,23 @@ public static partial class Doctor
                          $"Verify, Status) reach it only from inside the VPC (VPN, a runner in the VPC). To use it from here, pass {how}.";
     }
 
-    /// <summary>The table: tool, status, version, and the path or the reason (wrapped to the terminal width).</summary>
-    public static IEnumerable<string> Table(IReadOnlyList<ToolCheck> checks)
+    /// <summary>One row of the table: the tool (or eks api, identity, region), its status, version and detail.</summary>
+    public sealed record Row(string Tool, string Status, string Version, string Detail);
+
+    /// <summary>The tools as rows (tests, and callers without AWS rows).</summary>
+    public static IEnumerable<string> Table(IReadOnlyList<ToolCheck> checks) =>
+        Table(checks.Select(c => new Row(Name(c.Tool), c.Shown, c.Version, c.Detail)).ToArray());
+
+    /// <summary>The table: tool, status, version, and the path or the reason (wrapped to the output width).</summary>
+    public static IEnumerable<string> Table(IReadOnlyList<Row> rows)
     {
-        var version = Math.Clamp(checks.Max(c => c.Version.Length), "version".Length, 30);
-        string Row(string tool, string status, string v, string detail) => $"  {tool,-8} {status,-8} {v.PadRight(version)} {detail}";
-        var indent = new string(' ', Row("", "", "", "").Length);
-        yield return Row("tool", "status", "version", "path, or what to do").TrimEnd();
-        foreach (var c in checks)
-            foreach (var line in ShellWrap.Prose(c.Detail, Row(Name(c.Tool), c.Status.ToString().ToLowerInvariant(), c.Version, ""), indent))
+        var version = Math.Clamp(rows.Max(c => c.Version.Length), "version".Length, 30);
+        var status = rows.Max(c => c.Status.Length);
+        string Line(string tool, string s, string v, string detail) => $"  {tool,-8} {s.PadRight(status)} {v.PadRight(version)} {detail}";
+        var indent = new string(' ', Line("", "", "", "").Length);
+        yield return Line("tool", "status", "version", "path, or what to do").TrimEnd();
+        foreach (var r in rows)
+            foreach (var line in ShellWrap.Prose(r.Detail, Line(r.Tool, r.Status, r.Version, ""), indent))
                 yield return line;
     }
 
@@ -95,6 +146,7 @@ public static partial class Doctor
         CommandLine command;
         try
         {
+            b.Tools.Require(kind); // in Plan's replay too, where commands of missing tools still show
             command = kind switch
             {
                 ToolKind.Cdk => b.Cdk.VersionCommand(),
@@ -120,10 +172,10 @@ public static partial class Doctor
     {
         var firstLine = output.Split('\n')[0].Trim();
         if (!succeeded)
-            return kind == ToolKind.Docker
-                ? new ToolCheck(kind, ToolStatus.Missing, Version(firstLine) ?? "-",
-                    $"no Docker engine answers ({ProcessRunner.Tail(output, 1)}): start Docker (`sudo bash .ci/run` starts one), " +
-                    "or set DOCKER_HOST to the engine's socket")
+            return kind == ToolKind.Docker && Version(firstLine) is { } client
+                ? new ToolCheck(kind, ToolStatus.NoEngine, client,
+                    $"client installed ({path}), but no Docker engine answers ({ProcessRunner.Tail(output, 1)}): start one (`sudo bash .ci/run` " +
+                    "does), or set DOCKER_HOST to the engine's socket")
                 : new ToolCheck(kind, ToolStatus.Missing, "-", $"'{path} --version' failed: {ProcessRunner.Tail(output, 2)}");
         var version = Version(firstLine) ?? firstLine;
         var ok = new ToolCheck(kind, ToolStatus.Ok, version, path);
@@ -158,10 +210,10 @@ public static partial class Doctor
         return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture) - 1);
     }
 
-    /// <summary>The aws-cdk version infra/package.json pins.</summary>
-    private static string? PinnedCdk(BuildContext b)
+    /// <summary>The aws-cdk version infra/package.json pins (the one place it is written), or null without it.</summary>
+    public static string? PinnedCdk(string infraDir)
     {
-        var file = Path.Combine(b.Settings.InfraDir, "package.json");
+        var file = Path.Combine(infraDir, "package.json");
         if (!File.Exists(file)) return null;
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
         return json.RootElement.TryGetProperty("devDependencies", out var dev) && dev.TryGetProperty("aws-cdk", out var cdk) ? cdk.GetString() : null;

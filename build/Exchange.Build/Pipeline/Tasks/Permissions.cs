@@ -13,6 +13,10 @@ public static class Permissions
         var (policy, unchanged) = Write(b, account);
         var file = b.Settings.PolicyFile;
         b.Log.Information(policy.TrimEnd());
+        b.Document = new System.Text.Json.Nodes.JsonObject
+        {
+            ["account"] = account, ["policyFile"] = file, ["policy"] = System.Text.Json.Nodes.JsonNode.Parse(policy),
+        };
         b.Log.Information($"Attach it to the role that runs the pipeline, e.g. aws iam put-role-policy --role-name ROLE " +
                           $"--policy-name exchange-{b.Settings.Environment.EnvName}-deploy --policy-document file://{file}");
         b.Report.Add(TaskNames.Permissions, unchanged ? StepOutcome.Unchanged : StepOutcome.Changed,

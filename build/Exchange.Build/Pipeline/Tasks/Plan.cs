@@ -1,26 +1,24 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Cake.Core;
-using Cake.Core.Configuration;
-using Cake.Core.Diagnostics;
-using IFileSystem = Cake.Core.IO.IFileSystem;
-using IGlobber = Cake.Core.IO.IGlobber;
-using IRegistry = Cake.Core.IO.IRegistry;
-using Cake.Core.Tooling;
+using Exchange.Build.Cost;
 using Exchange.Build.Images;
 using Exchange.Build.Logging;
 using Exchange.Build.Processes;
 using ProcessRunner = Exchange.Build.Processes.ProcessRunner;
+using Exchange.Build.Settings;
 using Exchange.Build.Text;
+using Exchange.Build.Tools;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
 
 /// <summary>
 /// Prints every command DeployDev would run with the current settings. It runs DeployDev's own tasks, in the order
-/// Cake runs them and through Cake's own task actions and criteria, against <see cref="PlanWorld"/>: a recording
+/// the graph runs them and through the registry's own actions and skips, against <see cref="PlanWorld"/>: a recording
 /// runner that answers as an empty account does. So Plan is, by construction, what DeployDev executes. Nothing is
 /// written outside a scratch folder and no AWS call is made. Values only AWS or the user knows show as
-/// &lt;placeholders&gt;; lines starting with # say what a command gets on stdin and where DeployDev would stop.
+/// &lt;placeholders&gt;; lines starting with # say what a command gets on stdin and where DeployDev would stop. It ends
+/// with a verdict: what works without an account, and where DeployDev would stop with these settings and why.
 /// </summary>
 public static partial class Plan
 {
@@ -30,8 +28,9 @@ public static partial class Plan
     /// <summary>What one step did in the plan world: its commands, or why it was skipped, or why DeployDev would stop there.</summary>
     public sealed record StepRecord(string Task, string? SkippedBecause, IReadOnlyList<PlannedCall> Calls, string? StoppedBecause);
 
-    /// <summary>What the plan world's folders and placeholders stand for in the printed commands.</summary>
-    public sealed record Recording(IReadOnlyList<StepRecord> Steps, IReadOnlyList<(string Found, string Shown)> Shown)
+    /// <summary>What the plan world's folders and placeholders stand for in the printed commands, and what Doctor found there.</summary>
+    public sealed record Recording(IReadOnlyList<StepRecord> Steps, IReadOnlyList<(string Found, string Shown)> Shown,
+        IReadOnlyList<ToolCheck>? ToolChecks = null)
     {
         /// <summary>The command as DeployDev runs it, each argument shown (and quoted for a shell) as <see cref="Show"/> says.</summary>
         public string Render(CommandLine command, Redactor redactor)
@@ -48,15 +47,25 @@ public static partial class Plan
             $"{ConnectivityCheck.ImageName}-<run>");
     }
 
-    /// <summary>The Plan target: DeployDev's tasks from Cake's graph, each run through Cake's own actions with the plan world's context.</summary>
-    public static void Run(BuildContext b, ICakeContext cake, IReadOnlyList<ICakeTaskInfo> tasks)
+    /// <summary>DeployDev's steps as Plan replays them: the registry's actions in graph order, each with its skip reason under these settings.</summary>
+    public static IReadOnlyList<Step> DeployDevSteps(PipelineSettings settings) =>
+        Targets.Order(TaskNames.DeployDev).Where(t => t.Action is not null)
+            .Select(t => new Step(t.Name, t.SkippedBecause(settings), t.Action!)).ToArray();
+
+    /// <summary>The Plan target: DeployDev's steps replayed in the plan world, printed, and judged.</summary>
+    public static void Run(BuildContext b)
     {
-        var byName = tasks.OfType<CakeTask>().ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
-        var steps = TaskGraph.Order(tasks, TaskNames.DeployDev).Select(name => byName[name]).Where(t => t.Actions.Count > 0)
-            .Select(t => new Step(t.Name, t.Criterias.FirstOrDefault(c => !c.Predicate(cake))?.Message,
-                plan => t.Execute(new PlanCakeContext(cake, plan)).GetAwaiter().GetResult()))
-            .ToArray();
-        Print(b, Record(b, steps));
+        var steps = DeployDevSteps(b.Settings);
+        b.Log.Information($"Replaying DeployDev's {steps.Count} steps against the answers of an empty account (nothing reaches AWS) ...");
+        var recording = Record(b, steps);
+        var commands = Print(b, recording);
+        var resources = Resources(b);
+        var verdict = Judge(b, recording);
+        b.Closing.AddRange(verdict.Lines());
+        var stop = verdict.FirstStop;
+        b.Report.Add(TaskNames.Plan, StepOutcome.Checked, $"{commands} commands in {recording.Steps.Count} steps" +
+                                                          (stop is null ? "" : $"; DeployDev would stop {stop.Where}"));
+        b.Document = Document(b, recording, resources, verdict);
     }
 
     /// <summary>Runs <paramref name="steps"/> in the plan world: settings as given, but folders in a scratch directory and an account placeholder.</summary>
@@ -66,7 +75,7 @@ public static partial class Plan
     /// As <see cref="Record(BuildContext, IReadOnlyList{Step})"/>, with the plan world's answers passed through
     /// <paramref name="around"/> (tests: what if AWS refused this).
     /// </summary>
-    internal static Recording Record(BuildContext b, IReadOnlyList<Step> steps, Func<IProcessRunner, IProcessRunner> around)
+    internal static Recording Record(BuildContext b, IReadOnlyList<Step> steps, Func<IProcessRunner, IProcessRunner> around, IProcessRunner? local = null)
     {
         var s = b.Settings;
         var scratch = Directory.CreateTempSubdirectory("exchange-plan-").FullName;
@@ -100,9 +109,10 @@ public static partial class Plan
 
             var log = new MemoryLog();
             BuildContext? plan = null;
-            var world = new PlanWorld(new ProcessRunner(b.Redactor, log, b.Interruption.Token), () => plan?.CurrentTask,
-                s.Names, settings.Account, s.Region, s.Environment.Of<EksConfig>().NodeDesiredSize);
-            plan = new BuildContext(settings, log, b.Environment, steps.Select(x => x.Task).ToArray(), around(world), b.Clock, lenientTools: true);
+            var world = new PlanWorld(local ?? new ProcessRunner(b.Redactor, log, b.Interruption.Token, b.Activity, b.NoteCleanup), () => plan?.CurrentTask,
+                s.Names, settings.Account, s.Region, s.Environment.Of<EksConfig>().NodeDesiredSize, () => plan?.AccountVerified == true);
+            plan = new BuildContext(settings, log, b.Environment, steps.Select(x => x.Task).ToArray(), around(world), b.Clock, lenientTools: true,
+                b.Activity) { Replaying = true };
 
             var records = new List<StepRecord>();
             foreach (var step in steps)
@@ -128,7 +138,7 @@ public static partial class Plan
             // A tag derived from a placeholder checkout means nothing: show it as <tag>.
             foreach (var image in ImageManifest.Load(settings.ImagesFile).Images.Values)
                 if (shown.Any(x => x.Shown.StartsWith('<') && image.SourceDir == x.Found)) shown.Add((image.Tag, "<tag>"));
-            return new Recording(records, shown.OrderByDescending(x => x.Found.Length).ToArray());
+            return new Recording(records, shown.OrderByDescending(x => x.Found.Length).ToArray(), plan.ToolChecks);
         }
         finally
         {
@@ -136,7 +146,8 @@ public static partial class Plan
         }
     }
 
-    private static void Print(BuildContext b, Recording recording)
+    /// <summary>Prints the replayed steps and their commands; returns how many commands it showed.</summary>
+    private static int Print(BuildContext b, Recording recording)
     {
         var s = b.Settings;
         b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(s.Environment.Of<EksConfig>().PublicAccessCidrs)}");
@@ -159,16 +170,40 @@ public static partial class Plan
                 lines.Add(recording.Render(call.Command, b.Redactor));
                 commands++;
             }
-            if (step.StoppedBecause is not null) lines.Add($"# DeployDev would stop here: {recording.Show(step.StoppedBecause.Split('\n')[0])}");
+            if (step.StoppedBecause is not null)
+            {
+                var because = recording.Show(step.StoppedBecause).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                lines.Add($"# DeployDev would stop here: {because[0]}");
+                lines.AddRange(because.Skip(1).Select(l => "#   " + l.Trim()));
+            }
             foreach (var line in lines)
                 foreach (var wrapped in line.StartsWith('#') ? ShellWrap.Prose(line, "    ", "    #   ") : ShellWrap.Command(line, "    "))
                     b.Log.Information(wrapped);
         }
         b.Log.Information("  A rerun skips what is already done: an up-to-date synth, the bootstrap, images already built or pushed.");
-        var stops = recording.Steps.Where(r => r.StoppedBecause is not null).Select(r => r.Task).ToArray();
-        if (stops.Length > 0) b.Log.Warning($"With these settings DeployDev would stop in {string.Join(", ", stops)} (see above).");
-        b.Report.Add(TaskNames.Plan, StepOutcome.Checked, $"{commands} commands in {recording.Steps.Count} steps" +
-                                                          (stops.Length > 0 ? $"; would stop in {stops[0]}" : ""));
+        return commands;
+    }
+
+    /// <summary>How many resources each stack of the synthesized assembly would create in an empty account.</summary>
+    public sealed record StackResources(string Stack, int ToAdd);
+
+    /// <summary>
+    /// Terraform's "N to add", from the synthesized templates: every resource of every stack is new in an empty account.
+    /// Null (and said so) when there is no cloud assembly yet.
+    /// </summary>
+    private static IReadOnlyList<StackResources>? Resources(BuildContext b)
+    {
+        if (!File.Exists(Path.Combine(b.Settings.CdkOutDir, "manifest.json")))
+        {
+            b.Log.Information($"  No cloud assembly in {b.Settings.CdkOutDir} yet, so no resource count: run --target=Synth (or Default).");
+            return null;
+        }
+        var stacks = CloudAssembly.Load(b.Settings.CdkOutDir).Stacks.Select(st => new StackResources(st.Name, st.Resources.Count)).ToArray();
+        var width = stacks.Max(st => st.Stack.Length);
+        b.Log.Information($"  DeployInfra would create, from the synthesized templates ({Path.GetRelativePath(b.Settings.RepoRoot, b.Settings.CdkOutDir)}):");
+        foreach (var st in stacks) b.Log.Information($"    {st.Stack.PadRight(width)}  {st.ToAdd,4} to add");
+        b.Log.Information($"    {stacks.Length} stacks: {stacks.Sum(st => st.ToAdd)} to add, 0 to change, 0 to destroy.");
+        return stacks;
     }
 
     /// <summary>The throw-away kustomize layer ApplyK8s renders through (a fresh temporary folder each run).</summary>
@@ -176,24 +211,4 @@ public static partial class Plan
 
     /// <summary>The temporary file an atomic write goes to first (cdk's outputs file).</summary>
     [GeneratedRegex(@"\.[0-9a-f]{32}\.tmp\b")] private static partial Regex TemporaryFile();
-
-    /// <summary>Cake's context for a task replayed by Plan: everything as in the real run, except that the task's data is the plan world's.</summary>
-    private sealed class PlanCakeContext(ICakeContext real, BuildContext plan) : ICakeContext, ICakeDataResolver
-    {
-        public IFileSystem FileSystem => real.FileSystem;
-        public ICakeEnvironment Environment => real.Environment;
-        public IGlobber Globber => real.Globber;
-        public ICakeLog Log => real.Log;
-        public ICakeArguments Arguments => real.Arguments;
-        public Cake.Core.IO.IProcessRunner ProcessRunner => real.ProcessRunner;
-        public IRegistry Registry => real.Registry;
-        public IToolLocator Tools => real.Tools;
-        public ICakeDataResolver Data => this;
-        public ICakeConfiguration Configuration => real.Configuration;
-        public IToolInstaller ToolInstaller => real.ToolInstaller;
-        public IServiceProvider ServiceProvider => real.ServiceProvider;
-
-        public TData Get<TData>() where TData : class =>
-            plan as TData ?? throw new InvalidOperationException($"Plan replays tasks whose data is {nameof(BuildContext)}, not {typeof(TData).Name}.");
-    }
 }

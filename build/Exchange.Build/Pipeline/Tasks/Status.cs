@@ -2,6 +2,7 @@ using Exchange.Build.Kubernetes;
 using Exchange.Build.Operations;
 using Exchange.Build.Processes;
 using Exchange.Contracts;
+using System.Text.Json.Nodes;
 
 namespace Exchange.Build.Pipeline.Tasks;
 
@@ -12,15 +13,34 @@ public static class Status
     {
         var state = EnvironmentState.Read(b);
         b.Log.Information("Stacks:");
+        var stacks = new JsonArray();
         foreach (var kind in StackKinds.DeployOrder)
         {
             var stack = state.Stacks[kind];
-            b.Log.Information($"  {b.Names.Stack(kind),-20} {stack?.GetProperty("StackStatus").GetString() ?? "not deployed"}");
+            var status = stack?.GetProperty("StackStatus").GetString();
+            b.Log.Information($"  {b.Names.Stack(kind),-20} {status ?? "not deployed"}");
+            var outputs = new JsonObject();
             foreach (var output in Contracts.Outputs.Of(kind))
                 if (state.Outputs.TryGet(output) is { } value)
+                {
+                    outputs[output.Key] = value;
                     b.Log.Information($"      {output.Key,-24} " +
                         $"{value}{(output.ExportName(b.Settings.Environment.EnvName) is { } export ? $"   (export {export})" : "")}");
+                }
+            stacks.Add(new JsonObject { ["stack"] = b.Names.Stack(kind), ["status"] = status, ["outputs"] = outputs });
         }
+        b.Document = new JsonObject
+        {
+            ["environment"] = b.Settings.Environment.EnvName,
+            ["phase"] = state.Phase,
+            ["stacks"] = stacks,
+            ["nodegroup"] = state.Nodes is not { } n ? null : new JsonObject
+            {
+                ["name"] = state.NodegroupName, ["desired"] = n.DesiredSize, ["min"] = n.MinSize, ["max"] = n.MaxSize,
+            },
+            ["redpanda"] = state.KafkaState,
+            ["database"] = state.DatabaseStatus,
+        };
         b.Log.Information("Compute and data:");
         b.Log.Information($"  node group   {state.NodegroupName ?? b.Names.NodegroupName}: {state.Nodes?.ToString() ?? "none"}");
         b.Log.Information($"  redpanda     {state.KafkaState ?? "none"}");
@@ -33,7 +53,9 @@ public static class Status
         if (state.IsDeployed(StackKind.Eks) && (state.Nodes?.DesiredSize ?? 0) > 0) Cluster(b, state);
 
         b.Log.Information("Sleep:");
-        foreach (var line in FollowSchedule.StatusLines(b, state)) b.Log.Information(line);
+        var sleep = FollowSchedule.StatusLines(b, state).ToArray();
+        foreach (var line in sleep) b.Log.Information(line);
+        b.Document["sleep"] = new JsonArray(sleep.Select(l => (JsonNode)l.Trim()).ToArray());
 
         // Verify's last checklist, from this machine or the artifacts bucket.
         b.Log.Information("Verify:");
@@ -58,7 +80,10 @@ public static class Status
         {
             var topics = b.Aws.RunOnInstance(instance, "docker exec redpanda rpk topic list", TimeSpan.FromSeconds(60));
             b.Log.Information("Redpanda topics (rpk topic list via SSM):");
-            foreach (var line in topics.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  " + line);
+            var lines = topics.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var line in lines) b.Log.Information("  " + line);
+            if (b.Document is { } document)
+                document["topics"] = new JsonArray(lines.Skip(1).Select(l => (JsonNode)l.Split(' ', 2)[0]).ToArray()); // after the NAME header
         }
         // A refused permission is not "the instance is busy": it ends the step like everywhere else.
         catch (Exception e) when (e is CommandFailedException or InvalidOperationException or TimeoutException &&

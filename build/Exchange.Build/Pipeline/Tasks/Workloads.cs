@@ -70,7 +70,11 @@ public static class Workloads
         }
         finally
         {
-            if (Directory.Exists(layer)) Directory.Delete(layer, recursive: true);
+            if (Directory.Exists(layer))
+            {
+                Directory.Delete(layer, recursive: true);
+                b.NoteCleanup("removed the temporary kustomize layer");
+            }
         }
     }
 

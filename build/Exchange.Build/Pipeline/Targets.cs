@@ -1,0 +1,276 @@
+using Exchange.Build.Pipeline.Tasks;
+using Exchange.Build.Settings;
+using Exchange.Build.Tools;
+
+namespace Exchange.Build.Pipeline;
+
+/// <summary>
+/// The target registry: every target of ./build.sh, declared once, in the order --help and the README list them.
+/// A declaration says what the target does (summary, description, action), what runs before it, when it is skipped,
+/// what it reaches (AWS, the cluster, the source checkouts, or nothing), which options it reads besides the common
+/// ones, which tools it runs and whether it changes anything. Everything else derives from it: the task graph and its
+/// order, the account guard, the checks before the first step, --help, Plan's verdict, Doctor's "still works" and the
+/// README's target table (a test keeps it equal). To add a target: a constant in <see cref="TaskNames"/>, its work in
+/// Pipeline/Tasks/, and one declaration here; then the README row the test asks for.
+/// </summary>
+public static class Targets
+{
+    public static readonly IReadOnlyList<Target> All =
+    [
+        // --- Offline: no AWS account, no credentials ---------------------------------------------------------------
+        Target.Declare(TaskNames.Default, TargetGroup.Offline, "Synth, Render and Plan: everything that needs no AWS account. Start here.")
+            .Describe("The part that needs no AWS account: Synth, Render and Plan. Start here.")
+            .After(TaskNames.Synth, TaskNames.Render, TaskNames.Plan),
+
+        Target.Declare(TaskNames.Test, TargetGroup.Offline, "Checks the tests' prerequisites, then runs every test project.")
+            .Describe("Checks the tests' prerequisites, then runs every test project (installs the npm packages the tests need when missing).")
+            .Runs([ToolKind.Dotnet, ToolKind.Aws, .. Tasks.TestPrerequisites.Tools])
+            .Does(Tasks.Offline.Test),
+
+        Target.Declare(TaskNames.Synth, TargetGroup.Offline, "Synthesizes the CDK app (infra/) into the cloud assembly; skipped when nothing changed.")
+            .Describe("Synthesizes the CDK app (`infra/`) into the cloud assembly; needs no AWS credentials; skipped when nothing changed.")
+            .Reads(ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Runs(ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
+            .Does(Tasks.Synth.Run),
+
+        Target.Declare(TaskNames.Render, TargetGroup.Offline, "Renders every kustomize overlay into artifacts/<env>/rendered/.")
+            .Describe("Renders every kustomize overlay (`k8s/overlays/*`) into `artifacts/<env>/rendered/`.")
+            .Runs(ToolKind.Kubectl)
+            .Does(Tasks.Offline.Render),
+
+        Target.Declare(TaskNames.Plan, TargetGroup.Offline, "Every command DeployDev would run, and where it would stop with these settings (no AWS call).")
+            .Describe("Prints what the EKS API endpoint admits and every command DeployDev would run: DeployDev's own tasks, replayed against " +
+                      "answers an empty account would give (nothing reaches AWS); ends with what works without an account, where DeployDev " +
+                      "would stop with these settings and why, and how many resources each stack would create.")
+            .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.AdminPrincipal,
+                ArgumentNames.EksPublicCidrs, ArgumentNames.SkipBootstrap, ArgumentNames.SkipInfra, ArgumentNames.SkipImages,
+                ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.CdkConcurrency, ArgumentNames.Json)
+            .Runs(ToolKind.Kubectl)
+            .PrintsJson()
+            .Does(b => Tasks.Plan.Run(b)),
+
+        Target.Declare(TaskNames.Cost, TargetGroup.Offline, "Monthly cost from the synthesized stacks: running, paused, deep-paused and effective.")
+            .Describe("Monthly estimate from the synthesized templates and the dated price table: running, paused, deep-paused, effective " +
+                      "under the sleep schedule, and the options.")
+            .Reads(ArgumentNames.Json)
+            .Runs(ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
+            .PrintsJson()
+            .Does(CostReport.Run),
+
+        Target.Declare(TaskNames.CostDiff, TargetGroup.Offline, "The cost difference against the base branch's assembly, as markdown.")
+            .Describe("The cost difference against the base branch's assembly (`--base-assembly=DIR`), per resource, running and effective, " +
+                      "as markdown; `--cost-threshold=USD` fails on a larger increase.")
+            .Reads(ArgumentNames.BaseAssembly, ArgumentNames.CostThreshold)
+            .Runs(ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
+            .Requires(ArgumentNames.BaseAssembly, s => s.BaseAssemblyDir is null
+                ? $"CostDiff compares with the base branch's cloud assembly: pass --{ArgumentNames.BaseAssembly}=DIR (synthesize the base " +
+                  "checkout first: ./build.sh --target=Synth there, then its artifacts/<env>/cdk.out)."
+                : null)
+            .ExampleWith($"--{ArgumentNames.BaseAssembly}=../base/artifacts/dev/cdk.out --{ArgumentNames.CostThreshold}=25")
+            .Does(CostReport.Diff),
+
+        Target.Declare(TaskNames.Permissions, TargetGroup.Offline, "The least-privilege IAM policy of the deploy role (needs --account, calls no AWS API).")
+            .Describe("Prints the least-privilege IAM policy the deploy role needs and writes `artifacts/<env>/deploy-policy.json` " +
+                      "(needs `--account`, calls no AWS API).")
+            .Reads(ArgumentNames.Json)
+            .Requires(ArgumentNames.Account, s => s.Account is null
+                ? $"The policy is scoped to one account: pass --{ArgumentNames.Account}=123456789012 or set {EnvVars.Account}."
+                : null)
+            .ExampleWith($"--{ArgumentNames.Account}=123456789012")
+            .PrintsJson()
+            .Does(Tasks.Permissions.Run),
+
+        // --- DeployDev: from an empty account to running pods -------------------------------------------------------
+        Target.Declare(TaskNames.Doctor, TargetGroup.DeployDev, "The tools and their versions; with --account, the AWS identity and region too.")
+            .Describe("One table of the tools and their versions (ok / warning / no engine / missing) and what still works without the " +
+                      "missing ones; with --account, also the AWS identity and the region; warns about an EKS endpoint open to 0.0.0.0/0 " +
+                      "or one this run cannot reach.")
+            .TouchesAwsWhenAccountGiven()
+            .Reads(ArgumentNames.EksPublicCidrs, ArgumentNames.Json)
+            .Runs(Tasks.Doctor.Tools.ToArray())
+            .ChecksItsOwnTools()
+            .PrintsJson()
+            .Does(Tasks.Doctor.Run),
+
+        Target.Declare(TaskNames.BuildImages, TargetGroup.DeployDev, "Builds the engine, backend and checker images in parallel, tagged from their sources.")
+            .Describe("Builds the engine (`Dockerfile.shard`), backend and connectivity checker images in parallel, tagged from their sources.")
+            .SkippedWhen(s => s.SkipImages, $"--{ArgumentNames.SkipImages}")
+            .Touches(Reach.Sources)
+            .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.SkipImages)
+            .Runs(ToolKind.Docker, ToolKind.Git)
+            .ChangesThings()
+            .Does(Tasks.Images.Build),
+
+        Target.Declare(TaskNames.Bootstrap, TargetGroup.DeployDev, "Bootstraps the account and region for CDK when they are not yet.")
+            .Describe("Bootstraps the account and region for CDK when they are not yet (idempotent).")
+            .After(TaskNames.Doctor, TaskNames.Synth)
+            .SkippedWhen(s => s.SkipBootstrap, $"--{ArgumentNames.SkipBootstrap}")
+            .Touches(Reach.Aws)
+            .Reads(ArgumentNames.SkipBootstrap)
+            .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node)
+            .ChangesThings()
+            .Does(DeployInfra.Bootstrap),
+
+        Target.Declare(TaskNames.DeployInfra, TargetGroup.DeployDev, "Deploys every registered stack (cdk deploy) and saves their outputs.")
+            .Describe("Deploys every registered stack (`cdk deploy`) and saves their outputs to `artifacts/<env>/cdk-outputs.json`; shares " +
+                      "them and the deploy policy in the artifacts bucket.")
+            .After(TaskNames.Bootstrap)
+            .SkippedWhen(s => s.SkipInfra, $"--{ArgumentNames.SkipInfra}")
+            .Touches(Reach.Aws)
+            .Reads(ArgumentNames.SkipInfra, ArgumentNames.CdkConcurrency, ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node)
+            .ChangesThings()
+            .Does(DeployInfra.Deploy),
+
+        Target.Declare(TaskNames.PushImages, TargetGroup.DeployDev, "Logs in to ECR (token on stdin) and pushes the images ECR does not have.")
+            .Describe("Logs in to ECR (token on stdin) and pushes the images the registry does not have yet; shares `images.json` in the " +
+                      "artifacts bucket.")
+            .After(TaskNames.BuildImages, TaskNames.DeployInfra)
+            .SkippedWhen(s => s.SkipImages, $"--{ArgumentNames.SkipImages}")
+            .Touches(Reach.Aws)
+            .Reads(ArgumentNames.SkipImages)
+            .Runs(ToolKind.Aws, ToolKind.Docker)
+            .ChangesThings()
+            .Does(Tasks.Images.Push),
+
+        Target.Declare(TaskNames.Kubeconfig, TargetGroup.DeployDev, "Points kubectl at the environment's EKS cluster.")
+            .Describe("Points kubectl at the environment's EKS cluster (`aws eks update-kubeconfig`).")
+            .After(TaskNames.DeployInfra)
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .ChangesThings()
+            .Does(DeployInfra.Kubeconfig),
+
+        Target.Declare(TaskNames.Secrets, TargetGroup.DeployDev, "Applies the namespace and the db/kafka/redis secrets, via stdin.")
+            .Describe("Applies the namespace and the db/kafka/redis secrets from the outputs and Secrets Manager, via stdin.")
+            .After(TaskNames.Kubeconfig)
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .ChangesThings()
+            .Does(Workloads.Secrets),
+
+        Target.Declare(TaskNames.ApplyK8s, TargetGroup.DeployDev, "Applies the aws-<env> overlay with the pushed images, and the environment ConfigMap.")
+            .Describe("Applies the `aws-<env>` overlay with the pushed image references, and the `exchange-environment` ConfigMap (AWS " +
+                      "values that are not secret).")
+            .After(TaskNames.PushImages, TaskNames.Secrets)
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .ChangesThings()
+            .Does(Workloads.ApplyK8s),
+
+        Target.Declare(TaskNames.Verify, TargetGroup.DeployDev, "Rollouts, the in-cluster connectivity check, and the post-deploy checklist.")
+            .Describe("Waits for the rollouts, runs the connectivity check Job (MySQL, Redis, Kafka from inside the cluster), then checks " +
+                      "the design document's post-deploy checklist and records the result (`verify.json`; Status shows it).")
+            .After(TaskNames.ApplyK8s)
+            .SkippedWhen(s => s.SkipVerify, $"--{ArgumentNames.SkipVerify}")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .Does(Workloads.Verify),
+
+        Target.Declare(TaskNames.DeployDev, TargetGroup.DeployDev, "Doctor through Verify: from an empty account to running pods.")
+            .Describe("Doctor through Verify in dependency order: from an empty account to running pods.")
+            .After(TaskNames.Doctor, TaskNames.BuildImages, TaskNames.Verify),
+
+        // --- Day 2: operating the environment -----------------------------------------------------------------------
+        Target.Declare(TaskNames.Status, TargetGroup.Day2, "Stacks and outputs, nodes, pods, Redpanda topics, and whether it runs or is paused.")
+            .Describe("Shows stacks and outputs, nodes, pods, Redpanda topics, the last Verify and when it ran, and whether the environment " +
+                      "runs or is paused.")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.Json)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .PrintsJson()
+            .Does(Tasks.Status.Run),
+
+        Target.Declare(TaskNames.Diff, TargetGroup.Day2, "What a deploy would change: cdk diff of the stacks and kubectl diff of the overlay.")
+            .Describe("Shows what a deploy would change: `cdk diff` of the stacks and `kubectl diff` of the overlay.")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
+            .Does(Tasks.Status.Diff),
+
+        Target.Declare(TaskNames.Pause, TargetGroup.Day2, "Scales the nodes to 0, stops Redpanda and RDS; --deep also removes the EKS stack.")
+            .Describe("Scales the nodes to 0 and stops Redpanda and RDS, then checks it took; `--deep` also removes the EKS stack.")
+            .Touches(Reach.Aws)
+            .Reads(ArgumentNames.Deep, ArgumentNames.WaitTimeout)
+            .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
+            .ChangesThings()
+            .Does(PauseResume.Pause),
+
+        Target.Declare(TaskNames.Resume, TargetGroup.Day2, "Undoes Pause and waits for nodes and workloads; --until=22:00 stays up until then.")
+            .Describe("Undoes Pause (recreating the EKS stack after `--deep`) and waits for nodes and workloads; `--until=22:00` keeps it up " +
+                      "until then, skipping the sleep before it.")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.Until, ArgumentNames.WaitTimeout)
+            .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
+            .ChangesThings()
+            .Does(PauseResume.Resume),
+
+        Target.Declare(TaskNames.FollowSchedule, TargetGroup.Day2, "Does what the sleep schedule says now: wake up (build, push, Resume) or deep sleep.")
+            .Describe("Does what the sleep schedule says now: in working hours builds/pushes (when changed), Resumes and re-applies the " +
+                      "workloads; at night, with deep sleep, `Pause --deep`. The workflow runs it on the schedule.")
+            .Touches(Reach.Aws | Reach.Cluster | Reach.Sources)
+            .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.SkipImages,
+                ArgumentNames.WaitTimeout, ArgumentNames.VerifyTimeout)
+            .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Docker, ToolKind.Git, ToolKind.Kubectl)
+            .ChangesThings()
+            .Does(Tasks.FollowSchedule.Run),
+
+        Target.Declare(TaskNames.DestroyDev, TargetGroup.Day2, "Deletes every stack in reverse order and sweeps leftovers; needs --confirm (or CI).")
+            .Describe("Every stack in reverse order with its registered teardown (the namespace before the Eks stack, the buckets emptied " +
+                      "before the Storage stack), sweeps leftovers (EKS log groups, the secret's recovery window) and reports anything " +
+                      "left (stacks, log groups, load balancers, ECR repositories); needs `--confirm` (or CI).")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.Confirm, ArgumentNames.WaitTimeout)
+            .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
+            .Requires(ArgumentNames.Confirm, s => !s.Confirm && !s.IsCi
+                ? $"DestroyDev deletes every stack of '{s.Environment.EnvName}'{(s.Account is null ? "" : $" in account {s.Account}")}, " +
+                  $"including the database. Rerun with --{ArgumentNames.Confirm} to go ahead."
+                : null)
+            .ExampleWith($"--{ArgumentNames.Account}=123456789012 --{ArgumentNames.Confirm}")
+            .ChangesThings()
+            .Does(Tasks.DestroyDev.Destroy),
+    ];
+
+    private static readonly Dictionary<string, Target> ByName = All.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The target of that name (any case), or null.</summary>
+    public static Target? Find(string name) => ByName.GetValueOrDefault(name);
+
+    public static Target Get(string name) =>
+        Find(name) ?? throw new InvalidOperationException($"No target '{name}' is registered in {nameof(Targets)}.");
+
+    /// <summary>The tasks a run of <paramref name="target"/> executes, in order (Cake's graph order; just the target with --exclusive).</summary>
+    public static IReadOnlyList<Target> Order(string target, bool exclusive = false) =>
+        exclusive ? [Get(target)] : TaskGraph.Order(target).Select(Get).ToArray();
+
+    /// <summary>Every tool a run of <paramref name="target"/> runs (its own and those of the targets before it).</summary>
+    public static IReadOnlySet<ToolKind> ToolsOfRun(string target) => Order(target).SelectMany(t => t.Tools).ToHashSet();
+
+    /// <summary>True when a run of these tasks calls AWS (so synth may ask who is deploying).</summary>
+    public static bool AnyTouchesAws(IEnumerable<string> tasks) => tasks.Any(t => Find(t)?.TouchesAws == true);
+
+    /// <summary>What a run of the target needs besides this checkout and its tools, in a few words (the README's table).</summary>
+    public static string Needs(Target target)
+    {
+        var order = Order(target.Name);
+        var needs = new List<string>();
+        if (order.Any(t => t.NeedsAccount)) needs.Add("account");
+        else if (order.Any(t => t.TouchesAws)) needs.Add("account optional");
+        if (order.Any(t => t.Reaches.HasFlag(Reach.Cluster))) needs.Add("cluster");
+        if (order.Any(t => t.Reaches.HasFlag(Reach.Sources))) needs.Add("source checkouts");
+        needs.AddRange(target.RequiredOptions.Select(o => $"`{o}`"));
+        return needs.Count == 0 ? "no account" : string.Join(", ", needs);
+    }
+
+    /// <summary>The README's target table, as markdown rows: a test keeps README.md equal to it.</summary>
+    public static IEnumerable<string> ReadmeTable()
+    {
+        yield return "| target | needs | what it does |";
+        yield return "| --- | --- | --- |";
+        foreach (var target in All) yield return $"| `{target.Name}` | {Needs(target)} | {target.Description} |";
+    }
+
+    /// <summary>The targets of this group, in registry order.</summary>
+    public static IReadOnlyList<Target> In(TargetGroup group) => All.Where(t => t.Group == group).ToArray();
+}
