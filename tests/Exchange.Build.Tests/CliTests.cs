@@ -118,7 +118,8 @@ public sealed class CliTests
         using var dir = new TempDir();
         var file = dir.Write("a-file", "not a folder");
 
-        var run = Build([$"--artifacts={file}/nope", "--target=Cost"]);
+        // Wide enough that the (sandbox-long) path never wraps: the line count measures frames, not the path's length.
+        var run = Build([$"--artifacts={file}/nope", "--target=Cost"], width: 1000);
 
         Assert.Equal(Entry.UsageError, run.ExitCode);
         Assert.StartsWith($"Error: --artifacts (or EXCHANGE_ARTIFACTS_DIR) is '{file}/nope', which cannot be created or written", run.Error);

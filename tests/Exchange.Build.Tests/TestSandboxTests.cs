@@ -14,6 +14,19 @@ public sealed class TestSandboxTests
     }
 
     [Fact]
+    public void A_process_that_is_on_its_way_out_gets_its_grace_and_is_not_called_a_leftover()
+    {
+        using var parent = new TempDir();
+        using var sandbox = TestSandbox.Create(parent.Path);
+        var start = new ProcessStartInfo("sleep", ["1"]) { UseShellExecute = false };
+        foreach (var (key, value) in sandbox.Environment) start.Environment[key] = value;
+        using var exiting = Process.Start(start)!;
+
+        Assert.Empty(sandbox.StopLeftoverProcesses(TimeSpan.FromSeconds(10)));
+        Assert.True(exiting.HasExited);
+    }
+
+    [Fact]
     public void A_process_the_tests_left_running_is_stopped_and_named_and_other_processes_are_left_alone()
     {
         using var parent = new TempDir();
@@ -22,12 +35,12 @@ public sealed class TestSandboxTests
         using var bystander = Sleep(null);
         try
         {
-            var stopped = sandbox.StopLeftoverProcesses();
+            var stopped = sandbox.StopLeftoverProcesses(TimeSpan.FromMilliseconds(300));
 
             Assert.Equal([$"{leftover.Id} sleep 300"], stopped);
             Assert.True(leftover.WaitForExit(5000), "the leftover process is still running");
             Assert.False(bystander.HasExited, "a process without the sandbox's marker was stopped");
-            Assert.Empty(sandbox.StopLeftoverProcesses()); // nothing left the second time
+            Assert.Empty(sandbox.StopLeftoverProcesses(TimeSpan.Zero)); // nothing left the second time
         }
         finally
         {

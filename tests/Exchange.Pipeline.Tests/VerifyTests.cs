@@ -65,7 +65,7 @@ public sealed class VerifyTests : IDisposable
         var verify = _run.BuildRaw("--target=Verify", "--exclusive", $"--account={PipelineRun.Account}");
 
         Assert.NotEqual(0, verify.ExitCode);
-        Assert.Contains($"The connectivity check failed: redis: {message}", verify.Output);
+        Assert.Contains($"The connectivity check failed: redis: {message}", verify.Text);
         Assert.Matches($@"\n  FAILED +the Redis connection works: {Regex.Escape(message[..40])}", verify.Output);
         Assert.Matches(@"\n  ok +the RDS connection works: ", verify.Output);
         Assert.Contains("--target=Verify --exclusive", verify.Output);

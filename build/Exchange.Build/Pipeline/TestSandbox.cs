@@ -42,15 +42,21 @@ public sealed class TestSandbox : IDisposable
     /// Stops every process still carrying this sandbox's marker (SIGKILL) and returns what each was
     /// ("pid command line"). Empty where there is no /proc (macOS, Windows): nothing to look at there.
     /// </summary>
-    public IReadOnlyList<string> StopLeftoverProcesses()
+    public IReadOnlyList<string> StopLeftoverProcesses(TimeSpan? grace = null)
     {
         if (!Directory.Exists("/proc")) return [];
-        var marker = $"{MarkerVariable}={Id}";
-        var stopped = new List<string>();
-        foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)))
+        // A server's supervisor notices the test host's end and stops its server within moments: give the
+        // marked processes that are already on their way out a short grace before calling them leftovers.
+        var deadline = DateTime.UtcNow + (grace ?? TimeSpan.FromSeconds(5));
+        var marked = MarkedProcesses();
+        while (marked.Count > 0 && DateTime.UtcNow < deadline)
         {
-            var environ = TryRead($"/proc/{pid}/environ");
-            if (environ is null || !environ.Split('\0').Contains(marker, StringComparer.Ordinal)) continue;
+            Thread.Sleep(200);
+            marked = MarkedProcesses();
+        }
+        var stopped = new List<string>();
+        foreach (var pid in marked)
+        {
             var command = (TryRead($"/proc/{pid}/cmdline") ?? "").Replace('\0', ' ').Trim();
             try
             {
@@ -65,6 +71,15 @@ public sealed class TestSandbox : IDisposable
             }
         }
         return stopped;
+    }
+
+    private List<string> MarkedProcesses()
+    {
+        var marker = $"{MarkerVariable}={Id}";
+        return Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)!)
+            .Where(n => n.All(char.IsAsciiDigit))
+            .Where(pid => TryRead($"/proc/{pid}/environ") is { } environ && environ.Split('\0').Contains(marker, StringComparer.Ordinal))
+            .ToList();
     }
 
     /// <summary>The entries the tests left in the temporary folder (relative paths, top level only).</summary>
