@@ -51,7 +51,7 @@ public static partial class DeployInfra
             throw new InvalidOperationException($"cdk deploy succeeded but these outputs are missing from {b.Settings.OutputsFile}: " +
                 $"{string.Join(", ", missing)}.");
         // Shared for the other machines: the outputs, and the deploy policy of this account.
-        b.Artifacts.Share(b.Settings.OutputsFile);
+        b.Artifacts.Share(b.Settings.OutputsFile, DeploymentOutputs.Canonical);
         if (b.Settings.Account is { } account)
         {
             Permissions.Write(b, account);
@@ -96,14 +96,23 @@ public static partial class DeployInfra
         b.Aws.Run(b.Aws.DeleteLogGroupCommand(name));
     }
 
-    /// <summary>DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front.</summary>
+    /// <summary>
+    /// DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front. It asks about the
+    /// three things a pause stops and nothing else, each only when the last deploy's outputs (this machine's, else the
+    /// artifacts bucket's; none anywhere means nothing was deployed yet) show its stack: the node group and the broker by
+    /// their ids, the database by its fixed name. Describing every stack here cost seven calls on each rerun.
+    /// </summary>
     public static void EnsureNotPaused(BuildContext b)
     {
-        var state = Operations.EnvironmentState.Read(b);
+        b.Artifacts.Fetch(b.Settings.OutputsFile);
+        var outputs = DeploymentOutputs.Load(b.Names, b.Settings.OutputsFile);
         var paused = new List<string>();
-        if (state.Nodes?.DesiredSize == 0) paused.Add("the node group is at 0");
-        if (state.KafkaState is "stopped" or "stopping") paused.Add("Redpanda is stopped");
-        if (state.DatabaseStatus is "stopped" or "stopping") paused.Add("RDS is stopped");
+        if (outputs?.TryGet(Outputs.EksNodegroupName) is { } nodegroup && b.Aws.DescribeNodegroupScaling(b.Names.ClusterName, nodegroup)?.DesiredSize == 0)
+            paused.Add("the node group is at 0");
+        if (outputs?.TryGet(Outputs.KafkaInstanceId) is { } instance && b.Aws.InstanceState(instance) is "stopped" or "stopping")
+            paused.Add("Redpanda is stopped");
+        if (outputs?.TryGet(Outputs.RdsEndpoint) is not null && b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier) is "stopped" or "stopping")
+            paused.Add("RDS is stopped");
         if (paused.Count > 0)
             throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is paused ({string.Join(", ", paused)}). " +
                                                 "Run ./build.sh --target=Resume first; deploying would not start it.");
