@@ -9,7 +9,7 @@ namespace Exchange.Build.Tests;
 /// <summary>What ./build.sh says before it runs anything: --help, --version, mistakes in the arguments and the settings.</summary>
 public sealed class CliTests
 {
-    /// <summary>One in-process run of the entry point: exit code, stdout and stderr (no colour, the given width).</summary>
+    /// <summary>One in-process run (the front end, then Cake's engine): exit code, stdout and stderr (no colour, the given width).</summary>
     private sealed record Run(int ExitCode, string Out, string Err)
     {
         public string[] Lines => (Out + Err).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -23,7 +23,7 @@ public sealed class CliTests
         env.TryAdd("PATH", Environment.GetEnvironmentVariable("PATH") ?? "");
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = Entry.Main(args, Contexts.RepoRoot, env.GetValueOrDefault, stdout, stderr, new OutputStyle(false, false, width));
+        var code = InProcessCake.Run(args, env.GetValueOrDefault, stdout, stderr, new OutputStyle(false, false, width));
         return new Run(code, stdout.ToString(), stderr.ToString());
     }
 
