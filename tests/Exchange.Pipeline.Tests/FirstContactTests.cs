@@ -27,6 +27,16 @@ public sealed partial class FirstContactTests : IDisposable
     }
 
     [Fact]
+    public void The_task_graph_Cake_runs_is_the_registrys_every_target_with_the_dependencies_it_declares()
+    {
+        var tree = _run.BuildRaw("--tree"); // drawn from the tasks build/build.cake declared to Cake
+
+        Assert.True(tree.ExitCode == 0, tree.ToString());
+        Assert.Equal(Exchange.Build.Cli.Help.Trees(Exchange.Build.Pipeline.Targets.All), tree.Stdout.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'));
+        Assert.Empty(_run.Calls);
+    }
+
+    [Fact]
     public void A_dry_run_of_DeployDev_needs_no_account_and_no_source_checkouts()
     {
         var result = _run.BuildRaw("--target=DeployDev", "--dryrun", $"--engine-dir={_run.Root}/absent-engine");

@@ -85,7 +85,9 @@ public sealed class BuildRun
         var order = _order = (_args.Exclusive ? [target.Name] : CakeGraphBuilder.Build(tasks).Traverse(target.Name).ToArray()).Select(Targets.Get).ToArray();
         if (_args.Tree)
         {
-            foreach (var line in Help.Tree(target, name => byName[name].Dependencies.Select(d => d.Name).ToArray())) _document.Out(line);
+            // Every target's tree (the whole graph, as Cake holds it), or the one asked for.
+            foreach (var line in Help.Trees(_args.TargetGiven ? [target] : Targets.All, name => byName[name].Dependencies.Select(d => d.Name).ToArray()))
+                _document.Out(line);
             return 0;
         }
         _steps = order.Where(t => t.Action is not null).ToArray(); // DeployDev and Default only group their steps

@@ -111,8 +111,12 @@ public static class Help
                 yield return line;
     }
 
+    /// <summary>./build.sh --tree: the trees of <paramref name="targets"/>, a blank line between two.</summary>
+    public static IEnumerable<string> Trees(IReadOnlyList<Target> targets, Func<string, IReadOnlyList<string>>? dependencies = null) =>
+        targets.SelectMany((t, i) => (i == 0 ? [] : new[] { "" }).Concat(Tree(t, dependencies)));
+
     /// <summary>
-    /// ./build.sh --tree: the target's dependencies as a tree (each target once; a repeat is marked), as
+    /// ./build.sh --tree --target=NAME: the target's dependencies as a tree (each target once; a repeat is marked), as
     /// <paramref name="dependencies"/> gives them (the tasks Cake holds; the registry's when null).
     /// </summary>
     public static IEnumerable<string> Tree(Target target, Func<string, IReadOnlyList<string>>? dependencies = null)
