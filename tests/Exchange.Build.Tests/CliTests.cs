@@ -159,6 +159,23 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void A_failing_step_stops_the_run_Cake_runs_no_step_after_it_and_the_error_comes_last()
+    {
+        using var dir = new TempDir();
+        var cdk = dir.Script("bin/cdk", "echo 'synth exploded' >&2; exit 3");
+        var env = new Dictionary<string, string> { ["CDK_PATH"] = cdk, ["EXCHANGE_ARTIFACTS_DIR"] = dir.Combine("artifacts") };
+
+        var run = Build(["--target=Default"], environment: env);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("==> Synth (1/3)", run.Out);
+        Assert.DoesNotContain("==> Render", run.Out);
+        Assert.DoesNotContain("==> Plan", run.Out);
+        Assert.StartsWith("Error: Default stopped in Synth:", run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).First(l => l.StartsWith("Error")));
+        Assert.Contains("synth exploded", run.Error);
+    }
+
+    [Fact]
     public void Json_is_refused_for_a_target_without_a_document_and_the_refusal_is_itself_one_document_on_stdout()
     {
         var run = Build(["--target=Render", "--json"]);
