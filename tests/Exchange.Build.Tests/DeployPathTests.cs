@@ -86,6 +86,8 @@ public class DeployPathTests
             ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] when eksStackExists => Ok(Stack("Exchange-dev-Eks")),
             ["cloudformation", "describe-stacks", ..] => NoStack,
             ["eks", "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
+            ["ec2", "describe-instances", ..] => Ok(new { Reservations = new[] { new { Instances = new[] { new { State = new { Name = "running" } } } } } }),
+            ["rds", "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = "available" } } }),
             ["logs", "describe-log-groups", _, var prefix, ..] =>
                 Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
             ["logs", "delete-log-group", _, var name, ..] => Deleted(name),
@@ -154,8 +156,9 @@ public class DeployPathTests
         Assert.False(File.Exists(given));
         Assert.Equal(OutputsJson(), File.ReadAllText(b.Settings.OutputsFile));
         Assert.Equal("value-" + Outputs.EksClusterName.Key, b.Outputs[Outputs.EksClusterName]);
-        // Nothing half-written is left beside them (DeployInfra also writes the deploy policy there).
-        Assert.Equal(["cdk-outputs.json", "deploy-policy.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // Nothing half-written is left beside them (DeployInfra also writes the deploy policy there, and notes what it shared).
+        Assert.Equal(["cdk-outputs.json", "cdk-outputs.json.shared", "deploy-policy.json", "deploy-policy.json.shared"],
+            Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     public static TheoryData<string, bool> FailedDeploys => new()

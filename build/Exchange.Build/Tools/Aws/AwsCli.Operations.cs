@@ -35,7 +35,8 @@ public sealed partial class AwsCli
     public string? InstanceState(string instanceId)
     {
         using var json = RunJsonOrNull(DescribeInstanceCommand(instanceId), "InvalidInstanceID");
-        return json?.RootElement.GetProperty("Reservations").EnumerateArray()
+        if (json is null || !json.RootElement.TryGetProperty("Reservations", out var reservations)) return null;
+        return reservations.EnumerateArray()
             .SelectMany(r => r.GetProperty("Instances").EnumerateArray())
             .Select(i => i.GetProperty("State").GetProperty("Name").GetString()).FirstOrDefault();
     }
