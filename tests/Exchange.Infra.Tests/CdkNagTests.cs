@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Exchange.Contracts;
+using Exchange.Infra.Constructs;
 using Exchange.Infra.Stacks;
 
 namespace Exchange.Infra.Tests;
@@ -151,8 +152,9 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
                 return RdsStack.DatabaseLogicalId;
             case "Redpanda data volume unencrypted":
                 template = Copy(StackKind.Kafka);
-                Props(template, KafkaStack.DataVolumeLogicalId)["Encrypted"] = false;
-                return KafkaStack.DataVolumeLogicalId;
+                Props(template, KafkaStack.InstanceLogicalId)["BlockDeviceMappings"]!.AsArray()
+                    .Single(m => (string?)m!["DeviceName"] == RedpandaInstance.DataDeviceName)!["Ebs"]!["Encrypted"] = false;
+                return KafkaStack.InstanceLogicalId;
             case "Redis open to 0.0.0.0/0":
                 template = Copy(StackKind.Redis);
                 Props(template, RedisStack.SecurityGroupLogicalId)["SecurityGroupIngress"] = new JsonArray(
