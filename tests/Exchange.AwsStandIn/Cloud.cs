@@ -40,6 +40,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Dictionary<string, JsonObject> Clusters { get; } = [];
     public Dictionary<string, JsonObject> Nodegroups { get; } = []; // "cluster/nodegroup"
     public Dictionary<string, JsonObject> Instances { get; } = [];
+    public Dictionary<string, JsonObject> Volumes { get; } = []; // EBS, by id: state and attachments (VolumeInUse)
     public Dictionary<string, JsonObject> Databases { get; } = [];
     public Dictionary<string, SecretRecord> Secrets { get; } = []; // by name
     public Dictionary<string, JsonObject> LogGroups { get; } = [];
@@ -73,7 +74,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
         foreach (var (mine, theirs) in new[]
                  {
                      (Parameters, copy.Parameters), (Repositories, copy.Repositories), (Clusters, copy.Clusters), (Nodegroups, copy.Nodegroups),
-                     (Instances, copy.Instances), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
+                     (Instances, copy.Instances), (Volumes, copy.Volumes), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
                      (Commands, copy.Commands), (Schedules, copy.Schedules),
                  })
             foreach (var (key, value) in mine) theirs[key] = (JsonObject)value.DeepClone();
