@@ -101,11 +101,13 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.DescribeNodegroupCommand(n.ClusterName, nodegroup);
         yield return () => Cli.UpdateNodegroupScalingCommand(n.ClusterName, nodegroup, new NodegroupScaling(0, 4, 0));
         yield return () => Cli.DescribeInstanceCommand(instance);
-        yield return () => Cli.StopInstanceCommand(instance);
-        yield return () => Cli.StartInstanceCommand(instance);
+        // SSM first: only a running instance takes commands.
         yield return () => Cli.SendShellCommand(instance, "docker ps");
         yield return () => Cli.CommandInvocationCommand(
             _world.Cloud.Commands.Values.LastOrDefault()?["CommandId"]?.GetValue<string>() ?? Guid.NewGuid().ToString(), instance);
+        yield return () => Cli.CreateTagCommand(instance, Exchange.Build.Kafka.TopicScript.AppliedTag, "0123456789abcdef");
+        yield return () => Cli.StopInstanceCommand(instance);
+        yield return () => Cli.StartInstanceCommand(instance);
         yield return () => Cli.DescribeDbInstanceCommand(n.DbInstanceIdentifier);
         yield return () => Cli.StopDbInstanceCommand(n.DbInstanceIdentifier);
         yield return () => Cli.StartDbInstanceCommand(n.DbInstanceIdentifier);

@@ -83,6 +83,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         aws(["eks", "update-nodegroup-config", "--cluster-name", "conformance", "--nodegroup-name", "spot",
              "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"]);
 
+        aws(["ec2", "create-tags", "--resources", host, "--tags", "Key=exchange:kafka-topics,Value=0123456789abcdef"]);
+        Assert.Contains("exchange:kafka-topics", aws(["ec2", "describe-instances", "--instance-ids", host]));
         aws(["ec2", "stop-instances", "--instance-ids", host]);
         aws(["ec2", "describe-instances", "--instance-ids", host]);
         aws(["ec2", "start-instances", "--instance-ids", host]);

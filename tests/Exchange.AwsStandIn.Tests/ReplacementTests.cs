@@ -137,7 +137,8 @@ public sealed class ReplacementTests : IDisposable
             Reason: e["ResourceStatusReason"]?.GetValue<string>())).ToList();
         var created = events.FindIndex(e => e.Physical == replacement && e.Status == "UPDATE_COMPLETE");
         var deleted = events.FindIndex(e => e.Physical == old && e.Status == "DELETE_COMPLETE");
-        Assert.Contains(events, e => e.Reason?.StartsWith("Requested update requires the creation of a new physical resource", StringComparison.Ordinal) == true);
+        Assert.Contains(events, e => e.Reason?.StartsWith("Requested update requires the creation of a new physical resource",
+            StringComparison.Ordinal) == true);
         Assert.True(created >= 0 && deleted > created, string.Join("\n", events)); // created first, the old one deleted after
         Assert.Empty(_world.Cloud.Violations);
     }

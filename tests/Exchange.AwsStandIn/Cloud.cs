@@ -49,8 +49,8 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
     public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler (default group), by name, as GetSchedule answers
 
-    /// <summary>What SSM Run Command prints for a shell command on an instance (tests set it; default: nothing).</summary>
-    public Func<string, string, string> RunShell { get; set; } = (_, _) => "";
+    /// <summary>What SSM Run Command gets from a shell command on an instance (tests set it; default: it prints nothing and succeeds).</summary>
+    public Func<string, string, ShellResult> RunShell { get; set; } = (_, _) => "";
 
     /// <summary>
     /// An independent copy of the account as it is now (identities, stacks, exports and every service's state), with
@@ -120,6 +120,12 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Account + "/" + Region + "/" + string.Join("/", parts))))[..length];
 
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>What a command run on an instance through SSM Run Command ended with (a plain string: it printed that and succeeded).</summary>
+public sealed record ShellResult(int ExitCode, string Stdout, string Stderr)
+{
+    public static implicit operator ShellResult(string stdout) => new(0, stdout, "");
 }
 
 /// <summary>A Secrets Manager secret; DeletedDate set means scheduled for deletion (the recovery window).</summary>

@@ -214,6 +214,7 @@ public sealed class Faults
                  ?? Arn("eks", $"nodegroup/{r.Route["name"]}/{nodegroup}/*")],
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("name", out var cluster) => [Arn("eks", $"cluster/{cluster}")],
             "ec2:StopInstances" or "ec2:StartInstances" => Each(r.List("InstanceId"), i => Arn("ec2", $"instance/{i}")),
+            "ec2:CreateTags" => Each(r.List("ResourceId"), i => Arn("ec2", $"instance/{i}")),
             _ when action.StartsWith("rds:", StringComparison.Ordinal) && r.Param("DBInstanceIdentifier") is { } db =>
                 [Arn("rds", $"db:{db.ToLowerInvariant()}")],
             // A secret that exists is authorized against its ARN (with the random suffix); one that does not, against the ARN its name gives.

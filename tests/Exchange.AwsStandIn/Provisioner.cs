@@ -202,8 +202,14 @@ public static class Provisioner
                         }
                 foreach (var (device, volumeId) in attach)
                     if (AttachedTo(c.Volumes[volumeId]) is null) Attach(c.Volumes[volumeId], name, device, deleteOnTermination: false);
+                // The template's tags; tags added since (create-tags) stay, as CloudFormation only changes the tags it declares.
+                var declaredTags = (s.Resolved(id, "Tags") as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(t => new JsonObject { ["Key"] = t["Key"]?.ToString(), ["Value"] = t["Value"]?.ToString() ?? "" }).ToList();
+                var addedTags = (c.Instances.GetValueOrDefault(name)?["Tags"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Where(t => declaredTags.All(d => d["Key"]!.ToString() != t["Key"]!.ToString())).Select(t => (JsonObject)t.DeepClone());
                 c.Instances[name] = new JsonObject
                 {
+                    ["Tags"] = new JsonArray([.. declaredTags, .. addedTags]),
                     ["InstanceId"] = name, ["InstanceType"] = s.Property(id, "InstanceType") ?? "t3.micro",
                     ["ImageId"] = s.Property(id, "ImageId") ?? "ami-0" + s.Hex(16, id, "ami"),
                     ["State"] = c.Instances.GetValueOrDefault(name)?["State"]?.DeepClone() ?? Services.InstanceState("running"),

@@ -74,6 +74,7 @@ public static class Services
             ["DescribeInstances"] = DescribeInstances,
             ["StopInstances"] = (c, r) => new() { ["StoppingInstances"] = Transition(c, r, "stopping", "stopped", 64) },
             ["StartInstances"] = (c, r) => new() { ["StartingInstances"] = Transition(c, r, "pending", "running", 0) },
+            ["CreateTags"] = CreateTags,
         },
         ["rds"] = new()
         {
@@ -219,11 +220,15 @@ public static class Services
         var shell = string.Join("\n", r.Json["Parameters"]?["commands"]?.AsArray().Select(x => x!.GetValue<string>()) ?? []);
         foreach (var instance in instances)
         {
-            if (!c.Instances.ContainsKey(instance)) throw new AwsError("InvalidInstanceId", "Instances not in a valid state for account " + c.Account);
+            // As in AWS: only a running instance's SSM agent takes commands.
+            if (c.Instances.GetValueOrDefault(instance)?["State"]?["Name"]?.GetValue<string>() != "running")
+                throw new AwsError("InvalidInstanceId", "Instances not in a valid state for account " + c.Account);
+            var ran = c.RunShell(instance, shell);
+            var status = ran.ExitCode == 0 ? "Success" : "Failed";
             c.Commands[id + "/" + instance] = new()
             {
-                ["CommandId"] = id, ["InstanceId"] = instance, ["DocumentName"] = Str(r, "DocumentName"), ["Status"] = "Success", ["StatusDetails"] = "Success",
-                ["ResponseCode"] = 0, ["StandardOutputContent"] = c.RunShell(instance, shell), ["StandardErrorContent"] = "",
+                ["CommandId"] = id, ["InstanceId"] = instance, ["DocumentName"] = Str(r, "DocumentName"), ["Status"] = status, ["StatusDetails"] = status,
+                ["ResponseCode"] = ran.ExitCode, ["StandardOutputContent"] = ran.Stdout, ["StandardErrorContent"] = ran.Stderr,
                 ["PluginName"] = "aws:runShellScript",
             };
         }
@@ -331,6 +336,24 @@ public static class Services
                 };
             }).ToArray()),
         };
+    }
+
+    /// <summary>Adds or overwrites tags on instances (the only resources the pipeline tags).</summary>
+    private static JsonObject CreateTags(Cloud c, AwsRequest r)
+    {
+        var tags = Enumerable.Range(1, 50).Select(i => (Key: r.Param($"Tag.{i}.Key"), Value: r.Param($"Tag.{i}.Value") ?? ""))
+            .TakeWhile(t => t.Key is not null).ToArray();
+        foreach (var id in r.List("ResourceId"))
+        {
+            var instance = c.Instances.GetValueOrDefault(id) ?? throw new AwsError("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
+            var list = instance["Tags"] as JsonArray ?? (JsonArray)(instance["Tags"] = new JsonArray());
+            foreach (var (key, value) in tags)
+            {
+                if (list.FirstOrDefault(t => t!["Key"]!.GetValue<string>() == key) is { } existing) list.Remove(existing);
+                list.Add(new JsonObject { ["Key"] = key, ["Value"] = value });
+            }
+        }
+        return [];
     }
 
     public static JsonObject InstanceState(string name) => new()

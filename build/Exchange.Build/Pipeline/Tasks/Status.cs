@@ -44,14 +44,12 @@ public static class Status
             ? $" (stopped {stopped:yyyy-MM-dd HH:mm} UTC, so on {restart:yyyy-MM-dd HH:mm} UTC)"
             : " (stopped elsewhere: date unknown here)";
 
-    /// <summary>The Redpanda topics, through SSM Run Command (no SSH, no open port).</summary>
+    /// <summary>The Redpanda topics, declared against actual, through SSM Run Command (no SSH, no open port).</summary>
     private static void Topics(BuildContext b, string instance)
     {
         try
         {
-            var topics = b.Aws.RunOnInstance(instance, "docker exec redpanda rpk topic list", TimeSpan.FromSeconds(60));
-            b.Log.Information("Redpanda topics (rpk topic list via SSM):");
-            foreach (var line in topics.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  " + line);
+            foreach (var line in BrokerTopics.StatusLines(b, instance)) b.Log.Information(line);
         }
         // A refused permission is not "the instance is busy": it ends the step like everywhere else.
         catch (Exception e) when (e is CommandFailedException or InvalidOperationException or TimeoutException &&

@@ -3,6 +3,9 @@ using Exchange.Build.Processes;
 
 namespace Exchange.Build.Aws;
 
+/// <summary>An EC2 instance as describe-instances shows it: its state and its tags.</summary>
+public sealed record InstanceDescription(string State, IReadOnlyDictionary<string, string> Tags);
+
 public sealed record NodegroupScaling(int MinSize, int MaxSize, int DesiredSize)
 {
     public override string ToString() => $"desired {DesiredSize} (min {MinSize}, max {MaxSize})";
@@ -32,13 +35,23 @@ public sealed partial class AwsCli
     public CommandLine DescribeInstanceCommand(string instanceId) => JsonCommand("ec2", "describe-instances", "--instance-ids", instanceId);
 
     /// <summary>pending | running | stopping | stopped | ..., or null when the instance does not exist.</summary>
-    public string? InstanceState(string instanceId)
+    public string? InstanceState(string instanceId) => DescribeInstance(instanceId)?.State;
+
+    /// <summary>The instance's state and tags, or null when it does not exist.</summary>
+    public InstanceDescription? DescribeInstance(string instanceId)
     {
         using var json = RunJsonOrNull(DescribeInstanceCommand(instanceId), "InvalidInstanceID");
-        return json?.RootElement.GetProperty("Reservations").EnumerateArray()
-            .SelectMany(r => r.GetProperty("Instances").EnumerateArray())
-            .Select(i => i.GetProperty("State").GetProperty("Name").GetString()).FirstOrDefault();
+        var instance = json?.RootElement.GetProperty("Reservations").EnumerateArray()
+            .SelectMany(r => r.GetProperty("Instances").EnumerateArray()).Cast<JsonElement?>().FirstOrDefault();
+        if (instance is not { } found) return null;
+        var tags = found.TryGetProperty("Tags", out var list)
+            ? list.EnumerateArray().ToDictionary(t => t.GetProperty("Key").GetString()!, t => t.GetProperty("Value").GetString() ?? "", StringComparer.Ordinal)
+            : new Dictionary<string, string>(StringComparer.Ordinal);
+        return new InstanceDescription(found.GetProperty("State").GetProperty("Name").GetString()!, tags);
     }
+
+    public CommandLine CreateTagCommand(string instanceId, string key, string value) =>
+        Command("ec2", "create-tags", "--resources", instanceId, "--tags", $"Key={key},Value={value}");
 
     public CommandLine StopInstanceCommand(string instanceId) => JsonCommand("ec2", "stop-instances", "--instance-ids", instanceId);
     public CommandLine StartInstanceCommand(string instanceId) => JsonCommand("ec2", "start-instances", "--instance-ids", instanceId);
@@ -86,19 +99,37 @@ public sealed partial class AwsCli
         return json is not null;
     }
 
-    public CommandLine SendShellCommand(string instanceId, string shell) =>
+    public CommandLine SendShellCommand(string instanceId, string shell, string comment = "exchange-build status") =>
         JsonCommand("ssm", "send-command", "--instance-ids", instanceId, "--document-name", "AWS-RunShellScript",
-            "--comment", "exchange-build status", "--parameters", JsonSerializer.Serialize(new { commands = new[] { shell } }));
+            "--comment", comment, "--parameters", JsonSerializer.Serialize(new { commands = new[] { shell } }));
 
     public CommandLine CommandInvocationCommand(string commandId, string instanceId) =>
         JsonCommand("ssm", "get-command-invocation", "--command-id", commandId, "--instance-id", instanceId);
 
-    /// <summary>Runs a shell command on an instance through SSM Run Command (no SSH) and returns its output.</summary>
-    public string RunOnInstance(string instanceId, string shell, TimeSpan timeout)
+    /// <summary>
+    /// Runs a shell command on an instance through SSM Run Command (no SSH) and returns its output. An instance whose SSM agent
+    /// has not registered yet (a host that has just booted: InvalidInstanceId) is waited for, with progress, within the timeout.
+    /// </summary>
+    public string RunOnInstance(string instanceId, string shell, TimeSpan timeout, string comment = "exchange-build status")
     {
-        using var sent = RunJson(SendShellCommand(instanceId, shell));
-        var commandId = sent.RootElement.GetProperty("Command").GetProperty("CommandId").GetString()!;
         var deadline = _clock.UtcNow + timeout;
+        var send = SendShellCommand(instanceId, shell, comment);
+        string? commandId = null;
+        var waited = new Operations.Waiter(log ?? Logging.NullBuildLog.Instance, _clock, cancel).For($"the SSM agent on {instanceId} to take commands", () =>
+        {
+            var result = Run(send, new ProcessOptions { AllowFailure = true });
+            if (result.Succeeded)
+            {
+                using var sent = JsonDocument.Parse(result.StandardOutput);
+                return commandId = sent.RootElement.GetProperty("Command").GetProperty("CommandId").GetString();
+            }
+            if (result.StandardError.Contains("InvalidInstanceId", StringComparison.Ordinal)) return null; // not registered (yet)
+            throw Fail(send, result, AwsFailure.Classify(result.ExitCode, redactor.Redact(result.StandardError)), null, 1);
+        }, id => id is not null, id => id is null ? "not registered with SSM (InvalidInstanceId)" : "command sent", timeout,
+            $"aws ssm describe-instance-information --filters Key=InstanceIds,Values={instanceId} --region {region}");
+        if (!waited.Done || commandId is null)
+            throw new TimeoutException($"The SSM agent on {instanceId} took no command within {timeout.TotalSeconds:F0}s: the instance is not running, " +
+                                       "or its agent cannot reach SSM (its role needs AmazonSSMManagedInstanceCore, its subnet a route out).");
         while (true)
         {
             var result = Run(CommandInvocationCommand(commandId, instanceId),

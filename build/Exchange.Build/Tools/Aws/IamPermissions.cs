@@ -93,6 +93,8 @@ public static class IamPermissions
         ["aws ec2 describe-instances"] = [G("ec2:DescribeInstances", IamGrant.AnyResource)],
         ["aws ec2 stop-instances"] = [G("ec2:StopInstances", Instances, KafkaInstance)],
         ["aws ec2 start-instances"] = [G("ec2:StartInstances", Instances, KafkaInstance)],
+        // DeployInfra marks the broker with the topic declaration it applied (so a rerun asks the broker nothing).
+        ["aws ec2 create-tags"] = [G("ec2:CreateTags", Instances, KafkaInstance)],
         ["aws rds describe-db-instances"] = [G("rds:DescribeDBInstances", Database)],
         ["aws rds stop-db-instance"] = [G("rds:StopDBInstance", Database)],
         ["aws rds start-db-instance"] = [G("rds:StartDBInstance", Database)],
