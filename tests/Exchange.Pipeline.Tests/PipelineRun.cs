@@ -253,6 +253,25 @@ public sealed partial class PipelineRun : IDisposable
         }
     }
 
+    /// <summary>
+    /// Edits one stack's template in this run's cloud assembly, as a changed source would synthesize it, and rehashes it
+    /// where the assembly names the template by its SHA-256 (the asset manifest, the template's object URL), so cdk
+    /// uploads and deploys the edited one. The fingerprint stays, so Synth keeps the edited assembly.
+    /// </summary>
+    public void EditTemplate(Exchange.Contracts.StackKind kind, Func<string, string> edit)
+    {
+        var stack = Exchange.Contracts.Environments.Dev.Names.Stack(kind);
+        var file = Path.Combine(CdkOut, $"{stack}.template.json");
+        var before = File.ReadAllText(file);
+        var after = edit(before);
+        Assert.NotEqual(before, after);
+        File.WriteAllText(file, after);
+        string Hash(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        foreach (var manifest in Directory.EnumerateFiles(CdkOut, "*.json").Where(f => f.EndsWith("manifest.json", StringComparison.Ordinal)
+                                                                                       || f.EndsWith(".assets.json", StringComparison.Ordinal)))
+            File.WriteAllText(manifest, File.ReadAllText(manifest).Replace(Hash(before), Hash(after), StringComparison.Ordinal));
+    }
+
     /// <summary>A log group an earlier environment left in the account (EKS recreates its control-plane log group on its own).</summary>
     public void LeftoverLogGroup(string name)
     {
