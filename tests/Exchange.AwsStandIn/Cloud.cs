@@ -48,6 +48,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public List<JsonObject> TaggedResources { get; } = []; // ResourceTagMapping, e.g. load balancers Kubernetes made
     public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
     public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler (default group), by name, as GetSchedule answers
+    public Dictionary<string, JsonObject> Queues { get; } = []; // SQS, by name: its URL, ARN and messages
 
     /// <summary>What SSM Run Command gets from a shell command on an instance (tests set it; default: it prints nothing and succeeds).</summary>
     public Func<string, string, ShellResult> RunShell { get; set; } = (_, _) => "";
@@ -75,7 +76,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
                  {
                      (Parameters, copy.Parameters), (Repositories, copy.Repositories), (Clusters, copy.Clusters), (Nodegroups, copy.Nodegroups),
                      (Instances, copy.Instances), (Volumes, copy.Volumes), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
-                     (Commands, copy.Commands), (Schedules, copy.Schedules),
+                     (Commands, copy.Commands), (Schedules, copy.Schedules), (Queues, copy.Queues),
                  })
             foreach (var (key, value) in mine) theirs[key] = (JsonObject)value.DeepClone();
         copy.TaggedResources.AddRange(TaggedResources.Select(t => (JsonObject)t.DeepClone()));

@@ -34,6 +34,7 @@ public static class Provisioner
             "AWS::SecretsManager::Secret" => SecretArn(s.Cloud, P("Name") ?? $"{id}-{s.Hex(12, id)}"),
             "AWS::Logs::LogGroup" => P("LogGroupName") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}",
             "AWS::Scheduler::Schedule" => P("Name") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
+            "AWS::SQS::Queue" => $"https://sqs.{s.Cloud.Region}.amazonaws.com/{s.Cloud.Account}/{P("QueueName") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}"}",
             "AWS::ElastiCache::CacheCluster" => P("ClusterName") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             "AWS::ElastiCache::ReplicationGroup" => P("ReplicationGroupId") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             _ => $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
@@ -79,6 +80,9 @@ public static class Provisioner
             ("AWS::EKS::Nodegroup", "NodegroupName") => NodegroupName(s, id),
             ("AWS::EKS::Nodegroup", "ClusterName") => s.Property(id, "ClusterName") ?? "",
             ("AWS::EKS::Nodegroup", "Arn") => $"arn:aws:eks:{c.Region}:{c.Account}:nodegroup/{physical}/{s.Hex(8, id)}",
+            ("AWS::SQS::Queue", "Arn") => $"arn:aws:sqs:{c.Region}:{c.Account}:{physical.Split('/').Last()}",
+            ("AWS::SQS::Queue", "QueueName") => physical.Split('/').Last(),
+            ("AWS::SQS::Queue", "QueueUrl") => physical,
             ("AWS::Scheduler::Schedule", "Arn") => $"arn:aws:scheduler:{c.Region}:{c.Account}:schedule/{s.Property(id, "GroupName") ?? "default"}/{physical}",
             (var type, "Arn") => $"arn:aws:{type.Split("::")[1].ToLowerInvariant()}:{c.Region}:{c.Account}:{physical}",
             _ => $"{id}-{attribute.Replace('.', '-')}-{s.Hex(8, id, attribute)}",
@@ -266,6 +270,13 @@ public static class Provisioner
                 c.LogGroups[name] = LogGroup(c, name,
                     int.TryParse(s.Property(id, "RetentionInDays"), CultureInfo.InvariantCulture, out var days) ? days : null);
                 break;
+            case "AWS::SQS::Queue":
+                var queueName = name.Split('/').Last();
+                var queue = c.Queues.GetValueOrDefault(queueName) ?? new JsonObject { ["Messages"] = new JsonArray() };
+                (queue["Name"], queue["Url"], queue["Arn"]) = (queueName, name, Attribute(s, id, "Arn").ToString());
+                queue["MessageRetentionPeriod"] = Int("MessageRetentionPeriod", 345600);
+                c.Queues[queueName] = queue;
+                break;
             case "AWS::Scheduler::Schedule":
                 var definition = new JsonObject();
                 foreach (var member in new[] { "ActionAfterCompletion", "Description", "EndDate", "FlexibleTimeWindow", "KmsKeyArn", "ScheduleExpression",
@@ -298,6 +309,7 @@ public static class Provisioner
             case "AWS::RDS::DBInstance": c.Databases.Remove(physicalId); break;
             case "AWS::Logs::LogGroup": c.LogGroups.Remove(physicalId); break;
             case "AWS::Scheduler::Schedule": c.Schedules.Remove(physicalId); break;
+            case "AWS::SQS::Queue": c.Queues.Remove(physicalId.Split('/').Last()); break;
             case "AWS::SecretsManager::Secret":
                 if (c.Secrets.Values.FirstOrDefault(x => x.Arn == physicalId) is { } secret) secret.Deleted ??= DateTimeOffset.UtcNow;
                 break;

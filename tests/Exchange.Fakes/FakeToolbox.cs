@@ -83,7 +83,16 @@ public sealed class FakeToolbox
     private static string RecordingShim(string tool, string real, string log, string? launcher = null) =>
         $"#!/bin/sh\n# The real {tool}, its arguments recorded for the tests (Exchange.Fakes FakeToolbox.Install).\n" +
         $"printf '\\036%s\\n' \"$(printf '%s\\037' {tool} \"$@\")\" >>{Quote(log)}\n" +
+        (tool == "aws" ? SqsEndpoint : "") +
         $"exec {launcher ?? Quote(real)} \"$@\"\n";
+
+    /// <summary>
+    /// The aws CLI v1 points sqs at its legacy regional endpoint (REGION.queue.amazonaws.com, awscli's overridesslcommonname) unless
+    /// --endpoint-url is given, so for sqs it ignores AWS_ENDPOINT_URL: the shim passes the stand-in's endpoint as the flag, after
+    /// recording the pipeline's own arguments.
+    /// </summary>
+    public const string SqsEndpoint =
+        "if [ \"${1:-}\" = sqs ] && [ -n \"${AWS_ENDPOINT_URL:-}\" ]; then set -- \"$@\" --endpoint-url \"$AWS_ENDPOINT_URL\"; fi\n";
 
     private static void Write(string path, string text)
     {

@@ -61,6 +61,10 @@ public static partial class DeployInfra
         var text = result.StandardOutput + result.StandardError;
         var unchanged = b.Names.AllStacks.Count(s => text.Contains($"{s} (no changes)", StringComparison.Ordinal));
         var all = b.Names.AllStacks.Count;
+        // Stacks this deploy updated (a stack it created cannot hold a wake-on-demand yet).
+        var changedStacks = StackKinds.DeployOrder.Where(k => before.IsDeployed(k)
+            && !text.Contains($"{b.Names.Stack(k)} (no changes)", StringComparison.Ordinal)).ToArray();
+        FollowSchedule.KeepAwakeUntil(b, changedStacks);
         var topics = BrokerTopics.Apply(b, before);
         b.Report.Add(TaskNames.DeployInfra, unchanged == all && !topics.Changed ? StepOutcome.Unchanged : StepOutcome.Changed,
             (unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + $"; {topics.Summary}");

@@ -193,3 +193,36 @@ public sealed partial class AwsCli
         return copy.ToJsonString();
     }
 }
+
+/// <summary>SQS: the sleep schedules' dead-letter queues, read without consuming them.</summary>
+public sealed partial class AwsCli
+{
+    private static readonly string[] QueueMissing = ["QueueDoesNotExist", "NonExistentQueue"];
+
+    /// <summary>A queue's URL from its name: SQS's documented form, so reading a queue costs no lookup call.</summary>
+    public string QueueUrl(string account, string name) => $"https://sqs.{region}.amazonaws.com/{account}/{name}";
+
+    public CommandLine QueueDepthCommand(string queueUrl) =>
+        JsonCommand("sqs", "get-queue-attributes", "--queue-url", queueUrl, "--attribute-names", "ApproximateNumberOfMessages");
+
+    /// <summary>
+    /// Up to 10 messages, left in the queue: a visibility timeout of 0 keeps them visible to the next reader, and a second's long
+    /// poll asks every SQS server (a short poll of a small queue may miss some).
+    /// </summary>
+    public CommandLine PeekMessagesCommand(string queueUrl) =>
+        JsonCommand("sqs", "receive-message", "--queue-url", queueUrl, "--max-number-of-messages", "10", "--visibility-timeout", "0",
+            "--wait-time-seconds", "1", "--message-system-attribute-names", "SentTimestamp", "--message-attribute-names", "All");
+
+    /// <summary>The dead-letter events in the queue (at most 10 read), or null when the queue does not exist.</summary>
+    public Operations.DeadLetterQueue? ReadDeadLetters(string queueUrl)
+    {
+        using var depth = RunJsonOrNull(QueueDepthCommand(queueUrl), QueueMissing);
+        if (depth is null) return null;
+        var count = depth.RootElement.TryGetProperty("Attributes", out var attributes)
+                    && attributes.TryGetProperty("ApproximateNumberOfMessages", out var n) && int.TryParse(n.GetString(), out var parsed)
+            ? parsed : 0;
+        if (count == 0) return new Operations.DeadLetterQueue(0, []);
+        using var messages = RunJson(PeekMessagesCommand(queueUrl));
+        return new Operations.DeadLetterQueue(count, Operations.DeadLetterQueue.Parse(messages.RootElement));
+    }
+}

@@ -58,6 +58,9 @@ public static class IamPermissions
 
     private static IReadOnlyList<string> Schedules(IamScope s) => [s.Arn("scheduler", $"schedule/default/{s.Names.SleepSchedulePrefix}*")];
 
+    /// <summary>The sleep schedules' dead-letter queues (exchange-ENV-sleep-TARGET-dlq).</summary>
+    private static IReadOnlyList<string> DeadLetterQueues(IamScope s) => [s.Arn("sqs", $"{s.Names.SleepSchedulePrefix}*")];
+
     /// <summary>The sleep schedules' roles: named by CloudFormation after their stack.</summary>
     private static IReadOnlyList<string> StackRoles(IamScope s) => [$"arn:{s.Partition}:iam::{s.Account}:role/Exchange-{s.Names.Env}-*"];
 
@@ -112,6 +115,9 @@ public static class IamPermissions
         ["aws scheduler update-schedule"] = [G("scheduler:UpdateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
         ["aws scheduler create-schedule"] = [G("scheduler:CreateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
         ["aws scheduler delete-schedule"] = [G("scheduler:DeleteSchedule", Schedules)],
+        // Status and FollowSchedule read the dead-letter queues of the sleep schedules, leaving the events in them.
+        ["aws sqs get-queue-attributes"] = [G("sqs:GetQueueAttributes", DeadLetterQueues)],
+        ["aws sqs receive-message"] = [G("sqs:ReceiveMessage", DeadLetterQueues)],
         // DestroyDev empties the buckets before their stack goes (no CDK auto-delete: it needs a Lambda).
         ["aws s3api list-objects-v2"] = [G("s3:ListBucket", Buckets)],
         ["aws s3api delete-objects"] = [G("s3:DeleteObject", BucketObjects)],
