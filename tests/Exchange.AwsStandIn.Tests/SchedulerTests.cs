@@ -62,7 +62,8 @@ public sealed class SchedulerTests : IDisposable
         var template = _world.Write("sleep.json", """
             { "Resources": {
                 "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "exchange-dev-mysql", "Engine": "mysql" } },
-                "DeadLetters": { "Type": "AWS::SQS::Queue", "Properties": { "QueueName": "exchange-dev-sleep-database-dlq", "MessageRetentionPeriod": 604800 } },
+                "DeadLetters": { "Type": "AWS::SQS::Queue",
+                  "Properties": { "QueueName": "exchange-dev-sleep-database-dlq", "MessageRetentionPeriod": 604800 } },
                 "Sleep": { "Type": "AWS::Scheduler::Schedule", "Properties": { "Name": "exchange-dev-sleep-database",
                   "ScheduleExpression": "cron(0 20 * * ? *)", "FlexibleTimeWindow": { "Mode": "OFF" },
                   "Target": { "Arn": "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance", "RoleArn": "arn:aws:iam::111122223333:role/sleep",
@@ -102,7 +103,10 @@ public sealed class SchedulerTests : IDisposable
     public void Throttling_that_passes_within_the_retries_puts_the_resource_to_sleep_and_leaves_the_queue_empty()
     {
         _world.Cloud.Databases["exchange-dev-mysql"] = new JsonObject { ["DBInstanceIdentifier"] = "exchange-dev-mysql", ["DBInstanceStatus"] = "available" };
-        _world.Cloud.Queues["dlq"] = new JsonObject { ["Name"] = "dlq", ["Arn"] = "arn:aws:sqs:ap-northeast-2:111122223333:dlq", ["Messages"] = new JsonArray() };
+        _world.Cloud.Queues["dlq"] = new JsonObject
+        {
+            ["Name"] = "dlq", ["Arn"] = "arn:aws:sqs:ap-northeast-2:111122223333:dlq", ["Messages"] = new JsonArray(),
+        };
         _world.Cloud.Schedules["s"] = new JsonObject
         {
             ["Arn"] = "arn:aws:scheduler:ap-northeast-2:111122223333:schedule/default/s",

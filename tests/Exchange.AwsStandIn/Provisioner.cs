@@ -34,7 +34,8 @@ public static class Provisioner
             "AWS::SecretsManager::Secret" => SecretArn(s.Cloud, P("Name") ?? $"{id}-{s.Hex(12, id)}"),
             "AWS::Logs::LogGroup" => P("LogGroupName") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}",
             "AWS::Scheduler::Schedule" => P("Name") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
-            "AWS::SQS::Queue" => $"https://sqs.{s.Cloud.Region}.amazonaws.com/{s.Cloud.Account}/{P("QueueName") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}"}",
+            "AWS::SQS::Queue" => // Ref gives the queue's URL
+                $"https://sqs.{s.Cloud.Region}.amazonaws.com/{s.Cloud.Account}/{P("QueueName") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}"}",
             "AWS::ElastiCache::CacheCluster" => P("ClusterName") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             "AWS::ElastiCache::ReplicationGroup" => P("ReplicationGroupId") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             _ => $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",

@@ -263,7 +263,8 @@ public static class Services
         var visible = Visible(queue).Count();
         var all = new Dictionary<string, string>
         {
-            ["QueueArn"] = queue["Arn"]!.GetValue<string>(), ["ApproximateNumberOfMessages"] = visible.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["QueueArn"] = queue["Arn"]!.GetValue<string>(),
+            ["ApproximateNumberOfMessages"] = visible.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ApproximateNumberOfMessagesNotVisible"] = (messages - visible).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["MessageRetentionPeriod"] = queue["MessageRetentionPeriod"]!.ToString(), ["SqsManagedSseEnabled"] = "true",
         };
@@ -290,7 +291,8 @@ public static class Services
             if (hideFor > 0) message["InvisibleUntil"] = DateTimeOffset.UtcNow.AddSeconds(hideFor).ToUnixTimeMilliseconds();
             var systemValues = new Dictionary<string, string>
             {
-                ["SentTimestamp"] = message["SentTimestamp"]!.ToString(), ["ApproximateReceiveCount"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["SentTimestamp"] = message["SentTimestamp"]!.ToString(),
+                ["ApproximateReceiveCount"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["SenderId"] = "AROASCHEDULER:scheduler",
             };
             var reply = new JsonObject

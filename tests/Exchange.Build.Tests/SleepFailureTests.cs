@@ -99,7 +99,8 @@ public sealed class SleepFailureTests
         {
             ["Arn"] = $"arn:aws:scheduler:ap-northeast-2:111122223333:schedule/default/{Environments.Dev.Names.SleepScheduleName(target)}",
             ["Name"] = Environments.Dev.Names.SleepScheduleName(target), ["GroupName"] = "default", ["State"] = "ENABLED",
-            ["ScheduleExpression"] = "cron(0 20 * * ? *)", ["ScheduleExpressionTimezone"] = "Asia/Seoul", ["FlexibleTimeWindow"] = new JsonObject { ["Mode"] = "OFF" },
+            ["ScheduleExpression"] = "cron(0 20 * * ? *)", ["ScheduleExpressionTimezone"] = "Asia/Seoul",
+            ["FlexibleTimeWindow"] = new JsonObject { ["Mode"] = "OFF" },
             ["Target"] = new JsonObject
             {
                 ["Arn"] = "arn:aws:scheduler:::aws-sdk:ec2:stopInstances", ["RoleArn"] = "arn:aws:iam::111122223333:role/Exchange-dev-Kafka-sleep",

@@ -25,7 +25,8 @@ public sealed partial record DeclaredTopics(IReadOnlyList<KafkaTopic> Topics)
     {
         foreach (var topic in topics)
             if (!TopicName().IsMatch(topic.Name) || topic.Partitions < 1 || topic.Replicas < 1)
-                throw new InvalidOperationException($"Kafka topic '{topic.Name}' ({topic.Partitions} partitions, replication {topic.Replicas}) is not a valid " +
+                throw new InvalidOperationException($"Kafka topic '{topic.Name}' ({topic.Partitions} partitions, replication {topic.Replicas}) is not " +
+                                                    "a valid " +
                                                     "declaration: names are 1-249 of [a-zA-Z0-9._-], partitions and replicas at least 1 " +
                                                     "(src/Exchange.Contracts/Environments.cs).");
         return new DeclaredTopics(topics);
