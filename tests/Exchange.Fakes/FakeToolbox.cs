@@ -58,9 +58,11 @@ public sealed class FakeToolbox
         Directory.CreateDirectory(binDir);
         Directory.CreateDirectory(stateDir);
         var log = Path.Combine(stateDir, FakeCallsFile);
-        Write(Path.Combine(binDir, "aws"), RecordingShim("aws", realAws, log, preload is null
+        var aws = RecordingShim("aws", realAws, log, preload is null
             ? null
-            : $"{Quote(preload.Python)} -I -S {Quote(preload.ClientScript)} {Quote(preload.Socket)} {Quote(realAws)}"));
+            : $"{Quote(preload.Python)} -I -S {Quote(preload.ClientScript)} {Quote(preload.Socket)} {Quote(realAws)}");
+        // The sqs endpoint goes in after the recording line: the log keeps the pipeline's own arguments.
+        Write(Path.Combine(binDir, "aws"), aws.Replace("\nexec ", "\n" + SqsEndpoint + "exec ", StringComparison.Ordinal));
         Write(Path.Combine(binDir, "cdk"), RecordingShim("cdk", realCdk, log));
         if (realDocker is not null) Write(Path.Combine(binDir, "docker"), RecordingShim("docker", realDocker, log));
 
@@ -83,7 +85,6 @@ public sealed class FakeToolbox
     private static string RecordingShim(string tool, string real, string log, string? launcher = null) =>
         $"#!/bin/sh\n# The real {tool}, its arguments recorded for the tests (Exchange.Fakes FakeToolbox.Install).\n" +
         $"printf '\\036%s\\n' \"$(printf '%s\\037' {tool} \"$@\")\" >>{Quote(log)}\n" +
-        (tool == "aws" ? SqsEndpoint : "") +
         $"exec {launcher ?? Quote(real)} \"$@\"\n";
 
     /// <summary>
