@@ -21,7 +21,7 @@ public sealed class KafkaTopicsTests : IDisposable
 
     private TopicReport Run(DeclaredTopics declared, bool create)
     {
-        var (exitCode, stdout, stderr) = _broker.Run(Host, TopicScript.Render(declared, create));
+        var (exitCode, stdout, stderr) = _broker.Run(Host, string.Join("\n", TopicScript.Render(declared, create)));
         Assert.True(exitCode == 0, stderr);
         return TopicReport.Parse(declared, stdout);
     }
@@ -126,7 +126,7 @@ public sealed class KafkaTopicsTests : IDisposable
     private ProcessResult SendCommand(CommandLine c)
     {
         var parameters = c.Values.SkipWhile(v => v != "--parameters").Skip(1).First();
-        var shell = JsonDocument.Parse(parameters).RootElement.GetProperty("commands")[0].GetString()!;
+        var shell = string.Join("\n", JsonDocument.Parse(parameters).RootElement.GetProperty("commands").EnumerateArray().Select(l => l.GetString()));
         _lastOutput = _broker.Run(Host, shell).Stdout;
         return Ok(new { Command = new { CommandId = "c-1" } });
     }

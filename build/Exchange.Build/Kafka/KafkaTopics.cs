@@ -50,24 +50,38 @@ public static partial class TopicScript
     /// <summary>The instance tag that records which declaration (<see cref="DeclaredTopics.Digest"/>) was applied to that broker.</summary>
     public const string AppliedTag = "exchange:kafka-topics";
 
-    public static string Render(DeclaredTopics declared, bool create)
+    /// <summary>The script's lines (SSM Run Command's commands: one line each, short enough to read in Plan).</summary>
+    public static IReadOnlyList<string> Render(DeclaredTopics declared, bool create)
     {
-        var script = new StringBuilder()
-            .Append("set -eu; L=$(docker exec redpanda rpk topic list); ")
-            .Append("printf '%s\\n' \"$L\" | awk 'NR > 1 && NF >= 3 { print \"actual\", $1, $2, $3 }'");
-        if (!create) return script.ToString();
-        script.Append("; t() { if printf '%s\\n' \"$L\" | awk -v t=\"$1\" 'NR > 1 && $1 == t { f = 1 } END { exit !f }'; then return 0; fi; ")
-            .Append("if o=$(docker exec redpanda rpk topic create \"$1\" -p \"$2\" -r \"$3\" 2>&1); then echo \"created $1 $2 $3\"; ")
-            .Append("else echo \"failed $1 $(printf '%s' \"$o\" | tr '\\n' ' ')\"; fi; }");
-        foreach (var topic in declared.Topics) script.Append($"; t {topic.Name} {topic.Partitions} {topic.Replicas}");
-        return script.ToString();
+        List<string> lines =
+        [
+            "set -eu",
+            "L=$(docker exec redpanda rpk topic list)",
+            "printf '%s\\n' \"$L\" | awk 'NR > 1 && NF >= 3 { print \"actual\", $1, $2, $3 }'",
+        ];
+        if (!create) return lines;
+        lines.AddRange(
+        [
+            "has() {",
+            "  printf '%s\\n' \"$L\" | awk -v t=\"$1\" 'NR > 1 && $1 == t { f = 1 } END { exit !f }'",
+            "}",
+            "t() {",
+            "  has \"$1\" && return 0",
+            "  if o=$(docker exec redpanda rpk topic create \"$1\" -p \"$2\" -r \"$3\" 2>&1)",
+            "  then echo \"created $1 $2 $3\"",
+            "  else echo \"failed $1 $(printf '%s' \"$o\" | tr '\\n' ' ')\"",
+            "  fi",
+            "}",
+        ]);
+        lines.AddRange(declared.Topics.Select(topic => $"t {topic.Name} {topic.Partitions} {topic.Replicas}"));
+        return lines;
     }
 
     /// <summary>The topics a script made by <see cref="Render"/> creates when the broker lacks them (the plan world's empty broker).</summary>
     public static IReadOnlyList<KafkaTopic> Creates(string script) =>
         CreateCall().Matches(script).Select(m => new KafkaTopic(m.Groups[1].Value, int.Parse(m.Groups[2].Value), int.Parse(m.Groups[3].Value))).ToArray();
 
-    [GeneratedRegex(@"; t ([a-zA-Z0-9._-]+) (\d+) (\d+)")] private static partial Regex CreateCall();
+    [GeneratedRegex(@"(?m)^t ([a-zA-Z0-9._-]+) (\d+) (\d+)$")] private static partial Regex CreateCall();
 }
 
 public enum TopicState

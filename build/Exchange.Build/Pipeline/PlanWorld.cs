@@ -98,7 +98,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
 
     private ProcessResult SendCommand(string[] args)
     {
-        _shell = JsonNode.Parse(Arg(args, "--parameters"))?["commands"]?[0]?.GetValue<string>();
+        _shell = string.Join("\n", JsonNode.Parse(Arg(args, "--parameters"))?["commands"]?.AsArray().Select(c => c!.GetValue<string>()) ?? []);
         return Json(new JsonObject { ["Command"] = new JsonObject { ["CommandId"] = "<command id>" } });
     }
 

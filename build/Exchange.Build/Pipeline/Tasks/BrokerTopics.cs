@@ -63,7 +63,7 @@ public static class BrokerTopics
     public static IEnumerable<string> StatusLines(BuildContext b, string instance)
     {
         var declared = DeclaredTopics.Of(b.Settings.Environment);
-        var output = b.Aws.RunOnInstance(instance, TopicScript.Render(declared, create: false), TimeSpan.FromSeconds(60));
+        var output = b.Aws.RunOnInstance(instance, TopicScript.Render(declared, create: false), TimeSpan.FromSeconds(60), "exchange-build status");
         var report = TopicReport.Parse(declared, output);
         yield return $"Redpanda topics on {instance} (declared against actual, through SSM):";
         foreach (var line in report.Lines) yield return $"  {line.Name,-34} {line.Describe()}";

@@ -100,8 +100,22 @@ public sealed partial class AwsCli
     }
 
     public CommandLine SendShellCommand(string instanceId, string shell, string comment = "exchange-build status") =>
-        JsonCommand("ssm", "send-command", "--instance-ids", instanceId, "--document-name", "AWS-RunShellScript",
-            "--comment", comment, "--parameters", JsonSerializer.Serialize(new { commands = new[] { shell } }));
+        SendShellCommand(instanceId, shell.Split('\n'), comment);
+
+    /// <summary>
+    /// AWS-RunShellScript with one command per line of the script; a script of several lines is passed one line per JSON line, so
+    /// a printed command (Plan, a failure) stays readable.
+    /// </summary>
+    public CommandLine SendShellCommand(string instanceId, IReadOnlyList<string> lines, string comment)
+    {
+        var quoted = lines.Select(l => JsonSerializer.Serialize(l, ReadableJson)).ToArray();
+        var parameters = quoted.Length == 1 ? $"{{\"commands\":[{quoted[0]}]}}" : $"{{\"commands\":[\n{string.Join(",\n", quoted)}\n]}}";
+        return JsonCommand("ssm", "send-command", "--instance-ids", instanceId, "--document-name", "AWS-RunShellScript",
+            "--comment", comment, "--parameters", parameters);
+    }
+
+    /// <summary>JSON strings as a person reads them: quotes escaped, nothing else (the default encoder also escapes ' &lt; &gt; &amp;).</summary>
+    private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public CommandLine CommandInvocationCommand(string commandId, string instanceId) =>
         JsonCommand("ssm", "get-command-invocation", "--command-id", commandId, "--instance-id", instanceId);
@@ -110,10 +124,14 @@ public sealed partial class AwsCli
     /// Runs a shell command on an instance through SSM Run Command (no SSH) and returns its output. An instance whose SSM agent
     /// has not registered yet (a host that has just booted: InvalidInstanceId) is waited for, with progress, within the timeout.
     /// </summary>
-    public string RunOnInstance(string instanceId, string shell, TimeSpan timeout, string comment = "exchange-build status")
+    public string RunOnInstance(string instanceId, string shell, TimeSpan timeout, string comment = "exchange-build status") =>
+        RunOnInstance(instanceId, shell.Split('\n'), timeout, comment);
+
+    /// <inheritdoc cref="RunOnInstance(string, string, TimeSpan, string)"/>
+    public string RunOnInstance(string instanceId, IReadOnlyList<string> lines, TimeSpan timeout, string comment)
     {
         var deadline = _clock.UtcNow + timeout;
-        var send = SendShellCommand(instanceId, shell, comment);
+        var send = SendShellCommand(instanceId, lines, comment);
         string? commandId = null;
         var waited = new Operations.Waiter(log ?? Logging.NullBuildLog.Instance, _clock, cancel).For($"the SSM agent on {instanceId} to take commands", () =>
         {
