@@ -61,6 +61,7 @@ public sealed class DeployPolicyTests : IDisposable
                     ["DBInstanceIdentifier"] = Dev.DbInstanceIdentifier, ["Engine"] = "mysql", ["DBInstanceClass"] = "db.t4g.micro",
                 }),
                 ["Kafka"] = Resource("AWS::EC2::Instance", new() { ["InstanceType"] = "t3.small", ["ImageId"] = "ami-0123456789abcdef0" }),
+                ["SleepNodesDeadLetters"] = Resource("AWS::SQS::Queue", new() { ["QueueName"] = Dev.SleepDeadLetterQueueName(SleepTarget.Nodes) }),
                 // A sleep schedule as SleepAction declares it, with its role (named by CloudFormation after the stack).
                 ["SleepNodesRole"] = Resource("AWS::IAM::Role", new() { ["AssumeRolePolicyDocument"] = new JsonObject() }),
                 ["SleepNodes"] = Resource("AWS::Scheduler::Schedule", new()
@@ -101,11 +102,13 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.DescribeNodegroupCommand(n.ClusterName, nodegroup);
         yield return () => Cli.UpdateNodegroupScalingCommand(n.ClusterName, nodegroup, new NodegroupScaling(0, 4, 0));
         yield return () => Cli.DescribeInstanceCommand(instance);
-        yield return () => Cli.StopInstanceCommand(instance);
-        yield return () => Cli.StartInstanceCommand(instance);
+        // SSM first: only a running instance takes commands.
         yield return () => Cli.SendShellCommand(instance, "docker ps");
         yield return () => Cli.CommandInvocationCommand(
             _world.Cloud.Commands.Values.LastOrDefault()?["CommandId"]?.GetValue<string>() ?? Guid.NewGuid().ToString(), instance);
+        yield return () => Cli.CreateTagCommand(instance, Exchange.Build.Kafka.TopicScript.AppliedTag, "0123456789abcdef");
+        yield return () => Cli.StopInstanceCommand(instance);
+        yield return () => Cli.StartInstanceCommand(instance);
         yield return () => Cli.DescribeDbInstanceCommand(n.DbInstanceIdentifier);
         yield return () => Cli.StopDbInstanceCommand(n.DbInstanceIdentifier);
         yield return () => Cli.StartDbInstanceCommand(n.DbInstanceIdentifier);
@@ -118,6 +121,10 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.CreateScheduleCommand(Definition(n.SleepUntilScheduleName(SleepTarget.Nodes)));
         yield return () => Cli.DeleteScheduleCommand(n.SleepUntilScheduleName(SleepTarget.Nodes));
         yield return () => Cli.ForceDeleteSecretCommand(n.DbSecretName);
+        // Status reads the sleep schedules' dead-letter queues.
+        var queue = Cli.QueueUrl(World.Account, n.SleepDeadLetterQueueName(SleepTarget.Nodes));
+        yield return () => Cli.QueueDepthCommand(queue);
+        yield return () => Cli.PeekMessagesCommand(queue);
         // The run artefacts shared through the artifacts bucket, and DestroyDev emptying it.
         var file = _world.Write("artifacts/images.json", "{}");
         yield return () => Cli.PutObjectCommand(Artifacts(n), "images.json", file);
@@ -175,7 +182,8 @@ public sealed class DeployPolicyTests : IDisposable
                            "aws eks update-kubeconfig", "aws eks describe-nodegroup", "aws eks update-nodegroup-config", "aws rds describe-db-instances",
                            "aws rds stop-db-instance", "aws rds start-db-instance", "aws logs delete-log-group", "aws secretsmanager delete-secret",
                            "aws scheduler get-schedule", "aws scheduler update-schedule", "aws scheduler create-schedule", "aws scheduler delete-schedule",
-                           "aws s3api put-object", "aws s3api get-object", "aws s3api list-objects-v2", "aws s3api delete-objects"];
+                           "aws s3api put-object", "aws s3api get-object", "aws s3api list-objects-v2", "aws s3api delete-objects",
+                           "aws sqs get-queue-attributes", "aws sqs receive-message"];
 
         var calls = Calls(prod).Select(build => build()).Where(c => byName.Contains(Key(c))).Select(c => (Key(c), Run(c))).ToList();
 

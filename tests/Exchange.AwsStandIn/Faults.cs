@@ -123,6 +123,28 @@ public sealed class Faults
         }
     }
 
+    /// <summary>
+    /// The fault, if any, a schedule's universal-target call meets (EventBridge Scheduler calling <paramref name="action"/> with the
+    /// schedule's role): a refused action answers AccessDenied, a throttled one the service's throttling error.
+    /// </summary>
+    public AwsError? TargetCall(string action, string protocol)
+    {
+        lock (this)
+        {
+            if (Take(_denied, action))
+                return new AwsError(protocol is "query" ? "AccessDenied" : protocol is "ec2" ? "UnauthorizedOperation" : "AccessDeniedException",
+                    $"The schedule's role is not authorized to perform: {action}");
+            if (Take(_throttled, action))
+                return protocol switch
+                {
+                    "ec2" => new AwsError("RequestLimitExceeded", "Request limit exceeded."),
+                    "rest-json" => new AwsError("TooManyRequestsException", "Rate exceeded"),
+                    _ => new AwsError("Throttling", "Rate exceeded"),
+                };
+            return null;
+        }
+    }
+
     private static bool Take(List<(string Pattern, int Remaining)> rules, string action)
     {
         var i = rules.FindIndex(f => f.Remaining > 0 && Actions.Matches(f.Pattern, action));
@@ -214,6 +236,8 @@ public sealed class Faults
                  ?? Arn("eks", $"nodegroup/{r.Route["name"]}/{nodegroup}/*")],
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("name", out var cluster) => [Arn("eks", $"cluster/{cluster}")],
             "ec2:StopInstances" or "ec2:StartInstances" => Each(r.List("InstanceId"), i => Arn("ec2", $"instance/{i}")),
+            "ec2:CreateTags" => Each(r.List("ResourceId"), i => Arn("ec2", $"instance/{i}")),
+            _ when action.StartsWith("sqs:", StringComparison.Ordinal) && Json("QueueUrl") is { } url => [Arn("sqs", url.TrimEnd('/').Split('/').Last())],
             _ when action.StartsWith("rds:", StringComparison.Ordinal) && r.Param("DBInstanceIdentifier") is { } db =>
                 [Arn("rds", $"db:{db.ToLowerInvariant()}")],
             // A secret that exists is authorized against its ARN (with the random suffix); one that does not, against the ARN its name gives.

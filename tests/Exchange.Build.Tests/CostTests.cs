@@ -40,8 +40,10 @@ public class CostTests(ITestOutputHelper output)
         Assert.Equal(ControlPlane, Running(estimate, "Cluster"));
         Assert.Equal(NodesCompute + NodeDisks, Running(estimate, "SpotNodegroup"));
         Assert.Equal(NatInstance, Running(estimate, "NatInstance"));
-        Assert.Equal(RedpandaCompute + 20 * Gp3, Running(estimate, "RedpandaInstance"));
-        Assert.Equal(10 * Gp3, Running(estimate, "RedpandaDataVolume"));
+        Assert.Equal(RedpandaCompute + 20 * Gp3 + 10 * Gp3, Running(estimate, "RedpandaInstance"));
+        Assert.Contains(estimate.Lines, l => l.LogicalId == "RedpandaInstance" && l.Billed == "10 GB gp3 data volume");
+        Assert.Equal(Table.Usage.SqsRequestsPerQueuePerMonth / 1_000_000m * Table.SqsPerMillionRequests.Usd, Running(estimate, "SleepKafkaDeadLetterQueue"));
+        Assert.InRange(Running(estimate, "SleepKafkaDeadLetterQueue"), 0.0001m, 0.01m); // near zero, and not zero
         Assert.Equal(RdsInstance + 20 * Table.RdsStoragePerGbMonth["gp3"].Usd, Running(estimate, "Database"));
         Assert.Equal(H * Table.Cache["cache.t4g.micro"].Usd, Running(estimate, "Cache"));
         Assert.Equal(Table.SecretPerMonth.Usd, Running(estimate, "DatabaseSecret"));
@@ -59,8 +61,7 @@ public class CostTests(ITestOutputHelper output)
 
         Assert.Equal(estimate.Totals.Running - NodesCompute - NodeDisks - RedpandaCompute - RdsInstance, estimate.Totals.Paused, 20);
         Assert.All(estimate.Lines.Where(l => l.LogicalId is "SpotNodegroup"), l => Assert.Equal(0, l.Paused));
-        Assert.Equal(20 * Gp3, Sum(estimate, "RedpandaInstance", l => l.Paused));
-        Assert.Equal(10 * Gp3, Sum(estimate, "RedpandaDataVolume", l => l.Paused));
+        Assert.Equal((20 + 10) * Gp3, Sum(estimate, "RedpandaInstance", l => l.Paused));
         Assert.Equal(20 * Table.RdsStoragePerGbMonth["gp3"].Usd, Sum(estimate, "Database", l => l.Paused));
         foreach (var keeps in new[] { "NatInstance", "Cache", "Cluster", "ControlPlaneLogs" })
             Assert.Equal(Running(estimate, keeps), Sum(estimate, keeps, l => l.Paused));

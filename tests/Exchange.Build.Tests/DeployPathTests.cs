@@ -90,6 +90,13 @@ public class DeployPathTests
                 Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
             ["logs", "delete-log-group", _, var name, ..] => Deleted(name),
             ["deploy", ..] => deploy(c),
+            // The new Redpanda host, asked for its topics after the deploy: an empty broker that creates what it is asked for.
+            ["ssm", "send-command", ..] => Ok(new { Command = new { CommandId = "c-1" } }),
+            ["ssm", "get-command-invocation", ..] => Ok(new
+            {
+                Status = "Success", StandardErrorContent = "",
+                StandardOutputContent = string.Concat(Kafka.DeclaredTopics.Of(Environments.Dev).Topics.Select(t => $"created {t.Name} 3 1\n")),
+            }),
             _ => Ok(new { }),
         });
 

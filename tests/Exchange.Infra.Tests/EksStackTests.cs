@@ -42,7 +42,7 @@ public sealed class EksStackTests(SynthesizedApp app)
 
         Assert.Equal(
             ["AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role", "AWS::Logs::LogGroup",
-                "AWS::Scheduler::Schedule"],
+                "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::Scheduler::Schedule"],
             types.Where(t => t != "AWS::CDK::Metadata"));
     }
 

@@ -12,6 +12,9 @@ public sealed record EnvironmentState(
     string? KafkaState,
     string? DatabaseStatus)
 {
+    /// <summary>The Redpanda host's tags (e.g. which topic declaration DeployInfra applied to it); empty without a host.</summary>
+    public IReadOnlyDictionary<string, string> KafkaTags { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The node group's generated name (the Eks stack's NodegroupName output), or null without one.</summary>
     public string? NodegroupName => Outputs.TryGet(Contracts.Outputs.EksNodegroupName);
 
@@ -43,9 +46,12 @@ public sealed record EnvironmentState(
         var nodes = stacks[StackKind.Eks] is null || outputs.TryGet(Contracts.Outputs.EksNodegroupName) is not { } nodegroup
             ? null
             : b.Aws.DescribeNodegroupScaling(b.Names.ClusterName, nodegroup);
-        var kafka = outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance ? b.Aws.InstanceState(instance) : null;
+        var kafka = outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance ? b.Aws.DescribeInstance(instance) : null;
         var database = stacks[StackKind.Rds] is null ? null : b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier);
-        return new EnvironmentState(stacks, outputs, nodes, kafka, database);
+        return new EnvironmentState(stacks, outputs, nodes, kafka?.State, database)
+        {
+            KafkaTags = kafka?.Tags ?? new Dictionary<string, string>(),
+        };
     }
 }
 

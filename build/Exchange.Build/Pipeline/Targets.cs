@@ -113,7 +113,8 @@ public static class Targets
 
         Target.Declare(TaskNames.DeployInfra, TargetGroup.DeployDev, "Deploys every registered stack (cdk deploy) and saves their outputs.")
             .Describe("Deploys every registered stack (`cdk deploy`) and saves their outputs to `artifacts/<env>/cdk-outputs.json`; shares " +
-                      "them and the deploy policy in the artifacts bucket.")
+                      "them and the deploy policy in the artifacts bucket; creates the declared Kafka topics the broker lacks (over SSM, " +
+                      "only when the declaration or the host changed) and keeps an active wake-on-demand on schedules the deploy rewrote.")
             .After(TaskNames.Bootstrap)
             .SkippedWhen(s => s.SkipInfra, $"--{ArgumentNames.SkipInfra}")
             .Touches(Reach.Aws)
@@ -174,8 +175,9 @@ public static class Targets
 
         // --- Day 2: operating the environment -----------------------------------------------------------------------
         Target.Declare(TaskNames.Status, TargetGroup.Day2, "Stacks and outputs, nodes, pods, Redpanda topics, and whether it runs or is paused.")
-            .Describe("Shows stacks and outputs, nodes, pods, Redpanda topics, the last Verify and when it ran, and whether the environment " +
-                      "runs or is paused.")
+            .Describe("Shows stacks and outputs, nodes, pods, Redpanda topics (declared against actual), failed sleeps, the last Verify " +
+                      "and when it ran, and whether the environment runs or is paused (and warns when it is awake although the schedule " +
+                      "says asleep).")
             .Touches(Reach.Aws | Reach.Cluster)
             .Reads(ArgumentNames.Json)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
@@ -208,7 +210,8 @@ public static class Targets
 
         Target.Declare(TaskNames.FollowSchedule, TargetGroup.Day2, "Does what the sleep schedule says now: wake up (build, push, Resume) or deep sleep.")
             .Describe("Does what the sleep schedule says now: in working hours builds/pushes (when changed), Resumes and re-applies the " +
-                      "workloads; at night, with deep sleep, `Pause --deep`. The workflow runs it on the schedule.")
+                      "workloads; at night, with deep sleep, `Pause --deep`, and with shallow sleep it reports whether the in-AWS sleep " +
+                      "took. The workflow runs it on the schedule.")
             .Touches(Reach.Aws | Reach.Cluster | Reach.Sources)
             .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.SkipImages,
                 ArgumentNames.WaitTimeout, ArgumentNames.VerifyTimeout)

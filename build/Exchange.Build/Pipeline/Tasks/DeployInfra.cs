@@ -33,7 +33,7 @@ public static partial class DeployInfra
     public static void Deploy(BuildContext b)
     {
         Synth.EnsureAssembly(b);
-        EnsureNotPaused(b);
+        var before = EnsureNotPaused(b);
         ClearSecretRecoveryWindow(b);
         RemoveLeftoverControlPlaneLogs(b);
         // cdk writes the outputs file itself, also after a failed deploy (only the stacks that made it): it writes to a
@@ -61,8 +61,13 @@ public static partial class DeployInfra
         var text = result.StandardOutput + result.StandardError;
         var unchanged = b.Names.AllStacks.Count(s => text.Contains($"{s} (no changes)", StringComparison.Ordinal));
         var all = b.Names.AllStacks.Count;
-        b.Report.Add(TaskNames.DeployInfra, unchanged == all ? StepOutcome.Unchanged : StepOutcome.Changed,
-            unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated");
+        // Stacks this deploy updated (a stack it created cannot hold a wake-on-demand yet).
+        var changedStacks = StackKinds.DeployOrder.Where(k => before.IsDeployed(k)
+            && !text.Contains($"{b.Names.Stack(k)} (no changes)", StringComparison.Ordinal)).ToArray();
+        FollowSchedule.KeepAwakeUntil(b, changedStacks);
+        var topics = BrokerTopics.Apply(b, before);
+        b.Report.Add(TaskNames.DeployInfra, unchanged == all && !topics.Changed ? StepOutcome.Unchanged : StepOutcome.Changed,
+            (unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + $"; {topics.Summary}");
     }
 
     /// <summary>
@@ -96,8 +101,8 @@ public static partial class DeployInfra
         b.Aws.Run(b.Aws.DeleteLogGroupCommand(name));
     }
 
-    /// <summary>DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front.</summary>
-    public static void EnsureNotPaused(BuildContext b)
+    /// <summary>DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front. Returns what it read.</summary>
+    public static Operations.EnvironmentState EnsureNotPaused(BuildContext b)
     {
         var state = Operations.EnvironmentState.Read(b);
         var paused = new List<string>();
@@ -107,6 +112,7 @@ public static partial class DeployInfra
         if (paused.Count > 0)
             throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is paused ({string.Join(", ", paused)}). " +
                                                 "Run ./build.sh --target=Resume first; deploying would not start it.");
+        return state;
     }
 
     public static void Kubeconfig(BuildContext b)

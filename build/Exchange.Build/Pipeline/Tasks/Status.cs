@@ -73,17 +73,15 @@ public static class Status
             ? $" (stopped {stopped:yyyy-MM-dd HH:mm} UTC, so on {restart:yyyy-MM-dd HH:mm} UTC)"
             : " (stopped elsewhere: date unknown here)";
 
-    /// <summary>The Redpanda topics, through SSM Run Command (no SSH, no open port).</summary>
+    /// <summary>The Redpanda topics, declared against actual, through SSM Run Command (no SSH, no open port).</summary>
     private static void Topics(BuildContext b, string instance)
     {
         try
         {
-            var topics = b.Aws.RunOnInstance(instance, "docker exec redpanda rpk topic list", TimeSpan.FromSeconds(60));
-            b.Log.Information("Redpanda topics (rpk topic list via SSM):");
-            var lines = topics.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            foreach (var line in lines) b.Log.Information("  " + line);
-            if (b.Document is { } document)
-                document["topics"] = new JsonArray(lines.Skip(1).Select(l => (JsonNode)l.Split(' ', 2)[0]).ToArray()); // after the NAME header
+            var report = BrokerTopics.Read(b, instance);
+            foreach (var line in BrokerTopics.StatusLines(b, instance, report)) b.Log.Information(line);
+            if (b.Document is { } document) // what the broker has, declared or not
+                document["topics"] = new JsonArray(report.Lines.Where(l => l.Actual is not null).Select(l => (JsonNode)l.Name).ToArray());
         }
         // A refused permission is not "the instance is busy": it ends the step like everywhere else.
         catch (Exception e) when (e is CommandFailedException or InvalidOperationException or TimeoutException &&

@@ -57,6 +57,9 @@ public static class IamPermissions
 
     private static IReadOnlyList<string> Schedules(IamScope s) => [s.Arn("scheduler", $"schedule/default/{s.Names.SleepSchedulePrefix}*")];
 
+    /// <summary>The sleep schedules' dead-letter queues (exchange-ENV-sleep-TARGET-dlq).</summary>
+    private static IReadOnlyList<string> DeadLetterQueues(IamScope s) => [s.Arn("sqs", $"{s.Names.SleepSchedulePrefix}*")];
+
     /// <summary>The sleep schedules' roles: named by CloudFormation after their stack.</summary>
     private static IReadOnlyList<string> StackRoles(IamScope s) => [$"arn:{s.Partition}:iam::{s.Account}:role/Exchange-{s.Names.Env}-*"];
 
@@ -92,6 +95,8 @@ public static class IamPermissions
         ["aws ec2 describe-instances"] = [G("ec2:DescribeInstances", IamGrant.AnyResource)],
         ["aws ec2 stop-instances"] = [G("ec2:StopInstances", Instances, KafkaInstance)],
         ["aws ec2 start-instances"] = [G("ec2:StartInstances", Instances, KafkaInstance)],
+        // DeployInfra marks the broker with the topic declaration it applied (so a rerun asks the broker nothing).
+        ["aws ec2 create-tags"] = [G("ec2:CreateTags", Instances, KafkaInstance)],
         ["aws rds describe-db-instances"] = [G("rds:DescribeDBInstances", Database)],
         ["aws rds stop-db-instance"] = [G("rds:StopDBInstance", Database)],
         ["aws rds start-db-instance"] = [G("rds:StartDBInstance", Database)],
@@ -109,6 +114,9 @@ public static class IamPermissions
         ["aws scheduler update-schedule"] = [G("scheduler:UpdateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
         ["aws scheduler create-schedule"] = [G("scheduler:CreateSchedule", Schedules), G("iam:PassRole", StackRoles, ToScheduler)],
         ["aws scheduler delete-schedule"] = [G("scheduler:DeleteSchedule", Schedules)],
+        // Status and FollowSchedule read the dead-letter queues of the sleep schedules, leaving the events in them.
+        ["aws sqs get-queue-attributes"] = [G("sqs:GetQueueAttributes", DeadLetterQueues)],
+        ["aws sqs receive-message"] = [G("sqs:ReceiveMessage", DeadLetterQueues)],
         // DestroyDev empties the buckets before their stack goes (no CDK auto-delete: it needs a Lambda).
         ["aws s3api list-objects-v2"] = [G("s3:ListBucket", Buckets)],
         ["aws s3api delete-objects"] = [G("s3:DeleteObject", BucketObjects)],
