@@ -352,7 +352,7 @@ public static class CloudFormation
                 try
                 {
                     if (c.Faults.ResourceFailure(id, type) is { } reason) throw new ResourceFailedException(reason);
-                    Provisioner.Apply(context, id, isNew);
+                    Provisioner.Apply(context, id, isNew, isNew ? null : Context(c, stack, stack.Template, stack.Parameters));
                 }
                 catch (ResourceFailedException e)
                 {
@@ -374,7 +374,8 @@ public static class CloudFormation
                     throw new ResourceFailedException($"Cannot delete export {name} as it is in use by {importer}.");
             foreach (var (name, export) in c.Exports.Where(e => e.Value.Stack == stack.Name).ToList()) c.Exports.Remove(name);
             foreach (var (name, value) in exports) c.Exports[name] = (value, stack.Name);
-            if (!creating) StackEvent(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
+            // The stack passes through UPDATE_COMPLETE_CLEANUP_IN_PROGRESS; botocore's ResourceStatus has no such value, so no event says it.
+            if (!creating) stack.Status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS";
             foreach (var (id, old) in stack.Resources.Where(p => !resources.ContainsKey(p.Key)).Reverse())
             {
                 Event(stack, id, old.PhysicalId, old.Type, "DELETE_IN_PROGRESS");
