@@ -48,15 +48,15 @@ Task(TaskNames.Doctor)
     .Does<BuildContext>((ctx, b) => Doctor.Run(b));
 
 Task(TaskNames.Bootstrap)
-    .Description("Bootstraps the account and region for CDK when they are not yet (idempotent).")
+    .Description("Bootstraps the account and region for CDK when they are not yet (idempotent); stops in seconds, naming the command an administrator runs once, when your role may not.")
     .IsDependentOn(TaskNames.Doctor)
-    .IsDependentOn(TaskNames.Synth)
     .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipBootstrap, "--skip-bootstrap")
     .Does<BuildContext>((ctx, b) => DeployInfra.Bootstrap(b));
 
 Task(TaskNames.DeployInfra)
     .Description("Deploys every registered stack (cdk deploy) and saves their outputs to artifacts/<env>/cdk-outputs.json.")
     .IsDependentOn(TaskNames.Bootstrap)
+    .IsDependentOn(TaskNames.Synth)
     .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipInfra, "--skip-infra")
     .Does<BuildContext>((ctx, b) => DeployInfra.Deploy(b));
 
@@ -97,6 +97,7 @@ Task(TaskNames.Verify)
 Task(TaskNames.DeployDev)
     .Description("Doctor through Verify in dependency order: from an empty account to running pods.")
     .IsDependentOn(TaskNames.Doctor)
+    .IsDependentOn(TaskNames.Bootstrap)
     .IsDependentOn(TaskNames.BuildImages)
     .IsDependentOn(TaskNames.Verify);
 
@@ -121,6 +122,10 @@ Task(TaskNames.FollowSchedule)
     .Description("Does what the sleep schedule says now: in working hours builds/pushes (if changed), Resumes and re-applies; at night, with deep sleep, Pause --deep. CI runs it on the schedule.")
     .Does<BuildContext>((ctx, b) => FollowSchedule.Run(b));
 
+Task(TaskNames.Upgrade)
+    .Description("Moves the cluster to --to (default: the configured Kubernetes version) in AWS's order, one minor version at a time: control plane, add-ons, then the node group (rolling); at the same version, a newly pinned node AMI release moves just the nodes.")
+    .Does<BuildContext>((ctx, b) => Upgrade.Run(b));
+
 Task(TaskNames.DestroyDev)
     .Description("Deletes the namespace, then every stack in reverse order, sweeps leftovers; needs --confirm (or CI).")
     .Does<BuildContext>((ctx, b) => DestroyDev.Destroy(b));
@@ -130,7 +135,7 @@ Task(TaskNames.Cost)
     .Does<BuildContext>((ctx, b) => CostReport.Run(b));
 
 Task(TaskNames.Permissions)
-    .Description("Prints the least-privilege IAM policy the deploy role needs and writes artifacts/<env>/deploy-policy.json (no AWS call).")
+    .Description("Prints the least-privilege IAM policy the deploy role needs (artifacts/<env>/deploy-policy.json) and what an administrator needs to bootstrap the account once (bootstrap-policy.json, with the command); no AWS call.")
     .Does<BuildContext>((ctx, b) => Permissions.Run(b));
 
 Task(TaskNames.CostDiff)

@@ -31,12 +31,13 @@ public static class TaskNames
     public const string Permissions = "Permissions";
     public const string CostDiff = "CostDiff";
     public const string FollowSchedule = "FollowSchedule";
+    public const string Upgrade = "Upgrade";
 
     /// <summary>Tasks that call AWS with credentials: they need the account guard.</summary>
     public static readonly IReadOnlySet<string> TouchAws = new HashSet<string>(StringComparer.Ordinal)
     {
         Doctor, Bootstrap, DeployInfra, Kubeconfig, PushImages, Secrets, ApplyK8s, Verify,
-        Status, Diff, Pause, Resume, DestroyDev, FollowSchedule,
+        Status, Diff, Pause, Resume, DestroyDev, FollowSchedule, Upgrade,
     };
 
     /// <summary>Tasks that talk to the cluster's API endpoint (kubectl).</summary>
@@ -83,5 +84,6 @@ public static class TaskNames
         [Resume] = [ToolKind.Aws, ToolKind.Cdk, ToolKind.Kubectl],
         [DestroyDev] = [ToolKind.Aws, ToolKind.Cdk, ToolKind.Kubectl],
         [Cost] = [ToolKind.Cdk],
+        [Upgrade] = [ToolKind.Aws, ToolKind.Cdk],
     };
 }

@@ -56,6 +56,8 @@ public static partial class Doctor
         foreach (var warning in EndpointWarnings(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
             b.Log.Warning(warning);
 
+        if (Operations.KubernetesChecks.SupportWarning(cluster, b.Now(), "configured") is { } support) b.Log.Warning(support);
+
         var missing = checks.Where(c => c.Status == ToolStatus.Missing).ToArray();
         if (missing.Length > 0)
             throw new InvalidOperationException($"Doctor: {missing.Length} of {checks.Length} tools missing or not working:\n" +

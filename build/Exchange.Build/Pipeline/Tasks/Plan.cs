@@ -56,6 +56,45 @@ public static partial class Plan
                 plan => t.Execute(new PlanCakeContext(cake, plan)).GetAwaiter().GetResult()))
             .ToArray();
         Print(b, Record(b, steps));
+        if (b.Settings.UpgradeTo is { } to) PrintUpgrade(b, to);
+    }
+
+    /// <summary>With --to: the steps of Upgrade from the configured versions, in the order it runs them, with their commands.</summary>
+    private static void PrintUpgrade(BuildContext b, string to)
+    {
+        // The commands are built by the Upgrade task's own wrappers; nothing runs (a lenient context: missing tools show by name).
+        var plan = new BuildContext(b.Settings, new MemoryLog(), b.Environment, [TaskNames.Plan], new NothingRuns(), b.Clock, lenientTools: true);
+        var eks = b.Settings.Environment.Of<EksConfig>();
+        IReadOnlyList<(string Title, IReadOnlyList<string> Lines)> steps;
+        try { steps = Upgrade.Preview(plan, to); }
+        catch (Operations.UpgradeRefusedException e)
+        {
+            b.Log.Warning($"Upgrade --to={to} would stop: {e.Message}");
+            return;
+        }
+        if (steps.Count == 0)
+        {
+            b.Log.Information($"Upgrade --to={to} from the configured versions ({Operations.EksVersions.Configured(eks)}): nothing to do but check that " +
+                              "the add-ons suit it. (A real run decides from what the cluster runs.)");
+            return;
+        }
+        b.Log.Information($"Upgrade --to={to} would run, in order, from the configured versions ({Operations.EksVersions.Configured(eks)}); a real run " +
+                          "starts from what the cluster runs:");
+        var n = 0;
+        foreach (var (title, lines) in steps)
+        {
+            b.Log.Information($"  {++n}. {title}");
+            foreach (var line in lines)
+                foreach (var wrapped in line.StartsWith('#') ? ShellWrap.Prose(line, "    ", "    #   ") : ShellWrap.Command(line, "    "))
+                    b.Log.Information(wrapped);
+        }
+    }
+
+    /// <summary>A runner for contexts that only build commands.</summary>
+    private sealed class NothingRuns : IProcessRunner
+    {
+        public ProcessResult Run(CommandLine command, ProcessOptions? options = null) =>
+            throw new InvalidOperationException($"Plan runs nothing: '{command.RenderSafe()}'.");
     }
 
     /// <summary>Runs <paramref name="steps"/> in the plan world: settings as given, but folders in a scratch directory and an account placeholder.</summary>

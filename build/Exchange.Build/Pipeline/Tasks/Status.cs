@@ -28,6 +28,8 @@ public static class Status
         if (state.DatabaseStatus == "stopped")
             b.Log.Information($"               RDS restarts itself 7 days after a stop{RestartDate(b)}; Pause again before then.");
 
+        Kubernetes(b, state);
+
         if (state.KafkaState == "running" && state.Outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance)
             Topics(b, instance);
         if (state.IsDeployed(StackKind.Eks) && (state.Nodes?.DesiredSize ?? 0) > 0) Cluster(b, state);
@@ -37,6 +39,21 @@ public static class Status
 
         b.Log.Information($"Environment '{b.Settings.Environment.EnvName}' is {state.Phase.ToUpperInvariant()}.");
         b.Report.Add(TaskNames.Status, StepOutcome.Checked, state.Phase);
+    }
+
+    /// <summary>What runs against what the configuration pins, any skew between them, and the end of standard support when it is near.</summary>
+    private static void Kubernetes(BuildContext b, EnvironmentState state)
+    {
+        var eks = b.Settings.Environment.Of<EksConfig>();
+        var running = state.RunningVersions(b);
+        b.Log.Information("Kubernetes:");
+        b.Log.Information($"  running      {running?.ToString() ?? "no cluster"}");
+        b.Log.Information($"  configured   {EksVersions.Configured(eks)}");
+        if (running is not null)
+            foreach (var problem in KubernetesChecks.Skew(running, eks)) b.Log.Warning(problem);
+        if (KubernetesChecks.SupportWarning(running?.ControlPlane ?? eks.KubernetesVersion, b.Now(), running is null ? "configured" : "running")
+            is { } warning)
+            b.Log.Warning(warning);
     }
 
     private static string RestartDate(BuildContext b) =>
