@@ -176,6 +176,7 @@ public sealed class UpgradeTests
                         },
                     },
                 }),
+                "rds describe-db-instances" => Json(new { DBInstances = new[] { new { DBInstanceStatus = "available" } } }),
                 "eks describe-cluster" => Json(new { cluster = new { version = Running.ControlPlane, status = "ACTIVE" } }),
                 "eks describe-nodegroup" => Json(new
                 {
@@ -297,5 +298,25 @@ public sealed class UpgradeTests
 
         Assert.Equal([$"prepare 1.35 {Configured.NodeReleaseVersion}"], account.Changes);
         Assert.Equal(EksVersions.Configured(Configured), account.Running);
+    }
+
+    [Theory]
+    [InlineData("1.36", "1.35", "1.35.4-20260512", "but the configuration says 1.35")] // EKS moved the control plane by itself
+    [InlineData("1.35", "1.35", "1.35.1-20260201", "run ./build.sh --target=Upgrade")] // a release pinned but not rolled out
+    public void DeployInfra_refuses_to_deploy_versions_that_differ_from_what_runs(string controlPlane, string nodes, string release, string says)
+    {
+        using var artifacts = new TempDir();
+        var account = new EksAccount(new EksVersions(controlPlane, nodes, release));
+        var (b, _) = Context(account, artifacts);
+
+        var error = Assert.Throws<UpgradeRefusedException>(() => DeployInfra.EnsureVersionsAsConfigured(b, EnvironmentState.Read(b)));
+
+        Assert.Contains("Nothing was deployed", error.Message);
+        Assert.Contains(says, error.Message);
+        Assert.DoesNotContain(account.Calls, c => c.StartsWith("deploy", StringComparison.Ordinal));
+        account.Calls.Clear();
+        var matching = new EksAccount(EksVersions.Configured(Configured));
+        var (ok, _) = Context(matching, artifacts);
+        DeployInfra.EnsureVersionsAsConfigured(ok, EnvironmentState.Read(ok)); // what runs is what the configuration says: no complaint
     }
 }

@@ -11,7 +11,7 @@ public sealed class EntryPointTests : IDisposable
     [
         "Default", "Test", "Synth", "Render", "Plan", "Doctor", "Bootstrap", "DeployInfra", "Kubeconfig", "BuildImages",
         "PushImages", "Secrets", "ApplyK8s", "Verify", "DeployDev", "Status", "Diff", "Pause", "Resume", "DestroyDev", "Cost",
-        "FollowSchedule", "CostDiff",
+        "FollowSchedule", "CostDiff", "Upgrade",
     ];
 
     private readonly PipelineRun _run = new(world);

@@ -128,6 +128,7 @@ public static class Upgrade
             if (wait.LastState != "Successful")
                 throw new UpgradeRefusedException($"EKS could not update add-on {name} to {version}: {wait.LastState}. Read `aws eks describe-addon " +
                                                   $"--cluster-name {cluster} --addon-name {name}` (its health issues), fix the cause, then rerun Upgrade.");
+            b.Log.Information($"  add-on {name} at {version} after {Backoff.Format(wait.Elapsed)}");
             moved.Add($"{name} {version}");
         }
         return moved.Count == 0 ? null : $"add-ons for {step.Version}: {string.Join(", ", moved)}";
@@ -170,6 +171,7 @@ public static class Upgrade
             b.Log.Information($"  {stack} already says this: nothing to deploy");
             return;
         }
+        b.Log.Information($"  executing change set {changeSet} on {stack}");
         b.Aws.Run(b.Aws.ExecuteChangeSetCommand(stack, changeSet));
         var wait = b.Waits.For(what, () =>
             {
@@ -184,6 +186,7 @@ public static class Upgrade
             throw new UpgradeRefusedException($"CloudFormation did not apply the stage ({wait.LastState}): " +
                                               $"{b.Aws.LatestResourceFailure(stack) ?? "no failed resource in the stack's events"}. Fix the cause, then rerun " +
                                               $"./build.sh --target={TaskNames.Upgrade} (it starts from what runs).");
+        b.Log.Information($"  {stack} {wait.LastState} after {Backoff.Format(wait.Elapsed)}");
     }
 
     /// <summary>
