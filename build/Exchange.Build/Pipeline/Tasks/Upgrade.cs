@@ -200,7 +200,7 @@ public static class Upgrade
         var release = eks.NodeReleaseVersion;
         var nodegroup = $"<{stack}.{Outputs.EksNodegroupName.Key}>";
         var context = Synth.Context(b);
-        context.TryAdd(ContextKeys.AdminPrincipalArn, "<the cluster's admin principal>"); // a real run reads it from the deployed Eks stack
+        context.TryAdd(ContextKeys.AdminPrincipalArn, "<admin-principal-arn>"); // a real run reads it from the deployed Eks stack
         string Show(Processes.CommandLine command) => command.RenderSafe(b.Redactor);
         IEnumerable<string> Stage(string version, string nodeRelease, string waitsFor)
         {
