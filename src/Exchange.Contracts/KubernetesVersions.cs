@@ -51,7 +51,8 @@ public static partial class KubernetesVersions
         var byMinor = Compare(MinorOfRelease(a), MinorOfRelease(b));
         if (byMinor != 0) return byMinor;
         var (x, y) = (ReleasePattern().Match(a), ReleasePattern().Match(b));
-        var byPatch = int.Parse(x.Groups["patch"].Value, CultureInfo.InvariantCulture).CompareTo(int.Parse(y.Groups["patch"].Value, CultureInfo.InvariantCulture));
+        static int Patch(Match m) => int.Parse(m.Groups["patch"].Value, CultureInfo.InvariantCulture);
+        var byPatch = Patch(x).CompareTo(Patch(y));
         return byPatch != 0 ? byPatch : string.CompareOrdinal(x.Groups["date"].Value, y.Groups["date"].Value);
     }
 

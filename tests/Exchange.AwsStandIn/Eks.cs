@@ -157,7 +157,8 @@ public static class Eks
         var version = s.Property(id, "Version") ?? clusterVersion;
         var release = s.Property(id, "ReleaseVersion") ?? RecommendedRelease.GetValueOrDefault(version) ?? $"{version}.0-20260101";
         string Fail(string message) =>
-            throw new ResourceFailedException($"Resource handler returned message: \"{message} (Service: Eks, Status Code: 400)\" (HandlerErrorCode: InvalidRequest)");
+            throw new ResourceFailedException($"Resource handler returned message: \"{message} (Service: Eks, Status Code: 400)\" " +
+                                              "(HandlerErrorCode: InvalidRequest)");
         if (!release.StartsWith(version + ".", StringComparison.Ordinal))
             Fail($"Requested release version {release} is not valid for kubernetes version {version}.");
         if (Minor(version) > Minor(clusterVersion))

@@ -9,7 +9,7 @@ using Exchange.Contracts;
 
 namespace Exchange.Build.Tests;
 
-/// <summary>Upgrade's plan (AWS's order, one minor version at a time), the add-on choice, the version checks, and the task against canned AWS answers.</summary>
+/// <summary>Upgrade's plan (AWS's order, one minor version at a time), the add-on choice, the version checks, the task against canned answers.</summary>
 public sealed class UpgradeTests
 {
     private static readonly EksConfig Configured = Environments.Dev.Of<EksConfig>();
@@ -248,7 +248,10 @@ public sealed class UpgradeTests
 
     private static (BuildContext Build, MemoryLog Log) Context(IProcessRunner runner, TempDir artifacts, params (string Key, string Value)[] arguments)
     {
-        var env = new Dictionary<string, string> { ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
+        var env = new Dictionary<string, string>
+        {
+            ["AWS_PATH"] = "/bin/sh", ["CDK_PATH"] = "/bin/sh", ["DOCKER_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh",
+        };
         var args = new Dictionary<string, string> { ["account"] = "111122223333", ["artifacts"] = artifacts.Path };
         foreach (var (key, value) in arguments) args[key] = value;
         var log = new MemoryLog();

@@ -89,7 +89,7 @@ public sealed partial class UpgradeTests : IDisposable
         Assert.False(_run.Cloud.Stacks.TryGetValue("CDKToolkit", out var toolkit) && toolkit.Status.EndsWith("_COMPLETE", StringComparison.Ordinal));
     }
 
-    /// <summary>cdk deploy of a staged assembly (artifacts/upgrade/cdk.out-VERSION-RELEASE) or the configuration's, preparing the Eks stack's change set.</summary>
+    /// <summary>cdk deploy of a staged assembly (artifacts/upgrade/cdk.out-VERSION-RELEASE) or the configuration's: the Eks stack's change set.</summary>
     [GeneratedRegex(@"^cdk deploy --app \S*?cdk\.out(?:-(\d+\.\d+)-(\S+))? Exchange-dev-Eks --exclusively --method prepare-change-set")]
     private static partial Regex StagedDeploy();
 

@@ -80,10 +80,14 @@ public static class UpgradePlan
         return steps;
     }
 
-    /// <summary>The add-on version to move to for a Kubernetes version, or null to leave it: EKS's default there, unless what runs is compatible and not older.</summary>
+    /// <summary>
+    /// The add-on version to move to for a Kubernetes version, or null to leave it: EKS's default there, unless what runs is compatible and
+    /// not older.
+    /// </summary>
     public static string? AddonTarget(string installed, IReadOnlyList<Aws.AddonVersionOffer> offered)
     {
-        var preferred = offered.FirstOrDefault(o => o.IsDefault)?.Version ?? offered.Select(o => o.Version).OrderByDescending(v => v, AddonVersionOrder).FirstOrDefault()
+        var preferred = offered.FirstOrDefault(o => o.IsDefault)?.Version
+                        ?? offered.Select(o => o.Version).OrderByDescending(v => v, AddonVersionOrder).FirstOrDefault()
                         ?? throw new UpgradeRefusedException("EKS offers no version of this add-on for the new Kubernetes version.");
         var compatible = offered.Any(o => o.Version == installed);
         return compatible && AddonVersionOrder.Compare(installed, preferred) >= 0 ? null : preferred;
@@ -132,7 +136,8 @@ public static class KubernetesChecks
         if (byControlPlane > 0)
             problems.Add($"The control plane runs Kubernetes {running.ControlPlane}, but the configuration says {configured.KubernetesVersion} (EKS " +
                          "upgrades a control plane by itself at the end of standard support; or Upgrade --to went ahead of it). A cluster cannot go " +
-                         $"back: set KubernetesVersion = \"{running.ControlPlane}\" and a NodeReleaseVersion for it in src/Exchange.Contracts/Environments.cs, " +
+                         $"back: set KubernetesVersion = \"{running.ControlPlane}\" and a NodeReleaseVersion for it in " +
+                         "src/Exchange.Contracts/Environments.cs, " +
                          "then run ./build.sh --target=Upgrade (add-ons and nodes follow).");
         else if (byControlPlane < 0)
             problems.Add($"The configuration says Kubernetes {configured.KubernetesVersion}, the control plane runs {running.ControlPlane}: run " +

@@ -24,7 +24,8 @@ public static class Upgrade
         var current = ReadRunning(b);
         if (current is null)
         {
-            b.Log.Information($"The Eks stack is not deployed: nothing to upgrade (DeployInfra creates the cluster at the configured {eks.KubernetesVersion}).");
+            b.Log.Information("The Eks stack is not deployed: nothing to upgrade " +
+                              $"(DeployInfra creates the cluster at the configured {eks.KubernetesVersion}).");
             b.Report.Add(TaskNames.Upgrade, StepOutcome.Skipped, "the Eks stack is not deployed");
             return;
         }
@@ -76,7 +77,8 @@ public static class Upgrade
         var nodegroup = DeploymentOutputs.FromStackDescriptions(b.Names, [stack]).TryGet(Outputs.EksNodegroupName)
                         ?? throw new InvalidOperationException($"The Eks stack has no {Outputs.EksNodegroupName.Key} output: run DeployInfra first.");
         var cluster = b.Aws.DescribeCluster(b.Names.ClusterName)
-                      ?? throw new InvalidOperationException($"The Eks stack exists but cluster {b.Names.ClusterName} does not: see ./build.sh --target=Status.");
+                      ?? throw new InvalidOperationException($"The Eks stack exists but cluster {b.Names.ClusterName} does not: " +
+                                                             "see ./build.sh --target=Status.");
         var nodes = b.Aws.DescribeNodegroup(b.Names.ClusterName, nodegroup)
                     ?? throw new InvalidOperationException($"Node group {nodegroup} does not exist: see ./build.sh --target=Status.");
         if (cluster.Status != "ACTIVE" || nodes.Status != "ACTIVE")
@@ -184,7 +186,8 @@ public static class Upgrade
             throw new UpgradeRefusedException(wait.Failure! + " CloudFormation goes on by itself: rerun Upgrade once the stack is stable.");
         if (!wait.LastState.EndsWith("UPDATE_COMPLETE", StringComparison.Ordinal) || wait.LastState.Contains("ROLLBACK", StringComparison.Ordinal))
             throw new UpgradeRefusedException($"CloudFormation did not apply the stage ({wait.LastState}): " +
-                                              $"{b.Aws.LatestResourceFailure(stack) ?? "no failed resource in the stack's events"}. Fix the cause, then rerun " +
+                                              $"{b.Aws.LatestResourceFailure(stack) ?? "no failed resource in the stack's events"}. " +
+                                              "Fix the cause, then rerun " +
                                               $"./build.sh --target={TaskNames.Upgrade} (it starts from what runs).");
         b.Log.Information($"  {stack} {wait.LastState} after {Backoff.Format(wait.Elapsed)}");
     }

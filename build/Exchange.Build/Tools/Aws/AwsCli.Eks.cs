@@ -65,7 +65,7 @@ public sealed partial class AwsCli
     public CommandLine DescribeAddonVersionsCommand(string addon, string kubernetesVersion) =>
         JsonCommand("eks", "describe-addon-versions", "--addon-name", addon, "--kubernetes-version", kubernetesVersion);
 
-    /// <summary>The versions of <paramref name="addon"/> EKS offers for <paramref name="kubernetesVersion"/>, each marked when it is the default there.</summary>
+    /// <summary>The versions of <paramref name="addon"/> EKS offers for <paramref name="kubernetesVersion"/>, each marked when it is the default.</summary>
     public IReadOnlyList<AddonVersionOffer> AddonVersions(string addon, string kubernetesVersion)
     {
         using var json = RunJson(DescribeAddonVersionsCommand(addon, kubernetesVersion));
