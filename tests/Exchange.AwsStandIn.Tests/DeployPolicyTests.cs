@@ -48,6 +48,7 @@ public sealed class DeployPolicyTests : IDisposable
                 {
                     ["ClusterName"] = Dev.ClusterName, ["ScalingConfig"] = new JsonObject { ["MinSize"] = 1, ["MaxSize"] = 4, ["DesiredSize"] = 2 },
                 }),
+                ["Proxy"] = Resource("AWS::EKS::Addon", new() { ["ClusterName"] = Dev.ClusterName, ["AddonName"] = "kube-proxy" }),
                 ["ControlPlaneLogs"] = Resource("AWS::Logs::LogGroup", new() { ["LogGroupName"] = Dev.EksClusterLogGroupName }),
                 ["Engine"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.MatchingEngineRepository }),
                 ["Backend"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.BackendRepository }),
@@ -100,6 +101,16 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.GetSecretValueCommand(n.DbSecretName);
         yield return () => Cli.UpdateKubeconfigCommand(n.ClusterName);
         yield return () => Cli.DescribeNodegroupCommand(n.ClusterName, nodegroup);
+        // Upgrade: versions, add-ons and their updates, the recommended node AMI, the staged change set and its events.
+        yield return () => Cli.DescribeClusterCommand(n.ClusterName);
+        yield return () => Cli.DescribeAddonCommand(n.ClusterName, "kube-proxy");
+        yield return () => Cli.DescribeAddonVersionsCommand("kube-proxy", "1.36");
+        yield return () => Cli.UpdateAddonCommand(n.ClusterName, "kube-proxy", "v1.35.0-eksbuild.2");
+        yield return () => Cli.DescribeAddonUpdateCommand(n.ClusterName, "kube-proxy",
+            _world.Cloud.Updates.Keys.LastOrDefault()?.Split('/')[1] ?? Guid.NewGuid().ToString());
+        yield return () => Cli.RecommendedReleaseCommand("1.36", "AL2023_x86_64_STANDARD");
+        yield return () => Cli.ExecuteChangeSetCommand(n.Stack(StackKind.Eks), "exchange-upgrade-none");
+        yield return () => Cli.DescribeStackEventsCommand(n.Stack(StackKind.Eks));
         yield return () => Cli.UpdateNodegroupScalingCommand(n.ClusterName, nodegroup, new NodegroupScaling(0, 4, 0));
         yield return () => Cli.DescribeInstanceCommand(instance);
         // SSM first: only a running instance takes commands.
@@ -166,6 +177,9 @@ public sealed class DeployPolicyTests : IDisposable
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm send-command").Item2.ExitCode);
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler create-schedule").Item2.ExitCode); // with iam:PassRole on the stack's role
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler update-schedule").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks update-addon").Item2.ExitCode); // Upgrade's add-on update, on the add-on's ARN
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks describe-update").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm get-parameter").Item2.ExitCode); // AWS's public parameter: no account in its ARN
         // Every aws call the IAM table declares was made here.
         Assert.Equal(IamPermissions.All.Keys.Where(k => k.StartsWith("aws ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
                      deployed.Select(c => c.Item1).Distinct().Order(StringComparer.Ordinal));
@@ -183,7 +197,9 @@ public sealed class DeployPolicyTests : IDisposable
                            "aws rds stop-db-instance", "aws rds start-db-instance", "aws logs delete-log-group", "aws secretsmanager delete-secret",
                            "aws scheduler get-schedule", "aws scheduler update-schedule", "aws scheduler create-schedule", "aws scheduler delete-schedule",
                            "aws s3api put-object", "aws s3api get-object", "aws s3api list-objects-v2", "aws s3api delete-objects",
-                           "aws sqs get-queue-attributes", "aws sqs receive-message"];
+                           "aws sqs get-queue-attributes", "aws sqs receive-message",
+                           "aws eks describe-cluster", "aws eks describe-addon", "aws eks update-addon", "aws eks describe-update",
+                           "aws cloudformation execute-change-set", "aws cloudformation describe-stack-events"];
 
         var calls = Calls(prod).Select(build => build()).Where(c => byName.Contains(Key(c))).Select(c => (Key(c), Run(c))).ToList();
 

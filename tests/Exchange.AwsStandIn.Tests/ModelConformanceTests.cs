@@ -19,6 +19,7 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
             "Nodes": { "Type": "AWS::EKS::Nodegroup", "Properties": { "ClusterName": { "Ref": "Cluster" }, "NodegroupName": "spot", "CapacityType": "SPOT",
               "InstanceTypes": ["t3.medium"], "ScalingConfig": { "MinSize": 1, "MaxSize": 4, "DesiredSize": 2 }, "Subnets": ["subnet-1"],
               "NodeRole": "arn:aws:iam::111122223333:role/node" } },
+            "Proxy": { "Type": "AWS::EKS::Addon", "Properties": { "ClusterName": { "Ref": "Cluster" }, "AddonName": "kube-proxy" } },
             "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small" } },
             "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "conformance-db", "Engine": "mysql", "AllocatedStorage": "20" } },
             "Secret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "conformance-secret", "GenerateSecretString": {} } },
@@ -57,6 +58,9 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         aws(["cloudformation", "list-exports"]);
         aws(["cloudformation", "create-change-set", "--stack-name", "Conformance", "--change-set-name", "again", "--use-previous-template"]);
         aws(["cloudformation", "delete-change-set", "--stack-name", "Conformance", "--change-set-name", "again"]);
+        aws(["cloudformation", "create-change-set", "--stack-name", "Conformance", "--change-set-name", "run", "--use-previous-template",
+             "--tags", "Key=purpose,Value=conformance"]);
+        aws(["cloudformation", "execute-change-set", "--stack-name", "Conformance", "--change-set-name", "run"]);
 
         var file = world.Write("object.txt", "hello");
         aws(["s3api", "put-object", "--bucket", "conformance-bucket", "--key", "a/object.txt", "--body", file]);
@@ -84,6 +88,14 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         aws(["eks", "describe-nodegroup", "--cluster-name", "conformance", "--nodegroup-name", "spot"]);
         aws(["eks", "update-nodegroup-config", "--cluster-name", "conformance", "--nodegroup-name", "spot",
              "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"]);
+        aws(["eks", "describe-cluster", "--name", "conformance"]);
+        aws(["eks", "describe-addon", "--cluster-name", "conformance", "--addon-name", "kube-proxy"]);
+        Assert.Contains("v1.36.0-eksbuild.1", aws(["eks", "describe-addon-versions", "--addon-name", "kube-proxy", "--kubernetes-version", "1.36"]));
+        var addonUpdate = JsonNode.Parse(aws(["eks", "update-addon", "--cluster-name", "conformance", "--addon-name", "kube-proxy",
+            "--addon-version", "v1.35.0-eksbuild.2", "--resolve-conflicts", "OVERWRITE"]))!["update"]!["id"]!.GetValue<string>();
+        Assert.Contains("Successful", aws(["eks", "describe-update", "--name", "conformance", "--update-id", addonUpdate, "--addon-name", "kube-proxy"]));
+        Assert.Contains("1.36.", aws(["ssm", "get-parameter", "--name",
+            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/release_version"]));
 
         aws(["ec2", "create-tags", "--resources", host, "--tags", "Key=exchange:kafka-topics,Value=0123456789abcdef"]);
         Assert.Contains("exchange:kafka-topics", aws(["ec2", "describe-instances", "--instance-ids", host]));

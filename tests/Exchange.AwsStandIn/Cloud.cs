@@ -39,6 +39,8 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Dictionary<string, JsonObject> Repositories { get; } = []; // ECR, by name
     public Dictionary<string, JsonObject> Clusters { get; } = [];
     public Dictionary<string, JsonObject> Nodegroups { get; } = []; // "cluster/nodegroup"
+    public Dictionary<string, JsonObject> Addons { get; } = []; // EKS managed add-ons, "cluster/addon", as DescribeAddon answers
+    public Dictionary<string, JsonObject> Updates { get; } = []; // EKS updates, "cluster/id" (see Eks)
     public Dictionary<string, JsonObject> Instances { get; } = [];
     public Dictionary<string, JsonObject> Volumes { get; } = []; // EBS, by id: state and attachments (VolumeInUse)
     public Dictionary<string, JsonObject> Databases { get; } = [];
@@ -76,7 +78,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
                  {
                      (Parameters, copy.Parameters), (Repositories, copy.Repositories), (Clusters, copy.Clusters), (Nodegroups, copy.Nodegroups),
                      (Instances, copy.Instances), (Volumes, copy.Volumes), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
-                     (Commands, copy.Commands), (Schedules, copy.Schedules), (Queues, copy.Queues),
+                     (Commands, copy.Commands), (Schedules, copy.Schedules), (Queues, copy.Queues), (Addons, copy.Addons), (Updates, copy.Updates),
                  })
             foreach (var (key, value) in mine) theirs[key] = (JsonObject)value.DeepClone();
         copy.TaggedResources.AddRange(TaggedResources.Select(t => (JsonObject)t.DeepClone()));

@@ -397,7 +397,7 @@ public static class CloudFormation
                 try
                 {
                     if (c.Faults.ResourceFailure(id, type) is { } reason) throw new ResourceFailedException(reason);
-                    Provisioner.Apply(context, id, isNew || replacing);
+                    Provisioner.Apply(context, id, isNew || replacing, isNew || replacing ? null : Context(c, stack, stack.Template, stack.Parameters));
                 }
                 catch (ResourceFailedException e)
                 {
@@ -420,7 +420,7 @@ public static class CloudFormation
                     throw new ResourceFailedException($"Cannot delete export {name} as it is in use by {importer}.");
             foreach (var (name, export) in c.Exports.Where(e => e.Value.Stack == stack.Name).ToList()) c.Exports.Remove(name);
             foreach (var (name, value) in exports) c.Exports[name] = (value, stack.Name);
-            if (!creating) StackEvent(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
+            if (!creating) StackEvent(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"); // a status, no event (see StackEvent)
             // Cleanup: the old physical resources of replaced ones, then the resources the template no longer has.
             foreach (var (id, type, physical) in superseded
                          .Concat(stack.Resources.Where(p => !resources.ContainsKey(p.Key)).Reverse().Select(p => (p.Key, p.Value.Type, p.Value.PhysicalId))))

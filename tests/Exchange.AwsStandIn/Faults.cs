@@ -209,6 +209,7 @@ public sealed class Faults
     /// </summary>
     public static IReadOnlyList<string> Resources(Cloud c, AwsRequest r, string action)
     {
+        static string? NonEmpty(string value) => value.Length == 0 ? null : value;
         var (region, account) = (r.Region, c.Account);
         string Arn(string service, string resource) => $"arn:aws:{service}:{region}:{account}:{resource}";
         string? Json(string name) => r.Json[name]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? r.Json[name]!.GetValue<string>() : null;
@@ -231,6 +232,10 @@ public sealed class Faults
                 Each(r.Json["repositoryNames"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [], n => Arn("ecr", $"repository/{n}")),
             _ when action.StartsWith("ecr:", StringComparison.Ordinal) && Json("repositoryName") is { } repository =>
                 [Arn("ecr", $"repository/{repository}")],
+            // An add-on's ARN ends in an id EKS generates; an update of one is authorized against the add-on (addonName in the query).
+            _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("name", out var owner)
+                   && (r.Route.GetValueOrDefault("addonName") ?? NonEmpty(r.Query("addonName"))) is { } addon =>
+                [c.Addons.GetValueOrDefault($"{owner}/{addon}")?["addonArn"]?.GetValue<string>() ?? Arn("eks", $"addon/{owner}/{addon}/*")],
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("nodegroupName", out var nodegroup) =>
                 [c.Nodegroups.GetValueOrDefault($"{r.Route["name"]}/{nodegroup}")?["nodegroupArn"]?.GetValue<string>()
                  ?? Arn("eks", $"nodegroup/{r.Route["name"]}/{nodegroup}/*")],
@@ -249,6 +254,8 @@ public sealed class Faults
             _ when action.StartsWith("logs:", StringComparison.Ordinal) && Json("logGroupName") is { } group => [Arn("logs", $"log-group:{group}:*")],
             _ when action.StartsWith("scheduler:", StringComparison.Ordinal) && r.Route.TryGetValue("Name", out var schedule) =>
                 [Arn("scheduler", $"schedule/{(r.Query("groupName") is { Length: > 0 } g ? g : Json("GroupName") ?? "default")}/{schedule}")],
+            // AWS's public parameters (/aws/service/...) belong to no account: their ARNs have none.
+            "ssm:GetParameter" when Json("Name") is { } p && p.StartsWith("/aws/service/", StringComparison.Ordinal) => [$"arn:aws:ssm:{region}::parameter{p}"],
             "ssm:GetParameter" => [Arn("ssm", "parameter" + (Json("Name") is ['/', ..] name ? name : "/" + Json("Name")))],
             "ssm:SendCommand" =>
             [

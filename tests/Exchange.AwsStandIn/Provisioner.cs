@@ -30,6 +30,7 @@ public static class Provisioner
             "AWS::ECR::Repository" => P("RepositoryName") ?? $"{s.StackName}-{id}-{s.Hex(8, id)}".ToLowerInvariant(),
             "AWS::EKS::Cluster" => P("Name") ?? $"{id}-{s.Hex(8, id)}",
             "AWS::EKS::Nodegroup" => $"{P("ClusterName")}/{NodegroupName(s, id)}",
+            "AWS::EKS::Addon" => $"{P("ClusterName")}|{P("AddonName")}", // what Ref gives: cluster|addon
             "AWS::RDS::DBInstance" => (P("DBInstanceIdentifier") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}").ToLowerInvariant(),
             "AWS::SecretsManager::Secret" => SecretArn(s.Cloud, P("Name") ?? $"{id}-{s.Hex(12, id)}"),
             "AWS::Logs::LogGroup" => P("LogGroupName") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}",
@@ -102,8 +103,9 @@ public static class Provisioner
 
     /// <summary>
     /// Creates or updates what the resource is in the services. Throws <see cref="ResourceFailedException"/> as CloudFormation would fail it.
+    /// <paramref name="previous"/> is the stack as deployed before this update (null on create): some updates depend on what changed.
     /// </summary>
-    public static void Apply(StackContext s, string id, bool isNew)
+    public static void Apply(StackContext s, string id, bool isNew, StackContext? previous = null)
     {
         var c = s.Cloud;
         var name = PhysicalId(s, id);
@@ -144,7 +146,7 @@ public static class Provisioner
                 {
                     ["name"] = name, ["arn"] = Attribute(s, id, "Arn").ToString(),
                     ["createdAt"] = c.Clusters.GetValueOrDefault(name)?["createdAt"]?.DeepClone() ?? now,
-                    ["version"] = s.Property(id, "Version") ?? "1.35", ["endpoint"] = Attribute(s, id, "Endpoint").ToString(),
+                    ["version"] = Eks.ClusterVersion(c, name, s.Property(id, "Version")), ["endpoint"] = Attribute(s, id, "Endpoint").ToString(),
                     ["roleArn"] = s.Property(id, "RoleArn") ?? "",
                     ["resourcesVpcConfig"] = new JsonObject
                     {
@@ -163,12 +165,17 @@ public static class Provisioner
             case "AWS::EKS::Nodegroup":
                 var scaling = s.Resolved(id, "ScalingConfig") as JsonObject ?? [];
                 int Size(string key, int fallback) => int.TryParse(scaling[key]?.ToString(), CultureInfo.InvariantCulture, out var v) ? v : fallback;
+                var (nodeVersion, release) = Eks.NodegroupVersions(s, id, isNew ? null : previous, name.Split('/')[0]);
+                var before = c.Nodegroups.GetValueOrDefault(name);
+                // CloudFormation sends only what changed: an update that leaves ScalingConfig alone keeps the size (a paused group stays at 0).
+                var keepSize = before is not null && previous?.Resolved(id, "ScalingConfig")?.ToJsonString() == scaling.ToJsonString();
                 c.Nodegroups[name] = new JsonObject
                 {
                     ["nodegroupName"] = name.Split('/')[1], ["nodegroupArn"] = Attribute(s, id, "Arn").ToString(), ["clusterName"] = name.Split('/')[0],
-                    ["version"] = s.Property(id, "Version") ?? "1.35", ["createdAt"] = now, ["modifiedAt"] = now, ["status"] = "ACTIVE",
+                    ["version"] = nodeVersion, ["releaseVersion"] = release,
+                    ["createdAt"] = before?["createdAt"]?.DeepClone() ?? now, ["modifiedAt"] = now, ["status"] = "ACTIVE",
                     ["capacityType"] = s.Property(id, "CapacityType") ?? "ON_DEMAND",
-                    ["scalingConfig"] = new JsonObject
+                    ["scalingConfig"] = keepSize ? before!["scalingConfig"]!.DeepClone() : new JsonObject
                     {
                         ["minSize"] = Size("MinSize", 1), ["maxSize"] = Size("MaxSize", 2), ["desiredSize"] = Size("DesiredSize", 2),
                     },
@@ -180,6 +187,9 @@ public static class Provisioner
             case "AWS::EC2::Volume":
                 if (c.Volumes.GetValueOrDefault(name) is { } deployed) deployed["Size"] = Int("Size", 8);
                 else c.Volumes[name] = Volume(name, Int("Size", 8), s.Property(id, "VolumeType") ?? "gp2");
+                break;
+            case "AWS::EKS::Addon":
+                Eks.ApplyAddon(s, id);
                 break;
             case "AWS::EC2::Instance":
                 // Volumes are attached after the launch: one still attached to another instance fails it (as a replacement
@@ -299,6 +309,7 @@ public static class Provisioner
             case "AWS::ECR::Repository": c.Repositories.Remove(physicalId); break;
             case "AWS::EKS::Cluster": c.Clusters.Remove(physicalId); break;
             case "AWS::EKS::Nodegroup": c.Nodegroups.Remove(physicalId); break;
+            case "AWS::EKS::Addon": c.Addons.Remove(physicalId.Replace('|', '/')); break;
             case "AWS::EC2::Instance":
                 c.Instances.Remove(physicalId);
                 // Terminated: its block-device volumes go (DeleteOnTermination), attached volumes are released.

@@ -45,7 +45,10 @@ public static class Services
         },
         ["ssm"] = new()
         {
-            ["GetParameter"] = (c, r) => new() { ["Parameter"] = Found(c.Parameters, Str(r, "Name"), "ParameterNotFound", "").DeepClone() },
+            ["GetParameter"] = (c, r) => new()
+            {
+                ["Parameter"] = Eks.PublicParameter(c, Str(r, "Name")) ?? Found(c.Parameters, Str(r, "Name"), "ParameterNotFound", "").DeepClone(),
+            },
             ["SendCommand"] = SendCommand,
             ["GetCommandInvocation"] = (c, r) =>
                 Found(c.Commands, Str(r, "CommandId") + "/" + Str(r, "InstanceId"), "InvocationDoesNotExist", "").DeepClone().AsObject(),
@@ -68,6 +71,10 @@ public static class Services
             },
             ["DescribeNodegroup"] = (c, r) => new() { ["nodegroup"] = Nodegroup(c, r).DeepClone() },
             ["UpdateNodegroupConfig"] = UpdateNodegroupConfig,
+            ["DescribeAddon"] = Eks.DescribeAddon,
+            ["DescribeAddonVersions"] = Eks.DescribeAddonVersions,
+            ["UpdateAddon"] = Eks.UpdateAddon,
+            ["DescribeUpdate"] = Eks.DescribeUpdate,
         },
         ["ec2"] = new()
         {

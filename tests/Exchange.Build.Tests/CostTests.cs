@@ -236,12 +236,20 @@ public class CostTests(ITestOutputHelper output)
     public void The_Cost_target_prices_the_real_synthesized_assembly_and_the_dev_default_is_the_cheapest()
     {
         using var dir = new TempDir();
-        var env = new Dictionary<string, string> { ["EXCHANGE_ARTIFACTS_DIR"] = dir.Path, ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "" };
+        var env = new Dictionary<string, string>
+        {
+            ["EXCHANGE_ARTIFACTS_DIR"] = dir.Path, ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "",
+            ["EXCHANGE_NOW"] = "2027-02-15T00:00:00Z", // 40 days before 1.35 leaves standard support
+        };
         var log = new MemoryLog();
         var b = new BuildContext(Contexts.Settings(environment: env), log, n => env.GetValueOrDefault(n), [TaskNames.Cost]);
 
         CostReport.Run(b);
         output.WriteLine(log.Text);
+
+        // Still priced on standard support, with the warning that the pinned version is near its end and what extended support would add.
+        Assert.Contains(log.Entries, e => e.Level == "warning" && e.Message.Contains("leaves EKS standard support on 2027-03-27, in 40 days")
+                                          && e.Message.Contains("--target=Upgrade --to=1.36") && e.Message.Contains("$365.00 a month more"));
 
         var document = CostDocument.Parse(File.ReadAllText(CostReport.OutputFile(b)));
         Assert.Empty(document.NotPriced);

@@ -10,7 +10,8 @@ public sealed record EnvironmentState(
     DeploymentOutputs Outputs,
     NodegroupScaling? Nodes,
     string? KafkaState,
-    string? DatabaseStatus)
+    string? DatabaseStatus,
+    NodegroupDescription? Nodegroup = null)
 {
     /// <summary>The Redpanda host's tags (e.g. which topic declaration DeployInfra applied to it); empty without a host.</summary>
     public IReadOnlyDictionary<string, string> KafkaTags { get; init; } = new Dictionary<string, string>();
@@ -39,16 +40,22 @@ public sealed record EnvironmentState(
         }
     }
 
+    /// <summary>The versions the cluster runs (one describe-cluster; the node group's were read with the state), or null without an Eks stack.</summary>
+    public EksVersions? RunningVersions(BuildContext b) =>
+        IsDeployed(StackKind.Eks) && Nodegroup is { } nodes && b.Aws.DescribeCluster(b.Names.ClusterName) is { } cluster
+            ? new EksVersions(cluster.Version, nodes.Version, nodes.ReleaseVersion)
+            : null;
+
     public static EnvironmentState Read(BuildContext b)
     {
         var stacks = StackKinds.DeployOrder.ToDictionary(k => k, k => b.Aws.DescribeStack(b.Names.Stack(k)));
         var outputs = DeploymentOutputs.FromStackDescriptions(b.Names, stacks.Values.Where(s => s is not null).Select(s => s!.Value));
         var nodes = stacks[StackKind.Eks] is null || outputs.TryGet(Contracts.Outputs.EksNodegroupName) is not { } nodegroup
             ? null
-            : b.Aws.DescribeNodegroupScaling(b.Names.ClusterName, nodegroup);
+            : b.Aws.DescribeNodegroup(b.Names.ClusterName, nodegroup);
         var kafka = outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance ? b.Aws.DescribeInstance(instance) : null;
         var database = stacks[StackKind.Rds] is null ? null : b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier);
-        return new EnvironmentState(stacks, outputs, nodes, kafka?.State, database)
+        return new EnvironmentState(stacks, outputs, nodes?.Scaling, kafka?.State, database, nodes)
         {
             KafkaTags = kafka?.Tags ?? new Dictionary<string, string>(),
         };

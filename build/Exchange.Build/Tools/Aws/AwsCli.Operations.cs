@@ -19,14 +19,7 @@ public sealed partial class AwsCli
     public CommandLine DescribeNodegroupCommand(string cluster, string nodegroup) =>
         JsonCommand("eks", "describe-nodegroup", "--cluster-name", cluster, "--nodegroup-name", nodegroup);
 
-    public NodegroupScaling? DescribeNodegroupScaling(string cluster, string nodegroup)
-    {
-        using var json = RunJsonOrNull(DescribeNodegroupCommand(cluster, nodegroup), NotFound);
-        if (json is null) return null;
-        var scaling = json.RootElement.GetProperty("nodegroup").GetProperty("scalingConfig");
-        return new NodegroupScaling(scaling.GetProperty("minSize").GetInt32(), scaling.GetProperty("maxSize").GetInt32(),
-            scaling.GetProperty("desiredSize").GetInt32());
-    }
+    public NodegroupScaling? DescribeNodegroupScaling(string cluster, string nodegroup) => DescribeNodegroup(cluster, nodegroup)?.Scaling;
 
     public CommandLine UpdateNodegroupScalingCommand(string cluster, string nodegroup, NodegroupScaling scaling) =>
         JsonCommand("eks", "update-nodegroup-config", "--cluster-name", cluster, "--nodegroup-name", nodegroup,
