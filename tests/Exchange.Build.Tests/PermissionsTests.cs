@@ -33,7 +33,7 @@ public class PermissionsTests
         var t when t == typeof(TimeSpan) => TimeSpan.FromMinutes(1),
         var t when t == typeof(NodegroupScaling) => new NodegroupScaling(0, 1, 0),
         var t when t == typeof(IReadOnlyDictionary<string, string>) => new Dictionary<string, string>(),
-        var t when t == typeof(IEnumerable<string>) => new[] { "placeholder" },
+        var t when t == typeof(IEnumerable<string>) || t == typeof(IReadOnlyList<string>) => new[] { "placeholder" },
         var t when t == typeof(System.Text.Json.Nodes.JsonObject) => new System.Text.Json.Nodes.JsonObject { ["Name"] = "placeholder" },
         var t => throw new InvalidOperationException($"No placeholder for {t.Name} ({p.Member.Name}): add one here."),
     };
