@@ -33,7 +33,7 @@ public sealed class BrokerTests : IDisposable
         Assert.NotEqual(old, replacement);
         lock (_run.Cloud) Assert.False(_run.Cloud.Instances.ContainsKey(old)); // deleted in the cleanup, after the new one was up
         Assert.Equal("t3.small", Instance(replacement)["InstanceType"]!.GetValue<string>());
-        Assert.Contains($"Kafka topics: applying the 6 declared topics on {replacement} (a new host", deploy.Output);
+        Assert.Contains($"Kafka topics: applying the 6 declared topics on {replacement} (a new host", deploy.Text);
         Assert.Equal(Environments.Dev.KafkaTopics.Order(), _run.Broker.Topics(replacement).Select(t => t.Name).Order());
         Assert.All(_run.Broker.Topics(replacement), t => Assert.Equal((3, 1), (t.Partitions, t.Replicas)));
         var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(_run.Artifacts, "cdk-outputs.json")))!;
@@ -46,7 +46,7 @@ public sealed class BrokerTests : IDisposable
 
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("Exchange-dev-Kafka (no changes)", again.Output);
-        Assert.Contains($"Kafka topics: {replacement} already has the 6 declared topics", again.Output);
+        Assert.Contains($"Kafka topics: {replacement} already has the 6 declared topics", again.Text);
         Assert.DoesNotContain(CallsSince(before), c => c.StartsWith("aws ssm", StringComparison.Ordinal) || c.StartsWith("aws ec2 create-tags",
             StringComparison.Ordinal));
         Assert.Contains("No changes: everything was already up to date.", again.Output);
@@ -69,7 +69,7 @@ public sealed class BrokerTests : IDisposable
         var deploy = _run.Build("--target=DeployInfra", "--exclusive");
 
         Assert.True(deploy.ExitCode == 0, deploy.ToString());
-        Assert.Contains($"created topic {added}", deploy.Output);
+        Assert.Contains($"created topic {added}", deploy.Text);
         Assert.Contains("audit-log", deploy.Output); // said, and left alone
         Assert.Contains((added, 3, 1), _run.Broker.Topics(host));
         Assert.Contains(("audit-log", 1, 1), _run.Broker.Topics(host));

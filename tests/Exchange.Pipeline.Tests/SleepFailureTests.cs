@@ -37,16 +37,17 @@ public sealed class SleepFailureTests : IDisposable
         var status = _run.Build("--target=Status");
 
         Assert.True(status.ExitCode == 0, status.ToString());
-        Assert.Contains("  WARNING      database: the sleep failed once in the last 7 days, last at 2026-12-01 20:00 Asia/Seoul (2026-12-01 11:00 UTC) " +
-                        "after 10 retries: Throttling (Rate exceeded)", status.Output);
-        Assert.Contains("  so           WARNING awake although the schedule says asleep: RDS available. the database sleep at 2026-12-01 20:00 " +
-                        "Asia/Seoul (2026-12-01 11:00 UTC) failed: Throttling (Rate exceeded).", status.Output);
+        // Long lines, wrapped at 120 columns: asserted unwrapped (Text joins a line to the one before it, so no leading indent).
+        Assert.Contains("WARNING      database: the sleep failed once in the last 7 days, last at 2026-12-01 20:00 Asia/Seoul (2026-12-01 11:00 UTC) " +
+                        "after 10 retries: Throttling (Rate exceeded)", status.Text);
+        Assert.Contains("so           WARNING awake although the schedule says asleep: RDS available. the database sleep at 2026-12-01 20:00 " +
+                        "Asia/Seoul (2026-12-01 11:00 UTC) failed: Throttling (Rate exceeded).", status.Text);
         Assert.Contains("Environment 'dev' is PARTLY PAUSED.", status.Output);
 
         var night = _run.Build("--target=FollowSchedule");
 
         Assert.True(night.ExitCode == 0, night.ToString());
-        Assert.Contains("awake although the schedule says asleep: RDS available", night.Output);
+        Assert.Contains("awake although the schedule says asleep: RDS available", night.Text);
         Assert.Matches(@"FollowSchedule\s+checked\s+AWAKE \(outside working hours\)", night.Output);
 
         // Paused by hand, the next night's sleep finds the database stopped: that is no failed sleep.
@@ -57,8 +58,8 @@ public sealed class SleepFailureTests : IDisposable
 
         var calm = _run.Build("--target=Status");
 
-        Assert.Contains("  failed sleeps database: 2 times in the last 7 days, last at 2026-12-02 20:00 Asia/Seoul (2026-12-02 11:00 UTC): " +
-                        "InvalidDBInstanceState", calm.Output);
+        Assert.Contains("failed sleeps database: 2 times in the last 7 days, last at 2026-12-02 20:00 Asia/Seoul (2026-12-02 11:00 UTC): " +
+                        "InvalidDBInstanceState", calm.Text);
         Assert.Contains("already stopped (harmless)", calm.Output);
         Assert.Contains("  so           asleep by the schedule", calm.Output);
         Assert.DoesNotContain("WARNING", calm.Output);
@@ -85,7 +86,7 @@ public sealed class SleepFailureTests : IDisposable
         var after = Schedules();
         Assert.All(dailies, d => Assert.EndsWith("(reworded)", (string?)after[d]["Description"])); // really rewritten by the deploy ...
         Assert.All(dailies, d => Assert.Equal(until, DateTimeOffset.Parse((string?)after[d]["StartDate"] ?? "0001-01-01Z"))); // ... and postponed again
-        Assert.Contains("Kept the wake-on-demand until 2026-12-01 22:00 Asia/Seoul", deploy.Output);
+        Assert.Contains("Kept the wake-on-demand until 2026-12-01 22:00 Asia/Seoul", deploy.Text);
         Assert.All(dailies, d => Assert.True(after.ContainsKey(d + "-until")));
 
         var status = _run.Build("--target=Status");

@@ -59,13 +59,13 @@ public sealed partial class UpgradeTests : IDisposable
         var planned = PlanStep().Matches(plan.Output).Select(m => m.Groups[1].Value).ToArray();
         Assert.Equal(["control plane 1.35 -> 1.36", "add-ons -> the versions EKS recommends for 1.36", "node group -> the recommended 1.36 AMI release"],
             planned.Select(p => p.Split(" (from")[0]));
-        Assert.Contains("but the configuration says 1.35", upgrade.Output); // --to went ahead of the configuration: it says what to set
+        Assert.Contains("but the configuration says 1.35", upgrade.Text); // --to went ahead of the configuration: it says what to set
 
         before = _run.Calls.Count;
         var again = _run.Build("--target=Upgrade", "--to=1.36");
 
         Assert.True(again.ExitCode == 0, again.ToString());
-        Assert.Contains("Nothing to upgrade: the cluster already runs 1.36", again.Output);
+        Assert.Contains("Nothing to upgrade: the cluster already runs 1.36", again.Text);
         Assert.Empty(Changes(before));
         Assert.DoesNotContain(_run.Calls.Skip(before), c => c.CommandLine.Contains("execute-change-set", StringComparison.Ordinal));
     }
@@ -83,8 +83,8 @@ public sealed partial class UpgradeTests : IDisposable
 
         Assert.NotEqual(0, deploy.ExitCode);
         Assert.Contains($"CDKToolkit is missing in aws://{PipelineRun.Account}/{PipelineRun.Region}, and your role may not create it " +
-                        "(AWS refused cloudformation:CreateChangeSet)", deploy.Output);
-        Assert.Contains($"infra/node_modules/.bin/cdk bootstrap aws://{PipelineRun.Account}/{PipelineRun.Region}", deploy.Output);
+                        "(AWS refused cloudformation:CreateChangeSet)", deploy.Text); // a long line, wrapped at 120 columns
+        Assert.Contains($"infra/node_modules/.bin/cdk bootstrap aws://{PipelineRun.Account}/{PipelineRun.Region}", deploy.Text);
         Assert.DoesNotContain(_run.Calls, c => c.Tool == "cdk" && c.Args.FirstOrDefault() is "synth" or "deploy"); // Synth's work never started
         Assert.False(_run.Cloud.Stacks.TryGetValue("CDKToolkit", out var toolkit) && toolkit.Status.EndsWith("_COMPLETE", StringComparison.Ordinal));
     }
