@@ -59,6 +59,8 @@ public sealed record InfraSettings
             }
         }
 
+        config = WithVersions(config, Blank(context(ContextKeys.KubernetesVersion)), Blank(context(ContextKeys.NodeReleaseVersion)));
+
         var account = Blank(context(ContextKeys.Account)) ?? Blank(environment("CDK_DEFAULT_ACCOUNT")) ?? config.Account;
         if (account is not null && !(account.Length == 12 && account.All(char.IsAsciiDigit)))
         {
@@ -72,6 +74,33 @@ public sealed record InfraSettings
         }
 
         return new InfraSettings { Config = config, Account = account, AdminPrincipalArn = admin };
+    }
+
+    /// <summary>
+    /// The Upgrade target's staged deploys move the control plane and the nodes one after the other: each stage synthesizes the app with
+    /// the versions of that moment. Kubernetes lets nodes run up to three minor versions behind the control plane, never ahead of it.
+    /// </summary>
+    private static EnvironmentConfig WithVersions(EnvironmentConfig config, string? kubernetesVersion, string? nodeReleaseVersion)
+    {
+        if (kubernetesVersion is not null && !KubernetesVersions.IsMinor(kubernetesVersion))
+            throw new InvalidSettingException($"Context '{ContextKeys.KubernetesVersion}' is '{kubernetesVersion}'; expected a Kubernetes minor version " +
+                                              $"such as 1.36 (-c {ContextKeys.KubernetesVersion}=1.36).");
+        if (nodeReleaseVersion is not null && !KubernetesVersions.IsRelease(nodeReleaseVersion))
+            throw new InvalidSettingException($"Context '{ContextKeys.NodeReleaseVersion}' is '{nodeReleaseVersion}'; expected an EKS node AMI " +
+                                              $"release version such as 1.36.2-20270115 (-c {ContextKeys.NodeReleaseVersion}=1.36.2-20270115).");
+        var eks = config.Of<EksConfig>();
+        eks = eks with
+        {
+            KubernetesVersion = kubernetesVersion ?? eks.KubernetesVersion,
+            NodeReleaseVersion = nodeReleaseVersion ?? eks.NodeReleaseVersion,
+        };
+        var behind = KubernetesVersions.Parse(eks.KubernetesVersion).Minor - KubernetesVersions.Parse(eks.NodeKubernetesVersion).Minor;
+        if (behind is < 0 or > 3)
+            throw new InvalidSettingException($"The nodes' release {eks.NodeReleaseVersion} is for Kubernetes {eks.NodeKubernetesVersion}, the control " +
+                                              $"plane runs {eks.KubernetesVersion}: nodes may run up to three minor versions behind the control plane, " +
+                                              "never ahead of it. Set KubernetesVersion and NodeReleaseVersion together " +
+                                              "(src/Exchange.Contracts/Environments.cs).");
+        return config.With(eks);
     }
 
     private static void ValidateAdminPrincipal(string arn)

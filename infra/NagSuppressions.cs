@@ -34,6 +34,7 @@ public static class NagSuppressions
     public const string Ec2DetailedMonitoring = "AwsSolutions-EC28";
     public const string Ec2TerminationProtection = "AwsSolutions-EC29";
     public const string EksPublicEndpoint = "AwsSolutions-EKS1";
+    public const string SqsDeadLetterQueue = "AwsSolutions-SQS3";
 
     /// <summary>The IAM4 finding for the AWS managed policy <paramref name="name"/>, for <see cref="NagSuppression.AppliesTo"/>.</summary>
     public static string AwsManagedPolicy(string name) => $"Policy::arn:<AWS::Partition>:iam::aws:policy/{name}";

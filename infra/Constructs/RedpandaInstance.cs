@@ -16,23 +16,33 @@ public sealed record RedpandaInstanceProps
     public required string InstanceType { get; init; }
     public required string Image { get; init; }
     public required int DataVolumeGb { get; init; }
-    public required IReadOnlyList<string> Topics { get; init; }
-    public required int Partitions { get; init; }
-    public required int Replicas { get; init; }
 }
 
 /// <summary>
 /// A single-broker Redpanda on an Amazon Linux 2023 instance: private subnet, no public IP, no SSH key
-/// (SSM Session Manager instead), IMDSv2 only, encrypted gp3 root and a separate encrypted gp3 data
-/// volume that outlives the instance. User data installs docker, mounts the data volume, starts the
-/// pinned image, waits until the cluster is healthy and creates the topics idempotently; CloudFormation
-/// waits for it to signal (<see cref="BootScript"/>).
+/// (SSM Session Manager instead), IMDSv2 only, an encrypted gp3 root volume and an encrypted gp3 data volume,
+/// both in the instance's block device mappings. User data installs docker, mounts the data volume, starts the
+/// pinned image and waits until the cluster is healthy; CloudFormation waits for it to signal (<see cref="BootScript"/>).
+/// The topics are not part of the boot: DeployInfra applies the declared topics on the running broker (a change to
+/// them changes no template, so it neither restarts nor replaces the host).
+/// <para>
+/// The data lives and dies with the instance, on purpose. CloudFormation replaces an instance by creating the new one
+/// before it deletes the old one (a new AMI, subnet, launch template or data volume size): a separate volume attached
+/// through the instance's <c>Volumes</c> would still be attached to the old instance, and the new one would fail with
+/// VolumeInUse. A volume of each instance's own lets the replacement come up beside the old broker, which keeps running
+/// (and keeps its data) until the new one has signalled; a failed replacement rolls back to it untouched. The new broker
+/// starts empty: DeployInfra creates the declared topics on it, and the messages and consumer offsets of the old one are
+/// gone (one dev broker, replication factor 1, data disposable by design).
+/// </para>
 /// </summary>
 public sealed class RedpandaInstance : Construct
 {
     public const int KafkaPort = Exchange.Contracts.DataStorePorts.Kafka;
     public const int AdminPort = 9644;
+    /// <summary>The data volume's block device mapping name; on these Nitro (NVMe) instances the kernel names it nvme1n1 or so, not this.</summary>
     public const string DataDeviceName = "/dev/sdf";
+    public const string RootDeviceName = "/dev/xvda";
+    public const int RootVolumeGb = 20;
 
     /// <summary>What the user data gives Redpanda (<c>--memory 1G</c>), and what the OS, docker and the SSM agent keep.</summary>
     public const int RedpandaMemoryMiB = 1024;
@@ -65,7 +75,7 @@ public sealed class RedpandaInstance : Construct
 
         CheckMemoryBudget(props.InstanceType);
 
-        // The instance and its data volume must share an AZ: place both in the first private subnet.
+        // Always the first private subnet: another subnet would replace the host (and recreate its data).
         var subnet = props.Vpc.SelectSubnets(new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS }).Subnets[0];
         var instanceType = new InstanceType(props.InstanceType);
 
@@ -84,16 +94,6 @@ public sealed class RedpandaInstance : Construct
             AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
             Description = $"{props.InstanceName}: SSM Session Manager access",
             ManagedPolicies = [ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")],
-        });
-
-        DataVolume = new Volume(this, "DataVolume", new VolumeProps
-        {
-            AvailabilityZone = subnet.AvailabilityZone,
-            Size = Size.Gibibytes(props.DataVolumeGb),
-            VolumeType = EbsDeviceVolumeType.GP3,
-            Encrypted = true,
-            VolumeName = $"{props.InstanceName}-data",
-            RemovalPolicy = RemovalPolicy.DESTROY,
         });
 
         var userData = UserData.ForLinux();
@@ -115,8 +115,15 @@ public sealed class RedpandaInstance : Construct
             [
                 new BlockDevice
                 {
-                    DeviceName = "/dev/xvda",
-                    Volume = BlockDeviceVolume.Ebs(20,
+                    DeviceName = RootDeviceName,
+                    Volume = BlockDeviceVolume.Ebs(RootVolumeGb,
+                        new EbsDeviceOptions { VolumeType = EbsDeviceVolumeType.GP3, Encrypted = true, DeleteOnTermination = true }),
+                },
+                // The data volume goes with the instance: see the class comment for why it is not a volume of its own.
+                new BlockDevice
+                {
+                    DeviceName = DataDeviceName,
+                    Volume = BlockDeviceVolume.Ebs(props.DataVolumeGb,
                         new EbsDeviceOptions { VolumeType = EbsDeviceVolumeType.GP3, Encrypted = true, DeleteOnTermination = true }),
                 },
             ],
@@ -125,19 +132,11 @@ public sealed class RedpandaInstance : Construct
         var cfnInstance = (CfnResource)Instance.Node.DefaultChild!;
         CfnLint.Ignore(cfnInstance, CfnLint.AmiIdPattern);
         // User data is rendered at synth, so the script can name the instance it signals for.
-        userData.AddCommands(RedpandaUserData.Script(props, DataVolume.VolumeId, cfnInstance));
+        userData.AddCommands(RedpandaUserData.Script(props, cfnInstance));
         BootScript.RequireSignal(cfnInstance);
-        // Attached as part of the instance, not by an AWS::EC2::VolumeAttachment: that resource would wait
-        // for the instance to be complete, i.e. for the boot script that waits for the volume.
-        cfnInstance.AddPropertyOverride("Volumes", new object[]
-        {
-            new Dictionary<string, object> { ["Device"] = DataDeviceName, ["VolumeId"] = DataVolume.VolumeId },
-        });
     }
 
     public SecurityGroup SecurityGroup { get; }
 
     public Instance_ Instance { get; }
-
-    public Volume DataVolume { get; }
 }

@@ -58,8 +58,8 @@ public sealed class EksStack : ExchangeStack<EksConfig>
     public static readonly IReadOnlyList<string> NodeRolePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"];
 
     /// <summary>Installed before the nodes (networking), and after them (workloads that need a node to become ACTIVE).</summary>
-    public static readonly IReadOnlyList<string> AddonsBeforeNodes = ["vpc-cni", "kube-proxy"];
-    public static readonly IReadOnlyList<string> AddonsAfterNodes = ["coredns", "eks-pod-identity-agent"];
+    public static readonly IReadOnlyList<string> AddonsBeforeNodes = EksAddons.BeforeNodes;
+    public static readonly IReadOnlyList<string> AddonsAfterNodes = EksAddons.AfterNodes;
 
     public EksStack(Construct scope, StackBuild build)
         : base(scope, build)
@@ -142,6 +142,10 @@ public sealed class EksStack : ExchangeStack<EksConfig>
             CapacityType = Config.NodesOnSpot ? "SPOT" : "ON_DEMAND",
             InstanceTypes = Config.NodeInstanceTypes.ToArray(),
             AmiType = Config.NodeArchitecture.AmiType(),
+            // Pinned: every scale-up from 0 (each morning) starts this AMI, and a new one arrives only through the Upgrade target,
+            // which changes these two alone in a deploy of their own (CloudFormation refuses them combined with other node group changes).
+            Version = Config.NodeKubernetesVersion,
+            ReleaseVersion = Config.NodeReleaseVersion,
             DiskSize = Config.NodeDiskGb,
             ScalingConfig = new CfnNodegroup.ScalingConfigProperty
             {
@@ -227,7 +231,8 @@ public sealed class EksStack : ExchangeStack<EksConfig>
     {
         ClusterName = Cluster.Ref,
         AddonName = name,
-        // No version: EKS installs the default version for the cluster's Kubernetes version.
+        // No version: EKS installs the default version for the cluster's Kubernetes version, and the Upgrade target moves it to
+        // the default of each new minor version (aws eks update-addon). CloudFormation never touches a version it does not declare.
         ResolveConflicts = "OVERWRITE",
         ConfigurationValues = AddonConfiguration.GetValueOrDefault(name),
     });

@@ -12,7 +12,6 @@ namespace Exchange.Infra.Stacks;
 public sealed class KafkaStack : ExchangeStack<KafkaConfig>, IDataStore
 {
     public const string InstanceLogicalId = "RedpandaInstance";
-    public const string DataVolumeLogicalId = "RedpandaDataVolume";
     public const string SecurityGroupLogicalId = "RedpandaSecurityGroup";
 
     /// <summary>EC28.</summary>
@@ -40,12 +39,8 @@ public sealed class KafkaStack : ExchangeStack<KafkaConfig>, IDataStore
             InstanceType = Config.InstanceType,
             Image = Config.RedpandaImage,
             DataVolumeGb = Config.VolumeGb,
-            Topics = Env.KafkaTopics,
-            Partitions = Config.Partitions,
-            Replicas = Config.Replicas,
         });
         PinLogicalId(Redpanda.Instance, InstanceLogicalId);
-        PinLogicalId(Redpanda.DataVolume, DataVolumeLogicalId);
         PinLogicalId(Redpanda.SecurityGroup, SecurityGroupLogicalId);
         NagSuppressions.Add((CfnResource)Redpanda.Instance.Node.DefaultChild!,
             new NagSuppression(NagSuppressions.Ec2DetailedMonitoring, BasicMonitoringReason),

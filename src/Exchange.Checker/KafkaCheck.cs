@@ -63,9 +63,9 @@ internal static class KafkaCheck
         var missing = s.KafkaTopics.Where(t => !found.ContainsKey(t)).ToArray();
         if (missing.Length > 0)
             throw new CheckFailure($"{missing.Length} of {s.KafkaTopics.Count} shard topics are missing: {string.Join(", ", missing)}",
-                "the broker's boot script did not create them (it creates every shard topic at first boot: its log is " +
-                "/var/log/redpanda-setup.log on the Kafka host); create them with `rpk topic create NAME -p " +
-                $"{s.KafkaTopicPartitions} -r 1` (Status lists the topics)");
+                "DeployInfra creates the declared topics over SSM only when the declaration or the broker's host changed, so one " +
+                "deleted by hand stays missing: ./build.sh --target=Status shows declared against actual and how to have DeployInfra " +
+                $"recreate them (or `rpk topic create NAME -p {s.KafkaTopicPartitions} -r 1` on the Kafka host)");
         var broken = s.KafkaTopics.Select(t => found[t]).Where(t => t.Error.Code != ErrorCode.NoError).ToArray();
         if (broken.Length > 0)
             throw new CheckFailure($"topic {broken[0].Topic} answers {broken[0].Error.Reason}",
@@ -75,7 +75,7 @@ internal static class KafkaCheck
             throw new CheckFailure($"{string.Join(", ", wrong.Select(t => $"{t.Topic} has {t.Partitions.Count} partitions"))}; " +
                                    $"expected {s.KafkaTopicPartitions}",
                 "the topic was created some other way (by hand, or auto-created on first use with the broker's default partition " +
-                $"count) before the boot script's `rpk topic create -p {s.KafkaTopicPartitions}`; recreate it (rpk topic delete, then create)");
+                $"count) before DeployInfra created it with {s.KafkaTopicPartitions}; recreate it (rpk topic delete, then create)");
         return $"{s.KafkaTopics.Count} shard topics with {s.KafkaTopicPartitions} partitions";
     }
 

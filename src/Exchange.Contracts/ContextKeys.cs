@@ -13,4 +13,8 @@ public static class ContextKeys
     public const string Nat = "nat";
     /// <summary>Overrides the environment's EKS public endpoint CIDRs: comma-separated IPv4 CIDRs, or "private".</summary>
     public const string EksPublicAccessCidrs = "eksPublicAccessCidrs";
+    /// <summary>Overrides the environment's control-plane Kubernetes version (the Upgrade target's staged deploys).</summary>
+    public const string KubernetesVersion = "kubernetesVersion";
+    /// <summary>Overrides the environment's node AMI release version (the Upgrade target's staged deploys).</summary>
+    public const string NodeReleaseVersion = "nodeReleaseVersion";
 }

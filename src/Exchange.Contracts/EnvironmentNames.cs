@@ -34,6 +34,8 @@ public sealed record EnvironmentNames(string Env)
     /// <summary>The one-time schedule <c>Resume --until</c> creates to put that resource to sleep later instead.</summary>
     public string SleepUntilScheduleName(SleepTarget target) => SleepScheduleName(target) + "-until";
     public string SleepSchedulePrefix => $"exchange-{Env}-sleep-";
+    /// <summary>The SQS dead-letter queue where a sleep schedule's call that kept failing lands (Status reads it).</summary>
+    public string SleepDeadLetterQueueName(SleepTarget target) => SleepScheduleName(target) + "-dlq";
     /// <summary>An S3 bucket of this environment (bucket names are global: suffixed with the account and region).</summary>
     public string Bucket(string purpose, string account, string region) => $"exchange-{Env}-{purpose}-{account}-{region}";
     /// <summary>The purpose of the bucket of shared run artefacts (stack outputs, images.json, deploy policy).</summary>

@@ -25,6 +25,10 @@ public static class Environments
             {
                 // 1.29 (the document) is in extended support at $0.60/h; 1.35 is in standard support.
                 KubernetesVersion = "1.35",
+                // The node AMI release (Kubernetes patch and build date), pinned so the nodes are patched on purpose, never by chance:
+                // `aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/release_version`
+                // prints the newest. Raising it and running `./build.sh --target=Upgrade` rolls the nodes onto it (README, Upgrades).
+                NodeReleaseVersion = "1.35.4-20260512",
                 NodeInstanceTypes = ["t3.medium", "t3a.medium"],
                 NodesOnSpot = true,
                 NodeDesiredSize = 2,

@@ -15,6 +15,12 @@ public static class KubernetesSupport
         ["1.35"] = new(2027, 3, 27),
     };
 
+    /// <summary>Doctor, Status and Cost warn this long before the configured or running version leaves standard support.</summary>
+    public static readonly TimeSpan WarnBefore = TimeSpan.FromDays(60);
+
+    /// <summary>The end of standard support of <paramref name="version"/>, when this table knows it.</summary>
+    public static DateOnly? TryStandardSupportEnd(string version) => StandardSupportEnds.TryGetValue(version, out var end) ? end : null;
+
     /// <summary>The end of standard support of <paramref name="version"/>, or an error that says to add it here.</summary>
     public static DateOnly StandardSupportEnd(string version) =>
         StandardSupportEnds.TryGetValue(version, out var end)

@@ -180,6 +180,20 @@ public sealed record SleepSchedule
         $" {TimeZone} ({instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC)";
 }
 
+/// <summary>
+/// How the in-AWS sleep copes with a failed call: EventBridge Scheduler retries it with exponential backoff, up to
+/// <see cref="MaximumRetryAttempts"/> times within <see cref="MaximumEventAge"/> (a node group mid-update answers
+/// ResourceInUseException for minutes; throttling passes), and then puts a dead-letter event in the schedule's SQS queue,
+/// which keeps it <see cref="DeadLetterRetention"/>: Status and FollowSchedule read the queue to say when a sleep failed and why.
+/// </summary>
+public static class SleepFailures
+{
+    public const int MaximumRetryAttempts = 10;
+    public static readonly TimeSpan MaximumEventAge = TimeSpan.FromHours(1);
+    /// <summary>A week: a failure of a Friday night is still there after a long weekend; the queue stays small.</summary>
+    public static readonly TimeSpan DeadLetterRetention = TimeSpan.FromDays(7);
+}
+
 /// <summary>A sleep schedule that cannot be scheduled; the message says what to change.</summary>
 public sealed class InvalidSleepScheduleException(string message) : Exception(message);
 

@@ -127,7 +127,18 @@ public sealed record StorageConfig : StackConfig
 
 public sealed record EksConfig : StackConfig
 {
+    /// <summary>The control plane's Kubernetes minor version ("1.35"). Changed by the Upgrade target, one minor at a time.</summary>
     public required string KubernetesVersion { get; init; }
+
+    /// <summary>
+    /// The node AMI release version the node group runs ("1.35.4-20260512", see <see cref="KubernetesVersions"/>): pinned, so every
+    /// scale-up (each morning after the night's sleep at 0 nodes) starts the same, patched AMI. Its minor is the nodes' Kubernetes version.
+    /// </summary>
+    public required string NodeReleaseVersion { get; init; }
+
+    /// <summary>The nodes' Kubernetes minor version, from <see cref="NodeReleaseVersion"/>.</summary>
+    public string NodeKubernetesVersion => KubernetesVersions.MinorOfRelease(NodeReleaseVersion);
+
     public required IReadOnlyList<string> NodeInstanceTypes { get; init; }
     public required bool NodesOnSpot { get; init; }
     public required int NodeDesiredSize { get; init; }

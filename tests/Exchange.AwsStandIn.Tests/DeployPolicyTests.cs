@@ -48,6 +48,7 @@ public sealed class DeployPolicyTests : IDisposable
                 {
                     ["ClusterName"] = Dev.ClusterName, ["ScalingConfig"] = new JsonObject { ["MinSize"] = 1, ["MaxSize"] = 4, ["DesiredSize"] = 2 },
                 }),
+                ["Proxy"] = Resource("AWS::EKS::Addon", new() { ["ClusterName"] = Dev.ClusterName, ["AddonName"] = "kube-proxy" }),
                 ["ControlPlaneLogs"] = Resource("AWS::Logs::LogGroup", new() { ["LogGroupName"] = Dev.EksClusterLogGroupName }),
                 ["Engine"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.MatchingEngineRepository }),
                 ["Backend"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.BackendRepository }),
@@ -61,6 +62,7 @@ public sealed class DeployPolicyTests : IDisposable
                     ["DBInstanceIdentifier"] = Dev.DbInstanceIdentifier, ["Engine"] = "mysql", ["DBInstanceClass"] = "db.t4g.micro",
                 }),
                 ["Kafka"] = Resource("AWS::EC2::Instance", new() { ["InstanceType"] = "t3.small", ["ImageId"] = "ami-0123456789abcdef0" }),
+                ["SleepNodesDeadLetters"] = Resource("AWS::SQS::Queue", new() { ["QueueName"] = Dev.SleepDeadLetterQueueName(SleepTarget.Nodes) }),
                 // A sleep schedule as SleepAction declares it, with its role (named by CloudFormation after the stack).
                 ["SleepNodesRole"] = Resource("AWS::IAM::Role", new() { ["AssumeRolePolicyDocument"] = new JsonObject() }),
                 ["SleepNodes"] = Resource("AWS::Scheduler::Schedule", new()
@@ -99,13 +101,25 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.GetSecretValueCommand(n.DbSecretName);
         yield return () => Cli.UpdateKubeconfigCommand(n.ClusterName);
         yield return () => Cli.DescribeNodegroupCommand(n.ClusterName, nodegroup);
+        // Upgrade: versions, add-ons and their updates, the recommended node AMI, the staged change set and its events.
+        yield return () => Cli.DescribeClusterCommand(n.ClusterName);
+        yield return () => Cli.DescribeAddonCommand(n.ClusterName, "kube-proxy");
+        yield return () => Cli.DescribeAddonVersionsCommand("kube-proxy", "1.36");
+        yield return () => Cli.UpdateAddonCommand(n.ClusterName, "kube-proxy", "v1.35.0-eksbuild.2");
+        yield return () => Cli.DescribeAddonUpdateCommand(n.ClusterName, "kube-proxy",
+            _world.Cloud.Updates.Keys.LastOrDefault()?.Split('/')[1] ?? Guid.NewGuid().ToString());
+        yield return () => Cli.RecommendedReleaseCommand("1.36", "AL2023_x86_64_STANDARD");
+        yield return () => Cli.ExecuteChangeSetCommand(n.Stack(StackKind.Eks), "exchange-upgrade-none");
+        yield return () => Cli.DescribeStackEventsCommand(n.Stack(StackKind.Eks));
         yield return () => Cli.UpdateNodegroupScalingCommand(n.ClusterName, nodegroup, new NodegroupScaling(0, 4, 0));
         yield return () => Cli.DescribeInstanceCommand(instance);
-        yield return () => Cli.StopInstanceCommand(instance);
-        yield return () => Cli.StartInstanceCommand(instance);
+        // SSM first: only a running instance takes commands.
         yield return () => Cli.SendShellCommand(instance, "docker ps");
         yield return () => Cli.CommandInvocationCommand(
             _world.Cloud.Commands.Values.LastOrDefault()?["CommandId"]?.GetValue<string>() ?? Guid.NewGuid().ToString(), instance);
+        yield return () => Cli.CreateTagCommand(instance, Exchange.Build.Kafka.TopicScript.AppliedTag, "0123456789abcdef");
+        yield return () => Cli.StopInstanceCommand(instance);
+        yield return () => Cli.StartInstanceCommand(instance);
         yield return () => Cli.DescribeDbInstanceCommand(n.DbInstanceIdentifier);
         yield return () => Cli.StopDbInstanceCommand(n.DbInstanceIdentifier);
         yield return () => Cli.StartDbInstanceCommand(n.DbInstanceIdentifier);
@@ -118,6 +132,10 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.CreateScheduleCommand(Definition(n.SleepUntilScheduleName(SleepTarget.Nodes)));
         yield return () => Cli.DeleteScheduleCommand(n.SleepUntilScheduleName(SleepTarget.Nodes));
         yield return () => Cli.ForceDeleteSecretCommand(n.DbSecretName);
+        // Status reads the sleep schedules' dead-letter queues.
+        var queue = Cli.QueueUrl(World.Account, n.SleepDeadLetterQueueName(SleepTarget.Nodes));
+        yield return () => Cli.QueueDepthCommand(queue);
+        yield return () => Cli.PeekMessagesCommand(queue);
         // The run artefacts shared through the artifacts bucket, and DestroyDev emptying it.
         var file = _world.Write("artifacts/images.json", "{}");
         yield return () => Cli.PutObjectCommand(Artifacts(n), "images.json", file);
@@ -159,6 +177,9 @@ public sealed class DeployPolicyTests : IDisposable
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm send-command").Item2.ExitCode);
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler create-schedule").Item2.ExitCode); // with iam:PassRole on the stack's role
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler update-schedule").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks update-addon").Item2.ExitCode); // Upgrade's add-on update, on the add-on's ARN
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks describe-update").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm get-parameter").Item2.ExitCode); // AWS's public parameter: no account in its ARN
         // Every aws call the IAM table declares was made here.
         Assert.Equal(IamPermissions.All.Keys.Where(k => k.StartsWith("aws ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
                      deployed.Select(c => c.Item1).Distinct().Order(StringComparer.Ordinal));
@@ -175,7 +196,10 @@ public sealed class DeployPolicyTests : IDisposable
                            "aws eks update-kubeconfig", "aws eks describe-nodegroup", "aws eks update-nodegroup-config", "aws rds describe-db-instances",
                            "aws rds stop-db-instance", "aws rds start-db-instance", "aws logs delete-log-group", "aws secretsmanager delete-secret",
                            "aws scheduler get-schedule", "aws scheduler update-schedule", "aws scheduler create-schedule", "aws scheduler delete-schedule",
-                           "aws s3api put-object", "aws s3api get-object", "aws s3api list-objects-v2", "aws s3api delete-objects"];
+                           "aws s3api put-object", "aws s3api get-object", "aws s3api list-objects-v2", "aws s3api delete-objects",
+                           "aws sqs get-queue-attributes", "aws sqs receive-message",
+                           "aws eks describe-cluster", "aws eks describe-addon", "aws eks update-addon", "aws eks describe-update",
+                           "aws cloudformation execute-change-set", "aws cloudformation describe-stack-events"];
 
         var calls = Calls(prod).Select(build => build()).Where(c => byName.Contains(Key(c))).Select(c => (Key(c), Run(c))).ToList();
 

@@ -19,13 +19,16 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
             "Nodes": { "Type": "AWS::EKS::Nodegroup", "Properties": { "ClusterName": { "Ref": "Cluster" }, "NodegroupName": "spot", "CapacityType": "SPOT",
               "InstanceTypes": ["t3.medium"], "ScalingConfig": { "MinSize": 1, "MaxSize": 4, "DesiredSize": 2 }, "Subnets": ["subnet-1"],
               "NodeRole": "arn:aws:iam::111122223333:role/node" } },
+            "Proxy": { "Type": "AWS::EKS::Addon", "Properties": { "ClusterName": { "Ref": "Cluster" }, "AddonName": "kube-proxy" } },
             "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small" } },
             "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "conformance-db", "Engine": "mysql", "AllocatedStorage": "20" } },
             "Secret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "conformance-secret", "GenerateSecretString": {} } },
+            "DeadLetters": { "Type": "AWS::SQS::Queue", "Properties": { "QueueName": "conformance-sleep-dlq", "SqsManagedSseEnabled": true } },
             "Sleep": { "Type": "AWS::Scheduler::Schedule", "Properties": { "Name": "conformance-sleep", "ScheduleExpression": "cron(0 20 * * ? *)",
               "ScheduleExpressionTimezone": "Asia/Seoul", "FlexibleTimeWindow": { "Mode": "OFF" }, "State": "ENABLED",
-              "Target": { "Arn": "arn:aws:scheduler:::aws-sdk:ec2:stopInstances", "RoleArn": "arn:aws:iam::111122223333:role/sleep",
-                          "Input": "{}", "RetryPolicy": { "MaximumRetryAttempts": 0 } } } }
+              "Target": { "Arn": "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance", "RoleArn": "arn:aws:iam::111122223333:role/sleep",
+                          "Input": "{\"DbInstanceIdentifier\":\"conformance-db\"}", "RetryPolicy": { "MaximumRetryAttempts": 2 },
+                          "DeadLetterConfig": { "Arn": { "Fn::GetAtt": ["DeadLetters", "Arn"] } } } } }
           },
           "Outputs": { "Repo": { "Value": { "Fn::GetAtt": ["Repo", "RepositoryUri"] }, "Export": { "Name": "conformance-repo" } } } }
         """;
@@ -55,6 +58,9 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         aws(["cloudformation", "list-exports"]);
         aws(["cloudformation", "create-change-set", "--stack-name", "Conformance", "--change-set-name", "again", "--use-previous-template"]);
         aws(["cloudformation", "delete-change-set", "--stack-name", "Conformance", "--change-set-name", "again"]);
+        aws(["cloudformation", "create-change-set", "--stack-name", "Conformance", "--change-set-name", "run", "--use-previous-template",
+             "--tags", "Key=purpose,Value=conformance"]);
+        aws(["cloudformation", "execute-change-set", "--stack-name", "Conformance", "--change-set-name", "run"]);
 
         var file = world.Write("object.txt", "hello");
         aws(["s3api", "put-object", "--bucket", "conformance-bucket", "--key", "a/object.txt", "--body", file]);
@@ -82,7 +88,17 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         aws(["eks", "describe-nodegroup", "--cluster-name", "conformance", "--nodegroup-name", "spot"]);
         aws(["eks", "update-nodegroup-config", "--cluster-name", "conformance", "--nodegroup-name", "spot",
              "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"]);
+        aws(["eks", "describe-cluster", "--name", "conformance"]);
+        aws(["eks", "describe-addon", "--cluster-name", "conformance", "--addon-name", "kube-proxy"]);
+        Assert.Contains("v1.36.0-eksbuild.1", aws(["eks", "describe-addon-versions", "--addon-name", "kube-proxy", "--kubernetes-version", "1.36"]));
+        var addonUpdate = JsonNode.Parse(aws(["eks", "update-addon", "--cluster-name", "conformance", "--addon-name", "kube-proxy",
+            "--addon-version", "v1.35.0-eksbuild.2", "--resolve-conflicts", "OVERWRITE"]))!["update"]!["id"]!.GetValue<string>();
+        Assert.Contains("Successful", aws(["eks", "describe-update", "--name", "conformance", "--update-id", addonUpdate, "--addon-name", "kube-proxy"]));
+        Assert.Contains("1.36.", aws(["ssm", "get-parameter", "--name",
+            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/release_version"]));
 
+        aws(["ec2", "create-tags", "--resources", host, "--tags", "Key=exchange:kafka-topics,Value=0123456789abcdef"]);
+        Assert.Contains("exchange:kafka-topics", aws(["ec2", "describe-instances", "--instance-ids", host]));
         aws(["ec2", "stop-instances", "--instance-ids", host]);
         aws(["ec2", "describe-instances", "--instance-ids", host]);
         aws(["ec2", "start-instances", "--instance-ids", host]);
@@ -97,6 +113,13 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         aws(["logs", "delete-log-group", "--log-group-name", "/aws/eks/conformance/cluster"]);
         Assert.Contains("k8s-x", aws(["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=kubernetes.io/cluster/conformance",
             "--resource-type-filters", "elasticloadbalancing:loadbalancer"]));
+        // The sleep finds the database still starting (started above): its dead-letter event, read twice without consuming it.
+        Assert.False(SchedulerRuns.Run(world.Cloud, "conformance-sleep").Succeeded);
+        const string url = "https://sqs.ap-northeast-2.amazonaws.com/111122223333/conformance-sleep-dlq";
+        Assert.Contains("\"ApproximateNumberOfMessages\": \"1\"", aws(["sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "All"]));
+        for (var read = 0; read < 2; read++)
+            Assert.Contains("InvalidDBInstanceState", aws(["sqs", "receive-message", "--queue-url", url, "--max-number-of-messages", "10",
+                "--visibility-timeout", "0", "--message-system-attribute-names", "SentTimestamp", "--message-attribute-names", "All"]));
         var schedule = JsonNode.Parse(aws(["scheduler", "get-schedule", "--name", "conformance-sleep"]))!.AsObject();
         Assert.Contains("conformance-sleep", aws(["scheduler", "list-schedules", "--name-prefix", "conformance-"]));
         foreach (var field in new[] { "Arn", "CreationDate", "LastModificationDate" }) schedule.Remove(field);

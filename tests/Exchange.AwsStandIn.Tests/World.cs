@@ -31,7 +31,11 @@ public sealed class World : IDisposable
     public static string RepoRoot { get; } = FindRepoRoot();
     public static string CdkCli => Path.Combine(RepoRoot, "infra", "node_modules", ".bin", "cdk");
 
-    public CliResult Aws(params string[] args) => Run("aws", args);
+    /// <summary>
+    /// The real aws CLI. For sqs it is given the stand-in's endpoint as --endpoint-url: the aws CLI v1 points sqs at its legacy
+    /// regional endpoint unless that flag is given, ignoring AWS_ENDPOINT_URL (the pipeline tests' aws shim does the same).
+    /// </summary>
+    public CliResult Aws(params string[] args) => Run("aws", args is ["sqs", ..] ? [.. args, "--endpoint-url", StandIn.Endpoint] : args);
 
     public CliResult Cdk(params string[] args)
     {

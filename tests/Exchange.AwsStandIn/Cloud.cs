@@ -39,7 +39,10 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Dictionary<string, JsonObject> Repositories { get; } = []; // ECR, by name
     public Dictionary<string, JsonObject> Clusters { get; } = [];
     public Dictionary<string, JsonObject> Nodegroups { get; } = []; // "cluster/nodegroup"
+    public Dictionary<string, JsonObject> Addons { get; } = []; // EKS managed add-ons, "cluster/addon", as DescribeAddon answers
+    public Dictionary<string, JsonObject> Updates { get; } = []; // EKS updates, "cluster/id" (see Eks)
     public Dictionary<string, JsonObject> Instances { get; } = [];
+    public Dictionary<string, JsonObject> Volumes { get; } = []; // EBS, by id: state and attachments (VolumeInUse)
     public Dictionary<string, JsonObject> Databases { get; } = [];
     public Dictionary<string, SecretRecord> Secrets { get; } = []; // by name
     public Dictionary<string, JsonObject> LogGroups { get; } = [];
@@ -47,9 +50,10 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public List<JsonObject> TaggedResources { get; } = []; // ResourceTagMapping, e.g. load balancers Kubernetes made
     public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
     public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler (default group), by name, as GetSchedule answers
+    public Dictionary<string, JsonObject> Queues { get; } = []; // SQS, by name: its URL, ARN and messages
 
-    /// <summary>What SSM Run Command prints for a shell command on an instance (tests set it; default: nothing).</summary>
-    public Func<string, string, string> RunShell { get; set; } = (_, _) => "";
+    /// <summary>What SSM Run Command gets from a shell command on an instance (tests set it; default: it prints nothing and succeeds).</summary>
+    public Func<string, string, ShellResult> RunShell { get; set; } = (_, _) => "";
 
     /// <summary>
     /// An independent copy of the account as it is now (identities, stacks, exports and every service's state), with
@@ -73,8 +77,8 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
         foreach (var (mine, theirs) in new[]
                  {
                      (Parameters, copy.Parameters), (Repositories, copy.Repositories), (Clusters, copy.Clusters), (Nodegroups, copy.Nodegroups),
-                     (Instances, copy.Instances), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
-                     (Commands, copy.Commands), (Schedules, copy.Schedules),
+                     (Instances, copy.Instances), (Volumes, copy.Volumes), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
+                     (Commands, copy.Commands), (Schedules, copy.Schedules), (Queues, copy.Queues), (Addons, copy.Addons), (Updates, copy.Updates),
                  })
             foreach (var (key, value) in mine) theirs[key] = (JsonObject)value.DeepClone();
         copy.TaggedResources.AddRange(TaggedResources.Select(t => (JsonObject)t.DeepClone()));
@@ -119,6 +123,12 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Account + "/" + Region + "/" + string.Join("/", parts))))[..length];
 
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>What a command run on an instance through SSM Run Command ended with (a plain string: it printed that and succeeded).</summary>
+public sealed record ShellResult(int ExitCode, string Stdout, string Stderr)
+{
+    public static implicit operator ShellResult(string stdout) => new(0, stdout, "");
 }
 
 /// <summary>A Secrets Manager secret; DeletedDate set means scheduled for deletion (the recovery window).</summary>

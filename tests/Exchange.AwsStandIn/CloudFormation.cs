@@ -22,6 +22,8 @@ public sealed class StackRecord
     public JsonArray Outputs { get; set; } = [];
     public List<JsonObject> Events { get; } = []; // newest first
     public Dictionary<string, ChangeSetRecord> ChangeSets { get; } = [];
+    /// <summary>How often each resource was replaced (see <see cref="StackContext.Generations"/>).</summary>
+    public Dictionary<string, int> Generations { get; set; } = [];
 
     /// <summary>An independent copy (change sets are shared: they do not change once executed).</summary>
     public StackRecord Copy()
@@ -31,6 +33,7 @@ public sealed class StackRecord
             Name = Name, Id = Id, Status = Status, StatusReason = StatusReason, Created = Created, Updated = Updated, Deleted = Deleted,
             TemplateBody = TemplateBody, Template = (JsonObject)Template.DeepClone(), Parameters = new(Parameters), Tags = (JsonArray)Tags.DeepClone(),
             Capabilities = (JsonArray)Capabilities.DeepClone(), Description = Description, Resources = new(Resources), Outputs = (JsonArray)Outputs.DeepClone(),
+            Generations = new(Generations),
         };
         copy.Events.AddRange(Events.Select(e => (JsonObject)e.DeepClone()));
         foreach (var (name, changeSet) in ChangeSets) copy.ChangeSets[name] = changeSet;
@@ -204,7 +207,7 @@ public static class CloudFormation
             var context = Context(c, stack, template, parameters);
             foreach (var import in Intrinsics.Imports(context, template["Resources"]).Concat(Intrinsics.Imports(context, template["Outputs"])))
                 if (!c.Exports.ContainsKey(import)) throw new UnresolvableException($"No export named {import} found");
-            cs.Changes = Changes(context, stack);
+            cs.Changes = Changes(context, stack, Replaced(c, stack, context));
             if (cs.Changes.Count == 0 && stack.Status != "REVIEW_IN_PROGRESS" && body == stack.TemplateBody && Same(parameters, stack.Parameters)
                 && cs.Tags.ToJsonString() == stack.Tags.ToJsonString())
                 (cs.Status, cs.StatusReason, cs.ExecutionStatus) = ("FAILED", NoChanges, "UNAVAILABLE");
@@ -247,8 +250,40 @@ public static class CloudFormation
         return result;
     }
 
-    private static StackContext Context(Cloud c, StackRecord stack, JsonObject template, Dictionary<string, string> parameters) =>
-        new(c, stack.Name, stack.Id, template, parameters.ToDictionary(p => p.Key, p => ResolvedParameter(template, p.Key, p.Value, c)));
+    private static StackContext Context(Cloud c, StackRecord stack, JsonObject template, Dictionary<string, string> parameters,
+        IReadOnlyDictionary<string, int>? generations = null) =>
+        new(c, stack.Name, stack.Id, template, parameters.ToDictionary(p => p.Key, p => ResolvedParameter(template, p.Key, p.Value, c)))
+        {
+            Generations = generations ?? stack.Generations,
+        };
+
+    /// <summary>
+    /// The deployed resources this template changes in a way their type cannot update in place: CloudFormation replaces them
+    /// (<see cref="Replacement"/>), creating the new physical resource before it deletes the old one.
+    /// </summary>
+    private static IReadOnlyList<string> Replaced(Cloud c, StackRecord stack, StackContext context)
+    {
+        if (stack.Status == "REVIEW_IN_PROGRESS") return [];
+        var deployed = Context(c, stack, stack.Template, stack.Parameters);
+        return Active(context).Where(id => stack.Resources.TryGetValue(id, out var old) && old.Type == context.Type(id)
+                && Replacement.Requires(old.Type, Properties(deployed, id), Properties(context, id)))
+            .ToArray();
+    }
+
+    private static JsonObject Properties(StackContext context, string id)
+    {
+        try { return Intrinsics.Resolve(context, context.Properties(id)) as JsonObject ?? []; }
+        catch (UnresolvableException) { return []; }
+    }
+
+    /// <summary>The context with each replaced resource one generation on (its new physical id, and what refers to it).</summary>
+    private static StackContext Replacing(Cloud c, StackRecord stack, StackContext context, IReadOnlyList<string> replaced)
+    {
+        if (replaced.Count == 0) return context;
+        var generations = new Dictionary<string, int>(stack.Generations);
+        foreach (var id in replaced) generations[id] = generations.GetValueOrDefault(id) + 1;
+        return new StackContext(c, context.StackName, context.StackId, context.Template, context.Parameters) { Generations = generations };
+    }
 
     private static string Hash(StackContext context, string id) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
@@ -257,7 +292,7 @@ public static class CloudFormation
     private static IEnumerable<string> Active(StackContext context) =>
         context.Resources.Where(p => p.Value is JsonObject o && context.IsActive(o)).Select(p => p.Key);
 
-    private static JsonArray Changes(StackContext context, StackRecord stack)
+    private static JsonArray Changes(StackContext context, StackRecord stack, IReadOnlyList<string> replaced)
     {
         var changes = new JsonArray();
         JsonObject Change(string action, string id, string type, string? physical) => new()
@@ -266,12 +301,12 @@ public static class CloudFormation
             ["ResourceChange"] = new JsonObject
             {
                 ["Action"] = action, ["LogicalResourceId"] = id, ["ResourceType"] = type, ["Scope"] = new JsonArray(), ["Details"] = new JsonArray(),
-                ["PhysicalResourceId"] = physical, ["Replacement"] = action == "Modify" ? "False" : null,
+                ["PhysicalResourceId"] = physical, ["Replacement"] = action == "Modify" ? replaced.Contains(id) ? "True" : "False" : null,
             },
         };
         foreach (var id in Active(context))
             if (!stack.Resources.TryGetValue(id, out var old)) changes.Add(Change("Add", id, context.Type(id), null));
-            else if (old.Hash != Hash(context, id)) changes.Add(Change("Modify", id, context.Type(id), old.PhysicalId));
+            else if (replaced.Contains(id) || old.Hash != Hash(context, id)) changes.Add(Change("Modify", id, context.Type(id), old.PhysicalId));
         foreach (var (id, old) in stack.Resources)
             if (!Active(context).Contains(id)) changes.Add(Change("Remove", id, old.Type, old.PhysicalId));
         foreach (var change in changes)
@@ -326,7 +361,9 @@ public static class CloudFormation
     {
         stack.Status = status;
         stack.StatusReason = reason;
-        Event(stack, stack.Name, stack.Id, "AWS::CloudFormation::Stack", status, reason);
+        // botocore's ResourceStatus enum has no *_CLEANUP_IN_PROGRESS: the stack's status says it, no event does.
+        if (!status.EndsWith("_CLEANUP_IN_PROGRESS", StringComparison.Ordinal))
+            Event(stack, stack.Name, stack.Id, "AWS::CloudFormation::Stack", status, reason);
     }
 
     /// <summary>Executes a change set: creates, updates and removes resources; on a failure, rolls back as CloudFormation does.</summary>
@@ -336,7 +373,10 @@ public static class CloudFormation
         var verb = creating ? "CREATE" : "UPDATE";
         StackEvent(stack, verb + "_IN_PROGRESS", "User Initiated");
         var context = Context(c, stack, cs.Template, cs.Parameters);
+        var replaced = Replaced(c, stack, context);
+        context = Replacing(c, stack, context, replaced);
         var done = new List<(string Id, string Type, string Physical)>();
+        var superseded = new List<(string Id, string Type, string Physical)>(); // the old physical resources of replaced ones
         var resources = new Dictionary<string, (string Type, string PhysicalId, string Status, DateTimeOffset Time, string Hash)>();
         try
         {
@@ -346,20 +386,26 @@ public static class CloudFormation
                 var physical = Provisioner.PhysicalId(context, id);
                 var hash = Hash(context, id);
                 var isNew = !stack.Resources.TryGetValue(id, out var old);
-                if (!isNew && old.Hash == hash) { resources[id] = old; continue; }
+                var replacing = replaced.Contains(id);
+                if (!isNew && !replacing && old.Hash == hash) { resources[id] = old; continue; }
                 var action = isNew ? "CREATE" : "UPDATE";
-                Event(stack, id, isNew ? "" : physical, type, action + "_IN_PROGRESS");
+                // A replacement is created first, under a new physical id, while the old resource still exists.
+                Event(stack, id, isNew ? "" : replacing ? old.PhysicalId : physical, type, action + "_IN_PROGRESS");
+                if (replacing)
+                    Event(stack, id, physical, type, "UPDATE_IN_PROGRESS",
+                        "Requested update requires the creation of a new physical resource; hence creating one.");
                 try
                 {
                     if (c.Faults.ResourceFailure(id, type) is { } reason) throw new ResourceFailedException(reason);
-                    Provisioner.Apply(context, id, isNew);
+                    Provisioner.Apply(context, id, isNew || replacing, isNew || replacing ? null : Context(c, stack, stack.Template, stack.Parameters));
                 }
                 catch (ResourceFailedException e)
                 {
                     Event(stack, id, isNew ? "" : physical, type, action + "_FAILED", e.Message);
                     throw new ResourceFailedException($"The following resource(s) failed to {action.ToLowerInvariant()}: [{id}]. ");
                 }
-                if (isNew) done.Add((id, type, physical));
+                if (isNew || replacing) done.Add((id, type, physical));
+                if (replacing) superseded.Add((id, old.Type, old.PhysicalId));
                 Event(stack, id, physical, type, action + "_COMPLETE");
                 resources[id] = (type, physical, action + "_COMPLETE", DateTimeOffset.UtcNow, hash);
             }
@@ -374,13 +420,16 @@ public static class CloudFormation
                     throw new ResourceFailedException($"Cannot delete export {name} as it is in use by {importer}.");
             foreach (var (name, export) in c.Exports.Where(e => e.Value.Stack == stack.Name).ToList()) c.Exports.Remove(name);
             foreach (var (name, value) in exports) c.Exports[name] = (value, stack.Name);
-            if (!creating) StackEvent(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
-            foreach (var (id, old) in stack.Resources.Where(p => !resources.ContainsKey(p.Key)).Reverse())
+            if (!creating) StackEvent(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"); // a status, no event (see StackEvent)
+            // Cleanup: the old physical resources of replaced ones, then the resources the template no longer has.
+            foreach (var (id, type, physical) in superseded
+                         .Concat(stack.Resources.Where(p => !resources.ContainsKey(p.Key)).Reverse().Select(p => (p.Key, p.Value.Type, p.Value.PhysicalId))))
             {
-                Event(stack, id, old.PhysicalId, old.Type, "DELETE_IN_PROGRESS");
-                Provisioner.Remove(c, old.Type, old.PhysicalId);
-                Event(stack, id, old.PhysicalId, old.Type, "DELETE_COMPLETE");
+                Event(stack, id, physical, type, "DELETE_IN_PROGRESS");
+                Provisioner.Remove(c, type, physical);
+                Event(stack, id, physical, type, "DELETE_COMPLETE");
             }
+            stack.Generations = new Dictionary<string, int>(context.Generations);
             (stack.Template, stack.TemplateBody, stack.Parameters, stack.Tags, stack.Capabilities, stack.Resources, stack.Outputs) =
                 (cs.Template, cs.TemplateBody, cs.Parameters, cs.Tags, cs.Capabilities, resources, outputs);
             stack.Description = cs.Template["Description"]?.ToString();

@@ -123,6 +123,28 @@ public sealed class Faults
         }
     }
 
+    /// <summary>
+    /// The fault, if any, a schedule's universal-target call meets (EventBridge Scheduler calling <paramref name="action"/> with the
+    /// schedule's role): a refused action answers AccessDenied, a throttled one the service's throttling error.
+    /// </summary>
+    public AwsError? TargetCall(string action, string protocol)
+    {
+        lock (this)
+        {
+            if (Take(_denied, action))
+                return new AwsError(protocol is "query" ? "AccessDenied" : protocol is "ec2" ? "UnauthorizedOperation" : "AccessDeniedException",
+                    $"The schedule's role is not authorized to perform: {action}");
+            if (Take(_throttled, action))
+                return protocol switch
+                {
+                    "ec2" => new AwsError("RequestLimitExceeded", "Request limit exceeded."),
+                    "rest-json" => new AwsError("TooManyRequestsException", "Rate exceeded"),
+                    _ => new AwsError("Throttling", "Rate exceeded"),
+                };
+            return null;
+        }
+    }
+
     private static bool Take(List<(string Pattern, int Remaining)> rules, string action)
     {
         var i = rules.FindIndex(f => f.Remaining > 0 && Actions.Matches(f.Pattern, action));
@@ -187,6 +209,7 @@ public sealed class Faults
     /// </summary>
     public static IReadOnlyList<string> Resources(Cloud c, AwsRequest r, string action)
     {
+        static string? NonEmpty(string value) => value.Length == 0 ? null : value;
         var (region, account) = (r.Region, c.Account);
         string Arn(string service, string resource) => $"arn:aws:{service}:{region}:{account}:{resource}";
         string? Json(string name) => r.Json[name]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? r.Json[name]!.GetValue<string>() : null;
@@ -209,11 +232,17 @@ public sealed class Faults
                 Each(r.Json["repositoryNames"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [], n => Arn("ecr", $"repository/{n}")),
             _ when action.StartsWith("ecr:", StringComparison.Ordinal) && Json("repositoryName") is { } repository =>
                 [Arn("ecr", $"repository/{repository}")],
+            // An add-on's ARN ends in an id EKS generates; an update of one is authorized against the add-on (addonName in the query).
+            _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("name", out var owner)
+                   && (r.Route.GetValueOrDefault("addonName") ?? NonEmpty(r.Query("addonName"))) is { } addon =>
+                [c.Addons.GetValueOrDefault($"{owner}/{addon}")?["addonArn"]?.GetValue<string>() ?? Arn("eks", $"addon/{owner}/{addon}/*")],
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("nodegroupName", out var nodegroup) =>
                 [c.Nodegroups.GetValueOrDefault($"{r.Route["name"]}/{nodegroup}")?["nodegroupArn"]?.GetValue<string>()
                  ?? Arn("eks", $"nodegroup/{r.Route["name"]}/{nodegroup}/*")],
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("name", out var cluster) => [Arn("eks", $"cluster/{cluster}")],
             "ec2:StopInstances" or "ec2:StartInstances" => Each(r.List("InstanceId"), i => Arn("ec2", $"instance/{i}")),
+            "ec2:CreateTags" => Each(r.List("ResourceId"), i => Arn("ec2", $"instance/{i}")),
+            _ when action.StartsWith("sqs:", StringComparison.Ordinal) && Json("QueueUrl") is { } url => [Arn("sqs", url.TrimEnd('/').Split('/').Last())],
             _ when action.StartsWith("rds:", StringComparison.Ordinal) && r.Param("DBInstanceIdentifier") is { } db =>
                 [Arn("rds", $"db:{db.ToLowerInvariant()}")],
             // A secret that exists is authorized against its ARN (with the random suffix); one that does not, against the ARN its name gives.
@@ -225,6 +254,8 @@ public sealed class Faults
             _ when action.StartsWith("logs:", StringComparison.Ordinal) && Json("logGroupName") is { } group => [Arn("logs", $"log-group:{group}:*")],
             _ when action.StartsWith("scheduler:", StringComparison.Ordinal) && r.Route.TryGetValue("Name", out var schedule) =>
                 [Arn("scheduler", $"schedule/{(r.Query("groupName") is { Length: > 0 } g ? g : Json("GroupName") ?? "default")}/{schedule}")],
+            // AWS's public parameters (/aws/service/...) belong to no account: their ARNs have none.
+            "ssm:GetParameter" when Json("Name") is { } p && p.StartsWith("/aws/service/", StringComparison.Ordinal) => [$"arn:aws:ssm:{region}::parameter{p}"],
             "ssm:GetParameter" => [Arn("ssm", "parameter" + (Json("Name") is ['/', ..] name ? name : "/" + Json("Name")))],
             "ssm:SendCommand" =>
             [

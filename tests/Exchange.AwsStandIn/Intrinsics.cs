@@ -30,7 +30,16 @@ public sealed class StackContext(Cloud cloud, string stackName, string stackId, 
         catch (UnresolvableException) { return null; }
     }
 
-    public string Hex(int length, string logicalId, string salt = "") => Cloud.Hex(length, StackName, logicalId, salt);
+    /// <summary>
+    /// How often each resource has been replaced: a replacement is a new physical resource (a new instance id, a new IP), so
+    /// the names and attributes derived from <see cref="Hex"/> change with it.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> Generations { get; init; } = new Dictionary<string, int>();
+
+    public string Hex(int length, string logicalId, string salt = "") =>
+        Generations.GetValueOrDefault(logicalId) is > 0 and var generation
+            ? Cloud.Hex(length, StackName, logicalId, salt, $"replacement {generation}")
+            : Cloud.Hex(length, StackName, logicalId, salt);
 
     /// <summary>Whether a resource or output is in the template's active conditions.</summary>
     public bool IsActive(JsonObject node) => node["Condition"]?.GetValue<string>() is not { } condition || Intrinsics.Condition(this, condition);

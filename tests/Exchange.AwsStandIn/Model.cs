@@ -207,16 +207,22 @@ public sealed class ServiceModel
     }
 }
 
-/// <summary>Where the botocore that ships with the aws CLI keeps its models.</summary>
+/// <summary>
+/// Where botocore's service models are, independent of the aws CLI's version: $BOTOCORE_DATA when set; else the data folder bundled with
+/// the aws CLI v2 first on PATH (AWS's installer: .../aws-cli/v2/VERSION/dist/awscli/botocore/data, so the client and the checks read the
+/// same models); else python3's botocore (the aws CLI v1 brings it; `pip install botocore` otherwise). .ci/prerequisites follows the
+/// same order and exports what it found as BOTOCORE_DATA.
+/// </summary>
 public static class Botocore
 {
-    private static readonly Lazy<string> Dir = new(Locate);
+    private static readonly Lazy<string> Dir = new(() => Locate(Environment.GetEnvironmentVariable));
 
     public static string DataDir => Dir.Value;
 
-    private static string Locate()
+    public static string Locate(Func<string, string?> environment)
     {
-        if (Environment.GetEnvironmentVariable("BOTOCORE_DATA") is { Length: > 0 } configured) return configured;
+        if (environment("BOTOCORE_DATA") is { Length: > 0 } configured) return configured;
+        if (BundledWithAwsCliV2(environment("PATH")) is { } bundled) return bundled;
         try
         {
             using var python = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3",
@@ -226,8 +232,19 @@ public static class Botocore
             if (python.ExitCode == 0 && Directory.Exists(Path.Combine(output, "data"))) return Path.Combine(output, "data");
         }
         catch (System.ComponentModel.Win32Exception) { }
-        throw new InvalidOperationException("botocore's service models were not found: `python3 -c 'import botocore'` fails. " +
-                                            "Install the aws CLI v1 (pip install awscli, which brings botocore) " +
-                                            "or set BOTOCORE_DATA to botocore's data folder.");
+        throw new InvalidOperationException("botocore's service models were not found: no BOTOCORE_DATA, no aws CLI v2 data folder beside the aws " +
+                                            "on PATH, and `python3 -c 'import botocore'` fails. Install botocore (pip install botocore, or the aws CLI v1: " +
+                                            "pip install awscli), or set BOTOCORE_DATA to botocore's data folder.");
+    }
+
+    /// <summary>The models of the aws CLI v2 first on PATH (its installer's layout), or null.</summary>
+    public static string? BundledWithAwsCliV2(string? path)
+    {
+        var aws = (path ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "aws")).FirstOrDefault(File.Exists);
+        if (aws is null) return null;
+        var real = new FileInfo(aws).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(aws);
+        var dist = Path.GetDirectoryName(real)!;
+        return new[] { Path.Combine(dist, "awscli", "botocore", "data"), Path.Combine(dist, "..", "dist", "awscli", "botocore", "data") }
+            .Where(d => Directory.Exists(Path.Combine(d, "sts"))).Select(Path.GetFullPath).FirstOrDefault();
     }
 }

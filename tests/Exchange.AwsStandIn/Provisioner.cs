@@ -23,16 +23,20 @@ public static class Provisioner
             "AWS::EC2::SecurityGroup" => "sg-0" + s.Hex(16, id),
             "AWS::EC2::Subnet" => "subnet-0" + s.Hex(16, id),
             "AWS::EC2::Instance" => "i-0" + s.Hex(16, id),
+            "AWS::EC2::Volume" => "vol-0" + s.Hex(16, id),
             "AWS::S3::Bucket" => P("BucketName") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}".ToLowerInvariant(),
             "AWS::SSM::Parameter" => P("Name") ?? $"CFN-{id}-{s.Hex(12, id)}",
             "AWS::IAM::Role" => P("RoleName") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
             "AWS::ECR::Repository" => P("RepositoryName") ?? $"{s.StackName}-{id}-{s.Hex(8, id)}".ToLowerInvariant(),
             "AWS::EKS::Cluster" => P("Name") ?? $"{id}-{s.Hex(8, id)}",
             "AWS::EKS::Nodegroup" => $"{P("ClusterName")}/{NodegroupName(s, id)}",
+            "AWS::EKS::Addon" => $"{P("ClusterName")}|{P("AddonName")}", // what Ref gives: cluster|addon
             "AWS::RDS::DBInstance" => (P("DBInstanceIdentifier") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}").ToLowerInvariant(),
             "AWS::SecretsManager::Secret" => SecretArn(s.Cloud, P("Name") ?? $"{id}-{s.Hex(12, id)}"),
             "AWS::Logs::LogGroup" => P("LogGroupName") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}",
             "AWS::Scheduler::Schedule" => P("Name") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
+            "AWS::SQS::Queue" => // Ref gives the queue's URL
+                $"https://sqs.{s.Cloud.Region}.amazonaws.com/{s.Cloud.Account}/{P("QueueName") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}"}",
             "AWS::ElastiCache::CacheCluster" => P("ClusterName") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             "AWS::ElastiCache::ReplicationGroup" => P("ReplicationGroupId") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             _ => $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
@@ -78,6 +82,9 @@ public static class Provisioner
             ("AWS::EKS::Nodegroup", "NodegroupName") => NodegroupName(s, id),
             ("AWS::EKS::Nodegroup", "ClusterName") => s.Property(id, "ClusterName") ?? "",
             ("AWS::EKS::Nodegroup", "Arn") => $"arn:aws:eks:{c.Region}:{c.Account}:nodegroup/{physical}/{s.Hex(8, id)}",
+            ("AWS::SQS::Queue", "Arn") => $"arn:aws:sqs:{c.Region}:{c.Account}:{physical.Split('/').Last()}",
+            ("AWS::SQS::Queue", "QueueName") => physical.Split('/').Last(),
+            ("AWS::SQS::Queue", "QueueUrl") => physical,
             ("AWS::Scheduler::Schedule", "Arn") => $"arn:aws:scheduler:{c.Region}:{c.Account}:schedule/{s.Property(id, "GroupName") ?? "default"}/{physical}",
             (var type, "Arn") => $"arn:aws:{type.Split("::")[1].ToLowerInvariant()}:{c.Region}:{c.Account}:{physical}",
             _ => $"{id}-{attribute.Replace('.', '-')}-{s.Hex(8, id, attribute)}",
@@ -96,8 +103,9 @@ public static class Provisioner
 
     /// <summary>
     /// Creates or updates what the resource is in the services. Throws <see cref="ResourceFailedException"/> as CloudFormation would fail it.
+    /// <paramref name="previous"/> is the stack as deployed before this update (null on create): some updates depend on what changed.
     /// </summary>
-    public static void Apply(StackContext s, string id, bool isNew)
+    public static void Apply(StackContext s, string id, bool isNew, StackContext? previous = null)
     {
         var c = s.Cloud;
         var name = PhysicalId(s, id);
@@ -138,7 +146,7 @@ public static class Provisioner
                 {
                     ["name"] = name, ["arn"] = Attribute(s, id, "Arn").ToString(),
                     ["createdAt"] = c.Clusters.GetValueOrDefault(name)?["createdAt"]?.DeepClone() ?? now,
-                    ["version"] = s.Property(id, "Version") ?? "1.35", ["endpoint"] = Attribute(s, id, "Endpoint").ToString(),
+                    ["version"] = Eks.ClusterVersion(c, name, s.Property(id, "Version")), ["endpoint"] = Attribute(s, id, "Endpoint").ToString(),
                     ["roleArn"] = s.Property(id, "RoleArn") ?? "",
                     ["resourcesVpcConfig"] = new JsonObject
                     {
@@ -157,12 +165,17 @@ public static class Provisioner
             case "AWS::EKS::Nodegroup":
                 var scaling = s.Resolved(id, "ScalingConfig") as JsonObject ?? [];
                 int Size(string key, int fallback) => int.TryParse(scaling[key]?.ToString(), CultureInfo.InvariantCulture, out var v) ? v : fallback;
+                var (nodeVersion, release) = Eks.NodegroupVersions(s, id, isNew ? null : previous, name.Split('/')[0]);
+                var before = c.Nodegroups.GetValueOrDefault(name);
+                // CloudFormation sends only what changed: an update that leaves ScalingConfig alone keeps the size (a paused group stays at 0).
+                var keepSize = before is not null && previous?.Resolved(id, "ScalingConfig")?.ToJsonString() == scaling.ToJsonString();
                 c.Nodegroups[name] = new JsonObject
                 {
                     ["nodegroupName"] = name.Split('/')[1], ["nodegroupArn"] = Attribute(s, id, "Arn").ToString(), ["clusterName"] = name.Split('/')[0],
-                    ["version"] = s.Property(id, "Version") ?? "1.35", ["createdAt"] = now, ["modifiedAt"] = now, ["status"] = "ACTIVE",
+                    ["version"] = nodeVersion, ["releaseVersion"] = release,
+                    ["createdAt"] = before?["createdAt"]?.DeepClone() ?? now, ["modifiedAt"] = now, ["status"] = "ACTIVE",
                     ["capacityType"] = s.Property(id, "CapacityType") ?? "ON_DEMAND",
-                    ["scalingConfig"] = new JsonObject
+                    ["scalingConfig"] = keepSize ? before!["scalingConfig"]!.DeepClone() : new JsonObject
                     {
                         ["minSize"] = Size("MinSize", 1), ["maxSize"] = Size("MaxSize", 2), ["desiredSize"] = Size("DesiredSize", 2),
                     },
@@ -171,9 +184,47 @@ public static class Provisioner
                     ["amiType"] = s.Property(id, "AmiType") ?? "AL2023_x86_64_STANDARD", ["nodeRole"] = s.Property(id, "NodeRole") ?? "",
                 };
                 break;
+            case "AWS::EC2::Volume":
+                if (c.Volumes.GetValueOrDefault(name) is { } deployed) deployed["Size"] = Int("Size", 8);
+                else c.Volumes[name] = Volume(name, Int("Size", 8), s.Property(id, "VolumeType") ?? "gp2");
+                break;
+            case "AWS::EKS::Addon":
+                Eks.ApplyAddon(s, id);
+                break;
             case "AWS::EC2::Instance":
+                // Volumes are attached after the launch: one still attached to another instance fails it (as a replacement
+                // meets the volume its predecessor holds: CloudFormation deletes the old instance only in the cleanup).
+                var attach = (s.Resolved(id, "Volumes") as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(v => (Device: v["Device"]?.ToString() ?? "", VolumeId: v["VolumeId"]?.ToString() ?? "")).ToArray();
+                foreach (var (_, volumeId) in attach)
+                {
+                    var wanted = c.Volumes.GetValueOrDefault(volumeId)
+                                 ?? throw new ResourceFailedException($"The volume '{volumeId}' does not exist. (Service: AmazonEC2; Status Code: 400; " +
+                                                                      "Error Code: InvalidVolume.NotFound)");
+                    if (AttachedTo(wanted) is { } holder && holder != name)
+                        throw new ResourceFailedException($"{volumeId} is already attached to an instance (Service: AmazonEC2; Status Code: 400; " +
+                                                          $"Error Code: VolumeInUse; Request ID: {Guid.NewGuid()}) - attached to {holder}");
+                }
+                if (isNew)
+                    foreach (var mapping in (s.Resolved(id, "BlockDeviceMappings") as JsonArray ?? []).OfType<JsonObject>())
+                        if (mapping["Ebs"] is JsonObject ebs)
+                        {
+                            var device = mapping["DeviceName"]?.ToString() ?? "/dev/xvda";
+                            var volumeId = "vol-0" + s.Hex(16, id, "block device " + device);
+                            c.Volumes[volumeId] = Volume(volumeId, int.TryParse(ebs["VolumeSize"]?.ToString(), out var gb) ? gb : 8,
+                                ebs["VolumeType"]?.ToString() ?? "gp2");
+                            Attach(c.Volumes[volumeId], name, device, deleteOnTermination: ebs["DeleteOnTermination"]?.ToString() != "false");
+                        }
+                foreach (var (device, volumeId) in attach)
+                    if (AttachedTo(c.Volumes[volumeId]) is null) Attach(c.Volumes[volumeId], name, device, deleteOnTermination: false);
+                // The template's tags; tags added since (create-tags) stay, as CloudFormation only changes the tags it declares.
+                var declaredTags = (s.Resolved(id, "Tags") as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(t => new JsonObject { ["Key"] = t["Key"]?.ToString(), ["Value"] = t["Value"]?.ToString() ?? "" }).ToList();
+                var addedTags = (c.Instances.GetValueOrDefault(name)?["Tags"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Where(t => declaredTags.All(d => d["Key"]!.ToString() != t["Key"]!.ToString())).Select(t => (JsonObject)t.DeepClone());
                 c.Instances[name] = new JsonObject
                 {
+                    ["Tags"] = new JsonArray([.. declaredTags, .. addedTags]),
                     ["InstanceId"] = name, ["InstanceType"] = s.Property(id, "InstanceType") ?? "t3.micro",
                     ["ImageId"] = s.Property(id, "ImageId") ?? "ami-0" + s.Hex(16, id, "ami"),
                     ["State"] = c.Instances.GetValueOrDefault(name)?["State"]?.DeepClone() ?? Services.InstanceState("running"),
@@ -230,6 +281,13 @@ public static class Provisioner
                 c.LogGroups[name] = LogGroup(c, name,
                     int.TryParse(s.Property(id, "RetentionInDays"), CultureInfo.InvariantCulture, out var days) ? days : null);
                 break;
+            case "AWS::SQS::Queue":
+                var queueName = name.Split('/').Last();
+                var queue = c.Queues.GetValueOrDefault(queueName) ?? new JsonObject { ["Messages"] = new JsonArray() };
+                (queue["Name"], queue["Url"], queue["Arn"]) = (queueName, name, Attribute(s, id, "Arn").ToString());
+                queue["MessageRetentionPeriod"] = Int("MessageRetentionPeriod", 345600);
+                c.Queues[queueName] = queue;
+                break;
             case "AWS::Scheduler::Schedule":
                 var definition = new JsonObject();
                 foreach (var member in new[] { "ActionAfterCompletion", "Description", "EndDate", "FlexibleTimeWindow", "KmsKeyArn", "ScheduleExpression",
@@ -251,14 +309,40 @@ public static class Provisioner
             case "AWS::ECR::Repository": c.Repositories.Remove(physicalId); break;
             case "AWS::EKS::Cluster": c.Clusters.Remove(physicalId); break;
             case "AWS::EKS::Nodegroup": c.Nodegroups.Remove(physicalId); break;
-            case "AWS::EC2::Instance": c.Instances.Remove(physicalId); break;
+            case "AWS::EKS::Addon": c.Addons.Remove(physicalId.Replace('|', '/')); break;
+            case "AWS::EC2::Instance":
+                c.Instances.Remove(physicalId);
+                // Terminated: its block-device volumes go (DeleteOnTermination), attached volumes are released.
+                foreach (var (volumeId, volume) in c.Volumes.Where(v => AttachedTo(v.Value) == physicalId).ToList())
+                    if (volume["Attachments"]![0]!["DeleteOnTermination"]!.GetValue<bool>()) c.Volumes.Remove(volumeId);
+                    else (volume["State"], volume["Attachments"]) = ("available", new JsonArray());
+                break;
+            case "AWS::EC2::Volume": c.Volumes.Remove(physicalId); break;
             case "AWS::RDS::DBInstance": c.Databases.Remove(physicalId); break;
             case "AWS::Logs::LogGroup": c.LogGroups.Remove(physicalId); break;
             case "AWS::Scheduler::Schedule": c.Schedules.Remove(physicalId); break;
+            case "AWS::SQS::Queue": c.Queues.Remove(physicalId.Split('/').Last()); break;
             case "AWS::SecretsManager::Secret":
                 if (c.Secrets.Values.FirstOrDefault(x => x.Arn == physicalId) is { } secret) secret.Deleted ??= DateTimeOffset.UtcNow;
                 break;
         }
+    }
+
+    private static JsonObject Volume(string id, int gb, string type) => new()
+    {
+        ["VolumeId"] = id, ["Size"] = gb, ["VolumeType"] = type, ["State"] = "available", ["Attachments"] = new JsonArray(),
+    };
+
+    /// <summary>The instance an EBS volume is attached to, or null while it is available.</summary>
+    public static string? AttachedTo(JsonObject volume) => volume["Attachments"]?.AsArray().FirstOrDefault()?["InstanceId"]?.GetValue<string>();
+
+    private static void Attach(JsonObject volume, string instance, string device, bool deleteOnTermination)
+    {
+        volume["State"] = "in-use";
+        volume["Attachments"] = new JsonArray(new JsonObject
+        {
+            ["InstanceId"] = instance, ["Device"] = device, ["State"] = "attached", ["DeleteOnTermination"] = deleteOnTermination,
+        });
     }
 
     public static JsonObject LogGroup(Cloud c, string name, int? retention)

@@ -45,7 +45,10 @@ public static class Services
         },
         ["ssm"] = new()
         {
-            ["GetParameter"] = (c, r) => new() { ["Parameter"] = Found(c.Parameters, Str(r, "Name"), "ParameterNotFound", "").DeepClone() },
+            ["GetParameter"] = (c, r) => new()
+            {
+                ["Parameter"] = Eks.PublicParameter(c, Str(r, "Name")) ?? Found(c.Parameters, Str(r, "Name"), "ParameterNotFound", "").DeepClone(),
+            },
             ["SendCommand"] = SendCommand,
             ["GetCommandInvocation"] = (c, r) =>
                 Found(c.Commands, Str(r, "CommandId") + "/" + Str(r, "InstanceId"), "InvocationDoesNotExist", "").DeepClone().AsObject(),
@@ -68,12 +71,17 @@ public static class Services
             },
             ["DescribeNodegroup"] = (c, r) => new() { ["nodegroup"] = Nodegroup(c, r).DeepClone() },
             ["UpdateNodegroupConfig"] = UpdateNodegroupConfig,
+            ["DescribeAddon"] = Eks.DescribeAddon,
+            ["DescribeAddonVersions"] = Eks.DescribeAddonVersions,
+            ["UpdateAddon"] = Eks.UpdateAddon,
+            ["DescribeUpdate"] = Eks.DescribeUpdate,
         },
         ["ec2"] = new()
         {
             ["DescribeInstances"] = DescribeInstances,
             ["StopInstances"] = (c, r) => new() { ["StoppingInstances"] = Transition(c, r, "stopping", "stopped", 64) },
             ["StartInstances"] = (c, r) => new() { ["StartingInstances"] = Transition(c, r, "pending", "running", 0) },
+            ["CreateTags"] = CreateTags,
         },
         ["rds"] = new()
         {
@@ -124,6 +132,11 @@ public static class Services
             ["DeleteSchedule"] = (c, r) => c.Schedules.Remove(r.Route["Name"])
                 ? []
                 : throw new AwsError("ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.", 404),
+        },
+        ["sqs"] = new()
+        {
+            ["GetQueueAttributes"] = GetQueueAttributes,
+            ["ReceiveMessage"] = ReceiveMessage,
         },
         ["resourcegroupstaggingapi"] = new()
         {
@@ -219,11 +232,15 @@ public static class Services
         var shell = string.Join("\n", r.Json["Parameters"]?["commands"]?.AsArray().Select(x => x!.GetValue<string>()) ?? []);
         foreach (var instance in instances)
         {
-            if (!c.Instances.ContainsKey(instance)) throw new AwsError("InvalidInstanceId", "Instances not in a valid state for account " + c.Account);
+            // As in AWS: only a running instance's SSM agent takes commands.
+            if (c.Instances.GetValueOrDefault(instance)?["State"]?["Name"]?.GetValue<string>() != "running")
+                throw new AwsError("InvalidInstanceId", "Instances not in a valid state for account " + c.Account);
+            var ran = c.RunShell(instance, shell);
+            var status = ran.ExitCode == 0 ? "Success" : "Failed";
             c.Commands[id + "/" + instance] = new()
             {
-                ["CommandId"] = id, ["InstanceId"] = instance, ["DocumentName"] = Str(r, "DocumentName"), ["Status"] = "Success", ["StatusDetails"] = "Success",
-                ["ResponseCode"] = 0, ["StandardOutputContent"] = c.RunShell(instance, shell), ["StandardErrorContent"] = "",
+                ["CommandId"] = id, ["InstanceId"] = instance, ["DocumentName"] = Str(r, "DocumentName"), ["Status"] = status, ["StatusDetails"] = status,
+                ["ResponseCode"] = ran.ExitCode, ["StandardOutputContent"] = ran.Stdout, ["StandardErrorContent"] = ran.Stderr,
                 ["PluginName"] = "aws:runShellScript",
             };
         }
@@ -236,6 +253,70 @@ public static class Services
                 ["Status"] = "Pending", ["RequestedDateTime"] = Cloud.Time(DateTimeOffset.UtcNow),
             },
         };
+    }
+
+    // ---- SQS (the sleep schedules' dead-letter queues): a received message stays hidden for its visibility timeout, then returns ----
+    internal static JsonObject Queue(Cloud c, string url) =>
+        c.Queues.GetValueOrDefault(url.TrimEnd('/').Split('/').Last())
+        ?? throw new AwsError("QueueDoesNotExist", "The specified queue does not exist.");
+
+    private static IEnumerable<JsonObject> Visible(JsonObject queue) => queue["Messages"]!.AsArray().OfType<JsonObject>()
+        .Where(m => m["InvisibleUntil"] is not { } until || until.GetValue<long>() <= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    private static JsonObject GetQueueAttributes(Cloud c, AwsRequest r)
+    {
+        var queue = Queue(c, Str(r, "QueueUrl"));
+        var messages = queue["Messages"]!.AsArray().Count;
+        var visible = Visible(queue).Count();
+        var all = new Dictionary<string, string>
+        {
+            ["QueueArn"] = queue["Arn"]!.GetValue<string>(),
+            ["ApproximateNumberOfMessages"] = visible.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ApproximateNumberOfMessagesNotVisible"] = (messages - visible).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["MessageRetentionPeriod"] = queue["MessageRetentionPeriod"]!.ToString(), ["SqsManagedSseEnabled"] = "true",
+        };
+        var wanted = r.Json["AttributeNames"]?.AsArray().Select(a => a!.GetValue<string>()).ToList() ?? [];
+        return new()
+        {
+            ["Attributes"] = new JsonObject(all.Where(a => wanted.Contains("All") || wanted.Contains(a.Key))
+                .Select(a => KeyValuePair.Create(a.Key, (JsonNode?)JsonValue.Create(a.Value)))),
+        };
+    }
+
+    private static JsonObject ReceiveMessage(Cloud c, AwsRequest r)
+    {
+        var queue = Queue(c, Str(r, "QueueUrl"));
+        var max = r.Json["MaxNumberOfMessages"]?.GetValue<int>() ?? 1;
+        var hideFor = r.Json["VisibilityTimeout"]?.GetValue<int>() ?? 30;
+        var system = (r.Json["MessageSystemAttributeNames"] ?? r.Json["AttributeNames"])?.AsArray().Select(a => a!.GetValue<string>()).ToList() ?? [];
+        var attributes = r.Json["MessageAttributeNames"]?.AsArray().Select(a => a!.GetValue<string>()).ToList() ?? [];
+        var received = new JsonArray();
+        foreach (var message in Visible(queue).Take(Math.Clamp(max, 1, 10)).ToList())
+        {
+            var count = (message["ReceiveCount"]?.GetValue<int>() ?? 0) + 1;
+            message["ReceiveCount"] = count;
+            if (hideFor > 0) message["InvisibleUntil"] = DateTimeOffset.UtcNow.AddSeconds(hideFor).ToUnixTimeMilliseconds();
+            var systemValues = new Dictionary<string, string>
+            {
+                ["SentTimestamp"] = message["SentTimestamp"]!.ToString(),
+                ["ApproximateReceiveCount"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["SenderId"] = "AROASCHEDULER:scheduler",
+            };
+            var reply = new JsonObject
+            {
+                ["MessageId"] = message["MessageId"]!.DeepClone(), ["ReceiptHandle"] = Guid.NewGuid().ToString("N"),
+                ["MD5OfBody"] = message["MD5OfBody"]!.DeepClone(), ["Body"] = message["Body"]!.DeepClone(),
+            };
+            if (system.Count > 0)
+                reply["Attributes"] = new JsonObject(systemValues.Where(a => system.Contains("All") || system.Contains(a.Key))
+                    .Select(a => KeyValuePair.Create(a.Key, (JsonNode?)JsonValue.Create(a.Value))));
+            if (attributes.Count > 0)
+                reply["MessageAttributes"] = new JsonObject(message["MessageAttributes"]!.AsObject()
+                    .Where(a => attributes.Contains("All") || attributes.Contains(".*") || attributes.Contains(a.Key))
+                    .Select(a => KeyValuePair.Create(a.Key, a.Value?.DeepClone())));
+            received.Add(reply);
+        }
+        return received.Count == 0 ? [] : new() { ["Messages"] = received };
     }
 
     // ---- ECR over the local registry ----
@@ -285,10 +366,11 @@ public static class Services
         Found(c.Nodegroups, r.Route["name"] + "/" + r.Route["nodegroupName"], "ResourceNotFoundException",
             $"No node group found for name: {r.Route["nodegroupName"]}.");
 
-    private static JsonObject UpdateNodegroupConfig(Cloud c, AwsRequest r)
+    private static JsonObject UpdateNodegroupConfig(Cloud c, AwsRequest r) => UpdateNodegroupScaling(c, Nodegroup(c, r), r.Json["scalingConfig"]?.AsObject());
+
+    /// <summary>UpdateNodegroupConfig's effect on a node group (also what a sleep schedule's universal target does).</summary>
+    internal static JsonObject UpdateNodegroupScaling(Cloud c, JsonObject nodegroup, JsonObject? scaling)
     {
-        var nodegroup = Nodegroup(c, r);
-        var scaling = r.Json["scalingConfig"]?.AsObject();
         if (scaling is not null && !c.Faults.IsStalled("eks:UpdateNodegroupConfig"))
             foreach (var (key, value) in scaling) nodegroup["scalingConfig"]![key] = value!.DeepClone();
         return new()
@@ -333,15 +415,37 @@ public static class Services
         };
     }
 
+    /// <summary>Adds or overwrites tags on instances (the only resources the pipeline tags).</summary>
+    private static JsonObject CreateTags(Cloud c, AwsRequest r)
+    {
+        var tags = Enumerable.Range(1, 50).Select(i => (Key: r.Param($"Tag.{i}.Key"), Value: r.Param($"Tag.{i}.Value") ?? ""))
+            .TakeWhile(t => t.Key is not null).ToArray();
+        foreach (var id in r.List("ResourceId"))
+        {
+            var instance = c.Instances.GetValueOrDefault(id) ?? throw new AwsError("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
+            var list = instance["Tags"] as JsonArray ?? (JsonArray)(instance["Tags"] = new JsonArray());
+            foreach (var (key, value) in tags)
+            {
+                if (list.FirstOrDefault(t => t!["Key"]!.GetValue<string>() == key) is { } existing) list.Remove(existing);
+                list.Add(new JsonObject { ["Key"] = key, ["Value"] = value });
+            }
+        }
+        return [];
+    }
+
     public static JsonObject InstanceState(string name) => new()
     {
         ["Code"] = name switch { "pending" => 0, "running" => 16, "shutting-down" => 32, "terminated" => 48, "stopping" => 64, _ => 80 }, ["Name"] = name,
     };
 
-    private static JsonArray Transition(Cloud c, AwsRequest r, string transitional, string final, int _)
+    private static JsonArray Transition(Cloud c, AwsRequest r, string transitional, string final, int _) =>
+        Transition(c, r.List("InstanceId"), Actions.Of("ec2", r.Operation!), transitional, final);
+
+    /// <summary>Stop or start instances (also what a sleep schedule's universal target does).</summary>
+    internal static JsonArray Transition(Cloud c, IEnumerable<string> ids, string action, string transitional, string final)
     {
         var changes = new JsonArray();
-        foreach (var id in r.List("InstanceId"))
+        foreach (var id in ids)
         {
             var instance = c.Instances.GetValueOrDefault(id) ?? throw new AwsError("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
             var previous = instance["State"]!.DeepClone();
@@ -349,7 +453,7 @@ public static class Services
             {
                 instance["State"] = InstanceState(transitional);
                 instance["Settles"] = final;
-                instance["StalledBy"] = Actions.Of("ec2", r.Operation!);
+                instance["StalledBy"] = action;
             }
             changes.Add(new JsonObject { ["InstanceId"] = id, ["CurrentState"] = instance["State"]!.DeepClone(), ["PreviousState"] = previous });
         }
@@ -371,9 +475,12 @@ public static class Services
         return copy;
     }
 
-    private static JsonObject DatabaseTransition(Cloud c, AwsRequest r, string from, string transitional, string final)
+    private static JsonObject DatabaseTransition(Cloud c, AwsRequest r, string from, string transitional, string final) =>
+        DatabaseTransition(c, r.Required("DBInstanceIdentifier"), Actions.Of("rds", r.Operation!), from, transitional, final);
+
+    /// <summary>Stop or start a database (also what a sleep schedule's universal target does).</summary>
+    internal static JsonObject DatabaseTransition(Cloud c, string id, string action, string from, string transitional, string final)
     {
-        var id = r.Required("DBInstanceIdentifier");
         Database(c, id, settle: false);
         var db = c.Databases[id];
         var status = db["DBInstanceStatus"]!.GetValue<string>();
@@ -381,7 +488,7 @@ public static class Services
             throw new AwsError("InvalidDBInstanceState", $"Instance {id} is not in {from} state.");
         db["DBInstanceStatus"] = transitional;
         db["Settles"] = final;
-        db["StalledBy"] = Actions.Of("rds", r.Operation!);
+        db["StalledBy"] = action;
         return Database(c, id, settle: false);
     }
 

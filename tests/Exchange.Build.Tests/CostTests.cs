@@ -40,8 +40,10 @@ public class CostTests(ITestOutputHelper output)
         Assert.Equal(ControlPlane, Running(estimate, "Cluster"));
         Assert.Equal(NodesCompute + NodeDisks, Running(estimate, "SpotNodegroup"));
         Assert.Equal(NatInstance, Running(estimate, "NatInstance"));
-        Assert.Equal(RedpandaCompute + 20 * Gp3, Running(estimate, "RedpandaInstance"));
-        Assert.Equal(10 * Gp3, Running(estimate, "RedpandaDataVolume"));
+        Assert.Equal(RedpandaCompute + 20 * Gp3 + 10 * Gp3, Running(estimate, "RedpandaInstance"));
+        Assert.Contains(estimate.Lines, l => l.LogicalId == "RedpandaInstance" && l.Billed == "10 GB gp3 data volume");
+        Assert.Equal(Table.Usage.SqsRequestsPerQueuePerMonth / 1_000_000m * Table.SqsPerMillionRequests.Usd, Running(estimate, "SleepKafkaDeadLetterQueue"));
+        Assert.InRange(Running(estimate, "SleepKafkaDeadLetterQueue"), 0.0001m, 0.01m); // near zero, and not zero
         Assert.Equal(RdsInstance + 20 * Table.RdsStoragePerGbMonth["gp3"].Usd, Running(estimate, "Database"));
         Assert.Equal(H * Table.Cache["cache.t4g.micro"].Usd, Running(estimate, "Cache"));
         Assert.Equal(Table.SecretPerMonth.Usd, Running(estimate, "DatabaseSecret"));
@@ -59,8 +61,7 @@ public class CostTests(ITestOutputHelper output)
 
         Assert.Equal(estimate.Totals.Running - NodesCompute - NodeDisks - RedpandaCompute - RdsInstance, estimate.Totals.Paused, 20);
         Assert.All(estimate.Lines.Where(l => l.LogicalId is "SpotNodegroup"), l => Assert.Equal(0, l.Paused));
-        Assert.Equal(20 * Gp3, Sum(estimate, "RedpandaInstance", l => l.Paused));
-        Assert.Equal(10 * Gp3, Sum(estimate, "RedpandaDataVolume", l => l.Paused));
+        Assert.Equal((20 + 10) * Gp3, Sum(estimate, "RedpandaInstance", l => l.Paused));
         Assert.Equal(20 * Table.RdsStoragePerGbMonth["gp3"].Usd, Sum(estimate, "Database", l => l.Paused));
         foreach (var keeps in new[] { "NatInstance", "Cache", "Cluster", "ControlPlaneLogs" })
             Assert.Equal(Running(estimate, keeps), Sum(estimate, keeps, l => l.Paused));
@@ -235,12 +236,20 @@ public class CostTests(ITestOutputHelper output)
     public void The_Cost_target_prices_the_real_synthesized_assembly_and_the_dev_default_is_the_cheapest()
     {
         using var dir = new TempDir();
-        var env = new Dictionary<string, string> { ["EXCHANGE_ARTIFACTS_DIR"] = dir.Path, ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "" };
+        var env = new Dictionary<string, string>
+        {
+            ["EXCHANGE_ARTIFACTS_DIR"] = dir.Path, ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "",
+            ["EXCHANGE_NOW"] = "2027-02-15T00:00:00Z", // 40 days before 1.35 leaves standard support
+        };
         var log = new MemoryLog();
         var b = new BuildContext(Contexts.Settings(environment: env), log, n => env.GetValueOrDefault(n), [TaskNames.Cost]);
 
         CostReport.Run(b);
         output.WriteLine(log.Text);
+
+        // Still priced on standard support, with the warning that the pinned version is near its end and what extended support would add.
+        Assert.Contains(log.Entries, e => e.Level == "warning" && e.Message.Contains("leaves EKS standard support on 2027-03-27, in 40 days")
+                                          && e.Message.Contains("--target=Upgrade --to=1.36") && e.Message.Contains("$365.00 a month more"));
 
         var document = CostDocument.Parse(File.ReadAllText(CostReport.OutputFile(b)));
         Assert.Empty(document.NotPriced);

@@ -77,6 +77,8 @@ public class DeployPathTests
     }
 
     /// <summary>A scripted account with nothing deployed; cdk deploy writes a complete outputs file.</summary>
+    private static readonly EksConfig Eks = Environments.Dev.Of<EksConfig>();
+
     private static RecordingRunner EmptyAccount(bool eksStackExists, List<string>? logGroups = null, Func<CommandLine, ProcessResult>? deploy = null)
     {
         deploy ??= WriteOutputs;
@@ -85,13 +87,27 @@ public class DeployPathTests
         {
             ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] when eksStackExists => Ok(Stack("Exchange-dev-Eks")),
             ["cloudformation", "describe-stacks", ..] => NoStack,
-            ["eks", "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
+            ["eks", "describe-nodegroup", ..] => Ok(new
+            {
+                nodegroup = new
+                {
+                    scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 }, version = Eks.KubernetesVersion, releaseVersion = Eks.NodeReleaseVersion,
+                },
+            }),
+            ["eks", "describe-cluster", ..] => Ok(new { cluster = new { version = Eks.KubernetesVersion, status = "ACTIVE" } }),
             ["ec2", "describe-instances", ..] => Ok(new { Reservations = new[] { new { Instances = new[] { new { State = new { Name = "running" } } } } } }),
             ["rds", "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = "available" } } }),
             ["logs", "describe-log-groups", _, var prefix, ..] =>
                 Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
             ["logs", "delete-log-group", _, var name, ..] => Deleted(name),
             ["deploy", ..] => deploy(c),
+            // The new Redpanda host, asked for its topics after the deploy: an empty broker that creates what it is asked for.
+            ["ssm", "send-command", ..] => Ok(new { Command = new { CommandId = "c-1" } }),
+            ["ssm", "get-command-invocation", ..] => Ok(new
+            {
+                Status = "Success", StandardErrorContent = "",
+                StandardOutputContent = string.Concat(Kafka.DeclaredTopics.Of(Environments.Dev).Topics.Select(t => $"created {t.Name} 3 1\n")),
+            }),
             _ => Ok(new { }),
         });
 

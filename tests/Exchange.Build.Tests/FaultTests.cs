@@ -87,6 +87,58 @@ public class FaultTests
         Assert.False(string.IsNullOrWhiteSpace(failure.Message));
     }
 
+    /// <summary>
+    /// The aws CLI v2 (GitHub's runners) prints the same error lines as v1 but exits 254 for a service error, 253 for credentials and
+    /// configuration, 252 for a usage error and 255 otherwise (a connection that failed). These texts follow v2's documented shapes
+    /// (hand-written: no aws CLI v2 that honours AWS_ENDPOINT_URL runs on this machine).
+    /// </summary>
+    [Theory]
+    [InlineData(254, "\nAn error occurred (AccessDeniedException) when calling the DescribeCluster operation: User: arn:aws:sts::111122223333:" +
+                     "assumed-role/Deploy/ci is not authorized to perform: eks:DescribeCluster on resource: arn:aws:eks:ap-northeast-2:111122223333:" +
+                     "cluster/exchange-dev\n", AwsFailureKind.Permission)]
+    [InlineData(254, "\nAn error occurred (ThrottlingException) when calling the DescribeAddon operation (reached max retries: 2): Rate exceeded\n",
+        AwsFailureKind.Transient)]
+    [InlineData(254, "\nAn error occurred (ResourceInUseException) when calling the UpdateAddon operation: Addon vpc-cni is currently being updated\n",
+        AwsFailureKind.Conflict)]
+    [InlineData(253, "\nUnable to locate credentials. You can configure credentials by running \"aws configure\".\n", AwsFailureKind.Credentials)]
+    [InlineData(253, "\nThe config profile (dev) could not be found\n", AwsFailureKind.Credentials)]
+    [InlineData(255, "\nError when retrieving token from sso: Token has expired and refresh failed\n", AwsFailureKind.Credentials)]
+    [InlineData(252, "\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\nTo see help text, you can run:\n\n  aws help\n\n" +
+                     "aws: error: the following arguments are required: --name\n", AwsFailureKind.Invalid)]
+    [InlineData(252, "\nParameter validation failed:\nInvalid type for parameter maxResults, value: x, type: <class 'str'>\n", AwsFailureKind.Invalid)]
+    [InlineData(255, "\nCould not connect to the endpoint URL: \"https://eks.ap-northeast-2.amazonaws.com/clusters/exchange-dev\"\n",
+        AwsFailureKind.Transient)]
+    public void The_aws_CLI_v2s_errors_and_exit_codes_are_classified_as_v1s(int exitCode, string stderr, AwsFailureKind kind)
+    {
+        Assert.Equal(kind, AwsFailure.Classify(exitCode, stderr).Kind);
+    }
+
+    [Theory]
+    [InlineData("tag-access-denied")]
+    [InlineData("eks-resource-in-use")]
+    [InlineData("cloudformation-throttling")]
+    [InlineData("rds-not-found")]
+    public void The_same_error_text_is_classified_the_same_whichever_exit_code_the_CLI_version_uses(string fixture)
+    {
+        var v1 = AwsFailure.Classify(255, Fixture(fixture));
+
+        foreach (var exit in new[] { 254, 252, 253, 1 })
+            Assert.Equal(v1, AwsFailure.Classify(exit, Fixture(fixture)));
+    }
+
+    [Fact]
+    public void Every_aws_call_runs_with_the_aws_CLI_v2s_pager_off()
+    {
+        var runner = new RecordingRunner(_ => Ok(new { Stacks = new[] { new { StackName = "Exchange-dev-Eks" } } }));
+        var (b, _, _) = Context(runner);
+
+        b.Aws.DescribeStack("Exchange-dev-Eks");
+        b.Aws.Run(b.Aws.DescribeClusterCommand("exchange-dev"), new ProcessOptions { Environment = new Dictionary<string, string?> { ["X"] = "1" } });
+
+        Assert.All(runner.Calls, c => Assert.Equal("", c.Options.Environment!["AWS_PAGER"]));
+        Assert.Equal("1", runner.Calls[^1].Options.Environment!["X"]);
+    }
+
     [Fact]
     public void A_refused_permission_ends_a_wait_at_once_and_names_the_action_and_the_policy_target()
     {

@@ -19,7 +19,7 @@ public class FirstContactTests
 
         var missing = TestPrerequisites.Missing(b);
 
-        foreach (var tool in new[] { "docker:", "docker-registry:", "htpasswd:", "shellcheck:", "kubectl:", "node:", "npm:", "git:", "aws CLI v1:" })
+        foreach (var tool in new[] { "docker:", "docker-registry:", "htpasswd:", "shellcheck:", "kubectl:", "node:", "npm:", "git:", "aws CLI:" })
             Assert.Contains(missing, m => m.StartsWith(tool, StringComparison.Ordinal));
         Assert.Contains(missing, m => m.StartsWith("mariadb-install-db: not on PATH; apt-get install mariadb-server", StringComparison.Ordinal));
         Assert.Contains(missing, m => m.StartsWith("redis-server: not on PATH; apt-get install redis-server", StringComparison.Ordinal));
@@ -40,17 +40,32 @@ public class FirstContactTests
         Assert.StartsWith("Docker engine: none answers at DOCKER_HOST=tcp://127.0.0.1:9 (Cannot connect", engine);
     }
 
-    [Fact]
-    public void An_aws_CLI_v2_is_reported_because_the_tests_need_the_v1_that_honours_AWS_ENDPOINT_URL()
+    [Theory]
+    [InlineData("aws-cli/2.9.19 Python/3.11.2 Linux/6.1.0 source/x86_64.debian.12 prompt/off")] // Debian's awscli package
+    [InlineData("aws-cli/2.12.7 Python/3.11.4 Linux/6.1.0 exe/x86_64.ubuntu.22")]
+    public void An_aws_CLI_v2_older_than_2_13_is_reported_because_it_ignores_AWS_ENDPOINT_URL(string version)
     {
         using var dir = new TempDir();
-        var b = WithEveryTool(dir, awsVersion: "aws-cli/2.9.19 Python/3.11.2 Linux/6.1.0 source/x86_64.debian.12 prompt/off", engineAnswers: true);
+        var b = WithEveryTool(dir, awsVersion: version, engineAnswers: true);
 
         var missing = TestPrerequisites.Missing(b);
 
         var aws = Assert.Single(missing);
-        Assert.Contains("reports 'aws-cli/2.9.19", aws);
-        Assert.Contains("the tests need v1 (it honours AWS_ENDPOINT_URL); install it with `pip install awscli`", aws);
+        Assert.StartsWith($"aws CLI: {version.Split(' ')[0]} ignores AWS_ENDPOINT_URL (it came in 2.13", aws);
+        Assert.Contains("install the aws CLI v2 from AWS", aws);
+        Assert.Contains("or v1 (pip install awscli)", aws);
+    }
+
+    [Theory]
+    [InlineData("aws-cli/2.31.20 Python/3.13.7 Linux/6.8.0-1017-azure exe/x86_64.ubuntu.24")] // GitHub's ubuntu-24.04 runner
+    [InlineData("aws-cli/2.13.0 Python/3.11.4 Linux/6.1.0 exe/x86_64.debian.12")]
+    [InlineData("aws-cli/1.45.11 Python/3.11.7 Linux/6.1.0 botocore/1.43.11")]
+    public void The_aws_CLI_v1_or_v2_from_2_13_on_is_fit_for_the_tests(string version)
+    {
+        using var dir = new TempDir();
+        var b = WithEveryTool(dir, awsVersion: version, engineAnswers: true);
+
+        Assert.Empty(TestPrerequisites.Missing(b));
     }
 
     /// <summary>Every tool on PATH; the engine and `aws --version` answer as given.</summary>

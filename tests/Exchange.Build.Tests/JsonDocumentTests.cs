@@ -31,6 +31,8 @@ public sealed partial class JsonDocumentTests
 
         Assert.Equal(Documented(TaskNames.Permissions), Keys(b.Document));
         Assert.Equal(JsonNode.Parse(File.ReadAllText(b.Settings.PolicyFile))!.ToJsonString(), b.Document!["policy"]!.ToJsonString());
+        Assert.Equal(JsonNode.Parse(File.ReadAllText(b.Settings.BootstrapPolicyFile))!.ToJsonString(), b.Document["bootstrapPolicy"]!.ToJsonString());
+        Assert.Contains("cdk bootstrap aws://111122223333/", b.Document["bootstrapCommand"]!.GetValue<string>());
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public class PermissionsTests
         var t when t == typeof(TimeSpan) => TimeSpan.FromMinutes(1),
         var t when t == typeof(NodegroupScaling) => new NodegroupScaling(0, 1, 0),
         var t when t == typeof(IReadOnlyDictionary<string, string>) => new Dictionary<string, string>(),
-        var t when t == typeof(IEnumerable<string>) => new[] { "placeholder" },
+        var t when t == typeof(IEnumerable<string>) || t == typeof(IReadOnlyList<string>) => new[] { "placeholder" },
         var t when t == typeof(System.Text.Json.Nodes.JsonObject) => new System.Text.Json.Nodes.JsonObject { ["Name"] = "placeholder" },
         var t => throw new InvalidOperationException($"No placeholder for {t.Name} ({p.Member.Name}): add one here."),
     };
@@ -98,6 +98,10 @@ public class PermissionsTests
     [InlineData("eks:UpdateNodegroupConfig", "arn:aws:eks:ap-northeast-2:111122223333:nodegroup/exchange-dev/*/*")]
     [InlineData("rds:StopDBInstance", "arn:aws:rds:ap-northeast-2:111122223333:db:exchange-dev-mysql")]
     [InlineData("logs:DeleteLogGroup", "arn:aws:logs:ap-northeast-2:111122223333:log-group:/aws/eks/exchange-dev/*")]
+    [InlineData("eks:UpdateAddon", "arn:aws:eks:ap-northeast-2:111122223333:addon/exchange-dev/*/*")] // Upgrade
+    [InlineData("eks:DescribeUpdate", "arn:aws:eks:ap-northeast-2:111122223333:addon/exchange-dev/*/*")]
+    [InlineData("cloudformation:ExecuteChangeSet", "arn:aws:cloudformation:ap-northeast-2:111122223333:stack/Exchange-dev-Eks/*")] // the Eks stack only
+    [InlineData("ssm:GetParameter", "arn:aws:ssm:ap-northeast-2::parameter/aws/service/eks/optimized-ami/*")] // AWS's public parameters
     public void Actions_that_take_a_resource_are_scoped_to_this_environment(string action, string resource)
     {
         var statements = DeployPolicy.Statements(Scope).Where(s => s.Actions.Contains(action)).ToArray();
@@ -132,9 +136,28 @@ public class PermissionsTests
         var second = Run();
 
         Assert.Equal(DeployPolicy.Render(Scope), File.ReadAllText(dir.Combine("deploy-policy.json")));
+        Assert.Equal(BootstrapPolicy.Render(Scope), File.ReadAllText(dir.Combine("bootstrap-policy.json")));
         Assert.Empty(runner.Calls);
         Assert.Equal(Pipeline.StepOutcome.Changed, first.Report.Results.Single().Outcome);
         Assert.Equal(Pipeline.StepOutcome.Unchanged, second.Report.Results.Single().Outcome);
-        Assert.Single(Directory.GetFiles(dir.Path)); // no temporary file left beside it
+        Assert.Equal(2, Directory.GetFiles(dir.Path).Length); // the two policies, no temporary file left beside them
+    }
+
+    [Fact]
+    public void The_deploy_policy_cannot_bootstrap_and_the_bootstrap_policy_is_scoped_to_the_bootstraps_own_resources()
+    {
+        var deploy = DeployPolicy.Statements(Scope);
+        var bootstrap = BootstrapPolicy.Statements(Scope);
+
+        // Creating CDKToolkit is CloudFormation's CreateChangeSet on it; the deploy role never creates a stack itself (cdk's roles do).
+        Assert.DoesNotContain(deploy, s => s.Actions.Contains("cloudformation:CreateChangeSet"));
+        Assert.Contains(bootstrap, s => s.Actions.Contains("cloudformation:CreateChangeSet")
+                                        && s.Resources.SequenceEqual(["arn:aws:cloudformation:ap-northeast-2:111122223333:stack/CDKToolkit/*"]));
+        Assert.Equal(["*"], bootstrap.Single(s => s.Actions.Contains("sts:GetCallerIdentity")).Resources);
+        Assert.All(bootstrap.Where(s => !s.Actions.Contains("sts:GetCallerIdentity")).SelectMany(s => s.Resources),
+            r => Assert.True(r.Contains("cdk-hnb659fds-", StringComparison.Ordinal) || r.Contains("CDKToolkit", StringComparison.Ordinal)
+                             || r.EndsWith("parameter/cdk-bootstrap/hnb659fds/version", StringComparison.Ordinal), r));
+        Assert.Equal("npm ci --prefix infra && infra/node_modules/.bin/cdk bootstrap aws://111122223333/ap-northeast-2",
+            BootstrapPolicy.Command("111122223333", "ap-northeast-2"));
     }
 }

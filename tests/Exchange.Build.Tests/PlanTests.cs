@@ -29,7 +29,14 @@ public sealed class PlanTests
         Assert.Contains(recording.Steps[0].Calls, c => c.Command.RenderSafe().StartsWith("aws iam get-role --role-name", StringComparison.Ordinal));
         Assert.Contains(recording.Steps[1].Calls, c => c.Command.RenderSafe().StartsWith("aws s3api put-object", StringComparison.Ordinal));
         Assert.False(Directory.Exists(b.Settings.ArtifactsDir) && Directory.EnumerateFileSystemEntries(b.Settings.ArtifactsDir).Any());
-        Assert.Contains("--bucket 'exchange-dev-artifacts-<account>-ap-northeast-2'", recording.Render(recording.Steps[1].Calls.Last().Command, b.Redactor));
+        var share = recording.Steps[1].Calls.Last(c => c.Command.RenderSafe().StartsWith("aws s3api put-object", StringComparison.Ordinal)).Command;
+        Assert.Contains("--bucket 'exchange-dev-artifacts-<account>-ap-northeast-2'", recording.Render(share, b.Redactor));
+        // The new broker gets the declared topics through SSM, and is marked with what it got.
+        var after = recording.Steps[1].Calls.SkipWhile(c => c.Command.Tool != "cdk").Select(c => c.Command.RenderSafe()).ToList();
+        Assert.Contains(after, c => c.StartsWith("aws ssm send-command --instance-ids '<Exchange-dev-Kafka.KafkaInstanceId>'", StringComparison.Ordinal)
+                                    && c.Contains("rpk topic create", StringComparison.Ordinal));
+        Assert.Contains("aws ec2 create-tags --resources '<Exchange-dev-Kafka.KafkaInstanceId>' --tags " +
+            $"Key=exchange:kafka-topics,Value={Kafka.DeclaredTopics.Of(Environments.Dev).Digest} --region ap-northeast-2", after);
     }
 
     [Fact]

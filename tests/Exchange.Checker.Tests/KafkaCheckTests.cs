@@ -48,7 +48,7 @@ public sealed class KafkaCheckTests : IClassFixture<KafkaMockCluster>
 
         Assert.Equal(ConnectivityCheck.CheckFailed, run.ExitCode);
         var result = CheckReport.Parse(run.Stdout).Result!.Message;
-        Assert.StartsWith("kafka: 1 of 7 shard topics are missing: matching-engine-shard-9-input. Likely cause: the broker's boot script", result);
+        Assert.StartsWith("kafka: 1 of 7 shard topics are missing: matching-engine-shard-9-input. Likely cause: DeployInfra creates the declared", result);
         Assert.False(_kafka.Topics().ContainsKey("matching-engine-shard-9-input"), "looking for a topic must not create it");
     }
 

@@ -11,7 +11,7 @@ namespace Exchange.Fakes.Tests;
 public sealed class AwsPreloadTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("aws-preload-").FullName;
-    private readonly string _realAws = FakeToolbox.FindOnPath("aws", null) ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH.");
+    private readonly string _realAws = FakeToolbox.FindOnPath("aws", null) ?? throw new InvalidOperationException("The aws CLI is not on PATH.");
     private readonly StandIn _standIn = StandIn.Start(new Cloud());
     private readonly AwsPreload _preload;
 
@@ -20,7 +20,38 @@ public sealed class AwsPreloadTests : IDisposable
         _preload = AwsPreload.Start(_realAws, _root, out var whyNot) ?? throw new InvalidOperationException("no preload: " + whyNot);
     }
 
-    [Theory]
+    /// <summary>Only the Python aws CLI v1 can be preloaded: with the aws CLI v2 on PATH (GitHub's runners) these tests are skipped, saying so.</summary>
+    public sealed class WithAwsCliV1Fact : FactAttribute
+    {
+        public WithAwsCliV1Fact() => Skip = AwsCliV1.WhyNot;
+    }
+
+    /// <inheritdoc cref="WithAwsCliV1Fact"/>
+    public sealed class WithAwsCliV1Theory : TheoryAttribute
+    {
+        public WithAwsCliV1Theory() => Skip = AwsCliV1.WhyNot;
+    }
+
+    private static class AwsCliV1
+    {
+        private static readonly Lazy<string?> Reason = new(() =>
+        {
+            var aws = FakeToolbox.FindOnPath("aws", null);
+            if (aws is null) return null; // the constructor says it
+            using var process = Process.Start(new ProcessStartInfo(aws, ["--version"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            var version = (output.Result + error).Trim().Split(' ')[0];
+            return version.StartsWith("aws-cli/1.", StringComparison.Ordinal)
+                ? null
+                : $"the aws CLI on PATH is {version}: only the Python aws CLI v1 can be preloaded (the pipeline tests run v2 afresh, saying so)";
+        });
+
+        public static string? WhyNot => Reason.Value;
+    }
+
+    [WithAwsCliV1Theory]
     [InlineData("sts", "get-caller-identity")] // an answer from the stand-in, as JSON
     [InlineData("cloudformation", "describe-stacks", "--stack-name", "Nope")] // AWS's error text, exit 254
     [InlineData("s3", "no-such-command")] // the CLI's own usage error, exit 252
@@ -36,7 +67,7 @@ public sealed class AwsPreloadTests : IDisposable
         Assert.True(direct.Output.Length > 0);
     }
 
-    [Fact]
+    [WithAwsCliV1Fact]
     public void Stdin_and_the_working_directory_are_the_callers()
     {
         var input = Path.Combine(_root, "input.json");
@@ -52,7 +83,7 @@ public sealed class AwsPreloadTests : IDisposable
         Assert.Equal(Run([_realAws], create, stdin: "value-on-stdin").Exit, piped.Exit);
     }
 
-    [Fact]
+    [WithAwsCliV1Fact]
     public void A_killed_client_takes_its_call_with_it_and_SIGTERM_is_forwarded()
     {
         // A call that lasts: it reads a stdin nobody closes.
@@ -70,7 +101,7 @@ public sealed class AwsPreloadTests : IDisposable
         Assert.True(WaitGone(second));
     }
 
-    [Fact]
+    [WithAwsCliV1Fact]
     public void Without_a_server_the_client_runs_the_real_aws_itself()
     {
         var client = new[] { _preload.Python, "-I", "-S", _preload.ClientScript, Path.Combine(_root, "no-server.sock"), _realAws };
@@ -149,6 +180,33 @@ public sealed class AwsPreloadTests : IDisposable
     {
         _preload.Dispose();
         _standIn.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>The pipeline tests on a machine whose aws CLI is v2 (GitHub's runners): no preload, and one line saying why.</summary>
+public sealed class AwsPreloadFallbackTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("aws-preload-v2-").FullName;
+
+    [Fact]
+    public void An_aws_CLI_v2_is_not_preloaded_and_the_reason_names_it()
+    {
+        // A frozen aws CLI v2 as AWS's installer lays it out; a Python awscli may still be importable beside it (this machine's is).
+        var aws = Path.Combine(_root, "aws-cli", "v2", "2.31.20", "dist", "aws");
+        Directory.CreateDirectory(Path.GetDirectoryName(aws)!);
+        File.WriteAllText(aws, "#!/bin/sh\necho 'aws-cli/2.31.20 Python/3.13.7 Linux/6.8.0-1017-azure exe/x86_64.ubuntu.24'\n");
+        File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var preload = AwsPreload.Start(aws, _root, out var whyNot);
+
+        Assert.Null(preload);
+        Assert.Equal($"{aws} is aws-cli/2.31.20, not the Python aws CLI v1 this can preload", whyNot);
+        Assert.False(File.Exists(Path.Combine(_root, "aws-preload.sock")));
+    }
+
+    public void Dispose()
+    {
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 }

@@ -37,6 +37,13 @@ public sealed class AwsPreload : IDisposable
         var scripts = Path.Combine(AppContext.BaseDirectory, "Preload");
         var server = Path.Combine(scripts, "aws_preload_server.py");
         if (!File.Exists(server)) { whyNot = $"{server} is missing"; return null; }
+        // Only the Python aws CLI v1 can be preloaded; the aws CLI v2 is a frozen binary with its own Python and botocore.
+        var version = Version(realAws);
+        if (version is null || !version.StartsWith("aws-cli/1.", StringComparison.Ordinal))
+        {
+            whyNot = $"{realAws} is {version ?? "not runnable"}, not the Python aws CLI v1 this can preload";
+            return null;
+        }
         if (Script(realAws) is not { } script) { whyNot = $"no Python aws script behind {realAws}"; return null; }
         var socket = Path.Combine(dir, "aws-preload.sock");
         var start = new ProcessStartInfo(script.Python, ["-u", server, socket, script.Path])
@@ -60,6 +67,24 @@ public sealed class AwsPreload : IDisposable
         {
             ServerPid = int.Parse(fields[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture),
         };
+    }
+
+    /// <summary>What `aws --version` says (its first word: aws-cli/1.45.11), or null when it does not run.</summary>
+    private static string? Version(string aws)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(aws, ["--version"])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            })!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(30_000)) { process.Kill(entireProcessTree: true); return null; }
+            var text = (output.Result + error.Result).Trim();
+            return process.ExitCode == 0 && text.Length > 0 ? text.Split(' ')[0] : null;
+        }
+        catch (System.ComponentModel.Win32Exception) { return null; }
     }
 
     /// <summary>The aws script and its interpreter: the file itself when it starts with a Python #!, else (a pyenv

@@ -58,9 +58,11 @@ public sealed class FakeToolbox
         Directory.CreateDirectory(binDir);
         Directory.CreateDirectory(stateDir);
         var log = Path.Combine(stateDir, FakeCallsFile);
-        Write(Path.Combine(binDir, "aws"), RecordingShim("aws", realAws, log, preload is null
+        var aws = RecordingShim("aws", realAws, log, preload is null
             ? null
-            : $"{Quote(preload.Python)} -I -S {Quote(preload.ClientScript)} {Quote(preload.Socket)} {Quote(realAws)}"));
+            : $"{Quote(preload.Python)} -I -S {Quote(preload.ClientScript)} {Quote(preload.Socket)} {Quote(realAws)}");
+        // The sqs endpoint goes in after the recording line: the log keeps the pipeline's own arguments.
+        Write(Path.Combine(binDir, "aws"), aws.Replace("\nexec ", "\n" + SqsEndpoint + "exec ", StringComparison.Ordinal));
         Write(Path.Combine(binDir, "cdk"), RecordingShim("cdk", realCdk, log));
         if (realDocker is not null)
             Write(Path.Combine(binDir, "docker"), RecordingShim("docker", realDocker, log,
@@ -94,6 +96,14 @@ public sealed class FakeToolbox
         $"#!/bin/sh\n# The real {tool}, its arguments recorded for the tests (Exchange.Fakes FakeToolbox.Install).\n" +
         $"printf '\\036%s\\n' \"$(printf '%s\\037' {tool} \"$@\")\" >>{Quote(log)}\n" + record +
         $"exec {launcher ?? Quote(real)} \"$@\"\n";
+
+    /// <summary>
+    /// The aws CLI v1 points sqs at its legacy regional endpoint (REGION.queue.amazonaws.com, awscli's overridesslcommonname) unless
+    /// --endpoint-url is given, so for sqs it ignores AWS_ENDPOINT_URL: the shim passes the stand-in's endpoint as the flag, after
+    /// recording the pipeline's own arguments.
+    /// </summary>
+    public const string SqsEndpoint =
+        "if [ \"${1:-}\" = sqs ] && [ -n \"${AWS_ENDPOINT_URL:-}\" ]; then set -- \"$@\" --endpoint-url \"$AWS_ENDPOINT_URL\"; fi\n";
 
     private static void Write(string path, string text)
     {

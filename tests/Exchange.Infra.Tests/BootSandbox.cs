@@ -16,9 +16,10 @@ public sealed record BootRun(int ExitCode, string Output, IReadOnlyList<string> 
 
 /// <summary>
 /// Runs an instance's real user data as root in a private mount namespace: /var/log, /var/lib and /dev
-/// are empty tmpfs, /etc/fstab a scratch copy, and the programs that would change the machine or need
-/// AWS (dnf, systemctl, docker, curl, blkid, mkfs.xfs, mount, mountpoint, cfn-signal, sleep) are stubs
-/// on PATH that record their arguments. Bash, coreutils, grep and awk are the real ones.
+/// are empty tmpfs, /etc/fstab a scratch copy, and the programs that would change the machine, need
+/// AWS or read this machine's disks (dnf, systemctl, docker, curl, blkid, mkfs.xfs, mount, mountpoint, findmnt,
+/// lsblk, cfn-signal, sleep) are stubs on PATH that record their arguments. Bash, coreutils (readlink), grep and
+/// awk are the real ones.
 /// </summary>
 public static class BootSandbox
 {
@@ -33,8 +34,10 @@ public static class BootSandbox
     }
 
     /// <param name="script">The user data (a #!/bin/bash script).</param>
-    /// <param name="devices">Device files to create under /dev (e.g. disk/by-id/nvme-...).</param>
-    /// <param name="behaviour">Environment the stubs read: DNF_FAIL_TIMES, DNF_FAIL_PACKAGE, PULL_FAIL_TIMES, HEALTH_PADDING_KB.</param>
+    /// <param name="devices">Device files to create under /dev (nvme1n1), or symlinks as udev makes them
+    /// ("disk/by-id/nvme-... -> ../../nvme1n1").</param>
+    /// <param name="behaviour">Environment the stubs read: DNF_FAIL_TIMES, DNF_FAIL_PACKAGE, PULL_FAIL_TIMES, HEALTH_PADDING_KB,
+    /// ROOT_DISK (the disk lsblk says holds /, default nvme0n1).</param>
     public static BootRun Run(string script, IEnumerable<string> devices, IDictionary<string, string?>? behaviour = null, TimeSpan? timeout = null)
     {
         var root = Directory.CreateTempSubdirectory("boot-sandbox-").FullName;
@@ -44,7 +47,9 @@ public static class BootSandbox
             foreach (var (name, body) in Stubs) WriteExecutable(Path.Combine(bin, name), "#!/bin/bash\n" + Record + body + "\n");
             File.WriteAllText(Path.Combine(root, "user-data.sh"), script);
             File.WriteAllText(Path.Combine(root, "fstab"), "# scratch fstab\n");
-            var makeDevices = string.Join("\n", devices.Select(d => $"mkdir -p \"$(dirname /dev/{d})\" && touch /dev/{d}"));
+            var makeDevices = string.Join("\n", devices.Select(d => d.Split(" -> ") is [var link, var target]
+                ? $"mkdir -p \"$(dirname /dev/{link})\" && ln -s {target} /dev/{link}"
+                : $"mkdir -p \"$(dirname /dev/{d})\" && touch /dev/{d}"));
             var setup = $"""
                 set -e
                 mount -t tmpfs none /var/log
@@ -104,6 +109,8 @@ public static class BootSandbox
             """),
         ("mkfs.xfs", "touch \"$SANDBOX/formatted\""),
         ("mountpoint", "exit 1"),
+        ("findmnt", "echo \"/dev/${ROOT_DISK:-nvme0n1}p1\""),
+        ("lsblk", "echo \"${ROOT_DISK:-nvme0n1}\""),
         ("mount", "exit 0"),
         ("sleep", "exit 0"),
         ("cfn-signal", "exit 0"),

@@ -25,6 +25,20 @@ public sealed class EksStackTests(SynthesizedApp app)
     }
 
     [Fact]
+    public void The_node_group_pins_the_configured_AMI_release_and_its_Kubernetes_version()
+    {
+        var eks = app.Config.Of<EksConfig>();
+        var properties = TemplateJson.Properties(app.Resources(StackKind.Eks, "AWS::EKS::Nodegroup")["SpotNodegroup"]);
+
+        Assert.Equal(eks.NodeReleaseVersion, (string?)properties["ReleaseVersion"]);
+        Assert.Equal(KubernetesVersions.MinorOfRelease(eks.NodeReleaseVersion), (string?)properties["Version"]);
+        // The configuration runs nodes and control plane on one minor version; only the Upgrade target's staged deploys differ.
+        Assert.Equal(eks.KubernetesVersion, (string?)properties["Version"]);
+        // Add-ons declare no version: the Upgrade target moves them with each minor version, and CloudFormation never moves them back.
+        Assert.All(app.Resources(StackKind.Eks, "AWS::EKS::Addon").Values, a => Assert.Null(TemplateJson.Properties(a)["AddonVersion"]));
+    }
+
+    [Fact]
     public void Endpoint_is_private_only_when_the_environment_lists_no_public_cidrs()
     {
         var vpcConfig = TemplateJson.Properties(app.Resources(StackKind.Eks, "AWS::EKS::Cluster")["Cluster"])["ResourcesVpcConfig"]!.AsObject();
@@ -42,7 +56,7 @@ public sealed class EksStackTests(SynthesizedApp app)
 
         Assert.Equal(
             ["AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role", "AWS::Logs::LogGroup",
-                "AWS::Scheduler::Schedule"],
+                "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::Scheduler::Schedule"],
             types.Where(t => t != "AWS::CDK::Metadata"));
     }
 

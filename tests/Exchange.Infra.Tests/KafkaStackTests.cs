@@ -15,10 +15,9 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     private string UserData => TemplateJson.UserData(app.Resources(StackKind.Kafka, "AWS::EC2::Instance")["RedpandaInstance"]);
 
     [Fact]
-    public void Redpanda_instance_data_volume_and_security_group_keep_their_pinned_logical_ids()
+    public void Redpanda_instance_and_security_group_keep_their_pinned_logical_ids()
     {
         Assert.Equal(["RedpandaInstance"], app.Resources(StackKind.Kafka, "AWS::EC2::Instance").Keys);
-        Assert.Equal(["RedpandaDataVolume"], app.Resources(StackKind.Kafka, "AWS::EC2::Volume").Keys);
         Assert.Equal(["RedpandaSecurityGroup"], app.Resources(StackKind.Kafka, "AWS::EC2::SecurityGroup").Keys);
     }
 
@@ -57,21 +56,23 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void Redpanda_storage_is_encrypted_gp3_with_a_10_gb_data_volume_in_the_instance_zone()
+    public void Redpanda_storage_is_an_encrypted_gp3_root_and_a_10_gb_data_volume_of_the_instance_itself()
     {
-        Template.HasResourceProperties("AWS::EC2::Volume", new Props
-        {
-            ["Size"] = 10,
-            ["VolumeType"] = "gp3",
-            ["Encrypted"] = true,
-            ["AvailabilityZone"] = "ap-northeast-2a",
-        });
         Template.HasResourceProperties("AWS::EC2::Instance", new Props
         {
             ["AvailabilityZone"] = "ap-northeast-2a",
             ["BlockDeviceMappings"] = new object[]
             {
-                new Props { ["DeviceName"] = "/dev/xvda", ["Ebs"] = Match.ObjectLike(new Props { ["Encrypted"] = true, ["VolumeType"] = "gp3" }) },
+                new Props
+                {
+                    ["DeviceName"] = "/dev/xvda",
+                    ["Ebs"] = new Props { ["Encrypted"] = true, ["VolumeType"] = "gp3", ["VolumeSize"] = 20, ["DeleteOnTermination"] = true },
+                },
+                new Props
+                {
+                    ["DeviceName"] = "/dev/sdf",
+                    ["Ebs"] = new Props { ["Encrypted"] = true, ["VolumeType"] = "gp3", ["VolumeSize"] = 10, ["DeleteOnTermination"] = true },
+                },
             },
         });
     }
@@ -111,17 +112,22 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void User_data_waits_for_a_healthy_cluster_with_a_deadline_then_creates_the_six_topics()
+    public void User_data_waits_for_a_healthy_cluster_with_a_deadline_before_it_signals()
     {
         var health = UserData.IndexOf("rpk cluster health", StringComparison.Ordinal);
-        var create = UserData.IndexOf("rpk topic create", StringComparison.Ordinal);
+        var signal = UserData.IndexOf("signal 0", StringComparison.Ordinal);
 
-        Assert.InRange(health, 0, create);
+        Assert.InRange(health, 0, signal);
         Assert.Contains("DEADLINE=$((SECONDS + 300))", UserData);
         Assert.DoesNotContain("sleep 30", UserData);
-        Assert.Contains("rpk topic create \"$topic\" -p 3 -r 1", UserData);
-        Assert.Equal(6, app.Config.KafkaTopics.Count);
-        Assert.All(app.Config.KafkaTopics, topic => Assert.Contains($" {topic}", UserData));
+    }
+
+    [Fact]
+    public void User_data_finds_the_data_volume_by_its_NVMe_id_never_by_the_mapping_name()
+    {
+        // On Nitro instances /dev/sdf does not exist; the kernel names (nvme0n1, nvme1n1) follow discovery order.
+        Assert.Contains("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol", UserData);
+        Assert.DoesNotMatch(@"\[ -e /dev/sdf|/dev/nvme1n1", UserData);
     }
 
     [Fact]
@@ -152,23 +158,38 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void The_data_volume_is_attached_with_the_instance_so_the_boot_never_waits_for_a_resource_created_after_it()
+    public void No_volume_outlives_the_host_so_a_replacement_never_meets_one_the_old_host_still_holds()
     {
-        // A separate VolumeAttachment would only be created once the instance is CREATE_COMPLETE, which
-        // with a creation policy means after the boot script signalled: the script would wait for the
-        // volume and the volume for the script.
-        var instance = app.Resources(StackKind.Kafka, "AWS::EC2::Instance")["RedpandaInstance"];
+        // CloudFormation creates a replacement instance before it deletes the old one: a separate volume attached through
+        // the instance (Volumes) or an AWS::EC2::VolumeAttachment would still be attached to the old host (VolumeInUse).
+        var instance = TemplateJson.Properties(app.Resources(StackKind.Kafka, "AWS::EC2::Instance")["RedpandaInstance"]);
 
+        Template.ResourceCountIs("AWS::EC2::Volume", 0);
         Template.ResourceCountIs("AWS::EC2::VolumeAttachment", 0);
-        var volume = Assert.Single(TemplateJson.Properties(instance)["Volumes"]!.AsArray())!;
-        Assert.Equal("/dev/sdf", (string?)volume["Device"]);
-        Assert.Equal("RedpandaDataVolume", (string?)volume["VolumeId"]!["Ref"]);
+        Assert.Null(instance["Volumes"]);
+        Assert.All(instance["BlockDeviceMappings"]!.AsArray(), m => Assert.True((bool)m!["Ebs"]!["DeleteOnTermination"]!));
         // The sleep schedule (and its role) act on the running instance later; the boot needs neither.
         var dependents = TemplateJson.AllResources(app.Json[StackKind.Kafka])
             .Where(r => r.LogicalId != "RedpandaInstance" && r.Resource.ToJsonString().Contains("\"RedpandaInstance\"", StringComparison.Ordinal))
             .Where(r => !r.LogicalId.StartsWith("Sleep", StringComparison.Ordinal))
             .Select(r => r.LogicalId);
         Assert.Empty(dependents);
+    }
+
+    [Fact]
+    public void The_declared_topics_are_not_part_of_the_Kafka_template_so_changing_them_neither_restarts_nor_replaces_the_host()
+    {
+        // A user data change stops and starts the instance (and cloud-init would not run the boot script again):
+        // DeployInfra applies the topics on the running broker instead.
+        var more = app.Config with { ShardCount = app.Config.ShardCount + 1 };
+        var synthesized = ExchangeApp.Create(app.Settings with { Config = more });
+        var kafka = synthesized.Stack<Exchange.Infra.Stacks.KafkaStack>();
+        var other = System.Text.Json.JsonSerializer.Serialize(Template.FromStack(kafka).ToJSON());
+
+        Assert.Contains("RedpandaInstance", other, StringComparison.Ordinal);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(app[StackKind.Kafka].ToJSON()), other);
+        Assert.DoesNotContain("matching-engine-shard", UserData);
+        Assert.DoesNotContain("rpk topic create", UserData);
     }
 
     [Fact]
@@ -185,27 +206,56 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         Assert.DoesNotMatch(@"\|\s*head\b", UserData);
     }
 
-    private string SandboxScript => UserData.Replace("{\"Ref\":\"RedpandaDataVolume\"}", "vol-0abc123");
+    private string SandboxScript => UserData;
 
-    private static readonly string[] DataDevice = ["disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0abc123"];
+    /// <summary>What udev makes of a Nitro instance's two EBS volumes: kernel names in discovery order, by-id links by volume id.</summary>
+    private static readonly string[] Disks =
+    [
+        "nvme0n1", "nvme0n1p1", "nvme1n1",
+        "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaa111 -> ../../nvme0n1",
+        "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaa111-part1 -> ../../nvme0n1p1",
+        "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0bbb222 -> ../../nvme1n1",
+        "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0bbb222_1 -> ../../nvme1n1",
+    ];
+
+    /// <summary>Only the root volume (the data volume never appeared).</summary>
+    private static readonly string[] RootOnly = ["nvme0n1", "nvme0n1p1", "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaa111 -> ../../nvme0n1"];
 
     [FactRequiringBootSandbox]
-    public void A_normal_boot_creates_the_topics_and_signals_success_once()
+    public void A_normal_boot_formats_and_mounts_the_data_volume_found_by_its_id_starts_redpanda_and_signals_success_once()
     {
-        var run = BootSandbox.Run(SandboxScript, DataDevice);
+        var run = BootSandbox.Run(SandboxScript, Disks);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(["0"], run.Signals);
-        Assert.Equal(6, run.Count("docker exec redpanda rpk topic create"));
+        Assert.Equal(["mkfs.xfs /dev/nvme1n1"], run.Calls.Where(c => c.StartsWith("mkfs", StringComparison.Ordinal)));
+        Assert.Contains("data volume vol0bbb222 is /dev/nvme1n1", run.BootLog);
         Assert.Single(run.Calls, c => c.StartsWith("docker run -d --name redpanda", StringComparison.Ordinal)
             && c.Contains("--mode dev-container", StringComparison.Ordinal));
+        Assert.Equal(0, run.Count("docker exec redpanda rpk topic"));
         Assert.Contains("Healthy", run.BootLog);
+    }
+
+    [FactRequiringBootSandbox]
+    public void The_data_volume_is_the_EBS_disk_without_the_root_filesystem_even_when_the_kernel_found_it_first()
+    {
+        string[] swapped =
+        [
+            "nvme0n1", "nvme1n1", "nvme1n1p1",
+            "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0bbb222 -> ../../nvme0n1",
+            "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaa111 -> ../../nvme1n1",
+        ];
+
+        var run = BootSandbox.Run(SandboxScript, swapped, new Dictionary<string, string?> { ["ROOT_DISK"] = "nvme1n1" });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["mkfs.xfs /dev/nvme0n1"], run.Calls.Where(c => c.StartsWith("mkfs", StringComparison.Ordinal)));
     }
 
     [FactRequiringBootSandbox]
     public void A_healthy_report_longer_than_the_pipe_buffer_still_counts_as_healthy()
     {
-        var run = BootSandbox.Run(SandboxScript, DataDevice, new Dictionary<string, string?> { ["HEALTH_PADDING_KB"] = "1024" });
+        var run = BootSandbox.Run(SandboxScript, Disks, new Dictionary<string, string?> { ["HEALTH_PADDING_KB"] = "1024" });
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(1, run.Count("docker exec redpanda rpk cluster health"));
@@ -215,7 +265,7 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     [FactRequiringBootSandbox]
     public void Dnf_and_the_image_pull_are_retried_through_transient_failures()
     {
-        var run = BootSandbox.Run(SandboxScript, DataDevice, new Dictionary<string, string?>
+        var run = BootSandbox.Run(SandboxScript, Disks, new Dictionary<string, string?>
         {
             ["DNF_FAIL_PACKAGE"] = "docker", ["DNF_FAIL_TIMES"] = "2", ["PULL_FAIL_TIMES"] = "2",
         });
@@ -229,7 +279,7 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     [FactRequiringBootSandbox]
     public void A_failed_install_signals_failure_with_the_reason_in_the_boot_log()
     {
-        var run = BootSandbox.Run(SandboxScript, DataDevice, new Dictionary<string, string?> { ["DNF_FAIL_PACKAGE"] = "docker" });
+        var run = BootSandbox.Run(SandboxScript, Disks, new Dictionary<string, string?> { ["DNF_FAIL_PACKAGE"] = "docker" });
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Equal(["1"], run.Signals);
@@ -241,11 +291,23 @@ public sealed class KafkaStackTests(SynthesizedApp app)
     [FactRequiringBootSandbox]
     public void A_data_volume_that_never_appears_signals_failure_and_says_so()
     {
-        var run = BootSandbox.Run(SandboxScript, []);
+        var run = BootSandbox.Run(SandboxScript, RootOnly);
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Equal(["1"], run.Signals);
-        Assert.Contains("data volume vol-0abc123 is not attached", run.BootLog);
+        Assert.Contains("no EBS data volume besides the root disk (nvme0n1) after 300 s", run.BootLog);
+        Assert.Equal(0, run.Count("mkfs"));
+    }
+
+    [FactRequiringBootSandbox]
+    public void Two_candidate_data_volumes_stop_the_boot_rather_than_format_the_wrong_one()
+    {
+        var run = BootSandbox.Run(SandboxScript, [.. Disks, "nvme2n1", "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0ccc333 -> ../../nvme2n1"]);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(["1"], run.Signals);
+        Assert.Contains("expected one EBS data volume besides the root disk, found 2", run.BootLog);
+        Assert.Equal(0, run.Count("mkfs"));
     }
 
     [Fact]
@@ -255,8 +317,7 @@ public sealed class KafkaStackTests(SynthesizedApp app)
         var vpc = new Vpc(stack, "Vpc", new VpcProps { RestrictDefaultSecurityGroup = false });
         RedpandaInstanceProps PropsWith(string image) => new()
         {
-            Vpc = vpc, InstanceName = "x", SecurityGroupName = "x-sg", InstanceType = "t3.medium", Image = image,
-            DataVolumeGb = 10, Topics = ["t"], Partitions = 1, Replicas = 1,
+            Vpc = vpc, InstanceName = "x", SecurityGroupName = "x-sg", InstanceType = "t3.medium", Image = image, DataVolumeGb = 10,
         };
 
         Assert.Throws<ArgumentException>(() => new RedpandaInstance(stack, "Latest", PropsWith("docker.redpanda.com/redpandadata/redpanda:latest")));

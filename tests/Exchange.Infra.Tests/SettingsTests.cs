@@ -37,6 +37,31 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void The_Upgrade_targets_staged_deploys_set_the_control_plane_and_the_node_release_through_context()
+    {
+        var staged = From(new() { [ContextKeys.KubernetesVersion] = "1.36", [ContextKeys.NodeReleaseVersion] = "1.35.9-20270101" }).Config.Of<EksConfig>();
+
+        Assert.Equal("1.36", staged.KubernetesVersion);
+        Assert.Equal("1.35.9-20270101", staged.NodeReleaseVersion);
+        Assert.Equal("1.35", staged.NodeKubernetesVersion);
+        Assert.Equal(Environments.Dev.Of<EksConfig>(), From([]).Config.Of<EksConfig>());
+    }
+
+    [Theory]
+    [InlineData("1.36", "1.37.1-20270101", "never ahead of it")]
+    [InlineData("1.40", "1.36.1-20270101", "up to three minor versions behind")]
+    [InlineData("1.36.2", null, "expected a Kubernetes minor version such as 1.36")]
+    [InlineData(null, "ami-0123", "expected an EKS node AMI release version")]
+    public void Node_versions_ahead_of_or_too_far_behind_the_control_plane_are_refused(string? cluster, string? release, string message)
+    {
+        var context = new Dictionary<string, string>();
+        if (cluster is not null) context[ContextKeys.KubernetesVersion] = cluster;
+        if (release is not null) context[ContextKeys.NodeReleaseVersion] = release;
+
+        Assert.Contains(message, Assert.Throws<InvalidSettingException>(() => From(context)).Message);
+    }
+
+    [Fact]
     public void Unknown_nat_kind_is_an_error()
     {
         var error = Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.Nat] = "none" }));
@@ -170,6 +195,17 @@ public sealed class KubernetesSupportTests
                 "upgrades " +
             "the cluster by itself, and a redeploy of the old version fails. Move EksConfig.KubernetesVersion in src/Exchange.Contracts/Environments.cs " +
             "to a supported version (README: Kubernetes version).");
+    }
+
+    [Theory]
+    [MemberData(nameof(EnvironmentNames))]
+    public void The_configured_nodes_run_the_control_planes_minor_version(string env)
+    {
+        var eks = Environments.Get(env).Of<EksConfig>();
+
+        Assert.True(eks.NodeKubernetesVersion == eks.KubernetesVersion,
+            $"{env}: NodeReleaseVersion {eks.NodeReleaseVersion} is for Kubernetes {eks.NodeKubernetesVersion}, but KubernetesVersion is " +
+            $"{eks.KubernetesVersion}: set both to the same minor version (README: Upgrades).");
     }
 
     [Fact]

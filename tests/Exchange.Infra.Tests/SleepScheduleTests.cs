@@ -15,6 +15,11 @@ public sealed class SleepScheduleTests(SynthesizedApp app)
         { StackKind.Rds, SleepTarget.Database, "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance" },
     };
 
+    public static TheoryData<StackKind, SleepTarget> Sleepers => new()
+    {
+        { StackKind.Eks, SleepTarget.Nodes }, { StackKind.Kafka, SleepTarget.Kafka }, { StackKind.Rds, SleepTarget.Database },
+    };
+
     public static TheoryData<StackKind, string> Actions => new()
     {
         { StackKind.Eks, "eks:UpdateNodegroupConfig" },
@@ -38,8 +43,56 @@ public sealed class SleepScheduleTests(SynthesizedApp app)
         Assert.Equal("ENABLED", (string?)props["State"]);
         Assert.Equal("OFF", (string?)props["FlexibleTimeWindow"]!["Mode"]);
         Assert.Equal(targetArn, (string?)props["Target"]!["Arn"]);
-        // A stop that finds the resource asleep fails once and is not retried 185 times.
-        Assert.Equal(0, (int)props["Target"]!["RetryPolicy"]!["MaximumRetryAttempts"]!);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sleepers))]
+    public void A_failed_sleep_is_retried_with_backoff_for_an_hour_and_then_lands_in_the_schedules_own_dead_letter_queue(
+        StackKind stack, SleepTarget target)
+    {
+        var (_, props) = Schedule(stack);
+        var queues = app.Resources(stack, "AWS::SQS::Queue");
+
+        // Not 185 retries over a day (the default), not none: a node group mid-update or throttling passes within the hour.
+        Assert.Equal(10, (int)props["Target"]!["RetryPolicy"]!["MaximumRetryAttempts"]!);
+        Assert.Equal(3600, (int)props["Target"]!["RetryPolicy"]!["MaximumEventAgeInSeconds"]!);
+        var (queueId, queue) = Assert.Single(queues);
+        Assert.Equal(queueId, (string?)props["Target"]!["DeadLetterConfig"]!["Arn"]!["Fn::GetAtt"]![0]);
+        var queueProps = TemplateJson.Properties(queue);
+        Assert.Equal(app.Config.Names.SleepDeadLetterQueueName(target), (string?)queueProps["QueueName"]);
+        Assert.Equal(7 * 24 * 3600, (int)queueProps["MessageRetentionPeriod"]!);
+        Assert.True((bool)queueProps["SqsManagedSseEnabled"]!);
+        Assert.Null(queueProps["FifoQueue"]); // Scheduler takes standard queues only
+        Assert.Equal("Delete", (string?)queue["DeletionPolicy"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Actions))]
+    public void The_dead_letter_queue_refuses_every_request_that_is_not_HTTPS(StackKind stack, string action)
+    {
+        var queueId = app.Resources(stack, "AWS::SQS::Queue").Single().Key;
+        var policy = TemplateJson.Properties(app.Resources(stack, "AWS::SQS::QueuePolicy").Single().Value);
+        Assert.Contains(action, Schedule(stack).Props.ToJsonString().Replace("aws-sdk:", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+
+        Assert.Equal(queueId, (string?)policy["Queues"]!.AsArray().Single()!["Ref"]);
+        var deny = policy["PolicyDocument"]!["Statement"]!.AsArray().Single()!;
+        Assert.Equal("Deny", (string?)deny["Effect"]);
+        Assert.Equal("sqs:*", (string?)deny["Action"]);
+        Assert.Equal("false", (string?)deny["Condition"]!["Bool"]!["aws:SecureTransport"]);
+    }
+
+    [Fact]
+    public void The_schedule_description_holds_nothing_a_holiday_edit_changes()
+    {
+        // An update of the schedule drops a wake-on-demand's StartDate: editing the holidays must not rewrite it.
+        var (_, props) = Schedule(StackKind.Rds);
+        var description = (string)props["Description"]!;
+        var noHolidays = ExchangeApp.Create(new InfraSettings { Config = Environments.Dev with { Sleep = app.Config.Sleep! with { Holidays = [] } } });
+        var rds = System.Text.Json.JsonSerializer.Serialize(
+            Amazon.CDK.Assertions.Template.FromStack(noHolidays.Stack<Exchange.Infra.Stacks.RdsStack>()).ToJSON());
+
+        Assert.Equal($"Sleep: database {app.Config.Names.DbInstanceIdentifier}, every day at 20:00 Asia/Seoul", description);
+        Assert.Contains(description, rds, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,7 +126,8 @@ public sealed class SleepScheduleTests(SynthesizedApp app)
 
     [Theory]
     [MemberData(nameof(Actions))]
-    public void The_execution_role_trusts_only_the_scheduler_of_this_account_and_allows_only_its_one_action(StackKind stack, string iamAction)
+    public void The_execution_role_trusts_only_the_scheduler_of_this_account_and_allows_only_its_one_action_and_its_dead_letters(
+        StackKind stack, string iamAction)
     {
         var (_, props) = Schedule(stack);
         var roleId = (string)props["Target"]!["RoleArn"]!["Fn::GetAtt"]![0]!;
@@ -84,10 +138,17 @@ public sealed class SleepScheduleTests(SynthesizedApp app)
         Assert.Equal("sts:AssumeRole", (string?)trust["Action"]);
         Assert.Equal("AWS::AccountId", (string?)trust["Condition"]!["StringEquals"]!["aws:SourceAccount"]!["Ref"]);
 
-        var statement = role["Policies"]!.AsArray().Single()!["PolicyDocument"]!["Statement"]!.AsArray().Single()!;
+        var statements = role["Policies"]!.AsArray().Single()!["PolicyDocument"]!["Statement"]!.AsArray();
+        Assert.Equal(2, statements.Count);
+        var statement = statements[0]!;
         Assert.Equal("Allow", (string?)statement["Effect"]);
         Assert.Equal(iamAction, (string?)statement["Action"]);
         Assert.Equal(ExpectedResource(stack), Token(statement["Resource"]));
+        // ... and send its dead-letter events to its own queue, nothing else.
+        var deadLetters = statements[1]!;
+        Assert.Equal("Allow", (string?)deadLetters["Effect"]);
+        Assert.Equal("sqs:SendMessage", (string?)deadLetters["Action"]);
+        Assert.Equal($"{{{app.Resources(stack, "AWS::SQS::Queue").Single().Key}.Arn}}", Token(deadLetters["Resource"]));
         Assert.Null(role["ManagedPolicyArns"]);
         Assert.DoesNotContain(app.Resources(stack, "AWS::IAM::Policy").Values,
             p => TemplateJson.Properties(p)["Roles"]!.AsArray().Any(r => (string?)r!["Ref"] == roleId));

@@ -11,7 +11,7 @@ public sealed class EntryPointTests : IDisposable
     [
         "Default", "Test", "Synth", "Render", "Plan", "Doctor", "Bootstrap", "DeployInfra", "Kubeconfig", "BuildImages",
         "PushImages", "Secrets", "ApplyK8s", "Verify", "DeployDev", "Status", "Diff", "Pause", "Resume", "DestroyDev", "Cost",
-        "FollowSchedule", "CostDiff",
+        "FollowSchedule", "CostDiff", "Upgrade",
     ];
 
     private readonly PipelineRun _run = new(world);
@@ -59,7 +59,7 @@ public sealed class EntryPointTests : IDisposable
     public void The_bootstrap_scripts_pass_shellcheck()
     {
         var shellcheck = Registry.Which("shellcheck");
-        foreach (var script in new[] { "build.sh", ".ci/run", "bench/fake-world.sh", "bench/startup.sh", "bench/deploydev.sh" })
+        foreach (var script in new[] { "build.sh", ".ci/run", ".ci/prerequisites", "bench/fake-world.sh", "bench/startup.sh", "bench/deploydev.sh" })
         {
             using var process = Process.Start(new ProcessStartInfo(shellcheck, [Path.Combine(world.RepoRoot, script)]) { RedirectStandardOutput = true })!;
             var findings = process.StandardOutput.ReadToEnd();

@@ -36,7 +36,8 @@ public sealed partial class PipelineRun : IDisposable
     {
         _world = world;
         Root = Directory.CreateTempSubdirectory("exchange-run-").FullName;
-        _cloud = new Cloud(Account, Region, new RegistryEndpoint(world.Registry.Host, world.Registry.Password)) { RunShell = Redpanda };
+        Broker = new Exchange.Fakes.Redpanda.FakeBroker(Path.Combine(Root, "redpanda"));
+        _cloud = new Cloud(Account, Region, new RegistryEndpoint(world.Registry.Host, world.Registry.Password)) { RunShell = OnInstance };
         Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"), world.RealAws, world.RealCdk, world.RealDocker,
             world.AwsPreload);
         world.SeedCloudAssembly(CdkOut);
@@ -64,16 +65,27 @@ public sealed partial class PipelineRun : IDisposable
         if (_standIn is not null) throw new InvalidOperationException("Deployed() must come before the run's first build.");
         var (cloud, root) = _world.Deployment();
         _cloud = cloud.Clone();
+        _cloud.RunShell = OnInstance; // this run's brokers, copied below with the rest of the deployment's files
         CopyTree(root, Root, relative => relative.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
                                          || Path.GetFileName(relative).StartsWith(FakeCalls.FileName, StringComparison.Ordinal));
     }
 
-    /// <summary>What the Redpanda instance answers over SSM Run Command: `rpk topic list` lists the topics its boot script created.</summary>
-    private static string Redpanda(string instance, string shell) =>
-        shell.Contains("rpk topic list", StringComparison.Ordinal)
-            ? string.Concat(new[] { "NAME  PARTITIONS  REPLICAS" }
-                .Concat(Exchange.Contracts.Environments.Dev.KafkaTopics.Select(t => $"{t}  3  1")).Select(l => l + "\n"))
-            : "";
+    /// <summary>The Redpanda hosts of this account: what SSM Run Command runs there (the topics DeployInfra created, rpk's answers).</summary>
+    public Exchange.Fakes.Redpanda.FakeBroker Broker { get; }
+
+    private ShellResult OnInstance(string instance, string shell)
+    {
+        var (exitCode, stdout, stderr) = Broker.Run(instance, shell);
+        return new ShellResult(exitCode, stdout, stderr);
+    }
+
+    /// <summary>The Redpanda host's instance id, from the Kafka stack's outputs.</summary>
+    public string KafkaInstance()
+    {
+        lock (_cloud)
+            return _cloud.Stacks[Exchange.Contracts.Environments.Dev.Names.Stack(Exchange.Contracts.StackKind.Kafka)].Outputs
+                .Single(o => o!["OutputKey"]!.GetValue<string>() == Exchange.Contracts.Outputs.KafkaInstanceId.Key)!["OutputValue"]!.GetValue<string>();
+    }
 
     /// <summary>The database password Secrets Manager generated (tests check it never shows).</summary>
     public string DbPassword =>
@@ -272,6 +284,25 @@ public sealed partial class PipelineRun : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
             File.Copy(file, destination, overwrite: true);
         }
+    }
+
+    /// <summary>
+    /// Edits one stack's template in this run's cloud assembly, as a changed source would synthesize it, and rehashes it
+    /// where the assembly names the template by its SHA-256 (the asset manifest, the template's object URL), so cdk
+    /// uploads and deploys the edited one. The fingerprint stays, so Synth keeps the edited assembly.
+    /// </summary>
+    public void EditTemplate(Exchange.Contracts.StackKind kind, Func<string, string> edit)
+    {
+        var stack = Exchange.Contracts.Environments.Dev.Names.Stack(kind);
+        var file = Path.Combine(CdkOut, $"{stack}.template.json");
+        var before = File.ReadAllText(file);
+        var after = edit(before);
+        Assert.NotEqual(before, after);
+        File.WriteAllText(file, after);
+        string Hash(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        foreach (var manifest in Directory.EnumerateFiles(CdkOut, "*.json").Where(f => f.EndsWith("manifest.json", StringComparison.Ordinal)
+                                                                                       || f.EndsWith(".assets.json", StringComparison.Ordinal)))
+            File.WriteAllText(manifest, File.ReadAllText(manifest).Replace(Hash(before), Hash(after), StringComparison.Ordinal));
     }
 
     /// <summary>A log group an earlier environment left in the account (EKS recreates its control-plane log group on its own).</summary>

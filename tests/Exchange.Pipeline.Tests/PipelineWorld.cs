@@ -30,7 +30,7 @@ public sealed class PipelineWorld : IDisposable
         if (!File.Exists(RealCdk))
             throw new InvalidOperationException($"{RealCdk} is missing: run `npm ci --prefix infra` (.ci/run does).");
         RealAws = FakeToolbox.FindOnPath("aws", null)
-            ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH: pip install awscli (.ci/run checks it).");
+            ?? throw new InvalidOperationException("The aws CLI is not on PATH: the aws CLI v1 (pip install awscli) or v2 from 2.13 on (.ci/run checks it).");
         RealDocker = FakeToolbox.FindOnPath("docker", null)
             ?? throw new InvalidOperationException("docker is not on PATH (apt-get install docker.io).");
         DockerEngine = CheckDockerEngine();

@@ -32,6 +32,11 @@ public sealed partial class WorkflowTests : IDisposable
         foreach (var target in targets)
             Assert.Matches($@"(?m)^[ \t]*{target}[ \t]+\S", description);
         Assert.Contains(runs, r => r.Contains("bash .ci/run"));
+        // main: a version raised in the configuration is applied in AWS's order before DeployDev (which refuses version skew).
+        var deploy = Runs(Job(root, "deploy-dev")).ToList();
+        Assert.True(deploy.FindIndex(r => r.Contains("--target=Upgrade", StringComparison.Ordinal))
+                    is var upgrade and >= 0 && upgrade < deploy.FindIndex(r => r.Contains("--target=DeployDev", StringComparison.Ordinal)),
+            string.Join("\n", deploy));
         Assert.Equal("write", ((YamlScalarNode)((YamlMappingNode)((YamlMappingNode)jobs.Children[new YamlScalarNode("deploy-dev")])
             .Children[new YamlScalarNode("permissions")]).Children[new YamlScalarNode("id-token")]).Value);
     }

@@ -57,9 +57,9 @@ public static class ComputePricers
             charges.Add(p.Hourly($"{type} on-demand{nat}", new Rate(price.OnDemand, price.Estimate), stopsWhenPaused: stops));
         else unpriced.Add($"no price for instance type '{type ?? "(not a literal)"}'");
 
-        foreach (var (gb, volumeType, assumed) in RootVolumes(r.Properties, p.Prices.Usage.RootVolumeGbWhenUnspecified))
+        foreach (var (gb, volumeType, assumed, role) in InstanceVolumes(r.Properties, p.Prices.Usage.RootVolumeGbWhenUnspecified))
         {
-            var (charge, why) = p.Storage($"{Count(gb)} GB {volumeType} root volume{(assumed ? " (size assumed)" : "")}",
+            var (charge, why) = p.Storage($"{Count(gb)} GB {volumeType} {role} volume{(assumed ? " (size assumed)" : "")}",
                 p.Prices.EbsPerGbMonth, volumeType, gb, estimatedSize: assumed);
             charges.AddRange(Some(charge));
             unpriced.AddRange(Some(why));
@@ -84,13 +84,24 @@ public static class ComputePricers
         return new Priced([.. Some(charge)], [.. Some(unpriced), .. Some(extra)]);
     }
 
-    private static IEnumerable<(decimal Gb, string Type, bool Assumed)> RootVolumes(JsonObject props, decimal assumedGb)
+    /// <summary>The root device names of the AMIs these stacks use (AL2023: /dev/xvda); any other mapping is a data volume.</summary>
+    private static readonly string[] RootDevices = ["/dev/xvda", "/dev/sda1"];
+
+    internal static bool IsRootDevice(string? deviceName) => deviceName is null || RootDevices.Contains(deviceName, StringComparer.Ordinal);
+
+    /// <summary>The EBS volumes of the instance's block device mappings (created and deleted with it): the root and any data volume.</summary>
+    private static IEnumerable<(decimal Gb, string Type, bool Assumed, string Role)> InstanceVolumes(JsonObject props, decimal assumedGb)
     {
-        var mappings = (props["BlockDeviceMappings"] as JsonArray ?? []).Select(m => m?["Ebs"]).OfType<JsonObject>().ToArray();
-        if (mappings.Length == 0) return [(assumedGb, "gp3", true)];
-        return mappings.Select(ebs => Literal.Number(ebs["VolumeSize"]) is { } size
-            ? (size, Literal.String(ebs["VolumeType"]) ?? "gp3", false)
-            : (assumedGb, Literal.String(ebs["VolumeType"]) ?? "gp3", true));
+        var mappings = (props["BlockDeviceMappings"] as JsonArray ?? []).OfType<JsonObject>().Where(m => m["Ebs"] is JsonObject).ToArray();
+        if (mappings.Length == 0) return [(assumedGb, "gp3", true, "root")];
+        return mappings.Select(m =>
+        {
+            var ebs = (JsonObject)m["Ebs"]!;
+            var role = IsRootDevice(Literal.String(m["DeviceName"])) ? "root" : "data";
+            return Literal.Number(ebs["VolumeSize"]) is { } size
+                ? (size, Literal.String(ebs["VolumeType"]) ?? "gp3", false, role)
+                : (assumedGb, Literal.String(ebs["VolumeType"]) ?? "gp3", true, role);
+        });
     }
 
     /// <summary>True or false when the template says; null when it depends on a subnet defined elsewhere.</summary>

@@ -36,7 +36,7 @@ public static class Configurations
 
     public static readonly CostConfiguration LargeKafkaVolume = new("50 GB Redpanda data volume",
         "a 50 GB Redpanda data volume instead of 10 GB",
-        a => Patches.Set(a, "AWS::EC2::Volume", "Size", 50));
+        a => Patches.WorkloadDataVolumeSize(a, 50));
 
     public static IReadOnlyList<CostConfiguration> Options { get; } =
         [NatGateway, OnDemandNodes, X86Data, ExtendedSupport, X86Redpanda, LargeNodeDisks, LargeKafkaVolume];

@@ -69,6 +69,21 @@ public static class Patches
         return changed;
     }
 
+    /// <summary>The data volumes of workload instances (their block device mappings other than the root's, and any separate volume).</summary>
+    public static int WorkloadDataVolumeSize(CloudAssembly assembly, int gb)
+    {
+        var changed = Set(assembly, "AWS::EC2::Volume", "Size", gb);
+        foreach (var (_, _, body) in Of(assembly, Instance).Where(r => IsWorkload(r.Body)))
+            foreach (var ebs in (Props(body)["BlockDeviceMappings"] as JsonArray ?? []).OfType<JsonObject>()
+                         .Where(m => !ComputePricers.IsRootDevice(Literal.String(m["DeviceName"]))).Select(m => m["Ebs"]).OfType<JsonObject>())
+            {
+                if (Literal.Number(ebs["VolumeSize"]) == gb) continue;
+                ebs["VolumeSize"] = gb;
+                changed++;
+            }
+        return changed;
+    }
+
     public static int Set(CloudAssembly assembly, string type, string property, JsonNode value, Func<JsonObject, bool>? where = null)
     {
         var changed = 0;

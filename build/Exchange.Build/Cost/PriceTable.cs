@@ -34,7 +34,9 @@ public sealed record UsageAssumptions(
     string? EksLogGbPerMonthByTypeNote = null,
     decimal S3GbPerBucket = 0,
     IReadOnlyDictionary<string, decimal>? FlowLogGbPerMonth = null,
-    string? FlowLogNote = null);
+    string? FlowLogNote = null,
+    decimal SqsRequestsPerQueuePerMonth = 0,
+    string? SqsNote = null);
 
 /// <summary>
 /// The dated price table for one region (build/prices/&lt;region&gt;.json), with its sources. Unknown
@@ -61,6 +63,7 @@ public sealed record PriceTable
     public required Rate EcrStoragePerGbMonth { get; init; }
     public required Rate SecretPerMonth { get; init; }
     public required S3Prices S3 { get; init; }
+    public required Rate SqsPerMillionRequests { get; init; }
     public required IReadOnlyList<string> FreeResourceTypes { get; init; }
     public string? FreeResourceTypesNote { get; init; }
     public required UsageAssumptions Usage { get; init; }

@@ -121,6 +121,14 @@ public static class ServicePricers
     private static bool ReferencesBucket(JsonNode? node, string logicalId) =>
         node?.ToJsonString().Contains($"[\"{logicalId}\",\"Arn\"]", StringComparison.Ordinal) == true;
 
+    /// <summary>An SQS queue bills only its requests: the assumed monthly count (a sleep schedule's dead-letter queue sees a handful).</summary>
+    public static Priced Queue(PricingInput p)
+    {
+        var requests = p.Prices.Usage.SqsRequestsPerQueuePerMonth;
+        return Priced.Of(new Charge($"SQS requests, {Count(requests)} a month assumed", requests / 1_000_000m * p.Prices.SqsPerMillionRequests.Usd,
+            Estimate: true));
+    }
+
     public static Priced Secret(PricingInput p) =>
         Priced.Of(new Charge("secret", p.Prices.SecretPerMonth.Usd, Estimate: p.Prices.SecretPerMonth.Estimate));
 }

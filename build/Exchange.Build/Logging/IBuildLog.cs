@@ -34,3 +34,13 @@ public sealed class MemoryLog : IBuildLog
 
     private void Add(string level, string message) { lock (_gate) _entries.Add((level, message)); }
 }
+
+/// <summary>Writes nowhere (a wrapper built without a log, as some tests build them).</summary>
+public sealed class NullBuildLog : IBuildLog
+{
+    public static readonly NullBuildLog Instance = new();
+    public void Information(string message) { }
+    public void Verbose(string message) { }
+    public void Warning(string message) { }
+    public void Error(string message) { }
+}

@@ -85,8 +85,25 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
             ? Json(new JsonObject { ["imageDetails"] = new JsonArray(new JsonObject { ["imageDigest"] = Digest }) })
             : AwsError("ImageNotFoundException", "DescribeImages", "The image requested does not exist in the specified repository."),
         "eks update-kubeconfig" => UpdateKubeconfig(),
+        // The new broker has no topics: each one the script would create is created.
+        "ssm send-command" => SendCommand(args),
+        "ssm get-command-invocation" => Json(new JsonObject
+        {
+            ["Status"] = "Success",
+            ["StandardOutputContent"] = string.Concat(Kafka.TopicScript.Creates(_shell ?? "").Select(t => $"created {t.Name} {t.Partitions} {t.Replicas}\n")),
+            ["StandardErrorContent"] = "",
+        }),
+        "ec2 create-tags" => Ok(),
         _ => throw NoAnswer($"aws {call}"),
     };
+
+    private string? _shell;
+
+    private ProcessResult SendCommand(string[] args)
+    {
+        _shell = string.Join("\n", JsonNode.Parse(Arg(args, "--parameters"))?["commands"]?.AsArray().Select(c => c!.GetValue<string>()) ?? []);
+        return Json(new JsonObject { ["Command"] = new JsonObject { ["CommandId"] = "<command id>" } });
+    }
 
     private ProcessResult Cdk(string[] args)
     {

@@ -41,10 +41,11 @@ public static class Targets
         Target.Declare(TaskNames.Plan, TargetGroup.Offline, "Every command DeployDev would run, and where it would stop with these settings (no AWS call).")
             .Describe("Prints what the EKS API endpoint admits and every command DeployDev would run: DeployDev's own tasks, replayed against " +
                       "answers an empty account would give (nothing reaches AWS); ends with what works without an account, where DeployDev " +
-                      "would stop with these settings and why, and how many resources each stack would create.")
+                      "would stop with these settings and why, and how many resources each stack would create. With `--to=1.36`, also " +
+                      "Upgrade's steps and their commands, in order.")
             .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.AdminPrincipal,
                 ArgumentNames.EksPublicCidrs, ArgumentNames.SkipBootstrap, ArgumentNames.SkipInfra, ArgumentNames.SkipImages,
-                ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.CdkConcurrency, ArgumentNames.Json)
+                ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.CdkConcurrency, ArgumentNames.To, ArgumentNames.Json)
             .Runs(ToolKind.Kubectl)
             .PrintsJson()
             .Does(b => Tasks.Plan.Run(b)),
@@ -70,7 +71,8 @@ public static class Targets
             .Does(CostReport.Diff),
 
         Target.Declare(TaskNames.Permissions, TargetGroup.Offline, "The least-privilege IAM policy of the deploy role (needs --account, calls no AWS API).")
-            .Describe("Prints the least-privilege IAM policy the deploy role needs and writes `artifacts/<env>/deploy-policy.json` " +
+            .Describe("Prints the least-privilege IAM policy the deploy role needs (`artifacts/<env>/deploy-policy.json`), and the " +
+                      "one-time bootstrap an administrator runs: the command and what it needs (`artifacts/<env>/bootstrap-policy.json`) " +
                       "(needs `--account`, calls no AWS API).")
             .Reads(ArgumentNames.Json)
             .Requires(ArgumentNames.Account, s => s.Account is null
@@ -102,8 +104,10 @@ public static class Targets
             .Does(Tasks.Images.Build),
 
         Target.Declare(TaskNames.Bootstrap, TargetGroup.DeployDev, "Bootstraps the account and region for CDK when they are not yet.")
-            .Describe("Bootstraps the account and region for CDK when they are not yet (idempotent).")
-            .After(TaskNames.Doctor, TaskNames.Synth)
+            .Describe("Bootstraps the account and region for CDK when they are not yet (idempotent; needs no synthesized app, so it " +
+                      "runs before Synth). When your role may not create `CDKToolkit` (the deploy role may not), it stops within seconds " +
+                      "and prints the command an administrator runs once.")
+            .After(TaskNames.Doctor)
             .SkippedWhen(s => s.SkipBootstrap, $"--{ArgumentNames.SkipBootstrap}")
             .Touches(Reach.Aws)
             .Reads(ArgumentNames.SkipBootstrap)
@@ -113,8 +117,9 @@ public static class Targets
 
         Target.Declare(TaskNames.DeployInfra, TargetGroup.DeployDev, "Deploys every registered stack (cdk deploy) and saves their outputs.")
             .Describe("Deploys every registered stack (`cdk deploy`) and saves their outputs to `artifacts/<env>/cdk-outputs.json`; shares " +
-                      "them and the deploy policy in the artifacts bucket.")
-            .After(TaskNames.Bootstrap)
+                      "them and the deploy policy in the artifacts bucket; creates the declared Kafka topics the broker lacks (over SSM, " +
+                      "only when the declaration or the host changed) and keeps an active wake-on-demand on schedules the deploy rewrote.")
+            .After(TaskNames.Bootstrap, TaskNames.Synth)
             .SkippedWhen(s => s.SkipInfra, $"--{ArgumentNames.SkipInfra}")
             .Touches(Reach.Aws)
             .Reads(ArgumentNames.SkipInfra, ArgumentNames.CdkConcurrency, ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
@@ -170,12 +175,14 @@ public static class Targets
 
         Target.Declare(TaskNames.DeployDev, TargetGroup.DeployDev, "Doctor through Verify: from an empty account to running pods.")
             .Describe("Doctor through Verify in dependency order: from an empty account to running pods.")
-            .After(TaskNames.Doctor, TaskNames.BuildImages, TaskNames.Verify),
+            .After(TaskNames.Doctor, TaskNames.Bootstrap, TaskNames.BuildImages, TaskNames.Verify),
 
         // --- Day 2: operating the environment -----------------------------------------------------------------------
         Target.Declare(TaskNames.Status, TargetGroup.Day2, "Stacks and outputs, nodes, pods, Redpanda topics, and whether it runs or is paused.")
-            .Describe("Shows stacks and outputs, nodes, pods, Redpanda topics, the last Verify and when it ran, and whether the environment " +
-                      "runs or is paused.")
+            .Describe("Shows stacks and outputs, nodes, pods, Redpanda topics (declared against actual), failed sleeps, the last Verify " +
+                      "and when it ran, and whether the environment runs or is paused (and warns when it is awake although the schedule " +
+                      "says asleep); the Kubernetes versions that run against the configured ones, flagging skew and the end of standard " +
+                      "support.")
             .Touches(Reach.Aws | Reach.Cluster)
             .Reads(ArgumentNames.Json)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
@@ -208,13 +215,25 @@ public static class Targets
 
         Target.Declare(TaskNames.FollowSchedule, TargetGroup.Day2, "Does what the sleep schedule says now: wake up (build, push, Resume) or deep sleep.")
             .Describe("Does what the sleep schedule says now: in working hours builds/pushes (when changed), Resumes and re-applies the " +
-                      "workloads; at night, with deep sleep, `Pause --deep`. The workflow runs it on the schedule.")
+                      "workloads; at night, with deep sleep, `Pause --deep`, and with shallow sleep it reports whether the in-AWS sleep " +
+                      "took. The workflow runs it on the schedule.")
             .Touches(Reach.Aws | Reach.Cluster | Reach.Sources)
             .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.SkipImages,
                 ArgumentNames.WaitTimeout, ArgumentNames.VerifyTimeout)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Docker, ToolKind.Git, ToolKind.Kubectl)
             .ChangesThings()
             .Does(Tasks.FollowSchedule.Run),
+
+        Target.Declare(TaskNames.Upgrade, TargetGroup.Day2, "Moves the cluster to --to in AWS's order: control plane, add-ons, node group.")
+            .Describe("Moves the cluster to `--to` (default: the configured Kubernetes version) in AWS's order, one minor version at a " +
+                      "time: control plane, add-ons, node group (rolling); a newly pinned node AMI release at the same version moves just " +
+                      "the nodes. Each step waited on and checked; a rerun at the target does nothing ([Upgrades](#upgrades)).")
+            .Touches(Reach.Aws)
+            .Reads(ArgumentNames.To, ArgumentNames.WaitTimeout, ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
+            .ExampleWith($"--{ArgumentNames.Account}=123456789012 --{ArgumentNames.To}=1.36")
+            .ChangesThings()
+            .Does(Tasks.Upgrade.Run),
 
         Target.Declare(TaskNames.DestroyDev, TargetGroup.Day2, "Deletes every stack in reverse order and sweeps leftovers; needs --confirm (or CI).")
             .Describe("Every stack in reverse order with its registered teardown (the namespace before the Eks stack, the buckets emptied " +

@@ -25,6 +25,8 @@ public static class ArgumentNames
     public const string EksPublicCidrs = "eks-public-cidrs";
     /// <summary>Resume: stay up until this local time (HH:mm, or yyyy-MM-ddTHH:mm) in the sleep schedule's zone, skipping the sleep before it.</summary>
     public const string Until = "until";
+    /// <summary>Upgrade (and Plan): the Kubernetes minor version to move the cluster to (default: the configured one).</summary>
+    public const string To = "to";
     /// <summary>CostDiff: the base branch's cloud assembly (its artifacts/&lt;env&gt;/cdk.out).</summary>
     public const string BaseAssembly = "base-assembly";
     /// <summary>CostDiff: fail when the running monthly cost rises by more than this many USD.</summary>

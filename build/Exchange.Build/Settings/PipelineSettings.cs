@@ -41,6 +41,10 @@ public sealed partial record PipelineSettings
     public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>How long Pause, Resume and DestroyDev wait for AWS to reach the state they asked for.</summary>
     public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMinutes(20);
+    /// <summary>Upgrade --to: the Kubernetes minor version to move to; null means the configured one.</summary>
+    public string? UpgradeTo { get; init; }
+    /// <summary>How long each Upgrade step waits (--wait-timeout when given; a control plane or a rolling node update takes tens of minutes).</summary>
+    public TimeSpan UpgradeStepTimeout { get; init; } = TimeSpan.FromMinutes(60);
     public int CdkConcurrency { get; init; } = 4;
 
     public string Region => Environment.Region;
@@ -53,6 +57,8 @@ public sealed partial record PipelineSettings
     public string PauseFile => Path.Combine(ArtifactsDir, "pause.json");
     /// <summary>The deploy role's IAM policy (the Permissions target).</summary>
     public string PolicyFile => Path.Combine(ArtifactsDir, "deploy-policy.json");
+    /// <summary>What an administrator needs to bootstrap the account once (the Permissions target).</summary>
+    public string BootstrapPolicyFile => Path.Combine(ArtifactsDir, "bootstrap-policy.json");
     public string EngineDockerfile => Path.Combine(EngineDir, "Dockerfile.shard");
     public string BackendDockerfile => Path.Combine(BackendDir, "Dockerfile");
     public string CheckerDockerfile => Path.Combine(CheckerDir, CheckerDockerfileInRepository);
@@ -110,6 +116,8 @@ public sealed partial record PipelineSettings
             VerifyTimeout = Duration(ArgumentNames.VerifyTimeout, inputs.Argument(ArgumentNames.VerifyTimeout), TimeSpan.FromMinutes(5), errors),
             WaitTimeout = Duration(ArgumentNames.WaitTimeout, inputs.Argument(ArgumentNames.WaitTimeout), TimeSpan.FromMinutes(20), errors),
             CdkConcurrency = Concurrency(inputs.Argument(ArgumentNames.CdkConcurrency), errors),
+            UpgradeTo = UpgradeToOrNull(inputs.Argument(ArgumentNames.To), errors),
+            UpgradeStepTimeout = Duration(ArgumentNames.WaitTimeout, inputs.Argument(ArgumentNames.WaitTimeout), TimeSpan.FromMinutes(60), []),
         };
         if (errors.Count > 0) throw new SettingsException(errors);
         return settings;
@@ -238,6 +246,14 @@ public sealed partial record PipelineSettings
             errors.Add($"--{ArgumentNames.Until} '{text}' is not a time: pass HH:mm (e.g. --{ArgumentNames.Until}=22:00) or yyyy-MM-ddTHH:mm, " +
                        $"in {environment.Sleep.TimeZone}.");
         return text;
+    }
+
+    private static string? UpgradeToOrNull(string? text, List<string> errors)
+    {
+        if (text is null) return null;
+        if (KubernetesVersions.IsMinor(text.Trim())) return text.Trim();
+        errors.Add($"--{ArgumentNames.To} '{text}' is not a Kubernetes minor version: pass e.g. --{ArgumentNames.To}=1.36 (the node AMI release follows).");
+        return null;
     }
 
     private static DateTimeOffset? NowOrNull(string? text, List<string> errors)

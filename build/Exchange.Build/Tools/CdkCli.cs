@@ -28,8 +28,8 @@ public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? ch
         return command;
     }
 
-    public CommandLine BootstrapCommand(string account, string region, string assemblyDir) =>
-        Command("bootstrap", $"aws://{account}/{region}", "--app", assemblyDir, "--no-notices");
+    /// <summary>An explicit environment: cdk bootstraps it without synthesizing the app (so Bootstrap need not wait for Synth).</summary>
+    public CommandLine BootstrapCommand(string account, string region) => Command("bootstrap", $"aws://{account}/{region}", "--no-notices");
 
     public CommandLine DeployCommand(string assemblyDir, string outputsFile, int concurrency, bool ci)
     {
@@ -38,6 +38,14 @@ public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? ch
             "--progress", "events", "--no-notices");
         return command.AddIf(ci, "--ci");
     }
+
+    /// <summary>
+    /// One stack's change set, created through the bootstrap roles and left for the caller to execute (the Upgrade target executes it
+    /// and waits with progress): only <paramref name="stack"/>, none of the stacks it depends on.
+    /// </summary>
+    public CommandLine PrepareChangeSetCommand(string assemblyDir, string stack, string changeSet, bool ci) =>
+        Command("deploy", "--app", assemblyDir, stack, "--exclusively", "--method", "prepare-change-set", "--change-set-name", changeSet,
+            "--require-approval", "never", "--progress", "events", "--no-notices").AddIf(ci, "--ci");
 
     public CommandLine DiffCommand(string assemblyDir) => Command("diff", "--app", assemblyDir, "--all", "--no-notices");
 

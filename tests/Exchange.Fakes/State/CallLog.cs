@@ -37,10 +37,25 @@ public static class FakeCalls
         if (!File.Exists(path))
             return [];
         using var gate = FileLock.Acquire(path + ".lock");
-        return File.ReadAllLines(path)
-            .Where(line => line.Length > 0)
-            .Select(line => line[0] == Record ? Shim(line) : JsonSerializer.Deserialize(line, FakeJsonContext.Default.FakeCall)!)
+        return Entries(File.ReadAllText(path))
+            .Select(entry => entry[0] == Record ? Shim(entry) : JsonSerializer.Deserialize(entry, FakeJsonContext.Default.FakeCall)!)
             .ToList();
+    }
+
+    /// <summary>
+    /// The log's entries: a JSON object ends at its line's end; a shim's record ends at the unit separator its last field ends
+    /// with and the line's end, so an argument may itself hold newlines (a script sent to SSM one line per command).
+    /// </summary>
+    private static IEnumerable<string> Entries(string text)
+    {
+        for (var at = 0; at < text.Length;)
+        {
+            if (text[at] == '\n') { at++; continue; }
+            var end = text[at] == Record ? text.IndexOf(Unit + "\n", at, StringComparison.Ordinal) : text.IndexOf('\n', at);
+            end = end < 0 ? text.Length : text[at] == Record ? end + 1 : end;
+            yield return text[at..end];
+            at = end + 1;
+        }
     }
 
     private const char Record = '\u001e', Unit = '\u001f';

@@ -23,6 +23,13 @@ public static class CostReport
         var estimate = comparison.Default;
         if (estimate.NotPriced.Count > 0)
             b.Log.Warning($"{estimate.NotPriced.Count} billable item(s) are not priced (listed above): the totals are too low by their cost.");
+        // Priced on standard support (UpgradePolicy STANDARD); past its end EKS upgrades the control plane rather than billing extended support.
+        var version = b.Settings.Environment.Of<Contracts.EksConfig>().KubernetesVersion;
+        if (Operations.KubernetesChecks.SupportWarning(version, b.Now(), "configured") is { } support)
+        {
+            var extendedMore = (prices.Eks.ExtendedPerHour.Usd - prices.Eks.StandardPerHour.Usd) * prices.HoursPerMonth;
+            b.Log.Warning($"{support} (With UpgradePolicy EXTENDED it would stay and bill ${CostText.Money(extendedMore)} a month more.)");
+        }
         var oldest = DateOnly.FromDateTime(DateTime.UtcNow).AddMonths(-6);
         if (prices.AsOf < oldest)
             b.Log.Warning($"The price table is from {prices.AsOf:yyyy-MM-dd}, more than six months ago: check it against its sources ({shownTable}).");

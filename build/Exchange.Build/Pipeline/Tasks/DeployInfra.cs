@@ -5,6 +5,21 @@ using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
 
+/// <summary>
+/// CDKToolkit is missing and the caller may not create it. Bootstrapping creates IAM roles, among them CloudFormation's execution role
+/// with AdministratorAccess (CDK's default), so it is an administrator's job, once per account and region.
+/// </summary>
+public sealed class BootstrapNeedsAdministratorException(string account, string region, string refusedAction, string env)
+    : Exception($"{DeployInfra.ToolkitStack} is missing in aws://{account}/{region}, and your role may not create it (AWS refused {refusedAction}). " +
+                "Bootstrapping creates the CDK's IAM roles, including the CloudFormation execution role with AdministratorAccess, so an " +
+                "administrator runs it once per account and region:\n" +
+                $"    {BootstrapPolicy.Command(account, region)}\n" +
+                $"What that needs: ./build.sh --target=Permissions --account={account} prints it (artifacts/{env}/bootstrap-policy.json). " +
+                $"Then rerun the pipeline as before (Bootstrap only checks {DeployInfra.ToolkitStack} from then on).")
+{
+    public string RefusedAction { get; } = refusedAction;
+}
+
 /// <summary>Bootstrap, DeployInfra and Kubeconfig: getting the stacks into the account and kubectl onto the cluster.</summary>
 public static partial class DeployInfra
 {
@@ -22,18 +37,35 @@ public static partial class DeployInfra
         }
         if (status is not null)
             b.Log.Warning($"{ToolkitStack} is in state {status}; running cdk bootstrap to repair it.");
-        Synth.EnsureAssembly(b);
-        b.Log.Timed($"Bootstrapping aws://{b.Settings.Account}/{b.Settings.Region} (cdk bootstrap)", () =>
-            b.Cdk.Run(b.Cdk.BootstrapCommand(b.Settings.Account!, b.Settings.Region, b.Settings.CdkOutDir), b.Settings.RepoRoot,
-                line => b.Log.Information("  cdk | " + line),
-                $"see the {ToolkitStack} stack's events in the CloudFormation console; your role needs permission to create it"));
-        b.Report.Add(TaskNames.Bootstrap, StepOutcome.Changed, $"bootstrapped aws://{b.Settings.Account}/{b.Settings.Region}");
+        // cdk bootstrap of an explicit aws://ACCOUNT/REGION needs no cloud assembly, so this runs before Synth. A role that may not create
+        // CDKToolkit (the deploy role may not: it would create IAM roles) is refused by CloudFormation within seconds, and the run stops here.
+        var environment = $"aws://{b.Settings.Account}/{b.Settings.Region}";
+        try
+        {
+            b.Log.Timed($"Bootstrapping {environment} (cdk bootstrap)", () =>
+                b.Cdk.Run(b.Cdk.BootstrapCommand(b.Settings.Account!, b.Settings.Region), b.Settings.RepoRoot,
+                    line => b.Log.Information("  cdk | " + line),
+                    $"see the {ToolkitStack} stack's events in the CloudFormation console; your role needs permission to create it"));
+        }
+        catch (Processes.CommandFailedException e) when (RefusedAction(e.ErrorTail) is { } refused)
+        {
+            throw new BootstrapNeedsAdministratorException(b.Settings.Account!, b.Settings.Region, refused, b.Settings.Environment.EnvName);
+        }
+        b.Report.Add(TaskNames.Bootstrap, StepOutcome.Changed, $"bootstrapped {environment}");
     }
+
+    /// <summary>The IAM action AWS refused in cdk's error output ("... is not authorized to perform: ACTION ..."), or "AccessDenied" without one.</summary>
+    public static string? RefusedAction(string output) =>
+        NotAuthorized().Match(output) is { Success: true } m ? m.Groups[1].Value
+        : output.Contains("AccessDenied", StringComparison.Ordinal) || output.Contains("UnauthorizedOperation", StringComparison.Ordinal) ? "AccessDenied"
+        : null;
 
     public static void Deploy(BuildContext b)
     {
         Synth.EnsureAssembly(b);
-        EnsureNotPaused(b);
+        var before = Operations.EnvironmentState.Known(b);
+        EnsureNotPaused(b, before);
+        EnsureVersionsAsConfigured(b, before);
         ClearSecretRecoveryWindow(b);
         RemoveLeftoverControlPlaneLogs(b);
         // cdk writes the outputs file itself, also after a failed deploy (only the stacks that made it): it writes to a
@@ -61,8 +93,13 @@ public static partial class DeployInfra
         var text = result.StandardOutput + result.StandardError;
         var unchanged = b.Names.AllStacks.Count(s => text.Contains($"{s} (no changes)", StringComparison.Ordinal));
         var all = b.Names.AllStacks.Count;
-        b.Report.Add(TaskNames.DeployInfra, unchanged == all ? StepOutcome.Unchanged : StepOutcome.Changed,
-            unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated");
+        // Stacks this deploy updated (a stack it created cannot hold a wake-on-demand yet).
+        var changedStacks = StackKinds.DeployOrder.Where(k => before.IsDeployed(k)
+            && !text.Contains($"{b.Names.Stack(k)} (no changes)", StringComparison.Ordinal)).ToArray();
+        FollowSchedule.KeepAwakeUntil(b, changedStacks);
+        var topics = BrokerTopics.Apply(b, before);
+        b.Report.Add(TaskNames.DeployInfra, unchanged == all && !topics.Changed ? StepOutcome.Unchanged : StepOutcome.Changed,
+            (unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + $"; {topics.Summary}");
     }
 
     /// <summary>
@@ -97,25 +134,34 @@ public static partial class DeployInfra
     }
 
     /// <summary>
-    /// DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front. It asks about the
-    /// three things a pause stops and nothing else, each only when the last deploy's outputs (this machine's, else the
-    /// artifacts bucket's; none anywhere means nothing was deployed yet) show its stack: the node group and the broker by
-    /// their ids, the database by its fixed name. Describing every stack here cost seven calls on each rerun.
+    /// DeployInfra deploys the versions the configuration pins, and moving Kubernetes versions is Upgrade's job (in AWS's order, each step
+    /// waited on): a deploy whose template differs from what the cluster runs would upgrade out of order, or try to take it back and roll back.
     /// </summary>
-    public static void EnsureNotPaused(BuildContext b)
+    public static void EnsureVersionsAsConfigured(BuildContext b, Operations.EnvironmentState state)
     {
-        b.Artifacts.Fetch(b.Settings.OutputsFile);
-        var outputs = DeploymentOutputs.Load(b.Names, b.Settings.OutputsFile);
+        if (state.RunningVersions(b) is not { } running) return;
+        var problems = Operations.KubernetesChecks.Skew(running, b.Settings.Environment.Of<EksConfig>());
+        if (problems.Count > 0)
+            throw new Operations.UpgradeRefusedException($"DeployInfra deploys the Kubernetes versions the configuration pins, and the cluster runs " +
+                                                         $"others ({running}). Nothing was deployed.\n" + string.Join("\n", problems.Select(p => "  - " + p)));
+    }
+
+    /// <summary>
+    /// DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front. Returns what it read: the three
+    /// things a pause stops, found by the last deploy's outputs (<see cref="Operations.EnvironmentState.Known"/>).
+    /// </summary>
+    public static Operations.EnvironmentState EnsureNotPaused(BuildContext b) => EnsureNotPaused(b, Operations.EnvironmentState.Known(b));
+
+    public static Operations.EnvironmentState EnsureNotPaused(BuildContext b, Operations.EnvironmentState state)
+    {
         var paused = new List<string>();
-        if (outputs?.TryGet(Outputs.EksNodegroupName) is { } nodegroup && b.Aws.DescribeNodegroupScaling(b.Names.ClusterName, nodegroup)?.DesiredSize == 0)
-            paused.Add("the node group is at 0");
-        if (outputs?.TryGet(Outputs.KafkaInstanceId) is { } instance && b.Aws.InstanceState(instance) is "stopped" or "stopping")
-            paused.Add("Redpanda is stopped");
-        if (outputs?.TryGet(Outputs.RdsEndpoint) is not null && b.Aws.DbInstanceStatus(b.Names.DbInstanceIdentifier) is "stopped" or "stopping")
-            paused.Add("RDS is stopped");
+        if (state.Nodes?.DesiredSize == 0) paused.Add("the node group is at 0");
+        if (state.KafkaState is "stopped" or "stopping") paused.Add("Redpanda is stopped");
+        if (state.DatabaseStatus is "stopped" or "stopping") paused.Add("RDS is stopped");
         if (paused.Count > 0)
             throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is paused ({string.Join(", ", paused)}). " +
                                                 "Run ./build.sh --target=Resume first; deploying would not start it.");
+        return state;
     }
 
     public static void Kubeconfig(BuildContext b)
@@ -132,4 +178,5 @@ public static partial class DeployInfra
     }
 
     [GeneratedRegex(@"^Updated context ")] private static partial Regex UpdatedContext();
+    [GeneratedRegex(@"not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)")] private static partial Regex NotAuthorized();
 }

@@ -96,6 +96,8 @@ public static partial class Doctor
 
         foreach (var warning in EndpointWarnings(eks.PublicAccessCidrs, b.TasksToRun.Any(t => Targets.Find(t)?.Reaches.HasFlag(Reach.Cluster) == true)))
             b.Log.Warning(warning);
+
+        if (Operations.KubernetesChecks.SupportWarning(eks.KubernetesVersion, b.Now(), "configured") is { } support) b.Log.Warning(support);
         var warnings = checks.Count(c => c.Status == ToolStatus.Warning);
         b.Report.Add(TaskNames.Doctor, StepOutcome.Checked, $"{checks.Length} tools, {warnings} warning(s); {aws}");
     }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Exchange.Build.Operations;
 using Exchange.Contracts;
 
@@ -39,6 +41,40 @@ public static class FollowSchedule
         b.Report.Add(TaskNames.Resume + " --until", StepOutcome.Changed, $"awake until {schedule.Show(until)}");
     }
 
+    /// <summary>
+    /// After a deploy changed stacks that hold sleep schedules: CloudFormation rewrites a schedule it updates with its template's
+    /// definition, which has no StartDate, and a replaced host leaves the one-time sleep aimed at the old one. An active
+    /// wake-on-demand is put back on the daily schedules of those stacks, and its one-time sleeps get their targets again.
+    /// With no stack of a schedule changed, this asks AWS nothing.
+    /// </summary>
+    public static void KeepAwakeUntil(BuildContext b, IReadOnlyCollection<StackKind> changed)
+    {
+        if (b.Settings.Environment.Sleep is not { } schedule) return;
+        var targets = Pausing.All.Where(p => changed.Contains(p.Stack)).Select(p => p.Target).ToArray();
+        if (targets.Length == 0 || AwakeUntil(b) is not { } until || until <= b.Now()) return;
+        var restored = new List<string>();
+        foreach (var target in targets)
+        {
+            if (b.Aws.GetSchedule(b.Names.SleepScheduleName(target)) is not { } daily) continue;
+            if ((string?)daily["StartDate"] is not { } start || DateTimeOffset.Parse(start, CultureInfo.InvariantCulture) != until)
+            {
+                b.Aws.Run(b.Aws.UpdateScheduleCommand(WakeRequest.Postponed(daily, until)));
+                restored.Add(b.Names.SleepScheduleName(target));
+            }
+            var onceName = b.Names.SleepUntilScheduleName(target);
+            var once = WakeRequest.OneTimeSleep(daily, onceName, until, schedule);
+            var deployed = b.Aws.GetSchedule(onceName);
+            if (deployed is null || !JsonNode.DeepEquals(deployed["Target"], once["Target"]))
+            {
+                b.Aws.Run(deployed is null ? b.Aws.CreateScheduleCommand(once) : b.Aws.UpdateScheduleCommand(once));
+                restored.Add(onceName);
+            }
+        }
+        b.Log.Information(restored.Count == 0
+            ? $"The wake-on-demand until {schedule.Show(until)} is still in place."
+            : $"Kept the wake-on-demand until {schedule.Show(until)}: the deploy rewrote {string.Join(", ", restored)}, so they were set again.");
+    }
+
     /// <summary>Pause, or a Resume without --until: a wake-on-demand in place is over; the daily schedules go back to normal.</summary>
     public static void ClearAwakeUntil(BuildContext b)
     {
@@ -73,18 +109,30 @@ public static class FollowSchedule
         var next = schedule.NextTransition(now);
         var until = AwakeUntil(b);
         yield return $"  schedule     {schedule.Describe()}";
-        var deployed = Enum.GetValues<SleepTarget>().Count(t => b.Aws.GetSchedule(b.Names.SleepScheduleName(t)) is not null);
-        yield return $"  in AWS       {deployed} of {Enum.GetValues<SleepTarget>().Length} daily sleep schedules deployed ({b.Names.SleepSchedulePrefix}*)";
+        var dailies = Enum.GetValues<SleepTarget>().ToDictionary(t => t, t => b.Aws.GetSchedule(b.Names.SleepScheduleName(t)));
+        yield return $"  in AWS       {dailies.Values.Count(d => d is not null)} of {dailies.Count} daily sleep schedules deployed " +
+                     $"({b.Names.SleepSchedulePrefix}*)";
         yield return $"  now          {schedule.Show(now)}: the schedule says {(awakeBySchedule ? "awake" : "asleep")}";
         yield return $"  next         {(next.Wakes ? "wakes" : "sleeps")} at {schedule.Show(next.At)}";
-        if (until is { } u) yield return $"  on demand    awake until {schedule.Show(u)} (Resume --until; Pause cancels it)";
+        if (until is { } u && u > now)
+        {
+            yield return $"  on demand    awake until {schedule.Show(u)} (Resume --until; Pause cancels it)";
+            var lost = dailies.Where(d => d.Value is { } daily && daily["StartDate"] is null).Select(d => b.Names.SleepScheduleName(d.Key)).ToArray();
+            if (lost.Length > 0)
+                yield return $"  WARNING      {string.Join(", ", lost)} lost the postponement (a deploy outside the pipeline rewrote them): their next sleep " +
+                             $"happens. Run ./build.sh --target={TaskNames.DeployInfra} (it sets it again), or Resume --until again";
+        }
+        var queues = SleepHealth.Read(b);
+        foreach (var line in SleepHealth.FailureLines(schedule, queues)) yield return line;
         var asleep = state.Phase is "paused" or "deep-paused";
-        var verdict = (asleep, awakeBySchedule, until) switch
+        var awake = SleepHealth.Awake(state);
+        var verdict = (asleep, awakeBySchedule, until > now) switch
         {
             (true, false, _) => "asleep by the schedule",
             (true, true, _) => "asleep by hand (Pause during working hours; Resume wakes it)",
-            (false, false, { }) => "awake on demand (Resume --until)",
-            (false, false, null) => "awake outside working hours (woken by hand: the next daily sleep puts it back to sleep)",
+            (false, false, true) => "awake on demand (Resume --until)",
+            (false, false, false) when awake.Count > 0 => "WARNING " + SleepHealth.AwakeWarning(schedule, now, awake, queues),
+            (false, false, false) => $"{state.Phase} outside working hours",
             _ => "awake by the schedule",
         };
         yield return $"  so           {verdict}";
@@ -117,6 +165,15 @@ public static class FollowSchedule
         var why = schedule.IsHoliday(today) ? "a holiday" : !schedule.WorkDays.Contains(today.DayOfWeek) ? "not a work day" : "outside working hours";
         if (!schedule.Deep)
         {
+            // The in-AWS schedules do the shallow sleep; this run says whether it took.
+            var up = AwakeUntil(b) is { } wanted && wanted > now ? [] : SleepHealth.Awake(EnvironmentState.Read(b));
+            if (up.Count > 0)
+            {
+                var warning = SleepHealth.AwakeWarning(schedule, now, up, SleepHealth.Read(b));
+                b.Log.Warning(warning);
+                b.Report.Add(TaskNames.FollowSchedule, StepOutcome.Checked, $"AWAKE ({why}): {warning}");
+                return;
+            }
             b.Report.Add(TaskNames.FollowSchedule, StepOutcome.Unchanged, $"asleep ({why}); the in-AWS schedules do the shallow sleep");
             return;
         }

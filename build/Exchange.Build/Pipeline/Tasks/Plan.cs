@@ -59,6 +59,7 @@ public static partial class Plan
         b.Log.Information($"Replaying DeployDev's {steps.Count} steps against the answers of an empty account (nothing reaches AWS) ...");
         var recording = Record(b, steps);
         var commands = Print(b, recording);
+        if (b.Settings.UpgradeTo is { } to) PrintUpgrade(b, to);
         var resources = Resources(b);
         var verdict = Judge(b, recording);
         b.Closing.AddRange(verdict.Lines());
@@ -66,6 +67,44 @@ public static partial class Plan
         b.Report.Add(TaskNames.Plan, StepOutcome.Checked, $"{commands} commands in {recording.Steps.Count} steps" +
                                                           (stop is null ? "" : $"; DeployDev would stop {stop.Where}"));
         b.Document = Document(b, recording, resources, verdict);
+    }
+
+    /// <summary>With --to: the steps of Upgrade from the configured versions, in the order it runs them, with their commands.</summary>
+    private static void PrintUpgrade(BuildContext b, string to)
+    {
+        // The commands are built by the Upgrade task's own wrappers; nothing runs (a lenient context: missing tools show by name).
+        var plan = new BuildContext(b.Settings, new MemoryLog(), b.Environment, [TaskNames.Plan], new NothingRuns(), b.Clock, lenientTools: true);
+        var eks = b.Settings.Environment.Of<EksConfig>();
+        IReadOnlyList<(string Title, IReadOnlyList<string> Lines)> steps;
+        try { steps = Upgrade.Preview(plan, to); }
+        catch (Operations.UpgradeRefusedException e)
+        {
+            b.Log.Warning($"Upgrade --to={to} would stop: {e.Message}");
+            return;
+        }
+        if (steps.Count == 0)
+        {
+            b.Log.Information($"Upgrade --to={to} from the configured versions ({Operations.EksVersions.Configured(eks)}): nothing to do but check that " +
+                              "the add-ons suit it. (A real run decides from what the cluster runs.)");
+            return;
+        }
+        b.Log.Information($"Upgrade --to={to} would run, in order, from the configured versions ({Operations.EksVersions.Configured(eks)}); a real run " +
+                          "starts from what the cluster runs:");
+        var n = 0;
+        foreach (var (title, lines) in steps)
+        {
+            b.Log.Information($"  {++n}. {title}");
+            foreach (var line in lines)
+                foreach (var wrapped in line.StartsWith('#') ? ShellWrap.Prose(line, "    ", "    #   ") : ShellWrap.Command(line, "    "))
+                    b.Log.Information(wrapped);
+        }
+    }
+
+    /// <summary>A runner for contexts that only build commands.</summary>
+    private sealed class NothingRuns : IProcessRunner
+    {
+        public ProcessResult Run(CommandLine command, ProcessOptions? options = null) =>
+            throw new InvalidOperationException($"Plan runs nothing: '{command.RenderSafe()}'.");
     }
 
     /// <summary>Runs <paramref name="steps"/> in the plan world: settings as given, but folders in a scratch directory and an account placeholder.</summary>

@@ -48,6 +48,8 @@ public static class Status
         if (state.DatabaseStatus == "stopped")
             b.Log.Information($"               RDS restarts itself 7 days after a stop{RestartDate(b)}; Pause again before then.");
 
+        Kubernetes(b, state);
+
         if (state.KafkaState == "running" && state.Outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance)
             Topics(b, instance);
         if (state.IsDeployed(StackKind.Eks) && (state.Nodes?.DesiredSize ?? 0) > 0) Cluster(b, state);
@@ -68,22 +70,46 @@ public static class Status
         b.Report.Add(TaskNames.Status, StepOutcome.Checked, state.Phase);
     }
 
+    /// <summary>What runs against what the configuration pins, any skew between them, and the end of standard support when it is near.</summary>
+    private static void Kubernetes(BuildContext b, EnvironmentState state)
+    {
+        var eks = b.Settings.Environment.Of<EksConfig>();
+        var running = state.RunningVersions(b);
+        var configured = EksVersions.Configured(eks);
+        b.Log.Information("Kubernetes:");
+        b.Log.Information($"  running      {running?.ToString() ?? "no cluster"}");
+        b.Log.Information($"  configured   {configured}");
+        var warnings = new List<string>();
+        if (running is not null) warnings.AddRange(KubernetesChecks.Skew(running, eks));
+        if (KubernetesChecks.SupportWarning(running?.ControlPlane ?? eks.KubernetesVersion, b.Now(), running is null ? "configured" : "running")
+            is { } warning)
+            warnings.Add(warning);
+        foreach (var line in warnings) b.Log.Warning(line);
+        if (b.Document is { } document)
+            document["kubernetes"] = new JsonObject
+            {
+                ["running"] = Versions(running), ["configured"] = Versions(configured),
+                ["warnings"] = new JsonArray(warnings.Select(w => (JsonNode)w).ToArray()),
+            };
+    }
+
+    private static JsonObject? Versions(EksVersions? v) =>
+        v is null ? null : new JsonObject { ["controlPlane"] = v.ControlPlane, ["nodes"] = v.Nodes, ["nodeRelease"] = v.NodeRelease };
+
     private static string RestartDate(BuildContext b) =>
         PauseRecord.Load(b.Settings.PauseFile) is { RdsStoppedAt: { } stopped, RdsRestartsAt: { } restart }
             ? $" (stopped {stopped:yyyy-MM-dd HH:mm} UTC, so on {restart:yyyy-MM-dd HH:mm} UTC)"
             : " (stopped elsewhere: date unknown here)";
 
-    /// <summary>The Redpanda topics, through SSM Run Command (no SSH, no open port).</summary>
+    /// <summary>The Redpanda topics, declared against actual, through SSM Run Command (no SSH, no open port).</summary>
     private static void Topics(BuildContext b, string instance)
     {
         try
         {
-            var topics = b.Aws.RunOnInstance(instance, "docker exec redpanda rpk topic list", TimeSpan.FromSeconds(60));
-            b.Log.Information("Redpanda topics (rpk topic list via SSM):");
-            var lines = topics.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            foreach (var line in lines) b.Log.Information("  " + line);
-            if (b.Document is { } document)
-                document["topics"] = new JsonArray(lines.Skip(1).Select(l => (JsonNode)l.Split(' ', 2)[0]).ToArray()); // after the NAME header
+            var report = BrokerTopics.Read(b, instance);
+            foreach (var line in BrokerTopics.StatusLines(b, instance, report)) b.Log.Information(line);
+            if (b.Document is { } document) // what the broker has, declared or not
+                document["topics"] = new JsonArray(report.Lines.Where(l => l.Actual is not null).Select(l => (JsonNode)l.Name).ToArray());
         }
         // A refused permission is not "the instance is busy": it ends the step like everywhere else.
         catch (Exception e) when (e is CommandFailedException or InvalidOperationException or TimeoutException &&

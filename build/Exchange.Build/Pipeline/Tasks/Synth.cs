@@ -26,16 +26,44 @@ public static class Synth
     public static void EnsureAssembly(BuildContext b)
     {
         if (b.AssemblyChecked) return;
+        var synthesized = SynthesizeInto(b, b.Settings.CdkOutDir, Context(b));
+        b.Report.Add(TaskNames.Synth, synthesized ? StepOutcome.Changed : StepOutcome.Unchanged,
+            synthesized ? $"synthesized {b.Names.AllStacks.Count} stacks" : "cloud assembly up to date");
+        b.AssemblyChecked = true;
+    }
+
+    /// <summary>
+    /// The cloud assembly of one Upgrade stage: the app with the control plane at <paramref name="kubernetesVersion"/> and the nodes on
+    /// <paramref name="nodeRelease"/> (artifacts/&lt;env&gt;/upgrade/), or the configuration's own assembly when that is what the stage is.
+    /// </summary>
+    public static string EnsureStagedAssembly(BuildContext b, string kubernetesVersion, string nodeRelease)
+    {
+        var eks = b.Settings.Environment.Of<EksConfig>();
+        if (kubernetesVersion == eks.KubernetesVersion && nodeRelease == eks.NodeReleaseVersion)
+        {
+            EnsureAssembly(b);
+            return b.Settings.CdkOutDir;
+        }
         var context = Context(b);
+        context[ContextKeys.KubernetesVersion] = kubernetesVersion;
+        context[ContextKeys.NodeReleaseVersion] = nodeRelease;
+        var dir = StagedAssemblyDir(b.Settings, kubernetesVersion, nodeRelease);
+        SynthesizeInto(b, dir, context);
+        return dir;
+    }
+
+    public static string StagedAssemblyDir(PipelineSettings settings, string kubernetesVersion, string nodeRelease) =>
+        Path.Combine(settings.ArtifactsDir, "upgrade", $"cdk.out-{kubernetesVersion}-{nodeRelease}");
+
+    /// <summary>Synthesizes into <paramref name="outDir"/> unless it holds the assembly of these sources and context already; true when it did.</summary>
+    private static bool SynthesizeInto(BuildContext b, string outDir, IReadOnlyDictionary<string, string> context)
+    {
         var fingerprint = Fingerprint(b.Settings.RepoRoot, context);
-        var outDir = b.Settings.CdkOutDir;
         var stamp = Path.Combine(outDir, FingerprintFile);
         if (File.Exists(Path.Combine(outDir, "manifest.json")) && File.Exists(stamp) && File.ReadAllText(stamp).Trim() == fingerprint)
         {
             b.Log.Information($"Cloud assembly {outDir} is up to date (fingerprint {fingerprint[..12]}); not synthesizing.");
-            b.Report.Add(TaskNames.Synth, StepOutcome.Unchanged, "cloud assembly up to date");
-            b.AssemblyChecked = true;
-            return;
+            return false;
         }
         if (File.Exists(stamp)) File.Delete(stamp);
         var command = b.Cdk.SynthCommand(outDir, context);
@@ -45,8 +73,7 @@ public static class Synth
             b.Cdk.Run(command, b.Settings.InfraDir, line => b.Log.Verbose("  cdk | " + line),
                 "run `cd infra && npx cdk synth` to see the full error"));
         Files.AtomicFile.WriteAllText(stamp, fingerprint);
-        b.Report.Add(TaskNames.Synth, StepOutcome.Changed, $"synthesized {b.Names.AllStacks.Count} stacks");
-        b.AssemblyChecked = true;
+        return true;
     }
 
     /// <summary>The -c values: environment, pinned account, an EKS endpoint override, and (when this run deploys) who gets cluster-admin.</summary>

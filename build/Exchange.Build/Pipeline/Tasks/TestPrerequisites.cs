@@ -9,7 +9,7 @@ namespace Exchange.Build.Pipeline.Tasks;
 /// (a real Docker engine, docker-registry and htpasswd for the registry on 127.0.0.1, shellcheck, MariaDB and Redis for the
 /// connectivity checker's tests,
 /// kubectl with kustomize, Node and npm for the CDK CLI and the schema validator, git for image tags,
-/// and the aws CLI v1 with botocore, which the end-to-end tests point at the AWS stand-in).
+/// and the aws CLI (v1, or v2 from 2.13 on), which the end-to-end tests point at the AWS stand-in).
 /// </summary>
 public static class TestPrerequisites
 {
@@ -52,25 +52,42 @@ public static class TestPrerequisites
             }
             if (kind == ToolKind.Docker && EngineProblem(b, path) is { } problem) missing.Add(EngineMissing(b, problem));
         }
-        if (AwsCliV1Problem(b) is { } aws) missing.Add(aws);
+        if (AwsCliProblem(b) is { } aws) missing.Add(aws);
         return missing;
     }
 
     /// <summary>
-    /// The tests run the machine's aws CLI v1 (its botocore models also check the AWS stand-in's answers): null
-    /// when `aws --version` says aws-cli/1.x; Debian's awscli 2.9 ignores AWS_ENDPOINT_URL and cannot stand in.
+    /// The tests run the machine's aws CLI against the AWS stand-in (AWS_ENDPOINT_URL): null when `aws --version` is fit for that, else
+    /// what to do. The same rule as .ci/prerequisites (a test keeps the two equal).
     /// </summary>
-    private static string? AwsCliV1Problem(BuildContext b)
+    private static string? AwsCliProblem(BuildContext b)
     {
-        const string Fix = "install it with `pip install awscli` (v1, which brings botocore)";
         string aws;
         try { aws = b.Tools.Resolve(ToolKind.Aws); }
-        catch (ToolNotFoundException) { return $"aws CLI v1: not on PATH; {Fix}"; }
+        catch (ToolNotFoundException) { return $"aws CLI: not on PATH; {AwsCliFix}"; }
         var result = b.Runner.Run(new CommandLine("aws", aws).Add("--version"), new ProcessOptions { AllowFailure = true, Timeout = TimeSpan.FromSeconds(20) });
         var version = (result.StandardOutput + result.StandardError).Trim();
-        return result.Succeeded && version.StartsWith("aws-cli/1.", StringComparison.Ordinal)
-            ? null
-            : $"aws CLI v1: {aws} reports '{ProcessRunner.Tail(version, 1)}'; the tests need v1 (it honours AWS_ENDPOINT_URL); {Fix}";
+        return result.Succeeded ? AwsCliProblem(version.Split('\n')[0]) : $"aws CLI: '{aws} --version' failed ({ProcessRunner.Tail(version, 1)}); {AwsCliFix}";
+    }
+
+    private const string AwsCliFix =
+        "the tests need the aws CLI v1 (pip install awscli) or v2 from 2.13 on (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)";
+
+    /// <summary>
+    /// The aws CLI v1, or v2 from 2.13 on: both honour AWS_ENDPOINT_URL. Debian's awscli package is v2.9, which ignores it, so the tests' calls
+    /// would go to AWS itself. Null when <paramref name="versionLine"/> (`aws --version`) is fit.
+    /// </summary>
+    public static string? AwsCliProblem(string versionLine)
+    {
+        var version = versionLine.Split(' ')[0];
+        if (version.StartsWith("aws-cli/1.", StringComparison.Ordinal)) return null;
+        if (version.StartsWith("aws-cli/2.", StringComparison.Ordinal) && version.Split('/')[1].Split('.') is [_, var minor, ..]
+            && int.TryParse(minor, System.Globalization.CultureInfo.InvariantCulture, out var n))
+            return n >= 13 ? null
+                : $"aws CLI: {version} ignores AWS_ENDPOINT_URL (it came in 2.13; Debian's awscli package is 2.9), so the tests cannot point it at the " +
+                  "AWS stand-in: install the aws CLI v2 from AWS (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html) or v1 " +
+                  "(pip install awscli)";
+        return $"aws CLI: 'aws --version' said '{versionLine}'; {AwsCliFix}";
     }
 
     private static string EngineMissing(BuildContext b, string why) =>

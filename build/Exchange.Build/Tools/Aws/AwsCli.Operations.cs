@@ -3,6 +3,9 @@ using Exchange.Build.Processes;
 
 namespace Exchange.Build.Aws;
 
+/// <summary>An EC2 instance as describe-instances shows it: its state and its tags.</summary>
+public sealed record InstanceDescription(string State, IReadOnlyDictionary<string, string> Tags);
+
 public sealed record NodegroupScaling(int MinSize, int MaxSize, int DesiredSize)
 {
     public override string ToString() => $"desired {DesiredSize} (min {MinSize}, max {MaxSize})";
@@ -16,14 +19,7 @@ public sealed partial class AwsCli
     public CommandLine DescribeNodegroupCommand(string cluster, string nodegroup) =>
         JsonCommand("eks", "describe-nodegroup", "--cluster-name", cluster, "--nodegroup-name", nodegroup);
 
-    public NodegroupScaling? DescribeNodegroupScaling(string cluster, string nodegroup)
-    {
-        using var json = RunJsonOrNull(DescribeNodegroupCommand(cluster, nodegroup), NotFound);
-        if (json is null) return null;
-        var scaling = json.RootElement.GetProperty("nodegroup").GetProperty("scalingConfig");
-        return new NodegroupScaling(scaling.GetProperty("minSize").GetInt32(), scaling.GetProperty("maxSize").GetInt32(),
-            scaling.GetProperty("desiredSize").GetInt32());
-    }
+    public NodegroupScaling? DescribeNodegroupScaling(string cluster, string nodegroup) => DescribeNodegroup(cluster, nodegroup)?.Scaling;
 
     public CommandLine UpdateNodegroupScalingCommand(string cluster, string nodegroup, NodegroupScaling scaling) =>
         JsonCommand("eks", "update-nodegroup-config", "--cluster-name", cluster, "--nodegroup-name", nodegroup,
@@ -32,14 +28,24 @@ public sealed partial class AwsCli
     public CommandLine DescribeInstanceCommand(string instanceId) => JsonCommand("ec2", "describe-instances", "--instance-ids", instanceId);
 
     /// <summary>pending | running | stopping | stopped | ..., or null when the instance does not exist.</summary>
-    public string? InstanceState(string instanceId)
+    public string? InstanceState(string instanceId) => DescribeInstance(instanceId)?.State;
+
+    /// <summary>The instance's state and tags, or null when it does not exist.</summary>
+    public InstanceDescription? DescribeInstance(string instanceId)
     {
         using var json = RunJsonOrNull(DescribeInstanceCommand(instanceId), "InvalidInstanceID");
         if (json is null || !json.RootElement.TryGetProperty("Reservations", out var reservations)) return null;
-        return reservations.EnumerateArray()
-            .SelectMany(r => r.GetProperty("Instances").EnumerateArray())
-            .Select(i => i.GetProperty("State").GetProperty("Name").GetString()).FirstOrDefault();
+        var instance = reservations.EnumerateArray()
+            .SelectMany(r => r.GetProperty("Instances").EnumerateArray()).Cast<JsonElement?>().FirstOrDefault();
+        if (instance is not { } found) return null;
+        var tags = found.TryGetProperty("Tags", out var list)
+            ? list.EnumerateArray().ToDictionary(t => t.GetProperty("Key").GetString()!, t => t.GetProperty("Value").GetString() ?? "", StringComparer.Ordinal)
+            : new Dictionary<string, string>(StringComparer.Ordinal);
+        return new InstanceDescription(found.GetProperty("State").GetProperty("Name").GetString()!, tags);
     }
+
+    public CommandLine CreateTagCommand(string instanceId, string key, string value) =>
+        Command("ec2", "create-tags", "--resources", instanceId, "--tags", $"Key={key},Value={value}");
 
     public CommandLine StopInstanceCommand(string instanceId) => JsonCommand("ec2", "stop-instances", "--instance-ids", instanceId);
     public CommandLine StartInstanceCommand(string instanceId) => JsonCommand("ec2", "start-instances", "--instance-ids", instanceId);
@@ -87,19 +93,55 @@ public sealed partial class AwsCli
         return json is not null;
     }
 
-    public CommandLine SendShellCommand(string instanceId, string shell) =>
-        JsonCommand("ssm", "send-command", "--instance-ids", instanceId, "--document-name", "AWS-RunShellScript",
-            "--comment", "exchange-build status", "--parameters", JsonSerializer.Serialize(new { commands = new[] { shell } }));
+    public CommandLine SendShellCommand(string instanceId, string shell, string comment = "exchange-build status") =>
+        SendShellCommand(instanceId, shell.Split('\n'), comment);
+
+    /// <summary>
+    /// AWS-RunShellScript with one command per line of the script; a script of several lines is passed one line per JSON line, so
+    /// a printed command (Plan, a failure) stays readable.
+    /// </summary>
+    public CommandLine SendShellCommand(string instanceId, IReadOnlyList<string> lines, string comment)
+    {
+        var quoted = lines.Select(l => JsonSerializer.Serialize(l, ReadableJson)).ToArray();
+        var parameters = quoted.Length == 1 ? $"{{\"commands\":[{quoted[0]}]}}" : $"{{\"commands\":[\n{string.Join(",\n", quoted)}\n]}}";
+        return JsonCommand("ssm", "send-command", "--instance-ids", instanceId, "--document-name", "AWS-RunShellScript",
+            "--comment", comment, "--parameters", parameters);
+    }
+
+    /// <summary>JSON strings as a person reads them: quotes escaped, nothing else (the default encoder also escapes ' &lt; &gt; &amp;).</summary>
+    private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public CommandLine CommandInvocationCommand(string commandId, string instanceId) =>
         JsonCommand("ssm", "get-command-invocation", "--command-id", commandId, "--instance-id", instanceId);
 
-    /// <summary>Runs a shell command on an instance through SSM Run Command (no SSH) and returns its output.</summary>
-    public string RunOnInstance(string instanceId, string shell, TimeSpan timeout)
+    /// <summary>
+    /// Runs a shell command on an instance through SSM Run Command (no SSH) and returns its output. An instance whose SSM agent
+    /// has not registered yet (a host that has just booted: InvalidInstanceId) is waited for, with progress, within the timeout.
+    /// </summary>
+    public string RunOnInstance(string instanceId, string shell, TimeSpan timeout, string comment = "exchange-build status") =>
+        RunOnInstance(instanceId, shell.Split('\n'), timeout, comment);
+
+    /// <inheritdoc cref="RunOnInstance(string, string, TimeSpan, string)"/>
+    public string RunOnInstance(string instanceId, IReadOnlyList<string> lines, TimeSpan timeout, string comment)
     {
-        using var sent = RunJson(SendShellCommand(instanceId, shell));
-        var commandId = sent.RootElement.GetProperty("Command").GetProperty("CommandId").GetString()!;
         var deadline = _clock.UtcNow + timeout;
+        var send = SendShellCommand(instanceId, lines, comment);
+        string? commandId = null;
+        var waited = new Operations.Waiter(log ?? Logging.NullBuildLog.Instance, _clock, cancel).For($"the SSM agent on {instanceId} to take commands", () =>
+        {
+            var result = Run(send, new ProcessOptions { AllowFailure = true });
+            if (result.Succeeded)
+            {
+                using var sent = JsonDocument.Parse(result.StandardOutput);
+                return commandId = sent.RootElement.GetProperty("Command").GetProperty("CommandId").GetString();
+            }
+            if (result.StandardError.Contains("InvalidInstanceId", StringComparison.Ordinal)) return null; // not registered (yet)
+            throw Fail(send, result, AwsFailure.Classify(result.ExitCode, redactor.Redact(result.StandardError)), null, 1);
+        }, id => id is not null, id => id is null ? "not registered with SSM (InvalidInstanceId)" : "command sent", timeout,
+            $"aws ssm describe-instance-information --filters Key=InstanceIds,Values={instanceId} --region {region}");
+        if (!waited.Done || commandId is null)
+            throw new TimeoutException($"The SSM agent on {instanceId} took no command within {timeout.TotalSeconds:F0}s: the instance is not running, " +
+                                       "or its agent cannot reach SSM (its role needs AmazonSSMManagedInstanceCore, its subnet a route out).");
         while (true)
         {
             var result = Run(CommandInvocationCommand(commandId, instanceId),
@@ -161,5 +203,38 @@ public sealed partial class AwsCli
         var copy = (System.Text.Json.Nodes.JsonObject)definition.DeepClone();
         foreach (var field in ReadOnlyScheduleFields) copy.Remove(field);
         return copy.ToJsonString();
+    }
+}
+
+/// <summary>SQS: the sleep schedules' dead-letter queues, read without consuming them.</summary>
+public sealed partial class AwsCli
+{
+    private static readonly string[] QueueMissing = ["QueueDoesNotExist", "NonExistentQueue"];
+
+    /// <summary>A queue's URL from its name: SQS's documented form, so reading a queue costs no lookup call.</summary>
+    public string QueueUrl(string account, string name) => $"https://sqs.{region}.amazonaws.com/{account}/{name}";
+
+    public CommandLine QueueDepthCommand(string queueUrl) =>
+        JsonCommand("sqs", "get-queue-attributes", "--queue-url", queueUrl, "--attribute-names", "ApproximateNumberOfMessages");
+
+    /// <summary>
+    /// Up to 10 messages, left in the queue: a visibility timeout of 0 keeps them visible to the next reader, and a second's long
+    /// poll asks every SQS server (a short poll of a small queue may miss some).
+    /// </summary>
+    public CommandLine PeekMessagesCommand(string queueUrl) =>
+        JsonCommand("sqs", "receive-message", "--queue-url", queueUrl, "--max-number-of-messages", "10", "--visibility-timeout", "0",
+            "--wait-time-seconds", "1", "--message-system-attribute-names", "SentTimestamp", "--message-attribute-names", "All");
+
+    /// <summary>The dead-letter events in the queue (at most 10 read), or null when the queue does not exist.</summary>
+    public Operations.DeadLetterQueue? ReadDeadLetters(string queueUrl)
+    {
+        using var depth = RunJsonOrNull(QueueDepthCommand(queueUrl), QueueMissing);
+        if (depth is null) return null;
+        var count = depth.RootElement.TryGetProperty("Attributes", out var attributes)
+                    && attributes.TryGetProperty("ApproximateNumberOfMessages", out var n) && int.TryParse(n.GetString(), out var parsed)
+            ? parsed : 0;
+        if (count == 0) return new Operations.DeadLetterQueue(0, []);
+        using var messages = RunJson(PeekMessagesCommand(queueUrl));
+        return new Operations.DeadLetterQueue(count, Operations.DeadLetterQueue.Parse(messages.RootElement));
     }
 }

@@ -43,6 +43,12 @@ public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Re
 
     public string Region => region;
 
+    /// <summary>
+    /// Set on every call: the aws CLI v2 pipes output through a pager (less) unless AWS_PAGER is empty, which would hang a run or fail
+    /// where less is missing. v1 ignores it.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> Environment = new Dictionary<string, string?> { ["AWS_PAGER"] = "" };
+
     /// <summary>A call <c>aws SERVICE OPERATION ARGS...</c>; its IAM grants come from <see cref="IamPermissions"/>.</summary>
     public CommandLine Command(params string[] arguments)
     {
@@ -97,7 +103,7 @@ public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Re
         }
         for (var attempt = 1; ; attempt++)
         {
-            var result = runner.Run(command, options with { AllowFailure = true });
+            var result = runner.Run(command, options with { AllowFailure = true, Environment = WithPagerOff(options.Environment) });
             if (result.Succeeded)
             {
                 Keep(command, result);
@@ -116,6 +122,14 @@ public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Re
                 return result;
             throw Fail(command, result, failure, options.FailureHint, attempt);
         }
+    }
+
+    private static IReadOnlyDictionary<string, string?> WithPagerOff(IReadOnlyDictionary<string, string?>? given)
+    {
+        if (given is null) return Environment;
+        var merged = new Dictionary<string, string?>(given);
+        foreach (var (key, value) in Environment) merged[key] = value;
+        return merged;
     }
 
     /// <summary>Runs a call that may legitimately report "not found"; returns null then.</summary>

@@ -25,6 +25,9 @@ public sealed class DeploymentOutputs
     public string? TryGet(StackOutput output) =>
         _byStack.TryGetValue(Names.Stack(output.Stack), out var outputs) && outputs.TryGetValue(output.Key, out var value) ? value : null;
 
+    /// <summary>True when the outputs hold any of <paramref name="stack"/>'s (every stack declares at least one).</summary>
+    public bool HasStack(StackKind stack) => _byStack.ContainsKey(Names.Stack(stack));
+
     public static DeploymentOutputs Parse(EnvironmentNames names, string json, string source)
     {
         var parsed = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(json)
