@@ -35,7 +35,7 @@ public sealed class BuildContext
         Tools = new ToolResolver(environment, settings.RepoRoot, () => CurrentTask, lenientTools);
         Aws = new AwsCli(Runner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask, Interruption.Token);
         Waits = new Operations.Waiter(Log, Clock, Interruption.Token, Activity);
-        Cdk = new CdkCli(Runner, Tools);
+        Cdk = new CdkCli(Runner, Tools, Aws.ForgetReads);
         Docker = new DockerCli(Runner, Tools);
         Kubectl = new KubectlCli(Runner, Tools);
         Tagger = new ImageTagger(Runner, Tools);

@@ -76,10 +76,34 @@ public class ArtifactStoreTests
             "An error occurred (NoSuchBucket) when calling the PutObject operation: The specified bucket does not exist", TimeSpan.Zero));
 
         store.Share(file);
-        refused.Share(file);
+        refused.Share(dir.Write("other-policy.json", "{}"));
 
         Assert.Equal($"aws s3api put-object --bucket {Bucket} --key deploy-policy.json --body {file} --region ap-northeast-2 --output json",
             Assert.Single(runner.Calls).Command.RenderSafe());
-        Assert.Contains(log.Entries, e => e.Level == "warning" && e.Message.Contains("Could not share deploy-policy.json", StringComparison.Ordinal));
+        Assert.Contains(log.Entries, e => e.Level == "warning" && e.Message.Contains("Could not share other-policy.json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_file_is_uploaded_again_only_when_what_it_says_changed_since_it_was_last_shared()
+    {
+        using var dir = new TempDir();
+        var file = dir.Write("cdk-outputs.json", """{"A":{"x":"1"},"B":{"y":"2"}}""");
+        var (store, runner, _) = Store(_ => Ok());
+        var (refused, _, _) = Store(_ => new ProcessResult(254, "", "An error occurred (NoSuchBucket) when calling the PutObject operation", TimeSpan.Zero));
+
+        store.Share(file, Aws.DeploymentOutputs.Canonical);
+        store.Share(file, Aws.DeploymentOutputs.Canonical); // a no-op rerun
+        File.WriteAllText(file, """{"B":{"y":"2"},"A":{"x":"1"}}""");
+        store.Share(file, Aws.DeploymentOutputs.Canonical); // cdk wrote the stacks in another order: the same outputs
+        Assert.Single(runner.Calls);
+
+        File.WriteAllText(file, """{"A":{"x":"1"},"B":{"y":"3"}}""");
+        store.Share(file, Aws.DeploymentOutputs.Canonical);
+        Assert.Equal(2, runner.Calls.Count);
+
+        File.WriteAllText(file, """{"A":{"x":"1"},"B":{"y":"4"}}""");
+        refused.Share(file, Aws.DeploymentOutputs.Canonical); // not uploaded: the next run tries again
+        store.Share(file, Aws.DeploymentOutputs.Canonical);
+        Assert.Equal(3, runner.Calls.Count);
     }
 }

@@ -9,7 +9,7 @@ namespace Exchange.Build.Tests;
 /// <summary>What ./build.sh says before it runs anything: --help, --version, mistakes in the arguments and the settings.</summary>
 public sealed class CliTests
 {
-    /// <summary>One in-process run of the entry point: exit code, stdout and stderr (no colour, the given width).</summary>
+    /// <summary>One in-process run (the front end, then Cake's engine): exit code, stdout and stderr (no colour, the given width).</summary>
     private sealed record Run(int ExitCode, string Out, string Err)
     {
         public string[] Lines => (Out + Err).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -23,7 +23,7 @@ public sealed class CliTests
         env.TryAdd("PATH", Environment.GetEnvironmentVariable("PATH") ?? "");
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = Entry.Main(args, Contexts.RepoRoot, env.GetValueOrDefault, stdout, stderr, new OutputStyle(false, false, width));
+        var code = InProcessCake.Run(args, env.GetValueOrDefault, stdout, stderr, new OutputStyle(false, false, width));
         return new Run(code, stdout.ToString(), stderr.ToString());
     }
 
@@ -156,6 +156,23 @@ public sealed class CliTests
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("AWS credentials are missing or expired", run.Error);
         Assert.DoesNotContain("engine", run.Out + run.Err, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_failing_step_stops_the_run_Cake_runs_no_step_after_it_and_the_error_comes_last()
+    {
+        using var dir = new TempDir();
+        var cdk = dir.Script("bin/cdk", "echo 'synth exploded' >&2; exit 3");
+        var env = new Dictionary<string, string> { ["CDK_PATH"] = cdk, ["EXCHANGE_ARTIFACTS_DIR"] = dir.Combine("artifacts") };
+
+        var run = Build(["--target=Default"], environment: env);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("==> Synth (1/3)", run.Out);
+        Assert.DoesNotContain("==> Render", run.Out);
+        Assert.DoesNotContain("==> Plan", run.Out);
+        Assert.StartsWith("Error: Default stopped in Synth:", run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).First(l => l.StartsWith("Error")));
+        Assert.Contains("synth exploded", run.Error);
     }
 
     [Fact]

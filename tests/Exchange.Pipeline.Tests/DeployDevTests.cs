@@ -35,8 +35,8 @@ public sealed class DeployDevTests : IDisposable
             "cdk bootstrap aws://111122223333/ap-northeast-2",
             "aws secretsmanager describe-secret",
             "cdk deploy --app",
-            "aws ecr get-login-password",
-            "aws ecr describe-images --repository-name exchange/matching-engine-shard",
+            "aws ecr describe-images --repository-name exchange/matching-engine-shard", // what ECR lacks, asked first
+            "aws ecr get-login-password", // then a login, only because something is to be pushed
             "aws eks update-kubeconfig --name exchange-dev",
             "aws secretsmanager get-secret-value --secret-id exchange-dev-db-credentials",
             "kubectl apply -f -",
@@ -83,8 +83,17 @@ public sealed class DeployDevTests : IDisposable
         Assert.All(logins, dir => Assert.StartsWith("/dev/shm/exchange-docker-", dir, StringComparison.Ordinal));
         Assert.All(logins, dir => Assert.False(Directory.Exists(dir), $"the temporary docker login {dir} was left behind"));
 
+        var callsBefore = _run.Calls.Count;
         var second = _run.Build("--target=DeployDev", "--skip-verify");
         Assert.True(second.ExitCode == 0, second.ToString());
+        // A rerun with nothing to do writes nothing: no upload to the artifacts bucket, no registry login, no docker login;
+        // and it asks AWS each thing once (the same stack, image or secret is not described twice).
+        var rerun = _run.Calls.Skip(callsBefore).Select(c => c.CommandLine).ToArray();
+        Assert.DoesNotContain(rerun, c => c.StartsWith("aws s3api put-object", StringComparison.Ordinal));
+        Assert.DoesNotContain(rerun, c => c.StartsWith("aws ecr get-login-password", StringComparison.Ordinal));
+        Assert.DoesNotContain(rerun, c => c.StartsWith("docker login", StringComparison.Ordinal));
+        var asked = rerun.Where(c => c.StartsWith("aws ", StringComparison.Ordinal)).ToArray();
+        Assert.True(asked.Length == asked.Distinct().Count(), "asked twice: " + string.Join("\n", asked.GroupBy(c => c).Where(g => g.Count() > 1).Select(g => g.Key)));
         Assert.Matches(@"Verify +skipped +skipped: --skip-verify", second.Output);
         Assert.Contains("No changes: everything was already up to date.", second.Text);
         Assert.Contains("already built", second.Text);

@@ -27,6 +27,39 @@ public sealed partial class FirstContactTests : IDisposable
     }
 
     [Fact]
+    public void The_task_graph_Cake_runs_is_the_registrys_every_target_with_the_dependencies_it_declares()
+    {
+        var tree = _run.BuildRaw("--tree"); // drawn from the tasks build/build.cake declared to Cake
+
+        Assert.True(tree.ExitCode == 0, tree.ToString());
+        Assert.Equal(Exchange.Build.Cli.Help.Trees(Exchange.Build.Pipeline.Targets.All), tree.Stdout.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'));
+        Assert.Empty(_run.Calls);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_failing_step_under_Cake_prints_only_our_error_no_Cake_task_table_or_error_lines_and_no_colour_in_a_pipe()
+    {
+        var cdk = Path.Combine(_run.Root, "failing-cdk");
+        File.WriteAllText(cdk, "#!/bin/sh\necho 'synth exploded' >&2\nexit 3\n");
+        File.SetUnixFileMode(cdk, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _run.Env["CDK_PATH"] = cdk;
+        _run.Env["NO_COLOR"] = null;
+        _run.Env["TERM"] = "xterm-256color"; // Cake's console would colour its error lines for this, pipe or not
+
+        var result = _run.BuildRaw("--target=Default");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain('\e', result.Raw);
+        foreach (var cake in new[] { "An error occurred when executing task", "Duration", "Teardown", "Setup", "Total:" })
+            Assert.DoesNotContain(cake, result.Output);
+        Assert.DoesNotContain("==> Render", result.Output);
+        var error = result.Output[result.Output.LastIndexOf("==> Synth", StringComparison.Ordinal)..];
+        Assert.Contains("Error: Default stopped in Synth:", error);
+        Assert.Contains("synth exploded", result.Text);
+    }
+
+    [Fact]
     public void A_dry_run_of_DeployDev_needs_no_account_and_no_source_checkouts()
     {
         var result = _run.BuildRaw("--target=DeployDev", "--dryrun", $"--engine-dir={_run.Root}/absent-engine");

@@ -8,10 +8,10 @@ using Exchange.Build.Text;
 namespace Exchange.Build.Cli;
 
 /// <summary>
-/// What ./build.sh runs (build/build.cake hands it the arguments and exits with what it returns): parses the arguments,
-/// answers --help, --version, --description, --tree and --dryrun, checks the settings, then runs the target's steps in
-/// graph order with a heading each, the account guard and the heartbeat, and ends with the summary, any verdict, the
-/// JSON document (--json) and the error, if one stopped the run. Cake compiles and hosts the script; the output is ours.
+/// The front end of ./build.sh (build/build.cake calls it before it declares a task): parses the arguments and answers
+/// what needs no task graph (--help, --version, --description, mistakes in the arguments). Everything else is a
+/// <see cref="BuildRun"/>: Cake's task engine runs the target, the run prints everything. Cake compiles and hosts the
+/// script and runs its tasks; every line of output is ours.
 /// </summary>
 public static class Entry
 {
@@ -24,7 +24,7 @@ public static class Entry
     /// <param name="stdout">standard output (the console's when null)</param>
     /// <param name="stderr">standard error (the console's when null)</param>
     /// <param name="style">colour and width (the console's when null)</param>
-    public static int Main(IReadOnlyList<string> raw, string startDirectory, Func<string, string?>? environment = null,
+    public static BuildRun Start(IReadOnlyList<string> raw, string startDirectory, Func<string, string?>? environment = null,
         TextWriter? stdout = null, TextWriter? stderr = null, OutputStyle? style = null)
     {
         environment ??= System.Environment.GetEnvironmentVariable;
@@ -32,18 +32,23 @@ public static class Entry
         stderr ??= Console.Error;
         try
         {
-            return Run(raw, startDirectory, environment, stdout, stderr, style);
+            return Answer(raw, startDirectory, environment, stdout, stderr, style);
         }
         catch (Exception e)
         {
-            // A bug, not an expected stop: said in our words too, with the stack trace, instead of Cake's.
-            stderr.WriteLine($"Error: the build itself failed ({e.GetType().Name}): {e.Message}");
-            stderr.WriteLine(e.StackTrace);
-            return 1;
+            return BuildRun.Answer(Bug(stderr, e));
         }
     }
 
-    private static int Run(IReadOnlyList<string> raw, string startDirectory, Func<string, string?> environment,
+    /// <summary>A bug, not an expected stop: said in our words, with the stack trace, instead of Cake's.</summary>
+    internal static int Bug(TextWriter stderr, Exception e)
+    {
+        stderr.WriteLine($"Error: the build itself failed ({e.GetType().Name}): {e.Message}");
+        stderr.WriteLine(e.StackTrace);
+        return 1;
+    }
+
+    private static BuildRun Answer(IReadOnlyList<string> raw, string startDirectory, Func<string, string?> environment,
         TextWriter stdout, TextWriter stderr, OutputStyle? style)
     {
         var args = RunArguments.Parse(raw, environment);
@@ -52,108 +57,33 @@ public static class Entry
         // Under --json, stdout carries the document alone: the log goes to stderr.
         var console = new ConsoleLog(args.Json ? stderr : stdout, stderr, style, args.Verbosity);
         var document = new ConsoleLog(stdout, stderr, style);
-        if (args.Errors.Count > 0) return Stop(console, document, args, args.Errors);
+        if (args.Errors.Count > 0) return BuildRun.Answer(Stop(console, document, args, args.Errors));
 
         var repoRoot = BuildContext.RepositoryRoot(startDirectory);
         if (args.Version)
         {
             foreach (var line in Help.Version(repoRoot)) document.Out(line);
-            return 0;
+            return BuildRun.Answer(0);
         }
         if (Targets.Find(args.Target) is not { } target)
-            return Stop(console, document, args, [$"Unknown target '{args.Target}'." +
+            return BuildRun.Answer(Stop(console, document, args, [$"Unknown target '{args.Target}'." +
                 (Suggestions.DidYouMean(args.Target, Targets.All.Select(t => t.Name), "--target=") is { Length: > 0 } guess ? guess : "") +
-                " ./build.sh --help lists the targets."]);
+                " ./build.sh --help lists the targets."]));
         if (args.Help)
         {
             foreach (var line in args.TargetGiven ? Help.Of(target, style.Width) : Help.Overview(style.Width)) document.Out(line);
-            return 0;
+            return BuildRun.Answer(0);
         }
         if (args.Description)
         {
             foreach (var line in Help.Descriptions(style.Width)) document.Out(line);
-            return 0;
+            return BuildRun.Answer(0);
         }
-        if (args.Tree)
-        {
-            foreach (var line in Help.Tree(target)) document.Out(line);
-            return 0;
-        }
-        var order = Targets.Order(target.Name, args.Exclusive);
-        if (args.DryRun)
-        {
-            var steps = order.Where(t => t.Action is not null).ToArray();
-            document.Out($"{target.Name} would run these steps, in order{(args.Exclusive ? " (--exclusive: the target alone)" : "")}:");
-            for (var i = 0; i < steps.Length; i++) document.Out($"{i + 1}. {steps[i].Name}");
-            document.Out("This was a dry run: nothing ran. ./build.sh --target=Plan shows every command DeployDev would run.");
-            return 0;
-        }
-        if (args.Json && !target.Json)
-            return Stop(console, document, args,
-                [$"--json works with {string.Join(", ", Targets.All.Where(t => t.Json).Select(t => t.Name))}, not {target.Name}."]);
-
-        PipelineSettings settings;
-        try { settings = PipelineSettings.From(args, repoRoot); }
-        catch (SettingsException e) { return Stop(console, document, args, e.Problems); }
-        if (target.SkippedBecause(settings) is { } skip)
-            return Stop(console, document, args, [$"{skip} skips {target.Name}, the target you asked for: drop {skip}."]);
-
-        using var heartbeat = new Heartbeat(console.Information, () => console.SinceLastOutput);
-        var b = new BuildContext(settings, console, environment, order.Select(t => t.Name).ToArray(), activity: heartbeat);
-        var problems = b.ProblemsBeforeFirstTask();
-        problems.AddRange(FolderProblems(settings, order));
-        if (problems.Count > 0) return Stop(console, document, args, problems);
-        b.HandleInterruptions();
-        foreach (var warning in UnusedOptions(args, target, order)) b.Log.Warning(warning);
-        foreach (var line in settings.Describe(order.SelectMany(t => t.Options).ToHashSet(StringComparer.Ordinal))) b.Log.Information(line);
-
-        var (failure, failedIn) = RunSteps(b, console, heartbeat, target, order);
-        foreach (var line in b.Report.Summary()) b.Log.Information(line);
-        foreach (var line in b.InterruptionSummary(target.Name)) b.Log.Warning(line);
-        if (failure is null) foreach (var line in b.Closing) b.Log.Information(line);
-        if (args.Json) document.Out(Json(target.Name, failure is null, b.Document, failure is null ? [] : [Message(failure)]), wrap: false);
-        if (failure is not null)
-        {
-            var where = string.Equals(failedIn, target.Name, StringComparison.Ordinal) ? $"{target.Name} stopped" : $"{target.Name} stopped in {failedIn}";
-            b.Log.Error($"Error: {where}: {b.Redactor.Redact(Message(failure))}");
-            if (args.Verbosity == Verbosity.Diagnostic) b.Log.Error(b.Redactor.Redact(failure.ToString()));
-        }
-        return b.ExitCode(failure is not null);
-    }
-
-    /// <summary>The steps, in order, each under a heading, until one fails or the run is interrupted.</summary>
-    private static (Exception? Failure, string? Task) RunSteps(BuildContext b, ConsoleLog console, Heartbeat heartbeat, Target target,
-        IReadOnlyList<Target> order)
-    {
-        var steps = order.Where(t => t.Action is not null).ToArray(); // DeployDev and Default only group their steps
-        for (var i = 0; i < steps.Length; i++)
-        {
-            var step = steps[i];
-            if (b.InterruptedBy is not null) break;
-            var heading = steps.Length > 1 ? $"==> {step.Name} ({i + 1}/{steps.Length})" : $"==> {step.Name}";
-            if (step.SkippedBecause(b.Settings) is { } reason)
-            {
-                console.Heading($"{heading}: skipped ({reason})");
-                b.Report.Add(step.Name, StepOutcome.Skipped, "skipped: " + reason);
-                continue;
-            }
-            console.Heading(heading);
-            try
-            {
-                using var _ = heartbeat.Begin(step.Name);
-                b.BeginTask(step.Name);
-                step.Action?.Invoke(b);
-            }
-            catch (Exception e)
-            {
-                return (e, step.Name);
-            }
-        }
-        return (null, null);
+        return new BuildRun(args, target, repoRoot, environment, console, document, stderr);
     }
 
     /// <summary>Prints the problems that stop the run before any step, and nothing else (a JSON document under --json).</summary>
-    private static int Stop(ConsoleLog console, ConsoleLog document, RunArguments args, IReadOnlyList<string> problems)
+    internal static int Stop(ConsoleLog console, ConsoleLog document, RunArguments args, IReadOnlyList<string> problems)
     {
         foreach (var problem in problems) console.Error("Error: " + problem);
         if (args.Json) document.Out(Json(args.Target, false, null, problems), wrap: false);
@@ -161,7 +91,7 @@ public static class Entry
     }
 
     /// <summary>The one JSON document --json prints: the target, whether it succeeded, its own document, and the errors.</summary>
-    private static string Json(string target, bool ok, JsonObject? body, IReadOnlyList<string> errors)
+    internal static string Json(string target, bool ok, JsonObject? body, IReadOnlyList<string> errors)
     {
         var document = new JsonObject { ["target"] = target, ["ok"] = ok };
         foreach (var (key, value) in body ?? []) document[key] = value?.DeepClone();
@@ -209,7 +139,7 @@ public static class Entry
     }
 
     /// <summary>Options given that no step of this run reads (a --deep on Status), each with the targets that do read it.</summary>
-    private static IEnumerable<string> UnusedOptions(RunArguments args, Target target, IReadOnlyList<Target> order)
+    internal static IEnumerable<string> UnusedOptions(RunArguments args, Target target, IReadOnlyList<Target> order)
     {
         foreach (var name in args.Given.Keys.Where(n => !Options.Common.Contains(n) && n != ArgumentNames.Json))
         {

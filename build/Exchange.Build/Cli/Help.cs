@@ -111,16 +111,24 @@ public static class Help
                 yield return line;
     }
 
-    /// <summary>./build.sh --tree: the target's dependencies as a tree (each target once; a repeat is marked).</summary>
-    public static IEnumerable<string> Tree(Target target)
+    /// <summary>./build.sh --tree: the trees of <paramref name="targets"/>, a blank line between two.</summary>
+    public static IEnumerable<string> Trees(IReadOnlyList<Target> targets, Func<string, IReadOnlyList<string>>? dependencies = null) =>
+        targets.SelectMany((t, i) => (i == 0 ? [] : new[] { "" }).Concat(Tree(t, dependencies)));
+
+    /// <summary>
+    /// ./build.sh --tree --target=NAME: the target's dependencies as a tree (each target once; a repeat is marked), as
+    /// <paramref name="dependencies"/> gives them (the tasks Cake holds; the registry's when null).
+    /// </summary>
+    public static IEnumerable<string> Tree(Target target, Func<string, IReadOnlyList<string>>? dependencies = null)
     {
+        dependencies ??= name => Targets.Get(name).DependsOn;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         IEnumerable<string> Walk(string name, string indent, bool last, bool root)
         {
             var repeat = !seen.Add(name);
             yield return root ? name : $"{indent}{(last ? "└─ " : "├─ ")}{name}{(repeat ? " (above)" : "")}";
             if (repeat) yield break;
-            var deps = Targets.Get(name).DependsOn;
+            var deps = dependencies(name);
             var child = root ? "" : indent + (last ? "   " : "│  ");
             for (var i = 0; i < deps.Count; i++)
                 foreach (var line in Walk(deps[i], child, i == deps.Count - 1, false)) yield return line;

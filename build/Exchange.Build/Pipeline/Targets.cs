@@ -127,8 +127,8 @@ public static class Targets
             .ChangesThings()
             .Does(DeployInfra.Deploy),
 
-        Target.Declare(TaskNames.PushImages, TargetGroup.DeployDev, "Logs in to ECR (token on stdin) and pushes the images ECR does not have.")
-            .Describe("Logs in to ECR (token on stdin) and pushes the images the registry does not have yet; shares `images.json` in the " +
+        Target.Declare(TaskNames.PushImages, TargetGroup.DeployDev, "Pushes the images ECR does not have (logs in only then, token on stdin).")
+            .Describe("Asks ECR which images it lacks; logs in (token on stdin) and pushes only those; shares `images.json` in the " +
                       "artifacts bucket.")
             .After(TaskNames.BuildImages, TaskNames.DeployInfra)
             .SkippedWhen(s => s.SkipImages, $"--{ArgumentNames.SkipImages}")

@@ -45,7 +45,7 @@ public static class Options
         new(ArgumentNames.Json, null, "off", "one JSON document on stdout, the log on stderr (Status, Cost, Plan, Doctor, Permissions)"),
         new(ArgumentNames.Exclusive, null, "off", "run the target alone, without the targets it depends on", "e"),
         new(ArgumentNames.DryRun, null, "off", "list the steps the target would run, in order, and run none"),
-        new(ArgumentNames.Tree, null, "off", "draw the target's dependencies"),
+        new(ArgumentNames.Tree, null, "off", "draw the dependencies of --target, or of every target"),
         new(ArgumentNames.Description, null, "off", "list the targets, one line each"),
         new(ArgumentNames.Verbosity, "LEVEL", "normal", "quiet, minimal, normal, verbose or diagnostic", "v"),
         new(ArgumentNames.Help, null, "off", "this help; with --target=NAME, what that target does", "h"),

@@ -7,7 +7,7 @@ namespace Exchange.Build.Tools;
 /// command works on the synthesized cloud assembly (<c>--app &lt;cdk.out&gt;</c>), so what is deployed
 /// is exactly what was synthesized and checked. Notices and telemetry are off: they phone home.
 /// </summary>
-public sealed class CdkCli(IProcessRunner runner, ToolResolver tools)
+public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? changedAws = null)
 {
     public static readonly IReadOnlyDictionary<string, string?> Environment = new Dictionary<string, string?>
     {
@@ -52,13 +52,23 @@ public sealed class CdkCli(IProcessRunner runner, ToolResolver tools)
     public CommandLine DestroyCommand(string assemblyDir, string stack) =>
         Command("destroy", "--app", assemblyDir, stack, "--force", "--no-notices");
 
-    public ProcessResult Run(CommandLine command, string workingDirectory, Action<string>? onLine = null, string? hint = null) =>
-        runner.Run(command, new ProcessOptions
+    /// <summary>Runs cdk; afterwards what the run knew of AWS is forgotten (<paramref name="changedAws"/>): cdk may have changed it.</summary>
+    public ProcessResult Run(CommandLine command, string workingDirectory, Action<string>? onLine = null, string? hint = null)
+    {
+        try
         {
-            WorkingDirectory = workingDirectory,
-            Environment = Environment,
-            OnOutputLine = onLine,
-            OnErrorLine = onLine, // cdk reports progress on stderr
-            FailureHint = hint,
-        });
+            return runner.Run(command, new ProcessOptions
+            {
+                WorkingDirectory = workingDirectory,
+                Environment = Environment,
+                OnOutputLine = onLine,
+                OnErrorLine = onLine, // cdk reports progress on stderr
+                FailureHint = hint,
+            });
+        }
+        finally
+        {
+            changedAws?.Invoke();
+        }
+    }
 }

@@ -32,6 +32,15 @@ public sealed record VerifyRecord(DateTimeOffset At, bool Passed, string? Failur
         catch (JsonException) { return null; }
     }
 
+    /// <summary>
+    /// What the bucket's copy is for: the verdict and each item's outcome, without the time or the details (latencies). A
+    /// rerun with the same verdict does not upload it again, so on other machines "last run" is when that verdict was first seen.
+    /// </summary>
+    public static string Verdict(string json) =>
+        JsonSerializer.Deserialize<VerifyRecord>(json, Json) is { } r
+            ? $"{r.Passed}|{r.Failure}|{string.Join('|', r.Items.Select(i => $"{i.Item}={i.Outcome}"))}"
+            : json;
+
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

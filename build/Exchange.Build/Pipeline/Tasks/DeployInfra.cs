@@ -83,7 +83,7 @@ public static partial class DeployInfra
             throw new InvalidOperationException($"cdk deploy succeeded but these outputs are missing from {b.Settings.OutputsFile}: " +
                 $"{string.Join(", ", missing)}.");
         // Shared for the other machines: the outputs, and the deploy policy of this account.
-        b.Artifacts.Share(b.Settings.OutputsFile);
+        b.Artifacts.Share(b.Settings.OutputsFile, DeploymentOutputs.Canonical);
         if (b.Settings.Account is { } account)
         {
             Permissions.Write(b, account);

@@ -89,18 +89,21 @@ public static class Images
             throw new InvalidOperationException($"{b.Settings.ImagesFile} has no build of {string.Join(", ", missing)}. Run --target=BuildImages first.");
 
         var pushed = new List<string>();
-        using var login = RegistryLogin.Open(b, images.Select(w => DeploymentOutputs.RegistryOf(b.Outputs[w.Image.RepositoryUri])).Distinct());
-        foreach (var (image, _, _) in images)
+        // What ECR holds already is asked first: a run with nothing to push never logs in.
+        var records = images.Select(w => manifest.Images[w.Image.Name] with { Repository = b.Outputs[w.Image.RepositoryUri] }).ToArray();
+        var toPush = records.Where(r => !b.Aws.ImageTagExists(DeploymentOutputs.RepositoryNameOf(r.Repository!), r.Tag)).ToArray();
+        foreach (var record in records.Except(toPush))
         {
-            var name = image.Name;
-            var record = manifest.Images[name] with { Repository = b.Outputs[image.RepositoryUri] };
-            var remote = record.RemoteReference!;
-            if (b.Aws.ImageTagExists(DeploymentOutputs.RepositoryNameOf(record.Repository), record.Tag))
+            b.Log.Information($"{record.RemoteReference} is already in the registry; not pushing it again.");
+            manifest.Images[record.Name] = record;
+        }
+        if (toPush.Length > 0)
+        {
+            using var login = RegistryLogin.Open(b, toPush.Select(r => DeploymentOutputs.RegistryOf(r.Repository!)).Distinct());
+            foreach (var unpushed in toPush)
             {
-                b.Log.Information($"{remote} is already in the registry; not pushing it again.");
-            }
-            else
-            {
+                var record = unpushed;
+                var remote = record.RemoteReference!;
                 if (!b.Docker.LocalImageExists(record.LocalReference))
                     throw new InvalidOperationException($"{record.LocalReference} is not in the local Docker engine. Run --target=BuildImages first.");
                 b.Docker.Run(b.Docker.TagCommand(record.LocalReference, remote));
@@ -112,8 +115,8 @@ public static class Images
                 record = record with { Digest = DockerCli.DigestFromPushOutput(output) };
                 b.Log.Information($"Pushed {remote}{(record.Digest is null ? "" : $" ({record.Digest})")}");
                 pushed.Add(remote);
+                manifest.Images[record.Name] = record;
             }
-            manifest.Images[name] = record;
         }
         manifest.Save(b.Settings.ImagesFile);
         b.Artifacts.Share(b.Settings.ImagesFile);

@@ -119,7 +119,7 @@ public static class Workloads
             ?? (failed.Length > 0 ? $"Verify: {failed[0].Item.Name}: {failed[0].Result.Detail}" : null);
         var record = VerifyRecord.From(b.Clock.UtcNow, results, failure);
         record.Save(b.Settings.VerifyFile);
-        b.Artifacts.Share(b.Settings.VerifyFile);
+        b.Artifacts.Share(b.Settings.VerifyFile, VerifyRecord.Verdict);
 
         if (stopped is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(stopped).Throw();
         if (failure is not null)

@@ -27,13 +27,27 @@ public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? ac
     /// </summary>
     private static bool IsRefused(CommandFailedException e) => e is AwsCallException { Failure.Kind: AwsFailureKind.Permission };
 
-    /// <summary>Uploads <paramref name="file"/>; a failure is a warning naming what others will miss.</summary>
-    public void Share(string file)
+    /// <summary>Where this machine notes what the bucket holds of <paramref name="file"/> (a digest, beside the file).</summary>
+    public static string SharedNote(string file) => file + ".shared";
+
+    /// <summary>
+    /// Uploads <paramref name="file"/> unless the bucket already holds what it says: its digest (over the whole content,
+    /// or over what <paramref name="meaning"/> keeps of it) equals the one noted when this machine last shared or fetched it.
+    /// A rerun that changed nothing writes nothing. A failure is a warning naming what others will miss.
+    /// </summary>
+    public void Share(string file, Func<string, string>? meaning = null)
     {
         if (Bucket is not { } bucket || !File.Exists(file)) return;
+        var digest = Digest(File.ReadAllText(file), meaning);
+        if (File.Exists(SharedNote(file)) && File.ReadAllText(SharedNote(file)).Trim() == digest)
+        {
+            log.Verbose($"{Key(file)} unchanged since it was last shared in s3://{bucket}; not uploading it again.");
+            return;
+        }
         try
         {
             aws.Run(aws.PutObjectCommand(bucket, Key(file), file));
+            Files.AtomicFile.WriteAllText(SharedNote(file), digest);
             log.Verbose($"Shared {Key(file)} in s3://{bucket}.");
         }
         catch (CommandFailedException e) when (!IsRefused(e))
@@ -54,6 +68,7 @@ public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? ac
             using var answer = aws.RunJsonOrNull(aws.GetObjectCommand(bucket, Key(file), partial), Missing);
             if (answer is null || !File.Exists(partial)) return false;
             File.Move(partial, file, overwrite: true);
+            Files.AtomicFile.WriteAllText(SharedNote(file), Digest(File.ReadAllText(file), null)); // what the bucket holds
             log.Information($"No local {file}: fetched it from s3://{bucket}/{Key(file)}.");
             return true;
         }
@@ -67,4 +82,7 @@ public sealed class ArtifactStore(AwsCli aws, EnvironmentNames names, string? ac
             if (File.Exists(partial)) File.Delete(partial);
         }
     }
+
+    private static string Digest(string content, Func<string, string>? meaning) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(meaning?.Invoke(content) ?? content)));
 }

@@ -96,10 +96,19 @@ public sealed partial class AwsCli(IProcessRunner runner, ToolResolver tools, Re
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
         options ??= new ProcessOptions();
+        if (Recall(command) is { } kept)
+        {
+            log?.Verbose($"  aws | {Operation(command)}: answered earlier in this run, not asked again");
+            return kept;
+        }
         for (var attempt = 1; ; attempt++)
         {
             var result = runner.Run(command, options with { AllowFailure = true, Environment = WithPagerOff(options.Environment) });
-            if (result.Succeeded) return result;
+            if (result.Succeeded)
+            {
+                Keep(command, result);
+                return result;
+            }
             var failure = AwsFailure.Classify(result.ExitCode, redactor.Redact(result.StandardError)); // AWS's text is quoted: masked first
             if (failure.IsTransient && attempt < MaxAttempts)
             {

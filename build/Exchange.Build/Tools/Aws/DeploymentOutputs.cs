@@ -50,6 +50,16 @@ public sealed class DeploymentOutputs
         return new DeploymentOutputs(names, byStack) { Source = "aws cloudformation describe-stacks" };
     }
 
+    /// <summary>
+    /// The outputs in a fixed order (stacks, then keys): cdk writes the stacks in the order they finished, so two deploys
+    /// with the same outputs can write different files. What the artifacts bucket's copy is compared by.
+    /// </summary>
+    public static string Canonical(string json) =>
+        JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(json) is { } parsed
+            ? string.Join('\n', parsed.OrderBy(s => s.Key, StringComparer.Ordinal)
+                .SelectMany(s => s.Value.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{s.Key}.{o.Key}={o.Value}")))
+            : json;
+
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
