@@ -161,8 +161,9 @@ public class DeployPathTests
         Assert.False(File.Exists(given));
         Assert.Equal(OutputsJson(), File.ReadAllText(b.Settings.OutputsFile));
         Assert.Equal("value-" + Outputs.EksClusterName.Key, b.Outputs[Outputs.EksClusterName]);
-        // Nothing half-written is left beside them (DeployInfra also writes the deploy policy there).
-        Assert.Equal(["cdk-outputs.json", "deploy-policy.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // Nothing half-written is left beside them (DeployInfra also writes the deploy policy there, and notes what it shared).
+        Assert.Equal(["cdk-outputs.json", "cdk-outputs.json.shared", "deploy-policy.json", "deploy-policy.json.shared"],
+            Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     public static TheoryData<string, bool> FailedDeploys => new()

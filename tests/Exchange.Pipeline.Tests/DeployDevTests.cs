@@ -93,7 +93,8 @@ public sealed class DeployDevTests : IDisposable
         Assert.DoesNotContain(rerun, c => c.StartsWith("aws ecr get-login-password", StringComparison.Ordinal));
         Assert.DoesNotContain(rerun, c => c.StartsWith("docker login", StringComparison.Ordinal));
         var asked = rerun.Where(c => c.StartsWith("aws ", StringComparison.Ordinal)).ToArray();
-        Assert.True(asked.Length == asked.Distinct().Count(), "asked twice: " + string.Join("\n", asked.GroupBy(c => c).Where(g => g.Count() > 1).Select(g => g.Key)));
+        Assert.True(asked.Length == asked.Distinct().Count(),
+            "asked twice: " + string.Join("\n", asked.GroupBy(c => c).Where(g => g.Count() > 1).Select(g => g.Key)));
         Assert.Matches(@"Verify +skipped +skipped: --skip-verify", second.Output);
         Assert.Contains("No changes: everything was already up to date.", second.Text);
         Assert.Contains("already built", second.Text);
