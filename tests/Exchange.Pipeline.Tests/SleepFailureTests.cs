@@ -37,10 +37,11 @@ public sealed class SleepFailureTests : IDisposable
         var status = _run.Build("--target=Status");
 
         Assert.True(status.ExitCode == 0, status.ToString());
-        // Long lines, wrapped at 120 columns: asserted unwrapped (Text joins a line to the one before it, so no leading indent).
-        Assert.Contains("WARNING      database: the sleep failed once in the last 7 days, last at 2026-12-01 20:00 Asia/Seoul (2026-12-01 11:00 UTC) " +
+        // Long lines, wrapped at 120 columns: asserted unwrapped (Text joins a line to the one before it, so no leading indent;
+        // a wrapped line's runs of spaces are one space).
+        Assert.Contains("WARNING database: the sleep failed once in the last 7 days, last at 2026-12-01 20:00 Asia/Seoul (2026-12-01 11:00 UTC) " +
                         "after 10 retries: Throttling (Rate exceeded)", status.Text);
-        Assert.Contains("so           WARNING awake although the schedule says asleep: RDS available. the database sleep at 2026-12-01 20:00 " +
+        Assert.Contains("so WARNING awake although the schedule says asleep: RDS available. the database sleep at 2026-12-01 20:00 " +
                         "Asia/Seoul (2026-12-01 11:00 UTC) failed: Throttling (Rate exceeded).", status.Text);
         Assert.Contains("Environment 'dev' is PARTLY PAUSED.", status.Output);
 
