@@ -13,7 +13,7 @@ cake_dll="${NUGET_PACKAGES:-$HOME/.nuget/packages}/cake.tool/7.0.0/tools/net10.0
 # Cake's script cache ignores #r assemblies, so a changed library also invalidates the cache.
 lib=build/.lib
 sources=$(find build/Exchange.Build src/Exchange.Contracts \( -name bin -o -name obj \) -prune -o -type f -print |
-  LC_ALL=C sort | xargs sha256sum global.json Directory.Build.props Directory.Packages.props | sha256sum)
+  LC_ALL=C sort | xargs sha256sum global.json Directory.Build.props Directory.Packages.props build/build.cake | sha256sum)
 cake_args=()
 # Two runs at once (parallel CI jobs, tests) must not both rebuild the library: a run whose library is
 # overwritten under it dies with SIGBUS. The second waits for the first, then finds it up to date.
@@ -34,8 +34,10 @@ if [[ "$(cat "$lib/.sources" 2>/dev/null)" != "$sources" ]]; then
     exit 1
   fi
   kill "$heartbeat" 2>/dev/null || true
+  # Cake compiles the script on its first run and caches it: compile it here, still under the lock, so runs started side
+  # by side never compile it at once (one would load the cache while the other writes it).
+  dotnet "$cake_dll" build/build.cake --invalidate-script-cache --arg=--version >/dev/null 2>&1 || true
   echo "$sources" >"$lib/.sources"
-  cake_args=(--invalidate-script-cache)
 fi
 exec 9>&-
 
