@@ -61,12 +61,16 @@ public static class Contexts
         PipelineSettings.From(new DictionaryInputs(arguments, environment), RepoRoot);
 
     public static BuildContext Build(IProcessRunner runner, Dictionary<string, string>? arguments = null,
+        Dictionary<string, string>? environment = null, params string[] tasks) => Logged(runner, new MemoryLog(), arguments, environment, tasks);
+
+    /// <summary>As Build, logging into <paramref name="log"/>.</summary>
+    public static BuildContext Logged(IProcessRunner runner, MemoryLog log, Dictionary<string, string>? arguments = null,
         Dictionary<string, string>? environment = null, params string[] tasks)
     {
         var env = environment ?? new Dictionary<string, string>();
         // Tools resolve to fixed fake paths so command lines are predictable.
         foreach (var (variable, path) in new[] { ("AWS_PATH", "/bin/sh"), ("CDK_PATH", "/bin/sh"), ("DOCKER_PATH", "/bin/sh"), ("KUBECTL_PATH", "/bin/sh") })
             env.TryAdd(variable, path);
-        return new BuildContext(Settings(arguments, env), new MemoryLog(), n => env.GetValueOrDefault(n), tasks.Length == 0 ? [TaskNames.Plan] : tasks, runner);
+        return new BuildContext(Settings(arguments, env), log, n => env.GetValueOrDefault(n), tasks.Length == 0 ? [TaskNames.Plan] : tasks, runner);
     }
 }
