@@ -245,8 +245,8 @@ public static class ClusterApi
     /// <summary>Whether the public endpoint admits this machine (its public address in one of the endpoint's CIDRs).</summary>
     public static bool PublicFor(Cloud c, JsonObject cluster)
     {
-        var vpc = cluster["resourcesVpcConfig"]!;
-        if (vpc["endpointPublicAccess"]?.GetValue<bool>() != true) return false;
+        var vpc = cluster["resourcesVpcConfig"];
+        if (vpc?["endpointPublicAccess"]?.GetValue<bool>() != true) return false;
         var cidrs = vpc["publicAccessCidrs"]?.AsArray().Select(x => x!.GetValue<string>()) ?? ["0.0.0.0/0"];
         return cidrs.Any(cidr => Contains(cidr, c.ClientPublicAddress));
     }

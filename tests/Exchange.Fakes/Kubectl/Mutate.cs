@@ -12,7 +12,7 @@ internal static class Mutate
         var targets = call.Args.Has("-f", "--filename", "-k", "--kustomize")
             ? Manifests.Read(call).Select(m => (Kind: KubeKinds.ForObject(m.ApiVersion, m.Kind), Name: m.Name, Ns: m.DeclaredNamespace)).ToList()
             : Names(call);
-        call.Connect();
+        call.Connect("delete");
         var failures = 0;
         foreach (var (kind, name, declaredNs) in targets)
         {
