@@ -21,6 +21,7 @@ TaskTeardown<BuildContext>((ctx, b) =>
 });
 Teardown(ctx =>
 {
+    build?.CloseServices();
     foreach (var line in build?.Report.Summary() ?? []) build.Log.Information(line);
     foreach (var line in build?.InterruptionSummary() ?? []) build.Log.Warning(line);
 });
@@ -124,6 +125,10 @@ Task(TaskNames.FollowSchedule)
 Task(TaskNames.DestroyDev)
     .Description("Deletes the namespace, then every stack in reverse order, sweeps leftovers; needs --confirm (or CI).")
     .Does<BuildContext>((ctx, b) => DestroyDev.Destroy(b));
+
+Task(TaskNames.Tunnel)
+    .Description("Opens the SSM tunnel to the private EKS API and holds it for your own kubectl (prints the command to use) until Ctrl-C.")
+    .Does<BuildContext>((ctx, b) => Tunnel.Hold(b));
 
 Task(TaskNames.Cost)
     .Description("Estimates the monthly cost (running / paused / deep-paused) from the synthesized stacks and build/prices/, with the options and the design document.")

@@ -106,7 +106,8 @@ public sealed class ClusterReachTests : IDisposable
         var instance = $"arn:aws:ec2:ap-northeast-2:{World.Account}:instance/{jump}";
         _world.Faults.EnforcePolicy($$"""
             { "Version": "2012-10-17", "Statement": [
-              { "Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:aws:ssm:ap-northeast-2::document/AWS-StartPortForwardingSessionToRemoteHost" } ] }
+              { "Effect": "Allow", "Action": "ssm:StartSession",
+                "Resource": "arn:aws:ssm:ap-northeast-2::document/AWS-StartPortForwardingSessionToRemoteHost" } ] }
             """);
 
         var refused = StartSession(jump);
@@ -128,8 +129,8 @@ public sealed class ClusterReachTests : IDisposable
         Assert.True(session.ExitCode == 0, session.ToString());
         var (id, record) = _world.Cloud.Sessions.Single();
         var throughSsm = WhoAmIThroughDataChannel(id, record.Token, endpoint.Host, developer);
-        _world.Cloud.AddIdentity("AKIASTANDINSTRANGER1", World.Account, $"arn:aws:iam::{World.Account}:user/stranger");
-        var stranger = WhoAmIThroughDataChannel(id, record.Token, endpoint.Host, "AKIASTANDINSTRANGER1");
+        _world.Cloud.AddIdentity("STANDIN-STRANGER", World.Account, $"arn:aws:iam::{World.Account}:user/stranger");
+        var stranger = WhoAmIThroughDataChannel(id, record.Token, endpoint.Host, "STANDIN-STRANGER");
         _world.Aws("ssm", "terminate-session", "--session-id", id);
         var afterTerminate = Channel(id, record.Token, "data");
 

@@ -25,7 +25,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
               "ManagedPolicyArns": [{ "Fn::Join": ["", ["arn:", { "Ref": "AWS::Partition" }, ":iam::aws:policy/AmazonSSMManagedInstanceCore"]] }] } },
             "HostProfile": { "Type": "AWS::IAM::InstanceProfile", "Properties": { "Roles": [{ "Ref": "HostRole" }] } },
             "Admin": { "Type": "AWS::EKS::AccessEntry", "Properties": { "ClusterName": { "Ref": "Cluster" },
-              "PrincipalArn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+              "PrincipalArn":
+                "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
               "Type": "STANDARD", "AccessPolicies": [{ "PolicyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
                                                        "AccessScope": { "Type": "cluster" } }] } },
             "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "conformance-db", "Engine": "mysql", "AllocatedStorage": "20" } },
@@ -100,7 +101,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
              "--parameters", "host=example.internal,portNumber=443,localPortNumber=54321"]);
         aws(["ssm", "terminate-session", "--session-id", world.Cloud.Sessions.Keys.Single()]);
         var admin = JsonNode.Parse(aws(["eks", "list-access-entries", "--cluster-name", "conformance"]))!["accessEntries"]![0]!.GetValue<string>();
-        Assert.Contains("AmazonEKSClusterAdminPolicy", aws(["eks", "list-associated-access-policies", "--cluster-name", "conformance", "--principal-arn", admin]));
+        Assert.Contains("AmazonEKSClusterAdminPolicy",
+            aws(["eks", "list-associated-access-policies", "--cluster-name", "conformance", "--principal-arn", admin]));
 
         aws(["ec2", "stop-instances", "--instance-ids", host]);
         aws(["ec2", "describe-instances", "--instance-ids", host]);

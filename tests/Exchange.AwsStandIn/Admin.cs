@@ -19,7 +19,8 @@ internal static class Admin
             // A cluster's public endpoint, as the internet reaches it (the Host header names the endpoint).
             (int Status, JsonObject Body) answer;
             lock (standIn.Cloud)
-                answer = ClusterApi.Answer(standIn.Cloud, http.Request.Host.Host, ClusterApi.WhoAmIPath, http.Request.Headers.Authorization.ToString(), fromVpc: false);
+                answer = ClusterApi.Answer(standIn.Cloud, http.Request.Host.Host, ClusterApi.WhoAmIPath, http.Request.Headers.Authorization.ToString(),
+                    fromVpc: false);
             http.Response.StatusCode = answer.Status;
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(answer.Body.ToJsonString());

@@ -134,7 +134,8 @@ public static class Provisioner
                     (Intrinsics.Text(p!["PolicyArn"]), p["AccessScope"]?["Type"]?.ToString() ?? "cluster")).ToList();
                 try
                 {
-                    if (isNew || !c.AccessEntries.ContainsKey(name)) ClusterAccess.Create(c, cluster, principal, s.Property(id, "Type") ?? "STANDARD", policies);
+                    if (isNew || !c.AccessEntries.ContainsKey(name))
+                        ClusterAccess.Create(c, cluster, principal, s.Property(id, "Type") ?? "STANDARD", policies);
                     else ClusterAccess.Associate(c, cluster, principal, policies);
                 }
                 catch (AwsError e)
@@ -282,7 +283,8 @@ public static class Provisioner
             case "AWS::ECR::Repository": c.Repositories.Remove(physicalId); break;
             case "AWS::EKS::Cluster":
                 c.Clusters.Remove(physicalId);
-                foreach (var key in c.AccessEntries.Keys.Where(k => k.StartsWith(physicalId + "|", StringComparison.Ordinal)).ToList()) c.AccessEntries.Remove(key);
+                foreach (var key in c.AccessEntries.Keys.Where(k => k.StartsWith(physicalId + "|", StringComparison.Ordinal)).ToList())
+                    c.AccessEntries.Remove(key);
                 break;
             case "AWS::EKS::Nodegroup": c.Nodegroups.Remove(physicalId); break;
             case "AWS::EC2::Instance": c.Instances.Remove(physicalId); break;

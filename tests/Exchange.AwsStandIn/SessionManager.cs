@@ -254,7 +254,8 @@ public static class ClusterApi
     private static bool Contains(string cidr, string address)
     {
         var parts = cidr.Split('/');
-        static uint Bits(string ip) => ip.Split('.').Aggregate(0u, (n, octet) => (n << 8) | uint.Parse(octet, System.Globalization.CultureInfo.InvariantCulture));
+        static uint Bits(string ip) =>
+            ip.Split('.').Aggregate(0u, (n, octet) => (n << 8) | uint.Parse(octet, System.Globalization.CultureInfo.InvariantCulture));
         var prefix = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
         var mask = prefix == 0 ? 0u : uint.MaxValue << (32 - prefix);
         return (Bits(parts[0]) & mask) == (Bits(address) & mask);
@@ -274,7 +275,8 @@ public static class ClusterApi
     public static string Http(int status, JsonObject body)
     {
         var json = body.ToJsonString();
-        return $"HTTP/1.1 {status} {(status == 200 ? "OK" : "Error")}\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(json)}\r\n" +
+        return $"HTTP/1.1 {status} {(status == 200 ? "OK" : "Error")}\r\nContent-Type: application/json\r\n" +
+               $"Content-Length: {Encoding.UTF8.GetByteCount(json)}\r\n" +
                $"Connection: close\r\n\r\n{json}";
     }
 }

@@ -111,14 +111,14 @@ public sealed class TunnelTests : IDisposable
         sandbox.UseCluster();
         using var tunnel = Tunnel(port);
         tunnel.WaitFor("Waiting for connections...");
-        sandbox.Cloud.AddIdentity("AKIASTANDINSTRANGER1", sandbox.Cloud.Account, $"arn:aws:iam::{sandbox.Cloud.Account}:user/stranger");
-        sandbox.Cloud.AddIdentity("AKIASTANDINAUDITOR01", sandbox.Cloud.Account, $"arn:aws:iam::{sandbox.Cloud.Account}:user/auditor");
+        sandbox.Cloud.AddIdentity("STANDIN-STRANGER", sandbox.Cloud.Account, $"arn:aws:iam::{sandbox.Cloud.Account}:user/stranger");
+        sandbox.Cloud.AddIdentity("STANDIN-AUDITOR", sandbox.Cloud.Account, $"arn:aws:iam::{sandbox.Cloud.Account}:user/auditor");
         ClusterAccess.Create(sandbox.Cloud, Sandbox.Cluster, $"arn:aws:iam::{sandbox.Cloud.Account}:user/auditor", "STANDARD",
             [("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "cluster")]);
 
-        sandbox.Env["AWS_ACCESS_KEY_ID"] = "AKIASTANDINSTRANGER1";
+        sandbox.Env["AWS_ACCESS_KEY_ID"] = "STANDIN-STRANGER";
         var stranger = sandbox.Kubectl(Through(port, "get", "pods", "-A"));
-        sandbox.Env["AWS_ACCESS_KEY_ID"] = "AKIASTANDINAUDITOR01";
+        sandbox.Env["AWS_ACCESS_KEY_ID"] = "STANDIN-AUDITOR";
         var looks = sandbox.Kubectl(Through(port, "get", "nodes"));
         var changes = sandbox.Kubectl(Through(port, "apply", "-f", "-"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: exchange-dev\n");
 

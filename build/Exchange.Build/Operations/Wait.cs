@@ -22,10 +22,12 @@ public sealed class Waiter(IBuildLog log, IClock clock, CancellationToken cancel
     /// <param name="what">what is awaited, as a phrase: "node group exchange-dev-spot-nodes to scale to 0"</param>
     /// <param name="describe">the state in words: "desired 2 (min 0, max 4)"</param>
     /// <param name="checkByHand">the command a person runs to look for themselves</param>
-    public WaitResult For<T>(string what, Func<T> probe, Func<T, bool> done, Func<T, string> describe, TimeSpan timeout, string checkByHand)
+    /// <param name="poll">how often to look (default: a tenth of the timeout, 0.2-10 s); local state may be polled faster</param>
+    public WaitResult For<T>(string what, Func<T> probe, Func<T, bool> done, Func<T, string> describe, TimeSpan timeout, string checkByHand,
+        TimeSpan? poll = null)
     {
         var start = clock.UtcNow;
-        var interval = TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds / 10, 0.2, MaxInterval.TotalSeconds));
+        var interval = poll ?? TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds / 10, 0.2, MaxInterval.TotalSeconds));
         var backoff = new Backoff(interval, ProgressEvery);
         var lastState = "nothing yet";
         DateTimeOffset? lastPrinted = null;

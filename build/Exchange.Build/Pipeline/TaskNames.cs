@@ -31,18 +31,19 @@ public static class TaskNames
     public const string Permissions = "Permissions";
     public const string CostDiff = "CostDiff";
     public const string FollowSchedule = "FollowSchedule";
+    public const string Tunnel = "Tunnel";
 
     /// <summary>Tasks that call AWS with credentials: they need the account guard.</summary>
     public static readonly IReadOnlySet<string> TouchAws = new HashSet<string>(StringComparer.Ordinal)
     {
         Doctor, Bootstrap, DeployInfra, Kubeconfig, PushImages, Secrets, ApplyK8s, Verify,
-        Status, Diff, Pause, Resume, DestroyDev, FollowSchedule,
+        Status, Diff, Pause, Resume, DestroyDev, FollowSchedule, Tunnel,
     };
 
-    /// <summary>Tasks that talk to the cluster's API endpoint (kubectl).</summary>
+    /// <summary>Tasks that talk to the cluster's API endpoint (kubectl): with the tunnel path, the way there is checked before they deploy.</summary>
     public static readonly IReadOnlySet<string> UseClusterApi = new HashSet<string>(StringComparer.Ordinal)
     {
-        Kubeconfig, Secrets, ApplyK8s, Verify, Status, Diff, Resume, DestroyDev,
+        Kubeconfig, Secrets, ApplyK8s, Verify, Status, Diff, Pause, Resume, FollowSchedule, DestroyDev, Tunnel,
     };
 
     /// <summary>Tasks that work on local files only (the cloud assembly, rendered manifests, reports).</summary>
@@ -83,5 +84,6 @@ public static class TaskNames
         [Resume] = [ToolKind.Aws, ToolKind.Cdk, ToolKind.Kubectl],
         [DestroyDev] = [ToolKind.Aws, ToolKind.Cdk, ToolKind.Kubectl],
         [Cost] = [ToolKind.Cdk],
+        [Tunnel] = [ToolKind.Aws, ToolKind.Kubectl],
     };
 }

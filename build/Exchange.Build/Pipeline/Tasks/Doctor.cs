@@ -23,12 +23,16 @@ public static partial class Doctor
     public static readonly IReadOnlyList<ToolKind> Tools =
         [ToolKind.Dotnet, ToolKind.Node, ToolKind.Npm, ToolKind.Cdk, ToolKind.Aws, ToolKind.Docker, ToolKind.Kubectl, ToolKind.Git];
 
+    /// <summary>The tools this run needs: all of <see cref="Tools"/>, and the Session Manager plugin when kubectl goes through the tunnel.</summary>
+    public static IReadOnlyList<ToolKind> ToolsFor(ClusterPath path) => path == ClusterPath.Tunnel ? [.. Tools, ToolKind.SessionManagerPlugin] : Tools;
+
     public static void Run(BuildContext b)
     {
         var pinnedCdk = PinnedCdk(b);
         var cluster = b.Settings.Environment.Of<EksConfig>().KubernetesVersion;
         // The version checks are independent processes (cdk's alone takes 1.5 s to start): run them side by side.
-        var checks = Tools.AsParallel().AsOrdered().WithDegreeOfParallelism(4).Select(kind => Probe(b, kind, pinnedCdk, cluster)).ToArray();
+        var checks = ToolsFor(b.Settings.ClusterPath).AsParallel().AsOrdered().WithDegreeOfParallelism(4)
+            .Select(kind => Probe(b, kind, pinnedCdk, cluster)).ToArray();
         foreach (var line in Table(checks)) b.Log.Information(line);
 
         string aws;
@@ -52,9 +56,10 @@ public static partial class Doctor
             aws = $"account {identity.Account}, region {b.Settings.Region}";
         }
 
-        b.Log.Information($"  {"eks api",-8} {EksEndpointAccess.Describe(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs)}");
-        foreach (var warning in EndpointWarnings(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
-            b.Log.Warning(warning);
+        var cidrs = b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs;
+        b.Log.Information($"  {"eks api",-8} {EksEndpointAccess.Describe(cidrs)}");
+        b.Log.Information($"  {"kubectl",-8} {ClusterPaths.Describe(b.Settings.ClusterPath, cidrs)}");
+        foreach (var warning in EndpointWarnings(cidrs)) b.Log.Warning(warning);
 
         var missing = checks.Where(c => c.Status == ToolStatus.Missing).ToArray();
         if (missing.Length > 0)
@@ -64,16 +69,14 @@ public static partial class Doctor
         b.Report.Add(TaskNames.Doctor, StepOutcome.Checked, $"{checks.Length} tools, {warnings} warning(s); {aws}");
     }
 
-    /// <summary>An endpoint open to the internet, or one that this run's kubectl steps cannot reach from outside the VPC.</summary>
-    internal static IEnumerable<string> EndpointWarnings(IReadOnlyList<string> cidrs, bool runUsesClusterApi)
+    /// <summary>An endpoint open to the internet (the private one is reached through the tunnel; listed CIDRs are a choice).</summary>
+    internal static IEnumerable<string> EndpointWarnings(IReadOnlyList<string> cidrs)
     {
-        var how = $"--{ArgumentNames.EksPublicCidrs}=<office/VPN CIDRs> (or EksConfig.PublicAccessCidrs in src/Exchange.Contracts/Environments.cs)";
+        var how = $"--{ArgumentNames.EksPublicCidrs}=<office/VPN CIDRs> or '{EksEndpointAccess.PrivateOnly}' (or EksConfig.PublicAccessCidrs in " +
+                  "src/Exchange.Contracts/Environments.cs); the SSM tunnel needs no public endpoint at all";
         if (EksEndpointAccess.IsOpenToAnywhere(cidrs))
             yield return $"The EKS API endpoint is open to {EksEndpointAccess.Anywhere}: anyone on the internet can reach it (IAM and " +
                          $"access entries still guard every call). This was chosen explicitly; to limit it, pass {how}.";
-        else if (cidrs.Count == 0 && runUsesClusterApi)
-            yield return "The EKS API endpoint is private only (no public CIDRs configured): kubectl steps (Kubeconfig, Secrets, ApplyK8s, " +
-                         $"Verify, Status) reach it only from inside the VPC (VPN, a runner in the VPC). To use it from here, pass {how}.";
     }
 
     /// <summary>The table: tool, status, version, and the path or the reason (wrapped to the terminal width).</summary>
