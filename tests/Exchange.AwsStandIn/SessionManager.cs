@@ -216,8 +216,10 @@ public static class ClusterApi
 {
     public const string WhoAmIPath = "/_standin/kube/whoami";
 
+    /// <summary>The cluster whose endpoint has this host name (DNS names compare without case).</summary>
     public static JsonObject? ClusterAt(Cloud c, string host) =>
-        c.Clusters.Values.FirstOrDefault(cl => Uri.TryCreate(cl["endpoint"]?.GetValue<string>(), UriKind.Absolute, out var uri) && uri.Host == host);
+        c.Clusters.Values.FirstOrDefault(cl => Uri.TryCreate(cl["endpoint"]?.GetValue<string>(), UriKind.Absolute, out var uri)
+                                               && string.Equals(uri.Host, host, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The address the endpoint's name resolves to inside the VPC (a private endpoint's name resolves there from anywhere).</summary>
     public static string PrivateAddress(Cloud c, string cluster) =>
