@@ -86,9 +86,6 @@ public static partial class ClusterPrincipals
         return account is not null && parts[4] == account ? parts[5] : $"{parts[4]}:{parts[5]}";
     }
 
-    /// <summary>The account of a full ARN, or null for an entry relative to the account.</summary>
-    public static string? AccountOf(string entry) => entry.StartsWith("arn:", StringComparison.Ordinal) ? entry.Split(':', 6)[4] : null;
-
     /// <summary>The role or user name (the last path segment). IAM names are unique in an account, whatever the path.</summary>
     public static string Name(string entry) => entry.Split('/').Last();
 
