@@ -117,6 +117,12 @@ public sealed record VpcConfig : StackConfig
     public required string Cidr { get; init; }
     public required NatKind Nat { get; init; }
     public required string NatInstanceType { get; init; }
+
+    /// <summary>
+    /// With a NAT gateway there is no NAT instance to tunnel through: a jump instance of this type (private subnet, no ingress, SSM
+    /// only) carries the pipeline's tunnel to the private EKS API instead.
+    /// </summary>
+    public required string JumpInstanceType { get; init; }
 }
 
 public sealed record StorageConfig : StackConfig
@@ -140,6 +146,17 @@ public sealed record EksConfig : StackConfig
     /// Empty: no public endpoint (private only). See <see cref="EksEndpointAccess"/>.
     /// </summary>
     public required IReadOnlyList<string> PublicAccessCidrs { get; init; }
+
+    /// <summary>
+    /// Who gets cluster-admin (AmazonEKSClusterAdminPolicy) through an access entry: IAM roles or users relative to the account
+    /// (<c>role/PATH/NAME</c>, <c>user/NAME</c>) or full ARNs (see <see cref="ClusterPrincipals"/>). Every deploy makes exactly
+    /// these entries (plus the deploying identity for that run when it is not listed), so nobody listed is locked out by
+    /// someone else's deploy.
+    /// </summary>
+    public required IReadOnlyList<string> AdminPrincipals { get; init; }
+
+    /// <summary>Who may look but not change (AmazonEKSViewPolicy): Status, kubectl get/logs. Same forms as <see cref="AdminPrincipals"/>.</summary>
+    public IReadOnlyList<string> ViewPrincipals { get; init; } = [];
 
     /// <summary>The nodes' CPU architecture, from <see cref="NodeInstanceTypes"/> (the node AMI type and the image platform follow).</summary>
     public NodeArchitecture NodeArchitecture => NodePlatform.ArchitectureOf(NodeInstanceTypes);
@@ -195,6 +212,10 @@ public sealed record StackOutput(StackKind Stack, string Key, string? ExportSuff
 public static class Outputs
 {
     public static readonly StackOutput VpcId = new(StackKind.Vpc, "VpcId", "VpcId", "VPC id");
+    public static readonly StackOutput JumpInstanceId = new(StackKind.Vpc, "JumpInstanceId", null,
+        "Instance the pipeline's SSM tunnel to the private EKS API goes through (the NAT instance, or a jump instance with a NAT gateway)");
+    public static readonly StackOutput JumpSecurityGroupId = new(StackKind.Vpc, "JumpSecurityGroupId", null,
+        "Security group of that instance: the only source the cluster security group admits on 443");
 
     public static readonly StackOutput ArtifactsBucketName = new(StackKind.Storage, "ArtifactsBucketName", "ArtifactsBucketName",
         "S3 bucket of the run artefacts CI and people share (stack outputs, images.json, deploy policy)");
@@ -232,11 +253,16 @@ public static class Outputs
         "The EKS-created cluster security group that pods use");
     public static readonly StackOutput EksNodegroupName = new(StackKind.Eks, "NodegroupName", null, "Managed node group name");
     public static readonly StackOutput KubeconfigCommand = new(StackKind.Eks, "KubeconfigCommand", null, "Command to update kubeconfig");
-    public static readonly StackOutput EksAdminPrincipalArn = new(StackKind.Eks, "AdminPrincipalArn", null,
-        "IAM principal with cluster-admin through an access entry (none: no access entry)");
+    /// <summary>
+    /// A cluster deployed before the access list had one entry, logical ID AdminAccessEntry; its principal keeps that ID while it is
+    /// listed (a new ID would make CloudFormation create a second entry for it, which EKS refuses). Same key as before, so a
+    /// deployed stack of either kind says who it is.
+    /// </summary>
+    public static readonly StackOutput EksLegacyAdminEntryPrincipal = new(StackKind.Eks, "AdminPrincipalArn", null,
+        "IAM principal whose access entry keeps the logical ID AdminAccessEntry from before the access list (none: no such entry)");
 
-    /// <summary>The value <see cref="EksAdminPrincipalArn"/> carries when no access entry was made.</summary>
-    public const string NoAdminPrincipal = "none";
+    /// <summary>The value <see cref="EksLegacyAdminEntryPrincipal"/> carries when there is no such entry.</summary>
+    public const string NoLegacyAdminEntry = "none";
 
     private static readonly Lazy<IReadOnlyList<StackOutput>> all = new(() =>
         typeof(Outputs).GetFields(BindingFlags.Public | BindingFlags.Static)

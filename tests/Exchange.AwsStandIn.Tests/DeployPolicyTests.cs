@@ -11,11 +11,19 @@ namespace Exchange.AwsStandIn.Tests;
 /// stand-in authorizes requests against: every aws call the pipeline makes, built by the pipeline's own command builders and
 /// run by the real aws CLI, passes for this environment's resources, and the same calls on another environment's are refused.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class DeployPolicyTests : IDisposable
 {
     private const string Region = "ap-northeast-2";
     private static readonly EnvironmentNames Dev = Environments.Dev.Names;
     private readonly World _world = new();
+
+    public DeployPolicyTests()
+    {
+        _world.Write("plugin/session-manager-plugin", "#!/bin/sh\n[ \"$1\" = --version ] && echo 1.2.707.0\nexit 0\n");
+        File.SetUnixFileMode(Path.Combine(_world.Root, "plugin", "session-manager-plugin"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        _world.Env["PATH"] = Path.Combine(_world.Root, "plugin") + ":" + Environment.GetEnvironmentVariable("PATH");
+    }
 
     private static string Policy => DeployPolicy.Render(new IamScope(World.Account, Region, Dev));
 
@@ -61,6 +69,27 @@ public sealed class DeployPolicyTests : IDisposable
                     ["DBInstanceIdentifier"] = Dev.DbInstanceIdentifier, ["Engine"] = "mysql", ["DBInstanceClass"] = "db.t4g.micro",
                 }),
                 ["Kafka"] = Resource("AWS::EC2::Instance", new() { ["InstanceType"] = "t3.small", ["ImageId"] = "ami-0123456789abcdef0" }),
+                // The tunnel's jump instance: its role has the SSM policy, so its agent is online.
+                ["Jump"] = Resource("AWS::EC2::Instance", new()
+                {
+                    ["InstanceType"] = "t4g.nano", ["IamInstanceProfile"] = new JsonObject { ["Ref"] = "JumpProfile" },
+                }),
+                ["JumpRole"] = Resource("AWS::IAM::Role", new()
+                {
+                    ["AssumeRolePolicyDocument"] = new JsonObject(),
+                    ["ManagedPolicyArns"] = new JsonArray("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+                }),
+                ["JumpProfile"] = Resource("AWS::IAM::InstanceProfile", new() { ["Roles"] = new JsonArray(new JsonObject { ["Ref"] = "JumpRole" }) }),
+                ["Admin"] = Resource("AWS::EKS::AccessEntry", new()
+                {
+                    ["ClusterName"] = new JsonObject { ["Ref"] = "Cluster" },
+                    ["PrincipalArn"] = (string)_world.Cloud.WithDefaultCaller().Roles[Cloud.SsoRole]["Arn"]!,
+                    ["AccessPolicies"] = new JsonArray(new JsonObject
+                    {
+                        ["PolicyArn"] = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                        ["AccessScope"] = new JsonObject { ["Type"] = "cluster" },
+                    }),
+                }),
                 // A sleep schedule as SleepAction declares it, with its role (named by CloudFormation after the stack).
                 ["SleepNodesRole"] = Resource("AWS::IAM::Role", new() { ["AssumeRolePolicyDocument"] = new JsonObject() }),
                 ["SleepNodes"] = Resource("AWS::Scheduler::Schedule", new()
@@ -89,6 +118,8 @@ public sealed class DeployPolicyTests : IDisposable
     {
         var nodegroup = _world.Cloud.Nodegroups.Values.FirstOrDefault()?["nodegroupName"]?.GetValue<string>() ?? "nodes-0123456789ab";
         var instance = _world.Cloud.Instances.Keys.FirstOrDefault() ?? "i-0123456789abcdef0";
+        var jump = _world.Cloud.Instances.FirstOrDefault(i => i.Value["IamInstanceProfile"] is not null).Key ?? "i-0123456789abcdef1";
+        var principal = (string)_world.Cloud.Roles[Cloud.SsoRole]["Arn"]!;
         yield return Cli.CallerIdentityCommand;
         yield return () => Cli.GetRoleCommand(Cloud.SsoRole);
         yield return () => Cli.DescribeStackCommand(n.Stack(StackKind.Eks));
@@ -124,6 +155,12 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.GetObjectCommand(Artifacts(n), "images.json", file + ".download");
         yield return () => Cli.ListObjectsCommand(Artifacts(n));
         yield return () => Cli.DeleteObjectsCommand(Artifacts(n), ["images.json"]);
+        // The tunnel to the private EKS API (the aws CLI hands the session to the plugin, here a stub that ends at once), and Status's access.
+        yield return () => Cli.InstanceInformationCommand(jump);
+        yield return () => Cli.StartSessionCommand(jump, "localhost", 443, 54321);
+        yield return () => Cli.TerminateSessionCommand(_world.Cloud.Sessions.Keys.LastOrDefault() ?? "developer-0123456789abcdef0");
+        yield return () => Cli.ListAccessEntriesCommand(n.ClusterName);
+        yield return () => Cli.AccessPoliciesCommand(n.ClusterName, principal);
     }
 
     private static string Artifacts(EnvironmentNames n) => n.Bucket(EnvironmentNames.ArtifactsPurpose, World.Account, Region);
@@ -159,6 +196,8 @@ public sealed class DeployPolicyTests : IDisposable
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm send-command").Item2.ExitCode);
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler create-schedule").Item2.ExitCode); // with iam:PassRole on the stack's role
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler update-schedule").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm start-session").Item2.ExitCode); // on the instance and with the document
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks list-associated-access-policies").Item2.ExitCode);
         // Every aws call the IAM table declares was made here.
         Assert.Equal(IamPermissions.All.Keys.Where(k => k.StartsWith("aws ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
                      deployed.Select(c => c.Item1).Distinct().Order(StringComparer.Ordinal));
@@ -175,7 +214,8 @@ public sealed class DeployPolicyTests : IDisposable
                            "aws eks update-kubeconfig", "aws eks describe-nodegroup", "aws eks update-nodegroup-config", "aws rds describe-db-instances",
                            "aws rds stop-db-instance", "aws rds start-db-instance", "aws logs delete-log-group", "aws secretsmanager delete-secret",
                            "aws scheduler get-schedule", "aws scheduler update-schedule", "aws scheduler create-schedule", "aws scheduler delete-schedule",
-                           "aws s3api put-object", "aws s3api get-object", "aws s3api list-objects-v2", "aws s3api delete-objects"];
+                           "aws s3api put-object", "aws s3api get-object", "aws s3api list-objects-v2", "aws s3api delete-objects",
+                           "aws eks list-access-entries", "aws eks list-associated-access-policies"];
 
         var calls = Calls(prod).Select(build => build()).Where(c => byName.Contains(Key(c))).Select(c => (Key(c), Run(c))).ToList();
 

@@ -7,6 +7,7 @@ namespace Exchange.AwsStandIn.Tests;
 /// operation the stand-in implements through the real aws CLI, and show that a response bent out of
 /// shape is caught.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixture<RegistryFixture>
 {
     private const string Template = """
@@ -19,7 +20,15 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
             "Nodes": { "Type": "AWS::EKS::Nodegroup", "Properties": { "ClusterName": { "Ref": "Cluster" }, "NodegroupName": "spot", "CapacityType": "SPOT",
               "InstanceTypes": ["t3.medium"], "ScalingConfig": { "MinSize": 1, "MaxSize": 4, "DesiredSize": 2 }, "Subnets": ["subnet-1"],
               "NodeRole": "arn:aws:iam::111122223333:role/node" } },
-            "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small" } },
+            "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small", "IamInstanceProfile": { "Ref": "HostProfile" } } },
+            "HostRole": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": {},
+              "ManagedPolicyArns": [{ "Fn::Join": ["", ["arn:", { "Ref": "AWS::Partition" }, ":iam::aws:policy/AmazonSSMManagedInstanceCore"]] }] } },
+            "HostProfile": { "Type": "AWS::IAM::InstanceProfile", "Properties": { "Roles": [{ "Ref": "HostRole" }] } },
+            "Admin": { "Type": "AWS::EKS::AccessEntry", "Properties": { "ClusterName": { "Ref": "Cluster" },
+              "PrincipalArn":
+                "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+              "Type": "STANDARD", "AccessPolicies": [{ "PolicyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                                                       "AccessScope": { "Type": "cluster" } }] } },
             "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "conformance-db", "Engine": "mysql", "AllocatedStorage": "20" } },
             "Secret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "conformance-secret", "GenerateSecretString": {} } },
             "Sleep": { "Type": "AWS::Scheduler::Schedule", "Properties": { "Name": "conformance-sleep", "ScheduleExpression": "cron(0 20 * * ? *)",
@@ -82,6 +91,18 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         aws(["eks", "describe-nodegroup", "--cluster-name", "conformance", "--nodegroup-name", "spot"]);
         aws(["eks", "update-nodegroup-config", "--cluster-name", "conformance", "--nodegroup-name", "spot",
              "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"]);
+
+        // Port forwarding: the aws CLI hands the session to session-manager-plugin (here a stub that ends at once).
+        world.Write("plugin/session-manager-plugin", "#!/bin/sh\n[ \"$1\" = --version ] && echo 1.2.707.0\nexit 0\n");
+        File.SetUnixFileMode(Path.Combine(world.Root, "plugin", "session-manager-plugin"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        world.Env["PATH"] = Path.Combine(world.Root, "plugin") + ":" + Environment.GetEnvironmentVariable("PATH");
+        Assert.Contains("Online", aws(["ssm", "describe-instance-information", "--filters", $"Key=InstanceIds,Values={host}"]));
+        aws(["ssm", "start-session", "--target", host, "--document-name", "AWS-StartPortForwardingSessionToRemoteHost",
+             "--parameters", "host=example.internal,portNumber=443,localPortNumber=54321"]);
+        aws(["ssm", "terminate-session", "--session-id", world.Cloud.Sessions.Keys.Single()]);
+        var admin = JsonNode.Parse(aws(["eks", "list-access-entries", "--cluster-name", "conformance"]))!["accessEntries"]![0]!.GetValue<string>();
+        Assert.Contains("AmazonEKSClusterAdminPolicy",
+            aws(["eks", "list-associated-access-policies", "--cluster-name", "conformance", "--principal-arn", admin]));
 
         aws(["ec2", "stop-instances", "--instance-ids", host]);
         aws(["ec2", "describe-instances", "--instance-ids", host]);

@@ -47,6 +47,16 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public List<JsonObject> TaggedResources { get; } = []; // ResourceTagMapping, e.g. load balancers Kubernetes made
     public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
     public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler (default group), by name, as GetSchedule answers
+    public Dictionary<string, AccessEntryRecord> AccessEntries { get; } = []; // EKS, by "cluster|principalArn"
+    public Dictionary<string, List<string>> InstanceProfiles { get; } = []; // IAM instance profile name -> its roles' names
+    public Dictionary<string, List<string>> RolePolicies { get; } = []; // IAM role name -> its managed policy ARNs
+    public Dictionary<string, SessionRecord> Sessions { get; } = []; // SSM Session Manager, by id (live ones are not cloned)
+
+    /// <summary>This machine's address on the internet: a public EKS endpoint is reachable when one of its CIDRs contains it.</summary>
+    public string ClientPublicAddress { get; set; } = "203.0.113.10";
+
+    /// <summary>Where the stand-in serves SSM sessions' data channels (host:port; set by the running stand-in).</summary>
+    public string DataChannelEndpoint { get; set; } = "127.0.0.1:0";
 
     /// <summary>What SSM Run Command prints for a shell command on an instance (tests set it; default: nothing).</summary>
     public Func<string, string, string> RunShell { get; set; } = (_, _) => "";
@@ -58,7 +68,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Cloud Clone()
     {
         WithDefaultCaller();
-        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell };
+        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell, ClientPublicAddress = ClientPublicAddress };
         foreach (var (key, identity) in _identities) copy._identities[key] = identity;
         foreach (var (name, stack) in Stacks) copy.Stacks[name] = stack.Copy();
         copy.DeletedStacks.AddRange(DeletedStacks.Select(s => s.Copy()));
@@ -78,6 +88,9 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
                  })
             foreach (var (key, value) in mine) theirs[key] = (JsonObject)value.DeepClone();
         copy.TaggedResources.AddRange(TaggedResources.Select(t => (JsonObject)t.DeepClone()));
+        foreach (var (key, entry) in AccessEntries) copy.AccessEntries[key] = entry.Copy();
+        foreach (var (name, roles) in InstanceProfiles) copy.InstanceProfiles[name] = [.. roles];
+        foreach (var (name, policies) in RolePolicies) copy.RolePolicies[name] = [.. policies];
         return copy;
     }
 

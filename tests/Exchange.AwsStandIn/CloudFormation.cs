@@ -374,7 +374,9 @@ public static class CloudFormation
                     throw new ResourceFailedException($"Cannot delete export {name} as it is in use by {importer}.");
             foreach (var (name, export) in c.Exports.Where(e => e.Value.Stack == stack.Name).ToList()) c.Exports.Remove(name);
             foreach (var (name, value) in exports) c.Exports[name] = (value, stack.Name);
-            if (!creating) StackEvent(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
+            // The stack is in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS while it removes what the new template no longer has; botocore's
+            // ResourceStatus enum has no such value, so (unlike CloudFormation) the stand-in records no event for it.
+            if (!creating) stack.Status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS";
             foreach (var (id, old) in stack.Resources.Where(p => !resources.ContainsKey(p.Key)).Reverse())
             {
                 Event(stack, id, old.PhysicalId, old.Type, "DELETE_IN_PROGRESS");

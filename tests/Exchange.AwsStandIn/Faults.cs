@@ -212,6 +212,10 @@ public sealed class Faults
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("nodegroupName", out var nodegroup) =>
                 [c.Nodegroups.GetValueOrDefault($"{r.Route["name"]}/{nodegroup}")?["nodegroupArn"]?.GetValue<string>()
                  ?? Arn("eks", $"nodegroup/{r.Route["name"]}/{nodegroup}/*")],
+            // An access entry's own ARN (cluster, principal type, account, name and an id); one that does not exist: the cluster's entries.
+            "eks:ListAssociatedAccessPolicies" =>
+                [c.AccessEntries.GetValueOrDefault(ClusterAccess.Key(r.Route["name"], r.Route["principalArn"]))?.Entry["accessEntryArn"]?.GetValue<string>()
+                 ?? Arn("eks", $"access-entry/{r.Route["name"]}/*")],
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("name", out var cluster) => [Arn("eks", $"cluster/{cluster}")],
             "ec2:StopInstances" or "ec2:StartInstances" => Each(r.List("InstanceId"), i => Arn("ec2", $"instance/{i}")),
             _ when action.StartsWith("rds:", StringComparison.Ordinal) && r.Param("DBInstanceIdentifier") is { } db =>
@@ -226,6 +230,10 @@ public sealed class Faults
             _ when action.StartsWith("scheduler:", StringComparison.Ordinal) && r.Route.TryGetValue("Name", out var schedule) =>
                 [Arn("scheduler", $"schedule/{(r.Query("groupName") is { Length: > 0 } g ? g : Json("GroupName") ?? "default")}/{schedule}")],
             "ssm:GetParameter" => [Arn("ssm", "parameter" + (Json("Name") is ['/', ..] name ? name : "/" + Json("Name")))],
+            // A port-forwarding session is authorized on its target instance and on the document.
+            "ssm:StartSession" =>
+                [Arn("ec2", $"instance/{Json("Target")}"), $"arn:aws:ssm:{region}::document/{Json("DocumentName") ?? "SSM-SessionManagerRunShell"}"],
+            "ssm:TerminateSession" => [Arn("ssm", $"session/{Json("SessionId")}")],
             "ssm:SendCommand" =>
             [
                 $"arn:aws:ssm:{region}::document/{Json("DocumentName")}",

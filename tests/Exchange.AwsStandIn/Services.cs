@@ -47,6 +47,9 @@ public static class Services
         {
             ["GetParameter"] = (c, r) => new() { ["Parameter"] = Found(c.Parameters, Str(r, "Name"), "ParameterNotFound", "").DeepClone() },
             ["SendCommand"] = SendCommand,
+            ["StartSession"] = SessionManager.Start,
+            ["TerminateSession"] = SessionManager.Terminate,
+            ["DescribeInstanceInformation"] = SessionManager.DescribeInstanceInformation,
             ["GetCommandInvocation"] = (c, r) =>
                 Found(c.Commands, Str(r, "CommandId") + "/" + Str(r, "InstanceId"), "InvocationDoesNotExist", "").DeepClone().AsObject(),
         },
@@ -68,6 +71,8 @@ public static class Services
             },
             ["DescribeNodegroup"] = (c, r) => new() { ["nodegroup"] = Nodegroup(c, r).DeepClone() },
             ["UpdateNodegroupConfig"] = UpdateNodegroupConfig,
+            ["ListAccessEntries"] = (c, r) => ClusterAccess.List(c, r.Route["name"]),
+            ["ListAssociatedAccessPolicies"] = (c, r) => ClusterAccess.ListPolicies(c, r.Route["name"], r.Route["principalArn"]),
         },
         ["ec2"] = new()
         {

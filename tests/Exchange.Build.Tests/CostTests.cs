@@ -156,7 +156,8 @@ public class CostTests(ITestOutputHelper output)
 
         Assert.Equal(gatewayTotals, patchedTotals);
         var gatewayMonth = H * Table.NatGateway.PerHour.Usd + Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd + H * Table.PublicIpv4PerHour.Usd;
-        Assert.Equal(gatewayMonth - NatInstance, gatewayTotals.Running - instanceTotals.Running, 20);
+        var jump = H * OnDemand("t4g.nano") + 8 * Gp3; // the SSM tunnel's jump instance: no public IPv4
+        Assert.Equal(gatewayMonth - NatInstance + jump, gatewayTotals.Running - instanceTotals.Running, 20);
         Assert.Equal(Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd, gatewayTotals.Running - gatewayTotals.Paused, 20);
         Assert.Equal(instanceTotals.Running, instanceTotals.Paused);
         Assert.Single(instance.Stacks[0].Resources, r => r.Key == "NatInstance"); // the original is untouched

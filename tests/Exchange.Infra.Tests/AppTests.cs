@@ -119,8 +119,8 @@ public sealed class AppTests(SynthesizedApp app)
     {
         var rules = IngressRules.Of(app);
 
-        // The four data-store rules (EKS stack) and the NAT instance's VPC-CIDR rule.
-        Assert.Equal(5, rules.Count);
+        // The four data-store rules and the API's rule for the jump instance (EKS stack), and the NAT instance's VPC-CIDR rule.
+        Assert.Equal(6, rules.Count);
         Assert.DoesNotContain(rules, r => r.Source is "cidr:0.0.0.0/0" or "cidr6:::/0");
     }
 

@@ -72,7 +72,7 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
 
         var report = NagCheck.Run(stripped.Select(s => s.File));
 
-        Assert.Equal(17 + 1, stripped.Length); // the dev templates' 17, and EKS1 of a restricted public endpoint
+        Assert.Equal(18 + 1, stripped.Length); // the dev templates' 18, and EKS1 of a restricted public endpoint
         Assert.All(stripped, s =>
         {
             var failures = report.Failures.Where(f => f.Stack == s.Stack).ToArray();

@@ -68,7 +68,8 @@ public static class IngressRules
     private static (StackKind Stack, string Id) Group(SynthesizedApp app, StackKind kind, JsonNode? groupId, string? attribute = "GroupId")
     {
         var (stack, id, attr) = Resolve(app, kind, groupId);
-        if (attribute is not null && attr != attribute)
+        // The EKS-created cluster security group is a group too (the cluster's ClusterSecurityGroupId).
+        if (attribute is not null && attr != attribute && attr != "ClusterSecurityGroupId")
         {
             throw new InvalidOperationException($"GroupId is not a security group's GroupId: {groupId?.ToJsonString()}");
         }

@@ -18,13 +18,13 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Missing_environment_means_dev_with_no_account_and_no_admin()
+    public void Missing_environment_means_dev_with_no_account_and_no_deployer()
     {
         var settings = From([]);
 
         Assert.Equal("dev", settings.Config.EnvName);
         Assert.Null(settings.Account);
-        Assert.Null(settings.AdminPrincipalArn);
+        Assert.Null(settings.DeployerPrincipalArn);
         Assert.Equal(NatKind.Instance, settings.Config.Of<VpcConfig>().Nat);
     }
 
@@ -58,15 +58,26 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Admin_principal_must_be_an_iam_role_or_user_not_a_session()
+    public void The_deployer_must_be_the_full_arn_of_an_iam_role_or_user_not_a_session()
     {
         const string role = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123";
 
-        Assert.Equal(role, From(new() { [ContextKeys.AdminPrincipalArn] = role }).AdminPrincipalArn);
+        Assert.Equal(role, From(new() { [ContextKeys.EksDeployer] = role }).DeployerPrincipalArn);
         var session = Assert.Throws<InvalidSettingException>(() =>
-            From(new() { [ContextKeys.AdminPrincipalArn] = "arn:aws:sts::123456789012:assumed-role/Admin/me" }));
-        Assert.Contains("Pass the IAM role ARN", session.Message);
-        Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.AdminPrincipalArn] = "Admin" }));
+            From(new() { [ContextKeys.EksDeployer] = "arn:aws:sts::123456789012:assumed-role/Admin/me" }));
+        Assert.Contains("STS session", session.Message);
+        Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.EksDeployer] = "role/Admin" }));
+        Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.EksDeployer] = "Admin" }));
+    }
+
+    [Fact]
+    public void Access_list_context_replaces_the_environments_lists()
+    {
+        var settings = From(new() { [ContextKeys.EksAdmins] = "role/team/Dev, user/ci", [ContextKeys.EksViewers] = "none" });
+
+        Assert.Equal(["role/team/Dev", "user/ci"], settings.Config.Of<EksConfig>().AdminPrincipals);
+        Assert.Empty(settings.Config.Of<EksConfig>().ViewPrincipals);
+        Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.EksAdmins] = "team/Dev" }));
     }
 }
 

@@ -108,6 +108,7 @@ public static class Entry
         foreach (var line in settings.Describe(order.SelectMany(t => t.Options).ToHashSet(StringComparer.Ordinal))) b.Log.Information(line);
 
         var (failure, failedIn) = RunSteps(b, console, heartbeat, target, order);
+        b.CloseServices(); // the tunnel to the cluster, when a step opened one (also after a failure or an interruption)
         foreach (var line in b.Report.Summary()) b.Log.Information(line);
         foreach (var line in b.InterruptionSummary(target.Name)) b.Log.Warning(line);
         if (failure is null) foreach (var line in b.Closing) b.Log.Information(line);

@@ -10,8 +10,9 @@ public sealed record CostConfiguration(string Name, string Description, Func<Clo
 public static class Configurations
 {
     public static readonly CostConfiguration NatGateway = new("NAT gateway",
-        "a managed NAT gateway and its Elastic IP instead of the NAT instance (what -c nat=gateway synthesizes)",
-        Patches.NatGatewayForNatInstances);
+        "a managed NAT gateway and its Elastic IP instead of the NAT instance, and a t4g.nano jump instance for the SSM tunnel to the EKS API " +
+        "(what -c nat=gateway synthesizes)",
+        Patches.NatGatewayWithJumpInstance);
 
     public static readonly CostConfiguration OnDemandNodes = new("On-demand nodes",
         "the node group on on-demand capacity instead of Spot",

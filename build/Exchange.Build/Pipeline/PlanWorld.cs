@@ -49,6 +49,35 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
         return result;
     }
 
+    /// <summary>
+    /// A command that keeps running: the tunnel's <c>aws ssm start-session</c>, recorded and answered as the Session Manager plugin
+    /// answers once it listens.
+    /// </summary>
+    public IRunningProcess Start(CommandLine command, ProcessOptions? options = null)
+    {
+        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, null));
+        var args = command.Values.ToArray();
+        if (command.Tool != "aws" || $"{args[0]} {args[1]}" != "ssm start-session") throw NoAnswer($"{command.Tool} {string.Join(' ', args.Take(2))} &");
+        var port = Arg(args, "--parameters").Split("localPortNumber=")[1];
+        return new Listening(["", $"Starting session with SessionId: {PlaceholderSession}", $"Port {port} opened for sessionId {PlaceholderSession}.",
+            "Waiting for connections..."]);
+    }
+
+    /// <summary>The session the plan world's tunnel reports.</summary>
+    public const string PlaceholderSession = "<session>";
+
+    /// <summary>The Session Manager plugin once it listens: it runs until stopped.</summary>
+    private sealed class Listening(IReadOnlyList<string> output) : IRunningProcess
+    {
+        private bool _stopped;
+        public bool HasExited => _stopped;
+        public int? ExitCode => _stopped ? 0 : null;
+        public IReadOnlyList<string> Output => output;
+        public bool WaitForExit(TimeSpan timeout) => _stopped;
+        public void Stop() => _stopped = true;
+        public void Dispose() => _stopped = true;
+    }
+
     /// <summary>Reads that change nothing and need no account: they run for real, so tags and renders are the real ones.</summary>
     public static bool IsLocalRead(CommandLine command) => command.Tool == "git" || IsVersionProbe(command)
         || (command.Tool == "kubectl" && command.Values.FirstOrDefault() == "kustomize");
@@ -85,6 +114,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
             ? Json(new JsonObject { ["imageDetails"] = new JsonArray(new JsonObject { ["imageDigest"] = Digest }) })
             : AwsError("ImageNotFoundException", "DescribeImages", "The image requested does not exist in the specified repository."),
         "eks update-kubeconfig" => UpdateKubeconfig(),
+        "ssm terminate-session" => Json(new JsonObject { ["SessionId"] = Arg(args, "--session-id") }),
         _ => throw NoAnswer($"aws {call}"),
     };
 
@@ -202,6 +232,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
         foreach (var (output, value) in new Dictionary<StackOutput, string>
         {
             [Contracts.Outputs.EksClusterName] = names.ClusterName,
+            [Contracts.Outputs.EksClusterEndpoint] = "https://<API endpoint host>",
             [Contracts.Outputs.EksClusterArn] = $"arn:aws:eks:{region}:{account}:cluster/{names.ClusterName}",
             [Contracts.Outputs.RdsPort] = $"{DataStorePorts.Mysql}",
             [Contracts.Outputs.RedisPort] = $"{DataStorePorts.Redis}",

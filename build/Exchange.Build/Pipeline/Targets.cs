@@ -29,7 +29,7 @@ public static class Targets
 
         Target.Declare(TaskNames.Synth, TargetGroup.Offline, "Synthesizes the CDK app (infra/) into the cloud assembly; skipped when nothing changed.")
             .Describe("Synthesizes the CDK app (`infra/`) into the cloud assembly; needs no AWS credentials; skipped when nothing changed.")
-            .Reads(ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Reads(ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs)
             .Runs(ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
             .Does(Tasks.Synth.Run),
 
@@ -39,11 +39,12 @@ public static class Targets
             .Does(Tasks.Offline.Render),
 
         Target.Declare(TaskNames.Plan, TargetGroup.Offline, "Every command DeployDev would run, and where it would stop with these settings (no AWS call).")
-            .Describe("Prints what the EKS API endpoint admits and every command DeployDev would run: DeployDev's own tasks, replayed against " +
+            .Describe("Prints what the EKS API endpoint admits, the way kubectl takes to it (the tunnel through the jump instance, or the " +
+                      "public endpoint's CIDRs) and every command DeployDev would run: DeployDev's own tasks, replayed against " +
                       "answers an empty account would give (nothing reaches AWS); ends with what works without an account, where DeployDev " +
                       "would stop with these settings and why, and how many resources each stack would create.")
-            .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.AdminPrincipal,
-                ArgumentNames.EksPublicCidrs, ArgumentNames.SkipBootstrap, ArgumentNames.SkipInfra, ArgumentNames.SkipImages,
+            .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.EksAdmins,
+                ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.SkipBootstrap, ArgumentNames.SkipInfra, ArgumentNames.SkipImages,
                 ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.CdkConcurrency, ArgumentNames.Json)
             .Runs(ToolKind.Kubectl)
             .PrintsJson()
@@ -82,11 +83,11 @@ public static class Targets
 
         // --- DeployDev: from an empty account to running pods -------------------------------------------------------
         Target.Declare(TaskNames.Doctor, TargetGroup.DeployDev, "The tools and their versions; with --account, the AWS identity and region too.")
-            .Describe("One table of the tools and their versions (ok / warning / no engine / missing) and what still works without the " +
-                      "missing ones; with --account, also the AWS identity and the region; warns about an EKS endpoint open to 0.0.0.0/0 " +
-                      "or one this run cannot reach.")
+            .Describe("One table of the tools and their versions (ok / warning / no engine / missing; the Session Manager plugin too, when " +
+                      "kubectl goes through the tunnel) and what still works without the missing ones; with --account, also the AWS " +
+                      "identity and the region; says how kubectl reaches the EKS API and warns about an endpoint open to 0.0.0.0/0.")
             .TouchesAwsWhenAccountGiven()
-            .Reads(ArgumentNames.EksPublicCidrs, ArgumentNames.Json)
+            .Reads(ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.Json)
             .Runs(Tasks.Doctor.Tools.ToArray())
             .ChecksItsOwnTools()
             .PrintsJson()
@@ -113,11 +114,13 @@ public static class Targets
 
         Target.Declare(TaskNames.DeployInfra, TargetGroup.DeployDev, "Deploys every registered stack (cdk deploy) and saves their outputs.")
             .Describe("Deploys every registered stack (`cdk deploy`) and saves their outputs to `artifacts/<env>/cdk-outputs.json`; shares " +
-                      "them and the deploy policy in the artifacts bucket.")
+                      "them and the deploy policy in the artifacts bucket. When kubectl steps follow, it first proves the tunnel to the " +
+                      "cluster works (deploying the Vpc stack alone first when its jump instance does not exist yet).")
             .After(TaskNames.Bootstrap)
             .SkippedWhen(s => s.SkipInfra, $"--{ArgumentNames.SkipInfra}")
             .Touches(Reach.Aws)
-            .Reads(ArgumentNames.SkipInfra, ArgumentNames.CdkConcurrency, ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Reads(ArgumentNames.SkipInfra, ArgumentNames.CdkConcurrency, ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs,
+                ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node)
             .ChangesThings()
             .Does(DeployInfra.Deploy),
@@ -137,6 +140,7 @@ public static class Targets
             .Describe("Points kubectl at the environment's EKS cluster (`aws eks update-kubeconfig`).")
             .After(TaskNames.DeployInfra)
             .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .ChangesThings()
             .Does(DeployInfra.Kubeconfig),
@@ -145,6 +149,7 @@ public static class Targets
             .Describe("Applies the namespace and the db/kafka/redis secrets from the outputs and Secrets Manager, via stdin.")
             .After(TaskNames.Kubeconfig)
             .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .ChangesThings()
             .Does(Workloads.Secrets),
@@ -154,6 +159,7 @@ public static class Targets
                       "values that are not secret).")
             .After(TaskNames.PushImages, TaskNames.Secrets)
             .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .ChangesThings()
             .Does(Workloads.ApplyK8s),
@@ -164,7 +170,7 @@ public static class Targets
             .After(TaskNames.ApplyK8s)
             .SkippedWhen(s => s.SkipVerify, $"--{ArgumentNames.SkipVerify}")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout)
+            .Reads(ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .Does(Workloads.Verify),
 
@@ -173,11 +179,11 @@ public static class Targets
             .After(TaskNames.Doctor, TaskNames.BuildImages, TaskNames.Verify),
 
         // --- Day 2: operating the environment -----------------------------------------------------------------------
-        Target.Declare(TaskNames.Status, TargetGroup.Day2, "Stacks and outputs, nodes, pods, Redpanda topics, and whether it runs or is paused.")
-            .Describe("Shows stacks and outputs, nodes, pods, Redpanda topics, the last Verify and when it ran, and whether the environment " +
-                      "runs or is paused.")
+        Target.Declare(TaskNames.Status, TargetGroup.Day2, "Stacks and outputs, nodes, pods, topics, who has cluster access, and whether it runs.")
+            .Describe("Shows stacks and outputs, nodes, pods, Redpanda topics, who has access to the cluster and at which level (its EKS " +
+                      "access entries), how kubectl reaches it, the last Verify and when it ran, and whether the environment runs or is paused.")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.Json)
+            .Reads(ArgumentNames.ClusterAccess, ArgumentNames.Json)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .PrintsJson()
             .Does(Tasks.Status.Run),
@@ -185,14 +191,14 @@ public static class Targets
         Target.Declare(TaskNames.Diff, TargetGroup.Day2, "What a deploy would change: cdk diff of the stacks and kubectl diff of the overlay.")
             .Describe("Shows what a deploy would change: `cdk diff` of the stacks and `kubectl diff` of the overlay.")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Reads(ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
             .Does(Tasks.Status.Diff),
 
         Target.Declare(TaskNames.Pause, TargetGroup.Day2, "Scales the nodes to 0, stops Redpanda and RDS; --deep also removes the EKS stack.")
             .Describe("Scales the nodes to 0 and stops Redpanda and RDS, then checks it took; `--deep` also removes the EKS stack.")
-            .Touches(Reach.Aws)
-            .Reads(ArgumentNames.Deep, ArgumentNames.WaitTimeout)
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.Deep, ArgumentNames.WaitTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
             .ChangesThings()
             .Does(PauseResume.Pause),
@@ -201,7 +207,7 @@ public static class Targets
             .Describe("Undoes Pause (recreating the EKS stack after `--deep`) and waits for nodes and workloads; `--until=22:00` keeps it up " +
                       "until then, skipping the sleep before it.")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.Until, ArgumentNames.WaitTimeout)
+            .Reads(ArgumentNames.Until, ArgumentNames.WaitTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
             .ChangesThings()
             .Does(PauseResume.Resume),
@@ -211,7 +217,7 @@ public static class Targets
                       "workloads; at night, with deep sleep, `Pause --deep`. The workflow runs it on the schedule.")
             .Touches(Reach.Aws | Reach.Cluster | Reach.Sources)
             .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.SkipImages,
-                ArgumentNames.WaitTimeout, ArgumentNames.VerifyTimeout)
+                ArgumentNames.WaitTimeout, ArgumentNames.VerifyTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Docker, ToolKind.Git, ToolKind.Kubectl)
             .ChangesThings()
             .Does(Tasks.FollowSchedule.Run),
@@ -221,7 +227,7 @@ public static class Targets
                       "before the Storage stack), sweeps leftovers (EKS log groups, the secret's recovery window) and reports anything " +
                       "left (stacks, log groups, load balancers, ECR repositories); needs `--confirm` (or CI).")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.Confirm, ArgumentNames.WaitTimeout)
+            .Reads(ArgumentNames.Confirm, ArgumentNames.WaitTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
             .Requires(ArgumentNames.Confirm, s => !s.Confirm && !s.IsCi
                 ? $"DestroyDev deletes every stack of '{s.Environment.EnvName}'{(s.Account is null ? "" : $" in account {s.Account}")}, " +
@@ -230,6 +236,14 @@ public static class Targets
             .ExampleWith($"--{ArgumentNames.Account}=123456789012 --{ArgumentNames.Confirm}")
             .ChangesThings()
             .Does(Tasks.DestroyDev.Destroy),
+
+        Target.Declare(TaskNames.Tunnel, TargetGroup.Day2, "Opens the SSM tunnel to the private EKS API and holds it for your kubectl until Ctrl-C.")
+            .Describe("Opens the SSM tunnel to the private EKS API and holds it for your own kubectl (prints the `kubectl --context ... " +
+                      "--server ... --tls-server-name ...` to use) until Ctrl-C.")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.ClusterAccess)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .Does(Tasks.Tunnel.Hold),
     ];
 
     private static readonly Dictionary<string, Target> ByName = All.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
@@ -249,6 +263,9 @@ public static class Targets
 
     /// <summary>True when a run of these tasks calls AWS (so synth may ask who is deploying).</summary>
     public static bool AnyTouchesAws(IEnumerable<string> tasks) => tasks.Any(t => Find(t)?.TouchesAws == true);
+
+    /// <summary>True when one of these tasks talks to the cluster's API (so, with the tunnel, a deploy first proves the way there).</summary>
+    public static bool AnyReachesCluster(IEnumerable<string> tasks) => tasks.Any(t => Find(t)?.Reaches.HasFlag(Reach.Cluster) == true);
 
     /// <summary>What a run of the target needs besides this checkout and its tools, in a few words (the README's table).</summary>
     public static string Needs(Target target)

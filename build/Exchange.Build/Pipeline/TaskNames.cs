@@ -29,4 +29,5 @@ public static class TaskNames
     public const string Permissions = "Permissions";
     public const string CostDiff = "CostDiff";
     public const string FollowSchedule = "FollowSchedule";
+    public const string Tunnel = "Tunnel";
 }

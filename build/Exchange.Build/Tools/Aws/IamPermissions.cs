@@ -66,6 +66,13 @@ public static class IamPermissions
     private static IamCondition KafkaInstance(IamScope s) =>
         new("StringEquals", "aws:ResourceTag/aws:cloudformation:stack-name", s.Names.Stack(StackKind.Kafka));
 
+    /// <summary>The tunnel's jump instance (the NAT instance, or a NAT gateway VPC's jump instance): the Vpc stack's instance, by its tag.</summary>
+    private static IamCondition JumpInstance(IamScope s) =>
+        new("StringEquals", "ssm:resourceTag/aws:cloudformation:stack-name", s.Names.Stack(StackKind.Vpc));
+
+    private static IReadOnlyList<string> PortForwardingDocument(IamScope s) =>
+        [$"arn:{s.Partition}:ssm:{s.Region}::document/{AwsCli.PortForwardingDocument}"];
+
     /// <summary>What the CDK CLI needs from the caller for deploy/diff/destroy: the bootstrap roles do the rest.</summary>
     private static readonly IamGrant[] CdkCaller =
     [
@@ -116,6 +123,13 @@ public static class IamPermissions
         ["aws s3api put-object"] = [G("s3:PutObject", BucketObjects)],
         ["aws s3api get-object"] = [G("s3:GetObject", BucketObjects), G("s3:ListBucket", Buckets)],
         ["aws ssm get-command-invocation"] = [G("ssm:GetCommandInvocation", IamGrant.AnyResource)],
+        // The tunnel to the private EKS API: a port-forwarding session on the jump instance, with this one document; ended when the run ends.
+        ["aws ssm start-session"] = [G("ssm:StartSession", PortForwardingDocument), G("ssm:StartSession", Instances, JumpInstance)],
+        ["aws ssm terminate-session"] = [G("ssm:TerminateSession", s => [s.Arn("ssm", "session/*")])],
+        ["aws ssm describe-instance-information"] = [G("ssm:DescribeInstanceInformation", IamGrant.AnyResource)],
+        // Status: who has access to the cluster, and at which level.
+        ["aws eks list-access-entries"] = [G("eks:ListAccessEntries", Cluster)],
+        ["aws eks list-associated-access-policies"] = [G("eks:ListAssociatedAccessPolicies", s => [s.Arn("eks", $"access-entry/{s.Names.ClusterName}/*")])],
         // The CDK CLI: deploy/diff/destroy act through the bootstrap roles. `cdk bootstrap` creates IAM roles and the
         // CDKToolkit stack: an administrator runs it once per account and region, so it is not the deploy role's job
         // (the Bootstrap task only checks CDKToolkit with describe-stacks when the account is bootstrapped).
