@@ -169,7 +169,7 @@ public sealed class PlanTests
     /// <summary>This machine's PATH (node, dotnet, git, ...), and any more variables.</summary>
     private static Dictionary<string, string> WithPath(params (string Name, string Value)[] more)
     {
-        var env = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "" };
+        var env = new Dictionary<string, string> { ["PATH"] = Contexts.PathWithPlugin };
         foreach (var (name, value) in more) env[name] = value;
         return env;
     }

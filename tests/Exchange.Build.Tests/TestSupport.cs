@@ -57,6 +57,13 @@ public static class Contexts
 {
     public static readonly string RepoRoot = BuildContext.RepositoryRoot(AppContext.BaseDirectory);
 
+    /// <summary>
+    /// This machine's PATH with a Session Manager plugin stand-in first (Fixtures/plugin-bin), so a run on the default path (the SSM
+    /// tunnel) finds every tool whether or not this machine has the plugin.
+    /// </summary>
+    public static string PathWithPlugin =>
+        Path.Combine(RepoRoot, "tests", "Exchange.Build.Tests", "Fixtures", "plugin-bin") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+
     public static PipelineSettings Settings(Dictionary<string, string>? arguments = null, Dictionary<string, string>? environment = null) =>
         PipelineSettings.From(new DictionaryInputs(arguments, environment), RepoRoot);
 

@@ -44,8 +44,9 @@ public static class Targets
                       "answers an empty account would give (nothing reaches AWS); ends with what works without an account, where DeployDev " +
                       "would stop with these settings and why, and how many resources each stack would create.")
             .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.EksAdmins,
-                ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.SkipBootstrap, ArgumentNames.SkipInfra, ArgumentNames.SkipImages,
-                ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.CdkConcurrency, ArgumentNames.Json)
+                ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.SkipBootstrap,
+                ArgumentNames.SkipInfra, ArgumentNames.SkipImages, ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.CdkConcurrency,
+                ArgumentNames.Json)
             .Runs(ToolKind.Kubectl)
             .PrintsJson()
             .Does(b => Tasks.Plan.Run(b)),

@@ -175,7 +175,8 @@ public sealed partial record PipelineSettings
         var eks = Environment.Of<EksConfig>();
         if (Reads(ArgumentNames.EksPublicCidrs)) yield return $"eks endpoint  {EksEndpointAccess.Describe(eks.PublicAccessCidrs)}";
         if (Reads(ArgumentNames.ClusterAccess))
-            yield return $"kubectl       {ClusterPaths.Describe(ClusterPath, eks.PublicAccessCidrs)} (--{ArgumentNames.ClusterAccess}={ClusterPaths.Name(ClusterPath)})";
+            yield return $"kubectl       {ClusterPaths.Describe(ClusterPath, eks.PublicAccessCidrs)} " +
+                         $"(--{ArgumentNames.ClusterAccess}={ClusterPaths.Name(ClusterPath)})";
         if (Reads(ArgumentNames.EksAdmins) || Reads(ArgumentNames.EksViewers))
             yield return $"cluster admin {(eks.AdminPrincipals.Count == 0 ? "(none listed)" : string.Join(", ", eks.AdminPrincipals))}" +
                          (eks.ViewPrincipals.Count == 0 ? "" : $"; view: {string.Join(", ", eks.ViewPrincipals)}");
