@@ -36,6 +36,11 @@ public static class Environments
                 // --eks-public-cidrs / -c eksPublicAccessCidrs). None listed: no public endpoint at all, so nothing
                 // is exposed by omission; kubectl then works only from inside the VPC.
                 PublicAccessCidrs = [],
+                // The backend behind an internet-facing ALB (~$24/month running: its hours and two public IPv4 addresses;
+                // false leaves it out). It admits only the CIDRs listed here (or --backend-public-cidrs /
+                // -c backendPublicCidrs): none listed, nobody from outside; DeployDev then says how to port-forward.
+                BackendLoadBalancer = true,
+                BackendPublicCidrs = [],
             },
             new RdsConfig
             {

@@ -41,8 +41,9 @@ public sealed class EksStackTests(SynthesizedApp app)
         var types = TemplateJson.AllResources(app.Json[StackKind.Eks]).Select(r => TemplateJson.Type(r.Resource)!).Distinct().Order();
 
         Assert.Equal(
-            ["AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role", "AWS::Logs::LogGroup",
-                "AWS::Scheduler::Schedule"],
+            ["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup",
+                "AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::Scheduler::Schedule"],
             types.Where(t => t != "AWS::CDK::Metadata"));
     }
 
@@ -192,10 +193,14 @@ public sealed class EksStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void Eks_stack_opens_nothing_but_the_four_data_store_ports()
+    public void Eks_stack_opens_nothing_but_the_four_data_store_ports_and_the_backend_node_port_to_its_load_balancer()
     {
-        Template.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 4);
-        Assert.DoesNotContain(IngressRules.Of(app), r => r.TargetStack == StackKind.Eks);
+        Template.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 5);
+        var loadBalancerGroup = app.Resources(StackKind.Eks, "AWS::EC2::SecurityGroup").Keys.Single();
+        Assert.Equal(
+            [new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", BackendAccess.NodePort, BackendAccess.NodePort,
+                $"sg:Eks/{loadBalancerGroup}.GroupId")],
+            RulesOn(StackKind.Eks));
     }
 
     [Fact]
