@@ -84,8 +84,8 @@ public sealed record InfraSettings
                 {
                     "true" => true,
                     "false" => false,
-                    _ => throw new InvalidSettingException(
-                        $"Context '{ContextKeys.BackendLoadBalancer}' is '{backendLoadBalancer}'; use 'true' or 'false' (e.g. -c {ContextKeys.BackendLoadBalancer}=false)."),
+                    _ => throw new InvalidSettingException($"Context '{ContextKeys.BackendLoadBalancer}' is '{backendLoadBalancer}'; use 'true' or " +
+                                                           $"'false' (e.g. -c {ContextKeys.BackendLoadBalancer}=false)."),
                 },
             });
         }

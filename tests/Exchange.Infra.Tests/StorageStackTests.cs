@@ -79,7 +79,8 @@ public sealed class StorageStackTests(SynthesizedApp app)
         var logging = TemplateJson.Properties(Buckets[StorageStack.ArtifactsLogicalId])["LoggingConfiguration"]!;
         Assert.Equal(StorageStack.LogsLogicalId, (string?)logging["DestinationBucketName"]!["Ref"]);
         var writers = TemplateJson.Properties(PolicyOf(StorageStack.LogsLogicalId))["PolicyDocument"]!["Statement"]!.AsArray()
-            .Where(s => (string?)s!["Effect"] == "Allow").Select(s => (string?)s!["Principal"]!["Service"] ?? "account " + s["Principal"]!["AWS"]!.ToJsonString())
+            .Where(s => (string?)s!["Effect"] == "Allow")
+            .Select(s => (string?)s!["Principal"]!["Service"] ?? "account " + s["Principal"]!["AWS"]!.ToJsonString())
             .ToHashSet();
         // Elastic Load Balancing writes the backend load balancer's access logs as its Seoul account (tested in BackendLoadBalancerTests).
         Assert.Equal(3, writers.Count);

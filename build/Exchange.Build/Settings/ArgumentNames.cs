@@ -21,6 +21,8 @@ public static class ArgumentNames
     public const string Confirm = "confirm";
     public const string Deep = "deep";
     public const string EksPublicCidrs = "eks-public-cidrs";
+    /// <summary>Who the backend's load balancer admits: IPv4 CIDRs, or "private" for nobody from outside.</summary>
+    public const string BackendPublicCidrs = "backend-public-cidrs";
     /// <summary>Resume: stay up until this local time (HH:mm, or yyyy-MM-ddTHH:mm) in the sleep schedule's zone, skipping the sleep before it.</summary>
     public const string Until = "until";
     /// <summary>CostDiff: the base branch's cloud assembly (its artifacts/&lt;env&gt;/cdk.out).</summary>

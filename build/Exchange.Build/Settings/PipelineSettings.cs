@@ -21,6 +21,10 @@ public sealed partial record PipelineSettings
     /// --eks-public-cidrs / EXCHANGE_EKS_PUBLIC_CIDRS when given (already applied to <see cref="Environment"/>); null keeps the environment's list.
     /// </summary>
     public IReadOnlyList<string>? EksPublicCidrsOverride { get; init; }
+    /// <summary>
+    /// --backend-public-cidrs / EXCHANGE_BACKEND_PUBLIC_CIDRS when given (already applied to <see cref="Environment"/>); null keeps the environment's list.
+    /// </summary>
+    public IReadOnlyList<string>? BackendPublicCidrsOverride { get; init; }
     public string? AwsProfile { get; init; }
     public string? AwsRegionVariable { get; init; }
     public bool SkipBootstrap { get; init; }
@@ -49,6 +53,8 @@ public sealed partial record PipelineSettings
     public string OutputsFile => Path.Combine(ArtifactsDir, "cdk-outputs.json");
     public string ImagesFile => Path.Combine(ArtifactsDir, "images.json");
     public string PauseFile => Path.Combine(ArtifactsDir, "pause.json");
+    /// <summary>What this machine last found attached to the backend load balancer's target group (DeployInfra skips the check when unchanged).</summary>
+    public string BackendTargetsFile => Path.Combine(ArtifactsDir, "backend-targets.json");
     /// <summary>The deploy role's IAM policy (the Permissions target).</summary>
     public string PolicyFile => Path.Combine(ArtifactsDir, "deploy-policy.json");
     public string EngineDockerfile => Path.Combine(EngineDir, "Dockerfile.shard");
@@ -60,6 +66,9 @@ public sealed partial record PipelineSettings
         var environment = Environments.Get(inputs.Argument(ArgumentNames.Env));
         var cidrs = EksPublicCidrsOrNull(inputs.Argument(ArgumentNames.EksPublicCidrs) ?? inputs.Environment(EnvVars.EksPublicCidrs), errors);
         if (cidrs is not null) environment = environment.With(environment.Of<EksConfig>() with { PublicAccessCidrs = cidrs });
+        var backendCidrs = CidrsOrNull(ArgumentNames.BackendPublicCidrs,
+            inputs.Argument(ArgumentNames.BackendPublicCidrs) ?? inputs.Environment(EnvVars.BackendPublicCidrs), errors);
+        if (backendCidrs is not null) environment = environment.With(environment.Of<EksConfig>() with { BackendPublicCidrs = backendCidrs });
         var root = Path.GetFullPath(repoRoot);
         var artifacts = Full(root, inputs.Argument(ArgumentNames.Artifacts)
             ?? inputs.Environment(EnvVars.ArtifactsDir) ?? Path.Combine("artifacts", environment.EnvName));
@@ -68,6 +77,7 @@ public sealed partial record PipelineSettings
         {
             Environment = environment,
             EksPublicCidrsOverride = cidrs,
+            BackendPublicCidrsOverride = backendCidrs,
             RepoRoot = root,
             ArtifactsDir = artifacts,
             CdkOutDir = Full(root, inputs.Environment(EnvVars.CdkOutDir) ?? Path.Combine(artifacts, "cdk.out")),
@@ -133,6 +143,7 @@ public sealed partial record PipelineSettings
         yield return $"account       {Account ?? "(not set: pass --account for AWS targets)"}{(AwsProfile is null ? "" : $", AWS_PROFILE={AwsProfile}")}";
         if (AdminPrincipal is not null) yield return $"admin         {AdminPrincipal}";
         yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.Of<EksConfig>().PublicAccessCidrs)}";
+        yield return $"backend lb    {BackendAccess.Describe(Environment.Of<EksConfig>().BackendPublicCidrs, Environment.Of<EksConfig>().BackendLoadBalancer)}";
         yield return $"engine-dir    {EngineDir}";
         yield return $"backend-dir   {BackendDir}";
         yield return $"image-tag     {ImageTag ?? "(derived from the sources)"}";
@@ -191,17 +202,21 @@ public sealed partial record PipelineSettings
         return arn;
     }
 
-    private static IReadOnlyList<string>? EksPublicCidrsOrNull(string? text, List<string> errors)
+    private static IReadOnlyList<string>? EksPublicCidrsOrNull(string? text, List<string> errors) =>
+        CidrsOrNull(ArgumentNames.EksPublicCidrs, text, errors);
+
+    /// <summary>An IPv4 CIDR list option (the EKS endpoint's, the backend load balancer's), or null when not given.</summary>
+    private static IReadOnlyList<string>? CidrsOrNull(string option, string? text, List<string> errors)
     {
         // Blank counts as not given: CI passes an unset repository variable as an empty string.
         if (string.IsNullOrWhiteSpace(text)) return null;
         try
         {
-            return EksEndpointAccess.Parse(text, $"--{ArgumentNames.EksPublicCidrs}");
+            return EksEndpointAccess.Parse(text, $"--{option}");
         }
         catch (FormatException e)
         {
-            errors.Add($"{e.Message} Example: --{ArgumentNames.EksPublicCidrs}=203.0.113.0/24,198.51.100.7/32, or '{EksEndpointAccess.PrivateOnly}'.");
+            errors.Add($"{e.Message} Example: --{option}=203.0.113.0/24,198.51.100.7/32, or '{EksEndpointAccess.PrivateOnly}'.");
             return null;
         }
     }

@@ -56,6 +56,10 @@ public static partial class Doctor
         foreach (var warning in EndpointWarnings(b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs, b.TasksToRun.Any(TaskNames.UseClusterApi.Contains)))
             b.Log.Warning(warning);
 
+        var eks = b.Settings.Environment.Of<EksConfig>();
+        b.Log.Information($"  {"backend",-8} {BackendAccess.Describe(eks.BackendPublicCidrs, eks.BackendLoadBalancer)}");
+        foreach (var warning in BackendWarnings(eks.BackendPublicCidrs, eks.BackendLoadBalancer)) b.Log.Warning(warning);
+
         var missing = checks.Where(c => c.Status == ToolStatus.Missing).ToArray();
         if (missing.Length > 0)
             throw new InvalidOperationException($"Doctor: {missing.Length} of {checks.Length} tools missing or not working:\n" +
@@ -74,6 +78,15 @@ public static partial class Doctor
         else if (cidrs.Count == 0 && runUsesClusterApi)
             yield return "The EKS API endpoint is private only (no public CIDRs configured): kubectl steps (Kubeconfig, Secrets, ApplyK8s, " +
                          $"Verify, Status) reach it only from inside the VPC (VPN, a runner in the VPC). To use it from here, pass {how}.";
+    }
+
+    /// <summary>A backend load balancer open to the whole internet (chosen explicitly: it is never the default).</summary>
+    internal static IEnumerable<string> BackendWarnings(IReadOnlyList<string> cidrs, bool loadBalancer)
+    {
+        if (loadBalancer && EksEndpointAccess.IsOpenToAnywhere(cidrs))
+            yield return $"The backend's load balancer admits {EksEndpointAccess.Anywhere}: anyone on the internet can call the backend over plain " +
+                         $"HTTP. This was chosen explicitly; to limit it, pass --{ArgumentNames.BackendPublicCidrs}=<office/VPN CIDRs> (or " +
+                         "EksConfig.BackendPublicCidrs in src/Exchange.Contracts/Environments.cs).";
     }
 
     /// <summary>The table: tool, status, version, and the path or the reason (wrapped to the terminal width).</summary>

@@ -49,12 +49,16 @@ public static class Synth
         b.AssemblyChecked = true;
     }
 
-    /// <summary>The -c values: environment, pinned account, an EKS endpoint override, and (when this run deploys) who gets cluster-admin.</summary>
+    /// <summary>
+    /// The -c values: environment, pinned account, the EKS endpoint's and the backend load balancer's CIDR overrides, and (when this run
+    /// deploys) who gets cluster-admin.
+    /// </summary>
     public static SortedDictionary<string, string> Context(BuildContext b)
     {
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ContextKeys.Env] = b.Settings.Environment.EnvName };
         if (b.Settings.Account is { } account) context[ContextKeys.Account] = account;
         if (b.Settings.EksPublicCidrsOverride is { } cidrs) context[ContextKeys.EksPublicAccessCidrs] = EksEndpointAccess.Format(cidrs);
+        if (b.Settings.BackendPublicCidrsOverride is { } backend) context[ContextKeys.BackendPublicCidrs] = EksEndpointAccess.Format(backend);
         if (b.Settings.AdminPrincipal is { } admin) context[ContextKeys.AdminPrincipalArn] = admin;
         else if (b.RunTouchesAws) context[ContextKeys.AdminPrincipalArn] = DeployedAdmin(b) ?? CallerPrincipal(b);
         return context;

@@ -57,6 +57,7 @@ public static class Workloads
         foreach (var image in images) b.Log.Information($"  image {image.Name} -> {image.Reference}");
         var result = Apply(b, new ProcessOptions { StandardInputText = rendered }, "ApplyK8s");
         b.Report.Add(TaskNames.ApplyK8s, result.AnyChanged ? StepOutcome.Changed : StepOutcome.Unchanged, result.Describe());
+        BackendTargets.Announce(b); // the summary's last lines: the backend's URL and who may call it
     }
 
     /// <summary>The overlay rendered with these images, through a throw-away kustomize layer.</summary>
@@ -109,7 +110,8 @@ public static class Workloads
             }
             b.Log.Information($"  {workload.Resource}: {result.StandardOutput.Trim().Split('\n').Last()}");
         }
-        b.Report.Add(TaskNames.Verify, StepOutcome.Checked, $"{workloads.Length} workloads rolled out");
+        var backend = BackendTargets.CheckHealth(b); // the backend's target health on its load balancer
+        b.Report.Add(TaskNames.Verify, StepOutcome.Checked, $"{workloads.Length} workloads rolled out; {backend}");
     }
 
     /// <summary>What a person needs to see when a rollout fails: pods, recent events, the last log lines.</summary>
