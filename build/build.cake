@@ -35,7 +35,7 @@ Task(TaskNames.Render)
     .Does<BuildContext>((ctx, b) => Offline.Render(b));
 
 Task(TaskNames.Plan)
-    .Description("Prints what the EKS API endpoint admits and every command DeployDev would run: DeployDev's own tasks, replayed against answers an empty account would give (nothing reaches AWS).")
+    .Description("Prints what the EKS API endpoint and the backend's load balancer admit and every command DeployDev would run: DeployDev's own tasks, replayed against answers an empty account would give (nothing reaches AWS).")
     .Does<BuildContext>((ctx, b) => Plan.Run(b, ctx, Tasks));
 
 Task(TaskNames.Test)
@@ -44,7 +44,7 @@ Task(TaskNames.Test)
 
 // --- DeployDev: from an empty account to running pods -------------------------------------------
 Task(TaskNames.Doctor)
-    .Description("One table of the tools and their versions (ok / warning / missing); with --account, also the AWS identity and the region; warns about an EKS endpoint open to 0.0.0.0/0 or one this run cannot reach.")
+    .Description("One table of the tools and their versions (ok / warning / missing); with --account, also the AWS identity and the region; warns about an EKS endpoint or a backend load balancer open to 0.0.0.0/0, or an endpoint this run cannot reach.")
     .Does<BuildContext>((ctx, b) => Doctor.Run(b));
 
 Task(TaskNames.Bootstrap)
@@ -55,7 +55,7 @@ Task(TaskNames.Bootstrap)
     .Does<BuildContext>((ctx, b) => DeployInfra.Bootstrap(b));
 
 Task(TaskNames.DeployInfra)
-    .Description("Deploys every registered stack (cdk deploy) and saves their outputs to artifacts/<env>/cdk-outputs.json.")
+    .Description("Deploys every registered stack (cdk deploy), saves their outputs to artifacts/<env>/cdk-outputs.json and attaches the node group to the backend load balancer's target group.")
     .IsDependentOn(TaskNames.Bootstrap)
     .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipInfra, "--skip-infra")
     .Does<BuildContext>((ctx, b) => DeployInfra.Deploy(b));
@@ -89,7 +89,7 @@ Task(TaskNames.ApplyK8s)
     .Does<BuildContext>((ctx, b) => Workloads.ApplyK8s(b));
 
 Task(TaskNames.Verify)
-    .Description("Waits for every StatefulSet and Deployment to roll out; shows pods, events and logs on failure.")
+    .Description("Waits for every StatefulSet and Deployment to roll out and for the backend's load balancer targets to be healthy; shows pods, events and logs on failure.")
     .IsDependentOn(TaskNames.ApplyK8s)
     .WithCriteria<BuildContext>((ctx, b) => !b.Settings.SkipVerify, "--skip-verify")
     .Does<BuildContext>((ctx, b) => Workloads.Verify(b));
@@ -102,7 +102,7 @@ Task(TaskNames.DeployDev)
 
 // --- Day 2: operating the environment ------------------------------------------------------------
 Task(TaskNames.Status)
-    .Description("Shows stacks and outputs, nodes, pods, Redpanda topics, and whether the environment runs or is paused.")
+    .Description("Shows stacks and outputs, the backend's URL, nodes, pods, Redpanda topics, and whether the environment runs or is paused.")
     .Does<BuildContext>((ctx, b) => Status.Run(b));
 
 Task(TaskNames.Diff)

@@ -141,7 +141,7 @@ public static partial class Plan
         b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(s.Environment.Of<EksConfig>().PublicAccessCidrs)}");
         var eks = s.Environment.Of<EksConfig>();
         b.Log.Information(eks.BackendLoadBalancer
-            ? $"Backend: {BackendAccess.UrlPlaceholder} ({BackendAccess.Describe(eks.BackendPublicCidrs)})"
+            ? $"Backend: {BackendAccess.UrlPlaceholder}, {BackendAccess.Describe(eks.BackendPublicCidrs)}"
             : $"Backend: {BackendAccess.Describe([], enabled: false)}");
         b.Log.Information($"DeployDev would run, in order ({s.Environment.EnvName}, {s.Region}), as it does the first time, into an empty account:");
         var commands = 0;
