@@ -186,6 +186,29 @@ public sealed class BackendTargetsTests : IDisposable
     }
 
     [Fact]
+    public void DestroyDevs_leftover_check_names_a_load_balancer_of_this_environment_that_outlived_its_stack()
+    {
+        const string left = "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:loadbalancer/app/Excha-Backe-1/0123456789abcdef";
+        static ProcessResult NotFound(string code) => new(254, "", $"\nAn error occurred ({code}) when calling the operation: not found\n", TimeSpan.Zero);
+        var runner = new RecordingRunner(c => c.Values.ToArray() switch
+        {
+            ["cloudformation", "describe-stacks", ..] => NotFound("ValidationError) ... Stack with id X does not exist (x"),
+            ["logs", "describe-log-groups", ..] => Ok(new { logGroups = Array.Empty<object>() }),
+            ["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=Environment,Values=dev", "Key=Project,Values=exchange", ..] =>
+                Ok(new { ResourceTagMappingList = new[] { new { ResourceARN = left } } }),
+            ["resourcegroupstaggingapi", "get-resources", ..] => Ok(new { ResourceTagMappingList = Array.Empty<object>() }),
+            ["ecr", "describe-repositories", ..] => NotFound("RepositoryNotFoundException"),
+            ["secretsmanager", "describe-secret", ..] => NotFound("ResourceNotFoundException"),
+            _ => throw new InvalidOperationException($"unexpected call: {c.RenderSafe()}"),
+        });
+        var b = Contexts.Build(runner, new() { ["account"] = "111122223333" }, tasks: TaskNames.DestroyDev);
+
+        var leftBehind = DestroyDev.LeftBehind(b);
+
+        Assert.Equal([$"load balancer {left} (the Eks stack's)"], leftBehind);
+    }
+
+    [Fact]
     public void The_summary_gives_the_url_and_who_may_call_it_or_how_to_reach_the_backend_when_nobody_may()
     {
         var (open, _) = World(cidrs: "203.0.113.0/24");
