@@ -183,6 +183,7 @@ public sealed class BackendTargetsTests : IDisposable
         Assert.Contains("not attached to the target group", error.Message);
         Assert.Contains("--target=DeployInfra --exclusive", error.Message);
         Assert.False(File.Exists(b.Settings.BackendTargetsFile));
+        Assert.True(_clock.Slept < b.Settings.VerifyTimeout, $"waited {_clock.Slept}"); // a few polls, not all of --verify-timeout
     }
 
     [Fact]
