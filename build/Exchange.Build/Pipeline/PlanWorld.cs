@@ -109,7 +109,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
     };
 
     /// <summary>The Auto Scaling group EKS makes for the node group (its name is known only once it exists).</summary>
-    public const string PlaceholderAutoScalingGroup = "<node group's Auto Scaling group>";
+    public const string PlaceholderAutoScalingGroup = "<Auto Scaling group of the node group>";
 
     private ProcessResult Cdk(string[] args)
     {
