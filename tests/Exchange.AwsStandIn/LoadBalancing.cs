@@ -39,7 +39,8 @@ public static class LoadBalancing
         var name = GeneratedName(s, id);
         return (s.Type(id), attribute) switch
         {
-            ("AWS::ElasticLoadBalancingV2::LoadBalancer", "DNSName") => $"{name}-{Convert.ToInt64(s.Hex(8, id, "dns"), 16) % 1000000000}.{s.Cloud.Region}.elb.amazonaws.com",
+            ("AWS::ElasticLoadBalancingV2::LoadBalancer", "DNSName") =>
+                $"{name}-{Convert.ToInt64(s.Hex(8, id, "dns"), 16) % 1000000000}.{s.Cloud.Region}.elb.amazonaws.com",
             ("AWS::ElasticLoadBalancingV2::LoadBalancer", "LoadBalancerFullName") => $"app/{name}/{s.Hex(16, id)}",
             ("AWS::ElasticLoadBalancingV2::LoadBalancer", "LoadBalancerName") => name,
             ("AWS::ElasticLoadBalancingV2::LoadBalancer", "LoadBalancerArn") => LoadBalancerArn(s, id),

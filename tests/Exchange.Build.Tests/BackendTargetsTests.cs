@@ -25,7 +25,9 @@ public sealed class BackendTargetsTests : IDisposable
 
     private static ProcessResult Ok(object json) => new(0, JsonSerializer.Serialize(json), "", TimeSpan.Zero);
 
-    /// <summary>A deployed environment whose Eks stack outputs <paramref name="targetGroup"/>; the target health answers come from <paramref name="health"/>.</summary>
+    /// <summary>
+    /// A deployed environment whose Eks stack outputs <paramref name="targetGroup"/>; the target health answers come from <paramref name="health"/>.
+    /// </summary>
     private (BuildContext Build, RecordingRunner Runner) World(string targetGroup = TargetGroup, Func<int, object[]>? health = null,
         string cidrs = "private")
     {

@@ -30,7 +30,7 @@ public sealed record BackendTargetsRecord(string TargetGroupArn, string Nodegrou
 /// </summary>
 public static class BackendTargets
 {
-    /// <summary>Consecutive polls that must find every target unhealthy before Verify stops waiting and names the cause.</summary>
+    /// <summary>Consecutive polls that must find every target unhealthy (or none) before Verify stops waiting and names the cause.</summary>
     public const int SettledPolls = 3;
 
     private static readonly string[] Settled = ["unhealthy", "unused", "unavailable"];
@@ -87,7 +87,7 @@ public static class BackendTargets
     /// <summary>
     /// Verify: the backend answers its load balancer's health check (<see cref="BackendAccess.HealthCheckPath"/> through the NodePort) on
     /// at least one node. Waits (within --verify-timeout) while targets are still being registered or checked; stops early once every
-    /// target has been unhealthy for <see cref="SettledPolls"/> polls, and names the likely cause. No public request is made. Returns the
+    /// target has been unhealthy (or none registered) for <see cref="SettledPolls"/> polls, and names the likely cause. No public request is made. Returns the
     /// line for Verify's summary.
     /// </summary>
     public static string CheckHealth(BuildContext b)
@@ -101,7 +101,8 @@ public static class BackendTargets
             targets =>
             {
                 if (targets.Any(t => t.State == "healthy")) return true;
-                unhealthyPolls = targets.Count > 0 && targets.All(t => Settled.Contains(t.State)) ? unhealthyPolls + 1 : 0;
+                // No target at all counts too: Auto Scaling registers an attached group's nodes within seconds.
+                unhealthyPolls = targets.All(t => Settled.Contains(t.State)) ? unhealthyPolls + 1 : 0;
                 return unhealthyPolls >= SettledPolls;
             },
             Describe, b.Settings.VerifyTimeout, b.Aws.DescribeTargetHealthCommand(targetGroup).RenderSafe());
