@@ -65,6 +65,37 @@ public sealed record InfraSettings
             }
         }
 
+        var backendCidrs = Blank(context(ContextKeys.BackendPublicCidrs));
+        if (backendCidrs is not null)
+        {
+            try
+            {
+                config = config.With(config.Of<EksConfig>() with
+                {
+                    BackendPublicCidrs = EksEndpointAccess.Parse(backendCidrs, $"Context '{ContextKeys.BackendPublicCidrs}'"),
+                });
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidSettingException(e.Message);
+            }
+        }
+
+        var backendLoadBalancer = Blank(context(ContextKeys.BackendLoadBalancer));
+        if (backendLoadBalancer is not null)
+        {
+            config = config.With(config.Of<EksConfig>() with
+            {
+                BackendLoadBalancer = backendLoadBalancer.ToLowerInvariant() switch
+                {
+                    "true" => true,
+                    "false" => false,
+                    _ => throw new InvalidSettingException($"Context '{ContextKeys.BackendLoadBalancer}' is '{backendLoadBalancer}'; use 'true' or " +
+                                                           $"'false' (e.g. -c {ContextKeys.BackendLoadBalancer}=false)."),
+                },
+            });
+        }
+
         var account = Blank(context(ContextKeys.Account)) ?? Blank(environment("CDK_DEFAULT_ACCOUNT")) ?? config.Account;
         if (account is not null && !(account.Length == 12 && account.All(char.IsAsciiDigit)))
         {

@@ -173,6 +173,24 @@ public sealed class EksStack : ExchangeStack<EksConfig>
 
         AccessEntries = Principals(build).Select(p => AccessEntry(p.Entry, p.Level, build)).ToArray();
 
+        // The backend behind an internet-facing ALB (infra/Constructs/BackendLoadBalancer.cs). The node group depends on its
+        // target group, so a delete (DestroyDev, Pause --deep) removes the nodes' Auto Scaling group before the group it is attached to.
+        if (Config.BackendLoadBalancer)
+        {
+            Backend = new BackendLoadBalancer(this, "Backend", new BackendLoadBalancerProps
+            {
+                Vpc = vpc,
+                ClusterSecurityGroupId = Cluster.AttrClusterSecurityGroupId,
+                AdmittedCidrs = Config.BackendPublicCidrs,
+                // The Storage stack's own export (always there), not a generated one: turning the load balancer off must not
+                // leave the Storage stack unable to drop an export the Eks stack still imports.
+                LogsBucketName = Fn.ImportValue(Outputs.LogsBucketName.ExportName(Env.EnvName)!),
+                LogPrefix = StorageStack.LoadBalancerLogPrefix,
+                Names = Names,
+            });
+            Nodegroup.AddDependency(Backend.TargetGroup);
+        }
+
         foreach (var store in build.Dependencies.OfType<IDataStore>().Select(d => d.ClusterAccess))
         {
             AdmitClusterTo(store);
@@ -210,7 +228,13 @@ public sealed class EksStack : ExchangeStack<EksConfig>
         Output(Outputs.KubeconfigCommand, KubeconfigCommand(Env));
         // The pipeline reads this back: while that principal stays listed, its entry keeps the old logical ID.
         Output(Outputs.EksLegacyAdminEntryPrincipal, LegacyEntryKept ?? Outputs.NoLegacyAdminEntry);
+        Output(Outputs.BackendUrl, Backend?.Url ?? BackendAccess.NoLoadBalancer);
+        Output(Outputs.BackendTargetGroupArn, Backend?.TargetGroup.Ref ?? BackendAccess.NoLoadBalancer);
+        Output(Outputs.BackendPublicCidrs, EksEndpointAccess.Format(Config.BackendPublicCidrs));
     }
+
+    /// <summary>The backend's load balancer; null when <see cref="EksConfig.BackendLoadBalancer"/> is false.</summary>
+    public BackendLoadBalancer? Backend { get; }
 
     public CfnCluster Cluster { get; }
 

@@ -21,4 +21,8 @@ public static class ContextKeys
     public const string Nat = "nat";
     /// <summary>Overrides the environment's EKS public endpoint CIDRs: comma-separated IPv4 CIDRs, or "private".</summary>
     public const string EksPublicAccessCidrs = "eksPublicAccessCidrs";
+    /// <summary>Overrides who the backend's load balancer admits: comma-separated IPv4 CIDRs, or "private" (nobody from outside).</summary>
+    public const string BackendPublicCidrs = "backendPublicCidrs";
+    /// <summary>Overrides whether the Eks stack has the backend's load balancer: "true" or "false".</summary>
+    public const string BackendLoadBalancer = "backendLoadBalancer";
 }

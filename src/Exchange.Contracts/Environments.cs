@@ -46,6 +46,11 @@ public static class Environments
                 AdminPrincipals = [],
                 // Read-only (AmazonEKSViewPolicy): Status and kubectl get/logs, no changes.
                 ViewPrincipals = [],
+                // The backend behind an internet-facing ALB (~$24/month running: its hours and two public IPv4 addresses;
+                // false leaves it out). It admits only the CIDRs listed here (or --backend-public-cidrs /
+                // -c backendPublicCidrs): none listed, nobody from outside; DeployDev then says how to port-forward.
+                BackendLoadBalancer = true,
+                BackendPublicCidrs = [],
             },
             new RdsConfig
             {

@@ -62,8 +62,8 @@ public static class StackRegistry
     };
     public static readonly StackDefinition Redis = new(StackKind.Redis, "Redis cache", [StackKind.Vpc]);
     public static readonly StackDefinition Kafka = new(StackKind.Kafka, "Redpanda (Kafka API) host", [StackKind.Vpc]);
-    public static readonly StackDefinition Eks = new(StackKind.Eks, "EKS cluster and SPOT node group",
-        [StackKind.Vpc, StackKind.Rds, StackKind.Redis, StackKind.Kafka])
+    public static readonly StackDefinition Eks = new(StackKind.Eks, "EKS cluster, SPOT node group and the backend's load balancer",
+        [StackKind.Vpc, StackKind.Storage, StackKind.Rds, StackKind.Redis, StackKind.Kafka])
     {
         Teardown = new() { Before = [new TeardownStep.DrainCluster()], After = [new TeardownStep.SweepControlPlaneLogs()] },
     };
@@ -157,6 +157,19 @@ public sealed record EksConfig : StackConfig
 
     /// <summary>Who may look but not change (AmazonEKSViewPolicy): Status, kubectl get/logs. Same forms as <see cref="AdminPrincipals"/>.</summary>
     public IReadOnlyList<string> ViewPrincipals { get; init; } = [];
+
+    /// <summary>
+    /// An internet-facing Application Load Balancer in front of the backend (<see cref="BackendAccess"/>). About $24/month
+    /// running (the load balancer hours and its two public IPv4 addresses): false leaves it out, and kubectl port-forward is
+    /// then the way to the backend.
+    /// </summary>
+    public bool BackendLoadBalancer { get; init; } = true;
+
+    /// <summary>
+    /// IPv4 CIDRs the backend's load balancer admits (HTTP): the team's office/VPN ranges. Empty: nobody from outside (no
+    /// ingress rule at all). Parsed like <see cref="PublicAccessCidrs"/>; 0.0.0.0/0 only when written (Doctor warns).
+    /// </summary>
+    public IReadOnlyList<string> BackendPublicCidrs { get; init; } = [];
 
     /// <summary>The nodes' CPU architecture, from <see cref="NodeInstanceTypes"/> (the node AMI type and the image platform follow).</summary>
     public NodeArchitecture NodeArchitecture => NodePlatform.ArchitectureOf(NodeInstanceTypes);
@@ -260,6 +273,13 @@ public static class Outputs
     /// </summary>
     public static readonly StackOutput EksLegacyAdminEntryPrincipal = new(StackKind.Eks, "AdminPrincipalArn", null,
         "IAM principal whose access entry keeps the logical ID AdminAccessEntry from before the access list (none: no such entry)");
+
+    public static readonly StackOutput BackendUrl = new(StackKind.Eks, "BackendUrl", null,
+        "The backend's URL through its load balancer (none: no load balancer)");
+    public static readonly StackOutput BackendTargetGroupArn = new(StackKind.Eks, "BackendTargetGroupArn", null,
+        "Target group of the backend's load balancer; the pipeline attaches the node group's Auto Scaling group to it (none: no load balancer)");
+    public static readonly StackOutput BackendPublicCidrs = new(StackKind.Eks, "BackendPublicCidrs", null,
+        "IPv4 CIDRs the backend's load balancer admits (private: nobody from outside)");
 
     /// <summary>The value <see cref="EksLegacyAdminEntryPrincipal"/> carries when there is no such entry.</summary>
     public const string NoLegacyAdminEntry = "none";

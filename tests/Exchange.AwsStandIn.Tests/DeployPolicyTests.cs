@@ -57,6 +57,10 @@ public sealed class DeployPolicyTests : IDisposable
                     ["ClusterName"] = Dev.ClusterName, ["ScalingConfig"] = new JsonObject { ["MinSize"] = 1, ["MaxSize"] = 4, ["DesiredSize"] = 2 },
                 }),
                 ["ControlPlaneLogs"] = Resource("AWS::Logs::LogGroup", new() { ["LogGroupName"] = Dev.EksClusterLogGroupName }),
+                ["BackendTargets"] = Resource("AWS::ElasticLoadBalancingV2::TargetGroup", new()
+                {
+                    ["Port"] = BackendAccess.NodePort, ["Protocol"] = "HTTP", ["TargetType"] = "instance", ["VpcId"] = "vpc-0123",
+                }),
                 ["Engine"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.MatchingEngineRepository }),
                 ["Backend"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.BackendRepository }),
                 ["DbSecret"] = Resource("AWS::SecretsManager::Secret", new()
@@ -143,6 +147,13 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.DescribeLogGroupsCommand(n.EksLogGroupPrefix);
         yield return () => Cli.TaggedLoadBalancersCommand(n.ClusterName);
         yield return () => Cli.DeleteLogGroupCommand(n.EksClusterLogGroupName);
+        // The backend's load balancer: the node group's Auto Scaling group (EKS names it) joins the target group; Verify reads the targets' health.
+        var group = _world.Cloud.AutoScalingGroups.Keys.FirstOrDefault() ?? "eks-nodes-0123";
+        var targetGroup = _world.Cloud.TargetGroups.Keys.FirstOrDefault() ?? "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/x/1";
+        yield return () => Cli.DescribeAutoScalingGroupsCommand([group]);
+        yield return () => Cli.AttachTargetGroupCommand(group, targetGroup);
+        yield return () => Cli.DescribeTargetHealthCommand(targetGroup);
+        yield return () => Cli.EnvironmentLoadBalancersCommand(n.Env);
         yield return () => Cli.GetScheduleCommand(n.SleepScheduleName(SleepTarget.Nodes));
         yield return () => Cli.ListSchedulesCommand(n.SleepSchedulePrefix);
         yield return () => Cli.UpdateScheduleCommand(Definition(n.SleepScheduleName(SleepTarget.Nodes)));
@@ -198,6 +209,8 @@ public sealed class DeployPolicyTests : IDisposable
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws scheduler update-schedule").Item2.ExitCode);
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm start-session").Item2.ExitCode); // on the instance and with the document
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks list-associated-access-policies").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws autoscaling attach-load-balancer-target-groups").Item2.ExitCode); // the node group's own group
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws elbv2 describe-target-health").Item2.ExitCode);
         // Every aws call the IAM table declares was made here.
         Assert.Equal(IamPermissions.All.Keys.Where(k => k.StartsWith("aws ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
                      deployed.Select(c => c.Item1).Distinct().Order(StringComparer.Ordinal));

@@ -29,6 +29,13 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
                 "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
               "Type": "STANDARD", "AccessPolicies": [{ "PolicyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
                                                        "AccessScope": { "Type": "cluster" } }] } },
+            "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small" } },
+            "Lb": { "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": { "Type": "application", "Scheme": "internet-facing",
+              "Subnets": ["subnet-1", "subnet-2"], "Tags": [{ "Key": "Environment", "Value": "conformance" }] } },
+            "Tg": { "Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": { "Port": 30080, "Protocol": "HTTP", "TargetType": "instance",
+              "VpcId": "vpc-1" } },
+            "Http": { "Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": { "LoadBalancerArn": { "Ref": "Lb" }, "Port": 80, "Protocol": "HTTP",
+              "DefaultActions": [{ "Type": "forward", "TargetGroupArn": { "Ref": "Tg" } }] } },
             "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "conformance-db", "Engine": "mysql", "AllocatedStorage": "20" } },
             "Secret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "conformance-secret", "GenerateSecretString": {} } },
             "Sleep": { "Type": "AWS::Scheduler::Schedule", "Properties": { "Name": "conformance-sleep", "ScheduleExpression": "cron(0 20 * * ? *)",
@@ -36,7 +43,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
               "Target": { "Arn": "arn:aws:scheduler:::aws-sdk:ec2:stopInstances", "RoleArn": "arn:aws:iam::111122223333:role/sleep",
                           "Input": "{}", "RetryPolicy": { "MaximumRetryAttempts": 0 } } } }
           },
-          "Outputs": { "Repo": { "Value": { "Fn::GetAtt": ["Repo", "RepositoryUri"] }, "Export": { "Name": "conformance-repo" } } } }
+          "Outputs": { "Repo": { "Value": { "Fn::GetAtt": ["Repo", "RepositoryUri"] }, "Export": { "Name": "conformance-repo" } },
+                       "Url": { "Value": { "Fn::Join": ["", ["http://", { "Fn::GetAtt": ["Lb", "DNSName"] }]] } } } }
         """;
 
     [Fact]
@@ -88,7 +96,19 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         Assert.Contains("sha256:", aws(["ecr", "describe-images", "--repository-name", "conformance/app", "--image-ids", "imageTag=v1"]));
 
         aws(["eks", "update-kubeconfig", "--name", "conformance", "--kubeconfig", Path.Combine(world.Root, "kubeconfig")]);
-        aws(["eks", "describe-nodegroup", "--cluster-name", "conformance", "--nodegroup-name", "spot"]);
+        var nodegroup = JsonNode.Parse(aws(["eks", "describe-nodegroup", "--cluster-name", "conformance", "--nodegroup-name", "spot"]))!;
+        // The backend's load balancer: EKS's Auto Scaling group of the node group joins the target group; its two nodes become targets.
+        var group = nodegroup["nodegroup"]!["resources"]!["autoScalingGroups"]![0]!["name"]!.GetValue<string>();
+        var targetGroup = world.Cloud.TargetGroups.Keys.Single();
+        Assert.Contains("\"TargetGroupARNs\": []", aws(["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", group]));
+        aws(["autoscaling", "attach-load-balancer-target-groups", "--auto-scaling-group-name", group, "--target-group-arns", targetGroup]);
+        Assert.Contains(targetGroup, aws(["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", group]));
+        var health = JsonNode.Parse(aws(["elbv2", "describe-target-health", "--target-group-arn", targetGroup]))!["TargetHealthDescriptions"]!.AsArray();
+        Assert.Equal(["healthy", "healthy"], health.Select(t => t!["TargetHealth"]!["State"]!.GetValue<string>()));
+        Assert.Contains("loadbalancer/app/", aws(["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=Environment,Values=conformance",
+            "--resource-type-filters", "elasticloadbalancing:loadbalancer"]));
+        Assert.DoesNotContain("loadbalancer/app/", aws(["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=Environment,Values=prod",
+            "--resource-type-filters", "elasticloadbalancing:loadbalancer"]));
         aws(["eks", "update-nodegroup-config", "--cluster-name", "conformance", "--nodegroup-name", "spot",
              "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"]);
 

@@ -57,6 +57,11 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
 
     /// <summary>Where the stand-in serves SSM sessions' data channels (host:port; set by the running stand-in).</summary>
     public string DataChannelEndpoint { get; set; } = "127.0.0.1:0";
+    public Dictionary<string, JsonObject> AutoScalingGroups { get; } = []; // the ones EKS makes for managed node groups, by name
+    public Dictionary<string, JsonObject> TargetGroups { get; } = []; // ELBv2, by ARN
+
+    /// <summary>What the load balancer's health check says about a target (target group ARN, instance id); tests set it (default: healthy).</summary>
+    public Func<string, string, TargetHealthState> TargetHealth { get; set; } = (_, _) => TargetHealthState.Healthy;
 
     /// <summary>What SSM Run Command prints for a shell command on an instance (tests set it; default: nothing).</summary>
     public Func<string, string, string> RunShell { get; set; } = (_, _) => "";
@@ -68,7 +73,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Cloud Clone()
     {
         WithDefaultCaller();
-        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell, ClientPublicAddress = ClientPublicAddress };
+        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell, ClientPublicAddress = ClientPublicAddress, TargetHealth = TargetHealth };
         foreach (var (key, identity) in _identities) copy._identities[key] = identity;
         foreach (var (name, stack) in Stacks) copy.Stacks[name] = stack.Copy();
         copy.DeletedStacks.AddRange(DeletedStacks.Select(s => s.Copy()));
@@ -84,7 +89,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
                  {
                      (Parameters, copy.Parameters), (Repositories, copy.Repositories), (Clusters, copy.Clusters), (Nodegroups, copy.Nodegroups),
                      (Instances, copy.Instances), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
-                     (Commands, copy.Commands), (Schedules, copy.Schedules),
+                     (Commands, copy.Commands), (Schedules, copy.Schedules), (AutoScalingGroups, copy.AutoScalingGroups), (TargetGroups, copy.TargetGroups),
                  })
             foreach (var (key, value) in mine) theirs[key] = (JsonObject)value.DeepClone();
         copy.TaggedResources.AddRange(TaggedResources.Select(t => (JsonObject)t.DeepClone()));

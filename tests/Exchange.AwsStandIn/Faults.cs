@@ -9,6 +9,7 @@ public static class Actions
     public static string Of(string service, string operation) => service switch
     {
         "resourcegroupstaggingapi" => "tag:" + operation,
+        "elbv2" => "elasticloadbalancing:" + operation,
         "s3" => "s3:" + operation switch
         {
             "ListObjectsV2" => "ListBucket", "HeadObject" => "GetObject", "HeadBucket" => "ListBucket", "DeleteObjects" => "DeleteObject", _ => operation,
@@ -229,6 +230,7 @@ public sealed class Faults
             _ when action.StartsWith("logs:", StringComparison.Ordinal) && Json("logGroupName") is { } group => [Arn("logs", $"log-group:{group}:*")],
             _ when action.StartsWith("scheduler:", StringComparison.Ordinal) && r.Route.TryGetValue("Name", out var schedule) =>
                 [Arn("scheduler", $"schedule/{(r.Query("groupName") is { Length: > 0 } g ? g : Json("GroupName") ?? "default")}/{schedule}")],
+            "autoscaling:AttachLoadBalancerTargetGroups" => [LoadBalancing.AutoScalingGroupArn(c, region, r.Required("AutoScalingGroupName"))],
             "ssm:GetParameter" => [Arn("ssm", "parameter" + (Json("Name") is ['/', ..] name ? name : "/" + Json("Name")))],
             // A port-forwarding session is authorized on its target instance and on the document.
             "ssm:StartSession" =>

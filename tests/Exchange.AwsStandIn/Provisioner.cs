@@ -36,6 +36,9 @@ public static class Provisioner
             "AWS::Scheduler::Schedule" => P("Name") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
             "AWS::ElastiCache::CacheCluster" => P("ClusterName") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             "AWS::ElastiCache::ReplicationGroup" => P("ReplicationGroupId") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
+            "AWS::ElasticLoadBalancingV2::LoadBalancer" => LoadBalancing.LoadBalancerArn(s, id),
+            "AWS::ElasticLoadBalancingV2::TargetGroup" => LoadBalancing.TargetGroupArn(s, id),
+            "AWS::ElasticLoadBalancingV2::Listener" => LoadBalancing.ListenerArn(s, id),
             _ => $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
         };
     }
@@ -44,6 +47,7 @@ public static class Provisioner
     {
         var physical = PhysicalId(s, id);
         var c = s.Cloud;
+        if (LoadBalancing.Attribute(s, id, attribute) is { } balancing) return balancing;
         return (s.Type(id), attribute) switch
         {
             ("AWS::EC2::Instance", "PrivateIp") => PrivateIp(s, id),
@@ -194,6 +198,14 @@ public static class Provisioner
                     ["instanceTypes"] = s.Resolved(id, "InstanceTypes")?.DeepClone() ?? new JsonArray(),
                     ["subnets"] = s.Resolved(id, "Subnets")?.DeepClone() ?? new JsonArray(),
                     ["amiType"] = s.Property(id, "AmiType") ?? "AL2023_x86_64_STANDARD", ["nodeRole"] = s.Property(id, "NodeRole") ?? "",
+                    // EKS makes the node group's Auto Scaling group (kept across updates, as its attachments are).
+                    ["resources"] = new JsonObject
+                    {
+                        ["autoScalingGroups"] = new JsonArray(new JsonObject
+                        {
+                            ["name"] = LoadBalancing.NodegroupAutoScalingGroup(c, name.Split('/')[0], name.Split('/')[1]),
+                        }),
+                    },
                 };
                 break;
             case "AWS::EC2::Instance":
@@ -260,6 +272,9 @@ public static class Provisioner
                 c.LogGroups[name] = LogGroup(c, name,
                     int.TryParse(s.Property(id, "RetentionInDays"), CultureInfo.InvariantCulture, out var days) ? days : null);
                 break;
+            case "AWS::ElasticLoadBalancingV2::LoadBalancer" or "AWS::ElasticLoadBalancingV2::TargetGroup":
+                LoadBalancing.Apply(s, id, name);
+                break;
             case "AWS::Scheduler::Schedule":
                 var definition = new JsonObject();
                 foreach (var member in new[] { "ActionAfterCompletion", "Description", "EndDate", "FlexibleTimeWindow", "KmsKeyArn", "ScheduleExpression",
@@ -286,7 +301,8 @@ public static class Provisioner
                 foreach (var key in c.AccessEntries.Keys.Where(k => k.StartsWith(physicalId + "|", StringComparison.Ordinal)).ToList())
                     c.AccessEntries.Remove(key);
                 break;
-            case "AWS::EKS::Nodegroup": c.Nodegroups.Remove(physicalId); break;
+            case "AWS::EKS::Nodegroup": c.Nodegroups.Remove(physicalId); LoadBalancing.RemoveNodegroup(c, physicalId); break;
+            case "AWS::ElasticLoadBalancingV2::LoadBalancer" or "AWS::ElasticLoadBalancingV2::TargetGroup": LoadBalancing.Remove(c, type, physicalId); break;
             case "AWS::EC2::Instance": c.Instances.Remove(physicalId); break;
             case "AWS::RDS::DBInstance": c.Databases.Remove(physicalId); break;
             case "AWS::Logs::LogGroup": c.LogGroups.Remove(physicalId); break;

@@ -130,6 +130,12 @@ public static class Services
                 ? []
                 : throw new AwsError("ResourceNotFoundException", $"Schedule {r.Route["Name"]} does not exist.", 404),
         },
+        ["autoscaling"] = new()
+        {
+            ["DescribeAutoScalingGroups"] = LoadBalancing.DescribeAutoScalingGroups,
+            ["AttachLoadBalancerTargetGroups"] = LoadBalancing.AttachLoadBalancerTargetGroups,
+        },
+        ["elbv2"] = new() { ["DescribeTargetHealth"] = LoadBalancing.DescribeTargetHealth },
         ["resourcegroupstaggingapi"] = new()
         {
             ["GetResources"] = (c, r) => new()
@@ -141,7 +147,10 @@ public static class Services
     };
 
     /// <summary>The botocore model folder of a SigV4 signing name.</summary>
-    public static string ModelName(string signingName) => signingName switch { "tagging" => "resourcegroupstaggingapi", _ => signingName };
+    public static string ModelName(string signingName) => signingName switch
+    {
+        "tagging" => "resourcegroupstaggingapi", "elasticloadbalancing" => "elbv2", _ => signingName,
+    };
 
     public static IEnumerable<string> Implemented(string service) => Handlers.GetValueOrDefault(service)?.Keys ?? Enumerable.Empty<string>();
 
@@ -494,7 +503,9 @@ public static class Services
         if (types.Count > 0 && !types.Any(t => arn.Contains(":" + t.Split(':')[0] + ":", StringComparison.Ordinal)
                                                && arn.Contains(t.Split(':')[1].Replace("loadbalancer", "loadbalancer/"), StringComparison.Ordinal)))
             return false;
-        var tags = resource["Tags"]!.AsArray().Select(t => t!["Key"]!.GetValue<string>()).ToHashSet();
-        return (r.Json["TagFilters"]?.AsArray() ?? []).All(f => tags.Contains(f!["Key"]!.GetValue<string>()));
+        // Every filter must match: its key, and one of its values when it lists any.
+        var tags = resource["Tags"]!.AsArray().ToDictionary(t => t!["Key"]!.GetValue<string>(), t => t!["Value"]?.GetValue<string>() ?? "");
+        return (r.Json["TagFilters"]?.AsArray() ?? []).All(f => tags.TryGetValue(f!["Key"]!.GetValue<string>(), out var value)
+            && (f["Values"]?.AsArray() is not { Count: > 0 } values || values.Any(v => v!.GetValue<string>() == value)));
     }
 }

@@ -210,6 +210,10 @@ public sealed class TunnelWorld(params Func<int, FakeSession>[] first) : IProces
 
     private static ProcessResult Ok(object json) => new(0, JsonSerializer.Serialize(json), "", TimeSpan.Zero);
 
+    /// <summary>The stacks' outputs: the jump instance, no backend load balancer (not what these tests are about), "value" for the rest.</summary>
+    private static string Value(StackOutput output) =>
+        output == Outputs.JumpInstanceId ? "i-0jump00000000001" : output == Outputs.BackendTargetGroupArn ? BackendAccess.NoLoadBalancer : "value";
+
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
         Calls.Add(string.Join(' ', command.Values));
@@ -226,7 +230,7 @@ public sealed class TunnelWorld(params Func<int, FakeSession>[] first) : IProces
             ["cloudformation", "describe-stacks", _, var stack, ..] when Deployed => Ok(new
             {
                 Stacks = new[] { new { StackName = stack, StackStatus = "CREATE_COMPLETE", Outputs = Outputs.Of(Enum.Parse<StackKind>(stack.Split('-')[2]))
-                    .Select(o => new { OutputKey = o.Key, OutputValue = o == Outputs.JumpInstanceId ? "i-0jump00000000001" : "value" }) } },
+                    .Select(o => new { OutputKey = o.Key, OutputValue = Value(o) }) } },
             }),
             ["cloudformation", "describe-stacks", ..] => new ProcessResult(255, "", "An error occurred (ValidationError) when calling the DescribeStacks " +
                                                                            "operation: Stack with id X does not exist", TimeSpan.Zero),
@@ -246,7 +250,7 @@ public sealed class TunnelWorld(params Func<int, FakeSession>[] first) : IProces
         var args = command.Values.ToList();
         var names = Environments.Dev.Names;
         File.WriteAllText(args[args.IndexOf("--outputs-file") + 1], JsonSerializer.Serialize(Outputs.All.GroupBy(o => names.Stack(o.Stack))
-            .ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key, o => o == Outputs.JumpInstanceId ? "i-0jump00000000001" : "value"))));
+            .ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key, Value))));
         return new ProcessResult(0, "", "", TimeSpan.Zero);
     }
 

@@ -112,7 +112,16 @@ public class DeployPathTests
         {
             ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] when eksStackExists => Ok(Stack("Exchange-dev-Eks")),
             ["cloudformation", "describe-stacks", ..] => NoStack,
-            ["eks", "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
+            ["eks", "describe-nodegroup", ..] => Ok(new
+            {
+                nodegroup = new
+                {
+                    scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 },
+                    resources = new { autoScalingGroups = new[] { new { name = "eks-nodes-asg" } } },
+                },
+            }),
+            ["autoscaling", "describe-auto-scaling-groups", ..] =>
+                Ok(new { AutoScalingGroups = new[] { new { AutoScalingGroupName = "eks-nodes-asg", TargetGroupARNs = Array.Empty<string>() } } }),
             ["logs", "describe-log-groups", _, var prefix, ..] =>
                 Ok(new { logGroups = logGroups.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => new { logGroupName = g }) }),
             ["logs", "delete-log-group", _, var name, ..] => Deleted(name),
@@ -181,8 +190,9 @@ public class DeployPathTests
         Assert.False(File.Exists(given));
         Assert.Equal(OutputsJson(), File.ReadAllText(b.Settings.OutputsFile));
         Assert.Equal("value-" + Outputs.EksClusterName.Key, b.Outputs[Outputs.EksClusterName]);
-        // Nothing half-written is left beside them (DeployInfra also writes the deploy policy there).
-        Assert.Equal(["cdk-outputs.json", "deploy-policy.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // Nothing half-written is left beside them (DeployInfra also writes the deploy policy and the backend targets' record there).
+        Assert.Equal(["backend-targets.json", "cdk-outputs.json", "deploy-policy.json"],
+            Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     public static TheoryData<string, bool> FailedDeploys => new()

@@ -29,7 +29,8 @@ public sealed class PlanTests
         Assert.Contains(recording.Steps[0].Calls, c => c.Command.RenderSafe().StartsWith("aws iam get-role --role-name", StringComparison.Ordinal));
         Assert.Contains(recording.Steps[1].Calls, c => c.Command.RenderSafe().StartsWith("aws s3api put-object", StringComparison.Ordinal));
         Assert.False(Directory.Exists(b.Settings.ArtifactsDir) && Directory.EnumerateFileSystemEntries(b.Settings.ArtifactsDir).Any());
-        Assert.Contains("--bucket 'exchange-dev-artifacts-<account>-ap-northeast-2'", recording.Render(recording.Steps[1].Calls.Last().Command, b.Redactor));
+        var share = recording.Steps[1].Calls.Last(c => c.Command.RenderSafe().StartsWith("aws s3api put-object", StringComparison.Ordinal));
+        Assert.Contains("--bucket 'exchange-dev-artifacts-<account>-ap-northeast-2'", recording.Render(share.Command, b.Redactor));
     }
 
     [Fact]

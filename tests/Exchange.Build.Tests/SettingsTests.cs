@@ -250,3 +250,54 @@ public class EksEndpointSettingsTests
         else Assert.Contains(warning, Assert.Single(warnings));
     }
 }
+
+/// <summary>--backend-public-cidrs: who the backend's load balancer admits, passed to cdk, printed, and warned about when open.</summary>
+public class BackendAccessSettingsTests
+{
+    [Fact]
+    public void Without_the_option_nobody_is_admitted_and_nothing_is_passed_to_cdk()
+    {
+        var b = Contexts.Build(new RecordingRunner());
+
+        Assert.Null(b.Settings.BackendPublicCidrsOverride);
+        Assert.Empty(b.Settings.Environment.Of<EksConfig>().BackendPublicCidrs);
+        Assert.DoesNotContain(ContextKeys.BackendPublicCidrs, Synth.Context(b).Keys);
+        Assert.Contains("backend lb    admits nobody from outside (no CIDRs configured)", b.Settings.Describe());
+    }
+
+    [Fact]
+    public void The_option_or_else_the_variable_sets_the_cidrs_and_goes_to_cdk_as_context()
+    {
+        var b = Contexts.Build(new RecordingRunner(), new() { ["backend-public-cidrs"] = "203.0.113.0/24" },
+            new() { ["EXCHANGE_BACKEND_PUBLIC_CIDRS"] = "198.51.100.0/24" });
+        var fromVariable = Contexts.Settings(environment: new() { ["EXCHANGE_BACKEND_PUBLIC_CIDRS"] = "198.51.100.0/24" });
+
+        Assert.Equal(["203.0.113.0/24"], b.Settings.Environment.Of<EksConfig>().BackendPublicCidrs);
+        Assert.Equal("203.0.113.0/24", Synth.Context(b)[ContextKeys.BackendPublicCidrs]);
+        Assert.Contains("backend lb    admits 203.0.113.0/24 only", b.Settings.Describe());
+        Assert.Equal(["198.51.100.0/24"], fromVariable.Environment.Of<EksConfig>().BackendPublicCidrs);
+        Assert.Empty(Contexts.Settings(new() { ["backend-public-cidrs"] = "private" }).Environment.Of<EksConfig>().BackendPublicCidrs);
+    }
+
+    [Fact]
+    public void A_bad_cidr_is_a_settings_error_naming_the_option_with_an_example()
+    {
+        var error = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["backend-public-cidrs"] = "10.1.2.3/16" }));
+
+        Assert.Contains("--backend-public-cidrs: '10.1.2.3/16' has host bits set: write 10.1.0.0/16", error.Message);
+        Assert.Contains("Example: --backend-public-cidrs=203.0.113.0/24,198.51.100.7/32", error.Message);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0/0", true, true)]
+    [InlineData("0.0.0.0/0", false, false)]
+    [InlineData("203.0.113.0/24", true, false)]
+    [InlineData("private", true, false)]
+    public void Doctor_warns_about_a_load_balancer_open_to_the_internet_only(string cidrs, bool loadBalancer, bool warns)
+    {
+        var warnings = Doctor.BackendWarnings(EksEndpointAccess.Parse(cidrs, "test"), loadBalancer).ToArray();
+
+        if (warns) Assert.Contains("admits 0.0.0.0/0: anyone on the internet can call the backend", Assert.Single(warnings));
+        else Assert.Empty(warnings);
+    }
+}

@@ -49,6 +49,10 @@ public sealed class VerifyTests : IDisposable
             ["secretsmanager", "get-secret-value", ..] =>
                 Json(new { SecretString = JsonSerializer.Serialize(new { username = "admin", password = Password }) }),
             ["s3api", ..] => Json(new { }),
+            ["elbv2", "describe-target-health", ..] => Json(new
+            {
+                TargetHealthDescriptions = new[] { new { Target = new { Id = "i-0a1b2c3d4e5f6071", Port = 30080 }, TargetHealth = new { State = "healthy" } } },
+            }),
             _ => throw new InvalidOperationException("unscripted: aws " + string.Join(' ', args)),
         };
         if (args is ["kustomize", var dir]) return RealKubectl(dir);
@@ -189,7 +193,7 @@ public sealed class VerifyTests : IDisposable
         var error = Assert.Throws<VerifyFailedException>(() => Workloads.Verify(b));
 
         Assert.StartsWith("The connectivity check failed: mysql: no answer from db:3306 within 5 s. Likely cause: a security group", error.Message);
-        Assert.Contains("1 of 7 checklist items did not pass", error.Message);
+        Assert.Contains("1 of 8 checklist items did not pass", error.Message);
         Assert.Contains(Kubectl(runner), c => c.StartsWith("delete job exchange-checker-", StringComparison.Ordinal) && c.Contains("--wait=false"));
         var log = _log.Text;
         Assert.Contains("  FAILED      the RDS connection works: no answer from db:3306 within 5 s", log);
@@ -255,6 +259,7 @@ public sealed class VerifyTests : IDisposable
         Assert.Equal([
             "kubectl reaches the cluster", "the nodes are Ready", "the RDS connection works", "the Redis connection works", "the Kafka topics exist",
             "the images in ECR are what the pods run", "the pods are Running",
+            "the backend's load balancer has a healthy target", // the design document's diagram: the backend behind an ALB
         ], Checklist.Items.Select(i => i.Name));
     }
 

@@ -88,6 +88,7 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
     [InlineData("Redpanda data volume unencrypted", "AwsSolutions-EC26")]
     [InlineData("Redis open to 0.0.0.0/0", "AwsSolutions-EC23")]
     [InlineData("no VPC flow log", "AwsSolutions-VPC7")]
+    [InlineData("backend load balancer without access logs", "AwsSolutions-ELB2")]
     public void Undoing_a_fix_makes_the_check_fail_on_its_rule(string fix, string rule)
     {
         var logicalId = Undo(fix, out var template);
@@ -158,6 +159,12 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
                 Props(template, RedisStack.SecurityGroupLogicalId)["SecurityGroupIngress"] = new JsonArray(
                     new JsonObject { ["CidrIp"] = "0.0.0.0/0", ["IpProtocol"] = "tcp", ["FromPort"] = 6379, ["ToPort"] = 6379 });
                 return RedisStack.SecurityGroupLogicalId;
+            case "backend load balancer without access logs":
+                template = Copy(StackKind.Eks);
+                var balancer = template["Resources"]!.AsObject().Single(r => (string?)r.Value!["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer");
+                var attributes = balancer.Value!["Properties"]!["LoadBalancerAttributes"]!.AsArray();
+                attributes.Single(a => (string?)a!["Key"] == "access_logs.s3.enabled")!["Value"] = "false";
+                return balancer.Key;
             case "no VPC flow log":
                 template = Copy(StackKind.Vpc);
                 var resources = template["Resources"]!.AsObject();

@@ -41,8 +41,9 @@ public sealed class EksStackTests(SynthesizedApp app)
         var types = TemplateJson.AllResources(app.Json[StackKind.Eks]).Select(r => TemplateJson.Type(r.Resource)!).Distinct().Order();
 
         Assert.Equal(
-            ["AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role", "AWS::Logs::LogGroup",
-                "AWS::Scheduler::Schedule"],
+            ["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup",
+                "AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::Scheduler::Schedule"],
             types.Where(t => t != "AWS::CDK::Metadata"));
     }
 
@@ -297,19 +298,28 @@ public sealed class EksStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void Eks_stack_opens_nothing_but_the_four_data_store_ports_and_the_api_to_the_jump_instance()
+    public void Eks_stack_opens_nothing_but_the_four_data_store_ports_the_api_to_the_jump_instance_and_the_backend_node_port_to_its_load_balancer()
     {
-        Template.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 5);
-        Assert.Single(IngressRules.Of(app), r => r.TargetStack == StackKind.Eks);
+        Template.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 6);
+        var natGroup = app.Resources(StackKind.Vpc, "AWS::EC2::SecurityGroup").Single().Key;
+        var loadBalancerGroup = app.Resources(StackKind.Eks, "AWS::EC2::SecurityGroup").Keys.Single();
+        Assert.Equal(
+            [
+                new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", 443, 443, $"sg:Vpc/{natGroup}.GroupId"),
+                new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", BackendAccess.NodePort, BackendAccess.NodePort,
+                    $"sg:Eks/{loadBalancerGroup}.GroupId"),
+            ],
+            RulesOn(StackKind.Eks));
     }
 
     [Fact]
     public void The_private_api_endpoint_admits_443_only_from_the_jump_instances_security_group()
     {
         var natGroup = app.Resources(StackKind.Vpc, "AWS::EC2::SecurityGroup").Single().Key;
-        var onCluster = IngressRules.Of(app).Where(r => r.TargetGroup == "Cluster").ToArray();
+        var onApiPort = IngressRules.Of(app).Where(r => r.TargetGroup == "Cluster.ClusterSecurityGroupId" && r.FromPort <= 443 && r.ToPort >= 443)
+            .ToArray();
 
-        Assert.Equal([new IngressRule(StackKind.Eks, "Cluster", "tcp", 443, 443, $"sg:Vpc/{natGroup}.GroupId")], onCluster);
+        Assert.Equal([new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", 443, 443, $"sg:Vpc/{natGroup}.GroupId")], onApiPort);
         Assert.DoesNotContain(IngressRules.Of(app), r => r.Source.StartsWith("cidr:0.0.0.0/0", StringComparison.Ordinal));
     }
 

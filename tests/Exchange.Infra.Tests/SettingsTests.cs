@@ -127,6 +127,46 @@ public sealed class EksEndpointAccessTests
         Assert.Equal("public from 203.0.113.0/24 only, and private", EksEndpointAccess.Describe(["203.0.113.0/24"]));
     }
 }
+/// <summary>Who the backend's load balancer admits, and whether there is one: the same parser as the EKS endpoint's, nobody by default.</summary>
+public sealed class BackendAccessSettingsTests
+{
+    private static InfraSettings From(string key, string value) => InfraSettings.From(k => k == key ? value : null, _ => null);
+
+    [Fact]
+    public void The_dev_environment_has_the_load_balancer_and_admits_nobody_from_outside()
+    {
+        var eks = Environments.Dev.Of<EksConfig>();
+
+        Assert.True(eks.BackendLoadBalancer);
+        Assert.Empty(eks.BackendPublicCidrs);
+        Assert.Equal("admits nobody from outside (no CIDRs configured)", BackendAccess.Describe(eks.BackendPublicCidrs));
+        Assert.Equal("admits ANYONE (0.0.0.0/0)", BackendAccess.Describe(["0.0.0.0/0"]));
+    }
+
+    [Fact]
+    public void Context_sets_the_admitted_cidrs_and_refuses_a_malformed_one_naming_its_key()
+    {
+        Assert.Equal(["203.0.113.0/24"], From(ContextKeys.BackendPublicCidrs, "203.0.113.0/24").Config.Of<EksConfig>().BackendPublicCidrs);
+        Assert.Empty(From(ContextKeys.BackendPublicCidrs, "private").Config.Of<EksConfig>().BackendPublicCidrs);
+
+        var error = Assert.Throws<InvalidSettingException>(() => From(ContextKeys.BackendPublicCidrs, "10.0.0.1/8"));
+
+        Assert.Contains($"Context '{ContextKeys.BackendPublicCidrs}'", error.Message);
+        Assert.Contains("write 10.0.0.0/8", error.Message);
+    }
+
+    [Fact]
+    public void Context_turns_the_load_balancer_off_with_false_and_refuses_anything_but_true_or_false()
+    {
+        Assert.False(From(ContextKeys.BackendLoadBalancer, "false").Config.Of<EksConfig>().BackendLoadBalancer);
+        Assert.True(From(ContextKeys.BackendLoadBalancer, "TRUE").Config.Of<EksConfig>().BackendLoadBalancer);
+
+        var error = Assert.Throws<InvalidSettingException>(() => From(ContextKeys.BackendLoadBalancer, "off"));
+
+        Assert.Contains($"-c {ContextKeys.BackendLoadBalancer}=false", error.Message);
+    }
+}
+
 /// <summary>The one definition of the nodes' architecture, checked against CDK's reading of instance type names.</summary>
 public sealed class NodePlatformTests
 {

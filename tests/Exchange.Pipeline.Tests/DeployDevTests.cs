@@ -51,6 +51,10 @@ public sealed class DeployDevTests : IDisposable
             "aws ssm start-session --target",
             "aws ssm terminate-session",
             "cdk deploy --app",
+            // The backend's load balancer gets the node group's Auto Scaling group as its targets (CloudFormation cannot do it).
+            "aws eks describe-nodegroup",
+            "aws autoscaling describe-auto-scaling-groups",
+            "aws autoscaling attach-load-balancer-target-groups",
             "aws ecr get-login-password",
             "aws ecr describe-images --repository-name exchange/matching-engine-shard",
             "aws eks update-kubeconfig --name exchange-dev",
@@ -60,9 +64,16 @@ public sealed class DeployDevTests : IDisposable
             "kubectl kustomize",
             "kubectl apply -f -",
             "kubectl rollout status",
+            "aws elbv2 describe-target-health --target-group-arn arn:aws:elasticloadbalancing:",
             "aws ssm terminate-session", // closed when the run ends
         };
         CallOrder.Assert(calls, order);
+        // The backend: its targets healthy on the load balancer, and the summary says where it is and how to reach it meanwhile.
+        lock (_run.Cloud) Assert.Single(_run.Cloud.AutoScalingGroups.Values, g => g["TargetGroupARNs"]!.AsArray().Count == 1);
+        var summary = System.Text.RegularExpressions.Regex.Replace(first.Output, @"\s+", " "); // the summary wraps at 120 columns
+        Assert.Matches(@"Verify checked \d+ workloads rolled out; backend: 2 of 2 load balancer target\(s\) healthy", summary);
+        Assert.Matches(@"Backend: http://\S+\.ap-northeast-2\.elb\.amazonaws\.com admits nobody from outside \(no CIDRs configured\)", summary);
+        Assert.Contains("kubectl port-forward --namespace exchange-dev svc/future-backend 8080:80", summary);
 
         // The images are really in the registry, and the applied manifests carry exactly those references.
         var images = ImagesFile();
@@ -101,10 +112,12 @@ public sealed class DeployDevTests : IDisposable
         Assert.All(logins, dir => Assert.StartsWith("/dev/shm/exchange-docker-", dir, StringComparison.Ordinal));
         Assert.All(logins, dir => Assert.False(Directory.Exists(dir), $"the temporary docker login {dir} was left behind"));
 
+        var firstCalls = _run.Calls.Count;
         var second = _run.Build("--target=DeployDev", "--skip-verify");
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Matches(@"Verify +skipped +skipped: --skip-verify", second.Output);
         Assert.Contains("No changes: everything was already up to date.", second.Text);
+        Assert.DoesNotContain(_run.Calls.Skip(firstCalls), c => c.CommandLine.StartsWith("aws autoscaling", StringComparison.Ordinal)); // recorded, unchanged
         Assert.Contains("already built", second.Text);
         Assert.Contains("is already in the registry; not pushing it again", second.Text);
         Assert.Contains($"{StackKinds.DeployOrder.Count} stacks, no changes", second.Text);

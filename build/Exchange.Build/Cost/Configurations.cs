@@ -42,6 +42,14 @@ public static class Configurations
     public static IReadOnlyList<CostConfiguration> Options { get; } =
         [NatGateway, OnDemandNodes, X86Data, ExtendedSupport, X86Redpanda, LargeNodeDisks, LargeKafkaVolume];
 
+    public static readonly CostConfiguration WithoutBackendLoadBalancer = new("Without the backend ALB",
+        "no Application Load Balancer in front of the backend (EksConfig.BackendLoadBalancer = false, -c backendLoadBalancer=false): " +
+        "its hours, LCUs and two public IPv4 addresses go; kubectl port-forward is then the way to the backend",
+        a => Patches.RemoveTypes(a, "AWS::ElasticLoadBalancingV2::"));
+
+    /// <summary>Parts of the dev default one can leave out, each alone: what each saves (the default keeps them).</summary>
+    public static IReadOnlyList<CostConfiguration> LeftOut { get; } = [WithoutBackendLoadBalancer];
+
     /// <summary>
     /// The design document (section 2.1 config/dev.ts and section 3): one NAT gateway, 2 x t3.medium Spot
     /// nodes (t3a.medium fallback, 50 GB disks, min 1 / max 4), db.t3.micro with 20 GB gp3, cache.t3.micro,

@@ -54,6 +54,19 @@ public static class Patches
         return natInstances.Length;
     }
 
+    /// <summary>Removes every resource whose type starts with <paramref name="typePrefix"/> (a part of the configuration left out).</summary>
+    public static int RemoveTypes(CloudAssembly assembly, string typePrefix)
+    {
+        var removed = 0;
+        foreach (var stack in assembly.Stacks)
+            foreach (var id in stack.Resources.Where(e => Type(e.Value)?.StartsWith(typePrefix, StringComparison.Ordinal) == true).Select(e => e.Key).ToArray())
+            {
+                stack.Resources.Remove(id);
+                removed++;
+            }
+        return removed;
+    }
+
     public static int Kubernetes(CloudAssembly assembly, string version, string supportType) =>
         Set(assembly, "AWS::EKS::Cluster", "Version", version)
         + Set(assembly, "AWS::EKS::Cluster", "UpgradePolicy", new JsonObject { ["SupportType"] = supportType });

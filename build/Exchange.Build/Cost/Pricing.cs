@@ -67,6 +67,7 @@ public static class Pricers
             ["AWS::SecretsManager::Secret"] = ServicePricers.Secret,
             ["AWS::S3::Bucket"] = ServicePricers.Bucket,
             ["AWS::EC2::FlowLog"] = ServicePricers.FlowLog,
+            ["AWS::ElasticLoadBalancingV2::LoadBalancer"] = ServicePricers.LoadBalancer,
         };
 
     public static IEnumerable<string> KnownTypes => ByType.Keys;

@@ -115,8 +115,34 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
             : AwsError("ImageNotFoundException", "DescribeImages", "The image requested does not exist in the specified repository."),
         "eks update-kubeconfig" => UpdateKubeconfig(),
         "ssm terminate-session" => Json(new JsonObject { ["SessionId"] = Arg(args, "--session-id") }),
+        // The node group's Auto Scaling group, not yet in the backend load balancer's target group; once attached, its nodes are healthy.
+        "eks describe-nodegroup" => Json(new JsonObject
+        {
+            ["nodegroup"] = new JsonObject
+            {
+                ["scalingConfig"] = new JsonObject { ["minSize"] = 1, ["maxSize"] = 4, ["desiredSize"] = 2 },
+                ["resources"] = new JsonObject { ["autoScalingGroups"] = new JsonArray(new JsonObject { ["name"] = PlaceholderAutoScalingGroup }) },
+            },
+        }),
+        "autoscaling describe-auto-scaling-groups" => Json(new JsonObject
+        {
+            ["AutoScalingGroups"] = new JsonArray(args.SkipWhile(a => a != "--auto-scaling-group-names").Skip(1).TakeWhile(a => !a.StartsWith("--"))
+                .Select(name => (JsonNode)new JsonObject { ["AutoScalingGroupName"] = name, ["TargetGroupARNs"] = new JsonArray() }).ToArray()),
+        }),
+        "autoscaling attach-load-balancer-target-groups" => Json(new JsonObject()),
+        "elbv2 describe-target-health" => Json(new JsonObject
+        {
+            ["TargetHealthDescriptions"] = new JsonArray(new JsonObject
+            {
+                ["Target"] = new JsonObject { ["Id"] = "<node instance>", ["Port"] = BackendAccess.NodePort },
+                ["TargetHealth"] = new JsonObject { ["State"] = "healthy" },
+            }),
+        }),
         _ => throw NoAnswer($"aws {call}"),
     };
+
+    /// <summary>The Auto Scaling group EKS makes for the node group (its name is known only once it exists).</summary>
+    public const string PlaceholderAutoScalingGroup = "<Auto Scaling group of the node group>";
 
     private ProcessResult Cdk(string[] args)
     {
@@ -238,6 +264,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
             [Contracts.Outputs.RedisPort] = $"{DataStorePorts.Redis}",
             [Contracts.Outputs.ArtifactsBucketName] = names.Bucket(EnvironmentNames.ArtifactsPurpose, account, region),
             [Contracts.Outputs.LogsBucketName] = names.Bucket(EnvironmentNames.LogsPurpose, account, region),
+            [Contracts.Outputs.BackendUrl] = BackendAccess.UrlPlaceholder,
         }) known[output] = value;
         return Contracts.Outputs.All.GroupBy(o => names.Stack(o.Stack)).ToDictionary(g => g.Key,
             g => g.ToDictionary(o => o.Key, o => known.GetValueOrDefault(o) ?? $"<{names.Stack(o.Stack)}.{o.Key}>"));

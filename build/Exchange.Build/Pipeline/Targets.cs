@@ -29,7 +29,7 @@ public static class Targets
 
         Target.Declare(TaskNames.Synth, TargetGroup.Offline, "Synthesizes the CDK app (infra/) into the cloud assembly; skipped when nothing changed.")
             .Describe("Synthesizes the CDK app (`infra/`) into the cloud assembly; needs no AWS credentials; skipped when nothing changed.")
-            .Reads(ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs)
+            .Reads(ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.BackendPublicCidrs)
             .Runs(ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
             .Does(Tasks.Synth.Run),
 
@@ -40,13 +40,14 @@ public static class Targets
 
         Target.Declare(TaskNames.Plan, TargetGroup.Offline, "Every command DeployDev would run, and where it would stop with these settings (no AWS call).")
             .Describe("Prints what the EKS API endpoint admits, the way kubectl takes to it (the tunnel through the jump instance, or the " +
-                      "public endpoint's CIDRs) and every command DeployDev would run: DeployDev's own tasks, replayed against " +
+                      "public endpoint's CIDRs), what the backend's load balancer admits (its URL as a placeholder) and every command " +
+                      "DeployDev would run: DeployDev's own tasks, replayed against " +
                       "answers an empty account would give (nothing reaches AWS); ends with what works without an account, where DeployDev " +
                       "would stop with these settings and why, and how many resources each stack would create.")
             .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.EksAdmins,
-                ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.SkipBootstrap,
-                ArgumentNames.SkipInfra, ArgumentNames.SkipImages, ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.CdkConcurrency,
-                ArgumentNames.Json)
+                ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.BackendPublicCidrs,
+                ArgumentNames.SkipBootstrap, ArgumentNames.SkipInfra, ArgumentNames.SkipImages, ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout,
+                ArgumentNames.CdkConcurrency, ArgumentNames.Json)
             .Runs(ToolKind.Kubectl)
             .PrintsJson()
             .Does(b => Tasks.Plan.Run(b)),
@@ -86,9 +87,10 @@ public static class Targets
         Target.Declare(TaskNames.Doctor, TargetGroup.DeployDev, "The tools and their versions; with --account, the AWS identity and region too.")
             .Describe("One table of the tools and their versions (ok / warning / no engine / missing; the Session Manager plugin too, when " +
                       "kubectl goes through the tunnel) and what still works without the missing ones; with --account, also the AWS " +
-                      "identity and the region; says how kubectl reaches the EKS API and warns about an endpoint open to 0.0.0.0/0.")
+                      "identity and the region; says how kubectl reaches the EKS API and warns about an endpoint or a backend load " +
+                      "balancer open to 0.0.0.0/0.")
             .TouchesAwsWhenAccountGiven()
-            .Reads(ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.Json)
+            .Reads(ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.BackendPublicCidrs, ArgumentNames.Json)
             .Runs(Tasks.Doctor.Tools.ToArray())
             .ChecksItsOwnTools()
             .PrintsJson()
@@ -115,13 +117,14 @@ public static class Targets
 
         Target.Declare(TaskNames.DeployInfra, TargetGroup.DeployDev, "Deploys every registered stack (cdk deploy) and saves their outputs.")
             .Describe("Deploys every registered stack (`cdk deploy`) and saves their outputs to `artifacts/<env>/cdk-outputs.json`; shares " +
-                      "them and the deploy policy in the artifacts bucket. When kubectl steps follow, it first proves the tunnel to the " +
-                      "cluster works (deploying the Vpc stack alone first when its jump instance does not exist yet).")
+                      "them and the deploy policy in the artifacts bucket; attaches the node group's Auto Scaling group to the backend load " +
+                      "balancer's target group. When kubectl steps follow, it first proves the tunnel to the cluster works (deploying the " +
+                      "Vpc stack alone first when its jump instance does not exist yet).")
             .After(TaskNames.Bootstrap)
             .SkippedWhen(s => s.SkipInfra, $"--{ArgumentNames.SkipInfra}")
             .Touches(Reach.Aws)
             .Reads(ArgumentNames.SkipInfra, ArgumentNames.CdkConcurrency, ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs,
-                ArgumentNames.ClusterAccess)
+                ArgumentNames.ClusterAccess, ArgumentNames.BackendPublicCidrs)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node)
             .ChangesThings()
             .Does(DeployInfra.Deploy),
@@ -167,7 +170,8 @@ public static class Targets
 
         Target.Declare(TaskNames.Verify, TargetGroup.DeployDev, "Rollouts, the in-cluster connectivity check, and the post-deploy checklist.")
             .Describe("Waits for the rollouts, runs the connectivity check Job (MySQL, Redis, Kafka from inside the cluster), then checks " +
-                      "the design document's post-deploy checklist and records the result (`verify.json`; Status shows it).")
+                      "the design document's post-deploy checklist and the backend's target health on its load balancer (no public " +
+                      "request), and records the result (`verify.json`; Status shows it).")
             .After(TaskNames.ApplyK8s)
             .SkippedWhen(s => s.SkipVerify, $"--{ArgumentNames.SkipVerify}")
             .Touches(Reach.Aws | Reach.Cluster)
@@ -181,8 +185,9 @@ public static class Targets
 
         // --- Day 2: operating the environment -----------------------------------------------------------------------
         Target.Declare(TaskNames.Status, TargetGroup.Day2, "Stacks and outputs, nodes, pods, topics, who has cluster access, and whether it runs.")
-            .Describe("Shows stacks and outputs, nodes, pods, Redpanda topics, who has access to the cluster and at which level (its EKS " +
-                      "access entries), how kubectl reaches it, the last Verify and when it ran, and whether the environment runs or is paused.")
+            .Describe("Shows stacks and outputs, the backend's URL and who may call it, nodes, pods, Redpanda topics, who has access to " +
+                      "the cluster and at which level (its EKS access entries), how kubectl reaches it, the last Verify and when it ran, and " +
+                      "whether the environment runs or is paused.")
             .Touches(Reach.Aws | Reach.Cluster)
             .Reads(ArgumentNames.ClusterAccess, ArgumentNames.Json)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
@@ -192,7 +197,8 @@ public static class Targets
         Target.Declare(TaskNames.Diff, TargetGroup.Day2, "What a deploy would change: cdk diff of the stacks and kubectl diff of the overlay.")
             .Describe("Shows what a deploy would change: `cdk diff` of the stacks and `kubectl diff` of the overlay.")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess)
+            .Reads(ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess,
+                ArgumentNames.BackendPublicCidrs)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
             .Does(Tasks.Status.Diff),
 

@@ -30,6 +30,8 @@ public static class ArgumentNames
     public const string EksAdmins = "eks-admins";
     /// <summary>Replaces the environment's read-only principals (EksConfig.ViewPrincipals) for this run.</summary>
     public const string EksViewers = "eks-viewers";
+    /// <summary>Who the backend's load balancer admits: IPv4 CIDRs, or "private" for nobody from outside.</summary>
+    public const string BackendPublicCidrs = "backend-public-cidrs";
     /// <summary>Resume: stay up until this local time (HH:mm, or yyyy-MM-ddTHH:mm) in the sleep schedule's zone, skipping the sleep before it.</summary>
     public const string Until = "until";
     /// <summary>CostDiff: the base branch's cloud assembly (its artifacts/&lt;env&gt;/cdk.out).</summary>

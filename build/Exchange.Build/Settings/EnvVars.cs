@@ -25,6 +25,8 @@ public static class EnvVars
     public const string EksViewers = "EXCHANGE_EKS_VIEWERS";
     /// <summary>Who reaches the EKS API endpoint from the internet, when --eks-public-cidrs is not given.</summary>
     public const string EksPublicCidrs = "EXCHANGE_EKS_PUBLIC_CIDRS";
+    /// <summary>Who the backend's load balancer admits, when --backend-public-cidrs is not given.</summary>
+    public const string BackendPublicCidrs = "EXCHANGE_BACKEND_PUBLIC_CIDRS";
     /// <summary>Where run artefacts go (default: artifacts/&lt;env&gt;).</summary>
     public const string ArtifactsDir = "EXCHANGE_ARTIFACTS_DIR";
     /// <summary>Where the cloud assembly is synthesized (default: &lt;artifacts&gt;/cdk.out).</summary>

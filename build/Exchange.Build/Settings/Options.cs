@@ -34,6 +34,8 @@ public static class Options
             "how kubectl reaches the EKS API: tunnel (SSM, via the jump instance) or direct (the public endpoint)"),
         new(ArgumentNames.EksPublicCidrs, "CIDRS", $"{EnvVars.EksPublicCidrs}, else the environment's (dev: none)",
             "who reaches the EKS API from the internet (203.0.113.0/24,...), or private"),
+        new(ArgumentNames.BackendPublicCidrs, "CIDRS", $"{EnvVars.BackendPublicCidrs}, else the environment's (dev: none)",
+            "who the backend's load balancer admits (203.0.113.0/24,...), or private"),
         new(ArgumentNames.SkipBootstrap, null, "off", "DeployDev without Bootstrap"),
         new(ArgumentNames.SkipInfra, null, "off", "DeployDev without DeployInfra"),
         new(ArgumentNames.SkipImages, null, "off", "DeployDev without BuildImages and PushImages (no source checkouts needed)"),

@@ -27,6 +27,10 @@ public sealed partial record PipelineSettings
     public IReadOnlyList<string>? EksViewersOverride { get; init; }
     /// <summary>How kubectl reaches the cluster API (--cluster-access; default: the tunnel unless public CIDRs are configured).</summary>
     public ClusterPath ClusterPath { get; init; } = ClusterPath.Tunnel;
+    /// <summary>
+    /// --backend-public-cidrs / EXCHANGE_BACKEND_PUBLIC_CIDRS when given (already applied to <see cref="Environment"/>); null keeps the environment's list.
+    /// </summary>
+    public IReadOnlyList<string>? BackendPublicCidrsOverride { get; init; }
     public string? AwsProfile { get; init; }
     public string? AwsRegionVariable { get; init; }
     public bool SkipBootstrap { get; init; }
@@ -55,6 +59,8 @@ public sealed partial record PipelineSettings
     public string OutputsFile => Path.Combine(ArtifactsDir, "cdk-outputs.json");
     public string ImagesFile => Path.Combine(ArtifactsDir, "images.json");
     public string PauseFile => Path.Combine(ArtifactsDir, "pause.json");
+    /// <summary>What this machine last found attached to the backend load balancer's target group (DeployInfra skips the check when unchanged).</summary>
+    public string BackendTargetsFile => Path.Combine(ArtifactsDir, "backend-targets.json");
     /// <summary>The deploy role's IAM policy (the Permissions target).</summary>
     public string PolicyFile => Path.Combine(ArtifactsDir, "deploy-policy.json");
     public string EngineDockerfile => Path.Combine(EngineDir, "Dockerfile.shard");
@@ -88,6 +94,9 @@ public sealed partial record PipelineSettings
                        "put the team's and CI's roles in EksConfig.AdminPrincipals in src/Exchange.Contracts/Environments.cs (role/PATH/NAME), or pass " +
                        $"--{ArgumentNames.EksAdmins}=role/PATH/NAME,... for one run; the deploying identity gets access for its run anyway. " +
                        $"Unset {EnvVars.RetiredAdminPrincipal} if it is set.");
+        var backendCidrs = CidrsOrNull(ArgumentNames.BackendPublicCidrs,
+            inputs.Argument(ArgumentNames.BackendPublicCidrs) ?? inputs.Environment(EnvVars.BackendPublicCidrs), errors);
+        if (backendCidrs is not null) environment = environment.With(environment.Of<EksConfig>() with { BackendPublicCidrs = backendCidrs });
         var root = Path.GetFullPath(repoRoot);
         var artifacts = Full(root, inputs.Argument(ArgumentNames.Artifacts)
             ?? inputs.Environment(EnvVars.ArtifactsDir) ?? Path.Combine("artifacts", environment.EnvName));
@@ -105,6 +114,7 @@ public sealed partial record PipelineSettings
             EksViewersOverride = viewers,
             ClusterPath = ClusterPathOf(inputs.Argument(ArgumentNames.ClusterAccess) ?? inputs.Environment(EnvVars.ClusterAccess), eks.PublicAccessCidrs,
                 errors),
+            BackendPublicCidrsOverride = backendCidrs,
             RepoRoot = root,
             ArtifactsDir = artifacts,
             CdkOutDir = Full(root, inputs.Environment(EnvVars.CdkOutDir) ?? Path.Combine(artifacts, "cdk.out")),
@@ -180,6 +190,7 @@ public sealed partial record PipelineSettings
         if (Reads(ArgumentNames.EksAdmins) || Reads(ArgumentNames.EksViewers))
             yield return $"cluster admin {(eks.AdminPrincipals.Count == 0 ? "(none listed)" : string.Join(", ", eks.AdminPrincipals))}" +
                          (eks.ViewPrincipals.Count == 0 ? "" : $"; view: {string.Join(", ", eks.ViewPrincipals)}");
+        if (Reads(ArgumentNames.BackendPublicCidrs)) yield return $"backend lb    {BackendAccess.Describe(eks.BackendPublicCidrs, eks.BackendLoadBalancer)}";
         if (Reads(ArgumentNames.EngineDir)) yield return $"engine-dir    {EngineDir}";
         if (Reads(ArgumentNames.BackendDir)) yield return $"backend-dir   {BackendDir}";
         if (Reads(ArgumentNames.CheckerDir) && CheckerDir != RepoRoot) yield return $"checker-dir   {CheckerDir}";
@@ -262,17 +273,21 @@ public sealed partial record PipelineSettings
         return path ?? ClusterPaths.Default(cidrs);
     }
 
-    private static IReadOnlyList<string>? EksPublicCidrsOrNull(string? text, List<string> errors)
+    private static IReadOnlyList<string>? EksPublicCidrsOrNull(string? text, List<string> errors) =>
+        CidrsOrNull(ArgumentNames.EksPublicCidrs, text, errors);
+
+    /// <summary>An IPv4 CIDR list option (the EKS endpoint's, the backend load balancer's), or null when not given.</summary>
+    private static IReadOnlyList<string>? CidrsOrNull(string option, string? text, List<string> errors)
     {
         // Blank counts as not given: CI passes an unset repository variable as an empty string.
         if (string.IsNullOrWhiteSpace(text)) return null;
         try
         {
-            return EksEndpointAccess.Parse(text, $"--{ArgumentNames.EksPublicCidrs}");
+            return EksEndpointAccess.Parse(text, $"--{option}");
         }
         catch (FormatException e)
         {
-            errors.Add($"{e.Message} Example: --{ArgumentNames.EksPublicCidrs}=203.0.113.0/24,198.51.100.7/32, or '{EksEndpointAccess.PrivateOnly}'.");
+            errors.Add($"{e.Message} Example: --{option}=203.0.113.0/24,198.51.100.7/32, or '{EksEndpointAccess.PrivateOnly}'.");
             return null;
         }
     }

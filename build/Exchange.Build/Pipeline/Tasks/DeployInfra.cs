@@ -62,8 +62,11 @@ public static partial class DeployInfra
         var text = result.StandardOutput + result.StandardError;
         var unchanged = b.Names.AllStacks.Count(s => (s == ahead.Stack ? ahead.Output : text).Contains($"{s} (no changes)", StringComparison.Ordinal));
         var all = b.Names.AllStacks.Count;
-        b.Report.Add(TaskNames.DeployInfra, unchanged == all ? StepOutcome.Unchanged : StepOutcome.Changed,
-            unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated");
+        // CloudFormation cannot attach the node group's Auto Scaling group to the backend's target group: done here, after each deploy.
+        var eksChanged = !text.Contains($"{b.Names.Stack(StackKind.Eks)} (no changes)", StringComparison.Ordinal);
+        var attached = BackendTargets.EnsureAttached(b, eksChanged);
+        b.Report.Add(TaskNames.DeployInfra, unchanged == all && attached is null ? StepOutcome.Unchanged : StepOutcome.Changed,
+            (unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + (attached is null ? "" : $"; {attached}"));
     }
 
     /// <summary>

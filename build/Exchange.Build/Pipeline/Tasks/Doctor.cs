@@ -48,6 +48,8 @@ public static partial class Doctor
         rows.Add(new Row("eks api", EksEndpointAccess.IsOpenToAnywhere(eks.PublicAccessCidrs) ? "warning" : "ok", "-",
             EksEndpointAccess.Describe(eks.PublicAccessCidrs)));
         rows.Add(new Row("api path", "ok", "-", "kubectl goes " + ClusterPaths.Describe(b.Settings.ClusterPath, eks.PublicAccessCidrs)));
+        rows.Add(new Row("backend", eks.BackendLoadBalancer && EksEndpointAccess.IsOpenToAnywhere(eks.BackendPublicCidrs) ? "warning" : "ok", "-",
+            BackendAccess.Describe(eks.BackendPublicCidrs, eks.BackendLoadBalancer)));
 
         var document = new JsonObject
         {
@@ -100,6 +102,7 @@ public static partial class Doctor
         }
 
         foreach (var warning in EndpointWarnings(eks.PublicAccessCidrs)) b.Log.Warning(warning);
+        foreach (var warning in BackendWarnings(eks.BackendPublicCidrs, eks.BackendLoadBalancer)) b.Log.Warning(warning);
         var warnings = checks.Count(c => c.Status == ToolStatus.Warning);
         b.Report.Add(TaskNames.Doctor, StepOutcome.Checked, $"{checks.Length} tools, {warnings} warning(s); {aws}");
     }
@@ -124,6 +127,15 @@ public static partial class Doctor
         if (EksEndpointAccess.IsOpenToAnywhere(cidrs))
             yield return $"The EKS API endpoint is open to {EksEndpointAccess.Anywhere}: anyone on the internet can reach it (IAM and " +
                          $"access entries still guard every call). This was chosen explicitly; to limit it, pass {how}.";
+    }
+
+    /// <summary>A backend load balancer open to the whole internet (chosen explicitly: it is never the default).</summary>
+    internal static IEnumerable<string> BackendWarnings(IReadOnlyList<string> cidrs, bool loadBalancer)
+    {
+        if (loadBalancer && EksEndpointAccess.IsOpenToAnywhere(cidrs))
+            yield return $"The backend's load balancer admits {EksEndpointAccess.Anywhere}: anyone on the internet can call the backend over plain " +
+                         $"HTTP. This was chosen explicitly; to limit it, pass --{ArgumentNames.BackendPublicCidrs}=<office/VPN CIDRs> (or " +
+                         "EksConfig.BackendPublicCidrs in src/Exchange.Contracts/Environments.cs).";
     }
 
     /// <summary>One row of the table: the tool (or eks api, identity, region), its status, version and detail.</summary>

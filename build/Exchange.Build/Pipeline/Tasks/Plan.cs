@@ -163,11 +163,15 @@ public static partial class Plan
     private static int Print(BuildContext b, Recording recording)
     {
         var s = b.Settings;
-        var cidrs = s.Environment.Of<EksConfig>().PublicAccessCidrs;
+        var eks = s.Environment.Of<EksConfig>();
+        var cidrs = eks.PublicAccessCidrs;
         b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(cidrs)}");
         b.Log.Information($"kubectl reaches it {Settings.ClusterPaths.Describe(s.ClusterPath, cidrs)}" +
                           (s.ClusterPath == Settings.ClusterPath.Tunnel
                               ? ", opened by the first step that needs the cluster and closed when the run ends" : ""));
+        b.Log.Information(eks.BackendLoadBalancer
+            ? $"Backend: {BackendAccess.UrlPlaceholder}, {BackendAccess.Describe(eks.BackendPublicCidrs)}"
+            : $"Backend: {BackendAccess.Describe([], enabled: false)}");
         b.Log.Information($"DeployDev would run, in order ({s.Environment.EnvName}, {s.Region}), as it does the first time, into an empty account:");
         var commands = 0;
         foreach (var step in recording.Steps)

@@ -48,6 +48,12 @@ public static class Status
         if (state.DatabaseStatus == "stopped")
             b.Log.Information($"               RDS restarts itself 7 days after a stop{RestartDate(b)}; Pause again before then.");
 
+        if (BackendTargets.Lines(state.Outputs, b.Names) is { Count: > 0 } backend)
+        {
+            b.Log.Information("Backend:");
+            foreach (var line in backend) b.Log.Information("  " + line);
+        }
+
         if (state.KafkaState == "running" && state.Outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance)
             Topics(b, instance);
         if (state.IsDeployed(StackKind.Eks))

@@ -50,14 +50,16 @@ public static class Synth
     }
 
     /// <summary>
-    /// The -c values: environment, pinned account, overrides of the endpoint CIDRs and of the access lists, and (when this run
-    /// talks to AWS) the deploying identity when the lists do not name it, and the principal of a pre-list cluster's entry.
+    /// The -c values: environment, pinned account, overrides of the endpoint's and the backend load balancer's CIDRs and of the access
+    /// lists, and (when this run talks to AWS) the deploying identity when the lists do not name it, and the principal of a pre-list
+    /// cluster's entry.
     /// </summary>
     public static SortedDictionary<string, string> Context(BuildContext b)
     {
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ContextKeys.Env] = b.Settings.Environment.EnvName };
         if (b.Settings.Account is { } account) context[ContextKeys.Account] = account;
         if (b.Settings.EksPublicCidrsOverride is { } cidrs) context[ContextKeys.EksPublicAccessCidrs] = EksEndpointAccess.Format(cidrs);
+        if (b.Settings.BackendPublicCidrsOverride is { } backend) context[ContextKeys.BackendPublicCidrs] = EksEndpointAccess.Format(backend);
         if (b.Settings.EksAdminsOverride is { } admins) context[ContextKeys.EksAdmins] = Format(admins);
         if (b.Settings.EksViewersOverride is { } viewers) context[ContextKeys.EksViewers] = Format(viewers);
         if (!b.RunTouchesAws) return context;

@@ -55,6 +55,11 @@ public static class IamPermissions
     private static IReadOnlyList<string> Buckets(IamScope s) => [$"arn:{s.Partition}:s3:::exchange-{s.Names.Env}-*"];
     private static IReadOnlyList<string> BucketObjects(IamScope s) => [$"arn:{s.Partition}:s3:::exchange-{s.Names.Env}-*/*"];
 
+    /// <summary>The Auto Scaling groups EKS makes for managed node groups (named eks-NODEGROUP-ID); scoped to this cluster's by EKS's tag.</summary>
+    private static IReadOnlyList<string> NodegroupAutoScalingGroups(IamScope s) => [s.Arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/eks-*")];
+
+    private static IamCondition ClusterNodegroup(IamScope s) => new("StringEquals", "aws:ResourceTag/eks:cluster-name", s.Names.ClusterName);
+
     private static IReadOnlyList<string> Schedules(IamScope s) => [s.Arn("scheduler", $"schedule/default/{s.Names.SleepSchedulePrefix}*")];
 
     /// <summary>The sleep schedules' roles: named by CloudFormation after their stack.</summary>
@@ -96,6 +101,12 @@ public static class IamPermissions
         ["aws eks update-kubeconfig"] = [G("eks:DescribeCluster", Cluster)],
         ["aws eks describe-nodegroup"] = [G("eks:DescribeNodegroup", Nodegroup)],
         ["aws eks update-nodegroup-config"] = [G("eks:UpdateNodegroupConfig", Nodegroup)],
+        // The backend's load balancer: DeployInfra attaches the node group's Auto Scaling group to its target group (CloudFormation
+        // cannot); Verify reads the targets' health. Describe calls of both services take no resource-level permissions.
+        ["aws autoscaling describe-auto-scaling-groups"] = [G("autoscaling:DescribeAutoScalingGroups", IamGrant.AnyResource)],
+        ["aws autoscaling attach-load-balancer-target-groups"] =
+            [G("autoscaling:AttachLoadBalancerTargetGroups", NodegroupAutoScalingGroups, ClusterNodegroup)],
+        ["aws elbv2 describe-target-health"] = [G("elasticloadbalancing:DescribeTargetHealth", IamGrant.AnyResource)],
         ["aws ec2 describe-instances"] = [G("ec2:DescribeInstances", IamGrant.AnyResource)],
         ["aws ec2 stop-instances"] = [G("ec2:StopInstances", Instances, KafkaInstance)],
         ["aws ec2 start-instances"] = [G("ec2:StartInstances", Instances, KafkaInstance)],
