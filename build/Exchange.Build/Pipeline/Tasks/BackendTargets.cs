@@ -156,10 +156,13 @@ public static class BackendTargets
     }
 
     /// <summary>Where the backend is and who may call it, from the deployed Eks stack's outputs (null without one).</summary>
-    public static IReadOnlyList<string> Lines(DeploymentOutputs outputs, EnvironmentNames names)
+    public static IReadOnlyList<string> Lines(DeploymentOutputs outputs, EnvironmentNames names, ClusterPath path = ClusterPath.Direct)
     {
         if (outputs.TryGet(Outputs.BackendUrl) is not { } url) return [];
-        var forward = $"reach it wherever kubectl reaches the cluster: {BackendAccess.PortForward(names)}";
+        var forward = path == ClusterPath.Tunnel
+            ? $"reach it over the tunnel to the cluster: ./build.sh --target={TaskNames.Tunnel} holds one open and prints the kubectl flags " +
+              $"(--context, --server, --tls-server-name); then {BackendAccess.PortForward(names)} with them"
+            : $"reach it wherever kubectl reaches the cluster: {BackendAccess.PortForward(names)}";
         if (url == BackendAccess.NoLoadBalancer) return [$"{BackendAccess.Describe([], enabled: false)}; {forward}"];
         IReadOnlyList<string> cidrs;
         try { cidrs = outputs.TryGet(Outputs.BackendPublicCidrs) is { } text ? EksEndpointAccess.Parse(text, Outputs.BackendPublicCidrs.Key) : []; }
@@ -176,7 +179,7 @@ public static class BackendTargets
     /// <summary>DeployDev's summary ends with where the backend is (once, however many steps ask).</summary>
     public static void Announce(BuildContext b)
     {
-        var lines = Lines(b.Outputs, b.Names);
+        var lines = Lines(b.Outputs, b.Names, b.Settings.ClusterPath);
         for (var i = 0; i < lines.Count; i++) b.Report.Note((i == 0 ? "Backend: " : "         ") + lines[i]);
     }
 }

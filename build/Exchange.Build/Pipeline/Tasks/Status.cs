@@ -48,7 +48,7 @@ public static class Status
         if (state.DatabaseStatus == "stopped")
             b.Log.Information($"               RDS restarts itself 7 days after a stop{RestartDate(b)}; Pause again before then.");
 
-        if (BackendTargets.Lines(state.Outputs, b.Names) is { Count: > 0 } backend)
+        if (BackendTargets.Lines(state.Outputs, b.Names, b.Settings.ClusterPath) is { Count: > 0 } backend)
         {
             b.Log.Information("Backend:");
             foreach (var line in backend) b.Log.Information("  " + line);
