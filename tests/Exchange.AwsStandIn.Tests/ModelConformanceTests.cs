@@ -29,7 +29,6 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
                 "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
               "Type": "STANDARD", "AccessPolicies": [{ "PolicyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
                                                        "AccessScope": { "Type": "cluster" } }] } },
-            "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small" } },
             "Lb": { "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": { "Type": "application", "Scheme": "internet-facing",
               "Subnets": ["subnet-1", "subnet-2"], "Tags": [{ "Key": "Environment", "Value": "conformance" }] } },
             "Tg": { "Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": { "Port": 30080, "Protocol": "HTTP", "TargetType": "instance",

@@ -199,7 +199,10 @@ public sealed class BackendLoadBalancerTests(SynthesizedApp app, BackendVariants
         Assert.DoesNotContain(TemplateJson.AllResources(template), r => TemplateJson.Type(r.Resource)!.StartsWith("AWS::ElasticLoadBalancingV2::",
             StringComparison.Ordinal));
         Assert.Empty(Resources(template, "AWS::EC2::SecurityGroup"));
-        Assert.Equal(4, Resources(template, "AWS::EC2::SecurityGroupIngress").Count); // the data stores' rules only
+        // The data stores' rules and the API's rule for the jump instance (the SSM tunnel): no NodePort rule.
+        Assert.Equal(5, Resources(template, "AWS::EC2::SecurityGroupIngress").Count);
+        Assert.DoesNotContain(Resources(template, "AWS::EC2::SecurityGroupIngress"),
+            r => (int?)TemplateJson.Properties(r)["FromPort"] == BackendAccess.NodePort);
         Assert.Equal(BackendAccess.NoLoadBalancer, (string?)template["Outputs"]![Outputs.BackendUrl.Key]!["Value"]);
         Assert.Equal(BackendAccess.NoLoadBalancer, (string?)template["Outputs"]![Outputs.BackendTargetGroupArn.Key]!["Value"]);
     }

@@ -53,16 +53,16 @@ public sealed class ClusterReachTests : IDisposable
         var unlisted = _run.Build("--target=Status");
 
         Assert.True(ciDeploy.ExitCode == 0, ciDeploy.ToString());
-        Assert.DoesNotContain("is not in the cluster access list", ciDeploy.Output); // CI is listed
+        Assert.DoesNotContain("is not in the cluster access list", ciDeploy.Text); // CI is listed
         Assert.Equal([Ci, Team], Entries().Order());
         Assert.True(teammate.ExitCode == 0, teammate.ToString());
-        Assert.Contains("$ kubectl get pods --namespace exchange-dev -o wide", teammate.Output);
-        Assert.Contains("matching-engine-shard-1-0", teammate.Output); // the pods, through the tunnel, as the teammate
+        Assert.Contains("$ kubectl get pods --namespace exchange-dev -o wide", teammate.Text);
+        Assert.Contains("matching-engine-shard-1-0", teammate.Text); // the pods, through the tunnel, as the teammate
         Assert.Matches($@"admin +{Team}\n", teammate.Output);
         Assert.Matches($@"admin +{Ci}\n", teammate.Output);
         Assert.NotEqual(0, unlisted.ExitCode);
-        Assert.Contains("refused your AWS identity (Unauthorized): it has no EKS access entry there", unlisted.Output);
-        Assert.Contains("EksConfig.AdminPrincipals", unlisted.Output);
+        Assert.Contains("refused your AWS identity (Unauthorized): it has no EKS access entry there", unlisted.Text);
+        Assert.Contains("EksConfig.AdminPrincipals", unlisted.Text);
 
         _run.Env["EXCHANGE_EKS_ADMINS"] = "role/exchange-github-deploy"; // the teammate's role taken off the list
         SignInAs(Ci, "github-run-2");
@@ -72,7 +72,7 @@ public sealed class ClusterReachTests : IDisposable
 
         Assert.True(removal.ExitCode == 0, removal.ToString());
         Assert.Equal([Ci], Entries());
-        Assert.Contains("Unauthorized", removed.Output);
+        Assert.Contains("Unauthorized", removed.Text);
     }
 
     [Fact]
@@ -101,15 +101,15 @@ public sealed class ClusterReachTests : IDisposable
         lock (_run.Cloud) _run.Cloud.Instances[jump]["State"] = AwsStandIn.Services.InstanceState("stopped");
         var stopped = DeployDev();
 
-        Assert.Contains("An error occurred when executing task 'Doctor'", noPlugin.Output);
-        Assert.Contains("session-manager-plugin: 'session-manager-plugin' was not found", noPlugin.Output);
-        Assert.Contains("brew install --cask session-manager-plugin", noPlugin.Output);
-        Assert.Contains("An error occurred when executing task 'DeployInfra'", refused.Output);
-        Assert.Contains("IAM action: ssm:StartSession", refused.Output);
-        Assert.Contains("AWS-StartPortForwardingSessionToRemoteHost", refused.Output);
-        Assert.Contains("An error occurred when executing task 'DeployInfra'", stopped.Output);
-        Assert.Contains($"The jump instance {jump} is stopped", stopped.Output);
-        Assert.Contains($"aws ec2 start-instances --instance-ids {jump} --region ap-northeast-2", stopped.Output);
+        Assert.Contains("Error: DeployDev stopped in Doctor:", noPlugin.Text);
+        Assert.Contains("session-manager-plugin: 'session-manager-plugin' was not found", noPlugin.Text);
+        Assert.Contains("brew install --cask session-manager-plugin", noPlugin.Text);
+        Assert.Contains("Error: DeployDev stopped in DeployInfra:", refused.Text);
+        Assert.Contains("IAM action: ssm:StartSession", refused.Text);
+        Assert.Contains("AWS-StartPortForwardingSessionToRemoteHost", refused.Text);
+        Assert.Contains("Error: DeployDev stopped in DeployInfra:", stopped.Text);
+        Assert.Contains($"The jump instance {jump} is stopped", stopped.Text);
+        Assert.Contains($"aws ec2 start-instances --instance-ids {jump} --region ap-northeast-2", stopped.Text);
     }
 
     public void Dispose() => _run.Dispose();

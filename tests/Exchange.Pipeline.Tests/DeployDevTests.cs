@@ -71,9 +71,12 @@ public sealed class DeployDevTests : IDisposable
         // The backend: its targets healthy on the load balancer, and the summary says where it is and how to reach it meanwhile.
         lock (_run.Cloud) Assert.Single(_run.Cloud.AutoScalingGroups.Values, g => g["TargetGroupARNs"]!.AsArray().Count == 1);
         var summary = System.Text.RegularExpressions.Regex.Replace(first.Output, @"\s+", " "); // the summary wraps at 120 columns
-        Assert.Matches(@"Verify checked \d+ workloads rolled out; backend: 2 of 2 load balancer target\(s\) healthy", summary);
+        // Verify's checklist item for the load balancer (no public request), and the step's summary counts it.
+        Assert.Contains("ok the backend's load balancer has a healthy target: 2 of 2 target(s) healthy on NodePort 30080", summary);
+        Assert.Matches($@"Verify checked \d+ workloads rolled out; all {Exchange.Build.Verification.Checklist.Items.Count} checklist items passed", summary);
         Assert.Matches(@"Backend: http://\S+\.ap-northeast-2\.elb\.amazonaws\.com admits nobody from outside \(no CIDRs configured\)", summary);
         Assert.Contains("kubectl port-forward --namespace exchange-dev svc/future-backend 8080:80", summary);
+        Assert.Contains("reach it over the tunnel to the cluster: ./build.sh --target=Tunnel", summary); // the default path: the tunnel
 
         // The images are really in the registry, and the applied manifests carry exactly those references.
         var images = ImagesFile();

@@ -99,8 +99,8 @@ public sealed class InterruptionTests : IDisposable
         var result = build.WaitForExit(TimeSpan.FromMinutes(1));
 
         Assert.Equal(130, result.ExitCode);
-        Assert.Contains("Closed the tunnel to the EKS API (session ", result.Output);
-        Assert.Matches(@"Interrupted \(SIGINT\) during Resume: .*the tunnel to the EKS API \(session \S+\) was closed", result.Output);
+        Assert.Contains("Closed the tunnel to the EKS API (session ", result.Text);
+        Assert.Matches(@"Interrupted \(SIGINT\) during Resume: .*closed the tunnel to the EKS API \(session \S+\)", result.Text);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (DeployDevTests.PluginProcesses(_run).Length > 0 && DateTime.UtcNow < deadline) Thread.Sleep(100);
         Assert.Empty(DeployDevTests.PluginProcesses(_run));
@@ -113,7 +113,9 @@ public sealed class InterruptionTests : IDisposable
         _run.Deployed();
         using var build = _run.Start(["--target=Tunnel"]);
         build.WaitForOutput("Holding it until Ctrl-C", TimeSpan.FromMinutes(3));
-        var command = System.Text.RegularExpressions.Regex.Match(build.Output, @"  kubectl (--context \S+ --server \S+ --tls-server-name \S+) get pods")
+        // The command is printed to paste into a shell: within the width, continued with " \" where it wraps.
+        var pasted = System.Text.RegularExpressions.Regex.Replace(build.Output, @" \\\n +", " ");
+        var command = System.Text.RegularExpressions.Regex.Match(pasted, @"  kubectl (--context \S+ --server \S+ --tls-server-name \S+) get pods")
             .Groups[1].Value.Split(' ');
 
         var start = new ProcessStartInfo(_run.Toolbox.KubectlPath, [.. command, "get", "nodes"])
@@ -131,8 +133,8 @@ public sealed class InterruptionTests : IDisposable
         Assert.True(kubectl.ExitCode == 0, nodes);
         Assert.Contains("Ready", nodes);
         Assert.Equal(0, result.ExitCode); // Ctrl-C is how it ends
-        Assert.Contains("Closed the tunnel to the EKS API", result.Output);
-        Assert.DoesNotContain("Resume with:", result.Output);
+        Assert.Contains("Closed the tunnel to the EKS API", result.Text);
+        Assert.DoesNotContain("Resume with:", result.Text);
     }
 
     public void Dispose() => _run.Dispose();

@@ -38,7 +38,7 @@ public sealed partial class PlanTests : IDisposable
             $"Plan:\n{plan.Output}\nCalls:\n{string.Join("\n", _run.Calls.Skip(before).Select(c => c.CommandLine))}");
         Assert.True(planned.Count >= 40, string.Join(", ", planned));
         // The way kubectl takes, and the tunnel's session in the plan as in the run.
-        Assert.Contains("kubectl reaches it through an SSM tunnel", plan.Output);
+        Assert.Contains("kubectl reaches it through an SSM tunnel", plan.Text);
         Assert.Equal(2, planned.Count(k => k == "aws ssm start-session")); // the check before the deploy, and the tunnel the kubectl steps use
     }
 
