@@ -1,5 +1,6 @@
 using Exchange.Build.Processes;
 using Exchange.Build.Settings;
+using Exchange.Build.Text;
 
 namespace Exchange.Build.Pipeline.Tasks;
 
@@ -24,8 +25,10 @@ public static class Tunnel
         var server = string.Join(' ', b.Tunnel.ServerArguments(() => b.Kubectl.EnsureContext(context)).Select(CommandLine.Quote));
         b.EndsOnInterruption();
         b.Log.Information("The tunnel is open. In another terminal (kubectl as you have it, your AWS credentials):");
-        b.Log.Information($"  kubectl --context {context} {server} get pods --namespace {b.Names.Namespace}");
-        b.Log.Information($"  alias k='kubectl --context {context} {server}'");
+        // Printed to paste into a shell: within the output's width, continued with " \" where a line wraps.
+        foreach (var line in ShellWrap.Command($"kubectl --context {context} {server} get pods --namespace {b.Names.Namespace}", "  "))
+            b.Log.Information(line);
+        foreach (var line in ShellWrap.Command($"alias k=\"kubectl --context {context} {server}\"", "  ")) b.Log.Information(line);
         b.Log.Information("Holding it until Ctrl-C (or until the session ends: Session Manager closes an idle one after 20 minutes by default).");
         try
         {
