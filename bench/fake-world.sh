@@ -15,6 +15,10 @@ bin="$repo/tests/Exchange.Fakes/bin/Release/net10.0"
 mkdir -p "$world/bin" "$world/state" "$world/registry" "$world/engine" "$world/backend" "$world/checker"
 printf '#!/bin/sh\nexec dotnet %q kubectl "$@"\n' "$bin/Exchange.Fakes.dll" >"$world/bin/kubectl"
 chmod +x "$world/bin/kubectl"
+# The Session Manager plugin stand-in, on PATH, where the aws CLI looks for it (the tunnel to the private EKS API).
+mkdir -p "$world/path"
+printf '#!/bin/sh\nexec dotnet %q session-manager-plugin "$@"\n' "$bin/Exchange.Fakes.dll" >"$world/path/session-manager-plugin"
+chmod +x "$world/path/session-manager-plugin"
 
 password="ecr-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 port=$((20000 + RANDOM % 20000))
@@ -46,6 +50,7 @@ date +%s%N >"$world/engine/build-marker.txt"
 date +%s%N >"$world/backend/build-marker.txt"
 date +%s%N >"$world/checker/build-marker.txt"
 
+export PATH="$world/path:$PATH"
 export KUBECTL_PATH="$world/bin/kubectl" FAKE_STATE_DIR="$world/state" FAKE_REAL_KUBECTL
 FAKE_REAL_KUBECTL="$(command -v kubectl)"
 export CDK_DISABLE_CLI_TELEMETRY=true

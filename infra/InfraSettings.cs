@@ -13,10 +13,16 @@ public sealed record InfraSettings
     /// <summary>Account the stacks are pinned to; null synthesizes environment-agnostic stacks (region only).</summary>
     public string? Account { get; init; }
 
-    /// <summary>IAM role or user that gets cluster-admin through an EKS access entry; null creates no entry.</summary>
-    public string? AdminPrincipalArn { get; init; }
+    /// <summary>
+    /// The deploying identity's role or user ARN when the environment's lists do not name it: it gets cluster-admin for this deploy
+    /// (the next deploy by someone else drops it). Null: no extra entry.
+    /// </summary>
+    public string? DeployerPrincipalArn { get; init; }
 
-    /// <summary>Settings for an environment with no account and no admin principal (what tests and offline synth use).</summary>
+    /// <summary>The principal whose access entry keeps the logical ID AdminAccessEntry (a cluster deployed before the access list).</summary>
+    public string? LegacyAdminEntryPrincipal { get; init; }
+
+    /// <summary>Settings for an environment with no account and no deployer (what tests and offline synth use).</summary>
     public static InfraSettings For(string env) => new() { Config = Environments.Get(env) };
 
     /// <summary>
@@ -60,6 +66,36 @@ public sealed record InfraSettings
         }
 
         config = WithVersions(config, Blank(context(ContextKeys.KubernetesVersion)), Blank(context(ContextKeys.NodeReleaseVersion)));
+        var backendCidrs = Blank(context(ContextKeys.BackendPublicCidrs));
+        if (backendCidrs is not null)
+        {
+            try
+            {
+                config = config.With(config.Of<EksConfig>() with
+                {
+                    BackendPublicCidrs = EksEndpointAccess.Parse(backendCidrs, $"Context '{ContextKeys.BackendPublicCidrs}'"),
+                });
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidSettingException(e.Message);
+            }
+        }
+
+        var backendLoadBalancer = Blank(context(ContextKeys.BackendLoadBalancer));
+        if (backendLoadBalancer is not null)
+        {
+            config = config.With(config.Of<EksConfig>() with
+            {
+                BackendLoadBalancer = backendLoadBalancer.ToLowerInvariant() switch
+                {
+                    "true" => true,
+                    "false" => false,
+                    _ => throw new InvalidSettingException($"Context '{ContextKeys.BackendLoadBalancer}' is '{backendLoadBalancer}'; use 'true' or " +
+                                                           $"'false' (e.g. -c {ContextKeys.BackendLoadBalancer}=false)."),
+                },
+            });
+        }
 
         var account = Blank(context(ContextKeys.Account)) ?? Blank(environment("CDK_DEFAULT_ACCOUNT")) ?? config.Account;
         if (account is not null && !(account.Length == 12 && account.All(char.IsAsciiDigit)))
@@ -67,13 +103,32 @@ public sealed record InfraSettings
             throw new InvalidSettingException($"Account '{account}' is not a 12-digit AWS account id (context '{ContextKeys.Account}').");
         }
 
-        var admin = Blank(context(ContextKeys.AdminPrincipalArn));
-        if (admin is not null)
+        if (Blank(context(ContextKeys.RetiredAdminPrincipalArn)) is not null)
         {
-            ValidateAdminPrincipal(admin);
+            throw new InvalidSettingException(
+                $"Context '{ContextKeys.RetiredAdminPrincipalArn}' was replaced by the access list: list the principal in EksConfig.AdminPrincipals " +
+                $"(src/Exchange.Contracts/Environments.cs) or pass -c {ContextKeys.EksAdmins}=role/PATH/NAME,...");
         }
 
-        return new InfraSettings { Config = config, Account = account, AdminPrincipalArn = admin };
+        var eks = config.Of<EksConfig>();
+        eks = eks with
+        {
+            AdminPrincipals = Principals(context, ContextKeys.EksAdmins) ?? eks.AdminPrincipals,
+            ViewPrincipals = Principals(context, ContextKeys.EksViewers) ?? eks.ViewPrincipals,
+        };
+        if (ClusterPrincipals.Problems(eks.AdminPrincipals, eks.ViewPrincipals, account) is { Count: > 0 } problems)
+        {
+            throw new InvalidSettingException("Cluster access list (EksConfig.AdminPrincipals/ViewPrincipals): " + string.Join("; ", problems) + ".");
+        }
+
+        config = config.With(eks);
+        return new InfraSettings
+        {
+            Config = config,
+            Account = account,
+            DeployerPrincipalArn = Principal(context, ContextKeys.EksDeployer),
+            LegacyAdminEntryPrincipal = Principal(context, ContextKeys.EksLegacyAdminEntry),
+        };
     }
 
     /// <summary>
@@ -103,25 +158,38 @@ public sealed record InfraSettings
         return config.With(eks);
     }
 
-    private static void ValidateAdminPrincipal(string arn)
+    private static IReadOnlyList<string>? Principals(Func<string, string?> context, string key)
     {
-        // EKS access entries take IAM users and roles. `aws sts get-caller-identity` returns an
-        // assumed-role *session* ARN, which CreateAccessEntry rejects, and the role's path (e.g.
-        // /aws-reserved/sso.amazonaws.com/) cannot be recovered from it here: fail at synth, not deploy.
-        if (arn.Contains(":assumed-role/", StringComparison.Ordinal))
+        if (Blank(context(key)) is not { } text)
         {
-            throw new InvalidSettingException(
-                $"Context '{ContextKeys.AdminPrincipalArn}' is an STS session ARN ({arn}). Pass the IAM role ARN instead " +
-                "(arn:aws:iam::ACCOUNT:role/PATH/NAME, see `aws iam get-role --role-name NAME`).");
+            return null;
         }
 
-        var parts = arn.Split(':', 6);
-        if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "iam"
-            || !(parts[5].StartsWith("role/", StringComparison.Ordinal) || parts[5].StartsWith("user/", StringComparison.Ordinal)))
+        try
         {
-            throw new InvalidSettingException(
-                $"Context '{ContextKeys.AdminPrincipalArn}' is '{arn}'; expected an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME).");
+            return ClusterPrincipals.Parse(text, $"Context '{key}'");
         }
+        catch (FormatException e)
+        {
+            throw new InvalidSettingException(e.Message);
+        }
+    }
+
+    /// <summary>One principal as a full ARN (access entries need the real ARN, path included; a session ARN is refused).</summary>
+    private static string? Principal(Func<string, string?> context, string key)
+    {
+        if (Blank(context(key)) is not { } arn)
+        {
+            return null;
+        }
+
+        var problem = ClusterPrincipals.Problem(arn) ?? (arn.StartsWith("arn:", StringComparison.Ordinal) ? null : $"'{arn}' is not a full ARN");
+        if (problem is not null)
+        {
+            throw new InvalidSettingException($"Context '{key}': {problem} (arn:aws:iam::ACCOUNT:role/PATH/NAME).");
+        }
+
+        return arn;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

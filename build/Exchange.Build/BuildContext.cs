@@ -37,7 +37,12 @@ public sealed class BuildContext
         Waits = new Operations.Waiter(Log, Clock, Interruption.Token, Activity);
         Cdk = new CdkCli(Runner, Tools, Aws.ForgetReads);
         Docker = new DockerCli(Runner, Tools);
-        Kubectl = new KubectlCli(Runner, Tools);
+        // Cleanup at the end of a run must work after an interruption too (the tunnel's session is terminated then).
+        var cleanup = new AwsCli(CleanupRunner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask);
+        Tunnel = new ClusterTunnel(settings.ClusterPath, settings.Environment.Of<EksConfig>().PublicAccessCidrs, Aws, cleanup, Runner, Tools, Log, Waits,
+            Clock, Interruption.Token, () => new TunnelTarget(Outputs[Contracts.Outputs.JumpInstanceId],
+                TunnelTarget.HostOf(Outputs[Contracts.Outputs.EksClusterEndpoint])), settings.WaitTimeout);
+        Kubectl = new KubectlCli(Runner, Tools, Tunnel);
         Tagger = new ImageTagger(Runner, Tools);
     }
 
@@ -68,6 +73,8 @@ public sealed class BuildContext
     public CdkCli Cdk { get; }
     public DockerCli Docker { get; }
     public KubectlCli Kubectl { get; }
+    /// <summary>The way to the cluster's API for this run (the SSM tunnel, opened when first needed, or the public endpoint).</summary>
+    public ClusterTunnel Tunnel { get; }
     public ImageTagger Tagger { get; }
     public StepReport Report { get; } = new();
     public string? CurrentTask { get; private set; }
@@ -140,9 +147,20 @@ public sealed class BuildContext
         var number = SignalNumbers.TryGetValue(signal, out var n) ? n
             : throw new ArgumentOutOfRangeException(nameof(signal), signal, $"Only {string.Join(" and ", SignalNumbers.Keys)} interrupt a run.");
         (InterruptedBy, InterruptedTask, InterruptionExitCode) = (signal.ToString(), CurrentTask, 128 + number);
-        Log.Warning($"{InterruptedBy} received during {CurrentTask ?? "setup"}: stopping child processes and cleaning up (send it again to end at once).");
+        if (_interruptionEnds)
+        {
+            (InterruptedBy, InterruptionExitCode) = (null, null); // the normal end of a target that holds until Ctrl-C
+            Log.Information($"{signal}: closing.");
+        }
+        else
+            Log.Warning($"{InterruptedBy} received during {CurrentTask ?? "setup"}: stopping child processes and cleaning up (send it again to end at once).");
         Interruption.Cancel();
     }
+
+    private bool _interruptionEnds;
+
+    /// <summary>The current target holds until Ctrl-C (Tunnel): a signal ends it normally (exit 0, no resume hint).</summary>
+    public void EndsOnInterruption() => _interruptionEnds = true;
 
     /// <summary>
     /// The exit code of the run once the target has run (<paramref name="failed"/> when a step threw): an interrupted run
@@ -150,6 +168,13 @@ public sealed class BuildContext
     /// any other run with 1 when a step failed, else 0.
     /// </summary>
     public int ExitCode(bool failed) => InterruptionExitCode ?? (failed ? 1 : 0);
+
+    /// <summary>At the end of the run (also after a failure or an interruption): closes what the run opened (the tunnel).</summary>
+    public void CloseServices()
+    {
+        Tunnel.Close();
+        foreach (var closed in Tunnel.Closed) NoteCleanup(closed);
+    }
 
     /// <summary>What to tell the user at the end of an interrupted run: the cleanup that happened, and how to go on.</summary>
     public IEnumerable<string> InterruptionSummary(string target)

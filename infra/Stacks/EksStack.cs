@@ -20,17 +20,20 @@ public interface IDataStore
 
 /// <summary>
 /// The Kubernetes cluster, with plain AWS::EKS::* resources (no custom resources, no Lambdas):
-/// standard-support version, API authentication with an optional admin access entry, control-plane
+/// standard-support version, API authentication with one access entry per listed principal, control-plane
 /// logs in a log group this stack owns, managed core add-ons and a SPOT managed node group.
 /// It also opens the data stores to the EKS-created cluster security group, which is the group pods on
-/// managed nodes actually use; the rules live here so the data stacks never reference this stack.
+/// managed nodes actually use (the rules live here so the data stacks never reference this stack), and
+/// the cluster's private API endpoint (443) to the jump instance the pipeline's SSM tunnel goes through.
 /// </summary>
 [Stack(StackKind.Eks)]
 public sealed class EksStack : ExchangeStack<EksConfig>
 {
     public const string ClusterLogicalId = "Cluster";
     public const string NodegroupLogicalId = "SpotNodegroup";
-    public const string AdminAccessEntryLogicalId = "AdminAccessEntry";
+    /// <summary>The rule that lets the SSM tunnel (through the VPC stack's jump instance) reach the private API endpoint.</summary>
+    public const string ApiFromJumpLogicalId = "ClusterApiFromJump";
+    public const int ApiPort = 443;
     /// <summary>
     /// Every control-plane log type (cdk-nag EKS2). audit is the bulk of the volume; controllerManager and
     /// scheduler add little on a two-node cluster (our estimate: a few MB a day, cents a month at $0.76/GB
@@ -172,28 +175,43 @@ public sealed class EksStack : ExchangeStack<EksConfig>
             addon.AddDependency(Nodegroup);
         }
 
-        if (build.AdminPrincipalArn is { } admin)
+        AccessEntries = Principals(build).Select(p => AccessEntry(p.Entry, p.Level, build)).ToArray();
+
+        // The backend behind an internet-facing ALB (infra/Constructs/BackendLoadBalancer.cs). The node group depends on its
+        // target group, so a delete (DestroyDev, Pause --deep) removes the nodes' Auto Scaling group before the group it is attached to.
+        if (Config.BackendLoadBalancer)
         {
-            AdminAccessEntry = new CfnAccessEntry(this, AdminAccessEntryLogicalId, new CfnAccessEntryProps
+            Backend = new BackendLoadBalancer(this, "Backend", new BackendLoadBalancerProps
             {
-                ClusterName = Cluster.Ref,
-                PrincipalArn = admin,
-                Type = "STANDARD",
-                AccessPolicies = new object[]
-                {
-                    new CfnAccessEntry.AccessPolicyProperty
-                    {
-                        PolicyArn = $"arn:{Aws.PARTITION}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
-                        AccessScope = new CfnAccessEntry.AccessScopeProperty { Type = "cluster" },
-                    },
-                },
+                Vpc = vpc,
+                ClusterSecurityGroupId = Cluster.AttrClusterSecurityGroupId,
+                AdmittedCidrs = Config.BackendPublicCidrs,
+                // The Storage stack's own export (always there), not a generated one: turning the load balancer off must not
+                // leave the Storage stack unable to drop an export the Eks stack still imports.
+                LogsBucketName = Fn.ImportValue(Outputs.LogsBucketName.ExportName(Env.EnvName)!),
+                LogPrefix = StorageStack.LoadBalancerLogPrefix,
+                Names = Names,
             });
+            Nodegroup.AddDependency(Backend.TargetGroup);
         }
 
         foreach (var store in build.Dependencies.OfType<IDataStore>().Select(d => d.ClusterAccess))
         {
             AdmitClusterTo(store);
         }
+
+        // The private endpoint's network interfaces carry the cluster security group: the SSM tunnel's traffic arrives from the jump
+        // instance, and from nowhere else outside the cluster.
+        var jump = build.Stack<VpcStack>().JumpSecurityGroup;
+        _ = new CfnSecurityGroupIngress(this, ApiFromJumpLogicalId, new CfnSecurityGroupIngressProps
+        {
+            GroupId = Cluster.AttrClusterSecurityGroupId,
+            SourceSecurityGroupId = jump.SecurityGroupId,
+            IpProtocol = "tcp",
+            FromPort = ApiPort,
+            ToPort = ApiPort,
+            Description = "EKS API (443) from the jump instance (the pipeline's SSM tunnel)",
+        });
 
         // Sleep: the node group to 0 (max unchanged). Here, not in a stack of its own: Pause --deep removes it with the cluster.
         Sleep = SleepAction.For(this, Env, SleepTarget.Nodes, "eks", "updateNodegroupConfig", "eks:UpdateNodegroupConfig",
@@ -212,15 +230,70 @@ public sealed class EksStack : ExchangeStack<EksConfig>
         Output(Outputs.EksClusterSecurityGroupId, Cluster.AttrClusterSecurityGroupId);
         Output(Outputs.EksNodegroupName, Nodegroup.AttrNodegroupName);
         Output(Outputs.KubeconfigCommand, KubeconfigCommand(Env));
-        // The pipeline reads this back so a later deploy by another identity keeps the same admin.
-        Output(Outputs.EksAdminPrincipalArn, build.AdminPrincipalArn ?? Outputs.NoAdminPrincipal);
+        // The pipeline reads this back: while that principal stays listed, its entry keeps the old logical ID.
+        Output(Outputs.EksLegacyAdminEntryPrincipal, LegacyEntryKept ?? Outputs.NoLegacyAdminEntry);
+        Output(Outputs.BackendUrl, Backend?.Url ?? BackendAccess.NoLoadBalancer);
+        Output(Outputs.BackendTargetGroupArn, Backend?.TargetGroup.Ref ?? BackendAccess.NoLoadBalancer);
+        Output(Outputs.BackendPublicCidrs, EksEndpointAccess.Format(Config.BackendPublicCidrs));
     }
+
+    /// <summary>The backend's load balancer; null when <see cref="EksConfig.BackendLoadBalancer"/> is false.</summary>
+    public BackendLoadBalancer? Backend { get; }
 
     public CfnCluster Cluster { get; }
 
     public CfnNodegroup Nodegroup { get; }
 
-    public CfnAccessEntry? AdminAccessEntry { get; }
+    /// <summary>One per principal: the configured admins and viewers, and the deploying identity when they do not name it.</summary>
+    public IReadOnlyList<CfnAccessEntry> AccessEntries { get; }
+
+    /// <summary>The principal whose entry kept the logical ID AdminAccessEntry, when there is one.</summary>
+    public string? LegacyEntryKept { get; private set; }
+
+    /// <summary>Every principal with its level: admins, then viewers, then the deployer (an admin for this deploy) unless listed.</summary>
+    private static IEnumerable<(string Entry, ClusterAccessLevel Level)> Principals(StackBuild build)
+    {
+        var config = build.Config<EksConfig>();
+        var listed = config.AdminPrincipals.Select(p => (p, ClusterAccessLevel.Admin))
+            .Concat(config.ViewPrincipals.Select(p => (p, ClusterAccessLevel.View))).ToList();
+        if (build.DeployerPrincipalArn is { } deployer
+            && !listed.Any(l => ClusterPrincipals.Key(l.p, build.Account) == ClusterPrincipals.Key(deployer, build.Account)))
+        {
+            listed.Add((deployer, ClusterAccessLevel.Admin));
+        }
+
+        return listed;
+    }
+
+    /// <summary>
+    /// A principal's access entry with one cluster-wide access policy. Its logical ID depends only on the principal (see
+    /// <see cref="ClusterPrincipals.LogicalId"/>), except that the principal of a cluster deployed before the list keeps its old one.
+    /// </summary>
+    private CfnAccessEntry AccessEntry(string entry, ClusterAccessLevel level, StackBuild build)
+    {
+        var key = ClusterPrincipals.Key(entry, build.Account);
+        var legacy = build.LegacyAdminEntryPrincipal is { } old && ClusterPrincipals.Key(old, build.Account) == key;
+        if (legacy)
+        {
+            LegacyEntryKept = build.LegacyAdminEntryPrincipal;
+        }
+
+        return new CfnAccessEntry(this, legacy ? ClusterPrincipals.LegacyLogicalId : ClusterPrincipals.LogicalId(key), new CfnAccessEntryProps
+        {
+            ClusterName = Cluster.Ref,
+            // Relative to the account: the pinned one, else the account the stack deploys into.
+            PrincipalArn = ClusterPrincipals.Arn(entry, build.Account ?? Aws.ACCOUNT_ID, Aws.PARTITION),
+            Type = "STANDARD",
+            AccessPolicies = new object[]
+            {
+                new CfnAccessEntry.AccessPolicyProperty
+                {
+                    PolicyArn = $"arn:{Aws.PARTITION}:eks::aws:cluster-access-policy/{ClusterPrincipals.PolicyName(level)}",
+                    AccessScope = new CfnAccessEntry.AccessScopeProperty { Type = "cluster" },
+                },
+            },
+        });
+    }
 
     public SleepAction? Sleep { get; }
 

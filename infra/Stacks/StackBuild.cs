@@ -36,13 +36,16 @@ public sealed class StackBuild
         Definition = definition;
         Environment = new StackEnvironment(settings.Config);
         Account = settings.Account;
-        AdminPrincipalArn = settings.AdminPrincipalArn;
+        DeployerPrincipalArn = settings.DeployerPrincipalArn;
+        LegacyAdminEntryPrincipal = settings.LegacyAdminEntryPrincipal;
     }
 
     public StackDefinition Definition { get; }
     public StackEnvironment Environment { get; }
     public string? Account { get; }
-    public string? AdminPrincipalArn { get; }
+    /// <summary>The deploying identity, when the access lists do not name it (see <see cref="InfraSettings.DeployerPrincipalArn"/>).</summary>
+    public string? DeployerPrincipalArn { get; }
+    public string? LegacyAdminEntryPrincipal { get; }
 
     /// <summary>This stack's configuration record (EnvironmentConfig.Stacks).</summary>
     public T Config<T>() where T : StackConfig => config.Of<T>();

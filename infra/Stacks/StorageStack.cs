@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.S3;
+using Amazon.CDK.RegionInfo;
 using Constructs;
 using Exchange.Contracts;
 
@@ -23,6 +24,8 @@ public sealed class StorageStack : ExchangeStack<StorageConfig>
     public const string LogsLogicalId = "LogsBucket";
     public const string FlowLogPrefix = "vpc-flow-logs/";
     public const string AccessLogPrefix = "access-logs/artifacts/";
+    /// <summary>Where the backend's load balancer (Eks stack) writes its access logs; ELB appends AWSLogs/ACCOUNT/elasticloadbalancing/...</summary>
+    public const string LoadBalancerLogPrefix = "access-logs/backend-lb/";
 
     public StorageStack(Construct scope, StackBuild build)
         : base(scope, build)
@@ -81,6 +84,18 @@ public sealed class StorageStack : ExchangeStack<StorageConfig>
             Actions = ["s3:GetBucketAcl", "s3:ListBucket"],
             Resources = [Logs.BucketArn],
             Conditions = fromThisAccount,
+        }));
+
+        // The backend load balancer's access logs (Eks stack): Elastic Load Balancing writes them as its regional account, in
+        // the regions that have one (Seoul does), else as its log delivery service. Declared here, with the bucket, so the Eks
+        // stack only names the bucket and the prefix; the load balancer checks this permission when it is created.
+        var elbAccount = RegionInfo.Get(Env.Region).Elbv2Account;
+        Logs.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "LoadBalancerAccessLogs",
+            Principals = [elbAccount is null ? new ServicePrincipal("logdelivery.elasticloadbalancing.amazonaws.com") : new AccountPrincipal(elbAccount)],
+            Actions = ["s3:PutObject"],
+            Resources = [Logs.ArnForObjects($"{LoadBalancerLogPrefix}AWSLogs/{Aws.ACCOUNT_ID}/*")],
         }));
 
         // All traffic, not only rejects (the Vpc stack keeps a week of those in CloudWatch for quick looks).

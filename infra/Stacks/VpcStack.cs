@@ -1,5 +1,6 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
 using Exchange.Contracts;
@@ -10,7 +11,9 @@ namespace Exchange.Infra.Stacks;
 /// <summary>
 /// The network: public / private-with-egress / isolated /24 subnets in the configured AZs, one NAT
 /// (gateway or Graviton instance), Kubernetes load-balancer subnet tags, a free S3 gateway endpoint and
-/// REJECT-only flow logs.
+/// REJECT-only flow logs. The always-on NAT instance (or, with a NAT gateway, a small jump instance) is where
+/// the pipeline's SSM port-forwarding tunnel to the private EKS API enters the VPC: it runs the SSM agent and
+/// the EKS stack admits its security group, and only it, on 443.
 /// </summary>
 [Stack(StackKind.Vpc)]
 public sealed class VpcStack : ExchangeStack<VpcConfig>
@@ -28,6 +31,21 @@ public sealed class VpcStack : ExchangeStack<VpcConfig>
     public const string NatNoTerminationProtectionReason =
         "The NAT instance is stateless and rebuilt from code; termination protection would stop DestroyDev, and a " +
         "switch to -c nat=gateway, from removing it.";
+
+    /// <summary>IAM4 on the NAT or jump instance's role.</summary>
+    public const string JumpSsmManagedPolicyReason =
+        "AmazonSSMManagedInstanceCore is AWS's policy for Session Manager, which carries the pipeline's port-forwarding tunnel to the " +
+        "private EKS API (no SSH, no open port); AWS keeps it in step with the SSM agent.";
+
+    /// <summary>EC28 on the jump instance (NAT gateway VPCs only).</summary>
+    public const string JumpBasicMonitoringReason =
+        "Detailed (1-minute) monitoring would bill more than half of the t4g.nano itself; the jump instance only relays SSM sessions.";
+
+    /// <summary>EC29 on the jump instance (NAT gateway VPCs only).</summary>
+    public const string JumpNoTerminationProtectionReason =
+        "The jump instance is stateless and rebuilt from code; termination protection would stop DestroyDev.";
+
+    public static readonly IReadOnlyList<string> JumpRolePolicies = ["AmazonSSMManagedInstanceCore"];
 
     public VpcStack(Construct scope, StackBuild build)
         : base(scope, build)
@@ -57,7 +75,17 @@ public sealed class VpcStack : ExchangeStack<VpcConfig>
         if (natInstance is not null)
         {
             SecureNatInstance(natInstance, natUserData);
+            JumpInstance = natInstance.GatewayInstances[0];
+            JumpSecurityGroup = natInstance.Connections.SecurityGroups[0];
         }
+        else
+        {
+            (JumpInstance, JumpSecurityGroup) = NewJumpInstance();
+        }
+
+        JumpInstance.Role.AddManagedPolicy(ManagedPolicy.FromAwsManagedPolicyName(JumpRolePolicies[0]));
+        NagSuppressions.Add((CfnResource)JumpInstance.Role.Node.DefaultChild!,
+            new NagSuppression(NagSuppressions.ManagedPolicy, JumpSsmManagedPolicyReason, JumpRolePolicies.Select(NagSuppressions.AwsManagedPolicy).ToArray()));
 
         Vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions
         {
@@ -69,9 +97,59 @@ public sealed class VpcStack : ExchangeStack<VpcConfig>
         AddRejectFlowLog();
 
         Output(Outputs.VpcId, Vpc.VpcId);
+        Output(Outputs.JumpInstanceId, JumpInstance.InstanceId);
+        Output(Outputs.JumpSecurityGroupId, JumpSecurityGroup.SecurityGroupId);
     }
 
     public Vpc Vpc { get; }
+
+    /// <summary>The instance the SSM tunnel to the EKS API goes through: the NAT instance, or the jump instance of a NAT gateway VPC.</summary>
+    public Instance_ JumpInstance { get; }
+
+    /// <summary>Its security group, the one source the cluster security group admits on 443 (the EKS stack adds the rule).</summary>
+    public ISecurityGroup JumpSecurityGroup { get; }
+
+    /// <summary>
+    /// With a NAT gateway: a t4g.nano in a private subnet that only runs the SSM agent (AL2023 ships it), egress only (through the
+    /// NAT gateway to SSM), no ingress, no SSH key, IMDSv2, an encrypted root volume.
+    /// </summary>
+    private (Instance_ Instance, ISecurityGroup Group) NewJumpInstance()
+    {
+        var group = new SecurityGroup(this, "JumpSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = Vpc,
+            Description = "SSM jump to the EKS API: no ingress; egress to SSM and the cluster",
+            AllowAllOutbound = true,
+        });
+        var type = new InstanceType(Config.JumpInstanceType);
+        var instance = new Instance_(this, "JumpInstance", new InstanceProps
+        {
+            InstanceName = Names.JumpInstanceName,
+            Vpc = Vpc,
+            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
+            InstanceType = type,
+            MachineImage = AmazonLinux.Al2023(type),
+            SecurityGroup = group,
+            RequireImdsv2 = true,
+            AssociatePublicIpAddress = false,
+            CreditSpecification = CpuCredits.STANDARD,
+            BlockDevices =
+            [
+                new BlockDevice
+                {
+                    DeviceName = "/dev/xvda",
+                    Volume = BlockDeviceVolume.Ebs(8,
+                        new EbsDeviceOptions { VolumeType = EbsDeviceVolumeType.GP3, Encrypted = true, DeleteOnTermination = true }),
+                },
+            ],
+        });
+        var cfnInstance = (CfnResource)instance.Node.DefaultChild!;
+        CfnLint.Ignore(cfnInstance, CfnLint.AmiIdPattern);
+        NagSuppressions.Add(cfnInstance,
+            new NagSuppression(NagSuppressions.Ec2DetailedMonitoring, JumpBasicMonitoringReason),
+            new NagSuppression(NagSuppressions.Ec2TerminationProtection, JumpNoTerminationProtectionReason));
+        return (instance, group);
+    }
 
     /// <summary>A t4g.nano NAT on Amazon Linux 2023, resolved at launch so a new AMI does not replace it on deploy.</summary>
     private NatInstanceProviderV2 NatInstance(UserData userData) => NatProvider.InstanceV2(new NatInstanceProps

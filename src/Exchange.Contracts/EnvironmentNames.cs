@@ -18,6 +18,8 @@ public sealed record EnvironmentNames(string Env)
     public string DbSecretName => $"exchange-{Env}-db-credentials";
     public string RedisClusterName => $"exchange-{Env}-redis";
     public string KafkaInstanceName => $"exchange-{Env}-kafka";
+    /// <summary>The Name tag of the jump instance a NAT gateway VPC gets for the SSM tunnel to the EKS API.</summary>
+    public string JumpInstanceName => $"exchange-{Env}-jump";
     public string VpcName => $"exchange-{Env}-vpc";
     public string Namespace => $"exchange-{Env}";
     public string EksLogGroupPrefix => $"/aws/eks/exchange-{Env}";

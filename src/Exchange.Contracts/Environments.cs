@@ -18,6 +18,8 @@ public static class Environments
                 // a dev VPC's egress (image pulls, OS updates) fits one small instance.
                 Nat = NatKind.Instance,
                 NatInstanceType = "t4g.nano",
+                // Only with a NAT gateway (-c nat=gateway): the instance the SSM tunnel to the EKS API goes through (~$3.80/month).
+                JumpInstanceType = "t4g.nano",
             },
             // Flow logs of a quiet dev VPC are a few hundred MB a month; a month is enough to look back on.
             new StorageConfig { LogExpirationDays = 30 },
@@ -38,8 +40,21 @@ public static class Environments
                 NodeDiskGb = 20,
                 // Who reaches the cluster API from the internet. List the team's office/VPN ranges here (or pass
                 // --eks-public-cidrs / -c eksPublicAccessCidrs). None listed: no public endpoint at all, so nothing
-                // is exposed by omission; kubectl then works only from inside the VPC.
+                // is exposed by omission; the pipeline's kubectl then goes through an SSM tunnel via the NAT instance.
                 PublicAccessCidrs = [],
+                // Who gets an EKS access entry: every deploy makes exactly these (and, for that deploy, the deploying identity
+                // when it is not listed), so list everyone who must keep access: the team's role(s) and CI's deploy role.
+                // Relative to the account or full ARNs, roles with their path, e.g.
+                //   "role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+                //   "role/exchange-github-deploy".
+                AdminPrincipals = [],
+                // Read-only (AmazonEKSViewPolicy): Status and kubectl get/logs, no changes.
+                ViewPrincipals = [],
+                // The backend behind an internet-facing ALB (~$24/month running: its hours and two public IPv4 addresses;
+                // false leaves it out). It admits only the CIDRs listed here (or --backend-public-cidrs /
+                // -c backendPublicCidrs): none listed, nobody from outside; DeployDev then says how to port-forward.
+                BackendLoadBalancer = true,
+                BackendPublicCidrs = [],
             },
             new RdsConfig
             {

@@ -62,8 +62,8 @@ public static class StackRegistry
     };
     public static readonly StackDefinition Redis = new(StackKind.Redis, "Redis cache", [StackKind.Vpc]);
     public static readonly StackDefinition Kafka = new(StackKind.Kafka, "Redpanda (Kafka API) host", [StackKind.Vpc]);
-    public static readonly StackDefinition Eks = new(StackKind.Eks, "EKS cluster and SPOT node group",
-        [StackKind.Vpc, StackKind.Rds, StackKind.Redis, StackKind.Kafka])
+    public static readonly StackDefinition Eks = new(StackKind.Eks, "EKS cluster, SPOT node group and the backend's load balancer",
+        [StackKind.Vpc, StackKind.Storage, StackKind.Rds, StackKind.Redis, StackKind.Kafka])
     {
         Teardown = new() { Before = [new TeardownStep.DrainCluster()], After = [new TeardownStep.SweepControlPlaneLogs()] },
     };
@@ -117,6 +117,12 @@ public sealed record VpcConfig : StackConfig
     public required string Cidr { get; init; }
     public required NatKind Nat { get; init; }
     public required string NatInstanceType { get; init; }
+
+    /// <summary>
+    /// With a NAT gateway there is no NAT instance to tunnel through: a jump instance of this type (private subnet, no ingress, SSM
+    /// only) carries the pipeline's tunnel to the private EKS API instead.
+    /// </summary>
+    public required string JumpInstanceType { get; init; }
 }
 
 public sealed record StorageConfig : StackConfig
@@ -151,6 +157,30 @@ public sealed record EksConfig : StackConfig
     /// Empty: no public endpoint (private only). See <see cref="EksEndpointAccess"/>.
     /// </summary>
     public required IReadOnlyList<string> PublicAccessCidrs { get; init; }
+
+    /// <summary>
+    /// Who gets cluster-admin (AmazonEKSClusterAdminPolicy) through an access entry: IAM roles or users relative to the account
+    /// (<c>role/PATH/NAME</c>, <c>user/NAME</c>) or full ARNs (see <see cref="ClusterPrincipals"/>). Every deploy makes exactly
+    /// these entries (plus the deploying identity for that run when it is not listed), so nobody listed is locked out by
+    /// someone else's deploy.
+    /// </summary>
+    public required IReadOnlyList<string> AdminPrincipals { get; init; }
+
+    /// <summary>Who may look but not change (AmazonEKSViewPolicy): Status, kubectl get/logs. Same forms as <see cref="AdminPrincipals"/>.</summary>
+    public IReadOnlyList<string> ViewPrincipals { get; init; } = [];
+
+    /// <summary>
+    /// An internet-facing Application Load Balancer in front of the backend (<see cref="BackendAccess"/>). About $24/month
+    /// running (the load balancer hours and its two public IPv4 addresses): false leaves it out, and kubectl port-forward is
+    /// then the way to the backend.
+    /// </summary>
+    public bool BackendLoadBalancer { get; init; } = true;
+
+    /// <summary>
+    /// IPv4 CIDRs the backend's load balancer admits (HTTP): the team's office/VPN ranges. Empty: nobody from outside (no
+    /// ingress rule at all). Parsed like <see cref="PublicAccessCidrs"/>; 0.0.0.0/0 only when written (Doctor warns).
+    /// </summary>
+    public IReadOnlyList<string> BackendPublicCidrs { get; init; } = [];
 
     /// <summary>The nodes' CPU architecture, from <see cref="NodeInstanceTypes"/> (the node AMI type and the image platform follow).</summary>
     public NodeArchitecture NodeArchitecture => NodePlatform.ArchitectureOf(NodeInstanceTypes);
@@ -206,6 +236,10 @@ public sealed record StackOutput(StackKind Stack, string Key, string? ExportSuff
 public static class Outputs
 {
     public static readonly StackOutput VpcId = new(StackKind.Vpc, "VpcId", "VpcId", "VPC id");
+    public static readonly StackOutput JumpInstanceId = new(StackKind.Vpc, "JumpInstanceId", null,
+        "Instance the pipeline's SSM tunnel to the private EKS API goes through (the NAT instance, or a jump instance with a NAT gateway)");
+    public static readonly StackOutput JumpSecurityGroupId = new(StackKind.Vpc, "JumpSecurityGroupId", null,
+        "Security group of that instance: the only source the cluster security group admits on 443");
 
     public static readonly StackOutput ArtifactsBucketName = new(StackKind.Storage, "ArtifactsBucketName", "ArtifactsBucketName",
         "S3 bucket of the run artefacts CI and people share (stack outputs, images.json, deploy policy)");
@@ -243,11 +277,23 @@ public static class Outputs
         "The EKS-created cluster security group that pods use");
     public static readonly StackOutput EksNodegroupName = new(StackKind.Eks, "NodegroupName", null, "Managed node group name");
     public static readonly StackOutput KubeconfigCommand = new(StackKind.Eks, "KubeconfigCommand", null, "Command to update kubeconfig");
-    public static readonly StackOutput EksAdminPrincipalArn = new(StackKind.Eks, "AdminPrincipalArn", null,
-        "IAM principal with cluster-admin through an access entry (none: no access entry)");
+    /// <summary>
+    /// A cluster deployed before the access list had one entry, logical ID AdminAccessEntry; its principal keeps that ID while it is
+    /// listed (a new ID would make CloudFormation create a second entry for it, which EKS refuses). Same key as before, so a
+    /// deployed stack of either kind says who it is.
+    /// </summary>
+    public static readonly StackOutput EksLegacyAdminEntryPrincipal = new(StackKind.Eks, "AdminPrincipalArn", null,
+        "IAM principal whose access entry keeps the logical ID AdminAccessEntry from before the access list (none: no such entry)");
 
-    /// <summary>The value <see cref="EksAdminPrincipalArn"/> carries when no access entry was made.</summary>
-    public const string NoAdminPrincipal = "none";
+    public static readonly StackOutput BackendUrl = new(StackKind.Eks, "BackendUrl", null,
+        "The backend's URL through its load balancer (none: no load balancer)");
+    public static readonly StackOutput BackendTargetGroupArn = new(StackKind.Eks, "BackendTargetGroupArn", null,
+        "Target group of the backend's load balancer; the pipeline attaches the node group's Auto Scaling group to it (none: no load balancer)");
+    public static readonly StackOutput BackendPublicCidrs = new(StackKind.Eks, "BackendPublicCidrs", null,
+        "IPv4 CIDRs the backend's load balancer admits (private: nobody from outside)");
+
+    /// <summary>The value <see cref="EksLegacyAdminEntryPrincipal"/> carries when there is no such entry.</summary>
+    public const string NoLegacyAdminEntry = "none";
 
     private static readonly Lazy<IReadOnlyList<StackOutput>> all = new(() =>
         typeof(Outputs).GetFields(BindingFlags.Public | BindingFlags.Static)

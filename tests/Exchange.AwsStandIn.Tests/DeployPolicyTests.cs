@@ -11,11 +11,19 @@ namespace Exchange.AwsStandIn.Tests;
 /// stand-in authorizes requests against: every aws call the pipeline makes, built by the pipeline's own command builders and
 /// run by the real aws CLI, passes for this environment's resources, and the same calls on another environment's are refused.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class DeployPolicyTests : IDisposable
 {
     private const string Region = "ap-northeast-2";
     private static readonly EnvironmentNames Dev = Environments.Dev.Names;
     private readonly World _world = new();
+
+    public DeployPolicyTests()
+    {
+        _world.Write("plugin/session-manager-plugin", "#!/bin/sh\n[ \"$1\" = --version ] && echo 1.2.707.0\nexit 0\n");
+        File.SetUnixFileMode(Path.Combine(_world.Root, "plugin", "session-manager-plugin"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        _world.Env["PATH"] = Path.Combine(_world.Root, "plugin") + ":" + Environment.GetEnvironmentVariable("PATH");
+    }
 
     private static string Policy => DeployPolicy.Render(new IamScope(World.Account, Region, Dev));
 
@@ -50,6 +58,10 @@ public sealed class DeployPolicyTests : IDisposable
                 }),
                 ["Proxy"] = Resource("AWS::EKS::Addon", new() { ["ClusterName"] = Dev.ClusterName, ["AddonName"] = "kube-proxy" }),
                 ["ControlPlaneLogs"] = Resource("AWS::Logs::LogGroup", new() { ["LogGroupName"] = Dev.EksClusterLogGroupName }),
+                ["BackendTargets"] = Resource("AWS::ElasticLoadBalancingV2::TargetGroup", new()
+                {
+                    ["Port"] = BackendAccess.NodePort, ["Protocol"] = "HTTP", ["TargetType"] = "instance", ["VpcId"] = "vpc-0123",
+                }),
                 ["Engine"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.MatchingEngineRepository }),
                 ["Backend"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.BackendRepository }),
                 ["DbSecret"] = Resource("AWS::SecretsManager::Secret", new()
@@ -63,6 +75,27 @@ public sealed class DeployPolicyTests : IDisposable
                 }),
                 ["Kafka"] = Resource("AWS::EC2::Instance", new() { ["InstanceType"] = "t3.small", ["ImageId"] = "ami-0123456789abcdef0" }),
                 ["SleepNodesDeadLetters"] = Resource("AWS::SQS::Queue", new() { ["QueueName"] = Dev.SleepDeadLetterQueueName(SleepTarget.Nodes) }),
+                // The tunnel's jump instance: its role has the SSM policy, so its agent is online.
+                ["Jump"] = Resource("AWS::EC2::Instance", new()
+                {
+                    ["InstanceType"] = "t4g.nano", ["IamInstanceProfile"] = new JsonObject { ["Ref"] = "JumpProfile" },
+                }),
+                ["JumpRole"] = Resource("AWS::IAM::Role", new()
+                {
+                    ["AssumeRolePolicyDocument"] = new JsonObject(),
+                    ["ManagedPolicyArns"] = new JsonArray("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+                }),
+                ["JumpProfile"] = Resource("AWS::IAM::InstanceProfile", new() { ["Roles"] = new JsonArray(new JsonObject { ["Ref"] = "JumpRole" }) }),
+                ["Admin"] = Resource("AWS::EKS::AccessEntry", new()
+                {
+                    ["ClusterName"] = new JsonObject { ["Ref"] = "Cluster" },
+                    ["PrincipalArn"] = (string)_world.Cloud.WithDefaultCaller().Roles[Cloud.SsoRole]["Arn"]!,
+                    ["AccessPolicies"] = new JsonArray(new JsonObject
+                    {
+                        ["PolicyArn"] = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                        ["AccessScope"] = new JsonObject { ["Type"] = "cluster" },
+                    }),
+                }),
                 // A sleep schedule as SleepAction declares it, with its role (named by CloudFormation after the stack).
                 ["SleepNodesRole"] = Resource("AWS::IAM::Role", new() { ["AssumeRolePolicyDocument"] = new JsonObject() }),
                 ["SleepNodes"] = Resource("AWS::Scheduler::Schedule", new()
@@ -91,6 +124,8 @@ public sealed class DeployPolicyTests : IDisposable
     {
         var nodegroup = _world.Cloud.Nodegroups.Values.FirstOrDefault()?["nodegroupName"]?.GetValue<string>() ?? "nodes-0123456789ab";
         var instance = _world.Cloud.Instances.Keys.FirstOrDefault() ?? "i-0123456789abcdef0";
+        var jump = _world.Cloud.Instances.FirstOrDefault(i => i.Value["IamInstanceProfile"] is not null).Key ?? "i-0123456789abcdef1";
+        var principal = (string)_world.Cloud.Roles[Cloud.SsoRole]["Arn"]!;
         yield return Cli.CallerIdentityCommand;
         yield return () => Cli.GetRoleCommand(Cloud.SsoRole);
         yield return () => Cli.DescribeStackCommand(n.Stack(StackKind.Eks));
@@ -126,6 +161,13 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.DescribeLogGroupsCommand(n.EksLogGroupPrefix);
         yield return () => Cli.TaggedLoadBalancersCommand(n.ClusterName);
         yield return () => Cli.DeleteLogGroupCommand(n.EksClusterLogGroupName);
+        // The backend's load balancer: the node group's Auto Scaling group (EKS names it) joins the target group; Verify reads the targets' health.
+        var group = _world.Cloud.AutoScalingGroups.Keys.FirstOrDefault() ?? "eks-nodes-0123";
+        var targetGroup = _world.Cloud.TargetGroups.Keys.FirstOrDefault() ?? "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/x/1";
+        yield return () => Cli.DescribeAutoScalingGroupsCommand([group]);
+        yield return () => Cli.AttachTargetGroupCommand(group, targetGroup);
+        yield return () => Cli.DescribeTargetHealthCommand(targetGroup);
+        yield return () => Cli.EnvironmentLoadBalancersCommand(n.Env);
         yield return () => Cli.GetScheduleCommand(n.SleepScheduleName(SleepTarget.Nodes));
         yield return () => Cli.ListSchedulesCommand(n.SleepSchedulePrefix);
         yield return () => Cli.UpdateScheduleCommand(Definition(n.SleepScheduleName(SleepTarget.Nodes)));
@@ -142,6 +184,12 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.GetObjectCommand(Artifacts(n), "images.json", file + ".download");
         yield return () => Cli.ListObjectsCommand(Artifacts(n));
         yield return () => Cli.DeleteObjectsCommand(Artifacts(n), ["images.json"]);
+        // The tunnel to the private EKS API (the aws CLI hands the session to the plugin, here a stub that ends at once), and Status's access.
+        yield return () => Cli.InstanceInformationCommand(jump);
+        yield return () => Cli.StartSessionCommand(jump, "localhost", 443, 54321);
+        yield return () => Cli.TerminateSessionCommand(_world.Cloud.Sessions.Keys.LastOrDefault() ?? "developer-0123456789abcdef0");
+        yield return () => Cli.ListAccessEntriesCommand(n.ClusterName);
+        yield return () => Cli.AccessPoliciesCommand(n.ClusterName, principal);
     }
 
     private static string Artifacts(EnvironmentNames n) => n.Bucket(EnvironmentNames.ArtifactsPurpose, World.Account, Region);
@@ -180,6 +228,10 @@ public sealed class DeployPolicyTests : IDisposable
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks update-addon").Item2.ExitCode); // Upgrade's add-on update, on the add-on's ARN
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks describe-update").Item2.ExitCode);
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm get-parameter").Item2.ExitCode); // AWS's public parameter: no account in its ARN
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws ssm start-session").Item2.ExitCode); // on the instance and with the document
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks list-associated-access-policies").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws autoscaling attach-load-balancer-target-groups").Item2.ExitCode); // the node group's own group
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws elbv2 describe-target-health").Item2.ExitCode);
         // Every aws call the IAM table declares was made here.
         Assert.Equal(IamPermissions.All.Keys.Where(k => k.StartsWith("aws ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
                      deployed.Select(c => c.Item1).Distinct().Order(StringComparer.Ordinal));
@@ -199,7 +251,8 @@ public sealed class DeployPolicyTests : IDisposable
                            "aws s3api put-object", "aws s3api get-object", "aws s3api list-objects-v2", "aws s3api delete-objects",
                            "aws sqs get-queue-attributes", "aws sqs receive-message",
                            "aws eks describe-cluster", "aws eks describe-addon", "aws eks update-addon", "aws eks describe-update",
-                           "aws cloudformation execute-change-set", "aws cloudformation describe-stack-events"];
+                           "aws cloudformation execute-change-set", "aws cloudformation describe-stack-events",
+                           "aws eks list-access-entries", "aws eks list-associated-access-policies"];
 
         var calls = Calls(prod).Select(build => build()).Where(c => byName.Contains(Key(c))).Select(c => (Key(c), Run(c))).ToList();
 

@@ -7,6 +7,7 @@ namespace Exchange.AwsStandIn.Tests;
 /// operation the stand-in implements through the real aws CLI, and show that a response bent out of
 /// shape is caught.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixture<RegistryFixture>
 {
     private const string Template = """
@@ -20,7 +21,21 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
               "InstanceTypes": ["t3.medium"], "ScalingConfig": { "MinSize": 1, "MaxSize": 4, "DesiredSize": 2 }, "Subnets": ["subnet-1"],
               "NodeRole": "arn:aws:iam::111122223333:role/node" } },
             "Proxy": { "Type": "AWS::EKS::Addon", "Properties": { "ClusterName": { "Ref": "Cluster" }, "AddonName": "kube-proxy" } },
-            "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small" } },
+            "Host": { "Type": "AWS::EC2::Instance", "Properties": { "InstanceType": "t3.small", "IamInstanceProfile": { "Ref": "HostProfile" } } },
+            "HostRole": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": {},
+              "ManagedPolicyArns": [{ "Fn::Join": ["", ["arn:", { "Ref": "AWS::Partition" }, ":iam::aws:policy/AmazonSSMManagedInstanceCore"]] }] } },
+            "HostProfile": { "Type": "AWS::IAM::InstanceProfile", "Properties": { "Roles": [{ "Ref": "HostRole" }] } },
+            "Admin": { "Type": "AWS::EKS::AccessEntry", "Properties": { "ClusterName": { "Ref": "Cluster" },
+              "PrincipalArn":
+                "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+              "Type": "STANDARD", "AccessPolicies": [{ "PolicyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                                                       "AccessScope": { "Type": "cluster" } }] } },
+            "Lb": { "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": { "Type": "application", "Scheme": "internet-facing",
+              "Subnets": ["subnet-1", "subnet-2"], "Tags": [{ "Key": "Environment", "Value": "conformance" }] } },
+            "Tg": { "Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": { "Port": 30080, "Protocol": "HTTP", "TargetType": "instance",
+              "VpcId": "vpc-1" } },
+            "Http": { "Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": { "LoadBalancerArn": { "Ref": "Lb" }, "Port": 80, "Protocol": "HTTP",
+              "DefaultActions": [{ "Type": "forward", "TargetGroupArn": { "Ref": "Tg" } }] } },
             "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "DBInstanceIdentifier": "conformance-db", "Engine": "mysql", "AllocatedStorage": "20" } },
             "Secret": { "Type": "AWS::SecretsManager::Secret", "Properties": { "Name": "conformance-secret", "GenerateSecretString": {} } },
             "DeadLetters": { "Type": "AWS::SQS::Queue", "Properties": { "QueueName": "conformance-sleep-dlq", "SqsManagedSseEnabled": true } },
@@ -30,7 +45,8 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
                           "Input": "{\"DbInstanceIdentifier\":\"conformance-db\"}", "RetryPolicy": { "MaximumRetryAttempts": 2 },
                           "DeadLetterConfig": { "Arn": { "Fn::GetAtt": ["DeadLetters", "Arn"] } } } } }
           },
-          "Outputs": { "Repo": { "Value": { "Fn::GetAtt": ["Repo", "RepositoryUri"] }, "Export": { "Name": "conformance-repo" } } } }
+          "Outputs": { "Repo": { "Value": { "Fn::GetAtt": ["Repo", "RepositoryUri"] }, "Export": { "Name": "conformance-repo" } },
+                       "Url": { "Value": { "Fn::Join": ["", ["http://", { "Fn::GetAtt": ["Lb", "DNSName"] }]] } } } }
         """;
 
     [Fact]
@@ -85,7 +101,19 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         Assert.Contains("sha256:", aws(["ecr", "describe-images", "--repository-name", "conformance/app", "--image-ids", "imageTag=v1"]));
 
         aws(["eks", "update-kubeconfig", "--name", "conformance", "--kubeconfig", Path.Combine(world.Root, "kubeconfig")]);
-        aws(["eks", "describe-nodegroup", "--cluster-name", "conformance", "--nodegroup-name", "spot"]);
+        var nodegroup = JsonNode.Parse(aws(["eks", "describe-nodegroup", "--cluster-name", "conformance", "--nodegroup-name", "spot"]))!;
+        // The backend's load balancer: EKS's Auto Scaling group of the node group joins the target group; its two nodes become targets.
+        var group = nodegroup["nodegroup"]!["resources"]!["autoScalingGroups"]![0]!["name"]!.GetValue<string>();
+        var targetGroup = world.Cloud.TargetGroups.Keys.Single();
+        Assert.Contains("\"TargetGroupARNs\": []", aws(["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", group]));
+        aws(["autoscaling", "attach-load-balancer-target-groups", "--auto-scaling-group-name", group, "--target-group-arns", targetGroup]);
+        Assert.Contains(targetGroup, aws(["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", group]));
+        var health = JsonNode.Parse(aws(["elbv2", "describe-target-health", "--target-group-arn", targetGroup]))!["TargetHealthDescriptions"]!.AsArray();
+        Assert.Equal(["healthy", "healthy"], health.Select(t => t!["TargetHealth"]!["State"]!.GetValue<string>()));
+        Assert.Contains("loadbalancer/app/", aws(["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=Environment,Values=conformance",
+            "--resource-type-filters", "elasticloadbalancing:loadbalancer"]));
+        Assert.DoesNotContain("loadbalancer/app/", aws(["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=Environment,Values=prod",
+            "--resource-type-filters", "elasticloadbalancing:loadbalancer"]));
         aws(["eks", "update-nodegroup-config", "--cluster-name", "conformance", "--nodegroup-name", "spot",
              "--scaling-config", "minSize=0,maxSize=4,desiredSize=0"]);
         aws(["eks", "describe-cluster", "--name", "conformance"]);
@@ -99,6 +127,18 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
 
         aws(["ec2", "create-tags", "--resources", host, "--tags", "Key=exchange:kafka-topics,Value=0123456789abcdef"]);
         Assert.Contains("exchange:kafka-topics", aws(["ec2", "describe-instances", "--instance-ids", host]));
+        // Port forwarding: the aws CLI hands the session to session-manager-plugin (here a stub that ends at once).
+        world.Write("plugin/session-manager-plugin", "#!/bin/sh\n[ \"$1\" = --version ] && echo 1.2.707.0\nexit 0\n");
+        File.SetUnixFileMode(Path.Combine(world.Root, "plugin", "session-manager-plugin"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        world.Env["PATH"] = Path.Combine(world.Root, "plugin") + ":" + Environment.GetEnvironmentVariable("PATH");
+        Assert.Contains("Online", aws(["ssm", "describe-instance-information", "--filters", $"Key=InstanceIds,Values={host}"]));
+        aws(["ssm", "start-session", "--target", host, "--document-name", "AWS-StartPortForwardingSessionToRemoteHost",
+             "--parameters", "host=example.internal,portNumber=443,localPortNumber=54321"]);
+        aws(["ssm", "terminate-session", "--session-id", world.Cloud.Sessions.Keys.Single()]);
+        var admin = JsonNode.Parse(aws(["eks", "list-access-entries", "--cluster-name", "conformance"]))!["accessEntries"]![0]!.GetValue<string>();
+        Assert.Contains("AmazonEKSClusterAdminPolicy",
+            aws(["eks", "list-associated-access-policies", "--cluster-name", "conformance", "--principal-arn", admin]));
+
         aws(["ec2", "stop-instances", "--instance-ids", host]);
         aws(["ec2", "describe-instances", "--instance-ids", host]);
         aws(["ec2", "start-instances", "--instance-ids", host]);

@@ -14,6 +14,18 @@ internal static class Admin
     public static async Task Handle(StandIn standIn, HttpContext http, byte[] body)
     {
         var path = http.Request.Path.Value!["/_standin".Length..];
+        if (http.Request.Path.Value == ClusterApi.WhoAmIPath)
+        {
+            // A cluster's public endpoint, as the internet reaches it (the Host header names the endpoint).
+            (int Status, JsonObject Body) answer;
+            lock (standIn.Cloud)
+                answer = ClusterApi.Answer(standIn.Cloud, http.Request.Host.Host, ClusterApi.WhoAmIPath, http.Request.Headers.Authorization.ToString(),
+                    fromVpc: false);
+            http.Response.StatusCode = answer.Status;
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(answer.Body.ToJsonString());
+            return;
+        }
         var json = body.Length > 0 && path != "/faults/policy" ? JsonNode.Parse(body)?.AsObject() ?? [] : [];
         string Str(string key) => json[key]?.GetValue<string>() ?? throw new ArgumentException($"'{key}' is required");
         int Times() => json["times"]?.GetValue<int>() ?? int.MaxValue;

@@ -51,6 +51,21 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
     public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler (default group), by name, as GetSchedule answers
     public Dictionary<string, JsonObject> Queues { get; } = []; // SQS, by name: its URL, ARN and messages
+    public Dictionary<string, AccessEntryRecord> AccessEntries { get; } = []; // EKS, by "cluster|principalArn"
+    public Dictionary<string, List<string>> InstanceProfiles { get; } = []; // IAM instance profile name -> its roles' names
+    public Dictionary<string, List<string>> RolePolicies { get; } = []; // IAM role name -> its managed policy ARNs
+    public Dictionary<string, SessionRecord> Sessions { get; } = []; // SSM Session Manager, by id (live ones are not cloned)
+
+    /// <summary>This machine's address on the internet: a public EKS endpoint is reachable when one of its CIDRs contains it.</summary>
+    public string ClientPublicAddress { get; set; } = "203.0.113.10";
+
+    /// <summary>Where the stand-in serves SSM sessions' data channels (host:port; set by the running stand-in).</summary>
+    public string DataChannelEndpoint { get; set; } = "127.0.0.1:0";
+    public Dictionary<string, JsonObject> AutoScalingGroups { get; } = []; // the ones EKS makes for managed node groups, by name
+    public Dictionary<string, JsonObject> TargetGroups { get; } = []; // ELBv2, by ARN
+
+    /// <summary>What the load balancer's health check says about a target (target group ARN, instance id); tests set it (default: healthy).</summary>
+    public Func<string, string, TargetHealthState> TargetHealth { get; set; } = (_, _) => TargetHealthState.Healthy;
 
     /// <summary>What SSM Run Command gets from a shell command on an instance (tests set it; default: it prints nothing and succeeds).</summary>
     public Func<string, string, ShellResult> RunShell { get; set; } = (_, _) => "";
@@ -62,7 +77,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Cloud Clone()
     {
         WithDefaultCaller();
-        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell };
+        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell, ClientPublicAddress = ClientPublicAddress, TargetHealth = TargetHealth };
         foreach (var (key, identity) in _identities) copy._identities[key] = identity;
         foreach (var (name, stack) in Stacks) copy.Stacks[name] = stack.Copy();
         copy.DeletedStacks.AddRange(DeletedStacks.Select(s => s.Copy()));
@@ -79,9 +94,13 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
                      (Parameters, copy.Parameters), (Repositories, copy.Repositories), (Clusters, copy.Clusters), (Nodegroups, copy.Nodegroups),
                      (Instances, copy.Instances), (Volumes, copy.Volumes), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
                      (Commands, copy.Commands), (Schedules, copy.Schedules), (Queues, copy.Queues), (Addons, copy.Addons), (Updates, copy.Updates),
+                     (AutoScalingGroups, copy.AutoScalingGroups), (TargetGroups, copy.TargetGroups),
                  })
             foreach (var (key, value) in mine) theirs[key] = (JsonObject)value.DeepClone();
         copy.TaggedResources.AddRange(TaggedResources.Select(t => (JsonObject)t.DeepClone()));
+        foreach (var (key, entry) in AccessEntries) copy.AccessEntries[key] = entry.Copy();
+        foreach (var (name, roles) in InstanceProfiles) copy.InstanceProfiles[name] = [.. roles];
+        foreach (var (name, policies) in RolePolicies) copy.RolePolicies[name] = [.. policies];
         return copy;
     }
 

@@ -9,6 +9,7 @@ public static class Actions
     public static string Of(string service, string operation) => service switch
     {
         "resourcegroupstaggingapi" => "tag:" + operation,
+        "elbv2" => "elasticloadbalancing:" + operation,
         "s3" => "s3:" + operation switch
         {
             "ListObjectsV2" => "ListBucket", "HeadObject" => "GetObject", "HeadBucket" => "ListBucket", "DeleteObjects" => "DeleteObject", _ => operation,
@@ -239,6 +240,10 @@ public sealed class Faults
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("nodegroupName", out var nodegroup) =>
                 [c.Nodegroups.GetValueOrDefault($"{r.Route["name"]}/{nodegroup}")?["nodegroupArn"]?.GetValue<string>()
                  ?? Arn("eks", $"nodegroup/{r.Route["name"]}/{nodegroup}/*")],
+            // An access entry's own ARN (cluster, principal type, account, name and an id); one that does not exist: the cluster's entries.
+            "eks:ListAssociatedAccessPolicies" =>
+                [c.AccessEntries.GetValueOrDefault(ClusterAccess.Key(r.Route["name"], r.Route["principalArn"]))?.Entry["accessEntryArn"]?.GetValue<string>()
+                 ?? Arn("eks", $"access-entry/{r.Route["name"]}/*")],
             _ when action.StartsWith("eks:", StringComparison.Ordinal) && r.Route.TryGetValue("name", out var cluster) => [Arn("eks", $"cluster/{cluster}")],
             "ec2:StopInstances" or "ec2:StartInstances" => Each(r.List("InstanceId"), i => Arn("ec2", $"instance/{i}")),
             "ec2:CreateTags" => Each(r.List("ResourceId"), i => Arn("ec2", $"instance/{i}")),
@@ -256,7 +261,12 @@ public sealed class Faults
                 [Arn("scheduler", $"schedule/{(r.Query("groupName") is { Length: > 0 } g ? g : Json("GroupName") ?? "default")}/{schedule}")],
             // AWS's public parameters (/aws/service/...) belong to no account: their ARNs have none.
             "ssm:GetParameter" when Json("Name") is { } p && p.StartsWith("/aws/service/", StringComparison.Ordinal) => [$"arn:aws:ssm:{region}::parameter{p}"],
+            "autoscaling:AttachLoadBalancerTargetGroups" => [LoadBalancing.AutoScalingGroupArn(c, region, r.Required("AutoScalingGroupName"))],
             "ssm:GetParameter" => [Arn("ssm", "parameter" + (Json("Name") is ['/', ..] name ? name : "/" + Json("Name")))],
+            // A port-forwarding session is authorized on its target instance and on the document.
+            "ssm:StartSession" =>
+                [Arn("ec2", $"instance/{Json("Target")}"), $"arn:aws:ssm:{region}::document/{Json("DocumentName") ?? "SSM-SessionManagerRunShell"}"],
+            "ssm:TerminateSession" => [Arn("ssm", $"session/{Json("SessionId")}")],
             "ssm:SendCommand" =>
             [
                 $"arn:aws:ssm:{region}::document/{Json("DocumentName")}",

@@ -31,6 +31,7 @@ public static class Provisioner
             "AWS::EKS::Cluster" => P("Name") ?? $"{id}-{s.Hex(8, id)}",
             "AWS::EKS::Nodegroup" => $"{P("ClusterName")}/{NodegroupName(s, id)}",
             "AWS::EKS::Addon" => $"{P("ClusterName")}|{P("AddonName")}", // what Ref gives: cluster|addon
+            "AWS::EKS::AccessEntry" => ClusterAccess.Key(P("ClusterName") ?? "", P("PrincipalArn") ?? ""),
             "AWS::RDS::DBInstance" => (P("DBInstanceIdentifier") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}").ToLowerInvariant(),
             "AWS::SecretsManager::Secret" => SecretArn(s.Cloud, P("Name") ?? $"{id}-{s.Hex(12, id)}"),
             "AWS::Logs::LogGroup" => P("LogGroupName") ?? $"{s.StackName}-{id}-{s.Hex(12, id)}",
@@ -39,6 +40,9 @@ public static class Provisioner
                 $"https://sqs.{s.Cloud.Region}.amazonaws.com/{s.Cloud.Account}/{P("QueueName") ?? $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}"}",
             "AWS::ElastiCache::CacheCluster" => P("ClusterName") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
             "AWS::ElastiCache::ReplicationGroup" => P("ReplicationGroupId") ?? $"{s.StackName}-{id}".ToLowerInvariant(),
+            "AWS::ElasticLoadBalancingV2::LoadBalancer" => LoadBalancing.LoadBalancerArn(s, id),
+            "AWS::ElasticLoadBalancingV2::TargetGroup" => LoadBalancing.TargetGroupArn(s, id),
+            "AWS::ElasticLoadBalancingV2::Listener" => LoadBalancing.ListenerArn(s, id),
             _ => $"{s.StackName}-{id}-{s.Hex(12, id).ToUpperInvariant()}",
         };
     }
@@ -47,6 +51,7 @@ public static class Provisioner
     {
         var physical = PhysicalId(s, id);
         var c = s.Cloud;
+        if (LoadBalancing.Attribute(s, id, attribute) is { } balancing) return balancing;
         return (s.Type(id), attribute) switch
         {
             ("AWS::EC2::Instance", "PrivateIp") => PrivateIp(s, id),
@@ -81,6 +86,9 @@ public static class Provisioner
             ("AWS::EKS::Cluster", "OpenIdConnectIssuerUrl") => $"https://oidc.eks.{c.Region}.amazonaws.com/id/{s.Hex(32, id).ToUpperInvariant()}",
             ("AWS::EKS::Nodegroup", "NodegroupName") => NodegroupName(s, id),
             ("AWS::EKS::Nodegroup", "ClusterName") => s.Property(id, "ClusterName") ?? "",
+            ("AWS::EKS::AccessEntry", "AccessEntryArn") => c.AccessEntries.GetValueOrDefault(physical)?.Entry["accessEntryArn"]?.DeepClone()
+                                                           ?? $"arn:aws:eks:{c.Region}:{c.Account}:access-entry/{s.Hex(8, id)}",
+            ("AWS::IAM::InstanceProfile", "Arn") => $"arn:aws:iam::{c.Account}:instance-profile{s.Property(id, "Path") ?? "/"}{physical}",
             ("AWS::EKS::Nodegroup", "Arn") => $"arn:aws:eks:{c.Region}:{c.Account}:nodegroup/{physical}/{s.Hex(8, id)}",
             ("AWS::SQS::Queue", "Arn") => $"arn:aws:sqs:{c.Region}:{c.Account}:{physical.Split('/').Last()}",
             ("AWS::SQS::Queue", "QueueName") => physical.Split('/').Last(),
@@ -127,6 +135,26 @@ public static class Provisioner
                 break;
             case "AWS::IAM::Role":
                 c.Roles[name] = c.Role(name, s.Property(id, "Path") ?? "/");
+                c.RolePolicies[name] = (s.Resolved(id, "ManagedPolicyArns") as JsonArray ?? []).Select(p => Intrinsics.Text(p)).ToList();
+                break;
+            case "AWS::IAM::InstanceProfile":
+                c.InstanceProfiles[name] = (s.Resolved(id, "Roles") as JsonArray ?? []).Select(r => Intrinsics.Text(r)).ToList();
+                break;
+            case "AWS::EKS::AccessEntry":
+                var (cluster, principal) = (s.Property(id, "ClusterName") ?? "", s.Property(id, "PrincipalArn") ?? "");
+                var policies = (s.Resolved(id, "AccessPolicies") as JsonArray ?? []).Select(p =>
+                    (Intrinsics.Text(p!["PolicyArn"]), p["AccessScope"]?["Type"]?.ToString() ?? "cluster")).ToList();
+                try
+                {
+                    if (isNew || !c.AccessEntries.ContainsKey(name))
+                        ClusterAccess.Create(c, cluster, principal, s.Property(id, "Type") ?? "STANDARD", policies);
+                    else ClusterAccess.Associate(c, cluster, principal, policies);
+                }
+                catch (AwsError e)
+                {
+                    throw new ResourceFailedException($"Resource handler returned message: \"{e.Message} (Service: Eks, Status Code: {e.Status})\" " +
+                                                      $"(HandlerErrorCode: {(e.Code == "ResourceInUseException" ? "AlreadyExists" : "InvalidRequest")})");
+                }
                 break;
             case "AWS::ECR::Repository":
                 c.Repositories[name] = new JsonObject
@@ -154,6 +182,7 @@ public static class Provisioner
                         ["securityGroupIds"] = vpc["SecurityGroupIds"]?.DeepClone() ?? new JsonArray(),
                         ["clusterSecurityGroupId"] = Attribute(s, id, "ClusterSecurityGroupId").ToString(),
                         ["endpointPublicAccess"] = vpc["EndpointPublicAccess"]?.ToString() != "false",
+                        ["publicAccessCidrs"] = vpc["PublicAccessCidrs"]?.DeepClone() ?? new JsonArray("0.0.0.0/0"),
                         ["endpointPrivateAccess"] = vpc["EndpointPrivateAccess"]?.ToString() == "true",
                     },
                     ["status"] = "ACTIVE", ["certificateAuthority"] = new JsonObject { ["data"] = Attribute(s, id, "CertificateAuthorityData").ToString() },
@@ -182,6 +211,14 @@ public static class Provisioner
                     ["instanceTypes"] = s.Resolved(id, "InstanceTypes")?.DeepClone() ?? new JsonArray(),
                     ["subnets"] = s.Resolved(id, "Subnets")?.DeepClone() ?? new JsonArray(),
                     ["amiType"] = s.Property(id, "AmiType") ?? "AL2023_x86_64_STANDARD", ["nodeRole"] = s.Property(id, "NodeRole") ?? "",
+                    // EKS makes the node group's Auto Scaling group (kept across updates, as its attachments are).
+                    ["resources"] = new JsonObject
+                    {
+                        ["autoScalingGroups"] = new JsonArray(new JsonObject
+                        {
+                            ["name"] = LoadBalancing.NodegroupAutoScalingGroup(c, name.Split('/')[0], name.Split('/')[1]),
+                        }),
+                    },
                 };
                 break;
             case "AWS::EC2::Volume":
@@ -230,6 +267,11 @@ public static class Provisioner
                     ["State"] = c.Instances.GetValueOrDefault(name)?["State"]?.DeepClone() ?? Services.InstanceState("running"),
                     ["PrivateIpAddress"] = PrivateIp(s, id), ["LaunchTime"] = now, ["Placement"] = new JsonObject { ["AvailabilityZone"] = c.Region + "a" },
                 };
+                if (s.Property(id, "IamInstanceProfile") is { } profile)
+                    c.Instances[name]["IamInstanceProfile"] = new JsonObject
+                    {
+                        ["Arn"] = $"arn:aws:iam::{c.Account}:instance-profile/{profile}", ["Id"] = "AIPA" + s.Hex(17, id, "profile").ToUpperInvariant(),
+                    };
                 break;
             case "AWS::RDS::DBInstance":
                 var existing = c.Databases.GetValueOrDefault(name);
@@ -288,6 +330,9 @@ public static class Provisioner
                 queue["MessageRetentionPeriod"] = Int("MessageRetentionPeriod", 345600);
                 c.Queues[queueName] = queue;
                 break;
+            case "AWS::ElasticLoadBalancingV2::LoadBalancer" or "AWS::ElasticLoadBalancingV2::TargetGroup":
+                LoadBalancing.Apply(s, id, name);
+                break;
             case "AWS::Scheduler::Schedule":
                 var definition = new JsonObject();
                 foreach (var member in new[] { "ActionAfterCompletion", "Description", "EndDate", "FlexibleTimeWindow", "KmsKeyArn", "ScheduleExpression",
@@ -305,11 +350,18 @@ public static class Provisioner
         {
             case "AWS::S3::Bucket": c.Buckets.Remove(physicalId); break;
             case "AWS::SSM::Parameter": c.Parameters.Remove(physicalId); break;
-            case "AWS::IAM::Role": c.Roles.Remove(physicalId); break;
+            case "AWS::IAM::Role": c.Roles.Remove(physicalId); c.RolePolicies.Remove(physicalId); break;
+            case "AWS::IAM::InstanceProfile": c.InstanceProfiles.Remove(physicalId); break;
+            case "AWS::EKS::AccessEntry": c.AccessEntries.Remove(physicalId); break;
             case "AWS::ECR::Repository": c.Repositories.Remove(physicalId); break;
-            case "AWS::EKS::Cluster": c.Clusters.Remove(physicalId); break;
-            case "AWS::EKS::Nodegroup": c.Nodegroups.Remove(physicalId); break;
+            case "AWS::EKS::Cluster":
+                c.Clusters.Remove(physicalId);
+                foreach (var key in c.AccessEntries.Keys.Where(k => k.StartsWith(physicalId + "|", StringComparison.Ordinal)).ToList())
+                    c.AccessEntries.Remove(key);
+                break;
+            case "AWS::EKS::Nodegroup": c.Nodegroups.Remove(physicalId); LoadBalancing.RemoveNodegroup(c, physicalId); break;
             case "AWS::EKS::Addon": c.Addons.Remove(physicalId.Replace('|', '/')); break;
+            case "AWS::ElasticLoadBalancingV2::LoadBalancer" or "AWS::ElasticLoadBalancingV2::TargetGroup": LoadBalancing.Remove(c, type, physicalId); break;
             case "AWS::EC2::Instance":
                 c.Instances.Remove(physicalId);
                 // Terminated: its block-device volumes go (DeleteOnTermination), attached volumes are released.

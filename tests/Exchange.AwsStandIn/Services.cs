@@ -50,6 +50,9 @@ public static class Services
                 ["Parameter"] = Eks.PublicParameter(c, Str(r, "Name")) ?? Found(c.Parameters, Str(r, "Name"), "ParameterNotFound", "").DeepClone(),
             },
             ["SendCommand"] = SendCommand,
+            ["StartSession"] = SessionManager.Start,
+            ["TerminateSession"] = SessionManager.Terminate,
+            ["DescribeInstanceInformation"] = SessionManager.DescribeInstanceInformation,
             ["GetCommandInvocation"] = (c, r) =>
                 Found(c.Commands, Str(r, "CommandId") + "/" + Str(r, "InstanceId"), "InvocationDoesNotExist", "").DeepClone().AsObject(),
         },
@@ -75,6 +78,8 @@ public static class Services
             ["DescribeAddonVersions"] = Eks.DescribeAddonVersions,
             ["UpdateAddon"] = Eks.UpdateAddon,
             ["DescribeUpdate"] = Eks.DescribeUpdate,
+            ["ListAccessEntries"] = (c, r) => ClusterAccess.List(c, r.Route["name"]),
+            ["ListAssociatedAccessPolicies"] = (c, r) => ClusterAccess.ListPolicies(c, r.Route["name"], r.Route["principalArn"]),
         },
         ["ec2"] = new()
         {
@@ -138,6 +143,12 @@ public static class Services
             ["GetQueueAttributes"] = GetQueueAttributes,
             ["ReceiveMessage"] = ReceiveMessage,
         },
+        ["autoscaling"] = new()
+        {
+            ["DescribeAutoScalingGroups"] = LoadBalancing.DescribeAutoScalingGroups,
+            ["AttachLoadBalancerTargetGroups"] = LoadBalancing.AttachLoadBalancerTargetGroups,
+        },
+        ["elbv2"] = new() { ["DescribeTargetHealth"] = LoadBalancing.DescribeTargetHealth },
         ["resourcegroupstaggingapi"] = new()
         {
             ["GetResources"] = (c, r) => new()
@@ -149,7 +160,10 @@ public static class Services
     };
 
     /// <summary>The botocore model folder of a SigV4 signing name.</summary>
-    public static string ModelName(string signingName) => signingName switch { "tagging" => "resourcegroupstaggingapi", _ => signingName };
+    public static string ModelName(string signingName) => signingName switch
+    {
+        "tagging" => "resourcegroupstaggingapi", "elasticloadbalancing" => "elbv2", _ => signingName,
+    };
 
     public static IEnumerable<string> Implemented(string service) => Handlers.GetValueOrDefault(service)?.Keys ?? Enumerable.Empty<string>();
 
@@ -596,7 +610,9 @@ public static class Services
         if (types.Count > 0 && !types.Any(t => arn.Contains(":" + t.Split(':')[0] + ":", StringComparison.Ordinal)
                                                && arn.Contains(t.Split(':')[1].Replace("loadbalancer", "loadbalancer/"), StringComparison.Ordinal)))
             return false;
-        var tags = resource["Tags"]!.AsArray().Select(t => t!["Key"]!.GetValue<string>()).ToHashSet();
-        return (r.Json["TagFilters"]?.AsArray() ?? []).All(f => tags.Contains(f!["Key"]!.GetValue<string>()));
+        // Every filter must match: its key, and one of its values when it lists any.
+        var tags = resource["Tags"]!.AsArray().ToDictionary(t => t!["Key"]!.GetValue<string>(), t => t!["Value"]?.GetValue<string>() ?? "");
+        return (r.Json["TagFilters"]?.AsArray() ?? []).All(f => tags.TryGetValue(f!["Key"]!.GetValue<string>(), out var value)
+            && (f["Values"]?.AsArray() is not { Count: > 0 } values || values.Any(v => v!.GetValue<string>() == value)));
     }
 }

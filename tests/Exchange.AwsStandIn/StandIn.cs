@@ -38,11 +38,14 @@ public sealed class StandIn : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly List<LoggedRequest> _requests = [];
+    private readonly DataChannels _channels;
 
     private StandIn(WebApplication app, Cloud cloud)
     {
         _app = app;
         Cloud = cloud;
+        _channels = new DataChannels(cloud);
+        lock (cloud) cloud.DataChannelEndpoint = _channels.Endpoint;
     }
 
     public Cloud Cloud { get; }
@@ -166,7 +169,11 @@ public sealed class StandIn : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _channels.Dispose();
+        await _app.DisposeAsync();
+    }
 }
 
 /// <summary>A parsed request: service model, operation, caller and the parameters in the protocol's form.</summary>

@@ -113,6 +113,51 @@ public class CostTests(ITestOutputHelper output)
         Assert.Contains("RDS for MySQL", estimate.NotPriced.Single(n => n.LogicalId == "Db").Reason);
     }
 
+    private static CloudAssembly Balancers() => CloudAssembly.FromTemplates(("Exchange-dev-Eks", """
+        { "Resources": {
+            "Backend": { "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+              "Properties": { "Type": "application", "Scheme": "internet-facing", "Subnets": [{ "Fn::ImportValue": "a" }, { "Fn::ImportValue": "b" }] } },
+            "Inside": { "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": { "Scheme": "internal", "Subnets": ["s-1", "s-2", "s-3"] } },
+            "Network": { "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": { "Type": "network", "Subnets": ["s-1"] } },
+            "Targets": { "Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": { "Port": 30080, "Protocol": "HTTP" } },
+            "Http": { "Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": { "Port": 80, "Protocol": "HTTP" } } } }
+        """));
+
+    [Fact]
+    public void An_internet_facing_load_balancer_bills_its_hours_and_an_address_per_subnet_paused_or_not_and_its_LCUs_only_while_running()
+    {
+        var estimate = CostEstimate.Of(Balancers(), Table, Plan);
+        var hours = H * Table.LoadBalancer.ApplicationPerHour.Usd;
+        var lcus = H * Table.Usage.AlbLcuPerHour * Table.LoadBalancer.LcuPerHour.Usd;
+        var addresses = 2 * H * Table.PublicIpv4PerHour.Usd;
+
+        Assert.Equal(hours + lcus + addresses, Running(estimate, "Backend"));
+        Assert.Equal(hours + addresses, Sum(estimate, "Backend", l => l.Paused));
+        Assert.Equal(0, Sum(estimate, "Backend", l => l.DeepPaused)); // it goes with the Eks stack
+        Assert.True(Table.Usage.AlbLcuPerHour > 0 && lcus > 0);
+        // An internal one has no public address; a network load balancer has prices of its own; listeners and target groups are free.
+        Assert.Equal(hours + lcus, Running(estimate, "Inside"));
+        Assert.Contains("a network load balancer", Assert.Single(estimate.NotPriced).Reason);
+        Assert.DoesNotContain(estimate.Lines, l => l.LogicalId is "Targets" or "Http");
+    }
+
+    [Fact]
+    public void Leaving_out_the_backend_load_balancer_saves_exactly_what_it_bills_and_is_not_counted_as_an_option()
+    {
+        var estimate = CostEstimate.Of(Balancers(), Table, Plan);
+        var copy = Balancers();
+
+        var removed = Configurations.WithoutBackendLoadBalancer.Apply(copy);
+        var without = CostEstimate.Of(copy, Table, Plan);
+
+        Assert.Equal(5, removed);
+        Assert.Equal(0, without.Totals.Running);
+        Assert.Empty(without.NotPriced);
+        Assert.Equal(estimate.Totals.Running, Running(estimate, "Backend") + Running(estimate, "Inside"));
+        Assert.Contains(Configurations.WithoutBackendLoadBalancer, Configurations.LeftOut);
+        Assert.DoesNotContain(Configurations.WithoutBackendLoadBalancer, Configurations.Options);
+    }
+
     [Fact]
     public void A_bucket_costs_its_assumed_size_plus_the_flow_logs_its_expiry_keeps_and_delivery_is_priced_on_the_flow_log()
     {
@@ -157,7 +202,8 @@ public class CostTests(ITestOutputHelper output)
 
         Assert.Equal(gatewayTotals, patchedTotals);
         var gatewayMonth = H * Table.NatGateway.PerHour.Usd + Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd + H * Table.PublicIpv4PerHour.Usd;
-        Assert.Equal(gatewayMonth - NatInstance, gatewayTotals.Running - instanceTotals.Running, 20);
+        var jump = H * OnDemand("t4g.nano") + 8 * Gp3; // the SSM tunnel's jump instance: no public IPv4
+        Assert.Equal(gatewayMonth - NatInstance + jump, gatewayTotals.Running - instanceTotals.Running, 20);
         Assert.Equal(Table.Usage.NatGatewayGbPerMonth * Table.NatGateway.PerGb.Usd, gatewayTotals.Running - gatewayTotals.Paused, 20);
         Assert.Equal(instanceTotals.Running, instanceTotals.Paused);
         Assert.Single(instance.Stacks[0].Resources, r => r.Key == "NatInstance"); // the original is untouched
@@ -257,6 +303,13 @@ public class CostTests(ITestOutputHelper output)
         Assert.All(document.DesignDocument, d => Assert.True(d.Totals.Running > document.Totals.Running, $"{d.Name} should cost more than the default"));
         Assert.True(document.Totals.Running > document.Totals.Paused && document.Totals.Paused > document.Totals.DeepPaused);
         Assert.StartsWith("The dev default costs", document.Verdict);
+        // The backend's load balancer is priced in every state, and leaving it out saves exactly that.
+        var balancer = document.Lines.Where(l => l.Type == "AWS::ElasticLoadBalancingV2::LoadBalancer").ToArray();
+        Assert.Equal(3, balancer.Length); // hours, LCUs, public IPv4 addresses
+        Assert.All(balancer, l => Assert.Equal(0, l.DeepPaused));
+        Assert.True(balancer.Sum(l => l.Paused) > 0 && balancer.Sum(l => l.Paused) < balancer.Sum(l => l.Running));
+        var leftOut = Assert.Single(document.LeftOut!);
+        Assert.Equal(-balancer.Sum(l => l.Running), leftOut.RunningVsDefault, 2);
         Assert.Equal(StepOutcome.Checked, b.Report.Results.Single(r => r.Task == TaskNames.Cost).Outcome);
     }
 }

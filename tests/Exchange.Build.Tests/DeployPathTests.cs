@@ -28,52 +28,79 @@ public class DeployPathTests
 
     private static List<string> Lines(RecordingRunner runner) => runner.Calls.Select(c => string.Join(' ', c.Command.Values)).ToList();
 
-    [Fact]
-    public void An_SSO_session_gets_its_role_ARN_with_the_path_from_iam_get_role()
+    /// <summary>An account with nothing deployed, signed in as <paramref name="caller"/>; <paramref name="more"/> answers first.</summary>
+    private static RecordingRunner Account_(string caller, Func<CommandLine, ProcessResult?>? more = null) => new(c => more?.Invoke(c) ??
+        (c.Values.ToArray() switch
     {
-        var runner = new RecordingRunner(c => c.Values.ToArray() switch
-        {
-            ["sts", "get-caller-identity", ..] => Identity(SsoSession),
-            ["iam", "get-role", "--role-name", "AWSReservedSSO_Admin_abc123", ..]
-                => Ok(new { Role = new { RoleName = "AWSReservedSSO_Admin_abc123", Arn = SsoRole } }),
-            ["cloudformation", "describe-stacks", ..] => NoStack,
-            _ => Ok(new { }),
-        });
-        var b = Contexts.Build(runner, new() { ["account"] = Account }, tasks: TaskNames.DeployInfra);
+        ["sts", "get-caller-identity", ..] => Identity(caller),
+        ["iam", "get-role", "--role-name", "AWSReservedSSO_Admin_abc123", ..]
+            => Ok(new { Role = new { RoleName = "AWSReservedSSO_Admin_abc123", Arn = SsoRole } }),
+        ["cloudformation", "describe-stacks", ..] => NoStack,
+        _ => Ok(new { }),
+    }));
+
+    [Fact]
+    public void An_unlisted_SSO_session_is_added_for_the_deploy_with_its_role_ARN_and_path_and_a_warning_saying_how_to_keep_it()
+    {
+        var runner = Account_(SsoSession);
+        var log = new Logging.MemoryLog();
+        var b = Contexts.Logged(runner, log, new() { ["account"] = Account }, tasks: TaskNames.DeployInfra);
 
         var context = Synth.Context(b);
 
-        Assert.Equal(SsoRole, context[ContextKeys.AdminPrincipalArn]);
+        Assert.Equal(SsoRole, context[ContextKeys.EksDeployer]);
+        var warning = log.Entries.Single(l => l.Message.Contains("not in the cluster access list", StringComparison.Ordinal)).Message;
+        Assert.Contains("\"role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_abc123\" to EksConfig.AdminPrincipals", warning);
     }
 
     [Fact]
-    public void An_admin_that_cannot_be_resolved_stops_the_run_before_cdk_and_says_to_pass_admin_principal()
+    public void A_listed_role_is_recognised_by_its_name_without_an_iam_lookup_and_gets_no_extra_entry()
     {
-        var runner = new RecordingRunner(c => c.Values.ToArray() switch
-        {
-            ["sts", "get-caller-identity", ..] => Identity(SsoSession),
-            ["iam", "get-role", ..] => throw new CommandFailedException(c.RenderSafe(), 254,
+        var runner = Account_(SsoSession);
+        var viewer = "role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_abc123";
+        var b = Contexts.Build(runner, new() { ["account"] = Account, ["eks-viewers"] = viewer }, tasks: TaskNames.DeployInfra);
+
+        var context = Synth.Context(b);
+
+        Assert.False(context.ContainsKey(ContextKeys.EksDeployer));
+        Assert.Equal(viewer, context[ContextKeys.EksViewers]);
+        Assert.DoesNotContain(Lines(runner), c => c.StartsWith("iam get-role", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_unlisted_role_that_cannot_be_looked_up_stops_the_run_before_cdk_and_says_to_list_it()
+    {
+        var runner = Account_(SsoSession, c => c.Values.ToArray() is ["iam", "get-role", ..]
+            ? throw new CommandFailedException(c.RenderSafe(), 254,
                 "An error occurred (AccessDenied) when calling the GetRole operation: User: " + SsoSession + " is not authorized to perform: iam:GetRole",
-                    null),
-            ["cloudformation", "describe-stacks", ..] => NoStack,
-            _ => Ok(new { }),
-        });
+                null)
+            : null);
         var b = Contexts.Build(runner, new() { ["account"] = Account }, tasks: TaskNames.DeployInfra);
 
         var error = Assert.ThrowsAny<Exception>(() => Synth.Context(b));
 
-        Assert.Contains("--admin-principal=arn:aws:iam::111122223333:role/", error.Message);
-        Assert.Contains("AWSReservedSSO_Admin_abc123", error.Message);
+        Assert.Contains("--eks-admins=role/PATH/AWSReservedSSO_Admin_abc123", error.Message);
+        Assert.Contains("EksConfig.AdminPrincipals", error.Message);
         Assert.DoesNotContain(Lines(runner), c => c.StartsWith("synth") || c.StartsWith("deploy"));
     }
 
-    [Fact]
-    public void A_session_ARN_given_as_admin_principal_is_refused_with_the_command_that_finds_the_role_ARN()
+    [Theory]
+    [InlineData("role/ci,role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_abc123", true)]
+    [InlineData("role/ci", false)]
+    public void A_pre_list_clusters_admin_keeps_its_entry_only_while_listed(string admins, bool kept)
     {
-        var error = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["admin-principal"] = SsoSession }));
+        var runner = Account_("arn:aws:sts::111122223333:assumed-role/ci/run-1", c => c.Values.ToArray() switch
+        {
+            ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] => Ok(Stack("Exchange-dev-Eks", ("AdminPrincipalArn", SsoRole))),
+            _ => null,
+        });
+        var log = new Logging.MemoryLog();
+        var b = Contexts.Logged(runner, log, new() { ["account"] = Account, ["eks-admins"] = admins }, tasks: TaskNames.DeployInfra);
 
-        Assert.Contains("is an STS session", error.Message);
-        Assert.Contains("aws iam get-role --role-name AWSReservedSSO_Admin_abc123 --query Role.Arn --output text", error.Message);
+        var context = Synth.Context(b);
+
+        Assert.Equal(kept ? SsoRole : null, context.GetValueOrDefault(ContextKeys.EksLegacyAdminEntry));
+        Assert.Equal(!kept, log.Text.Contains("had cluster-admin from before the access list", StringComparison.Ordinal));
     }
 
     /// <summary>A scripted account with nothing deployed; cdk deploy writes a complete outputs file.</summary>
@@ -92,8 +119,11 @@ public class DeployPathTests
                 nodegroup = new
                 {
                     scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 }, version = Eks.KubernetesVersion, releaseVersion = Eks.NodeReleaseVersion,
+                    resources = new { autoScalingGroups = new[] { new { name = "eks-nodes-asg" } } },
                 },
             }),
+            ["autoscaling", "describe-auto-scaling-groups", ..] =>
+                Ok(new { AutoScalingGroups = new[] { new { AutoScalingGroupName = "eks-nodes-asg", TargetGroupARNs = Array.Empty<string>() } } }),
             ["eks", "describe-cluster", ..] => Ok(new { cluster = new { version = Eks.KubernetesVersion, status = "ACTIVE" } }),
             ["ec2", "describe-instances", ..] => Ok(new { Reservations = new[] { new { Instances = new[] { new { State = new { Name = "running" } } } } } }),
             ["rds", "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = "available" } } }),
@@ -172,8 +202,9 @@ public class DeployPathTests
         Assert.False(File.Exists(given));
         Assert.Equal(OutputsJson(), File.ReadAllText(b.Settings.OutputsFile));
         Assert.Equal("value-" + Outputs.EksClusterName.Key, b.Outputs[Outputs.EksClusterName]);
-        // Nothing half-written is left beside them (DeployInfra also writes the deploy policy there, and notes what it shared).
-        Assert.Equal(["cdk-outputs.json", "cdk-outputs.json.shared", "deploy-policy.json", "deploy-policy.json.shared"],
+        // Nothing half-written is left beside them (DeployInfra also writes the deploy policy and the backend targets' record there, and
+        // notes what it shared).
+        Assert.Equal(["backend-targets.json", "cdk-outputs.json", "cdk-outputs.json.shared", "deploy-policy.json", "deploy-policy.json.shared"],
             Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 

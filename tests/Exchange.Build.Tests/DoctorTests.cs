@@ -10,7 +10,7 @@ public sealed class DoctorTests
     public void Doctor_keeps_the_EKS_row_in_its_table_and_says_what_still_works_without_a_docker_engine()
     {
         var runner = new RecordingRunner(c => new LocalReads(dockerEngine: false).Run(c));
-        var (b, log) = Contexts.Logged(runner, environment: new() { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "" }, tasks: TaskNames.Doctor);
+        var (b, log) = Contexts.Logged(runner, environment: new() { ["PATH"] = Contexts.PathWithPlugin }, tasks: TaskNames.Doctor);
 
         var error = Assert.Throws<InvalidOperationException>(() => Doctor.Run(b));
 
@@ -22,7 +22,7 @@ public sealed class DoctorTests
         Assert.Contains(TaskNames.Default, works);
         Assert.DoesNotContain(TaskNames.BuildImages, works);
         Assert.DoesNotContain(TaskNames.DeployDev, works);
-        Assert.StartsWith("1 of 8 tools missing or not working: docker (no engine).", error.Message);
+        Assert.StartsWith("1 of 9 tools missing or not working: docker (no engine).", error.Message);
     }
 
     [Fact]

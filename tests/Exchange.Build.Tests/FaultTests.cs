@@ -30,6 +30,8 @@ public sealed class IdentityFirst(IProcessRunner inner) : IProcessRunner
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null) => command.Values.Contains("get-caller-identity")
         ? new ProcessResult(0, """{"Account":"111122223333","Arn":"arn:aws:sts::111122223333:assumed-role/Deploy/ci","UserId":"AROA:ci"}""", "", TimeSpan.Zero)
         : inner.Run(command, options);
+
+    public IRunningProcess Start(CommandLine command, ProcessOptions? options = null) => inner.Start(command, options);
 }
 
 /// <summary>The aws CLI's real error texts (Fixtures/aws-cli-errors), classified once; retries, waits and their messages.</summary>

@@ -149,6 +149,25 @@ public sealed class PlanTests
                     $"arn:aws:sts::{PlanWorld.PlaceholderAccount}:assumed-role/dev/s is not authorized to perform: {action} on resource: *\n", TimeSpan.Zero)
                 : answer;
         }
+
+        public IRunningProcess Start(CommandLine command, ProcessOptions? options = null)
+        {
+            var running = world.Start(command, options);
+            if (command.Tool != "aws" || !(command.Permissions ?? []).Any(g => g.Action == action)) return running;
+            running.Stop(); // the aws CLI ends at once: AWS refused the session before the plugin ran
+            return new Refused(action);
+        }
+
+        private sealed class Refused(string action) : IRunningProcess
+        {
+            public bool HasExited => true;
+            public int? ExitCode => 255;
+            public IReadOnlyList<string> Output => [$"An error occurred (AccessDeniedException) when calling the {action.Split(':')[1]} operation: User: " +
+                $"arn:aws:sts::{PlanWorld.PlaceholderAccount}:assumed-role/dev/s is not authorized to perform: {action} on resource: *"];
+            public bool WaitForExit(TimeSpan timeout) => true;
+            public void Stop() { }
+            public void Dispose() { }
+        }
     }
 
     private static readonly string Engine = System.IO.Path.Combine(Contexts.RepoRoot, "tests", "fixtures", "future-engine");
@@ -157,7 +176,7 @@ public sealed class PlanTests
     /// <summary>This machine's PATH (node, dotnet, git, ...), and any more variables.</summary>
     private static Dictionary<string, string> WithPath(params (string Name, string Value)[] more)
     {
-        var env = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "" };
+        var env = new Dictionary<string, string> { ["PATH"] = Contexts.PathWithPlugin };
         foreach (var (name, value) in more) env[name] = value;
         return env;
     }

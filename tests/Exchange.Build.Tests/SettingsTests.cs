@@ -141,14 +141,52 @@ public class SettingsTests
 
     [Theory]
     [InlineData("Developer", false)]
-    [InlineData("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_1", true)]
-    [InlineData("arn:aws:iam::111122223333:user/ci", true)]
-    public void The_admin_principal_must_be_an_IAM_role_or_user_ARN(string arn, bool valid)
+    [InlineData("arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_1/jane", false)]
+    [InlineData("role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_1,arn:aws:iam::111122223333:user/ci", true)]
+    public void The_cluster_admins_must_be_IAM_roles_or_users_relative_to_the_account_or_full_ARNs(string admins, bool valid)
     {
-        var arguments = new Dictionary<string, string> { ["admin-principal"] = arn };
+        var arguments = new Dictionary<string, string> { ["eks-admins"] = admins };
 
-        if (valid) Assert.Equal(arn, Contexts.Settings(arguments).AdminPrincipal);
-        else Assert.Contains("is not an IAM role or user ARN", Assert.Throws<SettingsException>(() => Contexts.Settings(arguments)).Message);
+        if (valid) Assert.Equal(admins.Split(','), Contexts.Settings(arguments).Environment.Of<Exchange.Contracts.EksConfig>().AdminPrincipals);
+        else Assert.Contains("--eks-admins", Assert.Throws<SettingsException>(() => Contexts.Settings(arguments)).Message);
+    }
+
+    [Fact]
+    public void The_retired_admin_principal_option_and_variable_are_refused_with_the_access_list_to_use_instead()
+    {
+        var option = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["admin-principal"] = "arn:aws:iam::111122223333:role/Admin" }));
+        var variable = Assert.Throws<SettingsException>(() => Contexts.Settings(environment: new() { ["EXCHANGE_ADMIN_PRINCIPAL"] = "x" }));
+
+        Assert.All(new[] { option, variable }, e => Assert.Contains("EksConfig.AdminPrincipals", e.Message));
+        Assert.Contains("Unset EXCHANGE_ADMIN_PRINCIPAL", variable.Message);
+    }
+
+    [Theory]
+    [InlineData(null, null, "tunnel")]
+    [InlineData(null, "203.0.113.0/24", "direct")]
+    [InlineData("tunnel", "203.0.113.0/24", "tunnel")]
+    [InlineData("DIRECT", "203.0.113.0/24", "direct")]
+    public void The_cluster_path_is_the_tunnel_unless_public_cidrs_are_configured_or_an_option_chooses(string? option, string? cidrs, string expected)
+    {
+        var arguments = new Dictionary<string, string>();
+        if (option is not null) arguments["cluster-access"] = option;
+        if (cidrs is not null) arguments["eks-public-cidrs"] = cidrs;
+
+        var settings = Contexts.Settings(arguments);
+
+        Assert.Equal(expected, ClusterPaths.Name(settings.ClusterPath));
+        Assert.Contains(settings.Describe(), l => l.StartsWith("kubectl", StringComparison.Ordinal) && l.Contains($"--cluster-access={expected}"));
+    }
+
+    [Fact]
+    public void Direct_without_public_cidrs_and_an_unknown_path_are_refused_with_what_to_pass()
+    {
+        var direct = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["cluster-access"] = "direct" }));
+        var unknown = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["cluster-access"] = "vpn" }));
+
+        Assert.Contains("--eks-public-cidrs=<office/VPN CIDR>", direct.Message);
+        Assert.Contains("--cluster-access=tunnel", direct.Message);
+        Assert.Contains("neither tunnel", unknown.Message);
     }
 }
 
@@ -201,16 +239,65 @@ public class EksEndpointSettingsTests
     }
 
     [Theory]
-    [InlineData("0.0.0.0/0", false, "open to 0.0.0.0/0: anyone on the internet can reach it")]
-    [InlineData("0.0.0.0/0", true, "open to 0.0.0.0/0: anyone on the internet can reach it")]
-    [InlineData("private", true, "private only (no public CIDRs configured): kubectl steps")]
-    [InlineData("private", false, null)]
-    [InlineData("203.0.113.0/24", true, null)]
-    public void Doctor_warns_about_an_open_endpoint_and_about_a_private_one_this_run_needs(string cidrs, bool usesKubectl, string? warning)
+    [InlineData("0.0.0.0/0", "open to 0.0.0.0/0: anyone on the internet can reach it")]
+    [InlineData("private", null)] // the tunnel reaches it
+    [InlineData("203.0.113.0/24", null)]
+    public void Doctor_warns_about_an_endpoint_open_to_the_internet_only(string cidrs, string? warning)
     {
-        var warnings = Doctor.EndpointWarnings(EksEndpointAccess.Parse(cidrs, "test"), usesKubectl).ToArray();
+        var warnings = Doctor.EndpointWarnings(EksEndpointAccess.Parse(cidrs, "test")).ToArray();
 
         if (warning is null) Assert.Empty(warnings);
         else Assert.Contains(warning, Assert.Single(warnings));
+    }
+}
+
+/// <summary>--backend-public-cidrs: who the backend's load balancer admits, passed to cdk, printed, and warned about when open.</summary>
+public class BackendAccessSettingsTests
+{
+    [Fact]
+    public void Without_the_option_nobody_is_admitted_and_nothing_is_passed_to_cdk()
+    {
+        var b = Contexts.Build(new RecordingRunner());
+
+        Assert.Null(b.Settings.BackendPublicCidrsOverride);
+        Assert.Empty(b.Settings.Environment.Of<EksConfig>().BackendPublicCidrs);
+        Assert.DoesNotContain(ContextKeys.BackendPublicCidrs, Synth.Context(b).Keys);
+        Assert.Contains("backend lb    admits nobody from outside (no CIDRs configured)", b.Settings.Describe());
+    }
+
+    [Fact]
+    public void The_option_or_else_the_variable_sets_the_cidrs_and_goes_to_cdk_as_context()
+    {
+        var b = Contexts.Build(new RecordingRunner(), new() { ["backend-public-cidrs"] = "203.0.113.0/24" },
+            new() { ["EXCHANGE_BACKEND_PUBLIC_CIDRS"] = "198.51.100.0/24" });
+        var fromVariable = Contexts.Settings(environment: new() { ["EXCHANGE_BACKEND_PUBLIC_CIDRS"] = "198.51.100.0/24" });
+
+        Assert.Equal(["203.0.113.0/24"], b.Settings.Environment.Of<EksConfig>().BackendPublicCidrs);
+        Assert.Equal("203.0.113.0/24", Synth.Context(b)[ContextKeys.BackendPublicCidrs]);
+        Assert.Contains("backend lb    admits 203.0.113.0/24 only", b.Settings.Describe());
+        Assert.Equal(["198.51.100.0/24"], fromVariable.Environment.Of<EksConfig>().BackendPublicCidrs);
+        Assert.Empty(Contexts.Settings(new() { ["backend-public-cidrs"] = "private" }).Environment.Of<EksConfig>().BackendPublicCidrs);
+    }
+
+    [Fact]
+    public void A_bad_cidr_is_a_settings_error_naming_the_option_with_an_example()
+    {
+        var error = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { ["backend-public-cidrs"] = "10.1.2.3/16" }));
+
+        Assert.Contains("--backend-public-cidrs: '10.1.2.3/16' has host bits set: write 10.1.0.0/16", error.Message);
+        Assert.Contains("Example: --backend-public-cidrs=203.0.113.0/24,198.51.100.7/32", error.Message);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0/0", true, true)]
+    [InlineData("0.0.0.0/0", false, false)]
+    [InlineData("203.0.113.0/24", true, false)]
+    [InlineData("private", true, false)]
+    public void Doctor_warns_about_a_load_balancer_open_to_the_internet_only(string cidrs, bool loadBalancer, bool warns)
+    {
+        var warnings = Doctor.BackendWarnings(EksEndpointAccess.Parse(cidrs, "test"), loadBalancer).ToArray();
+
+        if (warns) Assert.Contains("admits 0.0.0.0/0: anyone on the internet can call the backend", Assert.Single(warnings));
+        else Assert.Empty(warnings);
     }
 }

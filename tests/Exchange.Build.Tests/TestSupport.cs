@@ -57,6 +57,13 @@ public static class Contexts
 {
     public static readonly string RepoRoot = BuildContext.RepositoryRoot(AppContext.BaseDirectory);
 
+    /// <summary>
+    /// This machine's PATH with a Session Manager plugin stand-in first (Fixtures/plugin-bin), so a run on the default path (the SSM
+    /// tunnel) finds every tool whether or not this machine has the plugin.
+    /// </summary>
+    public static string PathWithPlugin =>
+        Path.Combine(RepoRoot, "tests", "Exchange.Build.Tests", "Fixtures", "plugin-bin") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+
     public static PipelineSettings Settings(Dictionary<string, string>? arguments = null, Dictionary<string, string>? environment = null) =>
         PipelineSettings.From(new DictionaryInputs(arguments, environment), RepoRoot);
 
@@ -67,12 +74,19 @@ public static class Contexts
     public static (BuildContext Build, MemoryLog Log) Logged(IProcessRunner runner, Dictionary<string, string>? arguments = null,
         Dictionary<string, string>? environment = null, params string[] tasks)
     {
+        var log = new MemoryLog();
+        return (Logged(runner, log, arguments, environment, tasks), log);
+    }
+
+    /// <summary>As <see cref="Build"/>, logging into <paramref name="log"/>.</summary>
+    public static BuildContext Logged(IProcessRunner runner, MemoryLog log, Dictionary<string, string>? arguments = null,
+        Dictionary<string, string>? environment = null, params string[] tasks)
+    {
         var env = environment ?? new Dictionary<string, string>();
         // Tools resolve to fixed fake paths so command lines are predictable.
         foreach (var (variable, path) in new[] { ("AWS_PATH", "/bin/sh"), ("CDK_PATH", "/bin/sh"), ("DOCKER_PATH", "/bin/sh"), ("KUBECTL_PATH", "/bin/sh") })
             env.TryAdd(variable, path);
-        var log = new MemoryLog();
-        return (new BuildContext(Settings(arguments, env), log, n => env.GetValueOrDefault(n), tasks.Length == 0 ? [TaskNames.Plan] : tasks, runner), log);
+        return new BuildContext(Settings(arguments, env), log, n => env.GetValueOrDefault(n), tasks.Length == 0 ? [TaskNames.Plan] : tasks, runner);
     }
 }
 

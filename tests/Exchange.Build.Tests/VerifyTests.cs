@@ -49,6 +49,10 @@ public sealed class VerifyTests : IDisposable
             ["secretsmanager", "get-secret-value", ..] =>
                 Json(new { SecretString = JsonSerializer.Serialize(new { username = "admin", password = Password }) }),
             ["s3api", ..] => Json(new { }),
+            ["elbv2", "describe-target-health", ..] => Json(new
+            {
+                TargetHealthDescriptions = new[] { new { Target = new { Id = "i-0a1b2c3d4e5f6071", Port = 30080 }, TargetHealth = new { State = "healthy" } } },
+            }),
             _ => throw new InvalidOperationException("unscripted: aws " + string.Join(' ', args)),
         };
         if (args is ["kustomize", var dir]) return RealKubectl(dir);
@@ -133,7 +137,11 @@ public sealed class VerifyTests : IDisposable
         manifest.Save(_dir.Combine("images.json"));
         _dir.Write("applied-manifests.yaml", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: matching-engine-shard-1\n  namespace: exchange-dev\n");
         var env = new Dictionary<string, string> { ["AWS_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
-        var settings = Contexts.Settings(new() { ["account"] = Account, ["artifacts"] = _dir.Path, ["verify-timeout"] = timeout }, env);
+        // Listed CIDRs make kubectl go to the public endpoint directly: these tests script the cluster, not the SSM tunnel (ClusterTunnelTests).
+        var settings = Contexts.Settings(new()
+        {
+            ["account"] = Account, ["artifacts"] = _dir.Path, ["verify-timeout"] = timeout, ["eks-public-cidrs"] = "203.0.113.0/24",
+        }, env);
         return new BuildContext(settings, _log, n => env.GetValueOrDefault(n), [TaskNames.Verify], runner);
     }
 
@@ -185,7 +193,7 @@ public sealed class VerifyTests : IDisposable
         var error = Assert.Throws<VerifyFailedException>(() => Workloads.Verify(b));
 
         Assert.StartsWith("The connectivity check failed: mysql: no answer from db:3306 within 5 s. Likely cause: a security group", error.Message);
-        Assert.Contains("1 of 7 checklist items did not pass", error.Message);
+        Assert.Contains("1 of 8 checklist items did not pass", error.Message);
         Assert.Contains(Kubectl(runner), c => c.StartsWith("delete job exchange-checker-", StringComparison.Ordinal) && c.Contains("--wait=false"));
         var log = _log.Text;
         Assert.Contains("  FAILED      the RDS connection works: no answer from db:3306 within 5 s", log);
@@ -230,7 +238,10 @@ public sealed class VerifyTests : IDisposable
         var aws = _dir.Script("bin/aws", $$$"""echo '{"imageDetails":[{"imageDigest":"{{{Digest}}}"}]}'""");
         Deployed(new RecordingRunner());
         var env = new Dictionary<string, string> { ["KUBECTL_PATH"] = kubectl, ["AWS_PATH"] = aws, ["PATH"] = Environment.GetEnvironmentVariable("PATH")! };
-        var settings = Contexts.Settings(new() { ["account"] = Account, ["artifacts"] = _dir.Path, ["verify-timeout"] = "5m" }, env);
+        var settings = Contexts.Settings(new()
+        {
+            ["account"] = Account, ["artifacts"] = _dir.Path, ["verify-timeout"] = "5m", ["eks-public-cidrs"] = "203.0.113.0/24",
+        }, env);
         var b = new BuildContext(settings, new MemoryLog(), n => env.GetValueOrDefault(n), [TaskNames.Verify]);
 
         var run = Task.Run(() => CheckerJob.Run(b));
@@ -248,6 +259,7 @@ public sealed class VerifyTests : IDisposable
         Assert.Equal([
             "kubectl reaches the cluster", "the nodes are Ready", "the RDS connection works", "the Redis connection works", "the Kafka topics exist",
             "the images in ECR are what the pods run", "the pods are Running",
+            "the backend's load balancer has a healthy target", // the design document's diagram: the backend behind an ALB
         ], Checklist.Items.Select(i => i.Name));
     }
 
@@ -291,8 +303,9 @@ public sealed class VerifyTests : IDisposable
 
         var results = Checklist.Evaluate(new VerifyRun(b) { NoCheckerBecause = "not run: the rollouts did not finish" });
 
-        Assert.StartsWith("could not check: kubectl get nodes -o json: Unable to connect to the server: dial tcp 10.0.1.5:443: i/o timeout",
-            Detail(results, "kubectl reaches the cluster", ItemOutcome.Failed));
+        // kubectl's own message, with what to do about an API it could not reach (KubectlCli): the item's line keeps the first sentence.
+        Assert.StartsWith($"could not check: kubectl could not reach the API of {Context}: Unable to connect to the server: dial tcp 10.0.1.5:443: " +
+            "i/o timeout", Detail(results, "kubectl reaches the cluster", ItemOutcome.Failed));
         Assert.Equal("not run: the rollouts did not finish", Detail(results, "the RDS connection works", ItemOutcome.NotChecked));
         Assert.Equal(ItemOutcome.Failed, results.Single(r => r.Item.Name == "the pods are Running").Result.Outcome);
     }

@@ -6,7 +6,8 @@ namespace Exchange.Build.Tests;
 /// <summary>The exact command lines each wrapper builds (the contract with the real CLIs).</summary>
 public class WrapperCommandTests
 {
-    private readonly BuildContext _b = Contexts.Build(new RecordingRunner());
+    // The public endpoint's path: cluster commands carry no tunnel (ClusterTunnelTests cover the tunnel's arguments).
+    private readonly BuildContext _b = Contexts.Build(new RecordingRunner(), new() { ["eks-public-cidrs"] = "203.0.113.0/24" });
 
     [Fact]
     public void Emptying_a_bucket_lists_it_and_deletes_its_keys_in_batches_of_a_thousand()
@@ -123,7 +124,7 @@ public class WrapperCommandTests
 
         Assert.Contains("cluster/prod", error.Message);
         Assert.Contains("--target=Kubeconfig", error.Message);
-        Assert.Single(runner.Calls); // only the context check ran
+        Assert.Single(runner.Calls); // only the context check ran: no tunnel was opened for a command that cannot run
         Assert.Equal(["config", "current-context"], runner.Calls[0].Command.Values);
     }
 

@@ -13,28 +13,36 @@ public sealed record Result(int Exit, string Stdout, string Stderr)
 
 /// <summary>
 /// A throw-away directory with the tools installed (the real aws behind its recording shim, the kubectl
-/// stand-in) and an AWS stand-in whose account has the dev cluster and its node group: runs them as real
-/// processes with a controlled environment (no inherited AWS_*, FAKE_*, KUBECONFIG or CI), as the pipeline does.
+/// stand-in, the Session Manager plugin stand-in) and an AWS stand-in whose account has the dev cluster and its
+/// node group, with an admin access entry for the default caller and (unless <c>privateEndpoint</c>) a public
+/// endpoint that admits this machine: runs them as real processes with a controlled environment (no inherited
+/// AWS_*, FAKE_*, KUBECONFIG or CI), as the pipeline does.
 /// </summary>
 public sealed class Sandbox : IDisposable
 {
     public const string Cluster = "exchange-dev";
     public const string Nodegroup = "SpotNodes-0123456789ab";
 
-    public Sandbox()
+    public Sandbox(bool privateEndpoint = false)
     {
         Root = Directory.CreateTempSubdirectory("kubectl-standin-").FullName;
         var aws = FakeToolbox.FindOnPath("aws", null) ?? throw new InvalidOperationException("The aws CLI v1 is not on PATH: pip install awscli.");
         Toolbox = FakeToolbox.Install(Path.Combine(Root, "bin"), Path.Combine(Root, "state"), aws, "/nonexistent/cdk");
         Kubeconfig = Path.Combine(Root, "kube", "config");
-        Cloud = new Cloud();
+        Cloud = new Cloud().WithDefaultCaller();
         var now = Cloud.Time(DateTimeOffset.UtcNow);
         Cloud.Clusters[Cluster] = new JsonObject
         {
             ["name"] = Cluster, ["arn"] = $"arn:aws:eks:{Cloud.Region}:{Cloud.Account}:cluster/{Cluster}", ["createdAt"] = now, ["version"] = "1.35",
             ["endpoint"] = "https://0123456789ABCDEF0123456789ABCDEF.gr7.ap-northeast-2.eks.amazonaws.com", ["status"] = "ACTIVE",
             ["certificateAuthority"] = new JsonObject { ["data"] = Convert.ToBase64String("stand-in CA"u8.ToArray()) },
+            ["resourcesVpcConfig"] = new JsonObject
+            {
+                ["endpointPrivateAccess"] = true, ["endpointPublicAccess"] = !privateEndpoint, ["publicAccessCidrs"] = new JsonArray("203.0.113.0/24"),
+            },
         };
+        ClusterAccess.Create(Cloud, Cluster, Cloud.Roles[Cloud.SsoRole]["Arn"]!.GetValue<string>(), "STANDARD",
+            [("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "cluster")]);
         Cloud.Nodegroups[$"{Cluster}/{Nodegroup}"] = new JsonObject
         {
             ["nodegroupName"] = Nodegroup, ["clusterName"] = Cluster, ["status"] = "ACTIVE", ["capacityType"] = "SPOT", ["createdAt"] = now,
@@ -51,6 +59,9 @@ public sealed class Sandbox : IDisposable
     public StandIn StandIn { get; }
     public string StateDir => Toolbox.StateDir;
 
+    /// <summary>Extra environment for the tools (null removes a variable).</summary>
+    public Dictionary<string, string?> Env { get; } = [];
+
     public Result Run(string tool, string[] args, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Path.Combine(Toolbox.BinDir, tool))
@@ -65,6 +76,8 @@ public sealed class Sandbox : IDisposable
             start.Environment[key] = value;
         start.Environment["HOME"] = Root;
         start.Environment["KUBECONFIG"] = Kubeconfig;
+        foreach (var (key, value) in Env)
+            if (value is null) start.Environment.Remove(key); else start.Environment[key] = value;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             start.Environment[key] = value;
 

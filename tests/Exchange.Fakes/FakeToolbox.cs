@@ -29,7 +29,16 @@ public sealed class FakeToolbox
     public string KubectlPath => Path.Combine(BinDir, "kubectl");
     public string DockerPath => Path.Combine(BinDir, "docker");
 
-    /// <summary>AWS_PATH, CDK_PATH, KUBECTL_PATH (DOCKER_PATH) and FAKE_STATE_DIR, ready to merge into a process environment.</summary>
+    /// <summary>
+    /// A folder with only the Session Manager plugin stand-in, put first on the run's PATH (<see cref="Environment"/>): the aws CLI
+    /// finds the plugin there, as it finds the real one on a laptop or a GitHub runner. Leave it off PATH for a machine without one.
+    /// </summary>
+    public string PluginDir => Path.Combine(BinDir, "on-path");
+
+    /// <summary>
+    /// AWS_PATH, CDK_PATH, KUBECTL_PATH (DOCKER_PATH), FAKE_STATE_DIR and PATH (with <see cref="PluginDir"/> first), ready to merge into a
+    /// process environment.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Environment
     {
         get
@@ -40,6 +49,7 @@ public sealed class FakeToolbox
                 ["CDK_PATH"] = CdkPath,
                 ["KUBECTL_PATH"] = KubectlPath,
                 [FakeEnv.StateDir] = StateDir,
+                ["PATH"] = PluginDir + ":" + (FakeEnv.Get("PATH") ?? "/usr/bin:/bin"),
             };
             if (RecordsDocker) env["DOCKER_PATH"] = DockerPath;
             return env;
@@ -74,6 +84,10 @@ public sealed class FakeToolbox
             kubectl.Append($"[ -n \"${{{FakeEnv.RealKubectl}:-}}\" ] || {FakeEnv.RealKubectl}={Quote(real)}; export {FakeEnv.RealKubectl}\n");
         kubectl.Append($"exec {Quote(DotnetHost())} {Quote(typeof(FakeToolbox).Assembly.Location)} kubectl \"$@\"\n");
         Write(Path.Combine(binDir, "kubectl"), kubectl.ToString());
+        Directory.CreateDirectory(Path.Combine(binDir, "on-path"));
+        Write(Path.Combine(binDir, "on-path", SessionManagerPlugin.Name),
+            $"#!/bin/sh\n# The Session Manager plugin stand-in (Exchange.Fakes FakeToolbox.Install).\n" +
+            $"exec {Quote(DotnetHost())} {Quote(typeof(FakeToolbox).Assembly.Location)} {SessionManagerPlugin.Name} \"$@\"\n");
         return new FakeToolbox(binDir, stateDir, realDocker is not null);
     }
 

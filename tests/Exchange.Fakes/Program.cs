@@ -3,16 +3,20 @@ using Exchange.Fakes.State;
 
 namespace Exchange.Fakes;
 
-/// <summary>`dotnet Exchange.Fakes.dll kubectl ARGS...`: the recording kubectl stand-in.</summary>
+/// <summary>
+/// `dotnet Exchange.Fakes.dll kubectl ARGS...`: the recording kubectl stand-in; `dotnet Exchange.Fakes.dll session-manager-plugin ARGS...`:
+/// the Session Manager plugin stand-in (not recorded: the aws CLI runs it, not the pipeline).
+/// </summary>
 public static class Program
 {
     public const int SetupErrorExit = 97;
 
     public static int Main(string[] args)
     {
+        if (args is [SessionManagerPlugin.Name, .. var plugin]) return SessionManagerPlugin.Run(plugin);
         if (args.Length == 0 || args[0] != "kubectl")
         {
-            Console.Error.WriteLine("usage: Exchange.Fakes kubectl ARGS...");
+            Console.Error.WriteLine($"usage: Exchange.Fakes kubectl|{SessionManagerPlugin.Name} ARGS...");
             return SetupErrorExit;
         }
         string stateDir;

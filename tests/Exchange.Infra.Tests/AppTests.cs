@@ -64,7 +64,7 @@ public sealed class AppTests(SynthesizedApp app)
     public void Data_stacks_never_depend_on_the_eks_stack()
     {
         Assert.All(StackRegistry.All.Where(d => d.Kind != StackKind.Eks), d => Assert.DoesNotContain(StackKind.Eks, d.DependsOn));
-        Assert.Equal([StackKind.Vpc, StackKind.Rds, StackKind.Redis, StackKind.Kafka], StackRegistry.Eks.DependsOn);
+        Assert.Equal([StackKind.Vpc, StackKind.Storage, StackKind.Rds, StackKind.Redis, StackKind.Kafka], StackRegistry.Eks.DependsOn);
     }
 
     [Fact]
@@ -119,8 +119,9 @@ public sealed class AppTests(SynthesizedApp app)
     {
         var rules = IngressRules.Of(app);
 
-        // The four data-store rules (EKS stack) and the NAT instance's VPC-CIDR rule.
-        Assert.Equal(5, rules.Count);
+        // The four data-store rules, the API's rule for the jump instance and the backend NodePort from its load balancer (EKS stack),
+        // and the NAT instance's VPC-CIDR rule; the load balancer itself admits nobody by default (no CIDRs configured).
+        Assert.Equal(7, rules.Count);
         Assert.DoesNotContain(rules, r => r.Source is "cidr:0.0.0.0/0" or "cidr6:::/0");
     }
 

@@ -73,8 +73,8 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
 
         var report = NagCheck.Run(stripped.Select(s => s.File));
 
-        // The dev templates' 17, EKS1 of a restricted public endpoint, and SQS3 of the three sleep dead-letter queues (and the restricted EKS's).
-        Assert.Equal(17 + 1 + 3 + 1, stripped.Length);
+        // The dev templates' 18, EKS1 of a restricted public endpoint, and SQS3 of the three sleep dead-letter queues (and the restricted EKS's).
+        Assert.Equal(18 + 1 + 3 + 1, stripped.Length);
         Assert.All(stripped, s =>
         {
             var failures = report.Failures.Where(f => f.Stack == s.Stack).ToArray();
@@ -90,6 +90,7 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
     [InlineData("Redpanda data volume unencrypted", "AwsSolutions-EC26")]
     [InlineData("Redis open to 0.0.0.0/0", "AwsSolutions-EC23")]
     [InlineData("no VPC flow log", "AwsSolutions-VPC7")]
+    [InlineData("backend load balancer without access logs", "AwsSolutions-ELB2")]
     public void Undoing_a_fix_makes_the_check_fail_on_its_rule(string fix, string rule)
     {
         var logicalId = Undo(fix, out var template);
@@ -161,6 +162,12 @@ public sealed class CdkNagTests(SynthesizedApp app, EndpointVariants variants) :
                 Props(template, RedisStack.SecurityGroupLogicalId)["SecurityGroupIngress"] = new JsonArray(
                     new JsonObject { ["CidrIp"] = "0.0.0.0/0", ["IpProtocol"] = "tcp", ["FromPort"] = 6379, ["ToPort"] = 6379 });
                 return RedisStack.SecurityGroupLogicalId;
+            case "backend load balancer without access logs":
+                template = Copy(StackKind.Eks);
+                var balancer = template["Resources"]!.AsObject().Single(r => (string?)r.Value!["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer");
+                var attributes = balancer.Value!["Properties"]!["LoadBalancerAttributes"]!.AsArray();
+                attributes.Single(a => (string?)a!["Key"] == "access_logs.s3.enabled")!["Value"] = "false";
+                return balancer.Key;
             case "no VPC flow log":
                 template = Copy(StackKind.Vpc);
                 var resources = template["Resources"]!.AsObject();

@@ -17,7 +17,9 @@ public sealed class CfnLintTests : IDisposable
             key => key switch
             {
                 ContextKeys.Nat => "gateway",
-                ContextKeys.AdminPrincipalArn => "arn:aws:iam::123456789012:role/Admin",
+                ContextKeys.EksAdmins => "role/Admin,arn:aws:iam::123456789012:role/ci",
+                ContextKeys.EksViewers => "user/auditor",
+                ContextKeys.EksDeployer => "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Dev_1",
                 ContextKeys.Account => "123456789012",
                 _ => null,
             },

@@ -55,8 +55,9 @@ public sealed class EksStackTests(SynthesizedApp app)
         var types = TemplateJson.AllResources(app.Json[StackKind.Eks]).Select(r => TemplateJson.Type(r.Resource)!).Distinct().Order();
 
         Assert.Equal(
-            ["AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::IAM::Role", "AWS::Logs::LogGroup",
-                "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::Scheduler::Schedule"],
+            ["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup",
+                "AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::Scheduler::Schedule"],
             types.Where(t => t != "AWS::CDK::Metadata"));
     }
 
@@ -145,42 +146,147 @@ public sealed class EksStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void No_admin_access_entry_is_created_without_an_admin_principal()
+    public void The_default_dev_template_has_exactly_the_access_entries_the_environment_lists()
     {
-        Assert.Null(app.Settings.AdminPrincipalArn);
-        Template.ResourceCountIs("AWS::EKS::AccessEntry", 0);
+        var eks = app.Config.Of<EksConfig>();
+
+        Assert.Equal(eks.AdminPrincipals.Count + eks.ViewPrincipals.Count, app.Resources(StackKind.Eks, "AWS::EKS::AccessEntry").Count);
+        Template.HasOutput(Outputs.EksLegacyAdminEntryPrincipal.Key, new Props { ["Value"] = Outputs.NoLegacyAdminEntry });
     }
 
     [Fact]
-    public void Admin_principal_gets_a_cluster_scoped_admin_access_entry()
+    public void Each_listed_principal_gets_one_cluster_scoped_entry_with_its_policy_relative_ones_in_the_pinned_account()
     {
-        const string admin = "arn:aws:iam::123456789012:role/platform/Admin";
-        var settings = InfraSettings.From(key => key == ContextKeys.AdminPrincipalArn ? admin : null, _ => null);
-        var template = Template.FromStack(ExchangeApp.Create(settings).Stack<Exchange.Infra.Stacks.EksStack>());
-
-        template.ResourceCountIs("AWS::EKS::AccessEntry", 1);
-        template.HasResourceProperties("AWS::EKS::AccessEntry", new Props
+        var entries = AccessEntries(new()
         {
-            ["ClusterName"] = new Props { ["Ref"] = "Cluster" },
-            ["PrincipalArn"] = admin,
-            ["Type"] = "STANDARD",
-            ["AccessPolicies"] = new object[]
-            {
-                new Props
-                {
-                    ["PolicyArn"] = new Props
-                    {
-                        ["Fn::Join"] = new object[]
-                        {
-                            "", new object[] { "arn:", new Props { ["Ref"] = "AWS::Partition" },
-                                ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" },
-                        },
-                    },
-                    ["AccessScope"] = new Props { ["Type"] = "cluster" },
-                },
-            },
+            [ContextKeys.Account] = "123456789012",
+            [ContextKeys.EksAdmins] = "role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_abc,arn:aws:iam::123456789012:role/ci",
+            [ContextKeys.EksViewers] = "user/auditor",
         });
+
+        Assert.Equal(
+            [
+                ("arn:<AWS::Partition>:iam::123456789012:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_abc",
+                    "AmazonEKSClusterAdminPolicy"),
+                ("arn:<AWS::Partition>:iam::123456789012:user/auditor", "AmazonEKSViewPolicy"),
+                ("arn:aws:iam::123456789012:role/ci", "AmazonEKSClusterAdminPolicy"),
+            ],
+            entries.Values.Select(e => (e.Principal, e.Policy)).Order());
+        Assert.All(entries.Values, e => Assert.Equal(("STANDARD", "cluster", "Cluster"), (e.Type, e.Scope, e.Cluster)));
     }
+
+    [Fact]
+    public void An_entry_keeps_its_logical_id_when_other_principals_are_added_or_removed_and_a_full_arn_is_the_same_principal()
+    {
+        var before = AccessEntries(new() { [ContextKeys.Account] = "123456789012", [ContextKeys.EksAdmins] = "role/a,role/team/b" });
+        var after = AccessEntries(new()
+        {
+            [ContextKeys.Account] = "123456789012", [ContextKeys.EksAdmins] = "arn:aws:iam::123456789012:role/team/b,role/c",
+        });
+
+        var b = Assert.Single(before.Keys.Intersect(after.Keys));
+        Assert.Equal(ClusterPrincipals.LogicalId("role/team/b"), b);
+        Assert.Equal(2, before.Count);
+        Assert.Equal(2, after.Count);
+        Assert.NotEqual(before.Keys.Single(k => k != b), after.Keys.Single(k => k != b));
+    }
+
+    [Fact]
+    public void The_deploying_identity_gets_an_admin_entry_for_the_deploy_only_when_the_lists_do_not_name_it()
+    {
+        const string deployer = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Dev_1";
+        var unlisted = AccessEntries(new()
+        {
+            [ContextKeys.Account] = "123456789012", [ContextKeys.EksAdmins] = "role/team", [ContextKeys.EksDeployer] = deployer,
+        });
+        var listedAsViewer = AccessEntries(new()
+        {
+            [ContextKeys.Account] = "123456789012", [ContextKeys.EksAdmins] = "role/team",
+            [ContextKeys.EksViewers] = "role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Dev_1", [ContextKeys.EksDeployer] = deployer,
+        });
+
+        var entry = unlisted[ClusterPrincipals.LogicalId(ClusterPrincipals.Key(deployer, "123456789012"))];
+        Assert.Equal((deployer, "AmazonEKSClusterAdminPolicy"), (entry.Principal, entry.Policy));
+        Assert.Equal(2, listedAsViewer.Count); // the list decides the level: no second entry for the deployer
+        Assert.Contains(listedAsViewer.Values, e => e.Policy == "AmazonEKSViewPolicy");
+    }
+
+    [Fact]
+    public void A_cluster_deployed_before_the_list_keeps_AdminAccessEntry_for_its_principal_while_that_principal_is_listed()
+    {
+        const string legacy = "arn:aws:iam::123456789012:role/platform/Admin";
+        var kept = Eks(new()
+        {
+            [ContextKeys.Account] = "123456789012", [ContextKeys.EksAdmins] = "role/platform/Admin,role/ci", [ContextKeys.EksLegacyAdminEntry] = legacy,
+        });
+        var dropped = Eks(new()
+        {
+            [ContextKeys.Account] = "123456789012", [ContextKeys.EksAdmins] = "role/ci", [ContextKeys.EksLegacyAdminEntry] = legacy,
+        });
+
+        Assert.Contains(ClusterPrincipals.LegacyLogicalId, Entries(kept).Keys);
+        Assert.Contains("role/platform/Admin", Entries(kept)[ClusterPrincipals.LegacyLogicalId].Principal);
+        Assert.Equal(legacy, (string?)kept["Outputs"]![Outputs.EksLegacyAdminEntryPrincipal.Key]!["Value"]);
+        Assert.DoesNotContain(ClusterPrincipals.LegacyLogicalId, Entries(dropped).Keys);
+        Assert.Equal(Outputs.NoLegacyAdminEntry, (string?)dropped["Outputs"]![Outputs.EksLegacyAdminEntryPrincipal.Key]!["Value"]);
+    }
+
+    [Fact]
+    public void The_retired_admin_principal_context_is_refused_with_the_access_list_to_use_instead()
+    {
+        var error = Assert.Throws<InvalidSettingException>(() =>
+            InfraSettings.From(key => key == ContextKeys.RetiredAdminPrincipalArn ? "arn:aws:iam::123456789012:role/Admin" : null, _ => null));
+
+        Assert.Contains("EksConfig.AdminPrincipals", error.Message);
+        Assert.Contains($"-c {ContextKeys.EksAdmins}=", error.Message);
+    }
+
+    [Fact]
+    public void A_principal_listed_twice_or_a_session_arn_is_refused_at_synth()
+    {
+        var twice = Assert.Throws<InvalidSettingException>(() => Settings(new()
+        {
+            [ContextKeys.Account] = "123456789012", [ContextKeys.EksAdmins] = "role/a", [ContextKeys.EksViewers] = "arn:aws:iam::123456789012:role/a",
+        }));
+        var session = Assert.Throws<InvalidSettingException>(() => Settings(new()
+        {
+            [ContextKeys.EksAdmins] = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/jane",
+        }));
+
+        Assert.Contains("name one principal", twice.Message);
+        Assert.Contains("aws iam get-role --role-name AWSReservedSSO_Admin_abc", session.Message);
+    }
+
+    private sealed record Entry(string Principal, string Policy, string Type, string Scope, string Cluster);
+
+    private static InfraSettings Settings(Dictionary<string, string> context) => InfraSettings.From(context.GetValueOrDefault, _ => null);
+
+    private static System.Text.Json.Nodes.JsonObject Eks(Dictionary<string, string> context)
+    {
+        var stack = ExchangeApp.Create(Settings(context)).Stack<Exchange.Infra.Stacks.EksStack>();
+        return System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Template.FromStack(stack).ToJSON()))!.AsObject();
+    }
+
+    private static Dictionary<string, Entry> AccessEntries(Dictionary<string, string> context) => Entries(Eks(context));
+
+    /// <summary>The access entries by logical ID, their ARNs with the partition reference written as &lt;AWS::Partition&gt;.</summary>
+    private static Dictionary<string, Entry> Entries(System.Text.Json.Nodes.JsonObject template) =>
+        TemplateJson.AllResources(template).Where(r => TemplateJson.Type(r.Resource) == "AWS::EKS::AccessEntry").ToDictionary(r => r.LogicalId, r =>
+        {
+            var properties = TemplateJson.Properties(r.Resource);
+            var policy = properties["AccessPolicies"]!.AsArray().Single()!;
+            return new Entry(Text(properties["PrincipalArn"]), Text(policy["PolicyArn"]).Split('/').Last(), (string)properties["Type"]!,
+                (string)policy["AccessScope"]!["Type"]!, (string)properties["ClusterName"]!["Ref"]!);
+        });
+
+    private static string Text(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        System.Text.Json.Nodes.JsonValue v => (string)v!,
+        System.Text.Json.Nodes.JsonObject { } o when o["Fn::Join"] is System.Text.Json.Nodes.JsonArray join =>
+            string.Concat(join[1]!.AsArray().Select(Text)),
+        System.Text.Json.Nodes.JsonObject { } o when o["Ref"] is { } reference => $"<{(string)reference!}>",
+        _ => throw new InvalidOperationException($"Not a string: {node?.ToJsonString()}"),
+    };
 
     [Fact]
     public void Rds_admits_only_the_cluster_security_group_on_3306()
@@ -206,10 +312,29 @@ public sealed class EksStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void Eks_stack_opens_nothing_but_the_four_data_store_ports()
+    public void Eks_stack_opens_nothing_but_the_four_data_store_ports_the_api_to_the_jump_instance_and_the_backend_node_port_to_its_load_balancer()
     {
-        Template.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 4);
-        Assert.DoesNotContain(IngressRules.Of(app), r => r.TargetStack == StackKind.Eks);
+        Template.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 6);
+        var natGroup = app.Resources(StackKind.Vpc, "AWS::EC2::SecurityGroup").Single().Key;
+        var loadBalancerGroup = app.Resources(StackKind.Eks, "AWS::EC2::SecurityGroup").Keys.Single();
+        Assert.Equal(
+            [
+                new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", 443, 443, $"sg:Vpc/{natGroup}.GroupId"),
+                new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", BackendAccess.NodePort, BackendAccess.NodePort,
+                    $"sg:Eks/{loadBalancerGroup}.GroupId"),
+            ],
+            RulesOn(StackKind.Eks));
+    }
+
+    [Fact]
+    public void The_private_api_endpoint_admits_443_only_from_the_jump_instances_security_group()
+    {
+        var natGroup = app.Resources(StackKind.Vpc, "AWS::EC2::SecurityGroup").Single().Key;
+        var onApiPort = IngressRules.Of(app).Where(r => r.TargetGroup == "Cluster.ClusterSecurityGroupId" && r.FromPort <= 443 && r.ToPort >= 443)
+            .ToArray();
+
+        Assert.Equal([new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", 443, 443, $"sg:Vpc/{natGroup}.GroupId")], onApiPort);
+        Assert.DoesNotContain(IngressRules.Of(app), r => r.Source.StartsWith("cidr:0.0.0.0/0", StringComparison.Ordinal));
     }
 
     [Fact]

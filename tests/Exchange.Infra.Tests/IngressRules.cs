@@ -68,6 +68,12 @@ public static class IngressRules
     private static (StackKind Stack, string Id) Group(SynthesizedApp app, StackKind kind, JsonNode? groupId, string? attribute = "GroupId")
     {
         var (stack, id, attr) = Resolve(app, kind, groupId);
+        // The EKS-created cluster security group (the nodes' group) is named by its cluster: "Cluster.ClusterSecurityGroupId".
+        if (attribute is not null && attr == "ClusterSecurityGroupId")
+        {
+            return (stack, $"{id}.{attr}");
+        }
+
         if (attribute is not null && attr != attribute)
         {
             throw new InvalidOperationException($"GroupId is not a security group's GroupId: {groupId?.ToJsonString()}");

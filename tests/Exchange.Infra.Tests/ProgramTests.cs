@@ -29,7 +29,7 @@ public sealed class ProgramTests : IDisposable
             [ContextKeys.Env] = "dev",
             [ContextKeys.Account] = "123456789012",
             [ContextKeys.Nat] = "gateway",
-            [ContextKeys.AdminPrincipalArn] = "arn:aws:iam::123456789012:role/Admin",
+            [ContextKeys.EksDeployer] = "arn:aws:iam::123456789012:role/Admin",
         });
 
         Assert.True(result.ExitCode == 0, result.ToString());

@@ -18,13 +18,13 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Missing_environment_means_dev_with_no_account_and_no_admin()
+    public void Missing_environment_means_dev_with_no_account_and_no_deployer()
     {
         var settings = From([]);
 
         Assert.Equal("dev", settings.Config.EnvName);
         Assert.Null(settings.Account);
-        Assert.Null(settings.AdminPrincipalArn);
+        Assert.Null(settings.DeployerPrincipalArn);
         Assert.Equal(NatKind.Instance, settings.Config.Of<VpcConfig>().Nat);
     }
 
@@ -83,15 +83,26 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Admin_principal_must_be_an_iam_role_or_user_not_a_session()
+    public void The_deployer_must_be_the_full_arn_of_an_iam_role_or_user_not_a_session()
     {
         const string role = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123";
 
-        Assert.Equal(role, From(new() { [ContextKeys.AdminPrincipalArn] = role }).AdminPrincipalArn);
+        Assert.Equal(role, From(new() { [ContextKeys.EksDeployer] = role }).DeployerPrincipalArn);
         var session = Assert.Throws<InvalidSettingException>(() =>
-            From(new() { [ContextKeys.AdminPrincipalArn] = "arn:aws:sts::123456789012:assumed-role/Admin/me" }));
-        Assert.Contains("Pass the IAM role ARN", session.Message);
-        Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.AdminPrincipalArn] = "Admin" }));
+            From(new() { [ContextKeys.EksDeployer] = "arn:aws:sts::123456789012:assumed-role/Admin/me" }));
+        Assert.Contains("STS session", session.Message);
+        Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.EksDeployer] = "role/Admin" }));
+        Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.EksDeployer] = "Admin" }));
+    }
+
+    [Fact]
+    public void Access_list_context_replaces_the_environments_lists()
+    {
+        var settings = From(new() { [ContextKeys.EksAdmins] = "role/team/Dev, user/ci", [ContextKeys.EksViewers] = "none" });
+
+        Assert.Equal(["role/team/Dev", "user/ci"], settings.Config.Of<EksConfig>().AdminPrincipals);
+        Assert.Empty(settings.Config.Of<EksConfig>().ViewPrincipals);
+        Assert.Throws<InvalidSettingException>(() => From(new() { [ContextKeys.EksAdmins] = "team/Dev" }));
     }
 }
 
@@ -141,6 +152,46 @@ public sealed class EksEndpointAccessTests
         Assert.Equal("public from 203.0.113.0/24 only, and private", EksEndpointAccess.Describe(["203.0.113.0/24"]));
     }
 }
+/// <summary>Who the backend's load balancer admits, and whether there is one: the same parser as the EKS endpoint's, nobody by default.</summary>
+public sealed class BackendAccessSettingsTests
+{
+    private static InfraSettings From(string key, string value) => InfraSettings.From(k => k == key ? value : null, _ => null);
+
+    [Fact]
+    public void The_dev_environment_has_the_load_balancer_and_admits_nobody_from_outside()
+    {
+        var eks = Environments.Dev.Of<EksConfig>();
+
+        Assert.True(eks.BackendLoadBalancer);
+        Assert.Empty(eks.BackendPublicCidrs);
+        Assert.Equal("admits nobody from outside (no CIDRs configured)", BackendAccess.Describe(eks.BackendPublicCidrs));
+        Assert.Equal("admits ANYONE (0.0.0.0/0)", BackendAccess.Describe(["0.0.0.0/0"]));
+    }
+
+    [Fact]
+    public void Context_sets_the_admitted_cidrs_and_refuses_a_malformed_one_naming_its_key()
+    {
+        Assert.Equal(["203.0.113.0/24"], From(ContextKeys.BackendPublicCidrs, "203.0.113.0/24").Config.Of<EksConfig>().BackendPublicCidrs);
+        Assert.Empty(From(ContextKeys.BackendPublicCidrs, "private").Config.Of<EksConfig>().BackendPublicCidrs);
+
+        var error = Assert.Throws<InvalidSettingException>(() => From(ContextKeys.BackendPublicCidrs, "10.0.0.1/8"));
+
+        Assert.Contains($"Context '{ContextKeys.BackendPublicCidrs}'", error.Message);
+        Assert.Contains("write 10.0.0.0/8", error.Message);
+    }
+
+    [Fact]
+    public void Context_turns_the_load_balancer_off_with_false_and_refuses_anything_but_true_or_false()
+    {
+        Assert.False(From(ContextKeys.BackendLoadBalancer, "false").Config.Of<EksConfig>().BackendLoadBalancer);
+        Assert.True(From(ContextKeys.BackendLoadBalancer, "TRUE").Config.Of<EksConfig>().BackendLoadBalancer);
+
+        var error = Assert.Throws<InvalidSettingException>(() => From(ContextKeys.BackendLoadBalancer, "off"));
+
+        Assert.Contains($"-c {ContextKeys.BackendLoadBalancer}=false", error.Message);
+    }
+}
+
 /// <summary>The one definition of the nodes' architecture, checked against CDK's reading of instance type names.</summary>
 public sealed class NodePlatformTests
 {

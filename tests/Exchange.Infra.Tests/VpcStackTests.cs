@@ -128,14 +128,47 @@ public sealed class VpcStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void Nat_context_gateway_switches_to_one_nat_gateway_and_no_instance()
+    public void Nat_context_gateway_switches_to_one_nat_gateway_and_a_private_ssm_only_jump_instance_for_the_tunnel()
     {
         var settings = InfraSettings.From(key => key == ContextKeys.Nat ? "gateway" : null, _ => null);
         var template = Template.FromStack(ExchangeApp.Create(settings).Stack<Exchange.Infra.Stacks.VpcStack>());
+        var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(template.ToJSON()))!.AsObject();
 
         template.ResourceCountIs("AWS::EC2::NatGateway", 1);
-        template.ResourceCountIs("AWS::EC2::Instance", 0);
+        var (instanceId, instance) = TemplateJson.AllResources(json).Single(r => TemplateJson.Type(r.Resource) == "AWS::EC2::Instance");
+        var properties = TemplateJson.Properties(instance);
+        Assert.Equal("t4g.nano", (string?)properties["InstanceType"]);
+        Assert.Equal("exchange-dev-jump", TemplateJson.Tag(instance, "Name"));
+        var network = properties["NetworkInterfaces"]!.AsArray().Single()!; // no public IP: an explicit interface
+        Assert.False((bool?)network["AssociatePublicIpAddress"]);
+        Assert.StartsWith("VpcPrivateSubnet", (string?)network["SubnetId"]?["Ref"]);
+        Assert.Null(properties["KeyName"]);
+        var group = TemplateJson.AllResources(json).Single(r => TemplateJson.Type(r.Resource) == "AWS::EC2::SecurityGroup");
+        Assert.Null(TemplateJson.Properties(group.Resource)["SecurityGroupIngress"]);
+        Assert.Equal(group.LogicalId, (string?)network["GroupSet"]![0]!["Fn::GetAtt"]![0]);
+        Assert.True(TemplateJson.IsGetAtt(json["Outputs"]![Outputs.JumpSecurityGroupId.Key]!["Value"], group.LogicalId, "GroupId"));
+        Assert.Equal(instanceId, (string?)json["Outputs"]![Outputs.JumpInstanceId.Key]!["Value"]!["Ref"]);
+        Assert.Contains(SsmPolicy, ManagedPolicies(json));
     }
+
+    [Fact]
+    public void The_nat_instance_runs_the_ssm_agent_with_its_role_and_is_the_jump_instance_of_the_tunnel()
+    {
+        var instance = app.Resources(StackKind.Vpc, "AWS::EC2::Instance").Single();
+        var natGroup = app.Resources(StackKind.Vpc, "AWS::EC2::SecurityGroup").Single().Key;
+
+        Assert.Equal([SsmPolicy], ManagedPolicies(app.Json[StackKind.Vpc]));
+        Assert.Equal(instance.Key, (string?)app.Json[StackKind.Vpc]["Outputs"]![Outputs.JumpInstanceId.Key]!["Value"]!["Ref"]);
+        Assert.True(TemplateJson.IsGetAtt(app.Json[StackKind.Vpc]["Outputs"]![Outputs.JumpSecurityGroupId.Key]!["Value"], natGroup, "GroupId"));
+    }
+
+    private const string SsmPolicy = "AmazonSSMManagedInstanceCore";
+
+    /// <summary>The AWS managed policies (by name) of the stack's roles.</summary>
+    private static string[] ManagedPolicies(System.Text.Json.Nodes.JsonObject template) =>
+        TemplateJson.AllResources(template).Where(r => TemplateJson.Type(r.Resource) == "AWS::IAM::Role")
+            .SelectMany(r => TemplateJson.Properties(r.Resource)["ManagedPolicyArns"]?.AsArray() ?? [])
+            .Select(p => p!.ToJsonString().Split('/').Last().Trim('"', ']', '}')).ToArray();
 
     [Fact]
     public void S3_gateway_endpoint_serves_the_private_and_isolated_route_tables()

@@ -76,6 +76,49 @@ public class AwsDevOverlayTests
     }
 
     [Fact]
+    public void The_backend_service_is_a_node_port_on_the_load_balancers_target_port_keeping_the_callers_address()
+    {
+        var service = Overlay.Render().OfKind("Service").Single(s => s.Str("metadata", "name") == BackendAccess.ServiceName);
+        var port = Assert.Single(service.Arr("spec", "ports"));
+
+        Assert.Equal("NodePort", service.Str("spec", "type"));
+        // Local: no SNAT (the NetworkPolicy sees the load balancer's address) and no hop to another node.
+        Assert.Equal("Local", service.Str("spec", "externalTrafficPolicy"));
+        Assert.Equal(BackendAccess.NodePort, port.Long("nodePort"));
+        Assert.Equal(BackendAccess.ServicePort, port.Long("port"));
+    }
+
+    [Fact]
+    public void The_load_balancers_health_check_path_is_the_backends_readiness_path_on_the_port_the_service_targets()
+    {
+        var manifest = Overlay.Render();
+        var backend = manifest.Workloads.Single(w => w.Name == BackendAccess.ServiceName);
+        var readiness = backend.Containers.Single().Obj("readinessProbe", "httpGet");
+        var service = manifest.OfKind("Service").Single(s => s.Str("metadata", "name") == BackendAccess.ServiceName);
+
+        Assert.Equal(BackendAccess.HealthCheckPath, readiness.Str("path"));
+        Assert.Equal(service.Arr("spec", "ports").Single().Str("targetPort"), readiness.Str("port"));
+    }
+
+    [Fact]
+    public void From_outside_the_namespace_only_addresses_inside_the_vpc_reach_the_backend()
+    {
+        var manifest = Overlay.Render();
+        var backend = manifest.Workloads.Single(w => w.Name == BackendAccess.ServiceName);
+        var rules = manifest.OfKind("NetworkPolicy")
+            .Where(p => LabelSelector.Matches(p.Obj("spec", "podSelector"), backend.PodLabels))
+            .SelectMany(p => p.Arr("spec", "ingress")).ToArray();
+        var vpc = System.Net.IPNetwork.Parse(Dev.Of<VpcConfig>().Cidr);
+
+        // Every rule names its sources: pods of the namespace, or address blocks inside the VPC (the load balancer's subnets).
+        Assert.NotEmpty(rules);
+        Assert.All(rules, rule => Assert.NotEmpty(rule.Arr("from")));
+        var blocks = rules.SelectMany(r => r.Arr("from")).Select(f => f.Str("ipBlock", "cidr")).OfType<string>().ToArray();
+        Assert.NotEmpty(blocks);
+        Assert.All(blocks, cidr => Assert.True(vpc.Contains(System.Net.IPNetwork.Parse(cidr).BaseAddress), $"{cidr} is outside the VPC"));
+    }
+
+    [Fact]
     public void The_dev_workloads_fit_two_t3_medium_nodes_beside_the_system_pods_during_a_rolling_update()
     {
         var (cpu, memory) = Requests(Overlay.Render(), includeSurge: true);

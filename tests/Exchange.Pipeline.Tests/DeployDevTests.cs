@@ -15,8 +15,20 @@ public sealed class DeployDevTests : IDisposable
     {
         var first = _run.Build("--target=DeployDev");
         Assert.True(first.ExitCode == 0, first.ToString());
-        // dev lists no public CIDRs: Doctor says what that means for the kubectl steps of this run.
-        Assert.Contains("The EKS API endpoint is private only (no public CIDRs configured)", first.Text);
+        // dev lists no public CIDRs, so the endpoint is private, and every kubectl step went through the SSM tunnel: the kubectl
+        // stand-in reaches a private endpoint only that way (from here it times out).
+        Assert.Contains("kubectl goes through an SSM tunnel", first.Text);
+        var clusterCalls = _run.Calls.Where(c => c.Tool == "kubectl" && c.Args[0] is "apply" or "rollout").ToList();
+        Assert.True(clusterCalls.Count >= 5, string.Join("\n", clusterCalls.Select(c => c.CommandLine)));
+        Assert.All(clusterCalls, c => Assert.Contains("--server https://127.0.0.1:", c.CommandLine));
+        Assert.All(clusterCalls, c => Assert.Equal(0, c.Exit));
+        Assert.Single(_run.Calls, c => c.CommandLine.StartsWith("aws ssm start-session", StringComparison.Ordinal)
+                                       && !c.CommandLine.Contains("host=localhost", StringComparison.Ordinal)); // one tunnel for every step
+        Assert.Contains("Closed the tunnel to the EKS API", first.Text);
+        Assert.Empty(PluginProcesses(_run));
+        lock (_run.Cloud) Assert.All(_run.Cloud.Sessions.Values, s => Assert.True(s.Terminated, $"session {s.Id} was left open"));
+        // The deploying identity is not in dev's (empty) access list: it got access for its deploy, with how to keep it.
+        Assert.Contains("is not in the cluster access list: it gets cluster-admin for this deploy only", first.Text);
 
         // The real aws and cdk CLIs did the work: dozens of aws calls, a cdk deploy of every stack through change sets.
         var requests = _run.StandIn.Requests;
@@ -34,17 +46,37 @@ public sealed class DeployDevTests : IDisposable
             "aws cloudformation describe-stacks --stack-name CDKToolkit",
             "cdk bootstrap aws://111122223333/ap-northeast-2",
             "aws secretsmanager describe-secret",
+            // A first deploy: the jump instance's stack first, the way to the cluster checked as soon as it exists, then the rest.
             "cdk deploy --app",
+            "aws ssm start-session --target",
+            "aws ssm terminate-session",
+            "cdk deploy --app",
+            // The backend's load balancer gets the node group's Auto Scaling group as its targets (CloudFormation cannot do it).
+            "aws eks describe-nodegroup",
+            "aws autoscaling describe-auto-scaling-groups",
+            "aws autoscaling attach-load-balancer-target-groups",
             "aws ecr describe-images --repository-name exchange/matching-engine-shard", // what ECR lacks, asked first
             "aws ecr get-login-password", // then a login, only because something is to be pushed
             "aws eks update-kubeconfig --name exchange-dev",
             "aws secretsmanager get-secret-value --secret-id exchange-dev-db-credentials",
+            "aws ssm start-session --target", // opened by the first step that needs the cluster
             "kubectl apply -f -",
             "kubectl kustomize",
             "kubectl apply -f -",
             "kubectl rollout status",
+            "aws elbv2 describe-target-health --target-group-arn arn:aws:elasticloadbalancing:",
+            "aws ssm terminate-session", // closed when the run ends
         };
         CallOrder.Assert(calls, order);
+        // The backend: its targets healthy on the load balancer, and the summary says where it is and how to reach it meanwhile.
+        lock (_run.Cloud) Assert.Single(_run.Cloud.AutoScalingGroups.Values, g => g["TargetGroupARNs"]!.AsArray().Count == 1);
+        var summary = System.Text.RegularExpressions.Regex.Replace(first.Output, @"\s+", " "); // the summary wraps at 120 columns
+        // Verify's checklist item for the load balancer (no public request), and the step's summary counts it.
+        Assert.Contains("ok the backend's load balancer has a healthy target: 2 of 2 target(s) healthy on NodePort 30080", summary);
+        Assert.Matches($@"Verify checked \d+ workloads rolled out; all {Exchange.Build.Verification.Checklist.Items.Count} checklist items passed", summary);
+        Assert.Matches(@"Backend: http://\S+\.ap-northeast-2\.elb\.amazonaws\.com admits nobody from outside \(no CIDRs configured\)", summary);
+        Assert.Contains("kubectl port-forward --namespace exchange-dev svc/future-backend 8080:80", summary);
+        Assert.Contains("reach it over the tunnel to the cluster: ./build.sh --target=Tunnel", summary); // the default path: the tunnel
 
         // The images are really in the registry, and the applied manifests carry exactly those references.
         var images = ImagesFile();
@@ -97,6 +129,7 @@ public sealed class DeployDevTests : IDisposable
         Assert.True(twice.Length == 0, "asked twice: " + string.Join("\n", twice));
         Assert.Matches(@"Verify +skipped +skipped: --skip-verify", second.Output);
         Assert.Contains("No changes: everything was already up to date.", second.Text);
+        Assert.DoesNotContain(_run.Calls.Skip(callsBefore), c => c.CommandLine.StartsWith("aws autoscaling", StringComparison.Ordinal)); // recorded, unchanged
         Assert.Contains("already built", second.Text);
         Assert.Contains("is already in the registry; not pushing it again", second.Text);
         Assert.Contains($"{StackKinds.DeployOrder.Count} stacks, no changes", second.Text);
@@ -174,6 +207,20 @@ public sealed class DeployDevTests : IDisposable
         foreach (var file in _run.FilesWritten())
             Assert.False(File.ReadAllText(file).Contains(secret, StringComparison.Ordinal), $"{file} contains a secret value");
     }
+
+    /// <summary>Session Manager plugin (stand-in) processes of <paramref name="run"/> (its environment names the run's state) still running.</summary>
+    public static int[] PluginProcesses(PipelineRun run) => Directory.GetDirectories("/proc").Select(Path.GetFileName)
+        .Where(p => p!.All(char.IsAsciiDigit)).Select(p => int.Parse(p!, System.Globalization.CultureInfo.InvariantCulture))
+        .Where(pid =>
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{pid}/cmdline").Contains(Exchange.Fakes.SessionManagerPlugin.Name, StringComparison.Ordinal)
+                       && File.ReadAllText($"/proc/{pid}/environ").Contains($"FAKE_STATE_DIR={run.Toolbox.StateDir}\0", StringComparison.Ordinal)
+                       && !File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2].Equals("Z", StringComparison.Ordinal);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        }).ToArray();
 
     private static string Sha256(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 

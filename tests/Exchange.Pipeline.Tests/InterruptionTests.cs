@@ -84,5 +84,58 @@ public sealed class InterruptionTests : IDisposable
         AssertArtifactsWhole();
     }
 
+    [Fact]
+    public void SIGINT_while_the_tunnel_is_open_closes_it_terminates_its_session_and_leaves_no_plugin_running()
+    {
+        _run.Deployed();
+        lock (_run.Cloud)
+            foreach (var nodegroup in _run.Cloud.Nodegroups.Values) nodegroup["scalingConfig"]!["desiredSize"] = 0; // asleep
+        _run.Faults.Stall("eks:UpdateNodegroupConfig"); // Resume's nodes never come: it waits on kubectl, through the tunnel
+        using var build = _run.Start(["--target=Resume", "--wait-timeout=20m"]);
+        build.WaitForOutput("Ready node(s): 0 of 2 Ready", TimeSpan.FromMinutes(3));
+        Assert.NotEmpty(DeployDevTests.PluginProcesses(_run));
+
+        build.Signal("INT");
+        var result = build.WaitForExit(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(130, result.ExitCode);
+        Assert.Contains("Closed the tunnel to the EKS API (session ", result.Text);
+        Assert.Matches(@"Interrupted \(SIGINT\) during Resume: .*closed the tunnel to the EKS API \(session \S+\)", result.Text);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DeployDevTests.PluginProcesses(_run).Length > 0 && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.Empty(DeployDevTests.PluginProcesses(_run));
+        lock (_run.Cloud) Assert.All(_run.Cloud.Sessions.Values, s => Assert.True(s.Terminated, $"session {s.Id} was left open"));
+    }
+
+    [Fact]
+    public void The_Tunnel_target_holds_a_tunnel_a_persons_kubectl_can_use_and_Ctrl_C_ends_it_normally()
+    {
+        _run.Deployed();
+        using var build = _run.Start(["--target=Tunnel"]);
+        build.WaitForOutput("Holding it until Ctrl-C", TimeSpan.FromMinutes(3));
+        // The command is printed to paste into a shell: within the width, continued with " \" where it wraps.
+        var pasted = System.Text.RegularExpressions.Regex.Replace(build.Output, @" \\\n +", " ");
+        var command = System.Text.RegularExpressions.Regex.Match(pasted, @"  kubectl (--context \S+ --server \S+ --tls-server-name \S+) get pods")
+            .Groups[1].Value.Split(' ');
+
+        var start = new ProcessStartInfo(_run.Toolbox.KubectlPath, [.. command, "get", "nodes"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+            Environment = { ["KUBECONFIG"] = _run.Kubeconfig, ["HOME"] = _run.Home },
+        };
+        foreach (var (key, value) in _run.StandIn.ClientEnvironment) start.Environment[key] = value; // the person's own credentials
+        using var kubectl = Process.Start(start)!;
+        var nodes = kubectl.StandardOutput.ReadToEnd() + kubectl.StandardError.ReadToEnd();
+        kubectl.WaitForExit();
+        build.Signal("INT");
+        var result = build.WaitForExit(TimeSpan.FromMinutes(1));
+
+        Assert.True(kubectl.ExitCode == 0, nodes);
+        Assert.Contains("Ready", nodes);
+        Assert.Equal(0, result.ExitCode); // Ctrl-C is how it ends
+        Assert.Contains("Closed the tunnel to the EKS API", result.Text);
+        Assert.DoesNotContain("Resume with:", result.Text);
+    }
+
     public void Dispose() => _run.Dispose();
 }

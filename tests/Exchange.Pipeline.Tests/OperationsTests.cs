@@ -187,9 +187,12 @@ public sealed class OperationsTests : IDisposable
         var resume = _run.Build("--target=Resume");
         Assert.True(resume.ExitCode == 0, resume.ToString());
         // The data stores start first: CloudFormation cannot update a stopped database.
-        CallOrder.Assert(CallsSince(before), "aws ec2 start-instances", "aws rds start-db-instance", "cdk deploy --app", "aws eks update-kubeconfig",
-            "kubectl apply -f -", "kubectl apply -f -", "kubectl rollout status");
+        CallOrder.Assert(CallsSince(before), "aws ec2 start-instances", "aws rds start-db-instance", "cdk deploy --app",
+            "aws autoscaling attach-load-balancer-target-groups", "aws eks update-kubeconfig", "kubectl apply -f -", "kubectl apply -f -",
+            "kubectl rollout status");
         Assert.Contains("statefulset.apps/matching-engine-shard-1 created", resume.Text);
+        // The recreated stack's new node group (a new Auto Scaling group) is in the new load balancer's target group again.
+        lock (_run.Cloud) Assert.Single(_run.Cloud.AutoScalingGroups.Values, g => g["TargetGroupARNs"]!.AsArray().Count == 1);
     }
 
     [Fact]
@@ -231,6 +234,9 @@ public sealed class OperationsTests : IDisposable
                 .. StackKinds.DestroyOrder.Select(_ => "cdk destroy --app"),
                 "aws logs describe-log-groups --log-group-name-prefix /aws/eks/exchange-dev/",
                 "aws logs delete-log-group --log-group-name /aws/eks/exchange-dev/",
+                // The leftover check: the load balancers Kubernetes made, and the one the Eks stack made (gone with it).
+                "aws resourcegroupstaggingapi get-resources --tag-filters Key=kubernetes.io/cluster/exchange-dev",
+                "aws resourcegroupstaggingapi get-resources --tag-filters Key=Environment,Values=dev Key=Project,Values=exchange",
             ]);
         var destroyed = _run.Calls.Skip(before).Where(c => c.CommandLine.StartsWith("cdk destroy", StringComparison.Ordinal))
             .Select(c => c.Args.Single(a => a.StartsWith("Exchange-dev-", StringComparison.Ordinal))).ToList();
@@ -274,6 +280,9 @@ public sealed class OperationsTests : IDisposable
         foreach (var stack in StackKinds.DeployOrder.Select(Environments.Dev.Names.Stack))
             Assert.Matches($@"{stack}\s+(CREATE|UPDATE)_COMPLETE", status.Output);
         Assert.Contains("(export dev-RdsEndpoint)", status.Text);
+        var flat = System.Text.RegularExpressions.Regex.Replace(status.Output, @"\s+", " ");
+        Assert.Matches(@"Backend: http://\S+\.elb\.amazonaws\.com admits nobody from outside", flat);
+        Assert.Contains("kubectl port-forward --namespace exchange-dev svc/future-backend", flat);
         Assert.Contains("matching-engine-shard-3-output", status.Text);
         Assert.Contains("Environment 'dev' is RUNNING.", status.Text);
     }

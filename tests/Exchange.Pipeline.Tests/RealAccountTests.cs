@@ -24,11 +24,12 @@ public sealed class RealAccountTests : IDisposable
         var template = JsonNode.Parse(File.ReadAllText(Path.Combine(_run.CdkOut, "Exchange-dev-Eks.template.json")))!;
         var entry = template["Resources"]!.AsObject().Select(r => r.Value!).Single(r => (string?)r["Type"] == "AWS::EKS::AccessEntry");
         Assert.Equal(expected, (string?)entry["Properties"]!["PrincipalArn"]);
-        Assert.Contains($"Cluster admin: {expected}", deploy.Text);
+        Assert.Contains($"Your role: {expected}", deploy.Text);
+        Assert.Contains("is not in the cluster access list: it gets cluster-admin for this deploy only", deploy.Text);
     }
 
     [Fact]
-    public void An_SSO_role_that_cannot_be_looked_up_stops_before_cdk_and_says_to_pass_admin_principal()
+    public void An_unlisted_SSO_role_that_cannot_be_looked_up_stops_before_cdk_and_says_to_list_it()
     {
         _run.SignInAs(PipelineRun.Account, $"arn:aws:sts::{PipelineRun.Account}:assumed-role/{SsoRole}/jane@example.com");
         _run.Cloud.Roles[SsoRole] = _run.Cloud.Role(SsoRole, SsoPath);
@@ -37,7 +38,7 @@ public sealed class RealAccountTests : IDisposable
         var deploy = _run.Build("--target=DeployInfra");
 
         Assert.NotEqual(0, deploy.ExitCode);
-        Assert.Contains($"--admin-principal=arn:aws:iam::{PipelineRun.Account}:role/", deploy.Text);
+        Assert.Contains($"--eks-admins=role/PATH/{SsoRole}", deploy.Text);
         // Bootstrap comes first and needs no app (nor the admin principal): the account gets CDKToolkit, which every deploy needs anyway;
         // nothing of this environment is synthesized or deployed.
         Assert.DoesNotContain(_run.Calls, c => c.Tool == "cdk" && c.Args.FirstOrDefault() is "synth" or "deploy");

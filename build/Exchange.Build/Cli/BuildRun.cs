@@ -192,6 +192,7 @@ public sealed class BuildRun
     {
         var b = _build!;
         var target = Target!.Name;
+        b.CloseServices(); // the tunnel to the cluster, when a step opened one (also after a failure or an interruption)
         foreach (var line in b.Report.Summary()) b.Log.Information(line);
         foreach (var line in b.InterruptionSummary(target)) b.Log.Warning(line);
         if (_failure is null) foreach (var line in b.Closing) b.Log.Information(line);

@@ -10,8 +10,9 @@ public sealed record CostConfiguration(string Name, string Description, Func<Clo
 public static class Configurations
 {
     public static readonly CostConfiguration NatGateway = new("NAT gateway",
-        "a managed NAT gateway and its Elastic IP instead of the NAT instance (what -c nat=gateway synthesizes)",
-        Patches.NatGatewayForNatInstances);
+        "a managed NAT gateway and its Elastic IP instead of the NAT instance, and a t4g.nano jump instance for the SSM tunnel to the EKS API " +
+        "(what -c nat=gateway synthesizes)",
+        Patches.NatGatewayWithJumpInstance);
 
     public static readonly CostConfiguration OnDemandNodes = new("On-demand nodes",
         "the node group on on-demand capacity instead of Spot",
@@ -40,6 +41,14 @@ public static class Configurations
 
     public static IReadOnlyList<CostConfiguration> Options { get; } =
         [NatGateway, OnDemandNodes, X86Data, ExtendedSupport, X86Redpanda, LargeNodeDisks, LargeKafkaVolume];
+
+    public static readonly CostConfiguration WithoutBackendLoadBalancer = new("Without the backend ALB",
+        "no Application Load Balancer in front of the backend (EksConfig.BackendLoadBalancer = false, -c backendLoadBalancer=false): " +
+        "its hours, LCUs and two public IPv4 addresses go; kubectl port-forward is then the way to the backend",
+        a => Patches.RemoveTypes(a, "AWS::ElasticLoadBalancingV2::"));
+
+    /// <summary>Parts of the dev default one can leave out, each alone: what each saves (the default keeps them).</summary>
+    public static IReadOnlyList<CostConfiguration> LeftOut { get; } = [WithoutBackendLoadBalancer];
 
     /// <summary>
     /// The design document (section 2.1 config/dev.ts and section 3): one NAT gateway, 2 x t3.medium Spot

@@ -15,6 +15,9 @@ public sealed record ConfigurationCost(CostConfiguration Configuration, int Chan
 /// <summary>The synthesized configuration, each option alone, and the design document, all from one price table.</summary>
 public sealed record CostComparison(CostEstimate Default, IReadOnlyList<ConfigurationCost> Options, IReadOnlyList<ConfigurationCost> DesignDocument)
 {
+    /// <summary>Parts of the default left out, each alone (<see cref="Configurations.LeftOut"/>): what each would save.</summary>
+    public IReadOnlyList<ConfigurationCost> LeftOut { get; init; } = [];
+
     /// <summary>The default's effective cost under the assembly's own sleep schedule.</summary>
     public required SleepCost Sleep { get; init; }
 
@@ -33,6 +36,7 @@ public sealed record CostComparison(CostEstimate Default, IReadOnlyList<Configur
             Configurations.DesignDocumentVariants.Select(Price).ToArray())
         {
             Sleep = SleepCost.Of(baseline, assembly.SleepSchedule, prices.HoursPerMonth),
+            LeftOut = Configurations.LeftOut.Select(Price).ToArray(),
         };
     }
 

@@ -19,7 +19,8 @@ public sealed record CostDocument(
     string Environment, string Region, string Currency, DateOnly PricesAsOf, string PriceTable, decimal HoursPerMonth, string States,
     StateTotals Totals, IReadOnlyList<CostLine> Lines, IReadOnlyList<NotPricedResource> NotPriced,
     IReadOnlyList<ConfigurationSummary> Options, IReadOnlyList<ConfigurationSummary> DesignDocument, string Verdict,
-    SpotEstimate Spot, UsageAssumptions Usage, IReadOnlyList<PriceSource> Sources, SleepSummary? Sleep = null)
+    SpotEstimate Spot, UsageAssumptions Usage, IReadOnlyList<PriceSource> Sources, SleepSummary? Sleep = null,
+    IReadOnlyList<ConfigurationSummary>? LeftOut = null)
 {
     public static CostDocument From(string environment, CostComparison comparison, PriceTable prices, string priceTableFile)
     {
@@ -29,7 +30,8 @@ public sealed record CostDocument(
         return new CostDocument(environment, prices.Region, prices.Currency, prices.AsOf, priceTableFile, prices.HoursPerMonth, CostText.States,
             defaults, comparison.Default.Lines, comparison.Default.NotPriced,
             comparison.Options.Select(Summary).ToArray(), comparison.DesignDocument.Select(Summary).ToArray(),
-            CostText.Verdict(defaults, comparison.DesignDocument), prices.Spot, prices.Usage, prices.Sources, SleepSummary.From(comparison.Sleep));
+            CostText.Verdict(defaults, comparison.DesignDocument), prices.Spot, prices.Usage, prices.Sources, SleepSummary.From(comparison.Sleep),
+            comparison.LeftOut.Select(Summary).ToArray());
     }
 
     private static readonly JsonSerializerOptions Json = new()

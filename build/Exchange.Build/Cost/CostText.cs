@@ -13,8 +13,8 @@ namespace Exchange.Build.Cost;
 public static partial class CostText
 {
     public const string States =
-        "Running: everything up. Paused: node group at 0, Redpanda host and RDS stopped (NAT, control plane, cache, storage and IPv4 keep billing). " +
-        "Deep-paused: paused, and the EKS stack removed.";
+        "Running: everything up. Paused: node group at 0, Redpanda host and RDS stopped (NAT, control plane, cache, storage, IPv4 and the backend's " +
+        "load balancer keep billing). Deep-paused: paused, and the EKS stack removed (with the backend's load balancer).";
 
     public static IEnumerable<string> Render(CostComparison comparison, PriceTable prices, string priceTableFile)
     {
@@ -47,6 +47,12 @@ public static partial class CostText
         yield return "Options, each alone against the synthesized configuration:";
         foreach (var line in Comparison(estimate, comparison.Options, Resource)) yield return line;
         yield return "";
+        if (comparison.LeftOut.Count > 0)
+        {
+            yield return "Left out, each alone against the synthesized configuration (what each saves):";
+            foreach (var line in Comparison(estimate, comparison.LeftOut, Resource)) yield return line;
+            yield return "";
+        }
         yield return "Dev default vs the design document:";
         foreach (var line in Comparison(estimate, comparison.DesignDocument, Resource)) yield return line;
         yield return "";
@@ -85,6 +91,7 @@ public static partial class CostText
         yield return "~ marks an estimate: a price not read from a published Seoul figure (see the table's notes), or an assumed usage:";
         foreach (var line in Wrap($"  NAT gateway {Count(u.NatGatewayGbPerMonth)} GB/month; logs {Count(u.LogGroupGbPerMonth)} GB/month per group{prefixes}; " +
                      $"ECR {Count(u.EcrGbPerRepository)} GB per repository; unsized root volumes {Count(u.RootVolumeGbWhenUnspecified)} GB; " +
+                     $"the load balancer {Count(u.AlbLcuPerHour)} LCU while running; " +
                      $"Spot {Percent(prices.Spot.Discount)} off on-demand ({prices.Spot.AsOf}).", "  ", "    ")) yield return line;
         foreach (var line in Wrap($"  Not counted: internet data transfer out, API requests, T-instance CPU credit surplus, snapshots. " +
                                   $"Sources: {prices.Sources.Count} listed in the table.", "  ", "    ")) yield return line;

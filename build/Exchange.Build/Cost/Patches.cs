@@ -27,6 +27,46 @@ public static class Patches
         return natInstances.Length;
     }
 
+    /// <summary>
+    /// What <c>-c nat=gateway</c> synthesizes: a NAT gateway with its Elastic IP in place of each NAT instance, and the jump instance the
+    /// SSM tunnel to the EKS API needs without a NAT instance (the same type, in a private subnet: no public IPv4, an 8 GB root volume).
+    /// </summary>
+    public static int NatGatewayWithJumpInstance(CloudAssembly assembly)
+    {
+        var natInstances = Of(assembly, Instance).Where(r => !IsWorkload(r.Body)).ToArray();
+        NatGatewayForNatInstances(assembly);
+        foreach (var (stack, id, body) in natInstances)
+        {
+            var jump = (JsonObject)body.DeepClone();
+            var props = Props(jump);
+            props.Remove("SourceDestCheck");
+            props["NetworkInterfaces"] = new JsonArray(new JsonObject
+            {
+                ["DeviceIndex"] = "0", ["AssociatePublicIpAddress"] = false, ["SubnetId"] = props["SubnetId"]?.DeepClone(),
+            });
+            props.Remove("SubnetId");
+            props["BlockDeviceMappings"] = new JsonArray(new JsonObject
+            {
+                ["DeviceName"] = "/dev/xvda", ["Ebs"] = new JsonObject { ["VolumeSize"] = 8, ["VolumeType"] = "gp3", ["Encrypted"] = true },
+            });
+            stack.Resources[id + "Jump"] = jump;
+        }
+        return natInstances.Length;
+    }
+
+    /// <summary>Removes every resource whose type starts with <paramref name="typePrefix"/> (a part of the configuration left out).</summary>
+    public static int RemoveTypes(CloudAssembly assembly, string typePrefix)
+    {
+        var removed = 0;
+        foreach (var stack in assembly.Stacks)
+            foreach (var id in stack.Resources.Where(e => Type(e.Value)?.StartsWith(typePrefix, StringComparison.Ordinal) == true).Select(e => e.Key).ToArray())
+            {
+                stack.Resources.Remove(id);
+                removed++;
+            }
+        return removed;
+    }
+
     public static int Kubernetes(CloudAssembly assembly, string version, string supportType) =>
         Set(assembly, "AWS::EKS::Cluster", "Version", version)
         + Set(assembly, "AWS::EKS::Cluster", "UpgradePolicy", new JsonObject { ["SupportType"] = supportType });

@@ -22,6 +22,9 @@ public sealed record LogPrices(Rate IngestionPerGb, Rate StoragePerGbMonth);
 
 public sealed record S3Prices(Rate StandardPerGbMonth, Rate VendedLogsPerGb);
 
+/// <summary>Application Load Balancer hours and LCU-hours (its public IPv4 addresses bill as <see cref="PriceTable.PublicIpv4PerHour"/>).</summary>
+public sealed record LoadBalancerPrices(Rate ApplicationPerHour, Rate LcuPerHour);
+
 /// <summary>What a quiet dev environment is assumed to use; not prices.</summary>
 public sealed record UsageAssumptions(
     string Note,
@@ -36,7 +39,9 @@ public sealed record UsageAssumptions(
     IReadOnlyDictionary<string, decimal>? FlowLogGbPerMonth = null,
     string? FlowLogNote = null,
     decimal SqsRequestsPerQueuePerMonth = 0,
-    string? SqsNote = null);
+    string? SqsNote = null,
+    decimal AlbLcuPerHour = 0,
+    string? AlbLcuNote = null);
 
 /// <summary>
 /// The dated price table for one region (build/prices/&lt;region&gt;.json), with its sources. Unknown
@@ -64,6 +69,7 @@ public sealed record PriceTable
     public required Rate SecretPerMonth { get; init; }
     public required S3Prices S3 { get; init; }
     public required Rate SqsPerMillionRequests { get; init; }
+    public required LoadBalancerPrices LoadBalancer { get; init; }
     public required IReadOnlyList<string> FreeResourceTypes { get; init; }
     public string? FreeResourceTypesNote { get; init; }
     public required UsageAssumptions Usage { get; init; }
@@ -98,8 +104,10 @@ public sealed record PriceTable
         var problems = new List<string>();
         if (HoursPerMonth <= 0) problems.Add("hoursPerMonth must be positive");
         if (Spot.Discount is < 0 or >= 1) problems.Add("spot.discount must be in [0, 1)");
+        if (Usage.AlbLcuPerHour < 0) problems.Add("usage.albLcuPerHour must not be negative");
         var rates = new[] { Eks.StandardPerHour, Eks.ExtendedPerHour, NatGateway.PerHour, NatGateway.PerGb, PublicIpv4PerHour,
-                Logs.IngestionPerGb, Logs.StoragePerGbMonth, EcrStoragePerGbMonth, SecretPerMonth, S3.StandardPerGbMonth, S3.VendedLogsPerGb }
+                Logs.IngestionPerGb, Logs.StoragePerGbMonth, EcrStoragePerGbMonth, SecretPerMonth, S3.StandardPerGbMonth, S3.VendedLogsPerGb,
+                LoadBalancer.ApplicationPerHour, LoadBalancer.LcuPerHour }
             .Concat(Rds.Values).Concat(RdsStoragePerGbMonth.Values).Concat(Cache.Values).Concat(EbsPerGbMonth.Values);
         if (rates.Any(r => r.Usd < 0) || Ec2.Values.Any(p => p.OnDemand < 0)) problems.Add("prices must not be negative");
         if (Sources.Count == 0) problems.Add("sources must name where the prices come from");

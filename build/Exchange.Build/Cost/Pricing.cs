@@ -68,6 +68,7 @@ public static class Pricers
             ["AWS::S3::Bucket"] = ServicePricers.Bucket,
             ["AWS::EC2::FlowLog"] = ServicePricers.FlowLog,
             ["AWS::SQS::Queue"] = ServicePricers.Queue,
+            ["AWS::ElasticLoadBalancingV2::LoadBalancer"] = ServicePricers.LoadBalancer,
         };
 
     public static IEnumerable<string> KnownTypes => ByType.Keys;

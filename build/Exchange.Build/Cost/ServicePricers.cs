@@ -16,6 +16,30 @@ public static class ServicePricers
             new Charge($"NAT gateway data processing, {Count(gb)} GB assumed", gb * nat.PerGb.Usd, StopsWhenPaused: true, Estimate: true));
     }
 
+    /// <summary>
+    /// An Application Load Balancer: its hours (while it exists, paused or not), the assumed LCU-hours (none while paused: no traffic),
+    /// and, internet-facing (CloudFormation's default scheme), one public IPv4 address per subnet it lives in (billed paused or not).
+    /// Network and gateway load balancers have prices of their own, not in the table.
+    /// </summary>
+    public static Priced LoadBalancer(PricingInput p)
+    {
+        var props = p.Resource.Properties;
+        var type = Literal.String(props["Type"]) ?? "application";
+        if (type != "application") return Priced.NotPriced($"a {type} load balancer: the table holds Application Load Balancer prices");
+        var alb = p.Prices.LoadBalancer;
+        var lcu = p.Prices.Usage.AlbLcuPerHour;
+        var charges = new List<Charge>
+        {
+            p.Hourly("Application Load Balancer hours (bills while paused)", alb.ApplicationPerHour),
+            new($"LCU-hours, {Count(lcu)} LCU assumed while running", lcu * alb.LcuPerHour.Usd * p.Hours, StopsWhenPaused: true, Estimate: true),
+        };
+        if ((Literal.String(props["Scheme"]) ?? "internet-facing") != "internet-facing") return Priced.Of([.. charges]);
+        var subnets = (props["SubnetMappings"] ?? props["Subnets"]) as JsonArray;
+        if (subnets is null) return new Priced(charges, ["its subnets are not a literal list: the public IPv4 addresses (one per zone) are not counted"]);
+        charges.Add(p.Hourly($"{Count(subnets.Count)} public IPv4 addresses (one per subnet)", p.Prices.PublicIpv4PerHour, subnets.Count));
+        return Priced.Of([.. charges]);
+    }
+
     public static Priced ElasticIp(PricingInput p) => Priced.Of(p.Hourly("public IPv4 address (Elastic IP)", p.Prices.PublicIpv4PerHour));
 
     /// <summary>Gateway endpoints (S3, DynamoDB) are free; interface endpoints bill per AZ-hour and GB, not in the table.</summary>

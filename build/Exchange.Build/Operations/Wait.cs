@@ -23,12 +23,13 @@ public sealed class Waiter(IBuildLog log, IClock clock, CancellationToken cancel
     /// <param name="describe">the state in words: "desired 2 (min 0, max 4)"</param>
     /// <param name="checkByHand">the command a person runs to look for themselves</param>
     /// <param name="timeoutOption">the option that sets <paramref name="timeout"/>, named when the wait gives up</param>
+    /// <param name="poll">how often to look (default: a tenth of the timeout, 0.2-10 s); local state may be polled faster</param>
     public WaitResult For<T>(string what, Func<T> probe, Func<T, bool> done, Func<T, string> describe, TimeSpan timeout, string checkByHand,
-        string timeoutOption = Settings.ArgumentNames.WaitTimeout)
+        string timeoutOption = Settings.ArgumentNames.WaitTimeout, TimeSpan? poll = null)
     {
         using var underWay = activity?.Begin($"waiting for {what}");
         var start = clock.UtcNow;
-        var interval = TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds / 10, 0.2, MaxInterval.TotalSeconds));
+        var interval = poll ?? TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds / 10, 0.2, MaxInterval.TotalSeconds));
         var backoff = new Backoff(interval, ProgressEvery);
         var lastState = "nothing yet";
         DateTimeOffset? lastPrinted = null;

@@ -49,6 +49,35 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
         return result;
     }
 
+    /// <summary>
+    /// A command that keeps running: the tunnel's <c>aws ssm start-session</c>, recorded and answered as the Session Manager plugin
+    /// answers once it listens.
+    /// </summary>
+    public IRunningProcess Start(CommandLine command, ProcessOptions? options = null)
+    {
+        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, null));
+        var args = command.Values.ToArray();
+        if (command.Tool != "aws" || $"{args[0]} {args[1]}" != "ssm start-session") throw NoAnswer($"{command.Tool} {string.Join(' ', args.Take(2))} &");
+        var port = Arg(args, "--parameters").Split("localPortNumber=")[1];
+        return new Listening(["", $"Starting session with SessionId: {PlaceholderSession}", $"Port {port} opened for sessionId {PlaceholderSession}.",
+            "Waiting for connections..."]);
+    }
+
+    /// <summary>The session the plan world's tunnel reports.</summary>
+    public const string PlaceholderSession = "<session>";
+
+    /// <summary>The Session Manager plugin once it listens: it runs until stopped.</summary>
+    private sealed class Listening(IReadOnlyList<string> output) : IRunningProcess
+    {
+        private bool _stopped;
+        public bool HasExited => _stopped;
+        public int? ExitCode => _stopped ? 0 : null;
+        public IReadOnlyList<string> Output => output;
+        public bool WaitForExit(TimeSpan timeout) => _stopped;
+        public void Stop() => _stopped = true;
+        public void Dispose() => _stopped = true;
+    }
+
     /// <summary>Reads that change nothing and need no account: they run for real, so tags and renders are the real ones.</summary>
     public static bool IsLocalRead(CommandLine command) => command.Tool == "git" || IsVersionProbe(command)
         || (command.Tool == "kubectl" && command.Values.FirstOrDefault() == "kustomize");
@@ -94,6 +123,30 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
             ["StandardErrorContent"] = "",
         }),
         "ec2 create-tags" => Ok(),
+        "ssm terminate-session" => Json(new JsonObject { ["SessionId"] = Arg(args, "--session-id") }),
+        // The node group's Auto Scaling group, not yet in the backend load balancer's target group; once attached, its nodes are healthy.
+        "eks describe-nodegroup" => Json(new JsonObject
+        {
+            ["nodegroup"] = new JsonObject
+            {
+                ["scalingConfig"] = new JsonObject { ["minSize"] = 1, ["maxSize"] = 4, ["desiredSize"] = 2 },
+                ["resources"] = new JsonObject { ["autoScalingGroups"] = new JsonArray(new JsonObject { ["name"] = PlaceholderAutoScalingGroup }) },
+            },
+        }),
+        "autoscaling describe-auto-scaling-groups" => Json(new JsonObject
+        {
+            ["AutoScalingGroups"] = new JsonArray(args.SkipWhile(a => a != "--auto-scaling-group-names").Skip(1).TakeWhile(a => !a.StartsWith("--"))
+                .Select(name => (JsonNode)new JsonObject { ["AutoScalingGroupName"] = name, ["TargetGroupARNs"] = new JsonArray() }).ToArray()),
+        }),
+        "autoscaling attach-load-balancer-target-groups" => Json(new JsonObject()),
+        "elbv2 describe-target-health" => Json(new JsonObject
+        {
+            ["TargetHealthDescriptions"] = new JsonArray(new JsonObject
+            {
+                ["Target"] = new JsonObject { ["Id"] = "<node instance>", ["Port"] = BackendAccess.NodePort },
+                ["TargetHealth"] = new JsonObject { ["State"] = "healthy" },
+            }),
+        }),
         _ => throw NoAnswer($"aws {call}"),
     };
 
@@ -104,6 +157,9 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
         _shell = string.Join("\n", JsonNode.Parse(Arg(args, "--parameters"))?["commands"]?.AsArray().Select(c => c!.GetValue<string>()) ?? []);
         return Json(new JsonObject { ["Command"] = new JsonObject { ["CommandId"] = "<command id>" } });
     }
+
+    /// <summary>The Auto Scaling group EKS makes for the node group (its name is known only once it exists).</summary>
+    public const string PlaceholderAutoScalingGroup = "<Auto Scaling group of the node group>";
 
     private ProcessResult Cdk(string[] args)
     {
@@ -219,11 +275,13 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
         foreach (var (output, value) in new Dictionary<StackOutput, string>
         {
             [Contracts.Outputs.EksClusterName] = names.ClusterName,
+            [Contracts.Outputs.EksClusterEndpoint] = "https://<API endpoint host>",
             [Contracts.Outputs.EksClusterArn] = $"arn:aws:eks:{region}:{account}:cluster/{names.ClusterName}",
             [Contracts.Outputs.RdsPort] = $"{DataStorePorts.Mysql}",
             [Contracts.Outputs.RedisPort] = $"{DataStorePorts.Redis}",
             [Contracts.Outputs.ArtifactsBucketName] = names.Bucket(EnvironmentNames.ArtifactsPurpose, account, region),
             [Contracts.Outputs.LogsBucketName] = names.Bucket(EnvironmentNames.LogsPurpose, account, region),
+            [Contracts.Outputs.BackendUrl] = BackendAccess.UrlPlaceholder,
         }) known[output] = value;
         return Contracts.Outputs.All.GroupBy(o => names.Stack(o.Stack)).ToDictionary(g => g.Key,
             g => g.ToDictionary(o => o.Key, o => known.GetValueOrDefault(o) ?? $"<{names.Stack(o.Stack)}.{o.Key}>"));

@@ -23,6 +23,17 @@ public sealed class StepReport
         }
     }
 
+    private readonly List<string> _notes = [];
+
+    /// <summary>A line for the end of the summary, such as where the deployed backend is; added once however often it is noted.</summary>
+    public void Note(string line)
+    {
+        lock (_gate)
+            if (!_notes.Contains(line)) _notes.Add(line);
+    }
+
+    public IReadOnlyList<string> Notes { get { lock (_gate) return _notes.ToArray(); } }
+
     public bool AnyChanges => Results.Any(r => r.Outcome == StepOutcome.Changed);
 
     public IEnumerable<string> Summary()
@@ -41,5 +52,7 @@ public sealed class StepReport
             yield return AnyChanges
                 ? $"Changed: {string.Join(", ", results.Where(r => r.Outcome == StepOutcome.Changed).Select(r => r.Task))}."
                 : "No changes: everything was already up to date.";
+        foreach (var note in Notes)
+            foreach (var line in Text.ShellWrap.Prose(note, "", "           ")) yield return line;
     }
 }

@@ -29,7 +29,7 @@ public static class Targets
 
         Target.Declare(TaskNames.Synth, TargetGroup.Offline, "Synthesizes the CDK app (infra/) into the cloud assembly; skipped when nothing changed.")
             .Describe("Synthesizes the CDK app (`infra/`) into the cloud assembly; needs no AWS credentials; skipped when nothing changed.")
-            .Reads(ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Reads(ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.BackendPublicCidrs)
             .Runs(ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
             .Does(Tasks.Synth.Run),
 
@@ -39,13 +39,16 @@ public static class Targets
             .Does(Tasks.Offline.Render),
 
         Target.Declare(TaskNames.Plan, TargetGroup.Offline, "Every command DeployDev would run, and where it would stop with these settings (no AWS call).")
-            .Describe("Prints what the EKS API endpoint admits and every command DeployDev would run: DeployDev's own tasks, replayed against " +
+            .Describe("Prints what the EKS API endpoint admits, the way kubectl takes to it (the tunnel through the jump instance, or the " +
+                      "public endpoint's CIDRs), what the backend's load balancer admits (its URL as a placeholder) and every command " +
+                      "DeployDev would run: DeployDev's own tasks, replayed against " +
                       "answers an empty account would give (nothing reaches AWS); ends with what works without an account, where DeployDev " +
                       "would stop with these settings and why, and how many resources each stack would create. With `--to=1.36`, also " +
                       "Upgrade's steps and their commands, in order.")
-            .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.AdminPrincipal,
-                ArgumentNames.EksPublicCidrs, ArgumentNames.SkipBootstrap, ArgumentNames.SkipInfra, ArgumentNames.SkipImages,
-                ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.CdkConcurrency, ArgumentNames.To, ArgumentNames.Json)
+            .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.EksAdmins,
+                ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.BackendPublicCidrs,
+                ArgumentNames.SkipBootstrap, ArgumentNames.SkipInfra, ArgumentNames.SkipImages, ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout,
+                ArgumentNames.CdkConcurrency, ArgumentNames.To, ArgumentNames.Json)
             .Runs(ToolKind.Kubectl)
             .PrintsJson()
             .Does(b => Tasks.Plan.Run(b)),
@@ -84,11 +87,12 @@ public static class Targets
 
         // --- DeployDev: from an empty account to running pods -------------------------------------------------------
         Target.Declare(TaskNames.Doctor, TargetGroup.DeployDev, "The tools and their versions; with --account, the AWS identity and region too.")
-            .Describe("One table of the tools and their versions (ok / warning / no engine / missing) and what still works without the " +
-                      "missing ones; with --account, also the AWS identity and the region; warns about an EKS endpoint open to 0.0.0.0/0 " +
-                      "or one this run cannot reach.")
+            .Describe("One table of the tools and their versions (ok / warning / no engine / missing; the Session Manager plugin too, when " +
+                      "kubectl goes through the tunnel) and what still works without the missing ones; with --account, also the AWS " +
+                      "identity and the region; says how kubectl reaches the EKS API and warns about an endpoint or a backend load " +
+                      "balancer open to 0.0.0.0/0.")
             .TouchesAwsWhenAccountGiven()
-            .Reads(ArgumentNames.EksPublicCidrs, ArgumentNames.Json)
+            .Reads(ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.BackendPublicCidrs, ArgumentNames.Json)
             .Runs(Tasks.Doctor.Tools.ToArray())
             .ChecksItsOwnTools()
             .PrintsJson()
@@ -118,11 +122,15 @@ public static class Targets
         Target.Declare(TaskNames.DeployInfra, TargetGroup.DeployDev, "Deploys every registered stack (cdk deploy) and saves their outputs.")
             .Describe("Deploys every registered stack (`cdk deploy`) and saves their outputs to `artifacts/<env>/cdk-outputs.json`; shares " +
                       "them and the deploy policy in the artifacts bucket; creates the declared Kafka topics the broker lacks (over SSM, " +
-                      "only when the declaration or the host changed) and keeps an active wake-on-demand on schedules the deploy rewrote.")
+                      "only when the declaration or the host changed), keeps an active wake-on-demand on schedules the deploy rewrote, and " +
+                      "attaches the node group's Auto Scaling group to the backend load balancer's target group. When kubectl steps follow, " +
+                      "it first proves the tunnel to the cluster works (deploying the Vpc stack alone first when its jump instance does not " +
+                      "exist yet).")
             .After(TaskNames.Bootstrap, TaskNames.Synth)
             .SkippedWhen(s => s.SkipInfra, $"--{ArgumentNames.SkipInfra}")
             .Touches(Reach.Aws)
-            .Reads(ArgumentNames.SkipInfra, ArgumentNames.CdkConcurrency, ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Reads(ArgumentNames.SkipInfra, ArgumentNames.CdkConcurrency, ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs,
+                ArgumentNames.ClusterAccess, ArgumentNames.BackendPublicCidrs)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node)
             .ChangesThings()
             .Does(DeployInfra.Deploy),
@@ -142,6 +150,7 @@ public static class Targets
             .Describe("Points kubectl at the environment's EKS cluster (`aws eks update-kubeconfig`).")
             .After(TaskNames.DeployInfra)
             .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .ChangesThings()
             .Does(DeployInfra.Kubeconfig),
@@ -150,6 +159,7 @@ public static class Targets
             .Describe("Applies the namespace and the db/kafka/redis secrets from the outputs and Secrets Manager, via stdin.")
             .After(TaskNames.Kubeconfig)
             .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .ChangesThings()
             .Does(Workloads.Secrets),
@@ -159,17 +169,19 @@ public static class Targets
                       "values that are not secret).")
             .After(TaskNames.PushImages, TaskNames.Secrets)
             .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .ChangesThings()
             .Does(Workloads.ApplyK8s),
 
         Target.Declare(TaskNames.Verify, TargetGroup.DeployDev, "Rollouts, the in-cluster connectivity check, and the post-deploy checklist.")
             .Describe("Waits for the rollouts, runs the connectivity check Job (MySQL, Redis, Kafka from inside the cluster), then checks " +
-                      "the design document's post-deploy checklist and records the result (`verify.json`; Status shows it).")
+                      "the design document's post-deploy checklist and the backend's target health on its load balancer (no public " +
+                      "request), and records the result (`verify.json`; Status shows it).")
             .After(TaskNames.ApplyK8s)
             .SkippedWhen(s => s.SkipVerify, $"--{ArgumentNames.SkipVerify}")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout)
+            .Reads(ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .Does(Workloads.Verify),
 
@@ -178,13 +190,14 @@ public static class Targets
             .After(TaskNames.Doctor, TaskNames.Bootstrap, TaskNames.BuildImages, TaskNames.Verify),
 
         // --- Day 2: operating the environment -----------------------------------------------------------------------
-        Target.Declare(TaskNames.Status, TargetGroup.Day2, "Stacks and outputs, nodes, pods, Redpanda topics, and whether it runs or is paused.")
-            .Describe("Shows stacks and outputs, nodes, pods, Redpanda topics (declared against actual), failed sleeps, the last Verify " +
-                      "and when it ran, and whether the environment runs or is paused (and warns when it is awake although the schedule " +
-                      "says asleep); the Kubernetes versions that run against the configured ones, flagging skew and the end of standard " +
-                      "support.")
+        Target.Declare(TaskNames.Status, TargetGroup.Day2, "Stacks, outputs, nodes, pods, topics, cluster access, versions, and whether it runs.")
+            .Describe("Shows stacks and outputs, the backend's URL and who may call it, nodes, pods, Redpanda topics (declared against " +
+                      "actual), failed sleeps, who has access to the cluster and at which level (its EKS access entries), how kubectl " +
+                      "reaches it, the last Verify and when it ran, and whether the environment runs or is paused (and warns when it is " +
+                      "awake although the schedule says asleep); the Kubernetes versions that run against the configured ones, flagging " +
+                      "skew and the end of standard support.")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.Json)
+            .Reads(ArgumentNames.ClusterAccess, ArgumentNames.Json)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .PrintsJson()
             .Does(Tasks.Status.Run),
@@ -192,14 +205,15 @@ public static class Targets
         Target.Declare(TaskNames.Diff, TargetGroup.Day2, "What a deploy would change: cdk diff of the stacks and kubectl diff of the overlay.")
             .Describe("Shows what a deploy would change: `cdk diff` of the stacks and `kubectl diff` of the overlay.")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Reads(ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess,
+                ArgumentNames.BackendPublicCidrs)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
             .Does(Tasks.Status.Diff),
 
         Target.Declare(TaskNames.Pause, TargetGroup.Day2, "Scales the nodes to 0, stops Redpanda and RDS; --deep also removes the EKS stack.")
             .Describe("Scales the nodes to 0 and stops Redpanda and RDS, then checks it took; `--deep` also removes the EKS stack.")
-            .Touches(Reach.Aws)
-            .Reads(ArgumentNames.Deep, ArgumentNames.WaitTimeout)
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.Deep, ArgumentNames.WaitTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
             .ChangesThings()
             .Does(PauseResume.Pause),
@@ -208,7 +222,7 @@ public static class Targets
             .Describe("Undoes Pause (recreating the EKS stack after `--deep`) and waits for nodes and workloads; `--until=22:00` keeps it up " +
                       "until then, skipping the sleep before it.")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.Until, ArgumentNames.WaitTimeout)
+            .Reads(ArgumentNames.Until, ArgumentNames.WaitTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
             .ChangesThings()
             .Does(PauseResume.Resume),
@@ -219,7 +233,7 @@ public static class Targets
                       "took. The workflow runs it on the schedule.")
             .Touches(Reach.Aws | Reach.Cluster | Reach.Sources)
             .Reads(ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag, ArgumentNames.SkipImages,
-                ArgumentNames.WaitTimeout, ArgumentNames.VerifyTimeout)
+                ArgumentNames.WaitTimeout, ArgumentNames.VerifyTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Docker, ToolKind.Git, ToolKind.Kubectl)
             .ChangesThings()
             .Does(Tasks.FollowSchedule.Run),
@@ -229,7 +243,8 @@ public static class Targets
                       "time: control plane, add-ons, node group (rolling); a newly pinned node AMI release at the same version moves just " +
                       "the nodes. Each step waited on and checked; a rerun at the target does nothing ([Upgrades](#upgrades)).")
             .Touches(Reach.Aws)
-            .Reads(ArgumentNames.To, ArgumentNames.WaitTimeout, ArgumentNames.AdminPrincipal, ArgumentNames.EksPublicCidrs)
+            .Reads(ArgumentNames.To, ArgumentNames.WaitTimeout, ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs,
+                ArgumentNames.BackendPublicCidrs)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
             .ExampleWith($"--{ArgumentNames.Account}=123456789012 --{ArgumentNames.To}=1.36")
             .ChangesThings()
@@ -240,7 +255,7 @@ public static class Targets
                       "before the Storage stack), sweeps leftovers (EKS log groups, the secret's recovery window) and reports anything " +
                       "left (stacks, log groups, load balancers, ECR repositories); needs `--confirm` (or CI).")
             .Touches(Reach.Aws | Reach.Cluster)
-            .Reads(ArgumentNames.Confirm, ArgumentNames.WaitTimeout)
+            .Reads(ArgumentNames.Confirm, ArgumentNames.WaitTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node, ToolKind.Kubectl)
             .Requires(ArgumentNames.Confirm, s => !s.Confirm && !s.IsCi
                 ? $"DestroyDev deletes every stack of '{s.Environment.EnvName}'{(s.Account is null ? "" : $" in account {s.Account}")}, " +
@@ -249,6 +264,14 @@ public static class Targets
             .ExampleWith($"--{ArgumentNames.Account}=123456789012 --{ArgumentNames.Confirm}")
             .ChangesThings()
             .Does(Tasks.DestroyDev.Destroy),
+
+        Target.Declare(TaskNames.Tunnel, TargetGroup.Day2, "Opens the SSM tunnel to the private EKS API and holds it for your kubectl until Ctrl-C.")
+            .Describe("Opens the SSM tunnel to the private EKS API and holds it for your own kubectl (prints the `kubectl --context ... " +
+                      "--server ... --tls-server-name ...` to use) until Ctrl-C.")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.ClusterAccess)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .Does(Tasks.Tunnel.Hold),
     ];
 
     private static readonly Dictionary<string, Target> ByName = All.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
@@ -268,6 +291,9 @@ public static class Targets
 
     /// <summary>True when a run of these tasks calls AWS (so synth may ask who is deploying).</summary>
     public static bool AnyTouchesAws(IEnumerable<string> tasks) => tasks.Any(t => Find(t)?.TouchesAws == true);
+
+    /// <summary>True when one of these tasks talks to the cluster's API (so, with the tunnel, a deploy first proves the way there).</summary>
+    public static bool AnyReachesCluster(IEnumerable<string> tasks) => tasks.Any(t => Find(t)?.Reaches.HasFlag(Reach.Cluster) == true);
 
     /// <summary>What a run of the target needs besides this checkout and its tools, in a few words (the README's table).</summary>
     public static string Needs(Target target)

@@ -30,4 +30,5 @@ public static class TaskNames
     public const string CostDiff = "CostDiff";
     public const string FollowSchedule = "FollowSchedule";
     public const string Upgrade = "Upgrade";
+    public const string Tunnel = "Tunnel";
 }

@@ -32,6 +32,26 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 public interface IProcessRunner
 {
     ProcessResult Run(CommandLine command, ProcessOptions? options = null);
+
+    /// <summary>
+    /// Starts a command that keeps running (a tunnel) and returns at once; its output lines go to the options' callbacks and to
+    /// <see cref="IRunningProcess.Output"/>. The caller stops it (<see cref="IRunningProcess.Stop"/>).
+    /// </summary>
+    IRunningProcess Start(CommandLine command, ProcessOptions? options = null) =>
+        throw new NotSupportedException($"{GetType().Name} cannot start '{command.RenderSafe()}' in the background.");
+}
+
+/// <summary>A child process that keeps running until it ends or is stopped.</summary>
+public interface IRunningProcess : IDisposable
+{
+    bool HasExited { get; }
+    int? ExitCode { get; }
+    /// <summary>Its stdout and stderr lines so far, redacted.</summary>
+    IReadOnlyList<string> Output { get; }
+    /// <summary>Waits up to <paramref name="timeout"/> for it to end by itself.</summary>
+    bool WaitForExit(TimeSpan timeout);
+    /// <summary>Stops its whole process tree.</summary>
+    void Stop();
 }
 
 /// <summary>A child process was stopped (or never started) because the run was interrupted (SIGINT/SIGTERM).</summary>
@@ -124,6 +144,83 @@ public sealed class ProcessRunner(Redactor redactor, IBuildLog log, Cancellation
                 Tail(redactor.Redact(result.StandardError.Length > 0 || options.OutputIsSecret ? result.StandardError : result.StandardOutput)),
                 options.FailureHint);
         return result;
+    }
+
+    public IRunningProcess Start(CommandLine command, ProcessOptions? options = null)
+    {
+        options ??= new ProcessOptions();
+        var shown = command.RenderSafe(redactor);
+        if (interrupted.IsCancellationRequested) throw new RunInterruptedException(shown);
+        log.Verbose($"$ {shown} &");
+        var start = new ProcessStartInfo(command.Executable)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = options.WorkingDirectory ?? string.Empty, StandardOutputEncoding = Encoding.UTF8, StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var value in command.Values) start.ArgumentList.Add(value);
+        if (options.Environment is not null)
+            foreach (var (key, value) in options.Environment)
+                if (value is null) start.Environment.Remove(key); else start.Environment[key] = value;
+        var running = new RunningProcess(new Process { StartInfo = start }, redactor, options);
+        try
+        {
+            running.Begin();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            running.Dispose();
+            throw new CommandFailedException(shown, -1, e.Message, $"Could not start '{command.Executable}'. {options.FailureHint}".Trim());
+        }
+        return running;
+    }
+
+    /// <summary>A started child: its output collected line by line; stopped with its whole process tree.</summary>
+    private sealed class RunningProcess(Process process, Redactor redactor, ProcessOptions options) : IRunningProcess
+    {
+        private readonly List<string> _lines = [];
+
+        public void Begin()
+        {
+            process.OutputDataReceived += (_, e) => Add(e.Data, options.OnOutputLine);
+            process.ErrorDataReceived += (_, e) => Add(e.Data, options.OnErrorLine);
+            process.Start();
+            process.StandardInput.Close(); // nothing to say to it; a child waiting for input sees the end
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        private void Add(string? line, Action<string>? onLine)
+        {
+            if (line is null) return;
+            var safe = redactor.Redact(line);
+            lock (_lines) _lines.Add(safe);
+            onLine?.Invoke(safe);
+        }
+
+        public bool HasExited => process.HasExited;
+        public int? ExitCode => process.HasExited ? process.ExitCode : null;
+        public IReadOnlyList<string> Output { get { lock (_lines) return _lines.ToArray(); } }
+
+        public bool WaitForExit(TimeSpan timeout) => process.WaitForExit(timeout);
+
+        public void Stop()
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!process.HasExited) Stop();
+            }
+            catch (InvalidOperationException)
+            {
+                // never started
+            }
+            process.Dispose();
+        }
     }
 
     private void Collect(string? line, StringBuilder into, Action<string>? onLine)

@@ -11,7 +11,8 @@ public static class ArgumentNames
     public const string CheckerDir = "checker-dir";
     public const string ImageTag = "image-tag";
     public const string Account = "account";
-    public const string AdminPrincipal = "admin-principal";
+    /// <summary>Retired (one cluster admin): refused with the access list to use instead (EksConfig.AdminPrincipals, --eks-admins).</summary>
+    public const string RetiredAdminPrincipal = "admin-principal";
     public const string Artifacts = "artifacts";
     public const string SkipBootstrap = "skip-bootstrap";
     public const string SkipInfra = "skip-infra";
@@ -23,6 +24,14 @@ public static class ArgumentNames
     public const string Confirm = "confirm";
     public const string Deep = "deep";
     public const string EksPublicCidrs = "eks-public-cidrs";
+    /// <summary>How kubectl reaches the cluster API: tunnel (SSM port forwarding through the jump instance) or direct (the public CIDRs).</summary>
+    public const string ClusterAccess = "cluster-access";
+    /// <summary>Replaces the environment's cluster admins (EksConfig.AdminPrincipals) for this run.</summary>
+    public const string EksAdmins = "eks-admins";
+    /// <summary>Replaces the environment's read-only principals (EksConfig.ViewPrincipals) for this run.</summary>
+    public const string EksViewers = "eks-viewers";
+    /// <summary>Who the backend's load balancer admits: IPv4 CIDRs, or "private" for nobody from outside.</summary>
+    public const string BackendPublicCidrs = "backend-public-cidrs";
     /// <summary>Resume: stay up until this local time (HH:mm, or yyyy-MM-ddTHH:mm) in the sleep schedule's zone, skipping the sleep before it.</summary>
     public const string Until = "until";
     /// <summary>Upgrade (and Plan): the Kubernetes minor version to move the cluster to (default: the configured one).</summary>

@@ -15,10 +15,18 @@ public static class EnvVars
 
     /// <summary>The account the environment must live in, when --account is not given.</summary>
     public const string Account = "EXCHANGE_ACCOUNT";
-    /// <summary>The IAM role/user that gets cluster-admin, when not the deploying identity's role.</summary>
-    public const string AdminPrincipal = "EXCHANGE_ADMIN_PRINCIPAL";
+    /// <summary>Retired with --admin-principal: refused with the access list to use instead.</summary>
+    public const string RetiredAdminPrincipal = "EXCHANGE_ADMIN_PRINCIPAL";
+    /// <summary>tunnel or direct, when --cluster-access is not given.</summary>
+    public const string ClusterAccess = "EXCHANGE_CLUSTER_ACCESS";
+    /// <summary>The cluster admins, when --eks-admins is not given (replaces EksConfig.AdminPrincipals).</summary>
+    public const string EksAdmins = "EXCHANGE_EKS_ADMINS";
+    /// <summary>The read-only principals, when --eks-viewers is not given (replaces EksConfig.ViewPrincipals).</summary>
+    public const string EksViewers = "EXCHANGE_EKS_VIEWERS";
     /// <summary>Who reaches the EKS API endpoint from the internet, when --eks-public-cidrs is not given.</summary>
     public const string EksPublicCidrs = "EXCHANGE_EKS_PUBLIC_CIDRS";
+    /// <summary>Who the backend's load balancer admits, when --backend-public-cidrs is not given.</summary>
+    public const string BackendPublicCidrs = "EXCHANGE_BACKEND_PUBLIC_CIDRS";
     /// <summary>Where run artefacts go (default: artifacts/&lt;env&gt;).</summary>
     public const string ArtifactsDir = "EXCHANGE_ARTIFACTS_DIR";
     /// <summary>Where the cloud assembly is synthesized (default: &lt;artifacts&gt;/cdk.out).</summary>

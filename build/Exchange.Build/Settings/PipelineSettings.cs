@@ -17,12 +17,20 @@ public sealed partial record PipelineSettings
     public required string CheckerDir { get; init; }
     public string? ImageTag { get; init; }
     public string? Account { get; init; }
-    /// <summary>Who gets cluster-admin (an IAM role or user ARN); null means the deploying identity's role.</summary>
-    public string? AdminPrincipal { get; init; }
     /// <summary>
     /// --eks-public-cidrs / EXCHANGE_EKS_PUBLIC_CIDRS when given (already applied to <see cref="Environment"/>); null keeps the environment's list.
     /// </summary>
     public IReadOnlyList<string>? EksPublicCidrsOverride { get; init; }
+    /// <summary>--eks-admins / EXCHANGE_EKS_ADMINS when given (already applied to <see cref="Environment"/>); null keeps the environment's list.</summary>
+    public IReadOnlyList<string>? EksAdminsOverride { get; init; }
+    /// <summary>--eks-viewers / EXCHANGE_EKS_VIEWERS when given (already applied to <see cref="Environment"/>).</summary>
+    public IReadOnlyList<string>? EksViewersOverride { get; init; }
+    /// <summary>How kubectl reaches the cluster API (--cluster-access; default: the tunnel unless public CIDRs are configured).</summary>
+    public ClusterPath ClusterPath { get; init; } = ClusterPath.Tunnel;
+    /// <summary>
+    /// --backend-public-cidrs / EXCHANGE_BACKEND_PUBLIC_CIDRS when given (already applied to <see cref="Environment"/>); null keeps the environment's list.
+    /// </summary>
+    public IReadOnlyList<string>? BackendPublicCidrsOverride { get; init; }
     public string? AwsProfile { get; init; }
     public string? AwsRegionVariable { get; init; }
     public bool SkipBootstrap { get; init; }
@@ -55,6 +63,8 @@ public sealed partial record PipelineSettings
     public string OutputsFile => Path.Combine(ArtifactsDir, "cdk-outputs.json");
     public string ImagesFile => Path.Combine(ArtifactsDir, "images.json");
     public string PauseFile => Path.Combine(ArtifactsDir, "pause.json");
+    /// <summary>What this machine last found attached to the backend load balancer's target group (DeployInfra skips the check when unchanged).</summary>
+    public string BackendTargetsFile => Path.Combine(ArtifactsDir, "backend-targets.json");
     /// <summary>The deploy role's IAM policy (the Permissions target).</summary>
     public string PolicyFile => Path.Combine(ArtifactsDir, "deploy-policy.json");
     /// <summary>What an administrator needs to bootstrap the account once (the Permissions target).</summary>
@@ -81,14 +91,36 @@ public sealed partial record PipelineSettings
         }
         var cidrs = EksPublicCidrsOrNull(inputs.Argument(ArgumentNames.EksPublicCidrs) ?? inputs.Environment(EnvVars.EksPublicCidrs), errors);
         if (cidrs is not null) environment = environment.With(environment.Of<EksConfig>() with { PublicAccessCidrs = cidrs });
+        var admins = PrincipalsOrNull(ArgumentNames.EksAdmins, inputs.Argument(ArgumentNames.EksAdmins) ?? inputs.Environment(EnvVars.EksAdmins), errors);
+        var viewers = PrincipalsOrNull(ArgumentNames.EksViewers, inputs.Argument(ArgumentNames.EksViewers) ?? inputs.Environment(EnvVars.EksViewers), errors);
+        var eks = environment.Of<EksConfig>();
+        environment = environment.With(eks with { AdminPrincipals = admins ?? eks.AdminPrincipals, ViewPrincipals = viewers ?? eks.ViewPrincipals });
+        if (inputs.Argument(ArgumentNames.RetiredAdminPrincipal) is not null || !string.IsNullOrWhiteSpace(inputs.Environment(EnvVars.RetiredAdminPrincipal)))
+            errors.Add($"--{ArgumentNames.RetiredAdminPrincipal} (and {EnvVars.RetiredAdminPrincipal}) were replaced by the cluster access list: " +
+                       "put the team's and CI's roles in EksConfig.AdminPrincipals in src/Exchange.Contracts/Environments.cs (role/PATH/NAME), or pass " +
+                       $"--{ArgumentNames.EksAdmins}=role/PATH/NAME,... for one run; the deploying identity gets access for its run anyway. " +
+                       $"Unset {EnvVars.RetiredAdminPrincipal} if it is set.");
+        var backendCidrs = CidrsOrNull(ArgumentNames.BackendPublicCidrs,
+            inputs.Argument(ArgumentNames.BackendPublicCidrs) ?? inputs.Environment(EnvVars.BackendPublicCidrs), errors);
+        if (backendCidrs is not null) environment = environment.With(environment.Of<EksConfig>() with { BackendPublicCidrs = backendCidrs });
         var root = Path.GetFullPath(repoRoot);
         var artifacts = Full(root, inputs.Argument(ArgumentNames.Artifacts)
             ?? inputs.Environment(EnvVars.ArtifactsDir) ?? Path.Combine("artifacts", environment.EnvName));
 
+        var account = AccountOrNull(inputs.Argument(ArgumentNames.Account) ?? inputs.Environment(EnvVars.Account) ?? environment.Account, errors);
+        eks = environment.Of<EksConfig>();
+        foreach (var problem in ClusterPrincipals.Problems(eks.AdminPrincipals, eks.ViewPrincipals, account).Distinct())
+            errors.Add("Cluster access list (EksConfig.AdminPrincipals/ViewPrincipals in src/Exchange.Contracts/Environments.cs, or " +
+                       $"--{ArgumentNames.EksAdmins}/--{ArgumentNames.EksViewers}): {problem}.");
         var settings = new PipelineSettings
         {
             Environment = environment,
             EksPublicCidrsOverride = cidrs,
+            EksAdminsOverride = admins,
+            EksViewersOverride = viewers,
+            ClusterPath = ClusterPathOf(inputs.Argument(ArgumentNames.ClusterAccess) ?? inputs.Environment(EnvVars.ClusterAccess), eks.PublicAccessCidrs,
+                errors),
+            BackendPublicCidrsOverride = backendCidrs,
             RepoRoot = root,
             ArtifactsDir = artifacts,
             CdkOutDir = Full(root, inputs.Environment(EnvVars.CdkOutDir) ?? Path.Combine(artifacts, "cdk.out")),
@@ -96,9 +128,7 @@ public sealed partial record PipelineSettings
             BackendDir = Full(root, inputs.Argument(ArgumentNames.BackendDir) ?? Path.Combine("..", "future-backend")),
             CheckerDir = Full(root, inputs.Argument(ArgumentNames.CheckerDir) ?? "."),
             ImageTag = ImageTagOrNull(inputs.Argument(ArgumentNames.ImageTag), errors),
-            Account = AccountOrNull(inputs.Argument(ArgumentNames.Account) ?? inputs.Environment(EnvVars.Account)
-                                    ?? environment.Account, errors),
-            AdminPrincipal = AdminPrincipalOrNull(inputs.Argument(ArgumentNames.AdminPrincipal) ?? inputs.Environment(EnvVars.AdminPrincipal), errors),
+            Account = account,
             AwsProfile = inputs.Environment(EnvVars.AwsProfile),
             AwsRegionVariable = inputs.Environment(EnvVars.AwsRegion) ?? inputs.Environment(EnvVars.AwsDefaultRegion),
             SkipBootstrap = Flag(inputs, ArgumentNames.SkipBootstrap, errors),
@@ -160,8 +190,15 @@ public sealed partial record PipelineSettings
         bool Reads(string option) => read is null || read.Contains(option);
         yield return $"environment   {Environment.EnvName} (region {Region}, namespace {Names.Namespace}, cluster {Names.ClusterName})";
         yield return $"account       {Account ?? "(not set: pass --account for AWS targets)"}{(AwsProfile is null ? "" : $", AWS_PROFILE={AwsProfile}")}";
-        if (AdminPrincipal is not null) yield return $"admin         {AdminPrincipal}";
-        if (Reads(ArgumentNames.EksPublicCidrs)) yield return $"eks endpoint  {EksEndpointAccess.Describe(Environment.Of<EksConfig>().PublicAccessCidrs)}";
+        var eks = Environment.Of<EksConfig>();
+        if (Reads(ArgumentNames.EksPublicCidrs)) yield return $"eks endpoint  {EksEndpointAccess.Describe(eks.PublicAccessCidrs)}";
+        if (Reads(ArgumentNames.ClusterAccess))
+            yield return $"kubectl       {ClusterPaths.Describe(ClusterPath, eks.PublicAccessCidrs)} " +
+                         $"(--{ArgumentNames.ClusterAccess}={ClusterPaths.Name(ClusterPath)})";
+        if (Reads(ArgumentNames.EksAdmins) || Reads(ArgumentNames.EksViewers))
+            yield return $"cluster admin {(eks.AdminPrincipals.Count == 0 ? "(none listed)" : string.Join(", ", eks.AdminPrincipals))}" +
+                         (eks.ViewPrincipals.Count == 0 ? "" : $"; view: {string.Join(", ", eks.ViewPrincipals)}");
+        if (Reads(ArgumentNames.BackendPublicCidrs)) yield return $"backend lb    {BackendAccess.Describe(eks.BackendPublicCidrs, eks.BackendLoadBalancer)}";
         if (Reads(ArgumentNames.EngineDir)) yield return $"engine-dir    {EngineDir}";
         if (Reads(ArgumentNames.BackendDir)) yield return $"backend-dir   {BackendDir}";
         if (Reads(ArgumentNames.CheckerDir) && CheckerDir != RepoRoot) yield return $"checker-dir   {CheckerDir}";
@@ -210,28 +247,55 @@ public sealed partial record PipelineSettings
         return account;
     }
 
-    private static string? AdminPrincipalOrNull(string? arn, List<string> errors)
+    private static IReadOnlyList<string>? PrincipalsOrNull(string option, string? text, List<string> errors)
     {
-        if (string.IsNullOrWhiteSpace(arn)) return null;
-        if (Aws.CallerIdentity.AssumedRole(arn) is { } role)
-            errors.Add($"--{ArgumentNames.AdminPrincipal} '{arn}' is an STS session (assumed-role) ARN, which EKS access entries reject. " +
-                       $"Pass the IAM role's ARN, path included; `aws iam get-role --role-name {role} --query Role.Arn --output text` prints it.");
-        else if (!AdminPrincipalPattern().IsMatch(arn))
-            errors.Add($"--{ArgumentNames.AdminPrincipal} '{arn}' is not an IAM role or user ARN (arn:aws:iam::123456789012:role/NAME, paths allowed).");
-        return arn;
+        if (string.IsNullOrWhiteSpace(text)) return null; // CI passes an unset repository variable as an empty string
+        try
+        {
+            return ClusterPrincipals.Parse(text, $"--{option}");
+        }
+        catch (FormatException e)
+        {
+            errors.Add($"{e.Message} Example: --{option}=role/aws-reserved/sso.amazonaws.com/REGION/AWSReservedSSO_NAME_abc,role/exchange-github-deploy, " +
+                       $"or '{ClusterPrincipals.None}'.");
+            return null;
+        }
     }
 
-    private static IReadOnlyList<string>? EksPublicCidrsOrNull(string? text, List<string> errors)
+    private static ClusterPath ClusterPathOf(string? text, IReadOnlyList<string> cidrs, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return ClusterPaths.Default(cidrs);
+        var path = text.Trim().ToLowerInvariant() switch
+        {
+            ClusterPaths.TunnelName => ClusterPath.Tunnel,
+            ClusterPaths.DirectName => ClusterPath.Direct,
+            _ => (ClusterPath?)null,
+        };
+        if (path is null)
+            errors.Add($"--{ArgumentNames.ClusterAccess} '{text}' is neither {ClusterPaths.TunnelName} (SSM port forwarding through the jump instance) nor " +
+                       $"{ClusterPaths.DirectName} (the public endpoint's CIDRs).");
+        else if (path == ClusterPath.Direct && cidrs.Count == 0)
+            errors.Add($"--{ArgumentNames.ClusterAccess}={ClusterPaths.DirectName} needs a public endpoint that admits your address, but no public CIDRs are " +
+                       $"configured: pass --{ArgumentNames.EksPublicCidrs}=<office/VPN CIDR> (or list EksConfig.PublicAccessCidrs), or use " +
+                       $"--{ArgumentNames.ClusterAccess}={ClusterPaths.TunnelName}.");
+        return path ?? ClusterPaths.Default(cidrs);
+    }
+
+    private static IReadOnlyList<string>? EksPublicCidrsOrNull(string? text, List<string> errors) =>
+        CidrsOrNull(ArgumentNames.EksPublicCidrs, text, errors);
+
+    /// <summary>An IPv4 CIDR list option (the EKS endpoint's, the backend load balancer's), or null when not given.</summary>
+    private static IReadOnlyList<string>? CidrsOrNull(string option, string? text, List<string> errors)
     {
         // Blank counts as not given: CI passes an unset repository variable as an empty string.
         if (string.IsNullOrWhiteSpace(text)) return null;
         try
         {
-            return EksEndpointAccess.Parse(text, $"--{ArgumentNames.EksPublicCidrs}");
+            return EksEndpointAccess.Parse(text, $"--{option}");
         }
         catch (FormatException e)
         {
-            errors.Add($"{e.Message} Example: --{ArgumentNames.EksPublicCidrs}=203.0.113.0/24,198.51.100.7/32, or '{EksEndpointAccess.PrivateOnly}'.");
+            errors.Add($"{e.Message} Example: --{option}=203.0.113.0/24,198.51.100.7/32, or '{EksEndpointAccess.PrivateOnly}'.");
             return null;
         }
     }
@@ -298,7 +362,6 @@ public sealed partial record PipelineSettings
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] private static partial Regex ImageTagPattern();
     [GeneratedRegex("^[0-9]{12}$")] private static partial Regex AccountPattern();
-    [GeneratedRegex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$")] private static partial Regex AdminPrincipalPattern();
     [GeneratedRegex("^([0-9]{1,5})(s|m)?$")] private static partial Regex DurationPattern();
 }
 

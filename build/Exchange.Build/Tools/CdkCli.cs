@@ -31,9 +31,10 @@ public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? ch
     /// <summary>An explicit environment: cdk bootstraps it without synthesizing the app (so Bootstrap need not wait for Synth).</summary>
     public CommandLine BootstrapCommand(string account, string region) => Command("bootstrap", $"aws://{account}/{region}", "--no-notices");
 
-    public CommandLine DeployCommand(string assemblyDir, string outputsFile, int concurrency, bool ci)
+    /// <summary><c>cdk deploy</c> of every stack, or of <paramref name="stack"/> alone (<c>--exclusively</c>: not its dependencies).</summary>
+    public CommandLine DeployCommand(string assemblyDir, string outputsFile, int concurrency, bool ci, string? stack = null)
     {
-        var command = Command("deploy", "--app", assemblyDir, "--all", "--require-approval", "never",
+        var command = Command("deploy", "--app", assemblyDir).Add(stack is null ? ["--all"] : [stack, "--exclusively"]).Add("--require-approval", "never",
             "--outputs-file", outputsFile, "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--progress", "events", "--no-notices");
         return command.AddIf(ci, "--ci");

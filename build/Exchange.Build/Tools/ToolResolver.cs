@@ -1,7 +1,7 @@
 namespace Exchange.Build.Tools;
 
 /// <summary>The external programs the pipeline runs.</summary>
-public enum ToolKind { Cdk, Aws, Docker, Kubectl, Node, Npm, Git, Dotnet, DockerRegistry, Htpasswd, Shellcheck, MariaDb, RedisServer }
+public enum ToolKind { Cdk, Aws, Docker, Kubectl, Node, Npm, Git, Dotnet, DockerRegistry, Htpasswd, Shellcheck, MariaDb, RedisServer, SessionManagerPlugin }
 
 /// <summary>How to find a tool and what to tell a user who lacks it.</summary>
 public sealed record ToolSpec(ToolKind Kind, string Command, string? OverrideVariable, string InstallHint);
@@ -28,6 +28,14 @@ public sealed class ToolResolver(Func<string, string?> environment, string repoR
         [ToolKind.Npm] = new(ToolKind.Npm, "npm", null, "install npm (it ships with Node.js)"),
         [ToolKind.Git] = new(ToolKind.Git, "git", null, "install git"),
         [ToolKind.Dotnet] = new(ToolKind.Dotnet, "dotnet", null, "install the .NET 10 SDK (see global.json)"),
+        // The aws CLI runs it by name from PATH for `aws ssm start-session` (the tunnel to the private EKS API), so no override variable.
+        [ToolKind.SessionManagerPlugin] = new(ToolKind.SessionManagerPlugin, "session-manager-plugin", null,
+            "install AWS's Session Manager plugin, which the aws CLI needs for the tunnel to the private EKS API: macOS `brew install --cask " +
+            "session-manager-plugin`; Debian/Ubuntu `curl -fsSLo /tmp/smp.deb https://s3.amazonaws.com/session-manager-downloads/plugin/latest/" +
+            "ubuntu_64bit/session-manager-plugin.deb && sudo dpkg -i /tmp/smp.deb` (ubuntu_arm64 on ARM); Amazon Linux/RHEL `sudo dnf install -y " +
+            "https://s3.amazonaws.com/session-manager-downloads/plugin/latest/linux_64bit/session-manager-plugin.rpm`; others: " +
+            "https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html " +
+            "(or reach the cluster directly: --cluster-access=direct with --eks-public-cidrs)"),
         // Needed by the tests only (a real registry on 127.0.0.1, its password file, the script linter).
         [ToolKind.DockerRegistry] = new(ToolKind.DockerRegistry, "docker-registry", null, "apt-get install docker-registry"),
         [ToolKind.Htpasswd] = new(ToolKind.Htpasswd, "htpasswd", null, "apt-get install apache2-utils"),

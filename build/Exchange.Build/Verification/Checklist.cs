@@ -35,14 +35,20 @@ public static class Checklist
         new("the Kafka topics exist", r => Connectivity(r, ConnectivityCheck.Kafka)),
         new("the images in ECR are what the pods run", PodsRunPushedDigests),
         new("the pods are Running", PodsRunning),
+        new("the backend's load balancer has a healthy target", Pipeline.Tasks.BackendTargets.Health),
     ];
 
-    /// <summary>Every item decided; an item whose check throws has failed with that message (an interruption still ends the run).</summary>
+    /// <summary>
+    /// Every item decided; an item whose check throws has failed with that message. An interruption still ends the run, and so does
+    /// AWS refusing the role a call (or missing credentials): that says nothing about the environment, and the step's error names the
+    /// IAM action with what to do, as everywhere else.
+    /// </summary>
     public static IReadOnlyList<(ChecklistItem Item, ItemResult Result)> Evaluate(VerifyRun run, IReadOnlyList<ChecklistItem>? items = null) =>
         (items ?? Items).Select(item =>
         {
             try { return (item, item.Check(run)); }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not (OperationCanceledException or Aws.AwsCredentialsException)
+                                      && e is not Aws.AwsCallException { Failure.Kind: Aws.AwsFailureKind.Permission })
             {
                 return (item, ItemResult.Failed($"could not check: {e.Message.Split('\n')[0]}"));
             }

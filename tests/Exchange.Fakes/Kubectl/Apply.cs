@@ -21,7 +21,7 @@ internal static class Apply
     public static int Run(KubectlCall call)
     {
         var manifests = Manifests.Read(call);
-        call.Connect();
+        call.Connect("apply");
         var dryRun = call.Args.Get("--dry-run") ?? (call.Args.Has("--dry-run") ? "client" : "none");
         var suffix = dryRun switch { "client" => " (dry run)", "server" => " (server dry run)", _ => "" };
         var created = new HashSet<string>();

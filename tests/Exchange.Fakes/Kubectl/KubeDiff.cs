@@ -15,7 +15,7 @@ internal static class KubeDiff
         try
         {
             var manifests = Manifests.Read(call);
-            call.Connect();
+            call.Connect("patch");
             var namespaces = manifests.Where(m => m.Kind == "Namespace").Select(m => m.Name).ToHashSet();
             resolved = manifests.Select(m => Apply.Resolve(call, m, namespaces)).ToList();
         }

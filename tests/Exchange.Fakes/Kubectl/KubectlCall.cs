@@ -33,8 +33,18 @@ internal sealed class KubectlCall(CallContext context, CommandLine args) : IDisp
     public string Namespace => Args.Get("-n", "--namespace") ?? contextNamespace;
     public bool AllNamespaces => Args.Flag("-A", "--all-namespaces");
 
-    /// <summary>Resolves the kubeconfig context and the cluster behind it, failing the way kubectl fails.</summary>
-    public void Connect()
+    /// <summary>What the caller may do on the cluster (admin, edit, view), as its access entry says.</summary>
+    public string? Access { get; private set; }
+
+    /// <summary>Who the cluster says the caller is (the IAM principal; kubectl's user name is the caller's ARN).</summary>
+    public string? Caller { get; private set; }
+
+    /// <summary>
+    /// Resolves the kubeconfig context and the cluster behind it, reaches the cluster's API the way the network allows (the private
+    /// endpoint only through an SSM tunnel on 127.0.0.1, a public one only for its CIDRs), and authenticates the caller by the cluster's
+    /// access entries; fails the way kubectl fails. <paramref name="verb"/>: a change the caller must be allowed to make.
+    /// </summary>
+    public void Connect(string? verb = null)
     {
         var paths = Kubeconfig.Paths(Args.Get("--kubeconfig"));
         var contextName = Args.Get("--context") ?? Kubeconfig.CurrentContext(paths);
@@ -47,10 +57,14 @@ internal sealed class KubectlCall(CallContext context, CommandLine args) : IDisp
             ?? throw new KubectlException($"error: context \"{contextName}\" does not exist");
         contextNamespace = Json.Str(entry, "namespace") ?? "default";
         var clusterName = Json.Str(entry, "cluster") ?? "";
-        var server = Json.Str(Kubeconfig.Entry(paths, "clusters", clusterName, "cluster"), "server") ?? "";
-        cluster = Aws.Clusters.FirstOrDefault(c => c.Endpoint == server || c.Arn == clusterName && server == "")
-            ?? throw new KubectlException($"Unable to connect to the server: dial tcp: lookup {new Uri(server is "" ? "https://localhost" : server).Host} " +
-                                          "on 127.0.0.53:53: no such host");
+        var server = Args.Get("--server", "-s") ?? Json.Str(Kubeconfig.Entry(paths, "clusters", clusterName, "cluster"), "server") ?? "";
+        var (reached, whoAmI) = ClusterApi.WhoAmI(server, Args.Get("--tls-server-name"), Aws.Clusters);
+        cluster = reached;
+        Caller = whoAmI["caller"]?.GetValue<string>();
+        Access = whoAmI["access"]?.GetValue<string>();
+        if (verb is not null && Access is not ("admin" or "edit"))
+            throw new KubectlException($"Error from server (Forbidden): User \"{Caller}\" cannot {verb} resources in the namespace \"{Namespace}\" " +
+                                       $"(its access entry grants {Access} only)");
     }
 
     /// <summary>Ready nodes of the connected cluster: the node groups' desired sizes.</summary>

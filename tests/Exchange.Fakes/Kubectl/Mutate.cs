@@ -12,7 +12,7 @@ internal static class Mutate
         var targets = call.Args.Has("-f", "--filename", "-k", "--kustomize")
             ? Manifests.Read(call).Select(m => (Kind: KubeKinds.ForObject(m.ApiVersion, m.Kind), Name: m.Name, Ns: m.DeclaredNamespace)).ToList()
             : null;
-        call.Connect();
+        call.Connect("delete");
         targets ??= Names(call);
         if (targets.Count == 0 && call.Args.Has("-l", "--selector"))
             call.Context.Err.WriteLine("No resources found");

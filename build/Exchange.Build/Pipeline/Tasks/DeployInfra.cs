@@ -66,8 +66,10 @@ public static partial class DeployInfra
         var before = Operations.EnvironmentState.Known(b);
         EnsureNotPaused(b, before);
         EnsureVersionsAsConfigured(b, before);
+        var state = before;
         ClearSecretRecoveryWindow(b);
         RemoveLeftoverControlPlaneLogs(b);
+        var ahead = CheckClusterPath(b, state);
         // cdk writes the outputs file itself, also after a failed deploy (only the stacks that made it): it writes to a
         // temporary file beside ours, which replaces ours only when cdk succeeds. A failed or interrupted deploy leaves
         // the last complete file (or none: the outputs are then read from CloudFormation).
@@ -91,15 +93,19 @@ public static partial class DeployInfra
         }
 
         var text = result.StandardOutput + result.StandardError;
-        var unchanged = b.Names.AllStacks.Count(s => text.Contains($"{s} (no changes)", StringComparison.Ordinal));
+        var unchanged = b.Names.AllStacks.Count(s => (s == ahead.Stack ? ahead.Output : text).Contains($"{s} (no changes)", StringComparison.Ordinal));
         var all = b.Names.AllStacks.Count;
         // Stacks this deploy updated (a stack it created cannot hold a wake-on-demand yet).
         var changedStacks = StackKinds.DeployOrder.Where(k => before.IsDeployed(k)
-            && !text.Contains($"{b.Names.Stack(k)} (no changes)", StringComparison.Ordinal)).ToArray();
+            && !(b.Names.Stack(k) == ahead.Stack ? ahead.Output : text).Contains($"{b.Names.Stack(k)} (no changes)", StringComparison.Ordinal)).ToArray();
         FollowSchedule.KeepAwakeUntil(b, changedStacks);
         var topics = BrokerTopics.Apply(b, before);
-        b.Report.Add(TaskNames.DeployInfra, unchanged == all && !topics.Changed ? StepOutcome.Unchanged : StepOutcome.Changed,
-            (unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + $"; {topics.Summary}");
+        // CloudFormation cannot attach the node group's Auto Scaling group to the backend's target group: done here, after each deploy.
+        var eksChanged = !text.Contains($"{b.Names.Stack(StackKind.Eks)} (no changes)", StringComparison.Ordinal);
+        var attached = BackendTargets.EnsureAttached(b, eksChanged);
+        b.Report.Add(TaskNames.DeployInfra, unchanged == all && !topics.Changed && attached is null ? StepOutcome.Unchanged : StepOutcome.Changed,
+            (unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + $"; {topics.Summary}" +
+            (attached is null ? "" : $"; {attached}"));
     }
 
     /// <summary>
@@ -144,6 +150,46 @@ public static partial class DeployInfra
         if (problems.Count > 0)
             throw new Operations.UpgradeRefusedException($"DeployInfra deploys the Kubernetes versions the configuration pins, and the cluster runs " +
                                                          $"others ({running}). Nothing was deployed.\n" + string.Join("\n", problems.Select(p => "  - " + p)));
+    }
+
+    /// <summary>
+    /// With the tunnel, a deploy that this run's kubectl steps follow first proves the way to the cluster works (the plugin, the jump
+    /// instance running with its agent online, ssm:StartSession allowed): a way that cannot work ends the run here, not after the
+    /// deploy. When the jump instance's stack is not deployed yet (a first deploy, or a VPC from before the tunnel), that stack is
+    /// deployed alone first and checked as soon as it exists (every other stack but Ecr waits for it anyway); then the rest.
+    /// Returns the stack deployed ahead, with what cdk said about it.
+    /// </summary>
+    private static (string? Stack, string Output) CheckClusterPath(BuildContext b, Operations.EnvironmentState state)
+    {
+        if (b.Tunnel.Path != Settings.ClusterPath.Tunnel || !Targets.AnyReachesCluster(b.TasksToRun)) return (null, "");
+        b.Tools.Resolve(Tools.ToolKind.SessionManagerPlugin); // before anything is deployed, with how to install it
+        // No cluster yet: the session goes to a host on the instance itself, which it never connects to.
+        var host = state.Outputs.TryGet(Outputs.EksClusterEndpoint) is { } endpoint ? Tools.TunnelTarget.HostOf(endpoint) : "localhost";
+        if (state.Outputs.TryGet(Outputs.JumpInstanceId) is { } instance)
+        {
+            b.Tunnel.Check(new Tools.TunnelTarget(instance, host));
+            return (null, "");
+        }
+        var vpc = b.Names.Stack(StackKind.Vpc);
+        b.Log.Information($"The jump instance of the tunnel to the EKS API is not deployed yet: deploying {vpc} first, so that the way to the cluster " +
+                          "is checked before the other stacks.");
+        Directory.CreateDirectory(b.Settings.ArtifactsDir);
+        var file = Path.Combine(b.Settings.ArtifactsDir, $".{vpc}-outputs.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var result = b.Log.Timed($"Deploying {vpc} (cdk deploy)", () => b.Cdk.Run(
+                b.Cdk.DeployCommand(b.Settings.CdkOutDir, file, b.Settings.CdkConcurrency, b.Settings.IsCi, vpc), b.Settings.RepoRoot,
+                line => b.Log.Information("  cdk | " + line),
+                $"read the failed resource above; the CloudFormation console shows {vpc}'s events. Fix the cause and rerun: " +
+                "./build.sh --target=DeployInfra --exclusive"));
+            var outputs = DeploymentOutputs.Load(b.Names, file) ?? throw new InvalidOperationException($"cdk deploy {vpc} wrote no outputs to {file}.");
+            b.Tunnel.Check(new Tools.TunnelTarget(outputs[Outputs.JumpInstanceId], host));
+            return (vpc, result.StandardOutput + result.StandardError);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ public static class DestroyDev
         foreach (var kind in StackKinds.DestroyOrder.Where(state.IsDeployed)) removed.AddRange(Remove(b, state, kind));
         // After steps sweep leftovers, so they run whether or not their stack was still there.
         foreach (var step in StackKinds.DestroyOrder.SelectMany(k => StackRegistry.Of(k).Teardown.After)) removed.AddRange(Run(b, state, step));
-        foreach (var file in new[] { b.Settings.OutputsFile, b.Settings.PauseFile })
+        foreach (var file in new[] { b.Settings.OutputsFile, b.Settings.PauseFile, b.Settings.BackendTargetsFile })
             if (File.Exists(file)) File.Delete(file);
 
         var left = LeftBehind(b);
@@ -151,7 +151,8 @@ public static class DestroyDev
         var left = new List<string>();
         left.AddRange(StackKinds.DeployOrder.Select(b.Names.Stack).Where(s => b.Aws.DescribeStack(s) is not null).Select(s => $"stack {s}"));
         left.AddRange(b.Aws.LogGroups(b.Names.EksLogGroupPrefix + "/").Select(g => $"log group {g}"));
-        left.AddRange(b.Aws.TaggedLoadBalancers(b.Names.ClusterName).Select(l => $"load balancer {l}"));
+        left.AddRange(b.Aws.TaggedLoadBalancers(b.Names.ClusterName).Select(l => $"load balancer {l} (made by Kubernetes)"));
+        left.AddRange(b.Aws.EnvironmentLoadBalancers(b.Settings.Environment.EnvName).Select(l => $"load balancer {l} (the Eks stack's)"));
         left.AddRange(ContainerImages.All.Select(i => i.Repository(b.Names))
             .Where(b.Aws.RepositoryExists).Select(r => $"ECR repository {r} (and its images)"));
         if (b.Aws.IsSecretPendingDeletion(b.Names.DbSecretName)) left.Add($"secret {b.Names.DbSecretName} (pending deletion)");

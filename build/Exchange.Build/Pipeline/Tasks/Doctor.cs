@@ -33,16 +33,23 @@ public static partial class Doctor
     public static readonly IReadOnlyList<ToolKind> Tools =
         [ToolKind.Dotnet, ToolKind.Node, ToolKind.Npm, ToolKind.Cdk, ToolKind.Aws, ToolKind.Docker, ToolKind.Kubectl, ToolKind.Git];
 
+    /// <summary>The tools this run needs: all of <see cref="Tools"/>, and the Session Manager plugin when kubectl goes through the tunnel.</summary>
+    public static IReadOnlyList<ToolKind> ToolsFor(ClusterPath path) => path == ClusterPath.Tunnel ? [.. Tools, ToolKind.SessionManagerPlugin] : Tools;
+
     public static void Run(BuildContext b)
     {
         var pinnedCdk = PinnedCdk(b.Settings.InfraDir);
         var eks = b.Settings.Environment.Of<EksConfig>();
         // The version checks are independent processes (cdk's alone takes 1.5 s to start): run them side by side.
-        var checks = Tools.AsParallel().AsOrdered().WithDegreeOfParallelism(4).Select(kind => Probe(b, kind, pinnedCdk, eks.KubernetesVersion)).ToArray();
+        var checks = ToolsFor(b.Settings.ClusterPath).AsParallel().AsOrdered().WithDegreeOfParallelism(4)
+            .Select(kind => Probe(b, kind, pinnedCdk, eks.KubernetesVersion)).ToArray();
         b.ToolChecks = checks;
         var rows = checks.Select(c => new Row(Name(c.Tool), c.Shown, c.Version, c.Detail)).ToList();
         rows.Add(new Row("eks api", EksEndpointAccess.IsOpenToAnywhere(eks.PublicAccessCidrs) ? "warning" : "ok", "-",
             EksEndpointAccess.Describe(eks.PublicAccessCidrs)));
+        rows.Add(new Row("api path", "ok", "-", "kubectl goes " + ClusterPaths.Describe(b.Settings.ClusterPath, eks.PublicAccessCidrs)));
+        rows.Add(new Row("backend", eks.BackendLoadBalancer && EksEndpointAccess.IsOpenToAnywhere(eks.BackendPublicCidrs) ? "warning" : "ok", "-",
+            BackendAccess.Describe(eks.BackendPublicCidrs, eks.BackendLoadBalancer)));
 
         var document = new JsonObject
         {
@@ -94,8 +101,8 @@ public static partial class Doctor
             document["aws"] = new JsonObject { ["account"] = identity.Account, ["identity"] = identity.Arn, ["region"] = b.Settings.Region };
         }
 
-        foreach (var warning in EndpointWarnings(eks.PublicAccessCidrs, b.TasksToRun.Any(t => Targets.Find(t)?.Reaches.HasFlag(Reach.Cluster) == true)))
-            b.Log.Warning(warning);
+        foreach (var warning in EndpointWarnings(eks.PublicAccessCidrs)) b.Log.Warning(warning);
+        foreach (var warning in BackendWarnings(eks.BackendPublicCidrs, eks.BackendLoadBalancer)) b.Log.Warning(warning);
 
         if (Operations.KubernetesChecks.SupportWarning(eks.KubernetesVersion, b.Now(), "configured") is { } support) b.Log.Warning(support);
         var warnings = checks.Count(c => c.Status == ToolStatus.Warning);
@@ -105,20 +112,32 @@ public static partial class Doctor
     /// <summary>What the missing tool is called in "still works without ...": docker's engine, kubectl.</summary>
     private static string Missing(ToolCheck check) => check.Status == ToolStatus.NoEngine ? $"{Name(check.Tool)}'s engine" : Name(check.Tool);
 
-    /// <summary>The targets that need none of <paramref name="missing"/> (Doctor itself always runs: it reports them).</summary>
+    /// <summary>
+    /// The targets that need none of <paramref name="missing"/> (Doctor itself always runs: it reports them); without the Session
+    /// Manager plugin, no target that reaches the cluster (the tunnel needs it).
+    /// </summary>
     public static IReadOnlyList<string> StillWorks(IReadOnlySet<ToolKind> missing) =>
-        Targets.All.Where(t => t.Name != TaskNames.Doctor && !Targets.ToolsOfRun(t.Name).Overlaps(missing)).Select(t => t.Name).ToArray();
+        Targets.All.Where(t => t.Name != TaskNames.Doctor && !Targets.ToolsOfRun(t.Name).Overlaps(missing)
+                && !(missing.Contains(ToolKind.SessionManagerPlugin) && Targets.Order(t.Name).Any(o => o.Reaches.HasFlag(Reach.Cluster))))
+            .Select(t => t.Name).ToArray();
 
-    /// <summary>An endpoint open to the internet, or one that this run's kubectl steps cannot reach from outside the VPC.</summary>
-    internal static IEnumerable<string> EndpointWarnings(IReadOnlyList<string> cidrs, bool runUsesClusterApi)
+    /// <summary>An endpoint open to the internet (the private one is reached through the tunnel; listed CIDRs are a choice).</summary>
+    internal static IEnumerable<string> EndpointWarnings(IReadOnlyList<string> cidrs)
     {
-        var how = $"--{ArgumentNames.EksPublicCidrs}=<office/VPN CIDRs> (or EksConfig.PublicAccessCidrs in src/Exchange.Contracts/Environments.cs)";
+        var how = $"--{ArgumentNames.EksPublicCidrs}=<office/VPN CIDRs> or '{EksEndpointAccess.PrivateOnly}' (or EksConfig.PublicAccessCidrs in " +
+                  "src/Exchange.Contracts/Environments.cs); the SSM tunnel needs no public endpoint at all";
         if (EksEndpointAccess.IsOpenToAnywhere(cidrs))
             yield return $"The EKS API endpoint is open to {EksEndpointAccess.Anywhere}: anyone on the internet can reach it (IAM and " +
                          $"access entries still guard every call). This was chosen explicitly; to limit it, pass {how}.";
-        else if (cidrs.Count == 0 && runUsesClusterApi)
-            yield return "The EKS API endpoint is private only (no public CIDRs configured): kubectl steps (Kubeconfig, Secrets, ApplyK8s, " +
-                         $"Verify, Status) reach it only from inside the VPC (VPN, a runner in the VPC). To use it from here, pass {how}.";
+    }
+
+    /// <summary>A backend load balancer open to the whole internet (chosen explicitly: it is never the default).</summary>
+    internal static IEnumerable<string> BackendWarnings(IReadOnlyList<string> cidrs, bool loadBalancer)
+    {
+        if (loadBalancer && EksEndpointAccess.IsOpenToAnywhere(cidrs))
+            yield return $"The backend's load balancer admits {EksEndpointAccess.Anywhere}: anyone on the internet can call the backend over plain " +
+                         $"HTTP. This was chosen explicitly; to limit it, pass --{ArgumentNames.BackendPublicCidrs}=<office/VPN CIDRs> (or " +
+                         "EksConfig.BackendPublicCidrs in src/Exchange.Contracts/Environments.cs).";
     }
 
     /// <summary>One row of the table: the tool (or eks api, identity, region), its status, version and detail.</summary>

@@ -47,6 +47,9 @@ public static partial class Plan
             $"{ConnectivityCheck.ImageName}-<run>");
     }
 
+    /// <summary>The pseudo-step that holds what a run does once its steps are done (the tunnel is closed).</summary>
+    public const string EndOfRun = "(end of the run)";
+
     /// <summary>DeployDev's steps as Plan replays them: the registry's actions in graph order, each with its skip reason under these settings.</summary>
     public static IReadOnlyList<Step> DeployDevSteps(PipelineSettings settings) =>
         Targets.Order(TaskNames.DeployDev).Where(t => t.Action is not null)
@@ -174,6 +177,16 @@ public static partial class Plan
                 }
                 records.Add(new StepRecord(step.Task, null, world.Calls.Skip(before).ToArray(), stopped));
             }
+            var closing = world.Calls.Count;
+            plan.CloseServices(); // what the end of a run does: the tunnel's session is terminated
+            if (world.Calls.Count > closing) records.Add(new StepRecord(EndOfRun, null, world.Calls.Skip(closing).ToArray(), null));
+            // The tunnel's local port is chosen per run.
+            foreach (var call in world.Calls.Where(c => c.Command.Tool == "aws" && c.Command.Values.Contains("start-session")))
+            {
+                var port = call.Command.Values.Single(v => v.Contains("localPortNumber=")).Split("localPortNumber=")[1];
+                shown.Add(($"localPortNumber={port}", "localPortNumber=<free port>"));
+                shown.Add(($"https://127.0.0.1:{port}", "https://127.0.0.1:<free port>"));
+            }
             // A tag derived from a placeholder checkout means nothing: show it as <tag>.
             foreach (var image in ImageManifest.Load(settings.ImagesFile).Images.Values)
                 if (shown.Any(x => x.Shown.StartsWith('<') && image.SourceDir == x.Found)) shown.Add((image.Tag, "<tag>"));
@@ -189,7 +202,15 @@ public static partial class Plan
     private static int Print(BuildContext b, Recording recording)
     {
         var s = b.Settings;
-        b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(s.Environment.Of<EksConfig>().PublicAccessCidrs)}");
+        var eks = s.Environment.Of<EksConfig>();
+        var cidrs = eks.PublicAccessCidrs;
+        b.Log.Information($"EKS API endpoint: {EksEndpointAccess.Describe(cidrs)}");
+        b.Log.Information($"kubectl reaches it {Settings.ClusterPaths.Describe(s.ClusterPath, cidrs)}" +
+                          (s.ClusterPath == Settings.ClusterPath.Tunnel
+                              ? ", opened by the first step that needs the cluster and closed when the run ends" : ""));
+        b.Log.Information(eks.BackendLoadBalancer
+            ? $"Backend: {BackendAccess.UrlPlaceholder}, {BackendAccess.Describe(eks.BackendPublicCidrs)}"
+            : $"Backend: {BackendAccess.Describe([], enabled: false)}");
         b.Log.Information($"DeployDev would run, in order ({s.Environment.EnvName}, {s.Region}), as it does the first time, into an empty account:");
         var commands = 0;
         foreach (var step in recording.Steps)

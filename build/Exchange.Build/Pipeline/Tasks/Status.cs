@@ -49,9 +49,22 @@ public static class Status
             b.Log.Information($"               RDS restarts itself 7 days after a stop{RestartDate(b)}; Pause again before then.");
 
         Kubernetes(b, state);
+        if (BackendTargets.Lines(state.Outputs, b.Names, b.Settings.ClusterPath) is { Count: > 0 } backend)
+        {
+            b.Log.Information("Backend:");
+            foreach (var line in backend) b.Log.Information("  " + line);
+        }
 
         if (state.KafkaState == "running" && state.Outputs.TryGet(Contracts.Outputs.KafkaInstanceId) is { } instance)
             Topics(b, instance);
+        if (state.IsDeployed(StackKind.Eks))
+        {
+            Access(b);
+            var cidrs = b.Settings.Environment.Of<EksConfig>().PublicAccessCidrs;
+            b.Log.Information($"  kubectl goes {Settings.ClusterPaths.Describe(b.Settings.ClusterPath, cidrs)}" +
+                              (state.Outputs.TryGet(Contracts.Outputs.JumpInstanceId) is { } jump && b.Settings.ClusterPath == Settings.ClusterPath.Tunnel
+                                  ? $": {jump}" : ""));
+        }
         if (state.IsDeployed(StackKind.Eks) && (state.Nodes?.DesiredSize ?? 0) > 0) Cluster(b, state);
 
         b.Log.Information("Sleep:");
@@ -100,6 +113,33 @@ public static class Status
         PauseRecord.Load(b.Settings.PauseFile) is { RdsStoppedAt: { } stopped, RdsRestartsAt: { } restart }
             ? $" (stopped {stopped:yyyy-MM-dd HH:mm} UTC, so on {restart:yyyy-MM-dd HH:mm} UTC)"
             : " (stopped elsewhere: date unknown here)";
+
+    /// <summary>
+    /// Who may use the cluster, and how: its access entries with their access policies, each marked when the access list
+    /// (EksConfig.AdminPrincipals/ViewPrincipals) does not name it (a deploy by that identity added it, or someone by hand: the next
+    /// deploy by anyone else removes it), and the listed principals that have no entry yet.
+    /// </summary>
+    private static void Access(BuildContext b)
+    {
+        var cluster = b.Names.ClusterName;
+        var account = b.Settings.Account;
+        var eks = b.Settings.Environment.Of<EksConfig>();
+        var listed = eks.AdminPrincipals.Concat(eks.ViewPrincipals).ToDictionary(p => ClusterPrincipals.Key(p, account), p => p);
+        var entries = b.Aws.AccessEntries(cluster);
+        b.Log.Information("Cluster access (EKS access entries):");
+        foreach (var principal in entries.Order(StringComparer.Ordinal))
+        {
+            var policies = b.Aws.AccessPolicies(cluster, principal);
+            var level = policies.Count == 0 ? "none"
+                : string.Join("+", policies.Select(p => ClusterPrincipals.LevelOf(p)?.ToString().ToLowerInvariant() ?? p.Split('/').Last()));
+            var note = listed.ContainsKey(ClusterPrincipals.Key(principal, account)) ? ""
+                : "   (not in the access list: added by that identity's own deploy or by hand; the next deploy by anyone else removes it)";
+            b.Log.Information($"  {level,-6} {principal}{note}");
+        }
+        var keys = entries.Select(e => ClusterPrincipals.Key(e, account)).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, entry) in listed.Where(l => !keys.Contains(l.Key)))
+            b.Log.Information($"  -      {entry}   (listed, but no entry yet: run DeployInfra)");
+    }
 
     /// <summary>The Redpanda topics, declared against actual, through SSM Run Command (no SSH, no open port).</summary>
     private static void Topics(BuildContext b, string instance)

@@ -76,57 +76,105 @@ public static class Synth
         return true;
     }
 
-    /// <summary>The -c values: environment, pinned account, an EKS endpoint override, and (when this run deploys) who gets cluster-admin.</summary>
+    /// <summary>
+    /// The -c values: environment, pinned account, overrides of the endpoint's and the backend load balancer's CIDRs and of the access
+    /// lists, and (when this run talks to AWS) the deploying identity when the lists do not name it, and the principal of a pre-list
+    /// cluster's entry.
+    /// </summary>
     public static SortedDictionary<string, string> Context(BuildContext b)
     {
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ContextKeys.Env] = b.Settings.Environment.EnvName };
         if (b.Settings.Account is { } account) context[ContextKeys.Account] = account;
         if (b.Settings.EksPublicCidrsOverride is { } cidrs) context[ContextKeys.EksPublicAccessCidrs] = EksEndpointAccess.Format(cidrs);
-        if (b.Settings.AdminPrincipal is { } admin) context[ContextKeys.AdminPrincipalArn] = admin;
-        else if (b.RunTouchesAws) context[ContextKeys.AdminPrincipalArn] = DeployedAdmin(b) ?? CallerPrincipal(b);
+        if (b.Settings.BackendPublicCidrsOverride is { } backend) context[ContextKeys.BackendPublicCidrs] = EksEndpointAccess.Format(backend);
+        if (b.Settings.EksAdminsOverride is { } admins) context[ContextKeys.EksAdmins] = Format(admins);
+        if (b.Settings.EksViewersOverride is { } viewers) context[ContextKeys.EksViewers] = Format(viewers);
+        if (!b.RunTouchesAws) return context;
+        var deployer = UnlistedDeployer(b);
+        if (deployer is not null) context[ContextKeys.EksDeployer] = deployer;
+        if (LegacyAdminEntry(b, deployer) is { } legacy) context[ContextKeys.EksLegacyAdminEntry] = legacy;
         return context;
     }
 
+    private static string Format(IReadOnlyList<string> principals) => principals.Count == 0 ? ClusterPrincipals.None : string.Join(",", principals);
+
+    /// <summary>The principals the access lists name (admins and viewers), by <see cref="ClusterPrincipals.Key"/>.</summary>
+    private static IEnumerable<string> Listed(BuildContext b)
+    {
+        var eks = b.Settings.Environment.Of<EksConfig>();
+        return eks.AdminPrincipals.Concat(eks.ViewPrincipals);
+    }
+
     /// <summary>
-    /// The deploying identity as an EKS access entry takes it: an IAM user or role ARN, path included.
-    /// An assumed-role session (SSO, a CI role) is looked up with <c>aws iam get-role</c>; when that is not
-    /// possible the run stops here, before anything is deployed, and says what to pass instead.
+    /// The deploying identity as an EKS access entry takes it (an IAM user or role ARN, path included), when the access lists do not
+    /// name it; null when they do. IAM names are unique in an account, so a listed role is recognised by its name, and only an
+    /// unlisted assumed-role session (SSO, a CI role) is looked up with <c>aws iam get-role</c>. When that is not possible the run stops
+    /// here, before anything is deployed, and says what to list instead. An unlisted deployer gets cluster-admin for its deploy (it
+    /// must be able to apply the workloads), with a warning saying how to keep it.
     /// </summary>
-    public static string CallerPrincipal(BuildContext b)
+    public static string? UnlistedDeployer(BuildContext b)
     {
         var identity = b.EnsureAccount();
-        if (identity.IsIamPrincipal) return identity.Arn;
-        var pass = $"Pass the cluster admin's IAM role ARN, path included, with " +
-            $"--{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/PATH/NAME";
-        if (identity.AssumedRoleName is not { } role)
-            throw new SettingsException([$"Your identity {identity.Arn} is neither an IAM user nor an assumed role, so it cannot be the cluster admin. " +
-                $"{pass}."]);
+        var account = identity.Account;
+        var listed = Listed(b).ToArray();
+        string arn;
+        if (identity.IsIamPrincipal)
+        {
+            if (listed.Any(e => ClusterPrincipals.Key(e, account) == ClusterPrincipals.Key(identity.Arn, account))) return null;
+            arn = identity.Arn;
+        }
+        else if (identity.AssumedRoleName is { } role)
+        {
+            if (listed.Any(e => ClusterPrincipals.Key(e, account).StartsWith("role/", StringComparison.Ordinal) && ClusterPrincipals.Name(e) == role))
+                return null;
+            arn = RoleArn(b, identity, role);
+        }
+        else
+            throw new SettingsException([$"Your identity {identity.Arn} is neither an IAM user nor an assumed role, so it cannot get a cluster access " +
+                "entry. Run as an IAM role or user, or list one in EksConfig.AdminPrincipals (src/Exchange.Contracts/Environments.cs)."]);
+        var relative = ClusterPrincipals.Key(arn, account);
+        b.Log.Warning($"Your identity {arn} is not in the cluster access list: it gets cluster-admin for this deploy only, and the next deploy by " +
+                      $"anyone else removes it. To keep access, add \"{relative}\" to EksConfig.AdminPrincipals (or ViewPrincipals) in " +
+                      "src/Exchange.Contracts/Environments.cs and commit it.");
+        return arn;
+    }
+
+    /// <summary>An assumed role's real ARN, path included (EKS rejects the ARN without it).</summary>
+    private static string RoleArn(BuildContext b, Aws.CallerIdentity identity, string role)
+    {
         try
         {
             var arn = b.Aws.GetRoleArn(role);
-            if (arn != $"arn:aws:iam::{identity.Account}:role/{role}") b.Log.Information($"Cluster admin: {arn} (the role behind {identity.Arn})");
+            if (arn != $"arn:aws:iam::{identity.Account}:role/{role}") b.Log.Information($"Your role: {arn} (the role behind {identity.Arn})");
             return arn;
         }
         catch (CommandFailedException e)
         {
             throw new SettingsException([$"Cannot find the IAM role behind your session {identity.Arn}: `aws iam get-role --role-name {role}` failed " +
-                $"({e.ErrorTail.Trim()}). " +
-                                         $"EKS rejects the role's ARN without its path. {pass} " +
-                                         "(for an SSO role: " +
-                $"--{ArgumentNames.AdminPrincipal}=arn:aws:iam::{identity.Account}:role/aws-reserved/sso.amazonaws.com/REGION/{role}, " +
-                                         "REGION being your IAM Identity Center's; the IAM console shows the ARN), or ask for iam:GetRole on your role."]);
+                $"({e.ErrorTail.Trim()}). Your role is not in the cluster access list, so this deploy would add it, and EKS rejects the role's ARN " +
+                "without its path. List it, path included, in EksConfig.AdminPrincipals (src/Exchange.Contracts/Environments.cs) or pass " +
+                $"--{ArgumentNames.EksAdmins}=role/PATH/{role} (an SSO role: role/aws-reserved/sso.amazonaws.com/REGION/{role}, REGION being your " +
+                "IAM Identity Center's; the IAM console shows the ARN): a listed role needs no lookup. Or ask for iam:GetRole on your role."]);
         }
     }
 
     /// <summary>
-    /// The admin the deployed cluster already has: a deploy by another identity (CI, a colleague) keeps
-    /// it instead of handing the cluster to whoever ran last. --admin-principal changes it on purpose.
+    /// A cluster deployed before the access list has one entry with the logical ID AdminAccessEntry (its principal is the Eks stack's
+    /// AdminPrincipalArn output). While that principal is among this deploy's, its entry keeps that ID: under a new ID CloudFormation
+    /// would create a second entry for the principal before deleting the first, which EKS refuses. Otherwise the entry goes, and a
+    /// warning says so.
     /// </summary>
-    private static string? DeployedAdmin(BuildContext b)
+    private static string? LegacyAdminEntry(BuildContext b, string? deployer)
     {
         if (b.Aws.DescribeStack(b.Names.Stack(StackKind.Eks)) is not { } eks) return null;
-        var value = Aws.DeploymentOutputs.FromStackDescriptions(b.Names, [eks]).TryGet(Outputs.EksAdminPrincipalArn);
-        return value is null or Outputs.NoAdminPrincipal ? null : value;
+        var principal = Aws.DeploymentOutputs.FromStackDescriptions(b.Names, [eks]).TryGet(Outputs.EksLegacyAdminEntryPrincipal);
+        if (principal is null or Outputs.NoLegacyAdminEntry) return null;
+        var account = b.Settings.Account;
+        var key = ClusterPrincipals.Key(principal, account);
+        if (Listed(b).Append(deployer).OfType<string>().Any(p => ClusterPrincipals.Key(p, account) == key)) return principal;
+        b.Log.Warning($"{principal} had cluster-admin from before the access list (entry AdminAccessEntry) and is not listed: this deploy removes its " +
+                      $"access entry. To keep it, add \"{key}\" to EksConfig.AdminPrincipals in src/Exchange.Contracts/Environments.cs.");
+        return null;
     }
 
     /// <summary>SHA-256 over the infra sources, the shared contracts, the build props and the context.</summary>

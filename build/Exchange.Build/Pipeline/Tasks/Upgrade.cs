@@ -203,7 +203,6 @@ public static class Upgrade
         var release = eks.NodeReleaseVersion;
         var nodegroup = $"<{stack}.{Outputs.EksNodegroupName.Key}>";
         var context = Synth.Context(b);
-        context.TryAdd(ContextKeys.AdminPrincipalArn, "<admin-principal-arn>"); // a real run reads it from the deployed Eks stack
         string Show(Processes.CommandLine command) => command.RenderSafe(b.Redactor);
         IEnumerable<string> Stage(string version, string nodeRelease, string waitsFor)
         {

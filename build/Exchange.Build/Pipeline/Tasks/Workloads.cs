@@ -58,6 +58,7 @@ public static class Workloads
         foreach (var image in images) b.Log.Information($"  image {image.Name} -> {image.Reference}");
         var result = Apply(b, new ProcessOptions { StandardInputText = rendered }, "ApplyK8s");
         b.Report.Add(TaskNames.ApplyK8s, result.AnyChanged ? StepOutcome.Changed : StepOutcome.Unchanged, result.Describe());
+        BackendTargets.Announce(b); // the summary's last lines: the backend's URL and who may call it
     }
 
     /// <summary>The overlay rendered with these images, through a throw-away kustomize layer.</summary>

@@ -84,6 +84,19 @@ public sealed partial class AwsCli
             .Select(r => r.GetProperty("ResourceARN").GetString()!).ToArray();
     }
 
+    public CommandLine EnvironmentLoadBalancersCommand(string env) =>
+        JsonCommand("resourcegroupstaggingapi", "get-resources", "--tag-filters", $"Key={Contracts.ResourceTags.EnvironmentKey},Values={env}",
+            $"Key={Contracts.ResourceTags.ProjectKey},Values={Contracts.ResourceTags.ProjectValue}",
+            "--resource-type-filters", "elasticloadbalancing:loadbalancer");
+
+    /// <summary>Load balancers the stacks made (they carry the app's Environment and Project tags): the backend's, while its stack exists.</summary>
+    public IReadOnlyList<string> EnvironmentLoadBalancers(string env)
+    {
+        using var json = RunJson(EnvironmentLoadBalancersCommand(env));
+        return json.RootElement.GetProperty("ResourceTagMappingList").EnumerateArray()
+            .Select(r => r.GetProperty("ResourceARN").GetString()!).ToArray();
+    }
+
     public CommandLine DescribeRepositoryCommand(string name) => JsonCommand("ecr", "describe-repositories", "--repository-names", name);
 
     /// <summary>True while the ECR repository exists (with whatever images it still holds).</summary>

@@ -60,6 +60,11 @@ public static class IamPermissions
     private static IReadOnlyList<string> Buckets(IamScope s) => [$"arn:{s.Partition}:s3:::exchange-{s.Names.Env}-*"];
     private static IReadOnlyList<string> BucketObjects(IamScope s) => [$"arn:{s.Partition}:s3:::exchange-{s.Names.Env}-*/*"];
 
+    /// <summary>The Auto Scaling groups EKS makes for managed node groups (named eks-NODEGROUP-ID); scoped to this cluster's by EKS's tag.</summary>
+    private static IReadOnlyList<string> NodegroupAutoScalingGroups(IamScope s) => [s.Arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/eks-*")];
+
+    private static IamCondition ClusterNodegroup(IamScope s) => new("StringEquals", "aws:ResourceTag/eks:cluster-name", s.Names.ClusterName);
+
     private static IReadOnlyList<string> Schedules(IamScope s) => [s.Arn("scheduler", $"schedule/default/{s.Names.SleepSchedulePrefix}*")];
 
     /// <summary>The sleep schedules' dead-letter queues (exchange-ENV-sleep-TARGET-dlq).</summary>
@@ -73,6 +78,13 @@ public static class IamPermissions
     /// <summary>EC2 instance ids are not known before deploy: scope by the tag CloudFormation puts on the Kafka stack's instance.</summary>
     private static IamCondition KafkaInstance(IamScope s) =>
         new("StringEquals", "aws:ResourceTag/aws:cloudformation:stack-name", s.Names.Stack(StackKind.Kafka));
+
+    /// <summary>The tunnel's jump instance (the NAT instance, or a NAT gateway VPC's jump instance): the Vpc stack's instance, by its tag.</summary>
+    private static IamCondition JumpInstance(IamScope s) =>
+        new("StringEquals", "ssm:resourceTag/aws:cloudformation:stack-name", s.Names.Stack(StackKind.Vpc));
+
+    private static IReadOnlyList<string> PortForwardingDocument(IamScope s) =>
+        [$"arn:{s.Partition}:ssm:{s.Region}::document/{AwsCli.PortForwardingDocument}"];
 
     /// <summary>What the CDK CLI needs from the caller for deploy/diff/destroy: the bootstrap roles do the rest.</summary>
     private static readonly IamGrant[] CdkCaller =
@@ -108,6 +120,12 @@ public static class IamPermissions
         ["aws cloudformation execute-change-set"] =
             [G("cloudformation:ExecuteChangeSet", s => [s.Arn("cloudformation", $"stack/{s.Names.Stack(StackKind.Eks)}/*")])],
         ["aws cloudformation describe-stack-events"] = [G("cloudformation:DescribeStackEvents", Stacks)],
+        // The backend's load balancer: DeployInfra attaches the node group's Auto Scaling group to its target group (CloudFormation
+        // cannot); Verify reads the targets' health. Describe calls of both services take no resource-level permissions.
+        ["aws autoscaling describe-auto-scaling-groups"] = [G("autoscaling:DescribeAutoScalingGroups", IamGrant.AnyResource)],
+        ["aws autoscaling attach-load-balancer-target-groups"] =
+            [G("autoscaling:AttachLoadBalancerTargetGroups", NodegroupAutoScalingGroups, ClusterNodegroup)],
+        ["aws elbv2 describe-target-health"] = [G("elasticloadbalancing:DescribeTargetHealth", IamGrant.AnyResource)],
         ["aws ec2 describe-instances"] = [G("ec2:DescribeInstances", IamGrant.AnyResource)],
         ["aws ec2 stop-instances"] = [G("ec2:StopInstances", Instances, KafkaInstance)],
         ["aws ec2 start-instances"] = [G("ec2:StartInstances", Instances, KafkaInstance)],
@@ -140,6 +158,13 @@ public static class IamPermissions
         ["aws s3api put-object"] = [G("s3:PutObject", BucketObjects)],
         ["aws s3api get-object"] = [G("s3:GetObject", BucketObjects), G("s3:ListBucket", Buckets)],
         ["aws ssm get-command-invocation"] = [G("ssm:GetCommandInvocation", IamGrant.AnyResource)],
+        // The tunnel to the private EKS API: a port-forwarding session on the jump instance, with this one document; ended when the run ends.
+        ["aws ssm start-session"] = [G("ssm:StartSession", PortForwardingDocument), G("ssm:StartSession", Instances, JumpInstance)],
+        ["aws ssm terminate-session"] = [G("ssm:TerminateSession", s => [s.Arn("ssm", "session/*")])],
+        ["aws ssm describe-instance-information"] = [G("ssm:DescribeInstanceInformation", IamGrant.AnyResource)],
+        // Status: who has access to the cluster, and at which level.
+        ["aws eks list-access-entries"] = [G("eks:ListAccessEntries", Cluster)],
+        ["aws eks list-associated-access-policies"] = [G("eks:ListAssociatedAccessPolicies", s => [s.Arn("eks", $"access-entry/{s.Names.ClusterName}/*")])],
         // The CDK CLI: deploy/diff/destroy act through the bootstrap roles. `cdk bootstrap` creates IAM roles and the
         // CDKToolkit stack: an administrator runs it once per account and region, so it is not the deploy role's job
         // (the Bootstrap task only checks CDKToolkit with describe-stacks when the account is bootstrapped).
