@@ -237,6 +237,13 @@ public sealed class TunnelWorld(params Func<int, FakeSession>[] first) : IProces
             ["rds", "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = "available" } } }),
             ["eks", "describe-nodegroup", ..] => Ok(new { nodegroup = new { scalingConfig = new { minSize = 1, maxSize = 4, desiredSize = 2 } } }),
             ["logs", "describe-log-groups", ..] => Ok(new { logGroups = Array.Empty<object>() }),
+            // The broker, asked for its topics after the deploy: an empty one that creates what it is asked for.
+            ["ssm", "send-command", ..] => Ok(new { Command = new { CommandId = "c-1" } }),
+            ["ssm", "get-command-invocation", ..] => Ok(new
+            {
+                Status = "Success", StandardErrorContent = "",
+                StandardOutputContent = string.Concat(Kafka.DeclaredTopics.Of(Environments.Dev).Topics.Select(t => $"created {t.Name} 3 1\n")),
+            }),
             ["secretsmanager", "describe-secret", ..] => new ProcessResult(255, "", "An error occurred (ResourceNotFoundException) when calling " +
                 "the DescribeSecret operation: Secrets Manager can't find the specified secret.", TimeSpan.Zero),
             ["config", "current-context"] => new ProcessResult(CurrentContext is null ? 1 : 0, CurrentContext ?? "", "", TimeSpan.Zero),
