@@ -48,6 +48,32 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Dictionary<string, JsonObject> Commands { get; } = []; // SSM Run Command invocations
     public Dictionary<string, JsonObject> Schedules { get; } = []; // EventBridge Scheduler (default group), by name, as GetSchedule answers
 
+    /// <summary>The time-scaled world: null (the default) creates and deletes at once; see <see cref="ResourceTiming"/>.</summary>
+    public ResourceTiming? Timing { get; set; }
+
+    /// <summary>Every timed stack operation, in the order they began: when, how long AWS would take, and when it was done.</summary>
+    public List<TimedOperation> Timeline { get; } = [];
+
+    private readonly List<(TimedOperation Operation, Action Complete)> _pending = [];
+
+    /// <summary>Runs <paramref name="complete"/> once <paramref name="awsMinutes"/> (scaled) have passed (see <see cref="Due"/>).</summary>
+    public void Schedule(string stack, string operation, double awsMinutes, Action complete)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var timed = new TimedOperation(stack, operation, awsMinutes, now, now + Timing!.Scaled(awsMinutes));
+        Timeline.Add(timed);
+        _pending.Add((timed, complete));
+    }
+
+    /// <summary>The timed operations due now, earliest first, taken off the schedule.</summary>
+    public IReadOnlyList<(DateTimeOffset Due, Action Complete)> Due()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var due = _pending.Where(p => p.Operation.Due <= now).OrderBy(p => p.Operation.Due).ToList();
+        foreach (var p in due) _pending.Remove(p);
+        return due.Select(p => (p.Operation.Due, p.Complete)).ToList();
+    }
+
     /// <summary>What SSM Run Command prints for a shell command on an instance (tests set it; default: nothing).</summary>
     public Func<string, string, string> RunShell { get; set; } = (_, _) => "";
 
@@ -58,7 +84,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Cloud Clone()
     {
         WithDefaultCaller();
-        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell };
+        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell, Timing = Timing }; // a copy starts with nothing in progress
         foreach (var (key, identity) in _identities) copy._identities[key] = identity;
         foreach (var (name, stack) in Stacks) copy.Stacks[name] = stack.Copy();
         copy.DeletedStacks.AddRange(DeletedStacks.Select(s => s.Copy()));
@@ -120,6 +146,9 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
 
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>A stack operation of the timed world: begun at <paramref name="Began"/>, done at <paramref name="Due"/> (AWS minutes, scaled).</summary>
+public sealed record TimedOperation(string Stack, string Operation, double AwsMinutes, DateTimeOffset Began, DateTimeOffset Due);
 
 /// <summary>A Secrets Manager secret; DeletedDate set means scheduled for deletion (the recovery window).</summary>
 public sealed class SecretRecord

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Exchange.AwsStandIn;
+
+/// <summary>
+/// The fastest a first deploy of a cloud assembly can be in the timed world: each stack takes the critical path of its
+/// resources (<see cref="ResourceTiming.CriticalPath"/>, the figures the timed stand-in uses), and starts when the stacks it
+/// depends on are done. The stacks' dependencies are the assembly's (the CDK app adds them from the stack registry), and
+/// an optional stack before all of them (the bootstrap stack, CDKToolkit) comes first.
+/// </summary>
+public static class CriticalPath
+{
+    public sealed record Stack(string Name, double Minutes, IReadOnlyList<string> DependsOn)
+    {
+        public double Start { get; set; }
+        public double Finish => Start + Minutes;
+        public string? WaitsFor { get; set; }
+    }
+
+    /// <summary>The stacks of the assembly (manifest.json), with the <paramref name="first"/> stack (name, template) before all.</summary>
+    public static IReadOnlyList<Stack> Of(string assemblyDir, (string Name, string TemplateFile)? first = null)
+    {
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(assemblyDir, "manifest.json")))!["artifacts"]!.AsObject();
+        var stacks = manifest.Where(a => a.Value?["type"]?.ToString() == "aws:cloudformation:stack").ToDictionary(a => a.Key, a => a.Value!);
+        var result = new List<Stack>();
+        if (first is { } f) result.Add(new Stack(f.Name, Minutes(CloudFormation.ParseTemplate(File.ReadAllText(f.TemplateFile))), []));
+        foreach (var (id, artifact) in stacks)
+        {
+            var template = CloudFormation.ParseTemplate(File.ReadAllText(Path.Combine(assemblyDir, artifact["properties"]!["templateFile"]!.ToString())));
+            var dependsOn = (artifact["dependencies"] as JsonArray ?? []).Select(d => d!.ToString()).Where(stacks.ContainsKey)
+                .Select(d => stacks[d]!["properties"]?["stackName"]?.ToString() ?? d).ToList();
+            if (first is { } before) dependsOn.Add(before.Name);
+            result.Add(new Stack(artifact["properties"]?["stackName"]?.ToString() ?? id, Minutes(template), dependsOn));
+        }
+        var byName = result.ToDictionary(s => s.Name);
+        var done = new HashSet<string>();
+        void Place(Stack s)
+        {
+            if (!done.Add(s.Name)) return;
+            foreach (var d in s.DependsOn) Place(byName[d]);
+            var last = s.DependsOn.Select(d => byName[d]).OrderByDescending(d => d.Finish).FirstOrDefault();
+            (s.Start, s.WaitsFor) = (last?.Finish ?? 0, last?.Name);
+        }
+        foreach (var s in result) Place(s);
+        return result.OrderBy(s => s.Start).ThenBy(s => s.Finish).ToArray();
+    }
+
+    /// <summary>The chain that ends last, first stack first.</summary>
+    public static IReadOnlyList<Stack> Chain(IReadOnlyList<Stack> stacks)
+    {
+        var byName = stacks.ToDictionary(s => s.Name);
+        var chain = new List<Stack>();
+        for (var s = stacks.MaxBy(s => s.Finish); s is not null; s = s.WaitsFor is { } w ? byName[w] : null) chain.Insert(0, s);
+        return chain;
+    }
+
+    private static double Minutes(JsonObject template) =>
+        ResourceTiming.CriticalPath(template, (template["Resources"] as JsonObject ?? []).Select(r => r.Key).ToArray(), deleting: false);
+
+    /// <summary>critical-path --assembly DIR [--time-scale S] [--first NAME=TEMPLATE]: the table, then `critical_path_seconds=N`.</summary>
+    public static int Run(IReadOnlyDictionary<string, string> options)
+    {
+        if (!options.TryGetValue("assembly", out var assembly) || !File.Exists(Path.Combine(assembly, "manifest.json")))
+        {
+            Console.Error.WriteLine("critical-path needs --assembly DIR, a synthesized cloud assembly (./build.sh --target=Synth writes " +
+                                    "artifacts/<env>/cdk.out).");
+            return 2;
+        }
+        var scale = double.Parse(options.GetValueOrDefault("time-scale", "1"), CultureInfo.InvariantCulture);
+        (string, string)? first = options.GetValueOrDefault("first") is { } f && f.Split('=', 2) is [var name, var file] ? (name, file) : null;
+        var stacks = Of(assembly, first);
+        var timing = new ResourceTiming(scale);
+        string S(double minutes) => timing.Scaled(minutes).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        Console.WriteLine($"{"stack",-24} {"AWS min",8} {"start s",8} {"end s",8}  waits for   (1 AWS minute = {scale.ToString(CultureInfo.InvariantCulture)} s)");
+        foreach (var s in stacks)
+            Console.WriteLine($"{s.Name,-24} {s.Minutes.ToString("0.0", CultureInfo.InvariantCulture),8} {S(s.Start),8} {S(s.Finish),8}  {s.WaitsFor ?? "-"}");
+        var chain = Chain(stacks);
+        Console.WriteLine($"critical path: {string.Join(" -> ", chain.Select(s => s.Name))} = " +
+                          $"{chain[^1].Finish.ToString("0.0", CultureInfo.InvariantCulture)} AWS min");
+        Console.WriteLine($"critical_path_seconds={S(chain[^1].Finish)}");
+        return 0;
+    }
+}
