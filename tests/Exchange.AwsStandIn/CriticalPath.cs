@@ -58,7 +58,10 @@ public static class CriticalPath
     private static double Minutes(JsonObject template) =>
         ResourceTiming.CriticalPath(template, (template["Resources"] as JsonObject ?? []).Select(r => r.Key).ToArray(), deleting: false);
 
-    /// <summary>critical-path --assembly DIR [--time-scale S] [--first NAME=TEMPLATE]: the table, then `critical_path_seconds=N`.</summary>
+    /// <summary>
+    /// critical-path --assembly DIR [--time-scale S] [--first NAME=TEMPLATE] [--timeline FILE --since EPOCH_SECONDS]: the table, then
+    /// `critical_path_seconds=N`; with a timeline (the stand-in's GET /_standin/timeline), what the deploy did against it.
+    /// </summary>
     public static int Run(IReadOnlyDictionary<string, string> options)
     {
         if (!options.TryGetValue("assembly", out var assembly) || !File.Exists(Path.Combine(assembly, "manifest.json")))
@@ -79,6 +82,33 @@ public static class CriticalPath
         Console.WriteLine($"critical path: {string.Join(" -> ", chain.Select(s => s.Name))} = " +
                           $"{chain[^1].Finish.ToString("0.0", CultureInfo.InvariantCulture)} AWS min");
         Console.WriteLine($"critical_path_seconds={S(chain[^1].Finish)}");
+        if (options.GetValueOrDefault("timeline") is { } timelineFile)
+            Actual(stacks, File.ReadAllText(timelineFile), DateTimeOffset.FromUnixTimeMilliseconds(
+                (long)(double.Parse(options.GetValueOrDefault("since", "0"), CultureInfo.InvariantCulture) * 1000)));
         return 0;
+    }
+
+    /// <summary>
+    /// What the stand-in's timeline (GET /_standin/timeline) says happened, in seconds since <paramref name="since"/>: each stack
+    /// operation's begin and end, and what it waited for: the dependency done last before it began, and the gap after it.
+    /// </summary>
+    public static void Actual(IReadOnlyList<Stack> stacks, string timelineJson, DateTimeOffset since)
+    {
+        var byName = stacks.ToDictionary(s => s.Name);
+        var timeline = JsonNode.Parse(timelineJson)!.AsArray().Select(t => (
+            Stack: t!["Stack"]!.ToString(), Operation: t["Operation"]!.ToString(), Minutes: t["AwsMinutes"]!.GetValue<double>(),
+            Began: DateTimeOffset.Parse(t["Began"]!.ToString(), CultureInfo.InvariantCulture),
+            Due: DateTimeOffset.Parse(t["Due"]!.ToString(), CultureInfo.InvariantCulture))).ToList();
+        string At(DateTimeOffset t) => (t - since).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        Console.WriteLine($"{"stack (as deployed)",-24} {"op",-7} {"AWS min",7} {"began s",8} {"done s",8}  waited for");
+        foreach (var t in timeline)
+        {
+            var dependencies = byName.TryGetValue(t.Stack, out var s) ? s.DependsOn : [];
+            var last = timeline.Where(o => dependencies.Contains(o.Stack) && o.Due <= t.Began).OrderByDescending(o => o.Due).FirstOrDefault();
+            var waited = last.Stack is null
+                ? "nothing before it in CloudFormation"
+                : $"{last.Stack} (done {((t.Began - last.Due).TotalSeconds).ToString("0.0", CultureInfo.InvariantCulture)} s before)";
+            Console.WriteLine($"{t.Stack,-24} {t.Operation,-7} {t.Minutes.ToString("0.0", CultureInfo.InvariantCulture),7} {At(t.Began),8} {At(t.Due),8}  {waited}");
+        }
     }
 }

@@ -5,12 +5,12 @@ using Exchange.AwsStandIn;
 // With --registry, the first line of stdin is the registry's password (ECR's get-login-password hands it out).
 // --time-scale S: the timed world, S real seconds per AWS minute (see Timing.cs); without it, stacks deploy at once.
 // Prints the environment a client needs (export lines), then serves until stopped.
-// dotnet Exchange.AwsStandIn.dll critical-path --assembly DIR [--time-scale S] [--first NAME=TEMPLATE]: the fastest
-// first deploy of that cloud assembly in the timed world (CriticalPath.cs).
+// dotnet Exchange.AwsStandIn.dll critical-path --assembly DIR [--time-scale S] [--first NAME=TEMPLATE] [--timeline FILE --since T]:
+// the fastest first deploy of that cloud assembly in the timed world, and what a deploy did against it (CriticalPath.cs).
 var critical = args.FirstOrDefault() == "critical-path";
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length ? args[p.i + 1] : "");
-string[] known = critical ? ["assembly", "time-scale", "first"] : ["port", "account", "region", "registry", "time-scale"];
+string[] known = critical ? ["assembly", "time-scale", "first", "timeline", "since"] : ["port", "account", "region", "registry", "time-scale"];
 foreach (var key in options.Keys.Except(known))
 {
     Console.Error.WriteLine($"Unknown option --{key}. " +
