@@ -16,7 +16,7 @@ trap 'kill "$EXCHANGE_WORLD_STANDIN_PID" "$EXCHANGE_WORLD_REGISTRY_PID" 2>/dev/n
 standin=(dotnet tests/Exchange.AwsStandIn/bin/Release/net10.0/Exchange.AwsStandIn.dll)
 
 ./build.sh --target=Synth >"$EXCHANGE_WORLD/synth.log" 2>&1 || { cat "$EXCHANGE_WORLD/synth.log"; exit 1; }
-assembly="$EXCHANGE_ARTIFACTS_DIR/dev/cdk.out"
+assembly="$(dirname "$(find "$EXCHANGE_ARTIFACTS_DIR" -path '*cdk.out/manifest.json' -not -path '*cdk.out/cdk.out/*' | head -1)")"
 (cd "$EXCHANGE_WORLD" && "$OLDPWD/infra/node_modules/.bin/cdk" bootstrap --show-template --no-notices >bootstrap.yaml 2>/dev/null)
 
 stamp() { # prefixes each line with the epoch time it was read
@@ -45,6 +45,13 @@ sed 's/\x1b\[[0-9;]*m//g' "$EXCHANGE_WORLD/deploy.log" | awk -v t0="$start" -v t
   $2 == "==>" { close_step($1); step = $3; begin = $1; waited = (last == "" ? "-" : last) ; next }
   /^[0-9.]+ Summary:/ { close_step($1); step = "" }
   END { close_step(t1) }'
+push=$(sed 's/\x1b\[[0-9;]*m//g' "$EXCHANGE_WORLD/deploy.log" | awk '$2 == "Pushing" { print $1; exit }')
+eks=$(jq -r '[.[] | select(.Stack | endswith("-Eks")) | select(.Operation == "CREATE")][0].Due' "$EXCHANGE_WORLD/timeline.json")
+eks=$(date -d "$eks" +%s.%N)
+if [[ -n $push ]]; then
+  printf '== image push started at %.1f s, the Eks stack was done at %.1f s: the push %s\n' "$(echo "$push - $start" | bc -l)" \
+    "$(echo "$eks - $start" | bc -l)" "$(if (($(echo "$push < $eks" | bc -l))); then echo "overlaps it"; else echo "waited for it"; fi)"
+fi
 wall=$(echo "$end - $start" | bc -l)
 printf '== first DeployDev: %.1f s wall, critical path %.1f s: %.2f times the critical path (goal: 1.1)\n' \
   "$wall" "$critical" "$(echo "$wall / $critical" | bc -l)"
