@@ -34,8 +34,9 @@ if [[ $status -ne 0 ]]; then sed 's/\x1b\[[0-9;]*m//g' "$EXCHANGE_WORLD/deploy.l
 curl -s "$AWS_ENDPOINT_URL/_standin/timeline" >"$EXCHANGE_WORLD/timeline.json"
 
 echo "== critical path (1 AWS minute = $EXCHANGE_WORLD_TIME_SCALE s)"
+# cdk bootstrap passes FileAssetsBucketKmsKeyId=AWS_MANAGED_KEY unless told otherwise: no KMS key before the bucket.
 "${standin[@]}" critical-path --assembly "$assembly" --time-scale "$EXCHANGE_WORLD_TIME_SCALE" --first "CDKToolkit=$EXCHANGE_WORLD/bootstrap.yaml" \
-  --timeline "$EXCHANGE_WORLD/timeline.json" --since "$start" | tee "$EXCHANGE_WORLD/critical.txt"
+  --first-parameters FileAssetsBucketKmsKeyId=AWS_MANAGED_KEY --timeline "$EXCHANGE_WORLD/timeline.json" --since "$start" | tee "$EXCHANGE_WORLD/critical.txt"
 critical=$(sed -n 's/^critical_path_seconds=//p' "$EXCHANGE_WORLD/critical.txt")
 
 echo "== DeployDev's steps (seconds since it started; a step waits for the one before it unless it says otherwise)"

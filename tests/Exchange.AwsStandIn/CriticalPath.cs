@@ -19,12 +19,14 @@ public static class CriticalPath
     }
 
     /// <summary>The stacks of the assembly (manifest.json), with the <paramref name="first"/> stack (name, template) before all.</summary>
-    public static IReadOnlyList<Stack> Of(string assemblyDir, (string Name, string TemplateFile)? first = null)
+    public static IReadOnlyList<Stack> Of(string assemblyDir, (string Name, string TemplateFile)? first = null,
+        IReadOnlyDictionary<string, string>? firstParameters = null)
     {
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(assemblyDir, "manifest.json")))!["artifacts"]!.AsObject();
         var stacks = manifest.Where(a => a.Value?["type"]?.ToString() == "aws:cloudformation:stack").ToDictionary(a => a.Key, a => a.Value!);
         var result = new List<Stack>();
-        if (first is { } f) result.Add(new Stack(f.Name, Minutes(CloudFormation.ParseTemplate(File.ReadAllText(f.TemplateFile))), []));
+        if (first is { } f)
+            result.Add(new Stack(f.Name, Minutes(CloudFormation.ParseTemplate(File.ReadAllText(f.TemplateFile)), firstParameters), []));
         foreach (var (id, artifact) in stacks)
         {
             var template = CloudFormation.ParseTemplate(File.ReadAllText(Path.Combine(assemblyDir, artifact["properties"]!["templateFile"]!.ToString())));
@@ -55,12 +57,19 @@ public static class CriticalPath
         return chain;
     }
 
-    private static double Minutes(JsonObject template) =>
-        ResourceTiming.CriticalPath(template, (template["Resources"] as JsonObject ?? []).Select(r => r.Key).ToArray(), deleting: false);
+    /// <summary>The stack's resources that its conditions create with these parameters (the others at their defaults).</summary>
+    private static double Minutes(JsonObject template, IReadOnlyDictionary<string, string>? parameters = null)
+    {
+        var defaults = (template["Parameters"] as JsonObject ?? [])
+            .ToDictionary(p => p.Key, p => parameters?.GetValueOrDefault(p.Key) ?? p.Value?["Default"]?.ToString() ?? "");
+        var context = new StackContext(new Cloud(), "critical-path", "critical-path", template, defaults);
+        var active = (template["Resources"] as JsonObject ?? []).Where(r => r.Value is JsonObject o && context.IsActive(o)).Select(r => r.Key).ToArray();
+        return ResourceTiming.CriticalPath(template, active, deleting: false);
+    }
 
     /// <summary>
-    /// critical-path --assembly DIR [--time-scale S] [--first NAME=TEMPLATE] [--timeline FILE --since EPOCH_SECONDS]: the table, then
-    /// `critical_path_seconds=N`; with a timeline (the stand-in's GET /_standin/timeline), what the deploy did against it.
+    /// critical-path --assembly DIR [--time-scale S] [--first NAME=TEMPLATE [--first-parameters K=V,...]] [--timeline FILE --since EPOCH]:
+    /// the table, then `critical_path_seconds=N`; with a timeline (the stand-in's GET /_standin/timeline), what the deploy did against it.
     /// </summary>
     public static int Run(IReadOnlyDictionary<string, string> options)
     {
@@ -72,10 +81,13 @@ public static class CriticalPath
         }
         var scale = double.Parse(options.GetValueOrDefault("time-scale", "1"), CultureInfo.InvariantCulture);
         (string, string)? first = options.GetValueOrDefault("first") is { } f && f.Split('=', 2) is [var name, var file] ? (name, file) : null;
-        var stacks = Of(assembly, first);
+        var firstParameters = (options.GetValueOrDefault("first-parameters") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+        var stacks = Of(assembly, first, firstParameters);
         var timing = new ResourceTiming(scale);
         string S(double minutes) => timing.Scaled(minutes).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
-        Console.WriteLine($"{"stack",-24} {"AWS min",8} {"start s",8} {"end s",8}  waits for   (1 AWS minute = {scale.ToString(CultureInfo.InvariantCulture)} s)");
+        var unit = $"(1 AWS minute = {scale.ToString(CultureInfo.InvariantCulture)} s)";
+        Console.WriteLine($"{"stack",-24} {"AWS min",8} {"start s",8} {"end s",8}  waits for   {unit}");
         foreach (var s in stacks)
             Console.WriteLine($"{s.Name,-24} {s.Minutes.ToString("0.0", CultureInfo.InvariantCulture),8} {S(s.Start),8} {S(s.Finish),8}  {s.WaitsFor ?? "-"}");
         var chain = Chain(stacks);
@@ -108,7 +120,8 @@ public static class CriticalPath
             var waited = last.Stack is null
                 ? "nothing before it in CloudFormation"
                 : $"{last.Stack} (done {((t.Began - last.Due).TotalSeconds).ToString("0.0", CultureInfo.InvariantCulture)} s before)";
-            Console.WriteLine($"{t.Stack,-24} {t.Operation,-7} {t.Minutes.ToString("0.0", CultureInfo.InvariantCulture),7} {At(t.Began),8} {At(t.Due),8}  {waited}");
+            var minutes = t.Minutes.ToString("0.0", CultureInfo.InvariantCulture);
+            Console.WriteLine($"{t.Stack,-24} {t.Operation,-7} {minutes,7} {At(t.Began),8} {At(t.Due),8}  {waited}");
         }
     }
 }

@@ -10,13 +10,15 @@ using Exchange.AwsStandIn;
 var critical = args.FirstOrDefault() == "critical-path";
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length ? args[p.i + 1] : "");
-string[] known = critical ? ["assembly", "time-scale", "first", "timeline", "since"] : ["port", "account", "region", "registry", "time-scale"];
+string[] known = critical
+    ? ["assembly", "time-scale", "first", "first-parameters", "timeline", "since"]
+    : ["port", "account", "region", "registry", "time-scale"];
 foreach (var key in options.Keys.Except(known))
 {
     Console.Error.WriteLine($"Unknown option --{key}. " +
                             "Usage: Exchange.AwsStandIn [--port N] [--account ID] [--region R] [--registry HOST:PORT] (registry password on stdin) " +
                             "[--time-scale SECONDS_PER_AWS_MINUTE]; or Exchange.AwsStandIn critical-path --assembly DIR [--time-scale S] " +
-                            "[--first NAME=TEMPLATE]");
+                            "[--first NAME=TEMPLATE [--first-parameters K=V,...]] [--timeline FILE --since EPOCH_SECONDS]");
     return 2;
 }
 ResourceTiming? timing = null;

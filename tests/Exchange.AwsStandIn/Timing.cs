@@ -23,7 +23,8 @@ public sealed class ResourceTiming(double secondsPerMinute)
     //  [eks-api] Amazon EKS API Reference, CreateCluster: "Cluster creation typically takes between 10 and 15 minutes."
     //            https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html
     //  [eks-measured] Eason Cao, "Unofficial EKS Cluster Creation Performance" (21 regions, same configuration):
-    //            ap-northeast-2 834 s (13:54), the fastest region 793 s. https://easontechtalk.com/unofficial-eks-cluster-creation-performance-across-aws-regions
+    //            ap-northeast-2 834 s (13:54), the fastest region 793 s.
+    //            https://easontechtalk.com/unofficial-eks-cluster-creation-performance-across-aws-regions
     //  [issue]   the team's figures from public measurements, as issue 24 states them: managed node group 3-5 min, RDS instance
     //            6-10, ElastiCache node 6-10, a NAT instance with its cfn-signal 2-3.
     //  [cfn]     CloudFormation's usual seconds for control-plane-only resources (VPC pieces, security groups, roles, log groups,
