@@ -37,6 +37,29 @@ public sealed class TimingTests : IDisposable
     }
 
     [Fact]
+    public void Only_the_resources_a_stacks_conditions_create_count_toward_its_time()
+    {
+        var first = _world.Write("first.json", """
+            {
+              "Parameters": { "WithDatabase": { "Type": "String", "Default": "no" } },
+              "Conditions": { "MakeDatabase": { "Fn::Equals": [{ "Ref": "WithDatabase" }, "yes"] } },
+              "Resources": {
+                "Db": { "Type": "AWS::RDS::DBInstance", "Condition": "MakeDatabase", "Properties": { "DBInstanceClass": "db.t4g.micro" } },
+                "Logs": { "Type": "AWS::Logs::LogGroup", "Properties": {} }
+              }
+            }
+            """);
+        var assembly = Templates.Assembly(_world);
+
+        var without = CriticalPath.Of(assembly, ("First", first)).Single(s => s.Name == "First");
+        var with = CriticalPath.Of(assembly, ("First", first), new Dictionary<string, string> { ["WithDatabase"] = "yes" });
+
+        Assert.Equal(0.1, without.Minutes, 6);
+        Assert.Equal(6.0, with.Single(s => s.Name == "First").Minutes, 6);
+        Assert.Equal("First", with.Single(s => s.Name == "StandIn-Data").WaitsFor); // every stack after the first one
+    }
+
+    [Fact]
     public void A_timed_stack_stays_in_progress_until_its_resources_are_done_then_completes_with_events_at_that_time()
     {
         _world.Cloud.Timing = new ResourceTiming(secondsPerMinute: 1); // Data: 6.1 AWS minutes = 6.1 s
