@@ -4,6 +4,8 @@
 # (tests/Exchange.AwsStandIn) through AWS_ENDPOINT_URL; kubectl is the recording stand-in
 # (tests/Exchange.Fakes); a real registry on 127.0.0.1 stands in for ECR; the Docker engine is real.
 # Used by the benchmarks; also the way to try DeployDev by hand without an AWS account.
+# EXCHANGE_WORLD_TIME_SCALE=S makes it the timed world: stacks take as long as AWS takes, S seconds per AWS minute
+# (tests/Exchange.AwsStandIn/Timing.cs); unset, they deploy at once.
 # Needs: a Docker engine (DOCKER_HOST), docker-registry and htpasswd on PATH, the aws CLI v1, npm ci in infra/.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,8 +37,10 @@ registry_pid=$!
 for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
 
 # The AWS stand-in prints the environment a client needs (export lines), then serves until stopped.
+timed=()
+if [[ -n ${EXCHANGE_WORLD_TIME_SCALE:-} ]]; then timed=(--time-scale "$EXCHANGE_WORLD_TIME_SCALE"); fi
 printf '%s\n' "$password" | dotnet "$repo/tests/Exchange.AwsStandIn/bin/Release/net10.0/Exchange.AwsStandIn.dll" \
-  --registry "127.0.0.1:$port" >"$world/standin.env" 2>"$world/standin.log" &
+  --registry "127.0.0.1:$port" "${timed[@]}" >"$world/standin.env" 2>"$world/standin.log" &
 standin_pid=$!
 for _ in $(seq 1 100); do grep -q AWS_ENDPOINT_URL "$world/standin.env" 2>/dev/null && break; sleep 0.1; done
 # shellcheck disable=SC1091
@@ -57,7 +61,7 @@ export CDK_DISABLE_CLI_TELEMETRY=true
 export KUBECONFIG="$world/kubeconfig" EXCHANGE_ARTIFACTS_DIR="$world/artifacts" EXCHANGE_ACCOUNT=111122223333
 export EXCHANGE_WORLD="$world" EXCHANGE_WORLD_REGISTRY_PID="$registry_pid" EXCHANGE_WORLD_STANDIN_PID="$standin_pid"
 export WORLD_ENGINE="$world/engine" WORLD_BACKEND="$world/backend" WORLD_CHECKER="$world/checker"
-echo "Test world in $world: AWS stand-in at $AWS_ENDPOINT_URL, registry 127.0.0.1:$port."
+echo "Test world in $world: AWS stand-in at $AWS_ENDPOINT_URL${EXCHANGE_WORLD_TIME_SCALE:+ (timed: $EXCHANGE_WORLD_TIME_SCALE s per AWS minute)}, registry 127.0.0.1:$port."
 echo "Try: ./build.sh --target=DeployDev --engine-dir=\$WORLD_ENGINE --backend-dir=\$WORLD_BACKEND --checker-dir=\$WORLD_CHECKER"
 echo "Requests the stand-in answered: curl -s \$AWS_ENDPOINT_URL/_standin/requests; when done:"
 echo "  kill \$EXCHANGE_WORLD_STANDIN_PID \$EXCHANGE_WORLD_REGISTRY_PID; rm -rf \$EXCHANGE_WORLD"

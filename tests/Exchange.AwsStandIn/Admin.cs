@@ -33,6 +33,8 @@ internal static class Admin
         try
         {
             lock (standIn.Cloud)
+            {
+                CloudFormation.Advance(standIn.Cloud);
                 result = (http.Request.Method, path) switch
                 {
                     ("GET", "/requests") => standIn.Requests,
@@ -45,6 +47,7 @@ internal static class Admin
                     ("DELETE", "/faults") => Done(standIn.Faults.Clear),
                     ("POST", "/identities") => standIn.Cloud.AddIdentity(Str("accessKeyId"), Str("account"), Str("arn")),
                     ("GET", "/violations") => standIn.Cloud.Violations.ToArray(),
+                    ("GET", "/timeline") => standIn.Cloud.Timeline.ToArray(),
                     ("GET", "/eks") => new JsonObject // what the kubectl stand-in needs to know about clusters and their nodes
                     {
                         ["clusters"] = new JsonArray(standIn.Cloud.Clusters.Values.Select(c => c.DeepClone()).ToArray()),
@@ -54,6 +57,7 @@ internal static class Admin
                     ("GET", "/image-digest") => ImageDigest(standIn.Cloud, http.Request.Query["reference"].ToString()),
                     _ => throw new KeyNotFoundException($"No {http.Request.Method} {path} in the stand-in's API: see tests/Exchange.AwsStandIn/README.md"),
                 };
+            }
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or JsonException)
         {

@@ -70,6 +70,32 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     /// <summary>What SSM Run Command gets from a shell command on an instance (tests set it; default: it prints nothing and succeeds).</summary>
     public Func<string, string, ShellResult> RunShell { get; set; } = (_, _) => "";
 
+    /// <summary>The time-scaled world: null (the default) creates and deletes at once; see <see cref="ResourceTiming"/>.</summary>
+    public ResourceTiming? Timing { get; set; }
+
+    /// <summary>Every timed stack operation, in the order they began: when, how long AWS would take, and when it was done.</summary>
+    public List<TimedOperation> Timeline { get; } = [];
+
+    private readonly List<(TimedOperation Operation, Action Complete)> _pending = [];
+
+    /// <summary>Runs <paramref name="complete"/> once <paramref name="awsMinutes"/> (scaled) have passed (see <see cref="Due"/>).</summary>
+    public void Schedule(string stack, string operation, double awsMinutes, Action complete)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var timed = new TimedOperation(stack, operation, awsMinutes, now, now + Timing!.Scaled(awsMinutes));
+        Timeline.Add(timed);
+        _pending.Add((timed, complete));
+    }
+
+    /// <summary>The timed operations due now, earliest first, taken off the schedule.</summary>
+    public IReadOnlyList<(DateTimeOffset Due, Action Complete)> Due()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var due = _pending.Where(p => p.Operation.Due <= now).OrderBy(p => p.Operation.Due).ToList();
+        foreach (var p in due) _pending.Remove(p);
+        return due.Select(p => (p.Operation.Due, p.Complete)).ToList();
+    }
+
     /// <summary>
     /// An independent copy of the account as it is now (identities, stacks, exports and every service's state), with
     /// no faults: tests that start from a deployed environment each get their own copy of one deployment.
@@ -77,7 +103,10 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public Cloud Clone()
     {
         WithDefaultCaller();
-        var copy = new Cloud(Account, Region, Registry) { RunShell = RunShell, ClientPublicAddress = ClientPublicAddress, TargetHealth = TargetHealth };
+        var copy = new Cloud(Account, Region, Registry)
+        {
+            RunShell = RunShell, ClientPublicAddress = ClientPublicAddress, TargetHealth = TargetHealth, Timing = Timing, // a copy starts with nothing in progress
+        };
         foreach (var (key, identity) in _identities) copy._identities[key] = identity;
         foreach (var (name, stack) in Stacks) copy.Stacks[name] = stack.Copy();
         copy.DeletedStacks.AddRange(DeletedStacks.Select(s => s.Copy()));
@@ -149,6 +178,8 @@ public sealed record ShellResult(int ExitCode, string Stdout, string Stderr)
 {
     public static implicit operator ShellResult(string stdout) => new(0, stdout, "");
 }
+/// <summary>A stack operation of the timed world: begun at <paramref name="Began"/>, done at <paramref name="Due"/> (AWS minutes, scaled).</summary>
+public sealed record TimedOperation(string Stack, string Operation, double AwsMinutes, DateTimeOffset Began, DateTimeOffset Due);
 
 /// <summary>A Secrets Manager secret; DeletedDate set means scheduled for deletion (the recovery window).</summary>
 public sealed class SecretRecord

@@ -62,7 +62,8 @@ public sealed class ChangeSetRecord
 /// CloudFormation, enough for the real CDK CLI: stacks created, updated and deleted through change sets,
 /// events, outputs with intrinsics resolved, exports and imports (an export in use cannot be deleted),
 /// GetTemplate (so an unchanged template really deploys as "(no changes)"), rollback when a resource fails.
-/// Change sets execute at once: every stack is stable by the time the CLI looks again.
+/// Change sets execute at once: every stack is stable by the time the CLI looks again; in the timed world
+/// (<see cref="Cloud.Timing"/>) a stack stays in progress as long as AWS would take for its resources.
 /// </summary>
 public static class CloudFormation
 {
@@ -92,7 +93,8 @@ public static class CloudFormation
             var cs = ChangeSet(stack, r.Required("ChangeSetName"));
             if (cs.ExecutionStatus != "AVAILABLE")
                 throw new AwsError("InvalidChangeSetStatus", $"ChangeSet [{cs.Id}] cannot be executed in its current status of [{cs.Status}]");
-            Deploy(c, stack, cs);
+            if (c.Timing is { } timing) Begin(c, stack, cs, timing);
+            else Deploy(c, stack, cs);
             stack.ChangeSets.Remove(cs.Name);
             return [];
         },
@@ -108,7 +110,10 @@ public static class CloudFormation
         {
             if (c.Stacks.TryGetValue(r.Required("StackName"), out var stack)
                 || (stack = c.Stacks.Values.FirstOrDefault(s => s.Id == r.Required("StackName"))) is not null)
-                Delete(c, stack);
+            {
+                if (c.Timing is { } timing) BeginDelete(c, stack, timing);
+                else Delete(c, stack);
+            }
             return [];
         },
         ["ListStackResources"] = (c, r) => new()
@@ -220,7 +225,7 @@ public static class CloudFormation
     }
 
     /// <summary>A JSON or YAML template (YAML in long form: Fn::Sub, not !Sub).</summary>
-    private static JsonObject ParseTemplate(string body)
+    internal static JsonObject ParseTemplate(string body)
     {
         if (body.TrimStart().StartsWith('{')) return JsonNode.Parse(body)!.AsObject();
         var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize(new StringReader(body));
@@ -346,12 +351,54 @@ public static class CloudFormation
             : throw new AwsError("ValidationError", $"S3 error: Access Denied (the template {url} is not in the stand-in's S3)");
     }
 
+    /// <summary>The time events and records carry: a timed operation that completes records the time it was due.</summary>
+    [ThreadStatic] private static DateTimeOffset? clock;
+
+    private static DateTimeOffset Now => clock ?? DateTimeOffset.UtcNow;
+
+    /// <summary>
+    /// The timed world (<see cref="Cloud.Timing"/>): the stack says CREATE_IN_PROGRESS (UPDATE_IN_PROGRESS) now, and the change set
+    /// takes effect when the resources it adds, modifies and removes would be done, in their dependency order.
+    /// </summary>
+    private static void Begin(Cloud c, StackRecord stack, ChangeSetRecord cs, ResourceTiming timing)
+    {
+        var verb = cs.Type == "CREATE" ? "CREATE" : "UPDATE";
+        StackEvent(stack, verb + "_IN_PROGRESS", "User Initiated");
+        string[] Ids(params string[] actions) => cs.Changes
+            .Select(ch => ch!["ResourceChange"]!)
+            .Where(rc => actions.Contains(rc["Action"]!.ToString()))
+            .Select(rc => rc["LogicalResourceId"]!.ToString()).ToArray();
+        var minutes = ResourceTiming.CriticalPath(cs.Template, Ids("Add", "Modify"), deleting: false)
+                      + ResourceTiming.CriticalPath(stack.Template, Ids("Remove"), deleting: true);
+        c.Schedule(stack.Name, verb, minutes, () => Deploy(c, stack, cs, announced: true));
+    }
+
+    /// <summary>The timed world: the stack says DELETE_IN_PROGRESS until its resources would be deleted.</summary>
+    private static void BeginDelete(Cloud c, StackRecord stack, ResourceTiming timing)
+    {
+        if (stack.Status == "DELETE_IN_PROGRESS") return; // DeleteStack again while it deletes: nothing new, as in AWS
+        StackEvent(stack, "DELETE_IN_PROGRESS", "User Initiated");
+        var minutes = ResourceTiming.CriticalPath(stack.Template, stack.Resources.Keys, deleting: true);
+        c.Schedule(stack.Name, "DELETE", minutes, () => Delete(c, stack, announced: true));
+    }
+
+    /// <summary>Completes the timed operations that are due (every request calls this first), each at the time it was due.</summary>
+    public static void Advance(Cloud c)
+    {
+        foreach (var due in c.Due())
+        {
+            clock = due.Due;
+            try { due.Complete(); }
+            finally { clock = null; }
+        }
+    }
+
     private static void Event(StackRecord stack, string logicalId, string physicalId, string type, string status, string? reason = null)
     {
         var e = new JsonObject
         {
             ["StackId"] = stack.Id, ["EventId"] = Guid.NewGuid().ToString(), ["StackName"] = stack.Name, ["LogicalResourceId"] = logicalId,
-            ["PhysicalResourceId"] = physicalId, ["ResourceType"] = type, ["Timestamp"] = Cloud.Time(DateTimeOffset.UtcNow), ["ResourceStatus"] = status,
+            ["PhysicalResourceId"] = physicalId, ["ResourceType"] = type, ["Timestamp"] = Cloud.Time(Now), ["ResourceStatus"] = status,
         };
         if (reason is not null) e["ResourceStatusReason"] = reason;
         stack.Events.Insert(0, e);
@@ -367,11 +414,11 @@ public static class CloudFormation
     }
 
     /// <summary>Executes a change set: creates, updates and removes resources; on a failure, rolls back as CloudFormation does.</summary>
-    private static void Deploy(Cloud c, StackRecord stack, ChangeSetRecord cs)
+    private static void Deploy(Cloud c, StackRecord stack, ChangeSetRecord cs, bool announced = false)
     {
         var creating = cs.Type == "CREATE";
         var verb = creating ? "CREATE" : "UPDATE";
-        StackEvent(stack, verb + "_IN_PROGRESS", "User Initiated");
+        if (!announced) StackEvent(stack, verb + "_IN_PROGRESS", "User Initiated");
         var context = Context(c, stack, cs.Template, cs.Parameters);
         var replaced = Replaced(c, stack, context);
         context = Replacing(c, stack, context, replaced);
@@ -407,7 +454,7 @@ public static class CloudFormation
                 if (isNew || replacing) done.Add((id, type, physical));
                 if (replacing) superseded.Add((id, old.Type, old.PhysicalId));
                 Event(stack, id, physical, type, action + "_COMPLETE");
-                resources[id] = (type, physical, action + "_COMPLETE", DateTimeOffset.UtcNow, hash);
+                resources[id] = (type, physical, action + "_COMPLETE", Now, hash);
             }
             var outputs = Outputs(context);
             var exports = outputs.Where(o => o!["ExportName"] is not null)
@@ -433,7 +480,7 @@ public static class CloudFormation
             (stack.Template, stack.TemplateBody, stack.Parameters, stack.Tags, stack.Capabilities, stack.Resources, stack.Outputs) =
                 (cs.Template, cs.TemplateBody, cs.Parameters, cs.Tags, cs.Capabilities, resources, outputs);
             stack.Description = cs.Template["Description"]?.ToString();
-            if (!creating) stack.Updated = DateTimeOffset.UtcNow;
+            if (!creating) stack.Updated = Now;
             StackEvent(stack, verb + "_COMPLETE");
         }
         catch (Exception e) when (e is ResourceFailedException or UnresolvableException)
@@ -470,9 +517,9 @@ public static class CloudFormation
         c.Stacks.Values.Where(s => s.Name != except && s.Status != "REVIEW_IN_PROGRESS")
             .FirstOrDefault(s => Intrinsics.Imports(new StackContext(c, s.Name, s.Id, s.Template, s.Parameters), s.Template).Contains(export))?.Name;
 
-    private static void Delete(Cloud c, StackRecord stack)
+    private static void Delete(Cloud c, StackRecord stack, bool announced = false)
     {
-        StackEvent(stack, "DELETE_IN_PROGRESS", "User Initiated");
+        if (!announced) StackEvent(stack, "DELETE_IN_PROGRESS", "User Initiated");
         foreach (var export in c.Exports.Where(e => e.Value.Stack == stack.Name).Select(e => e.Key))
             if (Importer(c, export, stack.Name) is { } importer)
             {
@@ -506,7 +553,7 @@ public static class CloudFormation
                 c.LogGroups.TryAdd($"/aws/eks/{resource.PhysicalId}/cluster", Provisioner.LogGroup(c, $"/aws/eks/{resource.PhysicalId}/cluster", null));
         foreach (var export in c.Exports.Where(e => e.Value.Stack == stack.Name).Select(e => e.Key).ToList()) c.Exports.Remove(export);
         StackEvent(stack, "DELETE_COMPLETE");
-        stack.Deleted = DateTimeOffset.UtcNow;
+        stack.Deleted = Now;
         c.Stacks.Remove(stack.Name);
         c.DeletedStacks.Add(stack);
     }

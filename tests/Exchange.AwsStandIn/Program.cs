@@ -1,16 +1,37 @@
+using System.Globalization;
 using Exchange.AwsStandIn;
 
-// dotnet Exchange.AwsStandIn.dll [--port N] [--account ID] [--region R] [--registry HOST:PORT]
+// dotnet Exchange.AwsStandIn.dll [--port N] [--account ID] [--region R] [--registry HOST:PORT] [--time-scale S]
 // With --registry, the first line of stdin is the registry's password (ECR's get-login-password hands it out).
+// --time-scale S: the timed world, S real seconds per AWS minute (see Timing.cs); without it, stacks deploy at once.
 // Prints the environment a client needs (export lines), then serves until stopped.
+// dotnet Exchange.AwsStandIn.dll critical-path --assembly DIR [--time-scale S] [--first NAME=TEMPLATE] [--timeline FILE --since T]:
+// the fastest first deploy of that cloud assembly in the timed world, and what a deploy did against it (CriticalPath.cs).
+var critical = args.FirstOrDefault() == "critical-path";
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length ? args[p.i + 1] : "");
-foreach (var key in options.Keys.Except(["port", "account", "region", "registry"]))
+string[] known = critical
+    ? ["assembly", "time-scale", "first", "first-parameters", "timeline", "since"]
+    : ["port", "account", "region", "registry", "time-scale"];
+foreach (var key in options.Keys.Except(known))
 {
     Console.Error.WriteLine($"Unknown option --{key}. " +
-                            "Usage: Exchange.AwsStandIn [--port N] [--account ID] [--region R] [--registry HOST:PORT] (registry password on stdin)");
+                            "Usage: Exchange.AwsStandIn [--port N] [--account ID] [--region R] [--registry HOST:PORT] (registry password on stdin) " +
+                            "[--time-scale SECONDS_PER_AWS_MINUTE]; or Exchange.AwsStandIn critical-path --assembly DIR [--time-scale S] " +
+                            "[--first NAME=TEMPLATE [--first-parameters K=V,...]] [--timeline FILE --since EPOCH_SECONDS]");
     return 2;
 }
+ResourceTiming? timing = null;
+if (options.TryGetValue("time-scale", out var scaleText))
+{
+    if (!double.TryParse(scaleText, NumberStyles.Float, CultureInfo.InvariantCulture, out var scale) || !(scale > 0) || !double.IsFinite(scale))
+    {
+        Console.Error.WriteLine($"--time-scale '{scaleText}' must be a positive number: real seconds per AWS minute (1: an EKS cluster takes 10 s).");
+        return 2;
+    }
+    timing = new ResourceTiming(scale);
+}
+if (critical) return CriticalPath.Run(options);
 RegistryEndpoint? registry = null;
 if (options.TryGetValue("registry", out var host))
 {
@@ -22,8 +43,11 @@ if (options.TryGetValue("registry", out var host))
     }
     registry = new RegistryEndpoint(host, password);
 }
-var cloud = new Cloud(options.GetValueOrDefault("account", "111122223333"), options.GetValueOrDefault("region", "ap-northeast-2"), registry);
-await using var standIn = await StandIn.StartAsync(cloud, int.Parse(options.GetValueOrDefault("port", "0"), System.Globalization.CultureInfo.InvariantCulture));
+var cloud = new Cloud(options.GetValueOrDefault("account", "111122223333"), options.GetValueOrDefault("region", "ap-northeast-2"), registry)
+{
+    Timing = timing,
+};
+await using var standIn = await StandIn.StartAsync(cloud, int.Parse(options.GetValueOrDefault("port", "0"), CultureInfo.InvariantCulture));
 foreach (var (key, value) in standIn.ClientEnvironment) Console.WriteLine($"export {key}={value}");
 Console.Out.Flush();
 await standIn.WaitForShutdownAsync(); // SIGTERM or Ctrl+C

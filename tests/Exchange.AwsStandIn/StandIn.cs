@@ -124,6 +124,7 @@ public sealed class StandIn : IAsyncDisposable
                 var caller = Cloud.Caller(request.AccessKeyId) ?? throw Cloud.UnknownCredentials(model.Protocol);
                 callerArn = caller.Arn;
                 request.Caller = caller;
+                CloudFormation.Advance(Cloud);
                 Cloud.Faults.Check(Cloud, request);
                 var output = Services.Dispatch(Cloud, request);
                 if (BendResponse is { } bend) output = bend(request.Operation, output);
