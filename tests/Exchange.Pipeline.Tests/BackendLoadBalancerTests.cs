@@ -18,10 +18,11 @@ public sealed class BackendLoadBalancerTests : IDisposable
         var output = System.Text.RegularExpressions.Regex.Replace(verify.Output, @"\s+", " ");
 
         Assert.NotEqual(0, verify.ExitCode);
-        Assert.Contains("The backend's load balancer has no healthy target (2 unhealthy (Target.Timeout))", output);
+        Assert.True(output.Contains("FAILED the backend's load balancer has a healthy target: no healthy target (2 unhealthy (Target.Timeout))",
+            StringComparison.Ordinal), output);
         Assert.Contains("the cluster security group does not admit 30080 from the load balancer's group", output);
         Assert.Contains("the NetworkPolicy future-backend-ingress does not admit the public subnets", output);
-        Assert.Contains("Then rerun: ./build.sh --target=Verify --exclusive", output);
+        Assert.Contains("then rerun: ./build.sh --target=Verify --exclusive", output);
         Assert.Contains(_run.StandIn.Requests, r => r.Action == "elasticloadbalancing:DescribeTargetHealth" && r.Status == 200);
     }
 
