@@ -105,7 +105,8 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
         WithDefaultCaller();
         var copy = new Cloud(Account, Region, Registry)
         {
-            RunShell = RunShell, ClientPublicAddress = ClientPublicAddress, TargetHealth = TargetHealth, Timing = Timing, // a copy starts with nothing in progress
+            // A copy starts with nothing in progress.
+            RunShell = RunShell, ClientPublicAddress = ClientPublicAddress, TargetHealth = TargetHealth, Timing = Timing,
         };
         foreach (var (key, identity) in _identities) copy._identities[key] = identity;
         foreach (var (name, stack) in Stacks) copy.Stacks[name] = stack.Copy();
