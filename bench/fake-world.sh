@@ -40,7 +40,7 @@ for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && br
 timed=()
 if [[ -n ${EXCHANGE_WORLD_TIME_SCALE:-} ]]; then timed=(--time-scale "$EXCHANGE_WORLD_TIME_SCALE"); fi
 printf '%s\n' "$password" | dotnet "$repo/tests/Exchange.AwsStandIn/bin/Release/net10.0/Exchange.AwsStandIn.dll" \
-  --registry "127.0.0.1:$port" "${timed[@]}" >"$world/standin.env" 2>"$world/standin.log" &
+  --registry "127.0.0.1:$port" --broker-dir "$world/brokers" "${timed[@]}" >"$world/standin.env" 2>"$world/standin.log" &
 standin_pid=$!
 for _ in $(seq 1 100); do grep -q AWS_ENDPOINT_URL "$world/standin.env" 2>/dev/null && break; sleep 0.1; done
 # shellcheck disable=SC1091

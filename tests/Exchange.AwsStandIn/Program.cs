@@ -1,7 +1,7 @@
 using System.Globalization;
 using Exchange.AwsStandIn;
 
-// dotnet Exchange.AwsStandIn.dll [--port N] [--account ID] [--region R] [--registry HOST:PORT] [--time-scale S]
+// dotnet Exchange.AwsStandIn.dll [--port N] [--account ID] [--region R] [--registry HOST:PORT] [--time-scale S] [--broker-dir DIR]
 // With --registry, the first line of stdin is the registry's password (ECR's get-login-password hands it out).
 // --time-scale S: the timed world, S real seconds per AWS minute (see Timing.cs); without it, stacks deploy at once.
 // Prints the environment a client needs (export lines), then serves until stopped.
@@ -12,12 +12,12 @@ var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", Stri
     .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length ? args[p.i + 1] : "");
 string[] known = critical
     ? ["assembly", "time-scale", "first", "first-parameters", "timeline", "since"]
-    : ["port", "account", "region", "registry", "time-scale"];
+    : ["port", "account", "region", "registry", "time-scale", "broker-dir"];
 foreach (var key in options.Keys.Except(known))
 {
     Console.Error.WriteLine($"Unknown option --{key}. " +
                             "Usage: Exchange.AwsStandIn [--port N] [--account ID] [--region R] [--registry HOST:PORT] (registry password on stdin) " +
-                            "[--time-scale SECONDS_PER_AWS_MINUTE]; or Exchange.AwsStandIn critical-path --assembly DIR [--time-scale S] " +
+                            "[--time-scale SECONDS_PER_AWS_MINUTE] [--broker-dir DIR]; or Exchange.AwsStandIn critical-path --assembly DIR [--time-scale S] " +
                             "[--first NAME=TEMPLATE [--first-parameters K=V,...]] [--timeline FILE --since EPOCH_SECONDS]");
     return 2;
 }
@@ -47,6 +47,13 @@ var cloud = new Cloud(options.GetValueOrDefault("account", "111122223333"), opti
 {
     Timing = timing,
 };
+// --broker-dir DIR: what SSM Run Command runs on a Redpanda host goes to the fake broker (real bash, a docker/rpk stand-in),
+// each host's topics under DIR, as in the pipeline tests; without it a command prints nothing.
+if (options.TryGetValue("broker-dir", out var brokerDir))
+{
+    var broker = new Exchange.Fakes.Redpanda.FakeBroker(brokerDir);
+    cloud.RunShell = (instance, shell) => broker.Run(instance, shell) is var (code, stdout, stderr) ? new ShellResult(code, stdout, stderr) : "";
+}
 await using var standIn = await StandIn.StartAsync(cloud, int.Parse(options.GetValueOrDefault("port", "0"), CultureInfo.InvariantCulture));
 foreach (var (key, value) in standIn.ClientEnvironment) Console.WriteLine($"export {key}={value}");
 Console.Out.Flush();
