@@ -59,6 +59,13 @@ public static class Offline
             new CommandLine("dotnet", dotnet).Add("build", solution, "--configuration", "Release", "--nologo", "--verbosity", "quiet"),
             new ProcessOptions { WorkingDirectory = b.Settings.RepoRoot, OnOutputLine = b.Log.Information, OnErrorLine = b.Log.Warning,
                                  FailureHint = "fix the compile errors above" }));
+        // The CDK app runs as `dotnet run` (infra/cdk.json), in Debug: several tests synthesize at once, and the first of them
+        // would compile it while the others do too (one then fails with "The build failed"). Built once here, they find it built.
+        b.Log.Timed("Building the CDK app as cdk runs it (Debug)", () => b.Runner.Run(
+            new CommandLine("dotnet", dotnet).Add("build", Path.Combine(b.Settings.InfraDir, "Exchange.Infra.csproj"), "--configuration", "Debug",
+                "--nologo", "--verbosity", "quiet"),
+            new ProcessOptions { WorkingDirectory = b.Settings.InfraDir, OnOutputLine = b.Log.Information, OnErrorLine = b.Log.Warning,
+                                 FailureHint = "fix the compile errors above" }));
 
         var projects = TestProjects(b.Settings.RepoRoot);
         var endToEnd = projects.Where(p => Path.GetFileNameWithoutExtension(p) == EndToEndProject).ToArray();
