@@ -66,10 +66,9 @@ public static partial class DeployInfra
         var before = Operations.EnvironmentState.Known(b);
         EnsureNotPaused(b, before);
         EnsureVersionsAsConfigured(b, before);
-        var state = before;
         ClearSecretRecoveryWindow(b);
         RemoveLeftoverControlPlaneLogs(b);
-        var ahead = CheckClusterPath(b, state);
+        var ahead = CheckClusterPath(b, before);
         // cdk writes the outputs file itself, also after a failed deploy (only the stacks that made it): it writes to a
         // temporary file beside ours, which replaces ours only when cdk succeeds. A failed or interrupted deploy leaves
         // the last complete file (or none: the outputs are then read from CloudFormation).
@@ -193,12 +192,10 @@ public static partial class DeployInfra
     }
 
     /// <summary>
-    /// DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front. Returns what it read: the three
-    /// things a pause stops, found by the last deploy's outputs (<see cref="Operations.EnvironmentState.Known"/>).
+    /// DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front, from the three things a pause
+    /// stops as <paramref name="state"/> read them (<see cref="Operations.EnvironmentState.Known"/>: by the last deploy's outputs).
     /// </summary>
-    public static Operations.EnvironmentState EnsureNotPaused(BuildContext b) => EnsureNotPaused(b, Operations.EnvironmentState.Known(b));
-
-    public static Operations.EnvironmentState EnsureNotPaused(BuildContext b, Operations.EnvironmentState state)
+    public static void EnsureNotPaused(BuildContext b, Operations.EnvironmentState state)
     {
         var paused = new List<string>();
         if (state.Nodes?.DesiredSize == 0) paused.Add("the node group is at 0");
@@ -207,7 +204,6 @@ public static partial class DeployInfra
         if (paused.Count > 0)
             throw new InvalidOperationException($"Environment '{b.Settings.Environment.EnvName}' is paused ({string.Join(", ", paused)}). " +
                                                 "Run ./build.sh --target=Resume first; deploying would not start it.");
-        return state;
     }
 
     public static void Kubeconfig(BuildContext b)
