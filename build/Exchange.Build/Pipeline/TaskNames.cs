@@ -30,4 +30,9 @@ public static class TaskNames
     public const string CostDiff = "CostDiff";
     public const string FollowSchedule = "FollowSchedule";
     public const string Tunnel = "Tunnel";
+
+    public const string DeployPreview = "DeployPreview";
+    public const string DestroyPreview = "DestroyPreview";
+    public const string Previews = "Previews";
+    public const string SweepPreviews = "SweepPreviews";
 }

@@ -62,7 +62,8 @@ public sealed partial record PipelineSettings
     public string OverlayDir => Path.Combine(RepoRoot, "k8s", "overlays", $"aws-{Environment.EnvName}");
     public string OverlaysRoot => Path.Combine(RepoRoot, "k8s", "overlays");
     public string OutputsFile => Path.Combine(ArtifactsDir, "cdk-outputs.json");
-    public string ImagesFile => Path.Combine(ArtifactsDir, "images.json");
+    /// <summary>What BuildImages built and PushImages pushed; a preview's run keeps its own (shared under its own name), never the main one.</summary>
+    public string ImagesFile => Path.Combine(ArtifactsDir, Preview is null ? "images.json" : $"images-{Preview.Id}.json");
     public string PauseFile => Path.Combine(ArtifactsDir, "pause.json");
     /// <summary>What this machine last found attached to the backend load balancer's target group (DeployInfra skips the check when unchanged).</summary>
     public string BackendTargetsFile => Path.Combine(ArtifactsDir, "backend-targets.json");
