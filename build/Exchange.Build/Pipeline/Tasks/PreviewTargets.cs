@@ -150,7 +150,9 @@ public static class PreviewTargets
     {
         var now = b.Clock.UtcNow;
         var previews = List(b);
-        b.Log.Information($"{previews.Count} preview(s) of {b.Names.Env} (cap {b.Settings.PreviewCap}):");
+        var cost = Cost.PreviewCost.Of(Cost.PriceTable.Load(Cost.PriceTable.PathFor(b.Settings.RepoRoot, b.Settings.Region)), b.Settings.Environment);
+        b.Log.Information($"{previews.Count} preview(s) of {b.Names.Env} (cap {b.Settings.PreviewCap}); each ~${cost.PerDay:0.00}/day " +
+                          $"(${cost.PerMonth:0.00}/month: {cost.NodeShare:0.##} of a Spot {cost.NodeType} node, its quota's share):");
         foreach (var p in previews)
         {
             var age = p.Created is { } c ? Backoff(now - c) : "?";
