@@ -79,7 +79,7 @@ public static class PreviewTargets
             DeleteAfter: preview.ProvisionSecretName, What: $"Preview {preview}'s database, user and topics", Rerun: RerunDeploy(preview)));
         if (provisioned.Result is { Passed: false } failed)
             throw new PreviewRefusedException($"Preview {preview}'s stores could not be provisioned: {failed.Message}\nFix it, then rerun: {RerunDeploy(preview)}");
-        changed |= provisioned.Checks.Any(c => !c.Detail.EndsWith("unchanged", StringComparison.Ordinal) && !c.Detail.Contains("nothing to create"));
+        changed |= provisioned.Checks.Any(c => Changed(c.Detail));
 
         // 3. The workloads: the overlay in the preview's namespace with the PR's images, one backend replica on the slot's NodePort.
         var environment = EnvironmentConfigMap.Definition;
@@ -138,7 +138,7 @@ public static class PreviewTargets
             DeleteAfter: preview.ProvisionSecretName, What: $"Preview {preview}'s stores (drop)", Rerun: RerunDestroy(preview)));
         if (dropped.Result is { Passed: false } failed)
             throw new PreviewRefusedException($"Preview {preview}'s stores could not be removed: {failed.Message}\nRerun: {RerunDestroy(preview)}");
-        var changed = dropped.Checks.Any(c => !c.Detail.Contains("already", StringComparison.Ordinal) && !c.Detail.StartsWith("no topics"));
+        var changed = dropped.Checks.Any(c => Changed(c.Detail));
         var deleted = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "delete", "namespace", preview.Namespace, "--ignore-not-found",
             "--wait=false"), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2), FailureHint = $"rerun: {RerunDestroy(preview)}" }).StandardOutput;
         foreach (var line in deleted.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
@@ -179,6 +179,13 @@ public static class PreviewTargets
             doomed.Length > 0 ? $"removed {doomed.Length} preview(s): {string.Join(", ", doomed.Select(p => p.Name.Id))}"
                 : $"{previews.Count} preview(s), none expired");
     }
+
+    /// <summary>Whether a provisioning line reports a change (the checker's provisioning mode starts every change with its verb).</summary>
+    internal static bool Changed(string detail) =>
+        detail.Split("; ").Any(part => ChangeVerbs.Any(v => part.StartsWith(v + " ", StringComparison.Ordinal)
+                                                            || part.Contains($": {v} ", StringComparison.Ordinal)));
+
+    private static readonly string[] ChangeVerbs = ["created", "granted", "set", "dropped", "deleted", "removed"];
 
     private static string Show(DateTimeOffset? time) => time is { } t ? PreviewManifests.Time(t) : "never recorded";
 
