@@ -84,7 +84,9 @@ public static class Checker
             {
                 var detail = check switch
                 {
-                    ConnectivityCheck.Mysql => await (create ? Provisioning.CreateDatabaseAsync(settings, stores) : Provisioning.DropDatabaseAsync(settings, stores)),
+                    ConnectivityCheck.Mysql => await (create
+                        ? Provisioning.CreateDatabaseAsync(settings, stores)
+                        : Provisioning.DropDatabaseAsync(settings, stores)),
                     ConnectivityCheck.Redis => create ? $"Redis database {stores.RedisDatabase}: the preview's own (nothing to create)"
                         : await Provisioning.FlushRedisAsync(settings, stores),
                     _ => await Provisioning.TopicsAsync(settings, stores, create),

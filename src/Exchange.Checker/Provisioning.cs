@@ -23,7 +23,8 @@ internal sealed record PreviewStores(string Database, string User, string Passwo
         var database = Need(PreviewProvisioning.Database);
         var user = Need(PreviewProvisioning.User);
         var password = creating ? Need(PreviewProvisioning.Password) : "";
-        if (database.Length > 0 && !Provisioning.IsIdentifier(database, 64)) problems.Add($"{PreviewProvisioning.Database} '{database}' is not a plain identifier");
+        if (database.Length > 0 && !Provisioning.IsIdentifier(database, 64))
+            problems.Add($"{PreviewProvisioning.Database} '{database}' is not a plain identifier");
         if (user.Length > 0 && !Provisioning.IsIdentifier(user, 32)) problems.Add($"{PreviewProvisioning.User} '{user}' is not a plain identifier");
         var redisText = Need(PreviewProvisioning.RedisDatabase);
         if (redisText.Length > 0 && !(int.TryParse(redisText, NumberStyles.None, CultureInfo.InvariantCulture, out var redis) && redis is >= 1 and <= 15))

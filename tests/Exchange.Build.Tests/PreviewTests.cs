@@ -224,7 +224,8 @@ public class PreviewTests
             foreach (var workload in ManifestDocuments.Workloads(rendered))
             {
                 var replicas = int.Parse(System.Text.RegularExpressions.Regex.Match(workload.Text, @"replicas: (\d+)").Groups[1].Value);
-                var requests = System.Text.RegularExpressions.Regex.Match(workload.Text, @"requests:\s+cpu: (\S+)\s+(?:ephemeral-storage: \S+\s+)?memory: (\S+)");
+                var requests = System.Text.RegularExpressions.Regex.Match(workload.Text,
+                    @"requests:\s+cpu: (\S+)\s+(?:ephemeral-storage: \S+\s+)?memory: (\S+)");
                 Assert.True(requests.Success, workload.Text);
                 cpu += replicas * PreviewCost.Quantity(requests.Groups[1].Value);
                 memory += replicas * PreviewCost.Quantity(requests.Groups[2].Value);

@@ -78,7 +78,8 @@ public static class PreviewTargets
             SecretManifests: PreviewManifests.ProvisionSecret(b.Names.Namespace, preview, password, slot, topics, partitions),
             DeleteAfter: preview.ProvisionSecretName, What: $"Preview {preview}'s database, user and topics", Rerun: RerunDeploy(preview)));
         if (provisioned.Result is { Passed: false } failed)
-            throw new PreviewRefusedException($"Preview {preview}'s stores could not be provisioned: {failed.Message}\nFix it, then rerun: {RerunDeploy(preview)}");
+            throw new PreviewRefusedException($"Preview {preview}'s stores could not be provisioned: {failed.Message}\n" +
+                                              $"Fix it, then rerun: {RerunDeploy(preview)}");
         changed |= provisioned.Checks.Any(c => Changed(c.Detail));
 
         // 3. The workloads: the overlay in the preview's namespace with the PR's images, one backend replica on the slot's NodePort.
@@ -172,7 +173,8 @@ public static class PreviewTargets
         var doomed = previews.Where(p => p.ExpiredAt(now) || p.Expires is null || p.Terminating).ToArray();
         foreach (var p in doomed)
         {
-            b.Log.Information($"Preview {p.Name}: {(p.Expires is null ? "no record (orphan)" : p.Terminating ? "interrupted destroy" : $"expired {Show(p.Expires)}")}");
+            var why = p.Terminating ? "interrupted destroy" : p.Expires is null ? "no record (orphan)" : $"expired {Show(p.Expires)}";
+            b.Log.Information($"Preview {p.Name}: {why}");
             DestroyOne(b, p.Name, p);
         }
         b.Report.Add(TaskNames.SweepPreviews, doomed.Length > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
