@@ -6,7 +6,7 @@ namespace Exchange.Pipeline.Tests;
 /// <summary>
 /// Previews next to the deployed dev environment (one shared deployed world): two side by side with their own namespace, quota,
 /// database user and slot; the cap; an idempotent redeploy; destroying one leaves the other and the main namespace alone; a second
-/// destroy finds nothing left.
+/// destroy finds nothing left; the sweep removes an expired one.
 /// </summary>
 public sealed class PreviewTests : IDisposable
 {
@@ -61,6 +61,14 @@ public sealed class PreviewTests : IDisposable
         var twice = _run.Build("--target=DestroyPreview", "--pr=7");
         Assert.True(twice.ExitCode == 0, twice.ToString());
         Assert.Contains("preview pr-7: nothing left to remove", twice.Output);
+
+        // Four days on, the sweep finds alice expired (3 days after her last deploy) and removes her as DestroyPreview does.
+        _run.Env["EXCHANGE_NOW"] = DateTimeOffset.UtcNow.AddDays(4).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var sweep = _run.Build("--target=SweepPreviews");
+        Assert.True(sweep.ExitCode == 0, sweep.ToString());
+        Assert.Contains("removed 1 preview(s): alice", sweep.Text);
+        Assert.DoesNotContain(Objects().Keys, k => k.StartsWith("exchange-dev-alice/", StringComparison.Ordinal));
+        Assert.Contains("exchange-dev/Deployment/future-backend", Objects().Keys);
     }
 
     [Theory]

@@ -40,7 +40,7 @@ public static class PreviewTargets
         if (!b.Settings.SkipImages) Images.Push(b);
         DeployInfra.Kubeconfig(b);
         var context = b.ClusterContext;
-        var now = b.Clock.UtcNow;
+        var now = b.Now();
         var existing = List(b);
         var earlier = existing.FirstOrDefault(r => r.Name == preview);
         if (earlier is { Terminating: true })
@@ -149,7 +149,7 @@ public static class PreviewTargets
     /// <summary>The Previews target: one line per preview (age, expiry, URL, images, cost per day).</summary>
     public static void Show(BuildContext b)
     {
-        var now = b.Clock.UtcNow;
+        var now = b.Now();
         var previews = List(b);
         var cost = Cost.PreviewCost.Of(Cost.PriceTable.Load(Cost.PriceTable.PathFor(b.Settings.RepoRoot, b.Settings.Region)), b.Settings.Environment);
         b.Log.Information($"{previews.Count} preview(s) of {b.Names.Env} (cap {b.Settings.PreviewCap}); each ~${cost.PerDay:0.00}/day " +
@@ -168,7 +168,7 @@ public static class PreviewTargets
     /// <summary>Removes every expired preview, and namespaces labelled as previews that carry no record (an interrupted first deploy).</summary>
     public static void Sweep(BuildContext b)
     {
-        var now = b.Clock.UtcNow;
+        var now = b.Now();
         var previews = List(b);
         var doomed = previews.Where(p => p.ExpiredAt(now) || p.Expires is null || p.Terminating).ToArray();
         foreach (var p in doomed)
@@ -180,6 +180,17 @@ public static class PreviewTargets
         b.Report.Add(TaskNames.SweepPreviews, doomed.Length > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
             doomed.Length > 0 ? $"removed {doomed.Length} preview(s): {string.Join(", ", doomed.Select(p => p.Name.Id))}"
                 : $"{previews.Count} preview(s), none expired");
+    }
+
+    /// <summary>The sweep inside FollowSchedule: a failure is a warning (the wake-up itself worked), never the run's failure.</summary>
+    public static void SweepQuietly(BuildContext b)
+    {
+        try { Sweep(b); }
+        catch (Exception e) when (e is CommandFailedException or CommandTimeoutException or PreviewRefusedException or CheckerJobException
+                                      or InvalidOperationException)
+        {
+            b.Log.Warning($"The preview sweep did not finish ({e.Message.Split('\n')[0]}); run ./build.sh --target={TaskNames.SweepPreviews}.");
+        }
     }
 
     /// <summary>Whether a provisioning line reports a change (the checker's provisioning mode starts every change with its verb).</summary>
