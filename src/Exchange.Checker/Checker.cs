@@ -64,10 +64,30 @@ public static class Checker
         PreviewStores stores;
         try
         {
-            if (mode is not (PreviewProvisioning.Create or PreviewProvisioning.Drop))
-                throw new MisconfiguredException($"--provision takes {PreviewProvisioning.Create} or {PreviewProvisioning.Drop}, not '{mode}'");
+            if (mode is not (PreviewProvisioning.Create or PreviewProvisioning.Drop or PreviewProvisioning.List))
+                throw new MisconfiguredException($"--provision takes {PreviewProvisioning.Create}, {PreviewProvisioning.Drop} or " +
+                                                 $"{PreviewProvisioning.List}, not '{mode}'");
             settings = CheckerSettings.From(args, environment);
-            stores = PreviewStores.From(environment, mode == PreviewProvisioning.Create);
+            if (mode == PreviewProvisioning.List)
+            {
+                var started = Stopwatch.StartNew();
+                var listed = new RedactingWriter(console, settings.Secrets);
+                try
+                {
+                    var names = await Provisioning.ListDatabasesAsync(settings);
+                    listed.WriteLine(new CheckLine(ConnectivityCheck.Mysql, true, started.ElapsedMilliseconds,
+                        PreviewProvisioning.ListedDatabases + (names.Count == 0 ? "none" : string.Join(",", names))).ToString());
+                    listed.WriteLine(new CheckResult(true, $"{names.Count} preview database(s)").ToString());
+                    return ConnectivityCheck.Passed;
+                }
+                catch (Exception e) when (e is MySqlConnector.MySqlException or OperationCanceledException)
+                {
+                    listed.WriteLine(new CheckLine(ConnectivityCheck.Mysql, false, started.ElapsedMilliseconds, e.Message).ToString());
+                    listed.WriteLine(new CheckResult(false, $"mysql: {e.Message}").ToString());
+                    return ConnectivityCheck.CheckFailed;
+                }
+            }
+            stores = PreviewStores.From(environment, mode == PreviewProvisioning.Create, settings.Checks.Contains(ConnectivityCheck.Redis));
         }
         catch (MisconfiguredException e)
         {

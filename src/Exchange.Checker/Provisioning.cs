@@ -11,7 +11,8 @@ namespace Exchange.Checker;
 /// <summary>What a preview's data stores need: its MySQL database and user, its Redis logical database, its Kafka topics.</summary>
 internal sealed record PreviewStores(string Database, string User, string Password, int RedisDatabase, IReadOnlyList<string> Topics, int Partitions)
 {
-    public static PreviewStores From(Func<string, string?> environment, bool creating)
+    /// <summary>From the Job's variables; the Redis database only when Redis is among the checks (a destroy without a slot leaves it out).</summary>
+    public static PreviewStores From(Func<string, string?> environment, bool creating, bool redis = true)
     {
         var problems = new List<string>();
         string Need(string name)
@@ -26,8 +27,8 @@ internal sealed record PreviewStores(string Database, string User, string Passwo
         if (database.Length > 0 && !Provisioning.IsIdentifier(database, 64))
             problems.Add($"{PreviewProvisioning.Database} '{database}' is not a plain identifier");
         if (user.Length > 0 && !Provisioning.IsIdentifier(user, 32)) problems.Add($"{PreviewProvisioning.User} '{user}' is not a plain identifier");
-        var redisText = Need(PreviewProvisioning.RedisDatabase);
-        if (redisText.Length > 0 && !(int.TryParse(redisText, NumberStyles.None, CultureInfo.InvariantCulture, out var redis) && redis is >= 1 and <= 15))
+        var redisText = redis ? Need(PreviewProvisioning.RedisDatabase) : "";
+        if (redisText.Length > 0 && !(int.TryParse(redisText, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 15))
             problems.Add($"{PreviewProvisioning.RedisDatabase} '{redisText}' is not a Redis database from 1 to 15 (0 is the main namespace's)");
         var topics = (environment(PreviewProvisioning.Topics) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var partitionsText = environment(PreviewProvisioning.TopicPartitions) ?? "";
@@ -35,7 +36,7 @@ internal sealed record PreviewStores(string Database, string User, string Passwo
         if (creating && topics.Length > 0 && partitions <= 0)
             problems.Add($"{PreviewProvisioning.TopicPartitions} '{partitionsText}' is not a partition count");
         if (problems.Count > 0) throw new MisconfiguredException(string.Join("; ", problems));
-        return new PreviewStores(database, user, password, int.Parse(redisText, CultureInfo.InvariantCulture), topics, partitions);
+        return new PreviewStores(database, user, password, redis ? int.Parse(redisText, CultureInfo.InvariantCulture) : 0, topics, partitions);
     }
 }
 
@@ -89,6 +90,21 @@ internal static partial class Provisioning
             changes.Add($"granted {p.User} all on {p.Database} (only)");
         }
         return changes.Count == 0 ? $"database {p.Database} and user {p.User} (granted only it): unchanged" : string.Join("; ", changes);
+    }
+
+    /// <summary>The databases of previews on the server (their names start with the prefix), sorted.</summary>
+    public static async Task<IReadOnlyList<string>> ListDatabasesAsync(CheckerSettings s)
+    {
+        await using var connection = Master(s);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE CONCAT(REPLACE(@prefix, '_', '\\_'), '%') ORDER BY 1",
+            connection);
+        command.Parameters.AddWithValue("@prefix", PreviewProvisioning.DatabasePrefix);
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) names.Add(reader.GetString(0));
+        return names;
     }
 
     /// <summary>The user and the database, dropped when they exist.</summary>

@@ -26,7 +26,7 @@ public sealed partial record PreviewName
 
     public string Namespace => $"exchange-{Env}-{Id}";
     /// <summary>The MySQL database: letters, digits and underscores only (no quoting needed), at most 64 characters.</summary>
-    public string Database => $"preview_{Id.Replace('-', '_')}";
+    public string Database => PreviewProvisioning.DatabasePrefix + Id.Replace('-', '_');
     /// <summary>The MySQL user, granted only <see cref="Database"/>; at most 32 characters (MySQL's limit).</summary>
     public string DatabaseUser => $"pv_{Id.Replace('-', '_')}";
     /// <summary>Every Kafka topic of the preview is the main topic's name behind this prefix.</summary>
@@ -82,6 +82,12 @@ public sealed partial record PreviewName
             return null;
         }
     }
+
+    /// <summary>The preview a database of <see cref="Database"/>'s form belongs to, or null (names have no underscore: the mapping is exact).</summary>
+    public static PreviewName? FromDatabase(string env, string database) =>
+        database.StartsWith(PreviewProvisioning.DatabasePrefix, StringComparison.Ordinal)
+            ? FromNamespace(env, $"exchange-{env}-" + database[PreviewProvisioning.DatabasePrefix.Length..].Replace('_', '-'))
+            : null;
 
     [GeneratedRegex("^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$")]
     private static partial Regex NamePattern();
@@ -151,6 +157,11 @@ public static class PreviewProvisioning
     public const string Argument = "--provision=";
     public const string Create = "create";
     public const string Drop = "drop";
+    /// <summary>Lists the preview databases on the server (the sweep's orphans: a database whose namespace is gone).</summary>
+    public const string List = "list";
+    public const string DatabasePrefix = "preview_";
+    /// <summary>How the list mode's MySQL line starts; the names follow, comma-separated, or <c>none</c>.</summary>
+    public const string ListedDatabases = "preview databases: ";
 
     public const string Database = "PREVIEW_MYSQL_DATABASE";
     public const string User = "PREVIEW_MYSQL_USERNAME";

@@ -260,6 +260,33 @@ public class PreviewTests
     public void A_provisioning_line_is_a_change_when_it_starts_a_part_with_a_verb(string detail, bool changed) =>
         Assert.Equal(changed, PreviewTargets.Changed(detail));
 
+    [Fact]
+    public void The_sweeps_orphans_are_the_listed_preview_databases_whose_namespace_is_gone()
+    {
+        var t0 = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+        var live = Record(PreviewManifests.Annotations(PreviewName.ForPullRequest("dev", "7"), "a", "i", 1, null, t0, Previews.DefaultLifetime));
+        var line = PreviewProvisioning.ListedDatabases + "preview_pr_7,preview_pr_9,preview_bob_x,future_exchange";
+
+        var orphans = PreviewTargets.OrphansOf("dev", line, [live]);
+
+        Assert.Equal(["pr-9", "bob-x"], orphans.Select(o => o.Id));
+        Assert.Empty(PreviewTargets.OrphansOf("dev", PreviewProvisioning.ListedDatabases + "none", [live]));
+        Assert.Empty(PreviewTargets.OrphansOf("dev", "db-credentials: SELECT 1 ok", [live]));
+    }
+
+    [Fact]
+    public void The_list_Job_reads_only_the_main_secrets_and_a_destroy_without_a_slot_leaves_Redis_out()
+    {
+        var list = PreviewManifests.ListPatches().Single().JsonPatch;
+        var drop = PreviewManifests.ProvisionPatches(PreviewName.ForPullRequest("dev", "7"), PreviewProvisioning.Drop, withRedis: false)
+            .Single().JsonPatch;
+
+        Assert.Contains("[\"--provision=list\",\"--checks=mysql\"]", list);
+        Assert.DoesNotContain("preview-provision-", list);
+        Assert.Contains("[\"--provision=drop\",\"--checks=mysql,kafka\"]", drop);
+        Assert.Contains("preview-provision-pr-7", drop);
+    }
+
     private static PreviewRecord Record(IReadOnlyDictionary<string, string> annotations) =>
         PreviewRecord.ParseList("dev", JsonSerializer.Serialize(new
         {

@@ -123,6 +123,47 @@ public sealed class PreviewProvisioningTests(MariaDbServer mariadb, RedisServer 
         Assert.Contains("Redis database 8: already empty", Provision(PreviewProvisioning.Drop, Environment(preview, 8)).Stdout);
     }
 
+    [Fact]
+    public void A_drop_without_a_slot_leaves_Redis_out_and_still_removes_the_database_and_the_user()
+    {
+        var preview = PreviewName.ForPullRequest("dev", "4106");
+        using var client = ConnectionMultiplexer.Connect($"127.0.0.1:{redis.Port},allowAdmin=true");
+        client.GetDatabase(0).StringSet("main-key-4106", "main");
+        Assert.Equal(0, Provision(PreviewProvisioning.Create, Environment(preview, 9)).ExitCode);
+        var environment = Environment(preview, 0);
+        environment.Remove(PreviewProvisioning.RedisDatabase);
+
+        var run = CheckerProcess.Run(environment, PreviewProvisioning.Argument + PreviewProvisioning.Drop, "--checks=mysql", "--timeout=5");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal($"dropped user {preview.DatabaseUser}; dropped database {preview.Database}", Mysql(run));
+        Assert.DoesNotContain("check redis", run.Stdout);
+        Assert.Equal("main", (string?)client.GetDatabase(0).StringGet("main-key-4106"));
+    }
+
+    [Fact]
+    public void The_list_names_the_preview_databases_on_the_server_and_not_the_main_one()
+    {
+        var one = PreviewName.ForPullRequest("dev", "4107");
+        var two = PreviewName.Named("dev", "dana-b");
+        Assert.Equal(0, Provision(PreviewProvisioning.Create, Environment(one, 10)).ExitCode);
+        Assert.Equal(0, Provision(PreviewProvisioning.Create, Environment(two, 11)).ExitCode);
+        var master = Environment(one, 10);
+        foreach (var key in master.Keys.Where(k => k.StartsWith("PREVIEW_", StringComparison.Ordinal)).ToList()) master.Remove(key);
+
+        var run = CheckerProcess.Run(master, PreviewProvisioning.Argument + PreviewProvisioning.List, "--checks=mysql", "--timeout=5");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var names = Mysql(run)[PreviewProvisioning.ListedDatabases.Length..].Split(',');
+        Assert.Contains(one.Database, names);
+        Assert.Contains("preview_dana_b", names);
+        Assert.DoesNotContain(MariaDbServer.Database, names);
+        Assert.Equal(two, PreviewName.FromDatabase("dev", "preview_dana_b"));
+
+        Provision(PreviewProvisioning.Drop, Environment(one, 10));
+        Provision(PreviewProvisioning.Drop, Environment(two, 11));
+    }
+
     [Theory]
     [InlineData("0", "is not a Redis database from 1 to 15 (0 is the main namespace's)")]
     [InlineData("16", "is not a Redis database from 1 to 15")]

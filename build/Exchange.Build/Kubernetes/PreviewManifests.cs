@@ -163,21 +163,28 @@ public static class PreviewManifests
     ];
 
     /// <summary>The checker image's Job turned into a provisioning Job: its mode, and the main secrets plus the provisioning Secret.</summary>
-    public static IReadOnlyList<LayerPatch> ProvisionPatches(PreviewName preview, string mode) =>
+    /// <remarks>Without a slot (a preview whose namespace and record are gone) there is no Redis database to empty: Redis is left out.</remarks>
+    public static IReadOnlyList<LayerPatch> ProvisionPatches(PreviewName preview, string mode, bool withRedis = true) =>
+        ProvisionPatches(mode, withRedis ? [] : [$"--checks={ConnectivityCheck.Mysql},{ConnectivityCheck.Kafka}"], preview.ProvisionSecretName);
+
+    /// <summary>The list mode's Job: the preview databases on the server, from the master user's secret alone.</summary>
+    public static IReadOnlyList<LayerPatch> ListPatches() =>
+        ProvisionPatches(PreviewProvisioning.List, [$"--checks={ConnectivityCheck.Mysql}"], null);
+
+    private static IReadOnlyList<LayerPatch> ProvisionPatches(string mode, string[] checks, string? provisionSecret) =>
     [
         new("Job", ConnectivityCheck.ImageName, JsonSerializer.Serialize(new object[]
         {
-            new { op = "add", path = "/spec/template/spec/containers/0/args", value = new[] { PreviewProvisioning.Argument + mode } },
+            new
+            {
+                op = "add", path = "/spec/template/spec/containers/0/args",
+                value = new[] { PreviewProvisioning.Argument + mode }.Concat(checks).ToArray(),
+            },
             new
             {
                 op = "replace", path = "/spec/template/spec/containers/0/envFrom",
-                value = new object[]
-                {
-                    new { secretRef = new { name = KubernetesSecrets.Db.Name } },
-                    new { secretRef = new { name = KubernetesSecrets.Redis.Name } },
-                    new { secretRef = new { name = KubernetesSecrets.Kafka.Name } },
-                    new { secretRef = new { name = preview.ProvisionSecretName } },
-                },
+                value = new[] { KubernetesSecrets.Db.Name, KubernetesSecrets.Redis.Name, KubernetesSecrets.Kafka.Name, provisionSecret }
+                    .OfType<string>().Select(name => new { secretRef = new { name } }).ToArray(),
             },
             new { op = "replace", path = "/metadata/labels/app.kubernetes.io~1component", value = "preview-provisioning" },
         })),

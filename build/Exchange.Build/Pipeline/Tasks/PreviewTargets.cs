@@ -133,7 +133,7 @@ public static class PreviewTargets
         // The stores go first: while the namespace exists, a rerun still finds the slot (the Redis database to empty) in its record.
         var slot = record?.Slot;
         var dropped = CheckerJob.Run(b, new CheckerJobSpec(b.Names.Namespace,
-            Patches: PreviewManifests.ProvisionPatches(preview, PreviewProvisioning.Drop),
+            Patches: PreviewManifests.ProvisionPatches(preview, PreviewProvisioning.Drop, withRedis: slot is not null),
             SecretManifests: PreviewManifests.ProvisionSecret(b.Names.Namespace, preview, null, slot ?? 0,
                 preview.Topics(b.Settings.Environment), b.Settings.Environment.Of<KafkaConfig>().Partitions),
             DeleteAfter: preview.ProvisionSecretName, What: $"Preview {preview}'s stores (drop)", Rerun: RerunDestroy(preview)));
@@ -170,16 +170,43 @@ public static class PreviewTargets
     {
         var now = b.Now();
         var previews = List(b);
-        var doomed = previews.Where(p => p.ExpiredAt(now) || p.Expires is null || p.Terminating).ToArray();
+        var doomed = previews.Where(p => p.ExpiredAt(now) || p.Expires is null || p.Terminating).ToList();
         foreach (var p in doomed)
         {
             var why = p.Terminating ? "interrupted destroy" : p.Expires is null ? "no record (orphan)" : $"expired {Show(p.Expires)}";
             b.Log.Information($"Preview {p.Name}: {why}");
             DestroyOne(b, p.Name, p);
         }
-        b.Report.Add(TaskNames.SweepPreviews, doomed.Length > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
-            doomed.Length > 0 ? $"removed {doomed.Length} preview(s): {string.Join(", ", doomed.Select(p => p.Name.Id))}"
-                : $"{previews.Count} preview(s), none expired");
+        // Databases whose namespace is gone (a deep sleep took the namespaces, or someone deleted one by hand): their stores go too.
+        var orphans = OrphanDatabases(b, previews);
+        foreach (var orphan in orphans)
+        {
+            b.Log.Information($"Preview {orphan}: database {orphan.Database} without a namespace (orphan)");
+            DestroyOne(b, orphan, null);
+        }
+        var removed = doomed.Select(p => p.Name.Id).Concat(orphans.Select(o => o.Id)).ToArray();
+        b.Report.Add(TaskNames.SweepPreviews, removed.Length > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
+            removed.Length > 0 ? $"removed {removed.Length} preview(s): {string.Join(", ", removed)}"
+                : $"{previews.Count} preview(s), none expired, no orphaned database");
+    }
+
+    /// <summary>The preview databases on RDS (the checker's list mode) that belong to no preview namespace.</summary>
+    private static IReadOnlyList<PreviewName> OrphanDatabases(BuildContext b, IReadOnlyList<PreviewRecord> previews)
+    {
+        var listed = CheckerJob.Run(b, new CheckerJobSpec(b.Names.Namespace, Patches: PreviewManifests.ListPatches(),
+            What: "Preview databases on the shared instance", Rerun: $"./build.sh --target={TaskNames.SweepPreviews}"));
+        if (listed.Result is { Passed: false } failed)
+            throw new PreviewRefusedException($"Could not list the preview databases: {failed.Message}\nRerun: ./build.sh --target={TaskNames.SweepPreviews}");
+        return OrphansOf(b.Names.Env, listed.Checks.FirstOrDefault(c => c.Check == ConnectivityCheck.Mysql)?.Detail, previews);
+    }
+
+    /// <summary>The previews named by the list mode's line whose namespace is not among <paramref name="previews"/>.</summary>
+    internal static IReadOnlyList<PreviewName> OrphansOf(string env, string? line, IReadOnlyList<PreviewRecord> previews)
+    {
+        if (line is null || !line.StartsWith(PreviewProvisioning.ListedDatabases, StringComparison.Ordinal)) return [];
+        var known = previews.Select(p => p.Name).ToHashSet();
+        return line[PreviewProvisioning.ListedDatabases.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(d => PreviewName.FromDatabase(env, d)).OfType<PreviewName>().Where(n => !known.Contains(n)).ToArray();
     }
 
     /// <summary>The sweep inside FollowSchedule: a failure is a warning (the wake-up itself worked), never the run's failure.</summary>
