@@ -251,6 +251,18 @@ public class PreviewTests
         Assert.Equal(0.33m, cost.PerDay);
     }
 
+    [Fact]
+    public void Cost_says_what_one_preview_adds_and_what_the_cap_allows()
+    {
+        var cost = PreviewCost.Of(PriceTable.Load(PriceTable.PathFor(Contexts.RepoRoot, "ap-northeast-2")), Environments.Dev);
+
+        var lines = CostReport.PreviewLines(cost, 3).ToArray();
+
+        Assert.StartsWith($"Previews: one adds ~${cost.PerMonth:0.00}/month ($0.33/day: its quota's 0.75 of a Spot t3.medium node", lines[0]);
+        Assert.Contains($"at the cap of 3 (--preview-cap), up to ~${cost.PerMonth * 3:0.00}/month", lines[1]);
+        Assert.All(lines, l => Assert.True(l.Length <= 120, l));
+    }
+
     [Theory]
     [InlineData("created database preview_pr_7; created user pv_pr_7; granted pv_pr_7 all on preview_pr_7 (only)", true)]
     [InlineData("database preview_pr_7 and user pv_pr_7 (granted only it): unchanged", false)]

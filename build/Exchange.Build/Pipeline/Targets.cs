@@ -54,8 +54,8 @@ public static class Targets
 
         Target.Declare(TaskNames.Cost, TargetGroup.Offline, "Monthly cost from the synthesized stacks: running, paused, deep-paused and effective.")
             .Describe("Monthly estimate from the synthesized templates and the dated price table: running, paused, deep-paused, effective " +
-                      "under the sleep schedule, and the options.")
-            .Reads(ArgumentNames.Json)
+                      "under the sleep schedule, and the options; what a preview adds, and the cap's worth of them.")
+            .Reads(ArgumentNames.Json, ArgumentNames.PreviewCap)
             .Runs(ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
             .PrintsJson()
             .Does(CostReport.Run),
