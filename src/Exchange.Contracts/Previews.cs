@@ -167,6 +167,10 @@ public static class PreviewProvisioning
     public const string User = "PREVIEW_MYSQL_USERNAME";
     public const string Password = "PREVIEW_MYSQL_PASSWORD";
     public const string RedisDatabase = "PREVIEW_REDIS_DATABASE";
-    public const string Topics = "PREVIEW_KAFKA_TOPICS";
+    /// <summary>
+    /// The preview's topics and their partitions under the checker ConfigMap's own keys: the provisioning Job reads no ConfigMap,
+    /// so its Secret carries what the checker's Kafka settings need.
+    /// </summary>
+    public const string Topics = CheckerConfigMap.KafkaTopics;
     public const string TopicPartitions = CheckerConfigMap.KafkaTopicPartitions;
 }
