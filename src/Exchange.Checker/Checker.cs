@@ -8,6 +8,10 @@ public static class Checker
 {
     public static async Task<int> RunAsync(string[] args, Func<string, string?> environment, TextWriter console)
     {
+        var provision = args.FirstOrDefault(a => a.StartsWith(PreviewProvisioning.Argument, StringComparison.Ordinal));
+        if (provision is not null)
+            return await ProvisionAsync(provision[PreviewProvisioning.Argument.Length..], args.Where(a => a != provision).ToArray(), environment,
+                console);
         CheckerSettings settings;
         try
         {
@@ -48,6 +52,76 @@ public static class Checker
         output.WriteLine(result.ToString());
         output.Flush();
         return result.Passed ? ConnectivityCheck.Passed : ConnectivityCheck.CheckFailed;
+    }
+
+    /// <summary>
+    /// The provisioning mode: a preview's database and user, its Redis database and its topics, created (<c>create</c>) or removed
+    /// (<c>drop</c>), one line per data store and the result line, as the checks print them; the password is never printed.
+    /// </summary>
+    private static async Task<int> ProvisionAsync(string mode, string[] args, Func<string, string?> environment, TextWriter console)
+    {
+        CheckerSettings settings;
+        PreviewStores stores;
+        try
+        {
+            if (mode is not (PreviewProvisioning.Create or PreviewProvisioning.Drop or PreviewProvisioning.List))
+                throw new MisconfiguredException($"--provision takes {PreviewProvisioning.Create}, {PreviewProvisioning.Drop} or " +
+                                                 $"{PreviewProvisioning.List}, not '{mode}'");
+            settings = CheckerSettings.From(args, environment);
+            if (mode == PreviewProvisioning.List)
+            {
+                var started = Stopwatch.StartNew();
+                var listed = new RedactingWriter(console, settings.Secrets);
+                try
+                {
+                    var names = await Provisioning.ListDatabasesAsync(settings);
+                    listed.WriteLine(new CheckLine(ConnectivityCheck.Mysql, true, started.ElapsedMilliseconds,
+                        PreviewProvisioning.ListedDatabases + (names.Count == 0 ? "none" : string.Join(",", names))).ToString());
+                    listed.WriteLine(new CheckResult(true, $"{names.Count} preview database(s)").ToString());
+                    return ConnectivityCheck.Passed;
+                }
+                catch (Exception e) when (e is MySqlConnector.MySqlException or OperationCanceledException)
+                {
+                    listed.WriteLine(new CheckLine(ConnectivityCheck.Mysql, false, started.ElapsedMilliseconds, e.Message).ToString());
+                    listed.WriteLine(new CheckResult(false, $"mysql: {e.Message}").ToString());
+                    return ConnectivityCheck.CheckFailed;
+                }
+            }
+            stores = PreviewStores.From(environment, mode == PreviewProvisioning.Create, settings.Checks.Contains(ConnectivityCheck.Redis));
+        }
+        catch (MisconfiguredException e)
+        {
+            await console.WriteLineAsync(new CheckResult(false, $"the provisioning cannot start: {e.Message}").ToString());
+            return ConnectivityCheck.Misconfigured;
+        }
+        var create = mode == PreviewProvisioning.Create;
+        var output = new RedactingWriter(console, [.. settings.Secrets, stores.Password]);
+        string? failed = null;
+        foreach (var check in settings.Checks)
+        {
+            var started = Stopwatch.StartNew();
+            try
+            {
+                var detail = check switch
+                {
+                    ConnectivityCheck.Mysql => await (create
+                        ? Provisioning.CreateDatabaseAsync(settings, stores)
+                        : Provisioning.DropDatabaseAsync(settings, stores)),
+                    ConnectivityCheck.Redis => create ? $"Redis database {stores.RedisDatabase}: the preview's own (nothing to create)"
+                        : await Provisioning.FlushRedisAsync(settings, stores),
+                    _ => await Provisioning.TopicsAsync(settings, stores, create),
+                };
+                output.WriteLine(new CheckLine(check, true, started.ElapsedMilliseconds, detail).ToString());
+            }
+            catch (Exception e)
+            {
+                output.WriteLine(new CheckLine(check, false, started.ElapsedMilliseconds, $"{e.GetType().Name}: {e.Message}").ToString());
+                failed ??= $"{check}: {e.Message}";
+            }
+        }
+        output.WriteLine(new CheckResult(failed is null, failed ?? $"preview stores {(create ? "provisioned" : "removed")}").ToString());
+        output.Flush();
+        return failed is null ? ConnectivityCheck.Passed : ConnectivityCheck.CheckFailed;
     }
 
     private static Task<string> Run(string check, CheckerSettings settings) => check switch

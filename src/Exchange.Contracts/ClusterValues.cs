@@ -78,11 +78,17 @@ public static class EnvironmentConfigMap
 {
     public const string AwsRegion = "AWS_REGION";
     public const string ArtifactsBucket = "ARTIFACTS_BUCKET";
+    /// <summary>The Redis logical database the workloads use: 0 in the main namespace, the slot in a preview's (Previews).</summary>
+    public const string RedisDatabase = "REDIS_DATABASE";
+    /// <summary>What the workloads put before every Kafka topic name: nothing in the main namespace, <c>pr-N.</c> in a preview's.</summary>
+    public const string KafkaTopicPrefix = "KAFKA_TOPIC_PREFIX";
 
     public static readonly ConfigMapDefinition Definition = new("exchange-environment",
     [
         new(AwsRegion, new ValueSource.Constant(c => c.Region)),
         new(ArtifactsBucket, new ValueSource.Output(Outputs.ArtifactsBucketName)),
+        new(RedisDatabase, new ValueSource.Constant(_ => "0")),
+        new(KafkaTopicPrefix, new ValueSource.Constant(_ => "")),
     ]);
 }
 

@@ -115,7 +115,8 @@ public abstract class LocalServer : IDisposable
 
 /// <summary>
 /// Debian's MariaDB (mariadb-server), its own data directory and port: a database and a user with every privilege on every
-/// database, as RDS gives its master user (the one in the db-credentials secret).
+/// database and the right to grant them, as RDS gives its master user (the one in the db-credentials secret; previews' users are
+/// created and granted their database by it).
 /// </summary>
 public sealed class MariaDbServer : LocalServer
 {
@@ -140,7 +141,7 @@ public sealed class MariaDbServer : LocalServer
         var log = Path.Combine(Directory, "error.log");
         WaitForPort(server, "mariadbd", () => File.Exists(log) ? File.ReadAllText(log) : "");
         RunToEnd(Binary("mariadb", "mariadb-client"), "--no-defaults", $"--socket={socket}", "--user=root", "--execute",
-            $"CREATE DATABASE {Database}; CREATE USER '{User}'@'%' IDENTIFIED BY '{Password}'; GRANT ALL ON *.* TO '{User}'@'%';");
+            $"CREATE DATABASE {Database}; CREATE USER '{User}'@'%' IDENTIFIED BY '{Password}'; GRANT ALL ON *.* TO '{User}'@'%' WITH GRANT OPTION;");
     }
 }
 

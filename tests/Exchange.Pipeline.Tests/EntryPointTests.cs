@@ -11,7 +11,7 @@ public sealed class EntryPointTests : IDisposable
     [
         "Default", "Test", "Synth", "Render", "Plan", "Doctor", "Bootstrap", "DeployInfra", "Kubeconfig", "BuildImages",
         "PushImages", "Secrets", "ApplyK8s", "Verify", "DeployDev", "Status", "Diff", "Pause", "Resume", "DestroyDev", "Cost",
-        "FollowSchedule", "CostDiff", "Upgrade",
+        "FollowSchedule", "CostDiff", "Upgrade", "DeployPreview", "DestroyPreview", "Previews", "SweepPreviews",
     ];
 
     private readonly PipelineRun _run = new(world);
@@ -33,7 +33,8 @@ public sealed class EntryPointTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         var error = result.Output.Replace("\n  ", " ", StringComparison.Ordinal); // wrapped at 120 columns
-        Assert.Contains("Error: Unknown target 'DeployEverything'. Did you mean --target=DeployDev or --target=DeployInfra?", error);
+        Assert.Contains("Error: Unknown target 'DeployEverything'. Did you mean --target=DeployDev or --target=DeployInfra or " +
+                        "--target=DeployPreview?", error);
         Assert.Contains("./build.sh --help lists the targets", error);
         Assert.InRange(result.Output[result.Output.IndexOf("Error:", StringComparison.Ordinal)..].TrimEnd().Split('\n').Length, 1, 3);
     }

@@ -56,7 +56,7 @@ public sealed partial class WorkflowTests : IDisposable
         Assert.Equal("github.event_name == 'schedule'", Scalar(job, "if"));
         Assert.Contains(Runs(job), r => r.Contains("--target=FollowSchedule", StringComparison.Ordinal));
         foreach (var other in new[] { "test", "synth-and-render" })
-            Assert.Equal("github.event_name != 'schedule'", Scalar(Job(root, other), "if"));
+            Assert.Equal("github.event_name != 'schedule' && github.event.action != 'closed'", Scalar(Job(root, other), "if"));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed partial class WorkflowTests : IDisposable
         var job = Job(Workflow(), "cost");
         var runs = Runs(job);
 
-        Assert.Equal("github.event_name == 'pull_request'", Scalar(job, "if"));
+        Assert.Equal("github.event_name == 'pull_request' && github.event.action != 'closed'", Scalar(job, "if"));
         Assert.Contains(runs, r => r.Contains("--target=CostDiff", StringComparison.Ordinal)
                                    && r.Contains("--base-assembly=base/artifacts/dev/cdk.out", StringComparison.Ordinal)
                                    && r.Contains("--cost-threshold=", StringComparison.Ordinal));
@@ -74,6 +74,31 @@ public sealed partial class WorkflowTests : IDisposable
                         && ((YamlMappingNode)with).Children.ContainsKey(new YamlScalarNode("ref")))
             .Select(s => Scalar((YamlMappingNode)s.Children[new YamlScalarNode("with")], "ref"));
         Assert.Equal(["${{ github.event.pull_request.base.sha }}"], checkouts);
+    }
+
+    [Fact]
+    public void Pull_requests_from_the_repository_get_a_preview_on_open_and_push_and_lose_it_on_close_one_group_per_pull_request()
+    {
+        var root = Workflow();
+        var on = (YamlMappingNode)root.Children[new YamlScalarNode("on")];
+        var types = ((YamlSequenceNode)((YamlMappingNode)on.Children[new YamlScalarNode("pull_request")]).Children[new YamlScalarNode("types")])
+            .Children.Select(t => ((YamlScalarNode)t).Value!).ToArray();
+        Assert.Equal(["opened", "synchronize", "reopened", "closed"], types);
+
+        var deploy = Job(root, "preview");
+        var destroy = Job(root, "preview-destroy");
+        Assert.Contains(Runs(deploy), r => r.Contains("--target=DeployPreview", StringComparison.Ordinal)
+                                           && r.Contains("--pr=${{ github.event.pull_request.number }}", StringComparison.Ordinal));
+        Assert.Contains(Runs(destroy), r => r.Contains("--target=DestroyPreview", StringComparison.Ordinal)
+                                            && r.Contains("--pr=${{ github.event.pull_request.number }}", StringComparison.Ordinal));
+        Assert.Contains("github.event.action != 'closed'", Scalar(deploy, "if")!);
+        Assert.Contains("github.event.action == 'closed'", Scalar(destroy, "if")!);
+        foreach (var job in new[] { deploy, destroy })
+        {
+            Assert.Contains("github.event.pull_request.head.repo.full_name == github.repository", Scalar(job, "if")!); // no forks
+            var concurrency = (YamlMappingNode)job.Children[new YamlScalarNode("concurrency")];
+            Assert.Equal("exchange-dev-preview-${{ github.event.pull_request.number }}", Scalar(concurrency, "group"));
+        }
     }
 
     private YamlMappingNode Workflow()

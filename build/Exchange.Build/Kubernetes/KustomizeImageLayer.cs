@@ -8,8 +8,14 @@ public sealed record ImageOverride(string Name, string NewName, string NewTag)
     public string Reference => $"{NewName}:{NewTag}";
 }
 
-/// <summary>What a layer sets besides the images: the namespace of everything in it, and a suffix for every name (a Job's run).</summary>
-public sealed record LayerOptions(string? Namespace = null, string? NameSuffix = null);
+/// <summary>
+/// What a layer sets besides the images: the namespace of everything in it, a suffix for every name (a Job's run), and JSON patches
+/// (a preview's one backend replica and NodePort).
+/// </summary>
+public sealed record LayerOptions(string? Namespace = null, string? NameSuffix = null, IReadOnlyList<LayerPatch>? Patches = null);
+
+/// <summary>A JSON 6902 patch (<paramref name="JsonPatch"/>, a JSON array) of the object of that kind and name (before any suffix).</summary>
+public sealed record LayerPatch(string Kind, string Name, string JsonPatch);
 
 /// <summary>
 /// Sets image registry and tag the kustomize way without editing the repository: a throw-away
@@ -40,6 +46,13 @@ public static class KustomizeImageLayer
             .AppendLine($"- {Quote(overlayRelativePath)}");
         if (options.Namespace is { } ns) yaml.AppendLine($"namespace: {Quote(ns)}");
         if (options.NameSuffix is { } suffix) yaml.AppendLine($"nameSuffix: {Quote(suffix)}");
+        if (options.Patches is { Count: > 0 } patches)
+        {
+            yaml.AppendLine("patches:");
+            foreach (var patch in patches)
+                yaml.AppendLine($"- target: {{kind: {Quote(patch.Kind)}, name: {Quote(patch.Name)}}}")
+                    .AppendLine($"  patch: {Quote(patch.JsonPatch)}");
+        }
         yaml.AppendLine("images:");
         foreach (var image in images)
         {

@@ -55,8 +55,8 @@ public static class Targets
 
         Target.Declare(TaskNames.Cost, TargetGroup.Offline, "Monthly cost from the synthesized stacks: running, paused, deep-paused and effective.")
             .Describe("Monthly estimate from the synthesized templates and the dated price table: running, paused, deep-paused, effective " +
-                      "under the sleep schedule, and the options.")
-            .Reads(ArgumentNames.Json)
+                      "under the sleep schedule, and the options; what a preview adds, and the cap's worth of them.")
+            .Reads(ArgumentNames.Json, ArgumentNames.PreviewCap)
             .Runs(ToolKind.Cdk, ToolKind.Node, ToolKind.Dotnet)
             .PrintsJson()
             .Does(CostReport.Run),
@@ -272,7 +272,58 @@ public static class Targets
             .Reads(ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .Does(Tasks.Tunnel.Hold),
+
+        // --- Previews: a pull request's slice of the running dev environment ----------------------------------------
+        Target.Declare(TaskNames.DeployPreview, TargetGroup.Day2, "A preview (--pr=N or --preview=NAME) in its own namespace of the running environment.")
+            .Describe("Builds and pushes the pull request's images, then deploys them into namespace `exchange-<env>-pr-N` of the running " +
+                      "environment with a ResourceQuota and LimitRange, the main namespace's secret names (its own MySQL database and " +
+                      "user, password in a Secret only), its own topic prefix and Redis database, then checks it in that namespace. " +
+                      "Refuses past the cap.")
+            .After(TaskNames.BuildImages)
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.PullRequest, ArgumentNames.Preview, ArgumentNames.PreviewCap, ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout,
+                ArgumentNames.ClusterAccess, ArgumentNames.EngineDir, ArgumentNames.BackendDir, ArgumentNames.CheckerDir, ArgumentNames.ImageTag,
+                ArgumentNames.SkipImages)
+            .Runs(ToolKind.Aws, ToolKind.Docker, ToolKind.Kubectl)
+            .Requires(ArgumentNames.PullRequest, PreviewProblem)
+            .ExampleWith($"--{ArgumentNames.Account}=123456789012 --{ArgumentNames.PullRequest}=123")
+            .ChangesThings()
+            .Does(PreviewTargets.Deploy),
+
+        Target.Declare(TaskNames.DestroyPreview, TargetGroup.Day2, "Removes a preview: its database and user, topics, Redis keys, namespace.")
+            .Describe("Removes a preview: its MySQL database and user, its topics and its Redis keys (a Job in the main namespace), " +
+                      "then its namespace. Idempotent: a rerun finishes what an interrupted one left.")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.PullRequest, ArgumentNames.Preview, ArgumentNames.VerifyTimeout, ArgumentNames.ClusterAccess)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .Requires(ArgumentNames.PullRequest, PreviewProblem)
+            .ExampleWith($"--{ArgumentNames.Account}=123456789012 --{ArgumentNames.PullRequest}=123")
+            .ChangesThings()
+            .Does(PreviewTargets.Destroy),
+
+        Target.Declare(TaskNames.Previews, TargetGroup.Day2, "Lists the previews: owner, age, expiry, address and images.")
+            .Describe("Lists the environment's previews from their namespaces' records: owner, age, expiry (EXPIRED when past), " +
+                      "address and images.")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.ClusterAccess, ArgumentNames.PreviewCap)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .Does(PreviewTargets.Show),
+
+        Target.Declare(TaskNames.SweepPreviews, TargetGroup.Day2, "Removes expired previews, those without a record and interrupted destroys.")
+            .Describe("Removes every preview past its expiry (3 days after its last deploy), preview namespaces without a record and " +
+                      "destroys that were interrupted, each as DestroyPreview does.")
+            .Touches(Reach.Aws | Reach.Cluster)
+            .Reads(ArgumentNames.VerifyTimeout, ArgumentNames.ClusterAccess)
+            .Runs(ToolKind.Aws, ToolKind.Kubectl)
+            .ChangesThings()
+            .Does(PreviewTargets.Sweep),
     ];
+
+    /// <summary>DeployPreview and DestroyPreview need --pr=N or --preview=NAME (a bad one is refused by the settings already).</summary>
+    private static string? PreviewProblem(PipelineSettings s) => s.Preview is null
+        ? $"Which preview? Pass --{ArgumentNames.PullRequest}=N (the pull request's number) or --{ArgumentNames.Preview}=NAME (your own " +
+          "preview: lower-case letters, digits and hyphens)."
+        : null;
 
     private static readonly Dictionary<string, Target> ByName = All.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
 

@@ -31,4 +31,9 @@ public static class TaskNames
     public const string FollowSchedule = "FollowSchedule";
     public const string Upgrade = "Upgrade";
     public const string Tunnel = "Tunnel";
+
+    public const string DeployPreview = "DeployPreview";
+    public const string DestroyPreview = "DestroyPreview";
+    public const string Previews = "Previews";
+    public const string SweepPreviews = "SweepPreviews";
 }

@@ -40,6 +40,12 @@ public static class ArgumentNames
     public const string BaseAssembly = "base-assembly";
     /// <summary>CostDiff: fail when the running monthly cost rises by more than this many USD.</summary>
     public const string CostThreshold = "cost-threshold";
+    /// <summary>DeployPreview, DestroyPreview: the pull request whose preview it is.</summary>
+    public const string PullRequest = "pr";
+    /// <summary>DeployPreview, DestroyPreview: a developer's named preview (instead of --pr).</summary>
+    public const string Preview = "preview";
+    /// <summary>DeployPreview: how many previews may exist at once.</summary>
+    public const string PreviewCap = "preview-cap";
     /// <summary>Status, Cost, Plan, Doctor, Permissions: one JSON document on stdout, the log on stderr.</summary>
     public const string Json = "json";
 

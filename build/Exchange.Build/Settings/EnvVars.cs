@@ -36,6 +36,9 @@ public static class EnvVars
     public const string Now = "EXCHANGE_NOW";
     /// <summary>GitHub Actions' job summary file; CostDiff appends its markdown there.</summary>
     public const string GitHubStepSummary = "GITHUB_STEP_SUMMARY";
+    /// <summary>Who a preview belongs to: the GitHub user that triggered the workflow run (else the local user).</summary>
+    public const string GitHubActor = "GITHUB_ACTOR";
+    public const string User = "USER";
     public const string Home = "HOME";
     public const string UserProfile = "USERPROFILE";
     public const string DockerConfig = "DOCKER_CONFIG";

@@ -54,6 +54,11 @@ public sealed partial record PipelineSettings
     /// <summary>How long each Upgrade step waits (--wait-timeout when given; a control plane or a rolling node update takes tens of minutes).</summary>
     public TimeSpan UpgradeStepTimeout { get; init; } = TimeSpan.FromMinutes(60);
     public int CdkConcurrency { get; init; } = 4;
+    /// <summary>--pr or --preview: the preview DeployPreview/DestroyPreview act on (validated), or null.</summary>
+    public PreviewName? Preview { get; init; }
+    public int PreviewCap { get; init; } = Previews.DefaultCap;
+    /// <summary>Who a preview deployed by this run belongs to (GITHUB_ACTOR, else USER).</summary>
+    public string Owner { get; init; } = "unknown";
 
     public string Region => Environment.Region;
     public EnvironmentNames Names => Environment.Names;
@@ -61,7 +66,8 @@ public sealed partial record PipelineSettings
     public string OverlayDir => Path.Combine(RepoRoot, "k8s", "overlays", $"aws-{Environment.EnvName}");
     public string OverlaysRoot => Path.Combine(RepoRoot, "k8s", "overlays");
     public string OutputsFile => Path.Combine(ArtifactsDir, "cdk-outputs.json");
-    public string ImagesFile => Path.Combine(ArtifactsDir, "images.json");
+    /// <summary>What BuildImages built and PushImages pushed; a preview's run keeps its own (shared under its own name), never the main one.</summary>
+    public string ImagesFile => Path.Combine(ArtifactsDir, Preview is null ? "images.json" : $"images-{Preview.Id}.json");
     public string PauseFile => Path.Combine(ArtifactsDir, "pause.json");
     /// <summary>What this machine last found attached to the backend load balancer's target group (DeployInfra skips the check when unchanged).</summary>
     public string BackendTargetsFile => Path.Combine(ArtifactsDir, "backend-targets.json");
@@ -148,6 +154,10 @@ public sealed partial record PipelineSettings
             CdkConcurrency = Concurrency(inputs.Argument(ArgumentNames.CdkConcurrency), errors),
             UpgradeTo = UpgradeToOrNull(inputs.Argument(ArgumentNames.To), errors),
             UpgradeStepTimeout = Duration(ArgumentNames.WaitTimeout, inputs.Argument(ArgumentNames.WaitTimeout), TimeSpan.FromMinutes(60), []),
+            Preview = PreviewOrNull(environment.EnvName, inputs.Argument(ArgumentNames.PullRequest), inputs.Argument(ArgumentNames.Preview), errors),
+            PreviewCap = CapOf(inputs.Argument(ArgumentNames.PreviewCap), errors),
+            Owner = inputs.Environment(EnvVars.GitHubActor) is { Length: > 0 } actor ? actor
+                : inputs.Environment(EnvVars.User) is { Length: > 0 } user ? user : "unknown",
         };
         if (errors.Count > 0) throw new SettingsException(errors);
         return settings;
@@ -350,6 +360,34 @@ public sealed partial record PipelineSettings
         }
         var n = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         return match.Groups[2].Value == "m" ? TimeSpan.FromMinutes(n) : TimeSpan.FromSeconds(n);
+    }
+
+    /// <summary>--pr=N or --preview=NAME (not both), checked against the rules of a namespace, a MySQL identifier and a topic prefix.</summary>
+    private static PreviewName? PreviewOrNull(string env, string? pr, string? name, List<string> errors)
+    {
+        if (pr is not null && name is not null)
+        {
+            errors.Add($"Pass --{ArgumentNames.PullRequest}=N or --{ArgumentNames.Preview}=NAME, not both.");
+            return null;
+        }
+        try
+        {
+            return pr is not null ? PreviewName.ForPullRequest(env, pr.Trim()) : name is not null ? PreviewName.Named(env, name.Trim()) : null;
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"--{(pr is not null ? ArgumentNames.PullRequest : ArgumentNames.Preview)}: {e.Message}");
+            return null;
+        }
+    }
+
+    private static int CapOf(string? text, List<string> errors)
+    {
+        if (text is null) return Previews.DefaultCap;
+        if (int.TryParse(text, out var n) && n is >= 1 and <= Previews.MaxSlots) return n;
+        errors.Add($"--{ArgumentNames.PreviewCap} '{text}' must be a number from 1 to {Previews.MaxSlots} (Redis has {Previews.MaxSlots} " +
+                   "logical databases besides the main namespace's).");
+        return Previews.DefaultCap;
     }
 
     private static int Concurrency(string? text, List<string> errors)

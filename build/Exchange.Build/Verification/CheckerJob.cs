@@ -45,10 +45,16 @@ public static partial class CheckerJob
     public static string Selector => $"app.kubernetes.io/name={ConnectivityCheck.ImageName}";
 
     /// <summary>What the check printed, or why it printed nothing useful (<see cref="CheckerJobException"/>).</summary>
-    public static CheckReport Run(BuildContext b)
+    public static CheckReport Run(BuildContext b) => Run(b, new CheckerJobSpec(b.Names.Namespace));
+
+    /// <summary>
+    /// The checker's Job as <paramref name="spec"/> says: Verify's (the defaults), a preview's check in its namespace, or the
+    /// provisioning Job that creates or drops a preview's stores (its Secret applied on stdin with the Job, deleted after it).
+    /// </summary>
+    public static CheckReport Run(BuildContext b, CheckerJobSpec spec)
     {
         var context = b.ClusterContext;
-        var ns = b.Names.Namespace;
+        var ns = spec.Namespace;
         var image = Workloads.PushedImages(b, [ContainerImages.Checker]).Single();
 
         // A Job an interrupted or killed run left behind: gone before this one starts.
@@ -60,15 +66,16 @@ public static partial class CheckerJob
         var suffix = $"-{b.Clock.UtcNow:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))}";
         var name = ConnectivityCheck.ImageName + suffix;
         var expected = CheckerConfigMap.Definition;
-        var manifests = Render(b, image, suffix)
-                        + SecretManifests.ConfigMap(ns, expected, ClusterValueResolver.For(b).Resolve(expected.Values));
-        b.Log.Information($"Connectivity check: Job {name} ({image.Reference}) in {ns}");
+        var manifests = Render(b, image, suffix, ns, spec.Patches)
+                        + SecretManifests.ConfigMap(ns, expected, spec.Expected ?? ClusterValueResolver.For(b).Resolve(expected.Values));
+        b.Log.Information($"{spec.What}: Job {name} ({image.Reference}) in {ns}");
         try
         {
             var applied = b.Kubectl.Run(context, b.Kubectl.ApplyCommand(context), new ProcessOptions
             {
-                StandardInputText = manifests,
-                FailureHint = "fix the cause above, then rerun: ./build.sh --target=Verify --exclusive",
+                StandardInputText = spec.SecretManifests.Length == 0 ? manifests : null,
+                StandardInput = spec.SecretManifests.Length == 0 ? null : new Processes.Secret(manifests + spec.SecretManifests, b.Redactor),
+                FailureHint = $"fix the cause above, then rerun: {spec.Rerun}",
             }).StandardOutput;
             foreach (var line in applied.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
 
@@ -94,31 +101,32 @@ public static partial class CheckerJob
                 throw new CheckerJobException($"The connectivity check Job {name} did not finish within " +
                     $"{Backoff.Format(b.Settings.VerifyTimeout)} (--{Settings.ArgumentNames.VerifyTimeout}); it was {wait.LastState}. Its pod and " +
                     "events are above (an image that cannot be pulled, a missing secret or ConfigMap, no node with room). Rerun: " +
-                    "./build.sh --target=Verify --exclusive");
+                    spec.Rerun);
             }
             if (report.Result is null)
             {
                 Diagnose(b, context, ns, name);
                 throw new CheckerJobException($"The connectivity check Job {name} {wait.LastState} without printing a result " +
                     $"({(logs.Succeeded ? "its log is above" : "no log: " + ProcessRunner.Tail(b.Redactor.Redact(logs.StandardError), 2))}). " +
-                    "Its pod and events are above. Rerun: ./build.sh --target=Verify --exclusive");
+                    $"Its pod and events are above. Rerun: {spec.Rerun}");
             }
             return report;
         }
         finally
         {
             Delete(b, context, ns, name);
+            if (spec.DeleteAfter is { } secret) DeleteSecret(b, context, ns, secret);
         }
     }
 
     /// <summary>The Job through the image layer: the environment's namespace, this run's name suffix, the pushed image.</summary>
-    public static string Render(BuildContext b, ImageOverride image, string suffix)
+    public static string Render(BuildContext b, ImageOverride image, string suffix, string? ns = null, IReadOnlyList<LayerPatch>? patches = null)
     {
         var layer = Path.Combine(Path.GetTempPath(), $"exchange-layer-{Guid.NewGuid():N}");
         try
         {
             return b.Kubectl.Render(KustomizeImageLayer.Write(layer, b.Settings.CheckerJobDir, [image],
-                new LayerOptions(b.Names.Namespace, suffix)));
+                new LayerOptions(ns ?? b.Names.Namespace, suffix, patches)));
         }
         finally
         {
@@ -140,6 +148,22 @@ public static partial class CheckerJob
         catch (Exception e) when (e is CommandFailedException or CommandTimeoutException)
         {
             b.Log.Warning($"Could not delete Job {name} ({e.Message.Split('\n')[0]}); the next Verify deletes it.");
+        }
+    }
+
+    /// <summary>The provisioning Secret, gone whatever happened (it names the preview user's password).</summary>
+    private static void DeleteSecret(BuildContext b, string context, string ns, string name)
+    {
+        var command = b.Kubectl.ClusterCommand(context, "delete", "secret", name, "--namespace", ns, "--ignore-not-found");
+        try
+        {
+            var result = b.CleanupRunner.Run(command, new ProcessOptions { AllowFailure = true, Timeout = TimeSpan.FromSeconds(60) });
+            if (result.Succeeded) b.Log.Information($"  deleted Secret {name}");
+            else b.Log.Warning($"Could not delete Secret {name} in {ns}: `{command.RenderSafe(b.Redactor)}` deletes it.");
+        }
+        catch (Exception e) when (e is CommandFailedException or CommandTimeoutException)
+        {
+            b.Log.Warning($"Could not delete Secret {name} in {ns} ({e.Message.Split('\n')[0]}); the next DeployPreview or DestroyPreview does.");
         }
     }
 
@@ -172,6 +196,16 @@ public static partial class CheckerJob
     [System.Text.RegularExpressions.GeneratedRegex(ConnectivityCheck.ImageName + @"-[0-9]{8}-[0-9]{6}-[0-9a-f]{4}\b")]
     public static partial System.Text.RegularExpressions.Regex RunName();
 }
+
+/// <summary>
+/// One run of the checker's Job: where (<paramref name="Namespace"/>), what it expects (<paramref name="Expected"/>: the checker
+/// ConfigMap's values, default the environment's), how the Job is changed (<paramref name="Patches"/>), Secrets applied with it on
+/// stdin (<paramref name="SecretManifests"/>) and the one to delete after it (<paramref name="DeleteAfter"/>), what the log calls it and
+/// the command that reruns it.
+/// </summary>
+public sealed record CheckerJobSpec(string Namespace, IReadOnlyDictionary<string, string>? Expected = null, IReadOnlyList<LayerPatch>? Patches = null,
+    string SecretManifests = "", string? DeleteAfter = null, string What = "Connectivity check",
+    string Rerun = "./build.sh --target=Verify --exclusive");
 
 /// <summary>The connectivity check Job did not produce a verdict (it never ran, or ended without its result line).</summary>
 public sealed class CheckerJobException(string message) : Exception(message);

@@ -20,6 +20,7 @@ public static class CostReport
         var shownTable = Path.GetRelativePath(b.Settings.RepoRoot, tableFile);
 
         foreach (var line in CostText.Render(comparison, prices, shownTable)) b.Log.Information(line);
+        foreach (var line in PreviewLines(PreviewCost.Of(prices, b.Settings.Environment), b.Settings.PreviewCap)) b.Log.Information(line);
         var estimate = comparison.Default;
         if (estimate.NotPriced.Count > 0)
             b.Log.Warning($"{estimate.NotPriced.Count} billable item(s) are not priced (listed above): the totals are too low by their cost.");
@@ -47,6 +48,15 @@ public static class CostReport
         b.Report.Add(TaskNames.Cost, StepOutcome.Checked,
             $"~${CostText.Money(totals.Running)}/month running, ${CostText.Money(totals.Paused)} paused, " +
             $"${CostText.Money(totals.DeepPaused)} deep-paused{sleep} (prices of {prices.AsOf:yyyy-MM-dd}{notPriced})");
+    }
+
+    /// <summary>What previews add (README "Preview environments"): one preview's share of a node, and the cap's worth of them.</summary>
+    public static IEnumerable<string> PreviewLines(PreviewCost.Estimate preview, int cap)
+    {
+        yield return $"Previews: one adds ~${CostText.Money(preview.PerMonth)}/month (${preview.PerDay:0.00}/day: its quota's " +
+                     $"{preview.NodeShare:0.##} of a Spot {preview.NodeType} node; no AWS resource of its own);";
+        yield return $"  at the cap of {cap} (--{Settings.ArgumentNames.PreviewCap}), up to ~${CostText.Money(preview.PerMonth * cap)}/month " +
+                     "more while they run (they sleep with the environment).";
     }
 
     public static string DiffFile(BuildContext b) => Path.Combine(b.Settings.ArtifactsDir, "cost-diff.md");

@@ -158,6 +158,7 @@ public static class FollowSchedule
             Images.Push(b);
             PauseResume.Resume(b);
             Workloads.ApplyK8s(b);
+            PreviewTargets.SweepQuietly(b); // expired previews and orphans go while the cluster is up
             b.Report.Add(TaskNames.FollowSchedule, StepOutcome.Changed, "woken by the schedule");
             return;
         }

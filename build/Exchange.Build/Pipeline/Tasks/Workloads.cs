@@ -134,7 +134,12 @@ public static class Workloads
     {
         // The workloads' names do not depend on the images: without this machine's last apply, render the overlay.
         var file = AppliedManifestFile(b);
-        var manifests = File.Exists(file) ? File.ReadAllText(file) : b.Kubectl.Render(b.Settings.OverlayDir);
+        return WaitForRollouts(b, File.Exists(file) ? File.ReadAllText(file) : b.Kubectl.Render(b.Settings.OverlayDir));
+    }
+
+    /// <summary>Waits for the StatefulSets and Deployments of <paramref name="manifests"/> (a preview's, say) to roll out.</summary>
+    public static int WaitForRollouts(BuildContext b, string manifests, string rerun = "./build.sh --target=Verify --exclusive")
+    {
         var workloads = ManifestDocuments.Workloads(ManifestDocuments.Parse(manifests)).ToArray();
         var context = b.ClusterContext;
         var deadline = DateTime.UtcNow + b.Settings.VerifyTimeout;
@@ -151,7 +156,7 @@ public static class Workloads
                 throw new InvalidOperationException(
                     $"{workload.Resource} did not roll out within {b.Settings.VerifyTimeout.TotalSeconds:F0}s: " +
                         $"{ProcessRunner.Tail(result.StandardError, 3)}\n" +
-                    "The pods, events and logs above show why. Fix it and rerun: ./build.sh --target=Verify --exclusive");
+                    $"The pods, events and logs above show why. Fix it and rerun: {rerun}");
             }
             b.Log.Information($"  {workload.Resource}: {result.StandardOutput.Trim().Split('\n').Last()}");
         }

@@ -1,0 +1,88 @@
+using Exchange.Contracts;
+using Exchange.Fakes.State;
+
+namespace Exchange.Pipeline.Tests;
+
+/// <summary>
+/// Previews next to the deployed dev environment (one shared deployed world): two side by side with their own namespace, quota,
+/// database user and slot; the cap; an idempotent redeploy; destroying one leaves the other and the main namespace alone; a second
+/// destroy finds nothing left; the sweep removes an expired one.
+/// </summary>
+public sealed class PreviewTests : IDisposable
+{
+    private static PipelineWorld world => PipelineWorld.Shared;
+    private readonly PipelineRun _run = new(world);
+
+    private Dictionary<string, KubeObjectState> Objects() => FakeState.Read(_run.Toolbox.StateDir).KubeObjects;
+
+    [Fact]
+    public void Two_previews_deploy_beside_the_environment_the_cap_refuses_a_third_and_destroying_one_leaves_the_rest_intact()
+    {
+        _run.Deployed();
+        var mainBefore = Objects().Where(o => o.Key.StartsWith("exchange-dev/", StringComparison.Ordinal))
+            .ToDictionary(o => o.Key, o => o.Value.Sha256);
+
+        var first = _run.Build("--target=DeployPreview", "--pr=7", "--preview-cap=2");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var objects = Objects();
+        Assert.Contains("exchange-dev-pr-7/ResourceQuota/preview-quota", objects.Keys);
+        Assert.Contains("exchange-dev-pr-7/LimitRange/preview-limits", objects.Keys);
+        Assert.Contains("exchange-dev-pr-7/Deployment/future-backend", objects.Keys);
+        foreach (var secret in KubernetesSecrets.All) // the main namespace's names and keys: the workloads run unchanged
+            Assert.Equal(objects[$"exchange-dev/Secret/{secret.Name}"].SecretKeys, objects[$"exchange-dev-pr-7/Secret/{secret.Name}"].SecretKeys);
+        Assert.NotEqual(objects["exchange-dev/Secret/db-credentials"].Sha256, objects["exchange-dev-pr-7/Secret/db-credentials"].Sha256);
+        Assert.DoesNotContain(objects.Keys, k => k.Contains("/Secret/preview-provision-", StringComparison.Ordinal));
+        Assert.DoesNotContain(objects.Values, o => o.Kind == "Job");
+        Assert.Contains("Preview pr-7: http://<node>:30081", first.Text);
+        Assert.DoesNotContain(_run.DbPassword, first.Output);
+
+        var again = _run.Build("--target=DeployPreview", "--pr=7", "--preview-cap=2");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(again.Output, @"DeployPreview +unchanged"), again.ToString());
+
+        var refused = _run.Build("--target=DeployPreview", "--preview=alice");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("DeployPreview refuses preview alice: 1 preview(s) exist and the cap is 1", refused.Text);
+        Assert.Contains("pr-7", refused.Text);
+        Assert.DoesNotContain("exchange-dev-alice/ResourceQuota/preview-quota", Objects().Keys);
+
+        var second = _run.Build("--target=DeployPreview", "--preview=alice", "--preview-cap=2");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("Preview alice: http://<node>:30082", second.Text);
+
+        var destroyed = _run.Build("--target=DestroyPreview", "--pr=7");
+        Assert.True(destroyed.ExitCode == 0, destroyed.ToString());
+        objects = Objects();
+        Assert.DoesNotContain(objects.Keys, k => k.StartsWith("exchange-dev-pr-7/", StringComparison.Ordinal));
+        Assert.Contains("exchange-dev-alice/Deployment/future-backend", objects.Keys);
+        foreach (var (key, json) in mainBefore.Where(m => !m.Key.Contains("/ConfigMap/exchange-checker", StringComparison.Ordinal)))
+            Assert.True(objects.TryGetValue(key, out var now) && now.Sha256 == json, $"{key} of the main namespace changed");
+
+        var twice = _run.Build("--target=DestroyPreview", "--pr=7");
+        Assert.True(twice.ExitCode == 0, twice.ToString());
+        Assert.Contains("preview pr-7: nothing left to remove", twice.Output);
+
+        // Four days on, the sweep finds alice expired (3 days after her last deploy) and removes her as DestroyPreview does.
+        _run.Env["EXCHANGE_NOW"] = DateTimeOffset.UtcNow.AddDays(4).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var sweep = _run.Build("--target=SweepPreviews");
+        Assert.True(sweep.ExitCode == 0, sweep.ToString());
+        Assert.Contains("removed 1 preview(s): alice", sweep.Text);
+        Assert.DoesNotContain(Objects().Keys, k => k.StartsWith("exchange-dev-alice/", StringComparison.Ordinal));
+        Assert.Contains("exchange-dev/Deployment/future-backend", Objects().Keys);
+    }
+
+    [Theory]
+    [InlineData("--pr=0123", "'0123' is not a pull request number")]
+    [InlineData("--preview=Alice_1", "'Alice_1' cannot name a preview: lower-case letters, digits and single hyphens")]
+    [InlineData("--preview=dev", "'dev' cannot name a preview: it would collide with the environment's own names")]
+    public void A_name_that_cannot_be_a_namespace_database_or_topic_prefix_is_refused_before_anything_runs(string argument, string message)
+    {
+        var run = _run.Build("--target=DeployPreview", argument);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Text);
+        Assert.Empty(_run.CloudCalls);
+    }
+
+    public void Dispose() => _run.Dispose();
+}
