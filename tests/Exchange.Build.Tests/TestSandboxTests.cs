@@ -65,3 +65,28 @@ public sealed class TestSandboxTests
         Assert.Empty(sandbox.LeftoverTempEntries());
     }
 }
+
+public sealed class TestTimingsTests
+{
+    [Fact]
+    public void The_slowest_tests_come_from_the_trx_report_longest_first_with_short_names()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"timings-{Guid.NewGuid():N}.trx");
+        try
+        {
+            File.WriteAllText(path, """
+                <?xml version="1.0" encoding="utf-8"?>
+                <TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010"><Results>
+                <UnitTestResult testName="Exchange.Pipeline.Tests.DeployDevTests.Fast" duration="00:00:02.5000000" />
+                <UnitTestResult testName="Exchange.Pipeline.Tests.PreviewTests.Slow(x: 1)" duration="00:03:30.0000000" />
+                <UnitTestResult testName="Exchange.Pipeline.Tests.StatusTests.Middle" duration="00:00:40.0000000" />
+                </Results></TestRun>
+                """);
+            var slowest = Exchange.Build.Pipeline.Tasks.TestTimings.Slowest(path, 2);
+            Assert.Equal(["PreviewTests.Slow", "StatusTests.Middle"], slowest.Select(t => t.Test));
+            Assert.Equal("slowest: 3 min 30 s PreviewTests.Slow, 40.0 s StatusTests.Middle", Exchange.Build.Pipeline.Tasks.TestTimings.Line(slowest));
+            Assert.Empty(Exchange.Build.Pipeline.Tasks.TestTimings.Slowest(path + ".missing", 2));
+        }
+        finally { File.Delete(path); }
+    }
+}

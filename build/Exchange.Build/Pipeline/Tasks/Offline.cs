@@ -113,15 +113,19 @@ public static class Offline
         }
         log.Information($"Testing {name} ...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var results = Path.Combine(sandbox.TempDir, "test-results-" + name);
         var result = b.Runner.Run(
             new CommandLine("dotnet", dotnet).Add("test", project, "--configuration", "Release", "--no-build", "--nologo",
-                "--logger", "console;verbosity=minimal"),
+                "--logger", "console;verbosity=minimal", "--logger", "trx;LogFileName=tests.trx", "--results-directory", results),
             new ProcessOptions
             {
                 WorkingDirectory = b.Settings.RepoRoot, Environment = sandbox.Environment, AllowFailure = true,
                 OnOutputLine = l => Line(false, l), OnErrorLine = l => Line(true, l),
             });
-        log.Block(block, $"Testing {name}: {(result.Succeeded ? "done" : "FAILED")} in {Progress.Seconds(clock.Elapsed)}");
+        var slowest = TestTimings.Slowest(Path.Combine(results, "tests.trx"), 5);
+        if (Directory.Exists(results)) Directory.Delete(results, recursive: true);
+        log.Block(block, $"Testing {name}: {(result.Succeeded ? "done" : "FAILED")} in {Progress.Seconds(clock.Elapsed)}" +
+                         (slowest.Count > 0 ? "; " + TestTimings.Line(slowest) : ""));
         return result.Succeeded;
     }
 
