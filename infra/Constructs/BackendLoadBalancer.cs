@@ -32,7 +32,9 @@ public sealed record BackendLoadBalancerProps
 /// CloudFormation cannot put a managed node group's Auto Scaling group into a target group, so the pipeline attaches it
 /// after each deploy of the stack (DeployInfra; Resume after Pause --deep). Its security group admits only the configured
 /// CIDRs (none: no ingress rule) and may only reach the NodePort on the cluster security group, which admits that port from
-/// this group alone. Access logs go to the environment's logs bucket.
+/// this group alone. Access logs go to the environment's logs bucket. Each preview slot (<see cref="Previews.MaxSlots"/>) has a
+/// target group of its own on the slot's NodePort, in no listener rule until DeployPreview adds one (an unused target group is
+/// not health-checked and costs nothing); the security groups admit the NodePort range of the main backend and the slots.
 /// </summary>
 public sealed class BackendLoadBalancer : Construct
 {
@@ -45,7 +47,7 @@ public sealed class BackendLoadBalancer : Construct
         {
             VpcId = props.Vpc.VpcId,
             GroupDescription = $"Backend load balancer: HTTP {BackendAccess.ListenerPort} from the configured CIDRs only, " +
-                               $"out to the backend NodePort {BackendAccess.NodePort} on the nodes",
+                               $"out to the backend NodePorts {NodePorts} on the nodes",
             // No rule when no CIDR is configured: nobody reaches the listener from outside.
             SecurityGroupIngress = props.AdmittedCidrs.Count == 0
                 ? null
@@ -64,9 +66,9 @@ public sealed class BackendLoadBalancer : Construct
                 {
                     IpProtocol = "tcp",
                     FromPort = BackendAccess.NodePort,
-                    ToPort = BackendAccess.NodePort,
+                    ToPort = Previews.LastNodePort,
                     DestinationSecurityGroupId = props.ClusterSecurityGroupId,
-                    Description = $"Backend NodePort {BackendAccess.NodePort} on the nodes (cluster security group)",
+                    Description = $"Backend NodePorts {NodePorts} on the nodes (cluster security group; the main backend, then the preview slots)",
                 },
             },
         });
@@ -79,32 +81,13 @@ public sealed class BackendLoadBalancer : Construct
             SourceSecurityGroupId = SecurityGroup.AttrGroupId,
             IpProtocol = "tcp",
             FromPort = BackendAccess.NodePort,
-            ToPort = BackendAccess.NodePort,
-            Description = $"Backend NodePort {BackendAccess.NodePort} from the backend load balancer only",
+            ToPort = Previews.LastNodePort,
+            Description = $"Backend NodePorts {NodePorts} from the backend load balancer only",
         });
 
-        TargetGroup = new CfnTargetGroup(this, "TargetGroup", new CfnTargetGroupProps
-        {
-            // No Name: a changed port or protocol replaces the group, and the replacement must not collide with the old one.
-            VpcId = props.Vpc.VpcId,
-            TargetType = "instance",
-            Protocol = "HTTP",
-            Port = BackendAccess.NodePort,
-            HealthCheckEnabled = true,
-            HealthCheckProtocol = "HTTP",
-            HealthCheckPath = BackendAccess.HealthCheckPath,
-            // Through the NodePort (the traffic port): with externalTrafficPolicy Local a node answers only while it runs a ready backend pod.
-            HealthCheckPort = "traffic-port",
-            HealthCheckIntervalSeconds = 10,
-            HealthCheckTimeoutSeconds = 5,
-            HealthyThresholdCount = 2,
-            UnhealthyThresholdCount = 2,
-            Matcher = new CfnTargetGroup.MatcherProperty { HttpCode = "200" },
-            TargetGroupAttributes = new object[]
-            {
-                new CfnTargetGroup.TargetGroupAttributeProperty { Key = "deregistration_delay.timeout_seconds", Value = $"{DeregistrationDelaySeconds}" },
-            },
-        });
+        TargetGroup = BackendTargetGroup("TargetGroup", props, BackendAccess.NodePort);
+        PreviewTargetGroups = Enumerable.Range(1, Previews.MaxSlots)
+            .Select(slot => BackendTargetGroup($"PreviewSlot{slot}TargetGroup", props, Previews.NodePort(slot))).ToArray();
 
         LoadBalancer = new CfnLoadBalancer(this, "LoadBalancer", new CfnLoadBalancerProps
         {
@@ -139,6 +122,35 @@ public sealed class BackendLoadBalancer : Construct
     public CfnSecurityGroupIngress NodePortIngress { get; }
 
     public CfnTargetGroup TargetGroup { get; }
+
+    /// <summary>The preview slots' target groups, slot 1 first.</summary>
+    public IReadOnlyList<CfnTargetGroup> PreviewTargetGroups { get; }
+
+    private static string NodePorts => $"{BackendAccess.NodePort}-{Previews.LastNodePort}";
+
+    /// <summary>A target group of type instance on a backend NodePort, health-checked on the readiness path through that port.</summary>
+    private CfnTargetGroup BackendTargetGroup(string id, BackendLoadBalancerProps props, int nodePort) => new(this, id, new CfnTargetGroupProps
+    {
+        // No Name: a changed port or protocol replaces the group, and the replacement must not collide with the old one.
+        VpcId = props.Vpc.VpcId,
+        TargetType = "instance",
+        Protocol = "HTTP",
+        Port = nodePort,
+        HealthCheckEnabled = true,
+        HealthCheckProtocol = "HTTP",
+        HealthCheckPath = BackendAccess.HealthCheckPath,
+        // Through the NodePort (the traffic port): with externalTrafficPolicy Local a node answers only while it runs a ready backend pod.
+        HealthCheckPort = "traffic-port",
+        HealthCheckIntervalSeconds = 10,
+        HealthCheckTimeoutSeconds = 5,
+        HealthyThresholdCount = 2,
+        UnhealthyThresholdCount = 2,
+        Matcher = new CfnTargetGroup.MatcherProperty { HttpCode = "200" },
+        TargetGroupAttributes = new object[]
+        {
+            new CfnTargetGroup.TargetGroupAttributeProperty { Key = "deregistration_delay.timeout_seconds", Value = $"{DeregistrationDelaySeconds}" },
+        },
+    });
 
     public CfnLoadBalancer LoadBalancer { get; }
 

@@ -192,7 +192,9 @@ public sealed class EksStack : ExchangeStack<EksConfig>
                 LogPrefix = StorageStack.LoadBalancerLogPrefix,
                 Names = Names,
             });
+            // The pipeline attaches the node group's Auto Scaling group to these: on a destroy the node group must go first.
             Nodegroup.AddDependency(Backend.TargetGroup);
+            foreach (var slot in Backend.PreviewTargetGroups) Nodegroup.AddDependency(slot);
         }
 
         foreach (var store in build.Dependencies.OfType<IDataStore>().Select(d => d.ClusterAccess))
@@ -234,6 +236,9 @@ public sealed class EksStack : ExchangeStack<EksConfig>
         Output(Outputs.EksLegacyAdminEntryPrincipal, LegacyEntryKept ?? Outputs.NoLegacyAdminEntry);
         Output(Outputs.BackendUrl, Backend?.Url ?? BackendAccess.NoLoadBalancer);
         Output(Outputs.BackendTargetGroupArn, Backend?.TargetGroup.Ref ?? BackendAccess.NoLoadBalancer);
+        Output(Outputs.BackendListenerArn, Backend?.Listener.Ref ?? BackendAccess.NoLoadBalancer);
+        Output(Outputs.BackendPreviewTargetGroupArns,
+            Backend is null ? BackendAccess.NoLoadBalancer : Fn.Join(",", Backend.PreviewTargetGroups.Select(g => g.Ref).ToArray()));
         Output(Outputs.BackendPublicCidrs, EksEndpointAccess.Format(Config.BackendPublicCidrs));
     }
 

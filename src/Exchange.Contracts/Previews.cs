@@ -34,6 +34,17 @@ public sealed partial record PreviewName
     /// <summary>The Secret in the main namespace the provisioning Job reads the preview user's password from, deleted after it.</summary>
     public string ProvisionSecretName => $"preview-provision-{Id}";
 
+    /// <summary>The path on the shared load balancer that routes to this preview's backend: <c>/pr-123/</c> (the prefix is cut off before it).</summary>
+    public string RoutePath => $"/{Id}/";
+    /// <summary>The listener rule's path condition for <see cref="RoutePath"/>.</summary>
+    public string RoutePattern => RoutePath + "*";
+
+    /// <summary>The preview whose route a listener rule's path pattern is, or null when the pattern is no preview's.</summary>
+    public static PreviewName? FromRoutePattern(string env, string pattern) =>
+        pattern.Length > 3 && pattern[0] == '/' && pattern.EndsWith("/*", StringComparison.Ordinal)
+            ? FromNamespace(env, $"exchange-{env}-" + pattern[1..^2])
+            : null;
+
     public IReadOnlyList<string> Topics(EnvironmentConfig config) => config.KafkaTopics.Select(t => TopicPrefix + t).ToArray();
 
     public override string ToString() => Id;
@@ -99,8 +110,12 @@ public static class Previews
     /// <summary>Names a developer's preview may not take: they would read as the environment's own namespaces or stores.</summary>
     public static readonly IReadOnlyList<string> Reserved = ["main", "default", "system", "dev", "prod", "staging", "mysql", "sleep", "jump", "vpc"];
 
-    /// <summary>Slots: Redis has 16 logical databases (0..15); 0 is the main namespace's.</summary>
-    public const int MaxSlots = 15;
+    /// <summary>
+    /// Slots: each has a Redis logical database (Redis has 16; 0 is the main namespace's), a NodePort and a target group on the
+    /// shared load balancer (the Eks stack makes one per slot). Eight: the main target group and the slots' fit the one
+    /// attach-load-balancer-target-groups call (at most 10 target groups), and the default node group holds one preview.
+    /// </summary>
+    public const int MaxSlots = 8;
     /// <summary>
     /// How many previews may exist at once by default: what the two t3.medium dev nodes hold beside the main namespace (about 2.6
     /// vCPU and 4.3 GiB free after it; one preview's quota asks 1.5 vCPU and 2.75 GiB; the README has the arithmetic).
@@ -122,6 +137,16 @@ public static class Previews
 
     /// <summary>The backend's NodePort of the preview in <paramref name="slot"/> (the shared ALB routes to it).</summary>
     public static int NodePort(int slot) => BackendAccess.NodePort + slot;
+
+    /// <summary>The highest NodePort a preview uses: the load balancer may reach the nodes from <see cref="BackendAccess.NodePort"/> to this one.</summary>
+    public static int LastNodePort => NodePort(MaxSlots);
+
+    /// <summary>The listener rule's priority for <paramref name="slot"/> (lower is evaluated first; the slots never share one).</summary>
+    public static int RulePriority(int slot) => 100 + slot;
+
+    /// <summary>Whether a listener rule's priority is a preview slot's: rules at other priorities are somebody else's and never touched.</summary>
+    public static bool IsRulePriority(string priority) =>
+        int.TryParse(priority, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > RulePriority(0) && p <= RulePriority(MaxSlots);
 
     /// <summary>The lowest slot none of <paramref name="taken"/> holds, or null when all are taken.</summary>
     public static int? FreeSlot(IEnumerable<int> taken)

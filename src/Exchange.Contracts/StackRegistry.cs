@@ -289,6 +289,10 @@ public static class Outputs
         "The backend's URL through its load balancer (none: no load balancer)");
     public static readonly StackOutput BackendTargetGroupArn = new(StackKind.Eks, "BackendTargetGroupArn", null,
         "Target group of the backend's load balancer; the pipeline attaches the node group's Auto Scaling group to it (none: no load balancer)");
+    public static readonly StackOutput BackendListenerArn = new(StackKind.Eks, "BackendListenerArn", null,
+        "The backend load balancer's listener; DeployPreview adds a path rule per preview to it (none: no load balancer)");
+    public static readonly StackOutput BackendPreviewTargetGroupArns = new(StackKind.Eks, "BackendPreviewTargetGroupArns", null,
+        "The preview slots' target groups, comma-separated in slot order (slot 1 first; none: no load balancer)");
     public static readonly StackOutput BackendPublicCidrs = new(StackKind.Eks, "BackendPublicCidrs", null,
         "IPv4 CIDRs the backend's load balancer admits (private: nobody from outside)");
 

@@ -62,6 +62,18 @@ public sealed class DeployPolicyTests : IDisposable
                 {
                     ["Port"] = BackendAccess.NodePort, ["Protocol"] = "HTTP", ["TargetType"] = "instance", ["VpcId"] = "vpc-0123",
                 }),
+                ["BackendBalancer"] = Resource("AWS::ElasticLoadBalancingV2::LoadBalancer", new()
+                {
+                    ["Type"] = "application", ["Scheme"] = "internet-facing", ["Subnets"] = new JsonArray("subnet-1", "subnet-2"),
+                }),
+                ["BackendListener"] = Resource("AWS::ElasticLoadBalancingV2::Listener", new()
+                {
+                    ["LoadBalancerArn"] = new JsonObject { ["Ref"] = "BackendBalancer" }, ["Port"] = BackendAccess.ListenerPort, ["Protocol"] = "HTTP",
+                    ["DefaultActions"] = new JsonArray(new JsonObject
+                    {
+                        ["Type"] = "forward", ["TargetGroupArn"] = new JsonObject { ["Ref"] = "BackendTargets" },
+                    }),
+                }),
                 ["Engine"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.MatchingEngineRepository }),
                 ["Backend"] = Resource("AWS::ECR::Repository", new() { ["RepositoryName"] = Dev.BackendRepository }),
                 ["DbSecret"] = Resource("AWS::SecretsManager::Secret", new()
@@ -167,6 +179,12 @@ public sealed class DeployPolicyTests : IDisposable
         yield return () => Cli.DescribeAutoScalingGroupsCommand([group]);
         yield return () => Cli.AttachTargetGroupCommand(group, targetGroup);
         yield return () => Cli.DescribeTargetHealthCommand(targetGroup);
+        // A preview's route: a path rule on the listener, and its removal.
+        var listener = _world.Cloud.Listeners.Keys.FirstOrDefault() ?? "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:listener/app/x/1/2";
+        yield return () => Cli.DescribeRulesCommand(listener);
+        yield return () => Cli.CreatePathRuleCommand(listener, Previews.RulePriority(1), PreviewName.ForPullRequest(n.Env, "1").RoutePattern, targetGroup);
+        yield return () => Cli.DeleteRuleCommand(_world.Cloud.Listeners.Values.SelectMany(l => l["Rules"]!.AsArray())
+            .Select(r => r!["RuleArn"]!.GetValue<string>()).LastOrDefault() ?? listener.Replace(":listener/", ":listener-rule/") + "/0123");
         yield return () => Cli.EnvironmentLoadBalancersCommand(n.Env);
         yield return () => Cli.GetScheduleCommand(n.SleepScheduleName(SleepTarget.Nodes));
         yield return () => Cli.ListSchedulesCommand(n.SleepSchedulePrefix);
@@ -232,6 +250,8 @@ public sealed class DeployPolicyTests : IDisposable
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws eks list-associated-access-policies").Item2.ExitCode);
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws autoscaling attach-load-balancer-target-groups").Item2.ExitCode); // the node group's own group
         Assert.Equal(0, deployed.Single(c => c.Item1 == "aws elbv2 describe-target-health").Item2.ExitCode);
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws elbv2 create-rule").Item2.ExitCode); // on the listener
+        Assert.Equal(0, deployed.Single(c => c.Item1 == "aws elbv2 delete-rule").Item2.ExitCode); // on the rule
         // Every aws call the IAM table declares was made here.
         Assert.Equal(IamPermissions.All.Keys.Where(k => k.StartsWith("aws ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
                      deployed.Select(c => c.Item1).Distinct().Order(StringComparer.Ordinal));

@@ -110,6 +110,17 @@ public sealed class ModelConformanceTests(RegistryFixture registry) : IClassFixt
         Assert.Contains(targetGroup, aws(["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", group]));
         var health = JsonNode.Parse(aws(["elbv2", "describe-target-health", "--target-group-arn", targetGroup]))!["TargetHealthDescriptions"]!.AsArray();
         Assert.Equal(["healthy", "healthy"], health.Select(t => t!["TargetHealth"]!["State"]!.GetValue<string>()));
+        // A preview's route: a path rule on the listener, forwarding to a target group, the path's prefix cut off.
+        var listener = world.Cloud.Listeners.Keys.Single();
+        var rule = JsonNode.Parse(aws(["elbv2", "create-rule", "--listener-arn", listener, "--priority", "101",
+            "--conditions", """[{"Field":"path-pattern","PathPatternConfig":{"Values":["/pr-1/*"]}}]""",
+            "--actions", $"Type=forward,TargetGroupArn={targetGroup}",
+            "--transforms", """[{"Type":"url-rewrite","UrlRewriteConfig":{"Rewrites":[{"Regex":"^/pr-1/(.*)$","Replace":"/$1"}]}}]"""]))!["Rules"]![0]!;
+        var rules = JsonNode.Parse(aws(["elbv2", "describe-rules", "--listener-arn", listener]))!["Rules"]!.AsArray();
+        Assert.Equal(["101", "default"], rules.Select(x => x!["Priority"]!.GetValue<string>()));
+        Assert.Equal("/$1", rules[0]!["Transforms"]![0]!["UrlRewriteConfig"]!["Rewrites"]![0]!["Replace"]!.GetValue<string>());
+        aws(["elbv2", "delete-rule", "--rule-arn", rule["RuleArn"]!.GetValue<string>()]);
+        Assert.Single(JsonNode.Parse(aws(["elbv2", "describe-rules", "--listener-arn", listener]))!["Rules"]!.AsArray());
         Assert.Contains("loadbalancer/app/", aws(["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=Environment,Values=conformance",
             "--resource-type-filters", "elasticloadbalancing:loadbalancer"]));
         Assert.DoesNotContain("loadbalancer/app/", aws(["resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=Environment,Values=prod",

@@ -63,6 +63,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
     public string DataChannelEndpoint { get; set; } = "127.0.0.1:0";
     public Dictionary<string, JsonObject> AutoScalingGroups { get; } = []; // the ones EKS makes for managed node groups, by name
     public Dictionary<string, JsonObject> TargetGroups { get; } = []; // ELBv2, by ARN
+    public Dictionary<string, JsonObject> Listeners { get; } = []; // ELBv2 listeners, by ARN: their default target group and their rules
 
     /// <summary>What the load balancer's health check says about a target (target group ARN, instance id); tests set it (default: healthy).</summary>
     public Func<string, string, TargetHealthState> TargetHealth { get; set; } = (_, _) => TargetHealthState.Healthy;
@@ -124,7 +125,7 @@ public sealed class Cloud(string account = "111122223333", string region = "ap-n
                      (Parameters, copy.Parameters), (Repositories, copy.Repositories), (Clusters, copy.Clusters), (Nodegroups, copy.Nodegroups),
                      (Instances, copy.Instances), (Volumes, copy.Volumes), (Databases, copy.Databases), (LogGroups, copy.LogGroups), (Roles, copy.Roles),
                      (Commands, copy.Commands), (Schedules, copy.Schedules), (Queues, copy.Queues), (Addons, copy.Addons), (Updates, copy.Updates),
-                     (AutoScalingGroups, copy.AutoScalingGroups), (TargetGroups, copy.TargetGroups),
+                     (AutoScalingGroups, copy.AutoScalingGroups), (TargetGroups, copy.TargetGroups), (Listeners, copy.Listeners),
                  })
             foreach (var (key, value) in mine) theirs[key] = (JsonObject)value.DeepClone();
         copy.TaggedResources.AddRange(TaggedResources.Select(t => (JsonObject)t.DeepClone()));

@@ -261,6 +261,9 @@ public sealed class Faults
                 [Arn("scheduler", $"schedule/{(r.Query("groupName") is { Length: > 0 } g ? g : Json("GroupName") ?? "default")}/{schedule}")],
             // AWS's public parameters (/aws/service/...) belong to no account: their ARNs have none.
             "ssm:GetParameter" when Json("Name") is { } p && p.StartsWith("/aws/service/", StringComparison.Ordinal) => [$"arn:aws:ssm:{region}::parameter{p}"],
+            // A listener rule is created on its listener and deleted as itself (listener-rule/app/...).
+            "elasticloadbalancing:CreateRule" => [r.Required("ListenerArn")],
+            "elasticloadbalancing:DeleteRule" => [r.Required("RuleArn")],
             "autoscaling:AttachLoadBalancerTargetGroups" => [LoadBalancing.AutoScalingGroupArn(c, region, r.Required("AutoScalingGroupName"))],
             "ssm:GetParameter" => [Arn("ssm", "parameter" + (Json("Name") is ['/', ..] name ? name : "/" + Json("Name")))],
             // A port-forwarding session is authorized on its target instance and on the document.

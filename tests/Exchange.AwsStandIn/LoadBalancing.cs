@@ -11,7 +11,8 @@ public sealed record TargetHealthState(string State, string? Reason = null, stri
 /// <summary>
 /// Application Load Balancers, target groups and the Auto Scaling groups EKS makes for managed node groups: what CloudFormation
 /// creates (<see cref="Provisioner"/>) and what the pipeline asks of them (Auto Scaling: DescribeAutoScalingGroups,
-/// AttachLoadBalancerTargetGroups; ELBv2: DescribeTargetHealth). A node group's Auto Scaling group has as many instances as the
+/// AttachLoadBalancerTargetGroups; ELBv2: DescribeTargetHealth, and a listener's rules: DescribeRules, CreateRule with path-pattern
+/// conditions, forward actions and url-rewrite transforms, DeleteRule). A node group's Auto Scaling group has as many instances as the
 /// node group wants (its scalingConfig.desiredSize), so scaling to 0 empties the target group as in AWS. Targets are healthy
 /// unless a test says otherwise (<see cref="Cloud.TargetHealth"/>).
 /// </summary>
@@ -77,6 +78,11 @@ public static class LoadBalancing
                     ["TargetType"] = s.Property(id, "TargetType") ?? "instance",
                 };
                 break;
+            case "AWS::ElasticLoadBalancingV2::Listener":
+                var listener = c.Listeners.GetValueOrDefault(physicalId) ?? new JsonObject { ["Rules"] = new JsonArray() };
+                listener["DefaultTargetGroupArn"] = s.Resolved(id, "DefaultActions")?[0]?["TargetGroupArn"]?.ToString();
+                c.Listeners[physicalId] = listener;
+                break;
         }
     }
 
@@ -89,6 +95,9 @@ public static class LoadBalancing
                 break;
             case "AWS::ElasticLoadBalancingV2::TargetGroup":
                 c.TargetGroups.Remove(physicalId);
+                break;
+            case "AWS::ElasticLoadBalancingV2::Listener":
+                c.Listeners.Remove(physicalId); // its rules go with it, as in AWS
                 break;
         }
     }
@@ -196,11 +205,15 @@ public static class LoadBalancing
         var targets = c.AutoScalingGroups.Values
             .Where(g => g["TargetGroupARNs"]!.AsArray().Any(a => a!.GetValue<string>() == arn))
             .SelectMany(g => Instances(c, g).Select((id, n) => (Id: id, Zone: Zone(c, n))));
+        var inUse = c.Listeners.Values.Any(l => l["DefaultTargetGroupArn"]?.ToString() == arn
+                                                || l["Rules"]!.AsArray().Any(rule => rule!["Actions"]![0]!["TargetGroupArn"]?.ToString() == arn));
         return new()
         {
             ["TargetHealthDescriptions"] = new JsonArray(targets.Select(t =>
             {
-                var health = c.TargetHealth(arn, t.Id);
+                // As in AWS: a group no listener rule forwards to has its targets "unused", not health-checked.
+                var health = inUse ? c.TargetHealth(arn, t.Id)
+                    : new TargetHealthState("unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer");
                 var state = new JsonObject { ["State"] = health.State };
                 if (health.Reason is not null) state["Reason"] = health.Reason;
                 if (health.Description is not null) state["Description"] = health.Description;
@@ -212,4 +225,103 @@ public static class LoadBalancing
             }).ToArray()),
         };
     }
+
+    // ---- a listener's rules ----
+
+    private static JsonObject Listener(Cloud c, string arn) =>
+        c.Listeners.GetValueOrDefault(arn) ?? throw new AwsError("ListenerNotFound", "One or more listeners not found");
+
+    /// <summary>elasticloadbalancing:DescribeRules of a listener: its rules by priority, then the default one.</summary>
+    public static JsonObject DescribeRules(Cloud c, AwsRequest r)
+    {
+        var arn = r.Required("ListenerArn");
+        var listener = Listener(c, arn);
+        var rules = listener["Rules"]!.AsArray().Select(rule => rule!.DeepClone())
+            .OrderBy(rule => int.Parse(rule!["Priority"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        rules.Add(new JsonObject
+        {
+            ["RuleArn"] = RuleArn(c, arn, "default"), ["Priority"] = "default", ["Conditions"] = new JsonArray(), ["IsDefault"] = true,
+            ["Actions"] = new JsonArray(new JsonObject
+            {
+                ["Type"] = "forward", ["TargetGroupArn"] = listener["DefaultTargetGroupArn"]?.ToString(), ["Order"] = 1,
+            }),
+        });
+        return new() { ["Rules"] = new JsonArray(rules.ToArray()) };
+    }
+
+    /// <summary>
+    /// elasticloadbalancing:CreateRule: path-pattern conditions, one forward action, url-rewrite transforms. As AWS: a priority in use is
+    /// refused (PriorityInUse), so is a target group that does not exist (TargetGroupNotFound).
+    /// </summary>
+    public static JsonObject CreateRule(Cloud c, AwsRequest r)
+    {
+        var arn = r.Required("ListenerArn");
+        var listener = Listener(c, arn);
+        var priority = r.Required("Priority");
+        if (listener["Rules"]!.AsArray().Any(rule => rule!["Priority"]!.GetValue<string>() == priority))
+            throw new AwsError("PriorityInUse", $"Priority '{priority}' is currently in use");
+        var conditions = new JsonArray();
+        for (var i = 1; r.Param($"Conditions.member.{i}.Field") is { } field; i++)
+        {
+            var values = r.List($"Conditions.member.{i}.PathPatternConfig.Values");
+            if (field != "path-pattern" || values.Count == 0)
+                throw new AwsError("ValidationError", $"The stand-in implements path-pattern conditions only (got '{field}')");
+            conditions.Add(new JsonObject
+            {
+                ["Field"] = field, ["PathPatternConfig"] = new JsonObject { ["Values"] = new JsonArray(values.Select(v => (JsonNode)v).ToArray()) },
+            });
+        }
+        var targetGroup = r.Required("Actions.member.1.TargetGroupArn");
+        if (r.Param("Actions.member.1.Type") != "forward") throw new AwsError("ValidationError", "The stand-in implements forward actions only");
+        if (!c.TargetGroups.ContainsKey(targetGroup)) throw new AwsError("TargetGroupNotFound", $"Target groups '{targetGroup}' not found");
+        var rule = new JsonObject
+        {
+            ["RuleArn"] = RuleArn(c, arn, priority), ["Priority"] = priority, ["Conditions"] = conditions, ["IsDefault"] = false,
+            ["Actions"] = new JsonArray(new JsonObject { ["Type"] = "forward", ["TargetGroupArn"] = targetGroup, ["Order"] = 1 }),
+        };
+        var transforms = new JsonArray();
+        for (var i = 1; r.Param($"Transforms.member.{i}.Type") is { } type; i++)
+        {
+            var prefix = $"Transforms.member.{i}.UrlRewriteConfig.Rewrites.member.1.";
+            if (type != "url-rewrite" || r.Param(prefix + "Regex") is not { } regex)
+                throw new AwsError("ValidationError", $"The stand-in implements url-rewrite transforms only (got '{type}')");
+            transforms.Add(new JsonObject
+            {
+                ["Type"] = type,
+                ["UrlRewriteConfig"] = new JsonObject
+                {
+                    ["Rewrites"] = new JsonArray(new JsonObject { ["Regex"] = regex, ["Replace"] = r.Param(prefix + "Replace") ?? "" }),
+                },
+            });
+        }
+        if (transforms.Count > 0) rule["Transforms"] = transforms;
+        listener["Rules"]!.AsArray().Add(rule);
+        return new() { ["Rules"] = new JsonArray(rule.DeepClone()) };
+    }
+
+    /// <summary>elasticloadbalancing:DeleteRule; the default rule cannot be deleted (OperationNotPermitted).</summary>
+    public static JsonObject DeleteRule(Cloud c, AwsRequest r)
+    {
+        var arn = r.Required("RuleArn");
+        foreach (var listener in c.Listeners.Values)
+        {
+            var rules = listener["Rules"]!.AsArray();
+            if (rules.FirstOrDefault(rule => rule!["RuleArn"]!.GetValue<string>() == arn) is { } rule)
+            {
+                rules.Remove(rule);
+                return [];
+            }
+        }
+        if (arn.EndsWith("/default", StringComparison.Ordinal)) throw new AwsError("OperationNotPermitted", "Default rule cannot be deleted");
+        throw new AwsError("RuleNotFound", "One or more rules not found");
+    }
+
+    /// <summary>listener/app/NAME/LB-ID/LISTENER-ID becomes listener-rule/app/NAME/LB-ID/LISTENER-ID/RULE-ID, as in AWS.</summary>
+    public static string RuleArn(Cloud c, string listenerArn, string priority) =>
+        listenerArn.Replace(":listener/", ":listener-rule/", StringComparison.Ordinal) + "/" +
+        (priority == "default" ? "default" : c.Hex(16, listenerArn, priority));
+
+    /// <summary>The listener a rule ARN belongs to (IAM authorizes CreateRule on the listener, DeleteRule on the rule).</summary>
+    public static string ListenerOfRule(string ruleArn) =>
+        ruleArn[..ruleArn.LastIndexOf('/')].Replace(":listener-rule/", ":listener/", StringComparison.Ordinal);
 }

@@ -330,7 +330,7 @@ public static class Provisioner
                 queue["MessageRetentionPeriod"] = Int("MessageRetentionPeriod", 345600);
                 c.Queues[queueName] = queue;
                 break;
-            case "AWS::ElasticLoadBalancingV2::LoadBalancer" or "AWS::ElasticLoadBalancingV2::TargetGroup":
+            case "AWS::ElasticLoadBalancingV2::LoadBalancer" or "AWS::ElasticLoadBalancingV2::TargetGroup" or "AWS::ElasticLoadBalancingV2::Listener":
                 LoadBalancing.Apply(s, id, name);
                 break;
             case "AWS::Scheduler::Schedule":
@@ -361,7 +361,9 @@ public static class Provisioner
                 break;
             case "AWS::EKS::Nodegroup": c.Nodegroups.Remove(physicalId); LoadBalancing.RemoveNodegroup(c, physicalId); break;
             case "AWS::EKS::Addon": c.Addons.Remove(physicalId.Replace('|', '/')); break;
-            case "AWS::ElasticLoadBalancingV2::LoadBalancer" or "AWS::ElasticLoadBalancingV2::TargetGroup": LoadBalancing.Remove(c, type, physicalId); break;
+            case "AWS::ElasticLoadBalancingV2::LoadBalancer" or "AWS::ElasticLoadBalancingV2::TargetGroup" or "AWS::ElasticLoadBalancingV2::Listener":
+                LoadBalancing.Remove(c, type, physicalId);
+                break;
             case "AWS::EC2::Instance":
                 c.Instances.Remove(physicalId);
                 // Terminated: its block-device volumes go (DeleteOnTermination), attached volumes are released.

@@ -148,7 +148,13 @@ public static class Services
             ["DescribeAutoScalingGroups"] = LoadBalancing.DescribeAutoScalingGroups,
             ["AttachLoadBalancerTargetGroups"] = LoadBalancing.AttachLoadBalancerTargetGroups,
         },
-        ["elbv2"] = new() { ["DescribeTargetHealth"] = LoadBalancing.DescribeTargetHealth },
+        ["elbv2"] = new()
+        {
+            ["DescribeTargetHealth"] = LoadBalancing.DescribeTargetHealth,
+            ["DescribeRules"] = LoadBalancing.DescribeRules,
+            ["CreateRule"] = LoadBalancing.CreateRule,
+            ["DeleteRule"] = LoadBalancing.DeleteRule,
+        },
         ["resourcegroupstaggingapi"] = new()
         {
             ["GetResources"] = (c, r) => new()

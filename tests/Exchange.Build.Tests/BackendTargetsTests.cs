@@ -17,6 +17,8 @@ public sealed class BackendTargetsTests : IDisposable
 {
     private const string TargetGroup = "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/Excha-Backe-1/0123456789abcdef";
     private const string Group = "eks-SpotNodegroup-1a2b3c-0000";
+    private static readonly string[] Slots = ["arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/Excha-Previ-1/1",
+        "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/Excha-Previ-2/2"];
     private readonly TempDir _dir = new();
     private readonly MemoryLog _log = new();
     private readonly FakeClock _clock = new();
@@ -38,7 +40,8 @@ public sealed class BackendTargetsTests : IDisposable
             ["eks", "describe-nodegroup", ..] => Ok(new { nodegroup = new { resources = new { autoScalingGroups = new[] { new { name = Group } } } } }),
             ["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", Group, ..] =>
                 Ok(new { AutoScalingGroups = new[] { new { AutoScalingGroupName = Group, TargetGroupARNs = _attached.ToArray() } } }),
-            ["autoscaling", "attach-load-balancer-target-groups", "--auto-scaling-group-name", Group, "--target-group-arns", var arn, ..] => Attach(arn),
+            ["autoscaling", "attach-load-balancer-target-groups", "--auto-scaling-group-name", Group, "--target-group-arns", .. var arns] =>
+                Attach(arns.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal))),
             ["elbv2", "describe-target-health", "--target-group-arn", TargetGroup, ..] =>
                 Ok(new { TargetHealthDescriptions = (health ?? (_ => [Target("i-1", "healthy")]))(polls++) }),
             _ => throw new InvalidOperationException($"unexpected call: {c.RenderSafe()}"),
@@ -47,6 +50,7 @@ public sealed class BackendTargetsTests : IDisposable
         var outputs = Outputs.All.GroupBy(o => names.Stack(o.Stack)).ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key, o => o.Key switch
         {
             "BackendTargetGroupArn" => targetGroup,
+            "BackendPreviewTargetGroupArns" => targetGroup == BackendAccess.NoLoadBalancer ? targetGroup : string.Join(",", Slots),
             "BackendUrl" => targetGroup == BackendAccess.NoLoadBalancer ? targetGroup : "http://Excha-Backe-1.ap-northeast-2.elb.amazonaws.com",
             "BackendPublicCidrs" => cidrs,
             "ClusterName" => names.ClusterName,
@@ -57,9 +61,9 @@ public sealed class BackendTargetsTests : IDisposable
         var tools = new Dictionary<string, string> { ["AWS_PATH"] = "/bin/sh", ["KUBECTL_PATH"] = "/bin/sh" };
         return (new BuildContext(settings, _log, n => tools.GetValueOrDefault(n), [TaskNames.DeployInfra], runner, _clock), runner);
 
-        ProcessResult Attach(string arn)
+        ProcessResult Attach(IEnumerable<string> arns)
         {
-            _attached.Add(arn);
+            _attached.AddRange(arns);
             return Ok(new { });
         }
     }
@@ -77,13 +81,26 @@ public sealed class BackendTargetsTests : IDisposable
         var changed = BackendTargets.EnsureAttached(b, eksStackChanged: true);
         var again = BackendTargets.EnsureAttached(b, eksStackChanged: true);
 
-        Assert.Equal([TargetGroup], _attached);
+        Assert.Equal([TargetGroup, .. Slots], _attached); // one call: the backend's and every preview slot's
         Assert.NotNull(changed);
         Assert.Null(again); // found attached: nothing to change
         Assert.Equal(["eks describe-nodegroup", "autoscaling describe-auto-scaling-groups", "autoscaling attach-load-balancer-target-groups",
             "eks describe-nodegroup", "autoscaling describe-auto-scaling-groups"], Calls(runner));
-        Assert.Contains($"attached {Group} (node group value-NodegroupName) to its target group", _log.Text);
+        Assert.Contains($"attached {Group} (node group value-NodegroupName) to its target group and 2 preview slot(s)'", _log.Text);
         Assert.True(File.Exists(b.Settings.BackendTargetsFile));
+    }
+
+    [Fact]
+    public void A_group_attached_before_the_preview_slots_existed_gets_only_the_slots_target_groups()
+    {
+        var (b, runner) = World();
+        _attached.Add(TargetGroup);
+
+        BackendTargets.EnsureAttached(b, eksStackChanged: true);
+
+        Assert.Equal([TargetGroup, .. Slots], _attached);
+        Assert.Single(Calls(runner), c => c == "autoscaling attach-load-balancer-target-groups");
+        Assert.Contains($"attached {Group} (node group value-NodegroupName) to 2 preview slot(s)' target groups", _log.Text);
     }
 
     [Fact]
@@ -111,7 +128,7 @@ public sealed class BackendTargetsTests : IDisposable
         File.Delete(b.Settings.BackendTargetsFile);
         BackendTargets.EnsureAttached(b, eksStackChanged: false);
 
-        Assert.Equal([TargetGroup], _attached);
+        Assert.Equal([TargetGroup, .. Slots], _attached);
         Assert.Equal(2, Calls(runner).Count(c => c == "eks describe-nodegroup"));
     }
 
@@ -153,7 +170,8 @@ public sealed class BackendTargetsTests : IDisposable
 
         Assert.StartsWith("1 of 1 target(s) healthy", BackendTargets.Health(new VerifyRun(b)).Detail);
         Assert.True(_clock.Slept > TimeSpan.Zero);
-        Assert.Contains("waiting for the backend's load balancer targets to pass the health check: 1 initial (Elb.InitialHealthChecking)", _log.Text);
+        Assert.Contains($"waiting for the backend's load balancer targets to pass the health check (NodePort {BackendAccess.NodePort}): " +
+                        "1 initial (Elb.InitialHealthChecking)", _log.Text);
     }
 
     [Theory]

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Exchange.Build.Cost;
+using Exchange.Build.Aws;
 using Exchange.Build.Kubernetes;
+using Exchange.Build.Processes;
 using Exchange.Build.Pipeline.Tasks;
 using Exchange.Build.Settings;
 using Exchange.Contracts;
@@ -73,11 +75,11 @@ public class PreviewTests
         var bad = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { [ArgumentNames.PullRequest] = "07" }));
         var both = Assert.Throws<SettingsException>(() => Contexts.Settings(new()
             { [ArgumentNames.PullRequest] = "7", [ArgumentNames.Preview] = "alice" }));
-        var cap = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { [ArgumentNames.PreviewCap] = "16" }));
+        var cap = Assert.Throws<SettingsException>(() => Contexts.Settings(new() { [ArgumentNames.PreviewCap] = $"{Previews.MaxSlots + 1}" }));
 
         Assert.Contains("--pr: '07' is not a pull request number", bad.Message);
         Assert.Contains("Pass --pr=N or --preview=NAME, not both.", both.Message);
-        Assert.Contains("--preview-cap '16' must be a number from 1 to 15", cap.Message);
+        Assert.Contains($"--preview-cap '{Previews.MaxSlots + 1}' must be a number from 1 to {Previews.MaxSlots} (the preview slots", cap.Message);
         Assert.Equal("pr-7", Contexts.Settings(new() { [ArgumentNames.PullRequest] = "7" }).Preview!.Id);
     }
 
@@ -313,5 +315,75 @@ public class PreviewTests
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, process.StandardError.ReadToEnd());
         return output;
+    }
+
+    private const string Listener = "arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:listener/app/Excha-Backe-1/0a/0b";
+    private static readonly ListenerRule Default = new(Listener.Replace(":listener/", ":listener-rule/") + "/default", "default", [], "tg-main");
+
+    private static ListenerRule Rule(string priority, string pattern, string targetGroup) =>
+        new(Listener.Replace(":listener/", ":listener-rule/") + "/" + priority, priority, [pattern], targetGroup);
+
+    [Fact]
+    public void A_previews_route_is_its_path_at_its_slots_priority_and_a_rerun_with_it_in_place_changes_nothing()
+    {
+        var pr = PreviewName.ForPullRequest("dev", "123");
+        var right = Rule($"{Previews.RulePriority(2)}", "/pr-123/*", "tg-2");
+
+        var fresh = PreviewRoute.Plan([Default], pr, 2, "tg-2");
+        var again = PreviewRoute.Plan([right, Default], pr, 2, "tg-2");
+
+        Assert.Equal(("/pr-123/", "/pr-123/*"), (pr.RoutePath, pr.RoutePattern));
+        Assert.True(fresh.Create);
+        Assert.Empty(fresh.Delete);
+        Assert.False(again.Any);
+        Assert.Equal(pr, PreviewName.FromRoutePattern("dev", "/pr-123/*"));
+        Assert.Equal(PreviewName.Named("dev", "alice"), PreviewName.FromRoutePattern("dev", "/alice/*"));
+        Assert.Null(PreviewName.FromRoutePattern("dev", "/api/v1"));
+    }
+
+    [Fact]
+    public void A_stale_rule_of_the_preview_or_another_path_on_its_slots_priority_is_deleted_before_the_route_is_created()
+    {
+        var pr = PreviewName.ForPullRequest("dev", "123");
+        var elsewhere = Rule($"{Previews.RulePriority(5)}", "/pr-123/*", "tg-5");      // the preview's own, from another slot
+        var leftover = Rule($"{Previews.RulePriority(2)}", "/pr-9/*", "tg-2");         // an interrupted destroy's, on this slot
+        var other = Rule($"{Previews.RulePriority(3)}", "/pr-77/*", "tg-3");           // another preview's: untouched
+
+        var change = PreviewRoute.Plan([elsewhere, leftover, other, Default], pr, 2, "tg-2");
+
+        Assert.Equal([elsewhere, leftover], change.Delete);
+        Assert.True(change.Create);
+    }
+
+    [Fact]
+    public void Routes_of_previews_that_are_gone_are_orphans_and_the_default_rule_and_live_previews_are_not()
+    {
+        var live = PreviewName.ForPullRequest("dev", "1");
+        // A rule somebody added by hand (priority 5, /docs/*) is not a preview's, though "docs" could name one.
+        var rules = new[] { Rule("101", "/pr-1/*", "tg-1"), Rule("102", "/pr-2/*", "tg-2"), Rule("103", "/alice/*", "tg-3"), Rule("5", "/docs/*", "tg-x"),
+                            Default };
+
+        var orphans = PreviewRoute.OrphansOf("dev", rules, [live]);
+
+        Assert.Equal([PreviewName.ForPullRequest("dev", "2"), PreviewName.Named("dev", "alice")], orphans);
+    }
+
+    [Fact]
+    public void The_rule_command_matches_the_preview_path_and_cuts_the_prefix_off_with_a_url_rewrite()
+    {
+        var tools = new Exchange.Build.Tools.ToolResolver(n => n == "AWS_PATH" ? "/bin/sh" : null, "/", () => null);
+        var aws = new AwsCli(new RecordingRunner(), tools,
+            new Exchange.Build.Logging.Redactor(), "ap-northeast-2");
+
+        var command = aws.CreatePathRuleCommand(Listener, Previews.RulePriority(1), "/pr-1/*", "tg-1").Values.ToArray();
+
+        Assert.Equal(["elbv2", "create-rule", "--listener-arn", Listener, "--priority", "101"], command[..6]);
+        Assert.Contains("""[{"Field":"path-pattern","PathPatternConfig":{"Values":["/pr-1/*"]}}]""", command);
+        Assert.Contains("Type=forward,TargetGroupArn=tg-1", command);
+        var transform = System.Text.Json.Nodes.JsonNode.Parse(command[Array.IndexOf(command, "--transforms") + 1])!;
+        var rewrite = transform[0]!["UrlRewriteConfig"]!["Rewrites"]![0]!;
+        var regex = new System.Text.RegularExpressions.Regex(rewrite["Regex"]!.GetValue<string>());
+        Assert.Equal("/orders/7", regex.Replace("/pr-1/orders/7", rewrite["Replace"]!.GetValue<string>()));
+        Assert.DoesNotMatch(regex, "/pr-10/orders");
     }
 }

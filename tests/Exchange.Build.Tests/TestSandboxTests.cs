@@ -84,7 +84,8 @@ public sealed class TestTimingsTests
                 """);
             var slowest = Exchange.Build.Pipeline.Tasks.TestTimings.Slowest(path, 2);
             Assert.Equal(["PreviewTests.Slow", "StatusTests.Middle"], slowest.Select(t => t.Test));
-            Assert.Equal("slowest: 3 min 30 s PreviewTests.Slow, 40.0 s StatusTests.Middle", Exchange.Build.Pipeline.Tasks.TestTimings.Line(slowest));
+            Assert.Equal(["  slowest tests:", "    3 min 30 s   PreviewTests.Slow", "    40.0 s       StatusTests.Middle"],
+                Exchange.Build.Pipeline.Tasks.TestTimings.Lines(slowest));
             Assert.Empty(Exchange.Build.Pipeline.Tasks.TestTimings.Slowest(path + ".missing", 2));
         }
         finally { File.Delete(path); }

@@ -57,6 +57,10 @@ public sealed class BackendLoadBalancerTests(SynthesizedApp app, BackendVariants
 
     private static JsonObject Props(KeyValuePair<string, JsonObject> resource) => TemplateJson.Properties(resource.Value);
 
+    /// <summary>The main backend's target group: the listener's default action forwards to it (the preview slots' have no rule yet).</summary>
+    private string MainTargetGroup() =>
+        (string)Props(One("AWS::ElasticLoadBalancingV2::Listener"))["DefaultActions"]![0]!["TargetGroupArn"]!["Ref"]!;
+
     private static IReadOnlyList<JsonObject> Resources(JsonObject template, string type) =>
         TemplateJson.AllResources(template).Where(r => TemplateJson.Type(r.Resource) == type).Select(r => r.Resource).ToArray();
 
@@ -114,7 +118,7 @@ public sealed class BackendLoadBalancerTests(SynthesizedApp app, BackendVariants
     [Fact]
     public void The_listener_forwards_http_to_an_instance_target_group_on_the_node_port_checked_on_the_readiness_path()
     {
-        var (balancer, targetGroup) = (One("AWS::ElasticLoadBalancingV2::LoadBalancer").Key, One("AWS::ElasticLoadBalancingV2::TargetGroup").Key);
+        var (balancer, targetGroup) = (One("AWS::ElasticLoadBalancingV2::LoadBalancer").Key, MainTargetGroup());
 
         Template.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", new Props
         {
@@ -123,6 +127,8 @@ public sealed class BackendLoadBalancerTests(SynthesizedApp app, BackendVariants
             ["Protocol"] = "HTTP",
             ["DefaultActions"] = new object[] { new Props { ["Type"] = "forward", ["TargetGroupArn"] = new Props { ["Ref"] = targetGroup } } },
         });
+        Assert.Equal(BackendAccess.NodePort, (int?)TemplateJson.Properties(app.Resources(StackKind.Eks, "AWS::ElasticLoadBalancingV2::TargetGroup")
+            [targetGroup])["Port"]);
         Template.HasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", new Props
         {
             ["TargetType"] = "instance",
@@ -138,18 +144,47 @@ public sealed class BackendLoadBalancerTests(SynthesizedApp app, BackendVariants
     }
 
     [Fact]
+    public void Each_preview_slot_has_its_own_target_group_on_its_node_port_in_no_rule_and_the_outputs_list_them_in_slot_order()
+    {
+        var groups = app.Resources(StackKind.Eks, "AWS::ElasticLoadBalancingV2::TargetGroup");
+        var main = MainTargetGroup();
+        var slots = Assert.Single(app.Json[StackKind.Eks]!["Outputs"]![Outputs.BackendPreviewTargetGroupArns.Key]!["Value"]!["Fn::Join"]!
+            .AsArray().Skip(1))!.AsArray().Select(r => (string)r!["Ref"]!).ToArray();
+
+        Assert.Equal(Previews.MaxSlots + 1, groups.Count);
+        Assert.Equal(Enumerable.Range(1, Previews.MaxSlots).Select(Previews.NodePort).ToArray(),
+            slots.Select(k => (int)TemplateJson.Properties(groups[k])["Port"]!).ToArray());
+        Assert.DoesNotContain(main, slots);
+        // The Auto Scaling group is attached to every one of them: the node group is deleted before any.
+        Assert.Subset(One("AWS::EKS::Nodegroup").Value["DependsOn"]!.AsArray().Select(d => (string)d!).ToHashSet(), slots.ToHashSet());
+        // Every slot's group is checked as the main one is: only the port differs.
+        var mainProps = TemplateJson.Properties(groups[main]).DeepClone().AsObject();
+        mainProps.Remove("Port");
+        foreach (var slot in slots)
+        {
+            var props = TemplateJson.Properties(groups[slot]).DeepClone().AsObject();
+            props.Remove("Port");
+            Assert.True(JsonNode.DeepEquals(mainProps, props), $"{slot}: {props.ToJsonString()}");
+        }
+        // Routes are DeployPreview's (a rule per preview, at run time): the template has none, and names the listener for them.
+        Template.ResourceCountIs("AWS::ElasticLoadBalancingV2::ListenerRule", 0);
+        Template.HasOutput(Outputs.BackendListenerArn.Key, new Props { ["Value"] = new Props { ["Ref"] = One("AWS::ElasticLoadBalancingV2::Listener").Key } });
+    }
+
+    [Fact]
     public void The_nodes_admit_the_node_port_from_the_load_balancers_group_only_and_it_may_reach_nothing_else()
     {
         var group = One("AWS::EC2::SecurityGroup");
 
         var fromBalancer = IngressRules.Of(app).Where(r => r.FromPort == BackendAccess.NodePort).ToArray();
+        // The main backend's NodePort, then one per preview slot: one range, from the load balancer's group only.
         var egress = Props(group)["SecurityGroupEgress"]!.AsArray();
 
-        Assert.Equal([new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", BackendAccess.NodePort, BackendAccess.NodePort,
+        Assert.Equal([new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", BackendAccess.NodePort, Previews.LastNodePort,
             $"sg:Eks/{group.Key}.GroupId")], fromBalancer);
         var only = Assert.Single(egress);
         Assert.True(TemplateJson.IsGetAtt(only!["DestinationSecurityGroupId"], EksStack.ClusterLogicalId, "ClusterSecurityGroupId"));
-        Assert.Equal(("tcp", BackendAccess.NodePort, BackendAccess.NodePort), ((string?)only["IpProtocol"], (int?)only["FromPort"], (int?)only["ToPort"]));
+        Assert.Equal(("tcp", BackendAccess.NodePort, Previews.LastNodePort), ((string?)only["IpProtocol"], (int?)only["FromPort"], (int?)only["ToPort"]));
     }
 
     [Fact]
@@ -175,7 +210,7 @@ public sealed class BackendLoadBalancerTests(SynthesizedApp app, BackendVariants
     [Fact]
     public void The_node_group_goes_before_the_target_group_it_is_attached_to_and_the_outputs_name_url_and_target_group()
     {
-        var targetGroup = One("AWS::ElasticLoadBalancingV2::TargetGroup").Key;
+        var targetGroup = MainTargetGroup();
 
         Assert.Contains(targetGroup, One("AWS::EKS::Nodegroup").Value["DependsOn"]!.AsArray().Select(d => (string?)d));
         Template.HasOutput(Outputs.BackendTargetGroupArn.Key, new Props { ["Value"] = new Props { ["Ref"] = targetGroup } });
@@ -204,7 +239,8 @@ public sealed class BackendLoadBalancerTests(SynthesizedApp app, BackendVariants
         Assert.DoesNotContain(Resources(template, "AWS::EC2::SecurityGroupIngress"),
             r => (int?)TemplateJson.Properties(r)["FromPort"] == BackendAccess.NodePort);
         Assert.Equal(BackendAccess.NoLoadBalancer, (string?)template["Outputs"]![Outputs.BackendUrl.Key]!["Value"]);
-        Assert.Equal(BackendAccess.NoLoadBalancer, (string?)template["Outputs"]![Outputs.BackendTargetGroupArn.Key]!["Value"]);
+        foreach (var output in new[] { Outputs.BackendTargetGroupArn, Outputs.BackendListenerArn, Outputs.BackendPreviewTargetGroupArns })
+            Assert.Equal(BackendAccess.NoLoadBalancer, (string?)template["Outputs"]![output.Key]!["Value"]);
     }
 
     [FactRequiringTool("kubectl", "install kubectl 1.34 or later")]

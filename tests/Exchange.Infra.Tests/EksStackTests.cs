@@ -320,7 +320,7 @@ public sealed class EksStackTests(SynthesizedApp app)
         Assert.Equal(
             [
                 new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", 443, 443, $"sg:Vpc/{natGroup}.GroupId"),
-                new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", BackendAccess.NodePort, BackendAccess.NodePort,
+                new IngressRule(StackKind.Eks, "Cluster.ClusterSecurityGroupId", "tcp", BackendAccess.NodePort, Previews.LastNodePort,
                     $"sg:Eks/{loadBalancerGroup}.GroupId"),
             ],
             RulesOn(StackKind.Eks));

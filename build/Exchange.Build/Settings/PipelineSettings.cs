@@ -385,8 +385,8 @@ public sealed partial record PipelineSettings
     {
         if (text is null) return Previews.DefaultCap;
         if (int.TryParse(text, out var n) && n is >= 1 and <= Previews.MaxSlots) return n;
-        errors.Add($"--{ArgumentNames.PreviewCap} '{text}' must be a number from 1 to {Previews.MaxSlots} (Redis has {Previews.MaxSlots} " +
-                   "logical databases besides the main namespace's).");
+        errors.Add($"--{ArgumentNames.PreviewCap} '{text}' must be a number from 1 to {Previews.MaxSlots} (the preview slots: each has " +
+                   "a Redis logical database, a NodePort and a target group on the shared load balancer).");
         return Previews.DefaultCap;
     }
 

@@ -124,8 +124,7 @@ public static class Offline
             });
         var slowest = TestTimings.Slowest(Path.Combine(results, "tests.trx"), 5);
         if (Directory.Exists(results)) Directory.Delete(results, recursive: true);
-        log.Block(block, $"Testing {name}: {(result.Succeeded ? "done" : "FAILED")} in {Progress.Seconds(clock.Elapsed)}" +
-                         (slowest.Count > 0 ? "; " + TestTimings.Line(slowest) : ""));
+        log.Block(block, [$"Testing {name}: {(result.Succeeded ? "done" : "FAILED")} in {Progress.Seconds(clock.Elapsed)}", .. TestTimings.Lines(slowest)]);
         return result.Succeeded;
     }
 
@@ -136,13 +135,13 @@ public static class Offline
         public void Information(string line) { lock (_gate) inner.Information(line); }
         public void Warning(string line) { lock (_gate) inner.Warning(line); }
 
-        public void Block(IReadOnlyList<(bool Error, string Line)> lines, string last)
+        public void Block(IReadOnlyList<(bool Error, string Line)> lines, IReadOnlyList<string> last)
         {
             lock (_gate)
             {
                 foreach (var (error, line) in lines)
                     if (error) inner.Warning(line); else inner.Information(line);
-                inner.Information(last);
+                foreach (var line in last) inner.Information(line);
             }
         }
     }

@@ -89,7 +89,10 @@ public static class PreviewTargets
                            PreviewManifests.EnvironmentValues(resolver.Resolve(environment.Values), preview, slot));
         changed |= Apply(b, context, rendered, null, preview);
 
-        // 4. Verify in the preview's namespace: rollouts, then the connectivity check with the preview's own topics.
+        // 4. Its route on the shared load balancer: /<preview>/* to the slot's target group.
+        changed |= PreviewRoute.Ensure(b, preview, slot);
+
+        // 5. Verify in the preview's namespace: rollouts, the connectivity check with the preview's own topics, the route's targets.
         if (!b.Settings.SkipVerify)
         {
             var rolledOut = Workloads.WaitForRollouts(b, rendered, RerunDeploy(preview));
@@ -100,9 +103,16 @@ public static class PreviewTargets
             if (check.Result is { Passed: false } result)
                 throw new VerifyFailedException($"Preview {preview}: the connectivity check failed: {result.Message}\nRerun: {RerunDeploy(preview)}");
             b.Log.Information($"  {rolledOut} workloads rolled out; the connectivity check passed in {preview.Namespace}");
+            if (PreviewRoute.Url(b, preview, slot).StartsWith("http://<node>", StringComparison.Ordinal) is false)
+            {
+                var health = BackendTargets.Health(b, new BackendTarget(PreviewRoute.TargetGroup(b, slot), Previews.NodePort(slot), preview.Namespace));
+                if (health.Outcome != ItemOutcome.Passed)
+                    throw new VerifyFailedException($"Preview {preview}: its route has {health.Detail}\nRerun: {RerunDeploy(preview)}");
+                b.Log.Information($"  route: {health.Detail}");
+            }
         }
 
-        var url = Url(b, slot);
+        var url = PreviewRoute.Url(b, preview, slot);
         b.Report.Add(TaskNames.DeployPreview, changed ? StepOutcome.Changed : StepOutcome.Unchanged,
             $"preview {preview} in {preview.Namespace} (slot {slot}), expires {annotations[Previews.ExpiresAnnotation]}");
         b.Report.Note($"Preview {preview}: {url}");
@@ -111,12 +121,9 @@ public static class PreviewTargets
                                         $"- expires {annotations[Previews.ExpiresAnnotation]} (3 days after the last deploy)\n\n");
     }
 
-    /// <summary>Where the preview's backend answers: the slot's NodePort on the nodes (the shared load balancer's route is not built yet).</summary>
-    public static string Url(BuildContext b, int slot) =>
-        $"http://<node>:{Previews.NodePort(slot)} (NodePort of slot {slot}; from inside the VPC, or through " +
-        $"`kubectl port-forward svc/future-backend`)";
-
-    /// <summary>Removes a preview: its stores (the provisioning Job's drop), then its namespace. Idempotent; finishes an interrupted destroy.</summary>
+    /// <summary>
+    /// Removes a preview: its route, its stores (the provisioning Job's drop), then its namespace. Idempotent; finishes an interrupted destroy.
+    /// </summary>
     public static void Destroy(BuildContext b)
     {
         var preview = b.Settings.Preview!;
@@ -130,7 +137,9 @@ public static class PreviewTargets
     private static bool DestroyOne(BuildContext b, PreviewName preview, PreviewRecord? record)
     {
         var context = b.ClusterContext;
-        // The stores go first: while the namespace exists, a rerun still finds the slot (the Redis database to empty) in its record.
+        // The route first (nobody reaches a half-removed preview), then the stores: while the namespace exists, a rerun still finds the
+        // slot (the Redis database to empty) in its record.
+        var routed = PreviewRoute.Remove(b, preview);
         var slot = record?.Slot;
         var dropped = CheckerJob.Run(b, new CheckerJobSpec(b.Names.Namespace,
             Patches: PreviewManifests.ProvisionPatches(preview, PreviewProvisioning.Drop, withRedis: slot is not null),
@@ -139,7 +148,7 @@ public static class PreviewTargets
             DeleteAfter: preview.ProvisionSecretName, What: $"Preview {preview}'s stores (drop)", Rerun: RerunDestroy(preview)));
         if (dropped.Result is { Passed: false } failed)
             throw new PreviewRefusedException($"Preview {preview}'s stores could not be removed: {failed.Message}\nRerun: {RerunDestroy(preview)}");
-        var changed = dropped.Checks.Any(c => Changed(c.Detail));
+        var changed = routed || dropped.Checks.Any(c => Changed(c.Detail));
         var deleted = b.Kubectl.Run(context, b.Kubectl.ClusterCommand(context, "delete", "namespace", preview.Namespace, "--ignore-not-found",
             "--wait=false"), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2), FailureHint = $"rerun: {RerunDestroy(preview)}" }).StandardOutput;
         foreach (var line in deleted.Split('\n', StringSplitOptions.RemoveEmptyEntries)) b.Log.Information("  kubectl | " + line);
@@ -159,7 +168,7 @@ public static class PreviewTargets
             var age = p.Created is { } c ? Backoff(now - c) : "?";
             b.Log.Information($"  {p.Name.Id,-12} {p.Name.Namespace}  owner {p.Owner ?? "?"}  age {age}  expires {Show(p.Expires)}" +
                               (p.ExpiredAt(now) ? " (EXPIRED)" : "") + (p.Terminating ? " (being deleted)" : ""));
-            b.Log.Information($"    {(p.Slot is { } s ? Url(b, s) : "no slot recorded")}");
+            b.Log.Information($"    {PreviewRoute.Url(b, p.Name, p.Slot)}");
             b.Log.Information($"    images {p.Images ?? "?"}");
         }
         b.Report.Add(TaskNames.Previews, StepOutcome.Checked, $"{previews.Count} preview(s); {previews.Count(p => p.ExpiredAt(now))} expired");
@@ -184,10 +193,18 @@ public static class PreviewTargets
             b.Log.Information($"Preview {orphan}: database {orphan.Database} without a namespace (orphan)");
             DestroyOne(b, orphan, null);
         }
-        var removed = doomed.Select(p => p.Name.Id).Concat(orphans.Select(o => o.Id)).ToArray();
+        // Routes of previews that are gone (a namespace deleted by hand, a destroy interrupted after the namespace went).
+        var live = previews.Select(p => p.Name).Except(doomed.Select(p => p.Name)).Except(orphans).ToArray();
+        var orphanRoutes = PreviewRoute.Orphans(b, live).Except(doomed.Select(p => p.Name)).Except(orphans).ToArray();
+        foreach (var orphan in orphanRoutes)
+        {
+            b.Log.Information($"Preview {orphan}: route {orphan.RoutePattern} without a namespace (orphan)");
+            PreviewRoute.Remove(b, orphan);
+        }
+        var removed = doomed.Select(p => p.Name.Id).Concat(orphans.Select(o => o.Id)).Concat(orphanRoutes.Select(o => o.Id + " (route)")).ToArray();
         b.Report.Add(TaskNames.SweepPreviews, removed.Length > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
             removed.Length > 0 ? $"removed {removed.Length} preview(s): {string.Join(", ", removed)}"
-                : $"{previews.Count} preview(s), none expired, no orphaned database");
+                : $"{previews.Count} preview(s), none expired, no orphaned database or route");
     }
 
     /// <summary>The preview databases on RDS (the checker's list mode) that belong to no preview namespace.</summary>

@@ -21,9 +21,9 @@ public static class TestTimings
             .OrderByDescending(t => t.Duration).Take(count).ToArray();
     }
 
-    /// <summary>One line: "slowest: 1 min 5 s Class.Test, 42.0 s Class.Other, ...".</summary>
-    public static string Line(IReadOnlyList<(string Test, TimeSpan Duration)> slowest) =>
-        "slowest: " + string.Join(", ", slowest.Select(t => $"{Progress.Seconds(t.Duration)} {t.Test}"));
+    /// <summary>A heading, then a line per test: "  1 min 5 s  Class.Test" (one a line: names are long, and lines wrap at the width).</summary>
+    public static IReadOnlyList<string> Lines(IReadOnlyList<(string Test, TimeSpan Duration)> slowest) =>
+        slowest.Count == 0 ? [] : ["  slowest tests:", .. slowest.Select(t => $"    {Progress.Seconds(t.Duration),-12} {t.Test}")];
 
     // "Exchange.Pipeline.Tests.DeployDevTests.A_rerun_changes_nothing" -> "DeployDevTests.A_rerun_changes_nothing"
     private static string ShortName(string name)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Exchange.Build.Processes;
 
 namespace Exchange.Build.Aws;
@@ -11,7 +12,13 @@ public sealed record TargetHealth(string Id, string State, string? Reason, strin
     public override string ToString() => $"{Id} {State}" + (Reason is null ? "" : $" ({Reason}{(Description is null ? "" : $": {Description}")})");
 }
 
-/// <summary>The backend's load balancer: the node group's Auto Scaling groups, attaching them to its target group, target health.</summary>
+/// <summary>A rule of the load balancer's listener: its priority, the paths it matches and the target group it forwards to.</summary>
+public sealed record ListenerRule(string Arn, string Priority, IReadOnlyList<string> PathPatterns, string? TargetGroupArn)
+{
+    public bool IsDefault => Priority == "default";
+}
+
+/// <summary>The backend's load balancer: the node group's Auto Scaling groups, attaching them to its target group, target health, rules.</summary>
 public sealed partial class AwsCli
 {
     /// <summary>The Auto Scaling groups EKS made for a managed node group (describe-nodegroup's resources.autoScalingGroups).</summary>
@@ -38,9 +45,59 @@ public sealed partial class AwsCli
                 : []));
     }
 
-    public CommandLine AttachTargetGroupCommand(string autoScalingGroup, string targetGroupArn) =>
-        JsonCommand("autoscaling", "attach-load-balancer-target-groups", "--auto-scaling-group-name", autoScalingGroup,
-            "--target-group-arns", targetGroupArn);
+    /// <summary>Attaches up to 10 target groups (the API's limit per call) to an Auto Scaling group.</summary>
+    public CommandLine AttachTargetGroupCommand(string autoScalingGroup, params IReadOnlyList<string> targetGroupArns) =>
+        JsonCommand(["autoscaling", "attach-load-balancer-target-groups", "--auto-scaling-group-name", autoScalingGroup,
+            "--target-group-arns", .. targetGroupArns]);
+
+    public CommandLine DescribeRulesCommand(string listenerArn) => JsonCommand("elbv2", "describe-rules", "--listener-arn", listenerArn);
+
+    /// <summary>Every rule of the listener, the default one last.</summary>
+    public IReadOnlyList<ListenerRule> ListenerRules(string listenerArn)
+    {
+        using var json = RunJson(DescribeRulesCommand(listenerArn), new ProcessOptions
+        {
+            FailureHint = "the listener is the Eks stack's BackendListenerArn output: check that the stack is deployed (./build.sh --target=Status)",
+        });
+        return json.RootElement.GetProperty("Rules").EnumerateArray().Select(rule => new ListenerRule(
+            rule.GetProperty("RuleArn").GetString()!, rule.GetProperty("Priority").GetString()!,
+            rule.TryGetProperty("Conditions", out var conditions)
+                ? conditions.EnumerateArray().Where(c => c.TryGetProperty("PathPatternConfig", out _))
+                    .SelectMany(c => c.GetProperty("PathPatternConfig").GetProperty("Values").EnumerateArray().Select(v => v.GetString()!)).ToArray()
+                : [],
+            rule.TryGetProperty("Actions", out var actions)
+                ? actions.EnumerateArray().Select(a => a.TryGetProperty("TargetGroupArn", out var t) ? t.GetString() : null).FirstOrDefault(t => t is not null)
+                : null)).ToArray();
+    }
+
+    /// <summary>
+    /// A rule that sends <paramref name="pathPattern"/> (<c>/pr-1/*</c>) to a target group with the prefix cut off (<c>/pr-1/x</c> reaches
+    /// the backend as <c>/x</c>): ALB's url-rewrite transform, so the application needs no base path.
+    /// </summary>
+    public CommandLine CreatePathRuleCommand(string listenerArn, int priority, string pathPattern, string targetGroupArn)
+    {
+        var prefix = pathPattern.TrimEnd('*');
+        var conditions = new JsonArray(new JsonObject
+        {
+            ["Field"] = "path-pattern", ["PathPatternConfig"] = new JsonObject { ["Values"] = new JsonArray(pathPattern) },
+        });
+        var transforms = new JsonArray(new JsonObject
+        {
+            ["Type"] = "url-rewrite",
+            ["UrlRewriteConfig"] = new JsonObject
+            {
+                ["Rewrites"] = new JsonArray(new JsonObject
+                {
+                    ["Regex"] = $"^{System.Text.RegularExpressions.Regex.Escape(prefix)}(.*)$", ["Replace"] = "/$1",
+                }),
+            },
+        });
+        return JsonCommand("elbv2", "create-rule", "--listener-arn", listenerArn,
+            "--priority", priority.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--conditions", conditions.ToJsonString(), "--actions", $"Type=forward,TargetGroupArn={targetGroupArn}", "--transforms", transforms.ToJsonString());
+    }
+
+    public CommandLine DeleteRuleCommand(string ruleArn) => JsonCommand("elbv2", "delete-rule", "--rule-arn", ruleArn);
 
     public CommandLine DescribeTargetHealthCommand(string targetGroupArn) =>
         JsonCommand("elbv2", "describe-target-health", "--target-group-arn", targetGroupArn);

@@ -126,6 +126,11 @@ public static class IamPermissions
         ["aws autoscaling attach-load-balancer-target-groups"] =
             [G("autoscaling:AttachLoadBalancerTargetGroups", NodegroupAutoScalingGroups, ClusterNodegroup)],
         ["aws elbv2 describe-target-health"] = [G("elasticloadbalancing:DescribeTargetHealth", IamGrant.AnyResource)],
+        // Previews: a path rule per preview on the backend listener. CloudFormation names the load balancer (no Name, so a replacement
+        // can coexist), so its name is not known here: the grant covers this account and region's application listeners and rules.
+        ["aws elbv2 describe-rules"] = [G("elasticloadbalancing:DescribeRules", IamGrant.AnyResource)],
+        ["aws elbv2 create-rule"] = [G("elasticloadbalancing:CreateRule", s => [s.Arn("elasticloadbalancing", "listener/app/*")])],
+        ["aws elbv2 delete-rule"] = [G("elasticloadbalancing:DeleteRule", s => [s.Arn("elasticloadbalancing", "listener-rule/app/*")])],
         ["aws ec2 describe-instances"] = [G("ec2:DescribeInstances", IamGrant.AnyResource)],
         ["aws ec2 stop-instances"] = [G("ec2:StopInstances", Instances, KafkaInstance)],
         ["aws ec2 start-instances"] = [G("ec2:StartInstances", Instances, KafkaInstance)],
