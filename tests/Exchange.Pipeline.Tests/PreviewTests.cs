@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Exchange.Contracts;
 using Exchange.Fakes.State;
 
@@ -14,6 +15,22 @@ public sealed class PreviewTests : IDisposable
     private readonly PipelineRun _run = new(world);
 
     private Dictionary<string, KubeObjectState> Objects() => FakeState.Read(_run.Toolbox.StateDir).KubeObjects;
+
+    /// <summary>The preview routes on the shared load balancer's listener: path pattern -> (priority, target group port).</summary>
+    private Dictionary<string, (string Priority, int Port)> Routes()
+    {
+        lock (_run.Cloud)
+            return _run.Cloud.Listeners.Values.SelectMany(l => l["Rules"]!.AsArray()).ToDictionary(
+                r => r!["Conditions"]![0]!["PathPatternConfig"]!["Values"]![0]!.GetValue<string>(),
+                r => (r!["Priority"]!.GetValue<string>(),
+                      _run.Cloud.TargetGroups[r["Actions"]![0]!["TargetGroupArn"]!.GetValue<string>()]["Port"]!.GetValue<int>()));
+    }
+
+    private string Output(StackOutput output) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(_run.Artifacts, "cdk-outputs.json")))![Environments.Dev.Names.Stack(output.Stack)]![output.Key]!
+            .GetValue<string>();
+
+    private string BackendUrl => Output(Outputs.BackendUrl);
 
     [Fact]
     public void Two_previews_deploy_beside_the_environment_the_cap_refuses_a_third_and_destroying_one_leaves_the_rest_intact()
@@ -33,7 +50,8 @@ public sealed class PreviewTests : IDisposable
         Assert.NotEqual(objects["exchange-dev/Secret/db-credentials"].Sha256, objects["exchange-dev-pr-7/Secret/db-credentials"].Sha256);
         Assert.DoesNotContain(objects.Keys, k => k.Contains("/Secret/preview-provision-", StringComparison.Ordinal));
         Assert.DoesNotContain(objects.Values, o => o.Kind == "Job");
-        Assert.Contains("Preview pr-7: http://<node>:30081", first.Text);
+        Assert.Contains($"Preview pr-7: {BackendUrl}/pr-7/", first.Text);
+        Assert.Equal(new Dictionary<string, (string, int)> { ["/pr-7/*"] = ("101", Previews.NodePort(1)) }, Routes());
         Assert.DoesNotContain(_run.DbPassword, first.Output);
 
         var again = _run.Build("--target=DeployPreview", "--pr=7", "--preview-cap=2");
@@ -48,13 +66,16 @@ public sealed class PreviewTests : IDisposable
 
         var second = _run.Build("--target=DeployPreview", "--preview=alice", "--preview-cap=2");
         Assert.True(second.ExitCode == 0, second.ToString());
-        Assert.Contains("Preview alice: http://<node>:30082", second.Text);
+        Assert.Contains($"Preview alice: {BackendUrl}/alice/", second.Text);
+        Assert.Equal(new Dictionary<string, (string, int)> { ["/pr-7/*"] = ("101", Previews.NodePort(1)), ["/alice/*"] = ("102", Previews.NodePort(2)) },
+            Routes());
 
         var destroyed = _run.Build("--target=DestroyPreview", "--pr=7");
         Assert.True(destroyed.ExitCode == 0, destroyed.ToString());
         objects = Objects();
         Assert.DoesNotContain(objects.Keys, k => k.StartsWith("exchange-dev-pr-7/", StringComparison.Ordinal));
         Assert.Contains("exchange-dev-alice/Deployment/future-backend", objects.Keys);
+        Assert.Equal(["/alice/*"], Routes().Keys);
         foreach (var (key, json) in mainBefore.Where(m => !m.Key.Contains("/ConfigMap/exchange-checker", StringComparison.Ordinal)))
             Assert.True(objects.TryGetValue(key, out var now) && now.Sha256 == json, $"{key} of the main namespace changed");
 
@@ -62,11 +83,25 @@ public sealed class PreviewTests : IDisposable
         Assert.True(twice.ExitCode == 0, twice.ToString());
         Assert.Contains("preview pr-7: nothing left to remove", twice.Output);
 
-        // Four days on, the sweep finds alice expired (3 days after her last deploy) and removes her as DestroyPreview does.
+        // A route whose preview is gone (its namespace deleted by hand) is an orphan for the sweep; so is alice, four days on (3 days
+        // after her last deploy), removed as DestroyPreview does.
+        var listener = Output(Outputs.BackendListenerArn);
+        lock (_run.Cloud)
+            _run.Cloud.Listeners[listener]["Rules"]!.AsArray().Add(new JsonObject
+            {
+                ["RuleArn"] = listener.Replace(":listener/", ":listener-rule/") + "/0123456789abcdef", ["Priority"] = $"{Previews.RulePriority(5)}",
+                ["IsDefault"] = false,
+                ["Conditions"] = JsonNode.Parse("""[{"Field":"path-pattern","PathPatternConfig":{"Values":["/pr-99/*"]}}]"""),
+                ["Actions"] = new JsonArray(new JsonObject
+                {
+                    ["Type"] = "forward", ["TargetGroupArn"] = Output(Outputs.BackendPreviewTargetGroupArns).Split(',')[4], ["Order"] = 1,
+                }),
+            });
         _run.Env["EXCHANGE_NOW"] = DateTimeOffset.UtcNow.AddDays(4).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
         var sweep = _run.Build("--target=SweepPreviews");
         Assert.True(sweep.ExitCode == 0, sweep.ToString());
-        Assert.Contains("removed 1 preview(s): alice", sweep.Text);
+        Assert.Contains("removed 2 preview(s): alice, pr-99 (route)", sweep.Text);
+        Assert.Empty(Routes());
         Assert.DoesNotContain(Objects().Keys, k => k.StartsWith("exchange-dev-alice/", StringComparison.Ordinal));
         Assert.Contains("exchange-dev/Deployment/future-backend", Objects().Keys);
     }

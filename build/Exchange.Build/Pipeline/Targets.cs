@@ -277,8 +277,8 @@ public static class Targets
         Target.Declare(TaskNames.DeployPreview, TargetGroup.Day2, "A preview (--pr=N or --preview=NAME) in its own namespace of the running environment.")
             .Describe("Builds and pushes the pull request's images, then deploys them into namespace `exchange-<env>-pr-N` of the running " +
                       "environment with a ResourceQuota and LimitRange, the main namespace's secret names (its own MySQL database and " +
-                      "user, password in a Secret only), its own topic prefix and Redis database, then checks it in that namespace. " +
-                      "Refuses past the cap.")
+                      "user, password in a Secret only), its own topic prefix and Redis database, and a route on the shared load " +
+                      "balancer (`/pr-N/`), then checks it in that namespace. Refuses past the cap.")
             .After(TaskNames.BuildImages)
             .Touches(Reach.Aws | Reach.Cluster)
             .Reads(ArgumentNames.PullRequest, ArgumentNames.Preview, ArgumentNames.PreviewCap, ArgumentNames.SkipVerify, ArgumentNames.VerifyTimeout,
@@ -290,8 +290,9 @@ public static class Targets
             .ChangesThings()
             .Does(PreviewTargets.Deploy),
 
-        Target.Declare(TaskNames.DestroyPreview, TargetGroup.Day2, "Removes a preview: its database and user, topics, Redis keys, namespace.")
-            .Describe("Removes a preview: its MySQL database and user, its topics and its Redis keys (a Job in the main namespace), " +
+        Target.Declare(TaskNames.DestroyPreview, TargetGroup.Day2,
+                "Removes a preview: its route, database and user, topics, Redis keys, namespace.")
+            .Describe("Removes a preview: its route, its MySQL database and user, its topics and its Redis keys (a Job in the main namespace), " +
                       "then its namespace. Idempotent: a rerun finishes what an interrupted one left.")
             .Touches(Reach.Aws | Reach.Cluster)
             .Reads(ArgumentNames.PullRequest, ArgumentNames.Preview, ArgumentNames.VerifyTimeout, ArgumentNames.ClusterAccess)
@@ -309,9 +310,9 @@ public static class Targets
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
             .Does(PreviewTargets.Show),
 
-        Target.Declare(TaskNames.SweepPreviews, TargetGroup.Day2, "Removes expired previews, those without a record and interrupted destroys.")
-            .Describe("Removes every preview past its expiry (3 days after its last deploy), preview namespaces without a record and " +
-                      "destroys that were interrupted, each as DestroyPreview does.")
+        Target.Declare(TaskNames.SweepPreviews, TargetGroup.Day2, "Removes expired previews, those without a record, interrupted destroys, orphans.")
+            .Describe("Removes every preview past its expiry (3 days after its last deploy), preview namespaces without a record, " +
+                      "destroys that were interrupted, databases and routes whose namespace is gone, each as DestroyPreview does.")
             .Touches(Reach.Aws | Reach.Cluster)
             .Reads(ArgumentNames.VerifyTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)
