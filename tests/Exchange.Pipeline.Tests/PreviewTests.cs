@@ -6,8 +6,8 @@ namespace Exchange.Pipeline.Tests;
 
 /// <summary>
 /// Previews next to the deployed dev environment (one shared deployed world): two side by side with their own namespace, quota,
-/// database user and slot; the cap; an idempotent redeploy; destroying one leaves the other and the main namespace alone; a second
-/// destroy finds nothing left; the sweep removes an expired one.
+/// database user, slot and route; the cap; an idempotent redeploy; an interrupted destroy finished by a rerun; destroying one leaves the
+/// other and the main namespace alone; a second destroy finds nothing left; the sweep removes an expired one and an orphaned route.
 /// </summary>
 public sealed class PreviewTests : IDisposable
 {
@@ -70,6 +70,15 @@ public sealed class PreviewTests : IDisposable
         Assert.Equal(new Dictionary<string, (string, int)> { ["/pr-7/*"] = ("101", Previews.NodePort(1)), ["/alice/*"] = ("102", Previews.NodePort(2)) },
             Routes());
 
+        // A destroy interrupted after the route went (the drop Job fails) leaves the namespace with its record; the rerun finishes it.
+        _run.Env["FAKE_CHECK_FAIL"] = $"{ConnectivityCheck.Mysql}:Lost connection to MySQL server during query";
+        var interrupted = _run.Build("--target=DestroyPreview", "--pr=7");
+        _run.Env.Remove("FAKE_CHECK_FAIL");
+        Assert.NotEqual(0, interrupted.ExitCode);
+        Assert.Contains("Preview pr-7's stores could not be removed: mysql: Lost connection to MySQL server during query", interrupted.Text);
+        Assert.Contains("Rerun: ./build.sh --target=DestroyPreview --pr=7", interrupted.Text);
+        Assert.DoesNotContain("/pr-7/*", Routes().Keys);
+        Assert.Contains("exchange-dev-pr-7/ResourceQuota/preview-quota", Objects().Keys);
         var destroyed = _run.Build("--target=DestroyPreview", "--pr=7");
         Assert.True(destroyed.ExitCode == 0, destroyed.ToString());
         objects = Objects();
