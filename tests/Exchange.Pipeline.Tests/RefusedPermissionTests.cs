@@ -88,8 +88,11 @@ public sealed class RefusedPermissionTests : IDisposable
         _run.Faults.EnforcePolicy(document);
         var before = _run.StandIn.Requests.Count;
 
+        // Resume --until's schedule calls and Pause --deep's removal and redeploy of the Eks stack pass the same policy in
+        // Exchange.AwsStandIn.Tests' DeployPolicyTests (every aws call the pipeline builds; cdk deploy/destroy through the bootstrap
+        // roles): not run again here, where each costs a minute of the suite.
         foreach (var args in new[] { ["--target=DeployDev"], ["--target=Status"], ["--target=Diff"], ["--target=Pause"], ["--target=Resume"],
-                     ["--target=Resume", "--until=23:00"], ["--target=Pause", "--deep"], ["--target=Resume"], new[] { "--target=DestroyDev", "--confirm" } })
+                     new[] { "--target=DestroyDev", "--confirm" } })
         {
             var result = _run.Build(args);
             Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)} under the generated policy: {result}");
