@@ -54,6 +54,34 @@ public static class Checker
         return result.Passed ? ConnectivityCheck.Passed : ConnectivityCheck.CheckFailed;
     }
 
+    /// <summary>The list mode: a line per store asked for (--checks): the preview databases on MySQL, the prefixed topics on the broker.</summary>
+    private static async Task<int> ListAsync(CheckerSettings settings, TextWriter console)
+    {
+        var listed = new RedactingWriter(console, settings.Secrets);
+        var failures = new List<string>();
+        async Task Line(string check, string heading, Func<Task<IReadOnlyList<string>>> list)
+        {
+            var started = Stopwatch.StartNew();
+            try
+            {
+                var names = await list();
+                listed.WriteLine(new CheckLine(check, true, started.ElapsedMilliseconds, heading + (names.Count == 0 ? "none" : string.Join(",", names)))
+                    .ToString());
+            }
+            catch (Exception e) when (e is MySqlConnector.MySqlException or OperationCanceledException or Confluent.Kafka.KafkaException)
+            {
+                listed.WriteLine(new CheckLine(check, false, started.ElapsedMilliseconds, e.Message).ToString());
+                failures.Add($"{check}: {e.Message}");
+            }
+        }
+        if (settings.Checks.Contains(ConnectivityCheck.Mysql))
+            await Line(ConnectivityCheck.Mysql, PreviewProvisioning.ListedDatabases, () => Provisioning.ListDatabasesAsync(settings));
+        if (settings.Checks.Contains(ConnectivityCheck.Kafka))
+            await Line(ConnectivityCheck.Kafka, PreviewProvisioning.ListedTopics, () => Task.FromResult(Provisioning.ListPrefixedTopics(settings)));
+        listed.WriteLine((failures.Count == 0 ? new CheckResult(true, "listed") : new CheckResult(false, string.Join("; ", failures))).ToString());
+        return failures.Count == 0 ? ConnectivityCheck.Passed : ConnectivityCheck.CheckFailed;
+    }
+
     /// <summary>
     /// The provisioning mode: a preview's database and user, its Redis database and its topics, created (<c>create</c>) or removed
     /// (<c>drop</c>), one line per data store and the result line, as the checks print them; the password is never printed.
@@ -68,25 +96,7 @@ public static class Checker
                 throw new MisconfiguredException($"--provision takes {PreviewProvisioning.Create}, {PreviewProvisioning.Drop} or " +
                                                  $"{PreviewProvisioning.List}, not '{mode}'");
             settings = CheckerSettings.From(args, environment);
-            if (mode == PreviewProvisioning.List)
-            {
-                var started = Stopwatch.StartNew();
-                var listed = new RedactingWriter(console, settings.Secrets);
-                try
-                {
-                    var names = await Provisioning.ListDatabasesAsync(settings);
-                    listed.WriteLine(new CheckLine(ConnectivityCheck.Mysql, true, started.ElapsedMilliseconds,
-                        PreviewProvisioning.ListedDatabases + (names.Count == 0 ? "none" : string.Join(",", names))).ToString());
-                    listed.WriteLine(new CheckResult(true, $"{names.Count} preview database(s)").ToString());
-                    return ConnectivityCheck.Passed;
-                }
-                catch (Exception e) when (e is MySqlConnector.MySqlException or OperationCanceledException)
-                {
-                    listed.WriteLine(new CheckLine(ConnectivityCheck.Mysql, false, started.ElapsedMilliseconds, e.Message).ToString());
-                    listed.WriteLine(new CheckResult(false, $"mysql: {e.Message}").ToString());
-                    return ConnectivityCheck.CheckFailed;
-                }
-            }
+            if (mode == PreviewProvisioning.List) return await ListAsync(settings, console);
             stores = PreviewStores.From(environment, mode == PreviewProvisioning.Create, settings.Checks.Contains(ConnectivityCheck.Redis));
         }
         catch (MisconfiguredException e)

@@ -107,6 +107,17 @@ internal static partial class Provisioning
         return names;
     }
 
+    /// <summary>The broker's topics with a '.' in their name: a preview's topics are its prefix, a '.', and a main topic (which has none).</summary>
+    public static IReadOnlyList<string> ListPrefixedTopics(CheckerSettings s)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig
+        {
+            BootstrapServers = s.KafkaBootstrapServers, ClientId = ConnectivityCheck.ImageName, SocketTimeoutMs = (int)s.Timeout.TotalMilliseconds,
+        }).Build();
+        return admin.GetMetadata(s.Timeout).Topics.Where(t => t.Error.Code == ErrorCode.NoError && t.Topic.Contains('.', StringComparison.Ordinal))
+            .Select(t => t.Topic).Order(StringComparer.Ordinal).ToArray();
+    }
+
     /// <summary>The user and the database, dropped when they exist.</summary>
     public static async Task<string> DropDatabaseAsync(CheckerSettings s, PreviewStores p)
     {

@@ -182,11 +182,15 @@ public static class PreviewProvisioning
     public const string Argument = "--provision=";
     public const string Create = "create";
     public const string Drop = "drop";
-    /// <summary>Lists the preview databases on the server (the sweep's orphans: a database whose namespace is gone).</summary>
+    /// <summary>Lists the preview databases and topics (the sweep's orphans: a database or topics whose namespace is gone).</summary>
     public const string List = "list";
     public const string DatabasePrefix = "preview_";
     /// <summary>How the list mode's MySQL line starts; the names follow, comma-separated, or <c>none</c>.</summary>
     public const string ListedDatabases = "preview databases: ";
+    /// <summary>How the list mode's Kafka line starts; the broker's topics with a '.' in their name (a preview's prefix) follow, or <c>none</c>.</summary>
+    public const string ListedTopics = "preview topics: ";
+    /// <summary>The Secret that gives the list mode's Job the main topics (the provisioning Job reads no ConfigMap), deleted after it.</summary>
+    public const string ListSecretName = "preview-provision-list";
 
     public const string Database = "PREVIEW_MYSQL_DATABASE";
     public const string User = "PREVIEW_MYSQL_USERNAME";

@@ -44,4 +44,24 @@ public sealed class PreviewTopicsTests(KafkaMockCluster kafka) : IClassFixture<K
         Assert.EndsWith(": already gone", Kafka(run));
         Assert.StartsWith("topics pr-5102.", Kafka(run));
     }
+
+    [Fact]
+    public void The_list_mode_names_the_topics_with_a_prefix_and_leaves_the_main_topics_out()
+    {
+        var preview = PreviewName.ForPullRequest("dev", "5103");
+        kafka.CreateTopics(preview.Topics(Environments.Dev).Concat(Environments.Dev.KafkaTopics));
+
+        var run = CheckerProcess.Run(new Dictionary<string, string>
+        {
+            [KubernetesSecrets.KafkaBootstrapServers] = kafka.BootstrapServers,
+            [CheckerConfigMap.KafkaTopics] = string.Join(',', Environments.Dev.KafkaTopics),
+            [CheckerConfigMap.KafkaTopicPartitions] = "3",
+        }, PreviewProvisioning.Argument + PreviewProvisioning.List, "--checks=kafka", "--timeout=3");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith(PreviewProvisioning.ListedTopics, Kafka(run));
+        var listed = Kafka(run)[PreviewProvisioning.ListedTopics.Length..].Split(',');
+        Assert.Subset(listed.ToHashSet(), preview.Topics(Environments.Dev).ToHashSet());
+        Assert.DoesNotContain(listed, t => Environments.Dev.KafkaTopics.Contains(t));
+    }
 }
