@@ -289,14 +289,34 @@ public class PreviewTests
     }
 
     [Fact]
+    public void Topics_of_a_preview_whose_namespace_is_gone_are_orphans_and_topics_of_other_shapes_are_nobodys()
+    {
+        var t0 = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+        var live = Record(PreviewManifests.Annotations(PreviewName.ForPullRequest("dev", "7"), "a", "i", 1, null, t0, Previews.DefaultLifetime));
+        var main = Environments.Dev.KafkaTopics;
+        var line = PreviewProvisioning.ListedTopics + string.Join(",", new[]
+        {
+            $"pr-7.{main[0]}", $"pr-9.{main[0]}", $"pr-9.{main[1]}", $"bob.{main[2]}", $"pr-11.other-app-topic", "analytics.clicks", $"Bad_Name.{main[0]}",
+        });
+
+        var orphans = PreviewTargets.TopicOrphansOf("dev", line, main, [live]);
+
+        Assert.Equal(["pr-9", "bob"], orphans.Select(o => o.Id));
+        Assert.Empty(PreviewTargets.TopicOrphansOf("dev", PreviewProvisioning.ListedTopics + "none", main, [live]));
+    }
+
+    [Fact]
     public void The_list_Job_reads_only_the_main_secrets_and_a_destroy_without_a_slot_leaves_Redis_out()
     {
         var list = PreviewManifests.ListPatches().Single().JsonPatch;
         var drop = PreviewManifests.ProvisionPatches(PreviewName.ForPullRequest("dev", "7"), PreviewProvisioning.Drop, withRedis: false)
             .Single().JsonPatch;
 
-        Assert.Contains("[\"--provision=list\",\"--checks=mysql\"]", list);
-        Assert.DoesNotContain("preview-provision-", list);
+        Assert.Contains("[\"--provision=list\",\"--checks=mysql,kafka\"]", list);
+        Assert.DoesNotContain("preview-provision-pr", list);
+        Assert.Contains(PreviewProvisioning.ListSecretName, list);
+        var listSecret = PreviewManifests.ListSecret("exchange-dev", Environments.Dev.KafkaTopics, 3);
+        Assert.Contains(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(string.Join(',', Environments.Dev.KafkaTopics))), listSecret);
         Assert.Contains("[\"--provision=drop\",\"--checks=mysql,kafka\"]", drop);
         Assert.Contains("preview-provision-pr-7", drop);
     }

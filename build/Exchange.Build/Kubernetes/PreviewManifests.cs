@@ -169,7 +169,30 @@ public static class PreviewManifests
 
     /// <summary>The list mode's Job: the preview databases on the server, from the master user's secret alone.</summary>
     public static IReadOnlyList<LayerPatch> ListPatches() =>
-        ProvisionPatches(PreviewProvisioning.List, [$"--checks={ConnectivityCheck.Mysql}"], null);
+        ProvisionPatches(PreviewProvisioning.List, [$"--checks={ConnectivityCheck.Mysql},{ConnectivityCheck.Kafka}"], PreviewProvisioning.ListSecretName);
+
+    /// <summary>The list Job's Secret: the main topics and their partitions under the checker's keys (its Kafka settings need them).</summary>
+    public static string ListSecret(string mainNamespace, IReadOnlyList<string> mainTopics, int partitions)
+    {
+        var secret = new Dictionary<string, object>
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Secret", ["type"] = "Opaque",
+            ["metadata"] = new Dictionary<string, object>
+            {
+                ["name"] = PreviewProvisioning.ListSecretName, ["namespace"] = mainNamespace,
+                ["labels"] = new Dictionary<string, string>
+                {
+                    ["app.kubernetes.io/part-of"] = "exchange", ["app.kubernetes.io/managed-by"] = SecretManifests.ManagedBy,
+                },
+            },
+            ["data"] = new Dictionary<string, string>
+            {
+                [PreviewProvisioning.Topics] = Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join(',', mainTopics))),
+                [PreviewProvisioning.TopicPartitions] = Convert.ToBase64String(Encoding.UTF8.GetBytes(partitions.ToString(CultureInfo.InvariantCulture))),
+            },
+        };
+        return "---\n" + JsonSerializer.Serialize(secret) + "\n";
+    }
 
     private static IReadOnlyList<LayerPatch> ProvisionPatches(string mode, string[] checks, string? provisionSecret) =>
     [

@@ -312,7 +312,7 @@ public static class Targets
 
         Target.Declare(TaskNames.SweepPreviews, TargetGroup.Day2, "Removes expired previews, those without a record, interrupted destroys, orphans.")
             .Describe("Removes every preview past its expiry (3 days after its last deploy), preview namespaces without a record, " +
-                      "destroys that were interrupted, databases and routes whose namespace is gone, each as DestroyPreview does.")
+                      "destroys that were interrupted, databases, topics and routes whose namespace is gone, each as DestroyPreview does.")
             .Touches(Reach.Aws | Reach.Cluster)
             .Reads(ArgumentNames.VerifyTimeout, ArgumentNames.ClusterAccess)
             .Runs(ToolKind.Aws, ToolKind.Kubectl)

@@ -186,11 +186,11 @@ public static class PreviewTargets
             b.Log.Information($"Preview {p.Name}: {why}");
             DestroyOne(b, p.Name, p);
         }
-        // Databases whose namespace is gone (a deep sleep took the namespaces, or someone deleted one by hand): their stores go too.
+        // Databases or topics whose namespace is gone (a deep sleep took the namespaces, or someone deleted one by hand): they go too.
         var orphans = OrphanDatabases(b, previews);
         foreach (var orphan in orphans)
         {
-            b.Log.Information($"Preview {orphan}: database {orphan.Database} without a namespace (orphan)");
+            b.Log.Information($"Preview {orphan}: database {orphan.Database} or topics {orphan.TopicPrefix}* without a namespace (orphan)");
             DestroyOne(b, orphan, null);
         }
         // Routes of previews that are gone (a namespace deleted by hand, a destroy interrupted after the namespace went).
@@ -204,17 +204,23 @@ public static class PreviewTargets
         var removed = doomed.Select(p => p.Name.Id).Concat(orphans.Select(o => o.Id)).Concat(orphanRoutes.Select(o => o.Id + " (route)")).ToArray();
         b.Report.Add(TaskNames.SweepPreviews, removed.Length > 0 ? StepOutcome.Changed : StepOutcome.Unchanged,
             removed.Length > 0 ? $"removed {removed.Length} preview(s): {string.Join(", ", removed)}"
-                : $"{previews.Count} preview(s), none expired, no orphaned database or route");
+                : $"{previews.Count} preview(s), none expired, no orphaned database, topics or route");
     }
 
-    /// <summary>The preview databases on RDS (the checker's list mode) that belong to no preview namespace.</summary>
+    /// <summary>The preview databases on RDS and the preview topics on the broker (the checker's list mode) that belong to no preview namespace.</summary>
     private static IReadOnlyList<PreviewName> OrphanDatabases(BuildContext b, IReadOnlyList<PreviewRecord> previews)
     {
+        var config = b.Settings.Environment;
         var listed = CheckerJob.Run(b, new CheckerJobSpec(b.Names.Namespace, Patches: PreviewManifests.ListPatches(),
-            What: "Preview databases on the shared instance", Rerun: $"./build.sh --target={TaskNames.SweepPreviews}"));
+            SecretManifests: PreviewManifests.ListSecret(b.Names.Namespace, config.KafkaTopics, config.Of<KafkaConfig>().Partitions),
+            DeleteAfter: PreviewProvisioning.ListSecretName,
+            What: "Preview databases and topics on the shared instances", Rerun: $"./build.sh --target={TaskNames.SweepPreviews}"));
         if (listed.Result is { Passed: false } failed)
-            throw new PreviewRefusedException($"Could not list the preview databases: {failed.Message}\nRerun: ./build.sh --target={TaskNames.SweepPreviews}");
-        return OrphansOf(b.Names.Env, listed.Checks.FirstOrDefault(c => c.Check == ConnectivityCheck.Mysql)?.Detail, previews);
+            throw new PreviewRefusedException($"Could not list the preview databases and topics: {failed.Message}\n" +
+                                              $"Rerun: ./build.sh --target={TaskNames.SweepPreviews}");
+        string? Line(string check) => listed.Checks.FirstOrDefault(c => c.Check == check)?.Detail;
+        return OrphansOf(b.Names.Env, Line(ConnectivityCheck.Mysql), previews)
+            .Concat(TopicOrphansOf(b.Names.Env, Line(ConnectivityCheck.Kafka), config.KafkaTopics, previews)).Distinct().ToArray();
     }
 
     /// <summary>The previews named by the list mode's line whose namespace is not among <paramref name="previews"/>.</summary>
@@ -224,6 +230,22 @@ public static class PreviewTargets
         var known = previews.Select(p => p.Name).ToHashSet();
         return line[PreviewProvisioning.ListedDatabases.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(d => PreviewName.FromDatabase(env, d)).OfType<PreviewName>().Where(n => !known.Contains(n)).ToArray();
+    }
+
+    /// <summary>
+    /// The previews whose topics the list mode's Kafka line names (a preview's prefix and a main topic, exactly) and whose namespace is not
+    /// among <paramref name="previews"/>; topics of other shapes (somebody else's) are not a preview's.
+    /// </summary>
+    internal static IReadOnlyList<PreviewName> TopicOrphansOf(string env, string? line, IReadOnlyList<string> mainTopics,
+        IReadOnlyList<PreviewRecord> previews)
+    {
+        if (line is null || !line.StartsWith(PreviewProvisioning.ListedTopics, StringComparison.Ordinal)) return [];
+        var known = previews.Select(p => p.Name).ToHashSet();
+        return line[PreviewProvisioning.ListedTopics.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(topic => topic.Split('.', 2))
+            .Where(parts => parts.Length == 2 && mainTopics.Contains(parts[1]))
+            .Select(parts => PreviewName.FromNamespace(env, $"exchange-{env}-{parts[0]}")).OfType<PreviewName>()
+            .Where(n => !known.Contains(n)).Distinct().ToArray();
     }
 
     /// <summary>The sweep inside FollowSchedule: a failure is a warning (the wake-up itself worked), never the run's failure.</summary>
