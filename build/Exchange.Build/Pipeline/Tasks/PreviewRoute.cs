@@ -21,6 +21,9 @@ public static class PreviewRoute
     private static string? Listener(BuildContext b) =>
         b.Outputs.TryGet(Outputs.BackendListenerArn) is { } arn && arn != BackendAccess.NoLoadBalancer ? arn : null;
 
+    /// <summary>Whether previews get a route here: the environment has a backend load balancer with its listener in the outputs.</summary>
+    public static bool Routed(BuildContext b) => Listener(b) is not null;
+
     /// <summary>A rule at a preview slot's priority: the only rules previews create, delete or sweep (someone's own rules stay).</summary>
     private static bool IsRoute(ListenerRule rule) => Previews.IsRulePriority(rule.Priority);
 
@@ -95,7 +98,7 @@ public static class PreviewRoute
     /// <summary>Where the preview answers: the shared load balancer's URL with the preview's path, or the NodePort without one.</summary>
     public static string Url(BuildContext b, PreviewName preview, int? slot)
     {
-        if (b.Outputs.TryGet(Outputs.BackendUrl) is { } url && url != BackendAccess.NoLoadBalancer && Listener(b) is not null)
+        if (b.Outputs.TryGet(Outputs.BackendUrl) is { } url && url != BackendAccess.NoLoadBalancer && Routed(b))
             return url.TrimEnd('/') + preview.RoutePath;
         return slot is { } s
             ? $"http://<node>:{Previews.NodePort(s)} (NodePort of slot {s}; from inside the VPC, or through `kubectl port-forward svc/future-backend " +

@@ -103,7 +103,7 @@ public static class PreviewTargets
             if (check.Result is { Passed: false } result)
                 throw new VerifyFailedException($"Preview {preview}: the connectivity check failed: {result.Message}\nRerun: {RerunDeploy(preview)}");
             b.Log.Information($"  {rolledOut} workloads rolled out; the connectivity check passed in {preview.Namespace}");
-            if (PreviewRoute.Url(b, preview, slot).StartsWith("http://<node>", StringComparison.Ordinal) is false)
+            if (PreviewRoute.Routed(b))
             {
                 var health = BackendTargets.Health(b, new BackendTarget(PreviewRoute.TargetGroup(b, slot), Previews.NodePort(slot), preview.Namespace));
                 if (health.Outcome != ItemOutcome.Passed)
