@@ -69,7 +69,8 @@ public sealed class DeployDevTests : IDisposable
         };
         CallOrder.Assert(calls, order);
         // The backend: its targets healthy on the load balancer, and the summary says where it is and how to reach it meanwhile.
-        lock (_run.Cloud) Assert.Single(_run.Cloud.AutoScalingGroups.Values, g => g["TargetGroupARNs"]!.AsArray().Count == 1);
+        lock (_run.Cloud) // in the backend's target group and every preview slot's
+            Assert.Single(_run.Cloud.AutoScalingGroups.Values, g => g["TargetGroupARNs"]!.AsArray().Count == 1 + Previews.MaxSlots);
         var summary = System.Text.RegularExpressions.Regex.Replace(first.Output, @"\s+", " "); // the summary wraps at 120 columns
         // Verify's checklist item for the load balancer (no public request), and the step's summary counts it.
         Assert.Contains("ok the backend's load balancer has a healthy target: 2 of 2 target(s) healthy on NodePort 30080", summary);

@@ -191,8 +191,10 @@ public sealed class OperationsTests : IDisposable
             "aws autoscaling attach-load-balancer-target-groups", "aws eks update-kubeconfig", "kubectl apply -f -", "kubectl apply -f -",
             "kubectl rollout status");
         Assert.Contains("statefulset.apps/matching-engine-shard-1 created", resume.Text);
-        // The recreated stack's new node group (a new Auto Scaling group) is in the new load balancer's target group again.
-        lock (_run.Cloud) Assert.Single(_run.Cloud.AutoScalingGroups.Values, g => g["TargetGroupARNs"]!.AsArray().Count == 1);
+        // The recreated stack's new node group (a new Auto Scaling group) is in the new load balancer's target groups again: the
+        // backend's and every preview slot's.
+        lock (_run.Cloud)
+            Assert.Single(_run.Cloud.AutoScalingGroups.Values, g => g["TargetGroupARNs"]!.AsArray().Count == 1 + Previews.MaxSlots);
     }
 
     [Fact]
