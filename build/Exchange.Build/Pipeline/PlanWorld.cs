@@ -208,6 +208,9 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
         "config" when args[1] == "current-context" => _kubeContext is { } context
             ? Ok(context)
             : new ProcessResult(1, "", "error: current-context is not set\n", TimeSpan.Zero),
+        // A first DeployDev's kubeconfig has no entry for the cluster yet (Kubeconfig then runs update-kubeconfig).
+        "config" when args[1] == "view" && _kubeContext is null =>
+            new ProcessResult(1, "", "error: current-context must exist in order to minify\n", TimeSpan.Zero),
         "apply" or "rollout" => Ok(),
         // Verify: no leftover Job; its Job completes and prints a passing check; the nodes and the workloads' pods are up.
         "delete" when args[1] == "job" => Ok(args.Contains("--selector") ? "" : $"job.batch \"{args[2]}\" deleted"),

@@ -7,7 +7,7 @@ namespace Exchange.Build.Tools;
 /// command works on the synthesized cloud assembly (<c>--app &lt;cdk.out&gt;</c>), so what is deployed
 /// is exactly what was synthesized and checked. Notices and telemetry are off: they phone home.
 /// </summary>
-public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? changedAws = null)
+public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? changedAws = null, Action? beforeChange = null)
 {
     public static readonly IReadOnlyDictionary<string, string?> Environment = new Dictionary<string, string?>
     {
@@ -53,9 +53,17 @@ public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? ch
     public CommandLine DestroyCommand(string assemblyDir, string stack) =>
         Command("destroy", "--app", assemblyDir, stack, "--force", "--no-notices");
 
-    /// <summary>Runs cdk; afterwards what the run knew of AWS is forgotten (<paramref name="changedAws"/>): cdk may have changed it.</summary>
+    /// <summary>The cdk commands that change stacks: before one runs, the record of the deployed assembly is invalidated.</summary>
+    private static readonly string[] Changing = ["deploy", "destroy"];
+
+    /// <summary>
+    /// Runs cdk; a deploy or destroy first lets <paramref name="beforeChange"/> invalidate the record of the deployed assembly
+    /// (<see cref="Operations.DeployedAssembly"/>); afterwards what the run knew of AWS is forgotten (<paramref name="changedAws"/>):
+    /// cdk may have changed it.
+    /// </summary>
     public ProcessResult Run(CommandLine command, string workingDirectory, Action<string>? onLine = null, string? hint = null)
     {
+        if (command.Arguments.Count > 0 && Changing.Contains(command.Arguments[0].Value, StringComparer.Ordinal)) beforeChange?.Invoke();
         try
         {
             return runner.Run(command, new ProcessOptions

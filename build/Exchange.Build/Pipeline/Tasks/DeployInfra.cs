@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Exchange.Build.Aws;
 using Exchange.Build.Logging;
+using Exchange.Build.Processes;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
@@ -27,6 +28,14 @@ public static partial class DeployInfra
 
     public static void Bootstrap(BuildContext b)
     {
+        // Only cdk deploy needs the toolkit (its bucket, roles and version parameter). When this run's DeployInfra will not run one, because
+        // the stacks were last deployed from this very assembly, nothing in the run needs it and checking it would be a call for nothing.
+        if (b.TasksToRun.Contains(TaskNames.DeployInfra, StringComparer.OrdinalIgnoreCase) && !b.Settings.SkipInfra && b.Deployed.IsCurrent)
+        {
+            b.Log.Information($"{ToolkitStack} not checked: DeployInfra has nothing to deploy, and only cdk deploy needs the toolkit.");
+            b.Report.Add(TaskNames.Bootstrap, StepOutcome.Unchanged, "nothing to deploy: the toolkit is not needed");
+            return;
+        }
         var toolkit = b.Aws.DescribeStack(ToolkitStack);
         var status = toolkit?.GetProperty("StackStatus").GetString();
         if (status is not null && status.EndsWith("_COMPLETE", StringComparison.Ordinal) && !status.Contains("ROLLBACK", StringComparison.Ordinal))
@@ -63,21 +72,12 @@ public static partial class DeployInfra
     public static void Deploy(BuildContext b)
     {
         Synth.EnsureAssembly(b);
-        var before = Operations.EnvironmentState.Known(b);
+        var before = b.KnownState;
         EnsureNotPaused(b, before);
-        EnsureVersionsAsConfigured(b, before);
-        ClearSecretRecoveryWindow(b);
-        RemoveLeftoverControlPlaneLogs(b);
-        var ahead = CheckClusterPath(b, before);
-        // cdk writes the outputs file itself, also after a failed deploy (only the stacks that made it): it writes to a
-        // temporary file beside ours, which replaces ours only when cdk succeeds. A failed or interrupted deploy leaves
-        // the last complete file (or none: the outputs are then read from CloudFormation).
-        var result = b.Log.Timed($"Deploying {b.Names.AllStacks.Count} stacks (cdk deploy)", () => Files.AtomicFile.Write(b.Settings.OutputsFile,
-            outputsFile => b.Cdk.Run(b.Cdk.DeployCommand(b.Settings.CdkOutDir, outputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi), b.Settings.RepoRoot,
-                line => b.Log.Information("  cdk | " + line),
-                "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
-                "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`")));
-        b.ReloadOutputs();
+        var deploy = b.Deployed.IsCurrent ? null : CdkDeploy(b, before);
+        // Nothing to deploy: the way to the cluster is still proven here, as before a deploy, so a way that cannot work ends the run in
+        // this step with its fix; the session stays open for the kubectl steps, so checking costs no call.
+        if (deploy is null) CheckClusterPath(b, before);
         var outputs = b.Outputs;
         var missing = Outputs.All.Where(o => outputs.TryGet(o) is null).Select(o => $"{b.Names.Stack(o.Stack)}.{o.Key}").ToArray();
         if (missing.Length > 0)
@@ -91,20 +91,58 @@ public static partial class DeployInfra
             b.Artifacts.Share(b.Settings.PolicyFile);
         }
 
-        var text = result.StandardOutput + result.StandardError;
-        var unchanged = b.Names.AllStacks.Count(s => (s == ahead.Stack ? ahead.Output : text).Contains($"{s} (no changes)", StringComparison.Ordinal));
         var all = b.Names.AllStacks.Count;
+        bool Unchanged(string stack) => deploy is not { } d || (stack == d.Ahead.Stack ? d.Ahead.Output : d.Output)
+            .Contains($"{stack} (no changes)", StringComparison.Ordinal);
+        var unchanged = b.Names.AllStacks.Count(Unchanged);
         // Stacks this deploy updated (a stack it created cannot hold a wake-on-demand yet).
-        var changedStacks = StackKinds.DeployOrder.Where(k => before.IsDeployed(k)
-            && !(b.Names.Stack(k) == ahead.Stack ? ahead.Output : text).Contains($"{b.Names.Stack(k)} (no changes)", StringComparison.Ordinal)).ToArray();
+        var changedStacks = StackKinds.DeployOrder.Where(k => before.IsDeployed(k) && !Unchanged(b.Names.Stack(k))).ToArray();
         FollowSchedule.KeepAwakeUntil(b, changedStacks);
         var topics = BrokerTopics.Apply(b, before);
         // CloudFormation cannot attach the node group's Auto Scaling group to the backend's target group: done here, after each deploy.
-        var eksChanged = !text.Contains($"{b.Names.Stack(StackKind.Eks)} (no changes)", StringComparison.Ordinal);
-        var attached = BackendTargets.EnsureAttached(b, eksChanged);
+        var attached = BackendTargets.EnsureAttached(b, !Unchanged(b.Names.Stack(StackKind.Eks)));
         b.Report.Add(TaskNames.DeployInfra, unchanged == all && !topics.Changed && attached is null ? StepOutcome.Unchanged : StepOutcome.Changed,
-            (unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + $"; {topics.Summary}" +
+            (deploy is null ? $"{all} stacks, no changes (deployed from this assembly: no cdk deploy)"
+                : unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + $"; {topics.Summary}" +
             (attached is null ? "" : $"; {attached}"));
+    }
+
+    /// <summary>What <c>cdk deploy</c> said, and the stack deployed ahead of the others with what cdk said about it.</summary>
+    private sealed record Deployment(string Output, (string? Stack, string Output) Ahead);
+
+    /// <summary>
+    /// The checks a deploy needs, then <c>cdk deploy</c> of every stack, recorded on success (<see cref="Operations.DeployedAssembly"/>).
+    /// Only a deploy can move a version, create the Rds stack (and its fixed-name secret) or the Eks stack (and its log group), so those
+    /// checks run here and not on a rerun that deploys nothing.
+    /// </summary>
+    private static Deployment CdkDeploy(BuildContext b, Operations.EnvironmentState before)
+    {
+        EnsureVersionsAsConfigured(b, before);
+        // The pause check found the database (by the outputs' identifier): the Rds stack exists, and a deploy does not create its secret.
+        if (before.DatabaseStatus is null) ClearSecretRecoveryWindow(b);
+        // The pause check found the node group: the Eks stack exists, and a deploy does not create its log group.
+        if (before.Nodegroup is null) RemoveLeftoverControlPlaneLogs(b);
+        var ahead = CheckClusterPath(b, before);
+        // cdk writes the outputs file itself, also after a failed deploy (only the stacks that made it): it writes to a
+        // temporary file beside ours, which replaces ours only when cdk succeeds. A failed or interrupted deploy leaves
+        // the last complete file (or none: the outputs are then read from CloudFormation).
+        ProcessResult result;
+        try
+        {
+            result = b.Log.Timed($"Deploying {b.Names.AllStacks.Count} stacks (cdk deploy)", () => Files.AtomicFile.Write(b.Settings.OutputsFile,
+                outputsFile => b.Cdk.Run(b.Cdk.DeployCommand(b.Settings.CdkOutDir, outputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi),
+                    b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+                    "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
+                    "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`")));
+        }
+        catch (Processes.CommandFailedException)
+        {
+            Synth.ForgetRoles(b); // an access entry's principal may be what failed: the next run asks IAM again
+            throw;
+        }
+        b.ReloadOutputs();
+        b.Deployed.Record();
+        return new Deployment(result.StandardOutput + result.StandardError, ahead);
     }
 
     /// <summary>
@@ -163,10 +201,12 @@ public static partial class DeployInfra
         if (b.Tunnel.Path != Settings.ClusterPath.Tunnel || !Targets.AnyReachesCluster(b.TasksToRun)) return (null, "");
         b.Tools.Resolve(Tools.ToolKind.SessionManagerPlugin); // before anything is deployed, with how to install it
         // No cluster yet: the session goes to a host on the instance itself, which it never connects to.
-        var host = state.Outputs.TryGet(Outputs.EksClusterEndpoint) is { } endpoint ? Tools.TunnelTarget.HostOf(endpoint) : "localhost";
+        var endpoint = state.Outputs.TryGet(Outputs.EksClusterEndpoint);
+        var host = endpoint is null ? "localhost" : Tools.TunnelTarget.HostOf(endpoint);
         if (state.Outputs.TryGet(Outputs.JumpInstanceId) is { } instance)
         {
-            b.Tunnel.Check(new Tools.TunnelTarget(instance, host));
+            // With the cluster's endpoint known, the checking session already goes where the kubectl steps go: it stays open for them.
+            b.Tunnel.Check(new Tools.TunnelTarget(instance, host), keep: endpoint is not null);
             return (null, "");
         }
         var vpc = b.Names.Stack(StackKind.Vpc);
@@ -210,6 +250,15 @@ public static partial class DeployInfra
     {
         var cluster = b.Outputs[Outputs.EksClusterName];
         var expected = b.ClusterContext;
+        // update-kubeconfig describes the cluster to write what is already there on a rerun; a recreated cluster has another endpoint, and
+        // the same cluster keeps its endpoint and certificate authority, so the endpoint from the outputs tells whether the entry is still right.
+        if (b.Kubectl.CurrentEntry() is { } entry
+            && entry.IsFor(expected, b.Outputs[Outputs.EksClusterEndpoint], cluster, b.Settings.Region, b.Settings.AwsProfile))
+        {
+            b.Log.Information($"kubectl's current context is already {expected}, at {entry.Server}: not running update-kubeconfig.");
+            b.Report.Add(TaskNames.Kubeconfig, StepOutcome.Unchanged, $"kubectl context {expected}");
+            return;
+        }
         var before = b.Kubectl.CurrentContext();
         var said = b.Aws.UpdateKubeconfig(cluster);
         b.Log.Information("  aws | " + said);
