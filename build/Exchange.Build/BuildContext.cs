@@ -289,6 +289,12 @@ public sealed class BuildContext
     /// <summary>Which assembly the stacks were last deployed from (whether cdk deploy is due), and its record.</summary>
     public Operations.DeployedAssembly Deployed { get; }
 
+    /// <summary>The work under way beside the current step's own (Plan marks its commands so); set only while Plan replays a run.</summary>
+    public string? Alongside { get; set; }
+
+    /// <summary>What DeployInfra pushed while the stacks deployed (PushImages then only shares and reports it), or null when it did not.</summary>
+    public IReadOnlyList<string>? EarlyPush { get; set; }
+
     /// <summary>The -c values of this run's synth, worked out once (they cost AWS calls, and their warnings are said once).</summary>
     public IReadOnlyDictionary<string, string>? SynthContext { get; set; }
 

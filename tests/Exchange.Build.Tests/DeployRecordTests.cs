@@ -192,7 +192,10 @@ public sealed class DeployRecordTests : IDisposable
     private static string Kubeconfig(string server, string? profile = null) => JsonSerializer.Serialize(new Dictionary<string, object>
     {
         ["current-context"] = Output(Outputs.EksClusterArn),
-        ["clusters"] = new[] { new { name = "c", cluster = new Dictionary<string, string> { ["server"] = server, ["certificate-authority-data"] = "DATA+OMITTED" } } },
+        ["clusters"] = new[]
+        {
+            new { name = "c", cluster = new Dictionary<string, string> { ["server"] = server, ["certificate-authority-data"] = "DATA+OMITTED" } },
+        },
         ["users"] = new[]
         {
             new
@@ -202,7 +205,8 @@ public sealed class DeployRecordTests : IDisposable
                 {
                     exec = new
                     {
-                        command = "aws", args = new[] { "--region", "ap-northeast-2", "eks", "get-token", "--cluster-name", Names.ClusterName, "--output", "json" },
+                        command = "aws",
+                        args = new[] { "--region", "ap-northeast-2", "eks", "get-token", "--cluster-name", Names.ClusterName, "--output", "json" },
                         env = profile is null ? null : new[] { new { name = "AWS_PROFILE", value = profile } },
                     },
                 },

@@ -126,7 +126,8 @@ public static class Targets
                       "only when the declaration or the host changed), keeps an active wake-on-demand on schedules the deploy rewrote, and " +
                       "attaches the node group's Auto Scaling group to the backend load balancer's target group. When kubectl steps follow, " +
                       "it first proves the tunnel to the cluster works (deploying the Vpc stack alone first when its jump instance does not " +
-                      "exist yet).")
+                      "exist yet). When PushImages follows, it pushes the images beside `cdk deploy` as soon as the repositories exist (the " +
+                      "Ecr stack deployed first when it is not yet).")
             .After(TaskNames.Bootstrap, TaskNames.Synth)
             .SkippedWhen(s => s.SkipInfra, $"--{ArgumentNames.SkipInfra}")
             .Touches(Reach.Aws)
@@ -138,7 +139,9 @@ public static class Targets
 
         Target.Declare(TaskNames.PushImages, TargetGroup.DeployDev, "Pushes the images ECR does not have (logs in only then, token on stdin).")
             .Describe("Asks ECR which images it lacks; logs in (token on stdin) and pushes only those; shares `images.json` in the " +
-                      "artifacts bucket.")
+                      "artifacts bucket. When DeployInfra deploys in the same run, the push runs there, beside `cdk deploy`, as soon as the " +
+                      "repositories exist; this step then shares and reports it.")
+            .RunsBeside("beside DeployInfra's cdk deploy when that deploys")
             .After(TaskNames.BuildImages, TaskNames.DeployInfra)
             .SkippedWhen(s => s.SkipImages, $"--{ArgumentNames.SkipImages}")
             .Touches(Reach.Aws)
