@@ -62,7 +62,8 @@ public sealed class PushAlongsideTests : IDisposable
                         releaseVersion = Environments.Dev.Of<EksConfig>().NodeReleaseVersion,
                     },
                 }),
-                ["eks", "describe-cluster", ..] => Ok(new { cluster = new { version = Environments.Dev.Of<EksConfig>().KubernetesVersion, status = "ACTIVE" } }),
+                ["eks", "describe-cluster", ..] =>
+                    Ok(new { cluster = new { version = Environments.Dev.Of<EksConfig>().KubernetesVersion, status = "ACTIVE" } }),
                 ["rds", "describe-db-instances", ..] => Ok(new { DBInstances = new[] { new { DBInstanceStatus = "available" } } }),
                 ["ecr", "describe-images", ..] => new ProcessResult(254, "", "An error occurred (ImageNotFoundException) when calling the " +
                                                                              "DescribeImages operation: not found", TimeSpan.Zero),
@@ -89,7 +90,8 @@ public sealed class PushAlongsideTests : IDisposable
         _dir.Write("cdk-outputs.json", JsonSerializer.Serialize(outputs));
         var manifest = new ImageManifest();
         foreach (var image in ContainerImages.All)
-            manifest.Images[image.Name] = new ImageRecord { Name = image.Name, SourceDir = "src", Dockerfile = "Dockerfile", Tag = "src-1", TagSource = "test" };
+            manifest.Images[image.Name] =
+                new ImageRecord { Name = image.Name, SourceDir = "src", Dockerfile = "Dockerfile", Tag = "src-1", TagSource = "test" };
         manifest.Save(_dir.Combine("images.json"));
         var b = Contexts.Build(world, new() { ["account"] = Account, ["artifacts"] = _dir.Path },
             tasks: [TaskNames.BuildImages, TaskNames.DeployInfra, TaskNames.PushImages]);
