@@ -124,6 +124,22 @@ public sealed class DeployRecordTests : IDisposable
     }
 
     [Fact]
+    public void The_record_is_of_the_assembly_itself_so_a_changed_template_is_deployed_and_Synths_stamp_is_no_part_of_it()
+    {
+        _dir.Write("cdk.out/Exchange-dev-Kafka.template.json", "{\"Resources\":{}}");
+        _dir.Write($"cdk.out/{Synth.FingerprintFile}", "one");
+        var recorded = Run(World()).Deployed.Fingerprint;
+        _dir.Write($"cdk.out/{Synth.FingerprintFile}", "another");
+        Assert.Equal(recorded, Run(World()).Deployed.Fingerprint);
+        _record = recorded;
+        Assert.True(Run(World()).Deployed.IsCurrent);
+
+        _dir.Write("cdk.out/Exchange-dev-Kafka.template.json", "{\"Resources\":{\"Topic\":{}}}");
+
+        Assert.False(Run(World()).Deployed.IsCurrent);
+    }
+
+    [Fact]
     public void Force_deploy_runs_cdk_deploy_although_the_record_matches_marking_it_changing_first_and_recording_it_again_after()
     {
         var runner = World();
@@ -228,6 +244,19 @@ public sealed class DeployRecordTests : IDisposable
 
         Assert.Equal(runs, Lines(runner).Any(c => c.StartsWith("eks update-kubeconfig", StringComparison.Ordinal)));
         Assert.Equal(StepOutcome.Unchanged, b.Report.Results.Single(s => s.Task == TaskNames.Kubeconfig).Outcome); // the same context either way
+    }
+
+    [Fact]
+    public void After_a_cdk_deploy_in_the_same_run_Kubeconfig_writes_the_entry_anew_as_the_cluster_may_have_been_made_again()
+    {
+        _kubeconfig = Kubeconfig(Endpoint);
+        var runner = World();
+        var b = Run(runner, tasks: [TaskNames.Resume]);
+
+        b.Cdk.Run(b.Cdk.DeployCommand("cdk.out", _dir.Combine("eks-outputs.json"), 1, false, Names.Stack(StackKind.Eks)), Contexts.RepoRoot);
+        DeployInfra.Kubeconfig(b);
+
+        Assert.Contains(Lines(runner), c => c.StartsWith("eks update-kubeconfig", StringComparison.Ordinal));
     }
 
     public void Dispose() => _dir.Dispose();

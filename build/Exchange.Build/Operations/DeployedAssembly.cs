@@ -35,26 +35,46 @@ public sealed class DeployedAssembly(BuildContext b)
     private bool? _current;
     private bool _invalidated;
 
-    /// <summary>The synth fingerprint of this run's sources and context: what a deploy records.</summary>
-    public string Fingerprint => _fingerprint ??= Pipeline.Tasks.Synth.Fingerprint(b.Settings.RepoRoot, Pipeline.Tasks.Synth.Context(b));
+    /// <summary>This run ran a cdk deploy or destroy (a stack, the cluster among them, may have been made anew).</summary>
+    public bool ChangedThisRun { get; private set; }
+    private bool _forceSaid;
+
+    /// <summary>
+    /// The fingerprint of the cloud assembly this run deploys: SHA-256 over its files (the templates, their asset manifests, the manifest,
+    /// the construct tree), which is exactly what cdk deploy sends. Read once Synth made sure the assembly is this run's.
+    /// </summary>
+    public string Fingerprint => _fingerprint ??= Hash(b.Settings.CdkOutDir);
     private string? _fingerprint;
 
     /// <summary>
     /// True when the stacks were last deployed, completely, from the assembly this run would deploy, and --force-deploy is off:
-    /// DeployInfra runs no cdk deploy then (and Bootstrap need not check the toolkit, which only cdk deploy needs). Decided once per run.
+    /// DeployInfra runs no cdk deploy then (and Bootstrap need not check the toolkit, which only cdk deploy needs). Before Synth (Bootstrap)
+    /// an assembly on disk that is not this run's sources' yet counts as a change; once Synth checked it, the answer is kept for the run.
     /// </summary>
-    public bool IsCurrent => _current ??= Decide();
+    public bool IsCurrent
+    {
+        get
+        {
+            if (_invalidated) return false;
+            if (_current is { } known) return known;
+            var decided = Decide();
+            if (b.AssemblyChecked) _current = decided;
+            return decided;
+        }
+    }
 
     private bool Decide()
     {
         if (b.Settings.ForceDeploy)
         {
-            b.Log.Information($"--{ArgumentNames.ForceDeploy}: cdk deploy runs whatever the record of the last deploy says.");
+            if (!_forceSaid) b.Log.Information($"--{ArgumentNames.ForceDeploy}: cdk deploy runs whatever the record of the last deploy says.");
+            _forceSaid = true;
             return false;
         }
         b.Artifacts.Fetch(b.Settings.OutputsFile);
         if (DeploymentOutputs.Load(b.Names, b.Settings.OutputsFile) is not { } outputs || !StackKinds.DeployOrder.All(outputs.HasStack))
             return false;
+        if (!b.AssemblyChecked && !Pipeline.Tasks.Synth.IsUpToDate(b)) return false; // Synth will make a new one
         var recorded = b.KnownState.KafkaTags.GetValueOrDefault(TagKey);
         if (recorded == Fingerprint)
         {
@@ -67,6 +87,22 @@ public sealed class DeployedAssembly(BuildContext b)
         return false;
     }
 
+    /// <summary>SHA-256 over the assembly's files and their names (not Synth's stamp, nor a nested cdk.out left by a synth run elsewhere).</summary>
+    public static string Hash(string assemblyDir)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        if (Directory.Exists(assemblyDir))
+            foreach (var file in Directory.EnumerateFiles(assemblyDir, "*", SearchOption.AllDirectories)
+                         .Select(f => Path.GetRelativePath(assemblyDir, f).Replace('\\', '/'))
+                         .Where(f => f != Pipeline.Tasks.Synth.FingerprintFile && !f.StartsWith("cdk.out/", StringComparison.Ordinal))
+                         .Order(StringComparer.Ordinal))
+            {
+                sha.AppendData(System.Text.Encoding.UTF8.GetBytes(file + "\0"));
+                sha.AppendData(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(assemblyDir, file))));
+            }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
     private static string Short(string value) => value.Length > 12 ? value[..12] : value;
 
     /// <summary>
@@ -76,6 +112,7 @@ public sealed class DeployedAssembly(BuildContext b)
     /// </summary>
     public void Invalidate()
     {
+        ChangedThisRun = true;
         if (_invalidated) return;
         _invalidated = true;
         _current = false;

@@ -171,8 +171,17 @@ public static partial class DeployInfra
             }
             throw;
         }
-        b.ReloadOutputs();
-        b.Deployed.Record();
+        try
+        {
+            b.ReloadOutputs();
+            b.Deployed.Record();
+        }
+        catch
+        {
+            stopPush.Cancel();
+            try { pushing?.Wait(); } catch (AggregateException) { } // no push outlives the step
+            throw;
+        }
         if (pushing is not null) b.EarlyPush = pushing.GetAwaiter().GetResult(); // a push that failed after the deploy ends the step here
         return new Deployment(result.StandardOutput + result.StandardError, ahead);
     }
@@ -346,9 +355,10 @@ public static partial class DeployInfra
     {
         var cluster = b.Outputs[Outputs.EksClusterName];
         var expected = b.ClusterContext;
-        // update-kubeconfig describes the cluster to write what is already there on a rerun; a recreated cluster has another endpoint, and
-        // the same cluster keeps its endpoint and certificate authority, so the endpoint from the outputs tells whether the entry is still right.
-        if (b.Kubectl.CurrentEntry() is { } entry
+        // update-kubeconfig describes the cluster to write what is already there on a rerun. When this run deployed or destroyed nothing, the
+        // cluster is the one the outputs name: a recreated cluster has another endpoint (and certificate authority), and the same cluster keeps
+        // both, so an entry at the outputs' endpoint is still right. After a cdk run (Resume recreating the Eks stack) it is written anew.
+        if (!b.Deployed.ChangedThisRun && b.Kubectl.CurrentEntry() is { } entry
             && entry.IsFor(expected, b.Outputs[Outputs.EksClusterEndpoint], cluster, b.Settings.Region, b.Settings.AwsProfile))
         {
             b.Log.Information($"kubectl's current context is already {expected}, at {entry.Server}: not running update-kubeconfig.");

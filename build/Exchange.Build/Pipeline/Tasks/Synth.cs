@@ -55,6 +55,14 @@ public static class Synth
     public static string StagedAssemblyDir(PipelineSettings settings, string kubernetesVersion, string nodeRelease) =>
         Path.Combine(settings.ArtifactsDir, "upgrade", $"cdk.out-{kubernetesVersion}-{nodeRelease}");
 
+    /// <summary>Whether the cloud assembly on disk was synthesized from this run's sources and context (Synth would not synthesize).</summary>
+    public static bool IsUpToDate(BuildContext b)
+    {
+        var stamp = Path.Combine(b.Settings.CdkOutDir, FingerprintFile);
+        return File.Exists(Path.Combine(b.Settings.CdkOutDir, "manifest.json")) && File.Exists(stamp)
+               && File.ReadAllText(stamp).Trim() == Fingerprint(b.Settings.RepoRoot, Context(b));
+    }
+
     /// <summary>Synthesizes into <paramref name="outDir"/> unless it holds the assembly of these sources and context already; true when it did.</summary>
     private static bool SynthesizeInto(BuildContext b, string outDir, IReadOnlyDictionary<string, string> context)
     {
