@@ -46,7 +46,7 @@ sed 's/\x1b\[[0-9;]*m//g' "$EXCHANGE_WORLD/deploy.log" | awk -v t0="$start" -v t
   $2 == "==>" { close_step($1); step = $3; begin = $1; waited = (last == "" ? "-" : last) ; next }
   /^[0-9.]+ Summary:/ { close_step($1); step = "" }
   END { close_step(t1) }'
-push=$(sed 's/\x1b\[[0-9;]*m//g' "$EXCHANGE_WORLD/deploy.log" | awk '$2 == "Pushing" { print $1; exit }')
+push=$(sed 's/\x1b\[[0-9;]*m//g' "$EXCHANGE_WORLD/deploy.log" | awk '$2 == "Pushing" && !seen { print $1; seen = 1 }')
 eks=$(jq -r '[.[] | select(.Stack | endswith("-Eks")) | select(.Operation == "CREATE")][0].Due' "$EXCHANGE_WORLD/timeline.json")
 eks=$(date -d "$eks" +%s.%N)
 if [[ -n $push ]]; then

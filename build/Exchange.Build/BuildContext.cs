@@ -35,7 +35,8 @@ public sealed class BuildContext
         Tools = new ToolResolver(environment, settings.RepoRoot, () => CurrentTask, lenientTools);
         Aws = new AwsCli(Runner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask, Interruption.Token);
         Waits = new Operations.Waiter(Log, Clock, Interruption.Token, Activity);
-        Cdk = new CdkCli(Runner, Tools, Aws.ForgetReads);
+        Deployed = new Operations.DeployedAssembly(this);
+        Cdk = new CdkCli(Runner, Tools, Aws.ForgetReads, Deployed.Invalidate);
         Docker = new DockerCli(Runner, Tools);
         // Cleanup at the end of a run must work after an interruption too (the tunnel's session is terminated then).
         var cleanup = new AwsCli(CleanupRunner, Tools, Redactor, settings.Region, Log, Clock, () => CurrentTask);
@@ -276,6 +277,26 @@ public sealed class BuildContext
             return _outputs;
         }
     }
+
+    private Operations.EnvironmentState? _known;
+
+    /// <summary>
+    /// The environment as this run found it before deploying anything (<see cref="Operations.EnvironmentState.Known"/>), read once: Bootstrap
+    /// asks it whether a deploy is due, DeployInfra what it deploys onto.
+    /// </summary>
+    public Operations.EnvironmentState KnownState => _known ??= Operations.EnvironmentState.Known(this);
+
+    /// <summary>Which assembly the stacks were last deployed from (whether cdk deploy is due), and its record.</summary>
+    public Operations.DeployedAssembly Deployed { get; }
+
+    /// <summary>The work under way beside the current step's own (Plan marks its commands so); set only while Plan replays a run.</summary>
+    public string? Alongside { get; set; }
+
+    /// <summary>What DeployInfra pushed while the stacks deployed (PushImages then only shares and reports it), or null when it did not.</summary>
+    public IReadOnlyList<string>? EarlyPush { get; set; }
+
+    /// <summary>The -c values of this run's synth, worked out once (they cost AWS calls, and their warnings are said once).</summary>
+    public IReadOnlyDictionary<string, string>? SynthContext { get; set; }
 
     /// <summary>Forget cached outputs (after a deploy rewrote the file).</summary>
     public void ReloadOutputs() => _outputs = null;

@@ -144,7 +144,7 @@ public sealed class ClusterTunnelTests : IDisposable
     }
 
     [Fact]
-    public void Before_a_deploy_the_way_to_the_cluster_is_checked_with_a_session_that_is_closed_again_and_a_refusal_stops_before_cdk()
+    public void Before_a_deploy_the_way_to_the_cluster_is_checked_with_the_session_the_kubectl_steps_then_use_and_a_refusal_stops_before_cdk()
     {
         var world = new TunnelWorld { Deployed = true };
         var refusing = new TunnelWorld(FakeSession.Ends(
@@ -156,13 +156,18 @@ public sealed class ClusterTunnelTests : IDisposable
         deploy.AssemblyChecked = true;
 
         DeployInfra.Deploy(deploy);
+        var kubectl = deploy.Kubectl.ClusterCommand(ClusterArn, "get", "nodes");
+        deploy.CloseServices();
         var refused = Run(refusing, tasks: [TaskNames.DeployInfra, TaskNames.Secrets]);
         refused.AssemblyChecked = true;
         Assert.Throws<Aws.AwsCallException>(() => DeployInfra.Deploy(refused));
 
-        var order = new[] { "cloudformation describe-stacks", "ssm start-session", "ssm terminate-session", "deploy --app" }
+        // One session per run: the one that checked the way before cdk deploy carries the kubectl steps, and is closed when the run ends.
+        var order = new[] { "ssm start-session", "deploy --app", "ssm terminate-session" }
             .Select(p => world.Calls.FindIndex(c => c.StartsWith(p, StringComparison.Ordinal))).ToArray();
         Assert.True(order.All(i => i >= 0) && order.SequenceEqual(order.Order()), string.Join("\n", world.Calls));
+        Assert.Single(world.Started);
+        Assert.Equal(["--server", $"https://127.0.0.1:{world.Ports[0]}", "--tls-server-name", Host], kubectl.Values.Skip(4));
         Assert.True(world.Sessions[0].Stopped);
         Assert.Contains("The tunnel through " + Jump + " works", _log.Text);
         Assert.DoesNotContain(refusing.Calls, c => c.StartsWith("deploy", StringComparison.Ordinal));
@@ -210,9 +215,13 @@ public sealed class TunnelWorld(params Func<int, FakeSession>[] first) : IProces
 
     private static ProcessResult Ok(object json) => new(0, JsonSerializer.Serialize(json), "", TimeSpan.Zero);
 
-    /// <summary>The stacks' outputs: the jump instance, no backend load balancer (not what these tests are about), "value" for the rest.</summary>
+    /// <summary>
+    /// The stacks' outputs: the jump instance, the cluster's endpoint (a deploy keeps it), no backend load balancer (not what these tests are
+    /// about), "value" for the rest.
+    /// </summary>
     private static string Value(StackOutput output) =>
-        output == Outputs.JumpInstanceId ? "i-0jump00000000001" : output == Outputs.BackendTargetGroupArn ? BackendAccess.NoLoadBalancer : "value";
+        output == Outputs.JumpInstanceId ? "i-0jump00000000001" : output == Outputs.BackendTargetGroupArn ? BackendAccess.NoLoadBalancer
+        : output == Outputs.EksClusterEndpoint ? "https://0123456789ABCDEF.gr7.ap-northeast-2.eks.amazonaws.com" : "value";
 
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
@@ -220,6 +229,7 @@ public sealed class TunnelWorld(params Func<int, FakeSession>[] first) : IProces
         return command.Values.ToArray() switch
         {
             ["sts", "get-caller-identity", ..] => Ok(new { Account = "111122223333", Arn = "arn:aws:sts::111122223333:assumed-role/dev/s", UserId = "AROA:s" }),
+            ["iam", "get-role", _, var role, ..] => Ok(new { Role = new { RoleName = role, Arn = $"arn:aws:iam::111122223333:role/{role}" } }),
             ["ssm", "terminate-session", _, var id, ..] => Ok(new { SessionId = id }),
             ["ec2", "describe-instances", ..] =>
                 Ok(new { Reservations = new[] { new { Instances = new[] { new { State = new { Name = InstanceState } } } } } }),

@@ -42,9 +42,10 @@ public class DeployPathTests
     [Fact]
     public void An_unlisted_SSO_session_is_added_for_the_deploy_with_its_role_ARN_and_path_and_a_warning_saying_how_to_keep_it()
     {
+        using var dir = new TempDir();
         var runner = Account_(SsoSession);
         var log = new Logging.MemoryLog();
-        var b = Contexts.Logged(runner, log, new() { ["account"] = Account }, tasks: TaskNames.DeployInfra);
+        var b = Contexts.Logged(runner, log, new() { ["account"] = Account, ["artifacts"] = dir.Path }, tasks: TaskNames.DeployInfra);
 
         var context = Synth.Context(b);
 
@@ -58,7 +59,8 @@ public class DeployPathTests
     {
         var runner = Account_(SsoSession);
         var viewer = "role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_Admin_abc123";
-        var b = Contexts.Build(runner, new() { ["account"] = Account, ["eks-viewers"] = viewer }, tasks: TaskNames.DeployInfra);
+        using var dir = new TempDir();
+        var b = Contexts.Build(runner, new() { ["account"] = Account, ["eks-viewers"] = viewer, ["artifacts"] = dir.Path }, tasks: TaskNames.DeployInfra);
 
         var context = Synth.Context(b);
 
@@ -75,7 +77,8 @@ public class DeployPathTests
                 "An error occurred (AccessDenied) when calling the GetRole operation: User: " + SsoSession + " is not authorized to perform: iam:GetRole",
                 null)
             : null);
-        var b = Contexts.Build(runner, new() { ["account"] = Account }, tasks: TaskNames.DeployInfra);
+        using var dir = new TempDir();
+        var b = Contexts.Build(runner, new() { ["account"] = Account, ["artifacts"] = dir.Path }, tasks: TaskNames.DeployInfra);
 
         var error = Assert.ThrowsAny<Exception>(() => Synth.Context(b));
 
@@ -95,7 +98,8 @@ public class DeployPathTests
             _ => null,
         });
         var log = new Logging.MemoryLog();
-        var b = Contexts.Logged(runner, log, new() { ["account"] = Account, ["eks-admins"] = admins }, tasks: TaskNames.DeployInfra);
+        using var dir = new TempDir();
+        var b = Contexts.Logged(runner, log, new() { ["account"] = Account, ["eks-admins"] = admins, ["artifacts"] = dir.Path }, tasks: TaskNames.DeployInfra);
 
         var context = Synth.Context(b);
 
@@ -112,6 +116,7 @@ public class DeployPathTests
         logGroups ??= [Environments.Dev.Names.EksClusterLogGroupName];
         return new RecordingRunner(c => c.Values.ToArray() switch
         {
+            ["sts", "get-caller-identity", ..] => Identity($"arn:aws:iam::{Account}:user/ci"),
             ["cloudformation", "describe-stacks", _, "Exchange-dev-Eks", ..] when eksStackExists => Ok(Stack("Exchange-dev-Eks")),
             ["cloudformation", "describe-stacks", ..] => NoStack,
             ["eks", "describe-nodegroup", ..] => Ok(new

@@ -188,6 +188,31 @@ public sealed class PlanTests
     }
 
     [Fact]
+    public void Plan_lists_the_image_push_inside_DeployInfra_marked_as_running_beside_the_cdk_deploy_of_the_other_stacks()
+    {
+        using var dir = new TempDir();
+        var b = Contexts.Build(new RecordingRunner(), new()
+        {
+            ["artifacts"] = dir.Combine("artifacts"), ["engine-dir"] = Engine, ["backend-dir"] = Backend, ["account"] = "111122223333",
+        }, WithPath(), TaskNames.Plan);
+
+        var recording = Plan.Record(b, Plan.DeployDevSteps(b.Settings), world => world, new LocalReads());
+
+        var deploy = recording.Steps.Single(s => s.Task == TaskNames.DeployInfra).Calls;
+        string Line(PlannedCall c) => c.Command.RenderSafe();
+        var ahead = deploy.ToList().FindIndex(c => Line(c).StartsWith("cdk deploy", StringComparison.Ordinal));
+        var all = deploy.ToList().FindIndex(c => Line(c).StartsWith("cdk deploy", StringComparison.Ordinal) && Line(c).Contains("--all"));
+        var pushes = deploy.Select((c, i) => (c, i)).Where(x => Line(x.c).StartsWith("docker push", StringComparison.Ordinal)).ToArray();
+        Assert.Contains("Exchange-dev-Ecr --exclusively", Line(deploy[ahead])); // the repositories first
+        Assert.Equal(ContainerImages.All.Count, pushes.Length);
+        Assert.All(pushes, p => Assert.InRange(p.i, ahead + 1, all - 1)); // started before the rest of the deploy, ...
+        Assert.All(pushes, p => Assert.NotNull(p.c.Alongside)); // ... marked as running beside it
+        Assert.Null(deploy[all].Alongside);
+        Assert.DoesNotContain(recording.Steps.Single(s => s.Task == TaskNames.PushImages).Calls,
+            c => Line(c).StartsWith("docker push", StringComparison.Ordinal)); // not pushed twice
+    }
+
+    [Fact]
     public void Without_checkouts_or_an_account_the_verdict_puts_the_settings_first_and_names_both_checkouts_and_the_account()
     {
         using var dir = new TempDir();

@@ -176,6 +176,9 @@ public sealed class UpgradeTests
                         },
                     },
                 }),
+                // Nothing shared in the artifacts bucket (the record of the deployed assembly is looked for before cdk deploys).
+                "s3api get-object" => new ProcessResult(254, "", "An error occurred (NoSuchKey) when calling the GetObject operation: The specified " +
+                                                                 "key does not exist.", TimeSpan.Zero),
                 "rds describe-db-instances" => Json(new { DBInstances = new[] { new { DBInstanceStatus = "available" } } }),
                 "eks describe-cluster" => Json(new { cluster = new { version = Running.ControlPlane, status = "ACTIVE" } }),
                 "eks describe-nodegroup" => Json(new

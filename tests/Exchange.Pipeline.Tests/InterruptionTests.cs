@@ -22,7 +22,7 @@ public sealed class InterruptionTests : IDisposable
     }
 
     [Fact]
-    public void SIGINT_during_PushImages_stops_the_push_removes_the_docker_login_and_says_how_to_resume()
+    public void SIGINT_during_the_image_push_stops_it_removes_the_docker_login_and_says_how_to_resume()
     {
         // A docker whose push hangs (the real docker does everything else), recording the login folder and its pid.
         var marks = Path.Combine(_run.Root, "marks");
@@ -56,8 +56,9 @@ public sealed class InterruptionTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"took {clock.Elapsed} to stop");
         Assert.False(Alive(pushPid), "the docker push child is still running");
         Assert.False(Directory.Exists(loginDir), $"the temporary docker login {loginDir} was left behind");
-        Assert.Contains("SIGINT received during PushImages", result.Text);
-        Assert.Contains("Resume with: ./build.sh --target=PushImages --exclusive", result.Text);
+        // A first DeployDev pushes inside DeployInfra, beside cdk deploy (both stopped): DeployInfra is the step to resume.
+        Assert.Contains("SIGINT received during DeployInfra", result.Text);
+        Assert.Contains("Resume with: ./build.sh --target=DeployInfra --exclusive (with the same options), then --target=DeployDev", result.Text);
         Assert.DoesNotContain(_run.Calls, c => c.CommandLine.StartsWith("kubectl apply", StringComparison.Ordinal));
         AssertArtifactsWhole();
     }

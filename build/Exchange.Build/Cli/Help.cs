@@ -126,7 +126,8 @@ public static class Help
         IEnumerable<string> Walk(string name, string indent, bool last, bool root)
         {
             var repeat = !seen.Add(name);
-            yield return root ? name : $"{indent}{(last ? "└─ " : "├─ ")}{name}{(repeat ? " (above)" : "")}";
+            var beside = Targets.Find(name)?.Beside is { } how && !repeat ? $" (runs {how})" : "";
+            yield return root ? name : $"{indent}{(last ? "└─ " : "├─ ")}{name}{beside}{(repeat ? " (above)" : "")}";
             if (repeat) yield break;
             var deps = dependencies(name);
             var child = root ? "" : indent + (last ? "   " : "│  ");

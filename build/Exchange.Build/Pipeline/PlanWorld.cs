@@ -11,7 +11,8 @@ namespace Exchange.Build.Pipeline;
 /// One command a task ran in the plan world, with what it got on stdin (described, never its value), and whether the
 /// account guard had checked the run's credentials by then.
 /// </summary>
-public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdin, bool Guarded = false);
+/// <summary>One command a replayed step ran; <see cref="Alongside"/> names the work it belongs to when that runs beside the step's own.</summary>
+public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdin, bool Guarded = false, string? Alongside = null);
 
 /// <summary>
 /// The world Plan runs DeployDev's own task code in: a first DeployDev into an empty account. Every command is
@@ -21,7 +22,7 @@ public sealed record PlannedCall(string? Task, CommandLine Command, string? Stdi
 /// a placeholder answer fails the plan and names itself, so a new command cannot slip past Plan.
 /// </summary>
 public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, EnvironmentNames names, string account, string region, int nodes,
-    Func<bool>? guarded = null) : IProcessRunner
+    Func<bool>? guarded = null, Func<string?>? alongside = null) : IProcessRunner
 {
     /// <summary>The account the plan world answers for when none is configured (shown as &lt;account&gt;).</summary>
     public const string PlaceholderAccount = "000000000000";
@@ -39,7 +40,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
     public ProcessResult Run(CommandLine command, ProcessOptions? options = null)
     {
         options ??= new ProcessOptions();
-        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, DescribeStdin(options), guarded?.Invoke() ?? false));
+        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, DescribeStdin(options), guarded?.Invoke() ?? false, alongside?.Invoke()));
         if (IsLocalRead(command)) return local.Run(command, options);
         ProcessResult result;
         lock (_gate) result = Answer(command, command.Values.ToArray());
@@ -55,7 +56,7 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
     /// </summary>
     public IRunningProcess Start(CommandLine command, ProcessOptions? options = null)
     {
-        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, null));
+        lock (_gate) _calls.Add(new PlannedCall(currentTask(), command, null, Alongside: alongside?.Invoke()));
         var args = command.Values.ToArray();
         if (command.Tool != "aws" || $"{args[0]} {args[1]}" != "ssm start-session") throw NoAnswer($"{command.Tool} {string.Join(' ', args.Take(2))} &");
         var port = Arg(args, "--parameters").Split("localPortNumber=")[1];
@@ -208,6 +209,9 @@ public sealed class PlanWorld(IProcessRunner local, Func<string?> currentTask, E
         "config" when args[1] == "current-context" => _kubeContext is { } context
             ? Ok(context)
             : new ProcessResult(1, "", "error: current-context is not set\n", TimeSpan.Zero),
+        // A first DeployDev's kubeconfig has no entry for the cluster yet (Kubeconfig then runs update-kubeconfig).
+        "config" when args[1] == "view" && _kubeContext is null =>
+            new ProcessResult(1, "", "error: current-context must exist in order to minify\n", TimeSpan.Zero),
         "apply" or "rollout" => Ok(),
         // Verify: no leftover Job; its Job completes and prints a passing check; the nodes and the workloads' pods are up.
         "delete" when args[1] == "job" => Ok(args.Contains("--selector") ? "" : $"job.batch \"{args[2]}\" deleted"),

@@ -74,6 +74,8 @@ public sealed class Target
     /// <summary>Prints one JSON document on stdout with --json.</summary>
     public bool Json { get; private set; }
     public string? ExampleArguments { get; private set; }
+    /// <summary>How its work overlaps an earlier step's (PushImages's push runs beside DeployInfra's cdk deploy), for --tree; or null.</summary>
+    public string? Beside { get; private set; }
     /// <summary>The work (null for a target that only groups others, such as DeployDev).</summary>
     public Action<BuildContext>? Action { get; private set; }
 
@@ -116,6 +118,7 @@ public sealed class Target
     /// <summary>A requirement on <paramref name="option"/>: <paramref name="problem"/> says what is wrong (null when nothing is).</summary>
     internal Target Requires(string option, Func<PipelineSettings, string?> problem) { _requires.Add((option, problem)); return this; }
     internal Target ExampleWith(string arguments) { ExampleArguments = arguments; return this; }
+    internal Target RunsBeside(string how) { Beside = how; return this; }
     internal Target Does(Action<BuildContext> action) { Action = action; return this; }
 
     public override string ToString() => Name;

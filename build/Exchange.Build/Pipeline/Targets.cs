@@ -110,34 +110,38 @@ public static class Targets
         Target.Declare(TaskNames.Bootstrap, TargetGroup.DeployDev, "Bootstraps the account and region for CDK when they are not yet.")
             .Describe("Bootstraps the account and region for CDK when they are not yet (idempotent; needs no synthesized app, so it " +
                       "runs before Synth). When your role may not create `CDKToolkit` (the deploy role may not), it stops within seconds " +
-                      "and prints the command an administrator runs once.")
+                      "and prints the command an administrator runs once. Not checked when DeployInfra has nothing to deploy.")
             .After(TaskNames.Doctor)
             .SkippedWhen(s => s.SkipBootstrap, $"--{ArgumentNames.SkipBootstrap}")
             .Touches(Reach.Aws)
-            .Reads(ArgumentNames.SkipBootstrap)
+            .Reads(ArgumentNames.SkipBootstrap, ArgumentNames.ForceDeploy)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node)
             .ChangesThings()
             .Does(DeployInfra.Bootstrap),
 
         Target.Declare(TaskNames.DeployInfra, TargetGroup.DeployDev, "Deploys every registered stack (cdk deploy) and saves their outputs.")
-            .Describe("Deploys every registered stack (`cdk deploy`) and saves their outputs to `artifacts/<env>/cdk-outputs.json`; shares " +
+            .Describe("Deploys every registered stack (`cdk deploy`; not when they were last deployed from this very cloud assembly, unless " +
+                      "`--force-deploy`) and saves their outputs to `artifacts/<env>/cdk-outputs.json`; shares " +
                       "them and the deploy policy in the artifacts bucket; creates the declared Kafka topics the broker lacks (over SSM, " +
                       "only when the declaration or the host changed), keeps an active wake-on-demand on schedules the deploy rewrote, and " +
                       "attaches the node group's Auto Scaling group to the backend load balancer's target group. When kubectl steps follow, " +
                       "it first proves the tunnel to the cluster works (deploying the Vpc stack alone first when its jump instance does not " +
-                      "exist yet).")
+                      "exist yet). When PushImages follows, it pushes the images beside `cdk deploy` as soon as the repositories exist (the " +
+                      "Ecr stack deployed first when it is not yet).")
             .After(TaskNames.Bootstrap, TaskNames.Synth)
             .SkippedWhen(s => s.SkipInfra, $"--{ArgumentNames.SkipInfra}")
             .Touches(Reach.Aws)
-            .Reads(ArgumentNames.SkipInfra, ArgumentNames.CdkConcurrency, ArgumentNames.EksAdmins, ArgumentNames.EksViewers, ArgumentNames.EksPublicCidrs,
-                ArgumentNames.ClusterAccess, ArgumentNames.BackendPublicCidrs)
+            .Reads(ArgumentNames.SkipInfra, ArgumentNames.CdkConcurrency, ArgumentNames.ForceDeploy, ArgumentNames.EksAdmins, ArgumentNames.EksViewers,
+                ArgumentNames.EksPublicCidrs, ArgumentNames.ClusterAccess, ArgumentNames.BackendPublicCidrs)
             .Runs(ToolKind.Aws, ToolKind.Cdk, ToolKind.Node)
             .ChangesThings()
             .Does(DeployInfra.Deploy),
 
         Target.Declare(TaskNames.PushImages, TargetGroup.DeployDev, "Pushes the images ECR does not have (logs in only then, token on stdin).")
             .Describe("Asks ECR which images it lacks; logs in (token on stdin) and pushes only those; shares `images.json` in the " +
-                      "artifacts bucket.")
+                      "artifacts bucket. When DeployInfra deploys in the same run, the push runs there, beside `cdk deploy`, as soon as the " +
+                      "repositories exist; this step then shares and reports it.")
+            .RunsBeside("beside DeployInfra's cdk deploy when that deploys")
             .After(TaskNames.BuildImages, TaskNames.DeployInfra)
             .SkippedWhen(s => s.SkipImages, $"--{ArgumentNames.SkipImages}")
             .Touches(Reach.Aws)

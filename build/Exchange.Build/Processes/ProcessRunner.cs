@@ -22,6 +22,11 @@ public sealed record ProcessOptions
     public bool AllowFailure { get; init; }
     /// <summary>What to tell the user when the command fails.</summary>
     public string? FailureHint { get; init; }
+    /// <summary>
+    /// Stops the child (its whole process tree) when cancelled, as an interruption does, and throws <see cref="ProcessStoppedException"/>:
+    /// the work running beside it failed (DeployInfra's image push beside cdk deploy).
+    /// </summary>
+    public CancellationToken Stop { get; init; }
 }
 
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError, TimeSpan Elapsed)
@@ -53,6 +58,10 @@ public interface IRunningProcess : IDisposable
     /// <summary>Stops its whole process tree.</summary>
     void Stop();
 }
+
+/// <summary>A child process was stopped (or never started) because the work running beside it failed (<see cref="ProcessOptions.Stop"/>).</summary>
+public sealed class ProcessStoppedException(string command)
+    : OperationCanceledException($"'{command}' was stopped: the work running beside it failed.");
 
 /// <summary>A child process was stopped (or never started) because the run was interrupted (SIGINT/SIGTERM).</summary>
 public sealed class RunInterruptedException(string command)
@@ -117,7 +126,14 @@ public sealed class ProcessRunner(Redactor redactor, IBuildLog log, Cancellation
         var timeout = options.Timeout ?? TimeSpan.FromHours(2);
         int exited;
         using (activity?.Begin($"waiting for `{Short(command)}`"))
-            exited = WaitHandle.WaitAny([exit.WaitHandle, interrupted.WaitHandle], timeout);
+            exited = WaitHandle.WaitAny([exit.WaitHandle, interrupted.WaitHandle, options.Stop.WaitHandle], timeout);
+        if (exited == 2)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+            log.Warning($"Stopped '{shown}' (the work running beside it failed).");
+            throw new ProcessStoppedException(shown);
+        }
         if (exited == 1)
         {
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }

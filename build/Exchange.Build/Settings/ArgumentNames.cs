@@ -21,6 +21,8 @@ public static class ArgumentNames
     public const string VerifyTimeout = "verify-timeout";
     public const string WaitTimeout = "wait-timeout";
     public const string CdkConcurrency = "cdk-concurrency";
+    /// <summary>DeployInfra runs cdk deploy even when the assembly recorded as deployed is this run's.</summary>
+    public const string ForceDeploy = "force-deploy";
     public const string Confirm = "confirm";
     public const string Deep = "deep";
     public const string EksPublicCidrs = "eks-public-cidrs";

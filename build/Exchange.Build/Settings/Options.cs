@@ -43,6 +43,7 @@ public static class Options
         new(ArgumentNames.VerifyTimeout, "DURATION", "5m", "deadline of Verify's rollouts (300, 300s, 5m)"),
         new(ArgumentNames.WaitTimeout, "DURATION", "20m (Upgrade: 60m a step)", "how long Pause, Resume, DestroyDev and each Upgrade step wait for AWS"),
         new(ArgumentNames.CdkConcurrency, "N", "4", "stacks cdk deploy deploys at once (1-10)"),
+        new(ArgumentNames.ForceDeploy, null, "off", "DeployInfra: run cdk deploy even when the stacks were last deployed from this assembly"),
         new(ArgumentNames.Confirm, null, "off (on in CI)", "DestroyDev: yes, delete every stack"),
         new(ArgumentNames.Deep, null, "off", "Pause: also remove the EKS stack"),
         new(ArgumentNames.Until, "HH:mm", "none", "Resume: stay up until then (Asia/Seoul), skipping the sleeps before"),

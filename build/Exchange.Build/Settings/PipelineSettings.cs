@@ -37,6 +37,8 @@ public sealed partial record PipelineSettings
     public bool SkipInfra { get; init; }
     public bool SkipImages { get; init; }
     public bool SkipVerify { get; init; }
+    /// <summary>--force-deploy: cdk deploy runs although the record says the stacks were last deployed from this run's assembly.</summary>
+    public bool ForceDeploy { get; init; }
     public bool Confirm { get; init; }
     public bool Deep { get; init; }
     public bool IsCi { get; init; }
@@ -71,6 +73,8 @@ public sealed partial record PipelineSettings
     public string PauseFile => Path.Combine(ArtifactsDir, "pause.json");
     /// <summary>What this machine last found attached to the backend load balancer's target group (DeployInfra skips the check when unchanged).</summary>
     public string BackendTargetsFile => Path.Combine(ArtifactsDir, "backend-targets.json");
+    /// <summary>The IAM role ARNs (path included) this machine looked up for assumed-role sessions: account/name to ARN.</summary>
+    public string RolesFile => Path.Combine(ArtifactsDir, "iam-roles.json");
     /// <summary>The deploy role's IAM policy (the Permissions target).</summary>
     public string PolicyFile => Path.Combine(ArtifactsDir, "deploy-policy.json");
     /// <summary>What an administrator needs to bootstrap the account once (the Permissions target).</summary>
@@ -141,6 +145,7 @@ public sealed partial record PipelineSettings
             SkipInfra = Flag(inputs, ArgumentNames.SkipInfra, errors),
             SkipImages = Flag(inputs, ArgumentNames.SkipImages, errors),
             SkipVerify = Flag(inputs, ArgumentNames.SkipVerify, errors),
+            ForceDeploy = Flag(inputs, ArgumentNames.ForceDeploy, errors),
             Confirm = Flag(inputs, ArgumentNames.Confirm, errors),
             Deep = Flag(inputs, ArgumentNames.Deep, errors),
             IsCi = IsTrue(inputs.Environment(EnvVars.Ci)),

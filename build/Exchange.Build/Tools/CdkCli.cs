@@ -7,7 +7,7 @@ namespace Exchange.Build.Tools;
 /// command works on the synthesized cloud assembly (<c>--app &lt;cdk.out&gt;</c>), so what is deployed
 /// is exactly what was synthesized and checked. Notices and telemetry are off: they phone home.
 /// </summary>
-public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? changedAws = null)
+public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? changedAws = null, Action? beforeChange = null)
 {
     public static readonly IReadOnlyDictionary<string, string?> Environment = new Dictionary<string, string?>
     {
@@ -32,9 +32,14 @@ public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? ch
     public CommandLine BootstrapCommand(string account, string region) => Command("bootstrap", $"aws://{account}/{region}", "--no-notices");
 
     /// <summary><c>cdk deploy</c> of every stack, or of <paramref name="stack"/> alone (<c>--exclusively</c>: not its dependencies).</summary>
-    public CommandLine DeployCommand(string assemblyDir, string outputsFile, int concurrency, bool ci, string? stack = null)
+    public CommandLine DeployCommand(string assemblyDir, string outputsFile, int concurrency, bool ci, string? stack = null) =>
+        DeployCommand(assemblyDir, outputsFile, concurrency, ci, stack is null ? [] : [stack]);
+
+    /// <summary><c>cdk deploy</c> of every stack (none given), or of <paramref name="stacks"/> only (<c>--exclusively</c>: not their dependencies).</summary>
+    public CommandLine DeployCommand(string assemblyDir, string outputsFile, int concurrency, bool ci, IReadOnlyList<string> stacks)
     {
-        var command = Command("deploy", "--app", assemblyDir).Add(stack is null ? ["--all"] : [stack, "--exclusively"]).Add("--require-approval", "never",
+        var command = Command("deploy", "--app", assemblyDir).Add(stacks.Count == 0 ? ["--all"] : [.. stacks, "--exclusively"])
+            .Add("--require-approval", "never",
             "--outputs-file", outputsFile, "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--progress", "events", "--no-notices");
         return command.AddIf(ci, "--ci");
@@ -53,9 +58,18 @@ public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? ch
     public CommandLine DestroyCommand(string assemblyDir, string stack) =>
         Command("destroy", "--app", assemblyDir, stack, "--force", "--no-notices");
 
-    /// <summary>Runs cdk; afterwards what the run knew of AWS is forgotten (<paramref name="changedAws"/>): cdk may have changed it.</summary>
-    public ProcessResult Run(CommandLine command, string workingDirectory, Action<string>? onLine = null, string? hint = null)
+    /// <summary>The cdk commands that change stacks: before one runs, the record of the deployed assembly is invalidated.</summary>
+    private static readonly string[] Changing = ["deploy", "destroy"];
+
+    /// <summary>
+    /// Runs cdk; a deploy or destroy first lets <paramref name="beforeChange"/> invalidate the record of the deployed assembly
+    /// (<see cref="Operations.DeployedAssembly"/>); afterwards what the run knew of AWS is forgotten (<paramref name="changedAws"/>):
+    /// cdk may have changed it.
+    /// </summary>
+    public ProcessResult Run(CommandLine command, string workingDirectory, Action<string>? onLine = null, string? hint = null,
+        CancellationToken stop = default)
     {
+        if (command.Arguments.Count > 0 && Changing.Contains(command.Arguments[0].Value, StringComparer.Ordinal)) beforeChange?.Invoke();
         try
         {
             return runner.Run(command, new ProcessOptions
@@ -65,6 +79,7 @@ public sealed class CdkCli(IProcessRunner runner, ToolResolver tools, Action? ch
                 OnOutputLine = onLine,
                 OnErrorLine = onLine, // cdk reports progress on stderr
                 FailureHint = hint,
+                Stop = stop,
             });
         }
         finally

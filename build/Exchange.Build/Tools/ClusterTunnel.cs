@@ -57,6 +57,9 @@ public sealed partial class ClusterTunnel(
 
     private sealed record Session(IRunningProcess Process, string? Id, int Port, TunnelTarget Target)
     {
+        /// <summary>kubectl has gone through it (false for a session kept from <see cref="Check"/> until its first kubectl call).</summary>
+        public bool Used { get; set; }
+
         /// <summary>A process that ends without closing the tunnel (an exception past Teardown) takes the plugin with it.</summary>
         public void OnExit(object? sender, EventArgs e)
         {
@@ -84,28 +87,52 @@ public sealed partial class ClusterTunnel(
         if (path == ClusterPath.Direct) return [];
         lock (_gate)
         {
-            if (_session is null) beforeOpening?.Invoke();
+            if (_session is null or { Used: false }) beforeOpening?.Invoke();
             if (_session is { Process.HasExited: true } ended)
             {
-                log.Warning($"The tunnel to the EKS API (session {ended.Id}) ended: {LastLines(ended.Process)}. Opening a new one.");
+                // A session kept from the check before a deploy may have gone idle while the deploy ran (Session Manager ends idle ones).
+                if (ended.Used) log.Warning($"The tunnel to the EKS API (session {ended.Id}) ended: {LastLines(ended.Process)}. Opening a new one.");
+                else log.Information($"The session kept from the check before the deploy (session {ended.Id}) has ended (idle); opening a new one.");
                 CloseSession();
             }
-            var session = _session ??= Open(target(), probe: false);
+            var where = target();
+            if (_session is { } kept && kept.Target != where)
+            {
+                log.Information($"The session kept from the check goes to {kept.Target.EndpointHost}, and the cluster's endpoint is " +
+                                $"{where.EndpointHost} now: opening one to it.");
+                CloseSession();
+            }
+            if (_session is { Used: false } checkedSession)
+                log.Information($"kubectl talks to https://127.0.0.1:{checkedSession.Port} through the session that checked the way before the deploy " +
+                                $"(session {checkedSession.Id}).");
+            var session = _session ??= Open(where, probe: false);
+            session.Used = true;
             return ["--server", $"https://127.0.0.1:{session.Port}", "--tls-server-name", session.Target.EndpointHost];
         }
     }
 
     /// <summary>
     /// Proves the tunnel works before a long step (a deploy): the plugin is there, the jump instance runs, its agent is online, and
-    /// ssm:StartSession is allowed: opens a session and closes it again. Fails with what to do.
+    /// ssm:StartSession is allowed: opens a session. Fails with what to do. With <paramref name="keep"/> (the cluster's endpoint is
+    /// known, so the session already goes where the kubectl steps will) the session stays open for them: one session per run, closed
+    /// when the run ends. Without it (no cluster yet: the session goes to a placeholder host) it is terminated at once.
     /// </summary>
-    public void Check(TunnelTarget where)
+    public void Check(TunnelTarget where, bool keep = false)
     {
         if (path == ClusterPath.Direct) return;
         lock (_gate)
         {
+            if (_session is { Process.HasExited: false } open && open.Target == where) return; // already proven by this run
             log.Information($"Checking the way to the EKS API before deploying: an SSM session through the jump instance {where.Instance} ...");
+            CloseSession();
             var session = Open(where, probe: true);
+            if (keep)
+            {
+                _session = session;
+                log.Information($"The tunnel through {where.Instance} works (session {session.Id}, 127.0.0.1:{session.Port}); it stays open for " +
+                                "the kubectl steps.");
+                return;
+            }
             Close(session, strict: true);
             log.Information($"The tunnel through {where.Instance} works (session {session.Id} started and terminated).");
         }

@@ -33,6 +33,15 @@ public sealed partial class KubectlCli(IProcessRunner runner, ToolResolver tools
         return result.Succeeded ? result.StandardOutput.Trim() : null;
     }
 
+    public CommandLine CurrentConfigCommand() => Command("config", "view", "--minify", "-o", "json");
+
+    /// <summary>The kubeconfig's current context as kubectl resolves it (no secret data: kubectl omits it), or null without one.</summary>
+    public KubeconfigEntry? CurrentEntry()
+    {
+        var result = runner.Run(CurrentConfigCommand(), new ProcessOptions { AllowFailure = true });
+        return result.Succeeded ? KubeconfigEntry.Parse(result.StandardOutput) : null;
+    }
+
     /// <summary>Fails unless the current context is <paramref name="expected"/>.</summary>
     public void EnsureContext(string expected)
     {
@@ -94,3 +103,56 @@ public sealed class WrongKubeContextException(string expected, string? current)
     : Exception($"kubectl's current context is '{current ?? "(none)"}', not this environment's cluster '{expected}'. " +
                 "Nothing was sent to any cluster. Run --target=Kubeconfig to point kubectl at it " +
                 "(aws eks update-kubeconfig), or switch with `kubectl config use-context`.");
+
+/// <summary>
+/// The current context of a kubeconfig (<c>kubectl config view --minify -o json</c>): its name, its cluster's server and whether it
+/// has a certificate authority, and its user's exec command (<c>aws eks get-token</c> as update-kubeconfig writes it).
+/// </summary>
+public sealed record KubeconfigEntry(string Context, string? Server, bool HasCertificateAuthority, IReadOnlyList<string> ExecArgs,
+    string? ExecCommand, IReadOnlyDictionary<string, string> ExecEnvironment)
+{
+    public static KubeconfigEntry? Parse(string json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            if (root.TryGetProperty("current-context", out var name) is false || name.GetString() is not { Length: > 0 } context) return null;
+            var cluster = First(root, "clusters", "cluster");
+            var exec = First(root, "users", "user") is { } user && user.TryGetProperty("exec", out var e) ? e : (System.Text.Json.JsonElement?)null;
+            return new KubeconfigEntry(context,
+                cluster is { } c && c.TryGetProperty("server", out var server) ? server.GetString() : null,
+                cluster is { } ca && ca.TryGetProperty("certificate-authority-data", out var data) && data.GetString() is { Length: > 0 },
+                exec is { } x && x.TryGetProperty("args", out var args) ? args.EnumerateArray().Select(a => a.GetString() ?? "").ToArray() : [],
+                exec is { } y && y.TryGetProperty("command", out var command) ? command.GetString() : null,
+                exec is { } z && z.TryGetProperty("env", out var env) && env.ValueKind == System.Text.Json.JsonValueKind.Array
+                    ? env.EnumerateArray().ToDictionary(v => v.GetProperty("name").GetString() ?? "", v => v.GetProperty("value").GetString() ?? "")
+                    : new Dictionary<string, string>());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static System.Text.Json.JsonElement? First(System.Text.Json.JsonElement root, string list, string property) =>
+        root.TryGetProperty(list, out var items) && items.ValueKind == System.Text.Json.JsonValueKind.Array && items.GetArrayLength() == 1
+        && items[0].TryGetProperty(property, out var value) ? value : null;
+
+    /// <summary>
+    /// Whether this is what <c>aws eks update-kubeconfig --name <paramref name="cluster"/></c> would write now: the context named after the
+    /// cluster's ARN, its server the cluster's endpoint (a recreated cluster gets a new one), a certificate authority, and a token from
+    /// <c>aws eks get-token</c> for this cluster and region under the same AWS profile (none when none is set) and no other role.
+    /// </summary>
+    public bool IsFor(string contextName, string endpoint, string cluster, string region, string? profile) =>
+        Context == contextName && Server == endpoint && HasCertificateAuthority && ExecCommand == "aws"
+        && After("get-token", null) && After("--cluster-name", cluster) && After("--region", region)
+        && !ExecArgs.Any(a => a.StartsWith("--role", StringComparison.Ordinal))
+        && ExecEnvironment.GetValueOrDefault("AWS_PROFILE") == (string.IsNullOrEmpty(profile) ? null : profile);
+
+    private bool After(string flag, string? value)
+    {
+        var at = ExecArgs.ToList().IndexOf(flag);
+        return at >= 0 && (value is null || at + 1 < ExecArgs.Count && ExecArgs[at + 1] == value);
+    }
+}

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Exchange.Build.Aws;
 using Exchange.Build.Logging;
+using Exchange.Build.Processes;
 using Exchange.Contracts;
 
 namespace Exchange.Build.Pipeline.Tasks;
@@ -27,6 +28,14 @@ public static partial class DeployInfra
 
     public static void Bootstrap(BuildContext b)
     {
+        // Only cdk deploy needs the toolkit (its bucket, roles and version parameter). When this run's DeployInfra will not run one, because
+        // the stacks were last deployed from this very assembly, nothing in the run needs it and checking it would be a call for nothing.
+        if (b.TasksToRun.Contains(TaskNames.DeployInfra, StringComparer.OrdinalIgnoreCase) && !b.Settings.SkipInfra && b.Deployed.IsCurrent)
+        {
+            b.Log.Information($"{ToolkitStack} not checked: DeployInfra has nothing to deploy, and only cdk deploy needs the toolkit.");
+            b.Report.Add(TaskNames.Bootstrap, StepOutcome.Unchanged, "nothing to deploy: the toolkit is not needed");
+            return;
+        }
         var toolkit = b.Aws.DescribeStack(ToolkitStack);
         var status = toolkit?.GetProperty("StackStatus").GetString();
         if (status is not null && status.EndsWith("_COMPLETE", StringComparison.Ordinal) && !status.Contains("ROLLBACK", StringComparison.Ordinal))
@@ -63,21 +72,12 @@ public static partial class DeployInfra
     public static void Deploy(BuildContext b)
     {
         Synth.EnsureAssembly(b);
-        var before = Operations.EnvironmentState.Known(b);
+        var before = b.KnownState;
         EnsureNotPaused(b, before);
-        EnsureVersionsAsConfigured(b, before);
-        ClearSecretRecoveryWindow(b);
-        RemoveLeftoverControlPlaneLogs(b);
-        var ahead = CheckClusterPath(b, before);
-        // cdk writes the outputs file itself, also after a failed deploy (only the stacks that made it): it writes to a
-        // temporary file beside ours, which replaces ours only when cdk succeeds. A failed or interrupted deploy leaves
-        // the last complete file (or none: the outputs are then read from CloudFormation).
-        var result = b.Log.Timed($"Deploying {b.Names.AllStacks.Count} stacks (cdk deploy)", () => Files.AtomicFile.Write(b.Settings.OutputsFile,
-            outputsFile => b.Cdk.Run(b.Cdk.DeployCommand(b.Settings.CdkOutDir, outputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi), b.Settings.RepoRoot,
-                line => b.Log.Information("  cdk | " + line),
-                "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
-                "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`")));
-        b.ReloadOutputs();
+        var deploy = b.Deployed.IsCurrent ? null : CdkDeploy(b, before);
+        // Nothing to deploy: the way to the cluster is still proven here, as before a deploy, so a way that cannot work ends the run in
+        // this step with its fix; the session stays open for the kubectl steps, so checking costs no call.
+        if (deploy is null) CheckClusterPath(b, before);
         var outputs = b.Outputs;
         var missing = Outputs.All.Where(o => outputs.TryGet(o) is null).Select(o => $"{b.Names.Stack(o.Stack)}.{o.Key}").ToArray();
         if (missing.Length > 0)
@@ -91,20 +91,131 @@ public static partial class DeployInfra
             b.Artifacts.Share(b.Settings.PolicyFile);
         }
 
-        var text = result.StandardOutput + result.StandardError;
-        var unchanged = b.Names.AllStacks.Count(s => (s == ahead.Stack ? ahead.Output : text).Contains($"{s} (no changes)", StringComparison.Ordinal));
         var all = b.Names.AllStacks.Count;
+        bool Unchanged(string stack) => deploy is not { } d || (d.Ahead.Stacks.Contains(stack) ? d.Ahead.Output : d.Output)
+            .Contains($"{stack} (no changes)", StringComparison.Ordinal);
+        var unchanged = b.Names.AllStacks.Count(Unchanged);
         // Stacks this deploy updated (a stack it created cannot hold a wake-on-demand yet).
-        var changedStacks = StackKinds.DeployOrder.Where(k => before.IsDeployed(k)
-            && !(b.Names.Stack(k) == ahead.Stack ? ahead.Output : text).Contains($"{b.Names.Stack(k)} (no changes)", StringComparison.Ordinal)).ToArray();
+        var changedStacks = StackKinds.DeployOrder.Where(k => before.IsDeployed(k) && !Unchanged(b.Names.Stack(k))).ToArray();
         FollowSchedule.KeepAwakeUntil(b, changedStacks);
         var topics = BrokerTopics.Apply(b, before);
         // CloudFormation cannot attach the node group's Auto Scaling group to the backend's target group: done here, after each deploy.
-        var eksChanged = !text.Contains($"{b.Names.Stack(StackKind.Eks)} (no changes)", StringComparison.Ordinal);
-        var attached = BackendTargets.EnsureAttached(b, eksChanged);
+        var attached = BackendTargets.EnsureAttached(b, !Unchanged(b.Names.Stack(StackKind.Eks)));
         b.Report.Add(TaskNames.DeployInfra, unchanged == all && !topics.Changed && attached is null ? StepOutcome.Unchanged : StepOutcome.Changed,
-            (unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + $"; {topics.Summary}" +
+            (deploy is null ? $"{all} stacks, no changes (deployed from this assembly: no cdk deploy)"
+                : unchanged == all ? $"{all} stacks, no changes" : $"{all - unchanged} of {all} stacks updated") + $"; {topics.Summary}" +
             (attached is null ? "" : $"; {attached}"));
+    }
+
+    /// <summary>What <c>cdk deploy</c> said, and the stacks deployed ahead of the others with what cdk said about them.</summary>
+    private sealed record Deployment(string Output, Ahead Ahead);
+
+    /// <summary>
+    /// The checks a deploy needs, then <c>cdk deploy</c> of every stack, recorded on success (<see cref="Operations.DeployedAssembly"/>).
+    /// Only a deploy can move a version, create the Rds stack (and its fixed-name secret) or the Eks stack (and its log group), so those
+    /// checks run here and not on a rerun that deploys nothing. When PushImages follows, the image push runs beside the deploy as soon as
+    /// the repositories exist (<see cref="PushesAlongside"/>): a failure on either side stops the other (as an interruption would) and
+    /// ends the step with the first failure.
+    /// </summary>
+    private static Deployment CdkDeploy(BuildContext b, Operations.EnvironmentState before)
+    {
+        EnsureVersionsAsConfigured(b, before);
+        // The pause check found the database (by the outputs' identifier): the Rds stack exists, and a deploy does not create its secret.
+        if (before.DatabaseStatus is null) ClearSecretRecoveryWindow(b);
+        // The pause check found the node group: the Eks stack exists, and a deploy does not create its log group.
+        if (before.Nodegroup is null) RemoveLeftoverControlPlaneLogs(b);
+        var push = PushesAlongside(b);
+        var repositories = push ? KnownRepositories(b, before.Outputs) : null;
+        var first = new List<StackKind>();
+        if (ChecksClusterPath(b) && before.Outputs.TryGet(Outputs.JumpInstanceId) is null)
+        {
+            b.Log.Information($"The jump instance of the tunnel to the EKS API is not deployed yet: deploying {b.Names.Stack(StackKind.Vpc)} first, so " +
+                              "that the way to the cluster is checked before the other stacks.");
+            first.Add(StackKind.Vpc);
+        }
+        if (push && repositories is null)
+        {
+            b.Log.Information($"The image repositories do not exist yet: deploying {b.Names.Stack(StackKind.Ecr)} first, so that the images are pushed " +
+                              "while the other stacks deploy.");
+            first.Add(StackKind.Ecr);
+        }
+        var ahead = DeployAhead(b, first);
+        CheckClusterPath(b, before, ahead.Outputs);
+        repositories ??= push ? ahead.Outputs : null;
+
+        using var stopPush = new CancellationTokenSource();
+        using var stopDeploy = new CancellationTokenSource();
+        var pushing = repositories is { } repos ? StartPush(b, repos, stopPush.Token, stopDeploy) : null;
+        // cdk writes the outputs file itself, also after a failed deploy (only the stacks that made it): it writes to a
+        // temporary file beside ours, which replaces ours only when cdk succeeds. A failed or interrupted deploy leaves
+        // the last complete file (or none: the outputs are then read from CloudFormation).
+        ProcessResult result;
+        try
+        {
+            result = b.Log.Timed($"Deploying {b.Names.AllStacks.Count} stacks (cdk deploy)", () => Files.AtomicFile.Write(b.Settings.OutputsFile,
+                outputsFile => b.Cdk.Run(b.Cdk.DeployCommand(b.Settings.CdkOutDir, outputsFile, b.Settings.CdkConcurrency, b.Settings.IsCi),
+                    b.Settings.RepoRoot, line => b.Log.Information("  cdk | " + line),
+                    "read the failed resource above; `./build.sh --target=Status` shows the stacks, and the CloudFormation console their events. " +
+                    "Fix the cause and rerun: `./build.sh --target=DeployInfra --exclusive`", stopDeploy.Token)));
+        }
+        catch (Exception e)
+        {
+            if (e is CommandFailedException) Synth.ForgetRoles(b); // an access entry's principal may be what failed: the next run asks IAM again
+            stopPush.Cancel();
+            if (pushing is not null)
+            {
+                try { pushing.Wait(); } catch (AggregateException) { } // the push unwinds (its login removed) before the step ends
+                // cdk was stopped because the push failed: that failure is the one to report.
+                if (e is ProcessStoppedException && pushing.Exception?.InnerException is { } cause)
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(cause).Throw();
+            }
+            throw;
+        }
+        try
+        {
+            b.ReloadOutputs();
+            b.Deployed.Record();
+        }
+        catch
+        {
+            stopPush.Cancel();
+            try { pushing?.Wait(); } catch (AggregateException) { } // no push outlives the step
+            throw;
+        }
+        if (pushing is not null) b.EarlyPush = pushing.GetAwaiter().GetResult(); // a push that failed after the deploy ends the step here
+        return new Deployment(result.StandardOutput + result.StandardError, ahead);
+    }
+
+    /// <summary>
+    /// Starts the image push beside the deploy (on the calling thread when Plan replays the run, so its listing stays in one order). A
+    /// failed push stops the deploy through <paramref name="stopDeploy"/>.
+    /// </summary>
+    private static Task<IReadOnlyList<string>> StartPush(BuildContext b, DeploymentOutputs repositories, CancellationToken stop,
+        CancellationTokenSource stopDeploy)
+    {
+        b.Log.Information($"Pushing the images while the other stacks deploy: the repositories of {b.Names.Stack(StackKind.Ecr)} exist.");
+        IReadOnlyList<string> Push()
+        {
+            try
+            {
+                return Images.PushAll(b, o => repositories[o], stop);
+            }
+            catch
+            {
+                stopDeploy.Cancel();
+                throw;
+            }
+        }
+        if (!b.Replaying) return Task.Run(Push);
+        b.Alongside = $"{TaskNames.PushImages}'s push, started as soon as the repositories exist";
+        try
+        {
+            return Task.FromResult(Push());
+        }
+        finally
+        {
+            b.Alongside = null;
+        }
     }
 
     /// <summary>
@@ -151,45 +262,79 @@ public static partial class DeployInfra
                                                          $"others ({running}). Nothing was deployed.\n" + string.Join("\n", problems.Select(p => "  - " + p)));
     }
 
+    /// <summary>Whether this run proves the way to the cluster before deploying: the SSM tunnel, with kubectl steps following.</summary>
+    private static bool ChecksClusterPath(BuildContext b) =>
+        b.Tunnel.Path == Settings.ClusterPath.Tunnel && Targets.AnyReachesCluster(b.TasksToRun);
+
     /// <summary>
     /// With the tunnel, a deploy that this run's kubectl steps follow first proves the way to the cluster works (the plugin, the jump
     /// instance running with its agent online, ssm:StartSession allowed): a way that cannot work ends the run here, not after the
-    /// deploy. When the jump instance's stack is not deployed yet (a first deploy, or a VPC from before the tunnel), that stack is
-    /// deployed alone first and checked as soon as it exists (every other stack but Ecr waits for it anyway); then the rest.
-    /// Returns the stack deployed ahead, with what cdk said about it.
+    /// deploy. The jump instance is the one the last outputs name, else the one <paramref name="ahead"/> just deployed (a first deploy,
+    /// or a VPC from before the tunnel: the Vpc stack goes first for it, and every other stack but Ecr waits for it anyway).
     /// </summary>
-    private static (string? Stack, string Output) CheckClusterPath(BuildContext b, Operations.EnvironmentState state)
+    private static void CheckClusterPath(BuildContext b, Operations.EnvironmentState state, DeploymentOutputs? ahead = null)
     {
-        if (b.Tunnel.Path != Settings.ClusterPath.Tunnel || !Targets.AnyReachesCluster(b.TasksToRun)) return (null, "");
+        if (!ChecksClusterPath(b)) return;
         b.Tools.Resolve(Tools.ToolKind.SessionManagerPlugin); // before anything is deployed, with how to install it
         // No cluster yet: the session goes to a host on the instance itself, which it never connects to.
-        var host = state.Outputs.TryGet(Outputs.EksClusterEndpoint) is { } endpoint ? Tools.TunnelTarget.HostOf(endpoint) : "localhost";
-        if (state.Outputs.TryGet(Outputs.JumpInstanceId) is { } instance)
-        {
-            b.Tunnel.Check(new Tools.TunnelTarget(instance, host));
-            return (null, "");
-        }
-        var vpc = b.Names.Stack(StackKind.Vpc);
-        b.Log.Information($"The jump instance of the tunnel to the EKS API is not deployed yet: deploying {vpc} first, so that the way to the cluster " +
-                          "is checked before the other stacks.");
+        var endpoint = state.Outputs.TryGet(Outputs.EksClusterEndpoint);
+        var host = endpoint is null ? "localhost" : Tools.TunnelTarget.HostOf(endpoint);
+        var instance = state.Outputs.TryGet(Outputs.JumpInstanceId) ?? ahead?[Outputs.JumpInstanceId]
+            ?? throw new InvalidOperationException("No jump instance to check the tunnel through: the Vpc stack must be deployed first.");
+        // With the cluster's endpoint known, the checking session already goes where the kubectl steps go: it stays open for them.
+        b.Tunnel.Check(new Tools.TunnelTarget(instance, host), keep: endpoint is not null);
+    }
+
+    /// <summary>What the stacks deployed ahead of the others are, what cdk said about them and their outputs.</summary>
+    private sealed record Ahead(IReadOnlyList<string> Stacks, string Output, DeploymentOutputs? Outputs)
+    {
+        public static readonly Ahead None = new([], "", null);
+    }
+
+    /// <summary>
+    /// The stacks others wait on, deployed alone first (<c>cdk deploy STACKS --exclusively</c>, their outputs into a file of their own):
+    /// the Vpc stack when the tunnel's jump instance does not exist yet, the Ecr stack when the image push waits for its repositories.
+    /// </summary>
+    private static Ahead DeployAhead(BuildContext b, IReadOnlyList<StackKind> kinds)
+    {
+        if (kinds.Count == 0) return Ahead.None;
+        var stacks = kinds.Select(b.Names.Stack).ToArray();
+        var named = string.Join(" and ", stacks);
         Directory.CreateDirectory(b.Settings.ArtifactsDir);
-        var file = Path.Combine(b.Settings.ArtifactsDir, $".{vpc}-outputs.{Guid.NewGuid():N}.tmp");
+        var file = Path.Combine(b.Settings.ArtifactsDir, $".{stacks[0]}-outputs.{Guid.NewGuid():N}.tmp");
         try
         {
-            var result = b.Log.Timed($"Deploying {vpc} (cdk deploy)", () => b.Cdk.Run(
-                b.Cdk.DeployCommand(b.Settings.CdkOutDir, file, b.Settings.CdkConcurrency, b.Settings.IsCi, vpc), b.Settings.RepoRoot,
+            var result = b.Log.Timed($"Deploying {named} (cdk deploy)", () => b.Cdk.Run(
+                b.Cdk.DeployCommand(b.Settings.CdkOutDir, file, b.Settings.CdkConcurrency, b.Settings.IsCi, stacks), b.Settings.RepoRoot,
                 line => b.Log.Information("  cdk | " + line),
-                $"read the failed resource above; the CloudFormation console shows {vpc}'s events. Fix the cause and rerun: " +
+                $"read the failed resource above; the CloudFormation console shows {named}'s events. Fix the cause and rerun: " +
                 "./build.sh --target=DeployInfra --exclusive"));
-            var outputs = DeploymentOutputs.Load(b.Names, file) ?? throw new InvalidOperationException($"cdk deploy {vpc} wrote no outputs to {file}.");
-            b.Tunnel.Check(new Tools.TunnelTarget(outputs[Outputs.JumpInstanceId], host));
-            return (vpc, result.StandardOutput + result.StandardError);
+            var outputs = DeploymentOutputs.Load(b.Names, file) ?? throw new InvalidOperationException($"cdk deploy {named} wrote no outputs to {file}.");
+            return new Ahead(stacks, result.StandardOutput + result.StandardError, outputs);
         }
         finally
         {
             File.Delete(file);
         }
     }
+
+    /// <summary>
+    /// Whether this deploy pushes the images: PushImages follows in this run and BuildImages already built them. The push then starts as
+    /// soon as the repositories exist, while the other stacks deploy (the EKS cluster alone takes about ten minutes), and PushImages only
+    /// shares and reports what it pushed.
+    /// </summary>
+    private static bool PushesAlongside(BuildContext b) =>
+        b.TasksToRun.Contains(TaskNames.PushImages, StringComparer.OrdinalIgnoreCase) && !b.Settings.SkipImages
+        && b.Report.Results.Any(r => r.Task == TaskNames.BuildImages);
+
+    /// <summary>
+    /// The repositories as the last outputs name them, when they are this configuration's (their names come from the sources: a renamed
+    /// repository is a new one, which the Ecr stack must create first); null when not all are known.
+    /// </summary>
+    private static DeploymentOutputs? KnownRepositories(BuildContext b, DeploymentOutputs outputs) =>
+        ContainerImages.All.All(i => outputs.TryGet(i.RepositoryUri) is { } uri && uri.EndsWith("/" + i.Repository(b.Names), StringComparison.Ordinal))
+            ? outputs
+            : null;
 
     /// <summary>
     /// DeployDev on a paused environment would "succeed" and then time out in Verify: say so up front, from the three things a pause
@@ -210,6 +355,16 @@ public static partial class DeployInfra
     {
         var cluster = b.Outputs[Outputs.EksClusterName];
         var expected = b.ClusterContext;
+        // update-kubeconfig describes the cluster to write what is already there on a rerun. When this run deployed or destroyed nothing, the
+        // cluster is the one the outputs name: a recreated cluster has another endpoint (and certificate authority), and the same cluster keeps
+        // both, so an entry at the outputs' endpoint is still right. After a cdk run (Resume recreating the Eks stack) it is written anew.
+        if (!b.Deployed.ChangedThisRun && b.Kubectl.CurrentEntry() is { } entry
+            && entry.IsFor(expected, b.Outputs[Outputs.EksClusterEndpoint], cluster, b.Settings.Region, b.Settings.AwsProfile))
+        {
+            b.Log.Information($"kubectl's current context is already {expected}, at {entry.Server}: not running update-kubeconfig.");
+            b.Report.Add(TaskNames.Kubeconfig, StepOutcome.Unchanged, $"kubectl context {expected}");
+            return;
+        }
         var before = b.Kubectl.CurrentContext();
         var said = b.Aws.UpdateKubeconfig(cluster);
         b.Log.Information("  aws | " + said);

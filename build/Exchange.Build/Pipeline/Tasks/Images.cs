@@ -81,6 +81,21 @@ public static class Images
 
     public static void Push(BuildContext b)
     {
+        var early = b.EarlyPush; // DeployInfra pushed them while the stacks deployed
+        var pushed = early ?? PushAll(b, o => b.Outputs[o], default);
+        b.Artifacts.Share(b.Settings.ImagesFile);
+        b.Report.Add(TaskNames.PushImages, pushed.Count == 0 ? StepOutcome.Unchanged : StepOutcome.Changed,
+            (pushed.Count == 0 ? "all images already in the registry" : $"pushed {string.Join(", ", pushed)}") +
+            (early is null ? "" : " (while the stacks deployed)"));
+    }
+
+    /// <summary>
+    /// Pushes the images ECR lacks to the repositories <paramref name="output"/> names (DeployInfra passes those of the Ecr stack it just
+    /// deployed, before the outputs file is written) and records them in images.json; returns what it pushed. <paramref name="stop"/>
+    /// stops a push under way (the deploy beside it failed).
+    /// </summary>
+    public static IReadOnlyList<string> PushAll(BuildContext b, Func<StackOutput, string> output, CancellationToken stop)
+    {
         b.Artifacts.Fetch(b.Settings.ImagesFile); // a rerun on another machine: what was built and pushed there
         var manifest = ImageManifest.Load(b.Settings.ImagesFile);
         var images = All(b);
@@ -90,7 +105,7 @@ public static class Images
 
         var pushed = new List<string>();
         // What ECR holds already is asked first: a run with nothing to push never logs in.
-        var records = images.Select(w => manifest.Images[w.Image.Name] with { Repository = b.Outputs[w.Image.RepositoryUri] }).ToArray();
+        var records = images.Select(w => manifest.Images[w.Image.Name] with { Repository = output(w.Image.RepositoryUri) }).ToArray();
         var toPush = records.Where(r => !b.Aws.ImageTagExists(DeploymentOutputs.RepositoryNameOf(r.Repository!), r.Tag)).ToArray();
         foreach (var record in records.Except(toPush))
         {
@@ -102,25 +117,25 @@ public static class Images
             using var login = RegistryLogin.Open(b, toPush.Select(r => DeploymentOutputs.RegistryOf(r.Repository!)).Distinct());
             foreach (var unpushed in toPush)
             {
+                if (stop.IsCancellationRequested) throw new ProcessStoppedException($"docker push {unpushed.RemoteReference}");
                 var record = unpushed;
                 var remote = record.RemoteReference!;
                 if (!b.Docker.LocalImageExists(record.LocalReference))
                     throw new InvalidOperationException($"{record.LocalReference} is not in the local Docker engine. Run --target=BuildImages first.");
                 b.Docker.Run(b.Docker.TagCommand(record.LocalReference, remote));
-                var output = b.Log.Timed($"Pushing {remote}", () => b.Docker.Run(b.Docker.PushCommand(remote), login.Options with
+                var said = b.Log.Timed($"Pushing {remote}", () => b.Docker.Run(b.Docker.PushCommand(remote), login.Options with
                 {
                     OnOutputLine = line => b.Log.Verbose($"  push | {line}"),
                     FailureHint = "check that the repository exists (DeployInfra) and that the login above succeeded",
+                    Stop = stop,
                 })).StandardOutput;
-                record = record with { Digest = DockerCli.DigestFromPushOutput(output) };
+                record = record with { Digest = DockerCli.DigestFromPushOutput(said) };
                 b.Log.Information($"Pushed {remote}{(record.Digest is null ? "" : $" ({record.Digest})")}");
                 pushed.Add(remote);
                 manifest.Images[record.Name] = record;
             }
         }
         manifest.Save(b.Settings.ImagesFile);
-        b.Artifacts.Share(b.Settings.ImagesFile);
-        b.Report.Add(TaskNames.PushImages, pushed.Count == 0 ? StepOutcome.Unchanged : StepOutcome.Changed,
-            pushed.Count == 0 ? "all images already in the registry" : $"pushed {string.Join(", ", pushed)}");
+        return pushed;
     }
 }

@@ -152,7 +152,8 @@ public static partial class Plan
             var log = new MemoryLog();
             BuildContext? plan = null;
             var world = new PlanWorld(local ?? new ProcessRunner(b.Redactor, log, b.Interruption.Token, b.Activity, b.NoteCleanup), () => plan?.CurrentTask,
-                s.Names, settings.Account, s.Region, s.Environment.Of<EksConfig>().NodeDesiredSize, () => plan?.AccountVerified == true);
+                s.Names, settings.Account, s.Region, s.Environment.Of<EksConfig>().NodeDesiredSize, () => plan?.AccountVerified == true,
+                () => plan?.Alongside);
             plan = new BuildContext(settings, log, b.Environment, steps.Select(x => x.Task).ToArray(), around(world), b.Clock, lenientTools: true,
                 b.Activity) { Replaying = true };
 
@@ -224,8 +225,13 @@ public static partial class Plan
             var shownCalls = step.Calls.Where(c => !PlanWorld.IsVersionProbe(c.Command)).ToLookup(c => c.Command.Tool == "git");
             var git = shownCalls[true].Count();
             if (git > 0) lines.Add($"# derives the image tags from the sources: {git} git read{(git == 1 ? "" : "s")} (commit, status, ignored files)");
+            string? alongside = null;
             foreach (var call in shownCalls[false])
             {
+                // Work that runs beside the step's own (the image push during cdk deploy) is listed where it starts, marked so.
+                if (call.Alongside != alongside)
+                    lines.Add(call.Alongside is { } work ? $"# {work}, beside what follows it:" : $"# while that runs ({alongside}):");
+                alongside = call.Alongside;
                 if (call.Stdin is not null) lines.Add($"# on stdin: {recording.Show(call.Stdin)}");
                 lines.Add(recording.Render(call.Command, b.Redactor));
                 commands++;

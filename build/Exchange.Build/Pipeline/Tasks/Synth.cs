@@ -55,6 +55,14 @@ public static class Synth
     public static string StagedAssemblyDir(PipelineSettings settings, string kubernetesVersion, string nodeRelease) =>
         Path.Combine(settings.ArtifactsDir, "upgrade", $"cdk.out-{kubernetesVersion}-{nodeRelease}");
 
+    /// <summary>Whether the cloud assembly on disk was synthesized from this run's sources and context (Synth would not synthesize).</summary>
+    public static bool IsUpToDate(BuildContext b)
+    {
+        var stamp = Path.Combine(b.Settings.CdkOutDir, FingerprintFile);
+        return File.Exists(Path.Combine(b.Settings.CdkOutDir, "manifest.json")) && File.Exists(stamp)
+               && File.ReadAllText(stamp).Trim() == Fingerprint(b.Settings.RepoRoot, Context(b));
+    }
+
     /// <summary>Synthesizes into <paramref name="outDir"/> unless it holds the assembly of these sources and context already; true when it did.</summary>
     private static bool SynthesizeInto(BuildContext b, string outDir, IReadOnlyDictionary<string, string> context)
     {
@@ -82,6 +90,12 @@ public static class Synth
     /// cluster's entry.
     /// </summary>
     public static SortedDictionary<string, string> Context(BuildContext b)
+    {
+        b.SynthContext ??= Worked(b);
+        return new SortedDictionary<string, string>(b.SynthContext.ToDictionary(), StringComparer.Ordinal);
+    }
+
+    private static SortedDictionary<string, string> Worked(BuildContext b)
     {
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ContextKeys.Env] = b.Settings.Environment.EnvName };
         if (b.Settings.Account is { } account) context[ContextKeys.Account] = account;
@@ -139,12 +153,27 @@ public static class Synth
         return arn;
     }
 
-    /// <summary>An assumed role's real ARN, path included (EKS rejects the ARN without it).</summary>
+    /// <summary>
+    /// An assumed role's real ARN, path included (EKS rejects the ARN without it). Asked of IAM once per machine and then read from
+    /// artifacts/&lt;env&gt;/iam-roles.json: a role's path is fixed when it is created (IAM cannot move a role), so the ARN of a role name in
+    /// an account changes only when the role is deleted and made again elsewhere, which a failed deploy covers (DeployInfra forgets the
+    /// file when cdk deploy fails, so the next run asks again).
+    /// </summary>
     private static string RoleArn(BuildContext b, Aws.CallerIdentity identity, string role)
     {
+        var roles = RecordedRoles(b);
+        var key = $"{identity.Account}/{role}";
+        if (roles.TryGetValue(key, out var recorded))
+        {
+            b.Log.Verbose($"Your role: {recorded} (recorded in {b.Settings.RolesFile})");
+            return recorded;
+        }
         try
         {
             var arn = b.Aws.GetRoleArn(role);
+            roles[key] = arn;
+            Directory.CreateDirectory(b.Settings.ArtifactsDir);
+            Files.AtomicFile.WriteAllText(b.Settings.RolesFile, System.Text.Json.JsonSerializer.Serialize(roles, IndentedJson));
             if (arn != $"arn:aws:iam::{identity.Account}:role/{role}") b.Log.Information($"Your role: {arn} (the role behind {identity.Arn})");
             return arn;
         }
@@ -158,6 +187,28 @@ public static class Synth
         }
     }
 
+    private static readonly System.Text.Json.JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
+    private static Dictionary<string, string> RecordedRoles(BuildContext b)
+    {
+        try
+        {
+            return File.Exists(b.Settings.RolesFile)
+                ? System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(b.Settings.RolesFile)) ?? []
+                : [];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return []; // a damaged record is asked again
+        }
+    }
+
+    /// <summary>Forgets the recorded role ARNs (a deploy failed: one may be stale).</summary>
+    public static void ForgetRoles(BuildContext b)
+    {
+        if (File.Exists(b.Settings.RolesFile)) File.Delete(b.Settings.RolesFile);
+    }
+
     /// <summary>
     /// A cluster deployed before the access list has one entry with the logical ID AdminAccessEntry (its principal is the Eks stack's
     /// AdminPrincipalArn output). While that principal is among this deploy's, its entry keeps that ID: under a new ID CloudFormation
@@ -166,8 +217,17 @@ public static class Synth
     /// </summary>
     private static string? LegacyAdminEntry(BuildContext b, string? deployer)
     {
-        if (b.Aws.DescribeStack(b.Names.Stack(StackKind.Eks)) is not { } eks) return null;
-        var principal = Aws.DeploymentOutputs.FromStackDescriptions(b.Names, [eks]).TryGet(Outputs.EksLegacyAdminEntryPrincipal);
+        // The Eks stack's output as the last deploy's outputs file says (this machine's, else the artifacts bucket's), else as
+        // CloudFormation says. A stale file is harmless here: once a deploy drops the legacy entry it never comes back, so a stale file
+        // can only name a principal the stack no longer has an entry for, and keeping that ID then creates a fresh entry.
+        b.Artifacts.Fetch(b.Settings.OutputsFile);
+        string? principal;
+        if (Aws.DeploymentOutputs.Load(b.Names, b.Settings.OutputsFile)?.TryGet(Outputs.EksLegacyAdminEntryPrincipal) is { } recorded)
+            principal = recorded;
+        else if (b.Aws.DescribeStack(b.Names.Stack(StackKind.Eks)) is { } eks)
+            principal = Aws.DeploymentOutputs.FromStackDescriptions(b.Names, [eks]).TryGet(Outputs.EksLegacyAdminEntryPrincipal);
+        else
+            return null;
         if (principal is null or Outputs.NoLegacyAdminEntry) return null;
         var account = b.Settings.Account;
         var key = ClusterPrincipals.Key(principal, account);
