@@ -320,8 +320,4 @@ public static class LoadBalancing
     public static string RuleArn(Cloud c, string listenerArn, string priority) =>
         listenerArn.Replace(":listener/", ":listener-rule/", StringComparison.Ordinal) + "/" +
         (priority == "default" ? "default" : c.Hex(16, listenerArn, priority));
-
-    /// <summary>The listener a rule ARN belongs to (IAM authorizes CreateRule on the listener, DeleteRule on the rule).</summary>
-    public static string ListenerOfRule(string ruleArn) =>
-        ruleArn[..ruleArn.LastIndexOf('/')].Replace(":listener-rule/", ":listener/", StringComparison.Ordinal);
 }

@@ -139,8 +139,6 @@ public static class PreviewManifests
     public static string ProvisionSecret(string mainNamespace, PreviewName preview, string? password, int slot, IReadOnlyList<string> topics,
         int partitions)
     {
-        var secret = Document("v1", "Secret", preview.ProvisionSecretName, mainNamespace, null, preview);
-        secret["type"] = "Opaque";
         var data = new Dictionary<string, string>
         {
             [PreviewProvisioning.Database] = preview.Database,
@@ -150,6 +148,14 @@ public static class PreviewManifests
             [PreviewProvisioning.TopicPartitions] = partitions.ToString(CultureInfo.InvariantCulture),
         };
         if (password is not null) data[PreviewProvisioning.Password] = password;
+        return OpaqueSecret(preview.ProvisionSecretName, mainNamespace, preview, data);
+    }
+
+    /// <summary>An Opaque Secret manifest (a YAML document of JSON) with our labels, the preview's when it is one's.</summary>
+    private static string OpaqueSecret(string name, string ns, PreviewName? preview, IReadOnlyDictionary<string, string> data)
+    {
+        var secret = Document("v1", "Secret", name, ns, null, preview);
+        secret["type"] = "Opaque";
         secret["data"] = data.ToDictionary(p => p.Key, p => Convert.ToBase64String(Encoding.UTF8.GetBytes(p.Value)));
         return "---\n" + JsonSerializer.Serialize(secret) + "\n";
     }
@@ -172,27 +178,12 @@ public static class PreviewManifests
         ProvisionPatches(PreviewProvisioning.List, [$"--checks={ConnectivityCheck.Mysql},{ConnectivityCheck.Kafka}"], PreviewProvisioning.ListSecretName);
 
     /// <summary>The list Job's Secret: the main topics and their partitions under the checker's keys (its Kafka settings need them).</summary>
-    public static string ListSecret(string mainNamespace, IReadOnlyList<string> mainTopics, int partitions)
-    {
-        var secret = new Dictionary<string, object>
+    public static string ListSecret(string mainNamespace, IReadOnlyList<string> mainTopics, int partitions) =>
+        OpaqueSecret(PreviewProvisioning.ListSecretName, mainNamespace, null, new Dictionary<string, string>
         {
-            ["apiVersion"] = "v1", ["kind"] = "Secret", ["type"] = "Opaque",
-            ["metadata"] = new Dictionary<string, object>
-            {
-                ["name"] = PreviewProvisioning.ListSecretName, ["namespace"] = mainNamespace,
-                ["labels"] = new Dictionary<string, string>
-                {
-                    ["app.kubernetes.io/part-of"] = "exchange", ["app.kubernetes.io/managed-by"] = SecretManifests.ManagedBy,
-                },
-            },
-            ["data"] = new Dictionary<string, string>
-            {
-                [PreviewProvisioning.Topics] = Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join(',', mainTopics))),
-                [PreviewProvisioning.TopicPartitions] = Convert.ToBase64String(Encoding.UTF8.GetBytes(partitions.ToString(CultureInfo.InvariantCulture))),
-            },
-        };
-        return "---\n" + JsonSerializer.Serialize(secret) + "\n";
-    }
+            [PreviewProvisioning.Topics] = string.Join(',', mainTopics),
+            [PreviewProvisioning.TopicPartitions] = partitions.ToString(CultureInfo.InvariantCulture),
+        });
 
     private static IReadOnlyList<LayerPatch> ProvisionPatches(string mode, string[] checks, string? provisionSecret) =>
     [
@@ -213,14 +204,14 @@ public static class PreviewManifests
         })),
     ];
 
-    private static Dictionary<string, object> Document(string apiVersion, string kind, string name, string? ns, string? env, PreviewName preview)
+    private static Dictionary<string, object> Document(string apiVersion, string kind, string name, string? ns, string? env, PreviewName? preview)
     {
         var labels = new Dictionary<string, string>
         {
             ["app.kubernetes.io/part-of"] = "exchange",
             ["app.kubernetes.io/managed-by"] = SecretManifests.ManagedBy,
-            [Previews.Label] = preview.Id,
         };
+        if (preview is not null) labels[Previews.Label] = preview.Id;
         if (env is not null) labels["app.kubernetes.io/environment"] = env;
         var metadata = new Dictionary<string, object> { ["name"] = name, ["labels"] = labels };
         if (ns is not null) metadata["namespace"] = ns;

@@ -43,7 +43,7 @@ public static class PreviewRoute
         var priority = Previews.RulePriority(slot).ToString(System.Globalization.CultureInfo.InvariantCulture);
         bool Mine(ListenerRule r) => IsRoute(r) && r.PathPatterns.Contains(preview.RoutePattern);
         bool Right(ListenerRule r) => Mine(r) && r.Priority == priority && r.TargetGroupArn == targetGroup && r.PathPatterns.Count == 1;
-        var delete = rules.Where(r => !r.IsDefault && !Right(r) && (Mine(r) || r.Priority == priority)).ToArray();
+        var delete = rules.Where(r => !Right(r) && (Mine(r) || r.Priority == priority)).ToArray(); // never the default rule: not a slot's
         return new RouteChange(delete, !rules.Any(Right));
     }
 

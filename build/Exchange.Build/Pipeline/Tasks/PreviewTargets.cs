@@ -187,15 +187,14 @@ public static class PreviewTargets
             DestroyOne(b, p.Name, p);
         }
         // Databases or topics whose namespace is gone (a deep sleep took the namespaces, or someone deleted one by hand): they go too.
-        var orphans = OrphanDatabases(b, previews);
+        var orphans = OrphanStores(b, previews);
         foreach (var orphan in orphans)
         {
             b.Log.Information($"Preview {orphan}: database {orphan.Database} or topics {orphan.TopicPrefix}* without a namespace (orphan)");
             DestroyOne(b, orphan, null);
         }
-        // Routes of previews that are gone (a namespace deleted by hand, a destroy interrupted after the namespace went).
-        var live = previews.Select(p => p.Name).Except(doomed.Select(p => p.Name)).Except(orphans).ToArray();
-        var orphanRoutes = PreviewRoute.Orphans(b, live).Except(doomed.Select(p => p.Name)).Except(orphans).ToArray();
+        // Routes of none of the previews above (their namespace deleted by hand, a destroy interrupted after the namespace went).
+        var orphanRoutes = PreviewRoute.Orphans(b, previews.Select(p => p.Name).Concat(orphans).ToArray());
         foreach (var orphan in orphanRoutes)
         {
             b.Log.Information($"Preview {orphan}: route {orphan.RoutePattern} without a namespace (orphan)");
@@ -208,7 +207,7 @@ public static class PreviewTargets
     }
 
     /// <summary>The preview databases on RDS and the preview topics on the broker (the checker's list mode) that belong to no preview namespace.</summary>
-    private static IReadOnlyList<PreviewName> OrphanDatabases(BuildContext b, IReadOnlyList<PreviewRecord> previews)
+    private static IReadOnlyList<PreviewName> OrphanStores(BuildContext b, IReadOnlyList<PreviewRecord> previews)
     {
         var config = b.Settings.Environment;
         var listed = CheckerJob.Run(b, new CheckerJobSpec(b.Names.Namespace, Patches: PreviewManifests.ListPatches(),

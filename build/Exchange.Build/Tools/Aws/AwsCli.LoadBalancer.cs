@@ -13,10 +13,8 @@ public sealed record TargetHealth(string Id, string State, string? Reason, strin
 }
 
 /// <summary>A rule of the load balancer's listener: its priority, the paths it matches and the target group it forwards to.</summary>
-public sealed record ListenerRule(string Arn, string Priority, IReadOnlyList<string> PathPatterns, string? TargetGroupArn)
-{
-    public bool IsDefault => Priority == "default";
-}
+/// <param name="Priority">A number, or <c>default</c> for the listener's default rule.</param>
+public sealed record ListenerRule(string Arn, string Priority, IReadOnlyList<string> PathPatterns, string? TargetGroupArn);
 
 /// <summary>The backend's load balancer: the node group's Auto Scaling groups, attaching them to its target group, target health, rules.</summary>
 public sealed partial class AwsCli
