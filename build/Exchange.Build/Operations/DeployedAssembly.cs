@@ -8,7 +8,7 @@ namespace Exchange.Build.Operations;
 /// Which cloud assembly the environment's stacks were last deployed from, so that a rerun with nothing changed skips
 /// <c>cdk deploy</c> (cdk's own no-op still starts node, assumes the bootstrap roles and asks CloudFormation for every template).
 /// <para>
-/// The record is a tag on the Redpanda host (<see cref="TagKey"/>: the synth fingerprint of the sources and the context), beside
+/// The record is a tag on the Redpanda host (<see cref="TagKey"/>: the <see cref="Fingerprint"/> of the cloud assembly deployed), beside
 /// the topic marker: the pause check describes that instance on every deploy anyway, so reading the record costs no call, and being
 /// in the account (not on this machine) it is the same for every machine and for CI. What keeps it true:
 /// <list type="bullet">
@@ -71,8 +71,7 @@ public sealed class DeployedAssembly(BuildContext b)
             _forceSaid = true;
             return false;
         }
-        b.Artifacts.Fetch(b.Settings.OutputsFile);
-        if (DeploymentOutputs.Load(b.Names, b.Settings.OutputsFile) is not { } outputs || !StackKinds.DeployOrder.All(outputs.HasStack))
+        if (LastOutputs() is not { } outputs || !StackKinds.DeployOrder.All(outputs.HasStack))
             return false;
         if (!b.AssemblyChecked && !Pipeline.Tasks.Synth.IsUpToDate(b)) return false; // Synth will make a new one
         var recorded = b.KnownState.KafkaTags.GetValueOrDefault(TagKey);
@@ -137,11 +136,17 @@ public sealed class DeployedAssembly(BuildContext b)
         b.Log.Verbose($"Recorded the deployed assembly (fingerprint {Fingerprint[..12]}) on {instance} as {TagKey}.");
     }
 
+    /// <summary>The last deploy's outputs: this machine's, else the artifacts bucket's; null when neither has them.</summary>
+    private DeploymentOutputs? LastOutputs()
+    {
+        b.Artifacts.Fetch(b.Settings.OutputsFile);
+        return DeploymentOutputs.Load(b.Names, b.Settings.OutputsFile);
+    }
+
     /// <summary>The Redpanda host's id: from the last outputs (this machine's, else the bucket's), else from CloudFormation; null without one.</summary>
     private string? KafkaInstance()
     {
-        b.Artifacts.Fetch(b.Settings.OutputsFile);
-        if (DeploymentOutputs.Load(b.Names, b.Settings.OutputsFile)?.TryGet(Outputs.KafkaInstanceId) is { } known) return known;
+        if (LastOutputs()?.TryGet(Outputs.KafkaInstanceId) is { } known) return known;
         return b.Aws.DescribeStack(b.Names.Stack(StackKind.Kafka)) is { } stack
             ? DeploymentOutputs.FromStackDescriptions(b.Names, [stack]).TryGet(Outputs.KafkaInstanceId)
             : null;
